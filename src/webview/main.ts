@@ -3,7 +3,9 @@
 // reaches the DOM as textContent only.
 import { PROTOCOL_LIMITS, RequestTracker, type PanelSettings, type TargetInfo, type ToWebviewMessage, type WireRecord } from '../shared/protocol';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type PayloadFormat, type TextEncodingName } from '../shared/payloadTypes';
-import { COPY_FORMATS, bytesToBase64, formatForCopy, indexOfBytes, parseHexPattern, parseSendInput, toVisibleText, type CopyFormat } from './codec';
+import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyFormats';
+import { parsePayload } from '../shared/parsePayload';
+import { bytesToBase64, indexOfBytes, parseHexPattern, toVisibleText } from './codec';
 import { el, segmented, select } from './dom';
 import { bytesOf, RecordStore, type LogRecord } from './recordStore';
 import { VirtualLog, type RowContext, type ViewMode } from './virtualLog';
@@ -439,7 +441,7 @@ function createSendBox() {
   });
 
   function parse() {
-    return parseSendInput(input.value, view.sendFormat, encoding.value as TextEncodingName, lineEnding.value as LineEnding);
+    return parsePayload(input.value, { format: view.sendFormat, encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding });
   }
 
   function canSendTo(): string | undefined {
@@ -451,7 +453,7 @@ function createSendBox() {
   function validate(): boolean {
     const result = parse();
     let problem: string | undefined;
-    if (!result.ok) problem = `${result.error.message} (position ${result.error.position + 1})`;
+    if (!result.ok) problem = result.error.message;
     else if (result.bytes.length === 0) problem = input.value ? undefined : '';
     error.textContent = problem ?? '';
     input.setAttribute('aria-invalid', String(!!problem));

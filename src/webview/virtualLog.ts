@@ -3,7 +3,8 @@
 // height (dump lines, expanded records); their tops are kept as prefix sums and found by binary
 // search. Browsers cap an element's height, so very tall logs are scrolled through a scaled spacer.
 import type { TextEncodingName } from '../shared/payloadTypes';
-import { dumpLine, toHex, toVisibleText } from './codec';
+import { hexDumpLines, toHex } from '../shared/hexFormat';
+import { toVisiblePrefix, toVisibleText } from './codec';
 import { el } from './dom';
 import { bytesOf, leadingBytesOf, type LogRecord } from './recordStore';
 
@@ -62,7 +63,9 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
   if (!expanded) {
     switch (ctx.mode) {
       case 'text': {
-        const text = toVisibleText(leadingBytesOf(record, PREVIEW_CHARS * 4), ctx.encoding);
+        const complete = record.length <= PREVIEW_CHARS * 4;
+        const leading = leadingBytesOf(record, PREVIEW_CHARS * 4);
+        const text = complete ? toVisibleText(leading, ctx.encoding) : toVisiblePrefix(leading, ctx.encoding);
         const truncated = text.length > PREVIEW_CHARS || record.length > PREVIEW_CHARS * 4;
         return { lines: [truncated ? text.slice(0, PREVIEW_CHARS) + ' …' : text], truncated };
       }
@@ -71,9 +74,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
         return { lines: [toHex(leadingBytesOf(record, PREVIEW_HEX_BYTES)) + (truncated ? ' …' : '')], truncated };
       }
       case 'dump': {
-        const bytes = leadingBytesOf(record, PREVIEW_DUMP_LINES * 16);
-        const lines: string[] = [];
-        for (let offset = 0; offset < bytes.length && lines.length < PREVIEW_DUMP_LINES; offset += 16) lines.push(dumpLine(bytes, offset));
+        const lines = hexDumpLines(leadingBytesOf(record, PREVIEW_DUMP_LINES * 16));
         const truncated = record.length > PREVIEW_DUMP_LINES * 16;
         if (truncated) lines[lines.length - 1] += ' …';
         return { lines: lines.length ? lines : [''], truncated };
@@ -92,8 +93,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
       for (let offset = 0; offset < shown.length; offset += HEX_BYTES_PER_LINE) lines.push(toHex(shown.subarray(offset, offset + HEX_BYTES_PER_LINE)));
       break;
     case 'dump':
-      lines = [];
-      for (let offset = 0; offset < shown.length; offset += 16) lines.push(dumpLine(shown, offset));
+      lines = hexDumpLines(shown);
       break;
   }
   if (!lines.length) lines = [''];

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { COPY_FORMATS, formatForCopy } from '../../src/shared/copyFormats';
 import type { SendMessage, WireRecord } from '../../src/shared/protocol';
 import { connectionTarget, PanelHarness, SETTINGS, wire } from './harness';
 
@@ -67,23 +68,23 @@ describe('traffic panel webview in Chromium', function () {
   it('renders Text with visible escapes, Hex and Dump, per encoding', async () => {
     const bytes = new Uint8Array([0x48, 0x69, 0x0d, 0x0a, 0x00, 0xff, 0x5c, 0xe4, 0xbd, 0xa0]);
     await openConnection([wire('in', bytes), wire('out', 'ping')]);
-    assert.deepEqual(await rowTexts(), ['Hi\\r\\n\\x00\\xff\\\\你', 'ping']);
+    assert.deepEqual(await rowTexts(), ['Hi\\r\\n\\0\\xFF\\\\你', 'ping']);
     const dirs = await harness.page.$$eval('.row .dir', (nodes) => nodes.map((n) => [n.textContent, getComputedStyle(n).color]));
     assert.equal(dirs[0][0], '← RX');
     assert.equal(dirs[1][0], '→ TX');
     assert.notEqual(dirs[0][1], dirs[1][1], 'received and sent use distinct colours');
 
     await chooseMode('Hex');
-    assert.deepEqual(await rowTexts(), ['48 69 0d 0a 00 ff 5c e4 bd a0', '70 69 6e 67']);
+    assert.deepEqual(await rowTexts(), ['48 69 0D 0A 00 FF 5C E4 BD A0', '70 69 6E 67']);
     await chooseMode('Dump');
-    assert.deepEqual(await rowTexts(), ['00000000  48 69 0d 0a 00 ff 5c e4  bd a0                    |Hi....\\...|', '00000000  70 69 6e 67                                       |ping|']);
+    assert.deepEqual(await rowTexts(), ['00000000 | 48 69 0D 0A 00 FF 5C E4 BD A0                   | Hi....\\...', '00000000 | 70 69 6E 67                                     | ping']);
     await chooseMode('Text');
     await harness.page.getByRole('combobox', { name: 'Display encoding' }).selectOption('latin1');
     await harness.settle();
-    assert.equal((await rowTexts())[0], 'Hi\\r\\n\\x00ÿ\\\\ä½\u00a0');
+    assert.equal((await rowTexts())[0], 'Hi\\r\\n\\0ÿ\\\\ä½\u00a0');
     await harness.page.getByRole('combobox', { name: 'Display encoding' }).selectOption('ascii');
     await harness.settle();
-    assert.equal((await rowTexts())[0], 'Hi\\r\\n\\x00\\xff\\\\\\xe4\\xbd\\xa0');
+    assert.equal((await rowTexts())[0], 'Hi\\r\\n\\0\\xFF\\\\\\xE4\\xBD\\xA0');
     await openConnection([wire('in', new Uint8Array([0xc4, 0xe3, 0xba, 0xc3]))]);
     await harness.page.getByRole('combobox', { name: 'Display encoding' }).selectOption('gbk');
     await harness.settle();
@@ -150,7 +151,7 @@ describe('traffic panel webview in Chromium', function () {
     await page.getByRole('radiogroup', { name: 'Payload format' }).getByRole('radio', { name: 'Hex' }).click();
     await box.fill('48 65 6c 6g');
     const error = page.locator('#send-error');
-    assert.match((await error.textContent()) ?? '', /"g" at position 11/);
+    assert.match((await error.textContent()) ?? '', /'g' is not a hex digit/);
     assert.equal(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true);
     await harness.clearPosted();
     await box.press('Control+Enter');
@@ -210,19 +211,15 @@ describe('traffic panel webview in Chromium', function () {
     await openConnection([wire('in', new Uint8Array([0x41, 0x00, 0x27]))]);
     const page = harness.page;
     await page.locator('.row').first().click();
-    const expected: Record<string, string> = {
-      c: 'const unsigned char data[3] = { 0x41, 0x00, 0x27 };',
-      python: "b'A\\x00\\''",
-      node: 'Buffer.from([0x41, 0x00, 0x27])',
-      hex: '41 00 27',
-      text: 'A\\x00\'',
-    };
-    for (const [format, text] of Object.entries(expected)) {
-      await page.getByRole('combobox', { name: 'Copy format' }).selectOption(format);
+    // The formats themselves are unit-tested with the shared module; here the panel must hand the
+    // selected record's exact bytes to each of them and post the result.
+    for (const { id } of COPY_FORMATS) {
+      await page.getByRole('combobox', { name: 'Copy format' }).selectOption(id);
       await harness.clearPosted();
       await page.getByRole('button', { name: 'Copy', exact: true }).click();
-      assert.deepEqual(await harness.posted(), [{ type: 'copy', text }]);
+      assert.deepEqual(await harness.posted(), [{ type: 'copy', text: formatForCopy(new Uint8Array([0x41, 0x00, 0x27]), id, 'utf-8') }]);
     }
+    assert.ok(COPY_FORMATS.some((f) => f.id === 'c') && COPY_FORMATS.some((f) => f.id === 'python') && COPY_FORMATS.some((f) => f.id === 'node'));
   });
 
   it('shows peers and sends to one client or all in a listener panel', async () => {
