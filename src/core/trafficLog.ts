@@ -64,6 +64,8 @@ export class TrafficLog {
   private retainedBytes = 0;
   private nextSeq = 1;
   private capture: ActiveCapture | undefined;
+  /** The flush of the last stopped capture, so every stopCapture() caller sees its outcome. */
+  private stopping: Promise<void> | undefined;
 
   /** Exact counts since the log was created; eviction and clear() never reduce them. */
   readonly totals: TrafficTotals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
@@ -150,11 +152,15 @@ export class TrafficLog {
 
   /**
    * Stream every record appended from now on to `filePath` as JSON Lines
-   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`). Resolves once the file is open; a capture
-   * already running is finished first.
+   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`). Resolves once the file is open (and a capture
+   * that was running before has been flushed and closed).
    */
   async startCapture(filePath: string): Promise<void> {
-    if (this.capture) await this.stopCapture();
+    // Everything up to the first await runs synchronously, so no record can slip between the
+    // call and the new capture. The previous capture (if any) is flushed alongside; its failure
+    // was already reported through onDidCaptureError. Reusing its path while it flushes is not supported.
+    const previous = this.capture ? this.stopCapture().catch(() => undefined) : undefined;
+    this.stopping = undefined;
     const stream = createWriteStream(filePath, { flags: 'w' });
     const capture: ActiveCapture = { filePath, stream };
     // Installed before the file is open so records appended meanwhile are queued in order.
@@ -166,7 +172,7 @@ export class TrafficLog {
       // A file that cannot even be opened is reported by startCapture's rejection instead.
       if (opened) this.captureErrorEmitter.fire(capture.failure);
     });
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       const onOpen = (): void => {
         opened = true;
         stream.off('error', onError);
@@ -181,13 +187,22 @@ export class TrafficLog {
       stream.once('open', onOpen);
       stream.once('error', onError);
     });
+    await Promise.all([previous, ready]);
   }
 
-  /** Flush and close the capture file; rejects with the write failure if one happened. */
-  async stopCapture(): Promise<void> {
+  /**
+   * Flush and close the capture file; rejects with the write failure if one happened. Calling it
+   * again (or after the owning connection closed) waits for the same flush and reports the same result.
+   */
+  stopCapture(): Promise<void> {
     const capture = this.capture;
-    if (!capture) return;
+    if (!capture) return this.stopping ?? Promise.resolve();
     this.capture = undefined;
+    this.stopping = this.finishCapture(capture);
+    return this.stopping;
+  }
+
+  private async finishCapture(capture: ActiveCapture): Promise<void> {
     const { stream } = capture;
     if (!capture.failure) {
       await new Promise<void>((resolve) => {

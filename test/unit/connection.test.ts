@@ -3,6 +3,9 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { connect as rawConnect, type Socket } from 'node:net';
 import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
@@ -202,6 +205,51 @@ describe('Connection', () => {
     });
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 240 && elapsed < 2000, `timed out after ${elapsed} ms`);
+  });
+
+  it('resolves a host name (localhost) and connects over loopback', async () => {
+    const listener = await listen();
+    const client = await connectTo(listener.address!.port, 'localhost');
+    assert.equal(client.state, 'open');
+    assert.equal(client.remote?.port, listener.address!.port);
+  });
+
+  it('leaves no socket behind when a connect fails', async () => {
+    const listener = await Listener.listen({ port: 0 });
+    const port = listener.address!.port;
+    await listener.stop();
+    const tcpHandles = (): number => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+    const before = tcpHandles();
+    const failures = await Promise.allSettled(Array.from({ length: 5 }, () => Connection.connect({ host: '127.0.0.1', port })));
+    assert.ok(failures.every((result) => result.status === 'rejected' && result.reason instanceof TcpError));
+    await waitUntil(() => tcpHandles() === before, 'every failed socket to be released');
+  });
+
+  it('captures live traffic of a connection to a file that replays the exact byte stream', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tcp-lab-capture-'));
+    cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'traffic.jsonl');
+    const { client, accepted } = await pair();
+    await accepted.log.startCapture(file);
+    const outgoing = Buffer.alloc(300_000);
+    for (let i = 0; i < outgoing.length; i++) outgoing[i] = (i * 7) & 0xff;
+    await client.send(outgoing);
+    await waitUntil(() => accepted.totals.bytesIn === outgoing.length, 'all bytes at the server');
+    await accepted.send(Buffer.from('ack'));
+    // Close only after the client has read everything: closing with unread data would send RST.
+    await waitUntil(() => client.totals.bytesIn === 3, 'the ack at the client');
+    const closed = accepted.waitForClose();
+    client.end();
+    await waitUntil(() => accepted.state === 'halfClosed', 'the FIN');
+    accepted.end();
+    await closed;
+    // The capture was stopped by the close; stopCapture() waits for that flush.
+    await accepted.log.stopCapture();
+    const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; dir: string; base64: string });
+    const incoming = Buffer.concat(records.filter((r) => r.dir === 'in').map((r) => Buffer.from(r.base64, 'base64')));
+    assert.ok(incoming.equals(outgoing), 'every received byte is in the capture, in order');
+    assert.deepEqual(records.filter((r) => r.dir === 'out').map((r) => Buffer.from(r.base64, 'base64').toString()), ['ack']);
+    assert.deepEqual(records.map((r) => r.seq), records.map((_, i) => i + 1));
   });
 
   it('is refused by a port that was just closed, with a clear sentence', async () => {

@@ -150,6 +150,23 @@ describe('TrafficLog', () => {
     assert.equal(Buffer.from(line.base64, 'base64').toString(), 'early');
   });
 
+  it('switching to a new capture file splits the records between the files without a gap', async () => {
+    const first = path.join(dir, 'first.jsonl');
+    const second = path.join(dir, 'second.jsonl');
+    const log = new TrafficLog();
+    await log.startCapture(first);
+    log.append('in', Buffer.from('a'));
+    const switched = log.startCapture(second);
+    log.append('in', Buffer.from('b'));
+    await switched;
+    log.append('out', Buffer.from('c'));
+    await log.stopCapture();
+    const read = (file: string): string[] =>
+      readFileSync(file, 'utf8').trim().split('\n').map((line) => Buffer.from((JSON.parse(line) as { base64: string }).base64, 'base64').toString());
+    assert.deepEqual(read(first), ['a']);
+    assert.deepEqual(read(second), ['b', 'c']);
+  });
+
   it('rejects startCapture with one sentence when the file cannot be created', async () => {
     const log = new TrafficLog();
     const file = path.join(dir, 'missing-folder', 'capture.jsonl');
