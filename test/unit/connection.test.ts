@@ -2,16 +2,15 @@
 // refusals and backpressure. Peers are plain node:net sockets or the engine's own Listener.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { connect as rawConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
 import { Listener } from '../../src/core/listener';
 import type { ConnectionState } from '../../src/core/types';
-import { ByteSink, Cleanup, delay, nextEvent, rawServer, startPythonPeer, waitUntil } from './support/sockets';
+import { ByteSink, Cleanup, delay, hangingLoopbackPort, nextEvent, rawServer, waitUntil } from './support/sockets';
 
 describe('Connection', () => {
   const cleanup = new Cleanup();
@@ -184,18 +183,8 @@ describe('Connection', () => {
   });
 
   it('times out deterministically against a loopback listener whose accept queue is full', async function () {
-    const { port } = await startPythonPeer(cleanup, 'backlogHog.py');
-    // Fill the hog's accept queue: connects succeed until the kernel starts dropping SYNs.
-    let hung = false;
-    for (let i = 0; i < 8 && !hung; i++) {
-      const filler = cleanup.socket(rawConnect({ host: '127.0.0.1', port }));
-      const connected = await Promise.race([once(filler, 'connect').then(() => true), delay(300).then(() => false)]);
-      if (!connected) {
-        hung = true;
-        filler.destroy();
-      }
-    }
-    if (!hung) this.skip(); // the kernel never dropped a SYN: no honest way to force a timeout here
+    const port = await hangingLoopbackPort(cleanup);
+    if (port === undefined) this.skip(); // the kernel never dropped a SYN: no honest way to force a timeout here
     const started = Date.now();
     await assert.rejects(Connection.connect({ host: '127.0.0.1', port, timeoutMs: 250 }), (err: TcpError) => {
       assert.ok(err instanceof TcpError);
@@ -252,6 +241,18 @@ describe('Connection', () => {
     assert.deepEqual(records.map((r) => r.seq), records.map((_, i) => i + 1));
   });
 
+  it('can be cancelled while connecting, leaving nothing open', async function () {
+    const port = await hangingLoopbackPort(cleanup);
+    if (port === undefined) this.skip(); // see the timeout test
+    const controller = new AbortController();
+    const attempt = Connection.connect({ host: '127.0.0.1', port, timeoutMs: 10000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    await assert.rejects(attempt, (e: TcpError) => e.code === 'CANCELLED' && e.message === `Connecting to 127.0.0.1:${port} was cancelled; connect again when you are ready.`);
+    assert.ok(Date.now() - started < 1000);
+    await assert.rejects(Connection.connect({ host: '127.0.0.1', port, signal: controller.signal }), (e: TcpError) => e.code === 'CANCELLED');
+  });
+
   it('is refused by a port that was just closed, with a clear sentence', async () => {
     const listener = await Listener.listen({ port: 0 });
     const port = listener.address!.port;
@@ -279,6 +280,42 @@ describe('Connection', () => {
     client.destroy();
     await client.waitForClose();
     await assert.rejects(client.send(Buffer.from('x')), (e: TcpError) => e.code === 'NOT_WRITABLE' && e.message.includes(client.id) && /reconnect/.test(e.message));
+  });
+
+  it('rejects a send still in flight when we destroy the connection, and later sends at once', async () => {
+    const port = await rawServer(cleanup, (socket) => socket.pause()); // never reads
+    const client = await connectTo(port);
+    const big = client.send(Buffer.alloc(32 * 1024 * 1024));
+    const queued = client.send(Buffer.from('behind it'));
+    await delay(100);
+    client.destroy();
+    await assert.rejects(big, (e: TcpError) => e instanceof TcpError && e.code === 'CLOSED' && e.message.includes(client.id));
+    await assert.rejects(queued, (e: TcpError) => e.code === 'CLOSED');
+    assert.equal(client.pendingBytes, 0);
+    assert.equal(client.totals.bytesOut, 0, 'nothing counted as sent that was not sent completely');
+    assert.equal(client.closeReason, 'local');
+  });
+
+  it('reports reset with a clear error when sending to a peer that has gone', async () => {
+    let peer: Socket | undefined;
+    const port = await rawServer(cleanup, (socket) => (peer = socket));
+    const client = await connectTo(port);
+    await waitUntil(() => peer !== undefined, 'the server to accept');
+    peer!.destroy();
+    await waitUntil(() => client.state === 'halfClosed', 'the peer FIN');
+    const errors: TcpError[] = [];
+    client.onDidError((e) => errors.push(e));
+    // The first write is answered with RST by the closed peer; a following one fails locally.
+    const closed = client.waitForClose();
+    for (let i = 0; i < 50 && client.writable; i++) {
+      await client.send(Buffer.from('anyone there?')).catch(() => undefined);
+      await delay(10);
+    }
+    const event = await closed;
+    assert.equal(event.reason, 'reset');
+    assert.ok(event.error && ['ECONNRESET', 'EPIPE'].includes(event.error.code), event.error?.code);
+    assert.match(event.error!.message, /127\.0\.0\.1:\d+.*; reconnect/);
+    assert.ok(errors.length >= 1);
   });
 
   it('keeps node’s queue bounded while 64 MiB go to a slow reader, and every byte arrives in order', async function () {

@@ -152,3 +152,21 @@ export async function runPythonPeer(script: string, args: string[], timeoutMs = 
   clearTimeout(timer);
   return { code, stdout: Buffer.concat(out), stderr };
 }
+
+/**
+ * A loopback port where the next connect attempt hangs: the Python backlog hog never accepts, so
+ * once its accept queue is full the kernel drops further SYNs. Undefined if the kernel never
+ * dropped one (then no honest loopback timeout is possible and the caller skips).
+ */
+export async function hangingLoopbackPort(cleanup: Cleanup): Promise<number | undefined> {
+  const { port } = await startPythonPeer(cleanup, 'backlogHog.py');
+  for (let i = 0; i < 8; i++) {
+    const filler = cleanup.socket(rawConnect({ host: '127.0.0.1', port }));
+    const connected = await Promise.race([once(filler, 'connect').then(() => true), delay(300).then(() => false)]);
+    if (!connected) {
+      filler.destroy();
+      return port;
+    }
+  }
+  return undefined;
+}
