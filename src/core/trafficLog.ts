@@ -52,8 +52,8 @@ interface ActiveCapture {
 }
 
 export class TrafficLog {
-  private readonly maxRecords: number;
-  private readonly maxBytes: number;
+  private maxRecords: number;
+  private maxBytes: number;
   private readonly clock: () => number;
 
   // A ring buffer (power-of-two capacity, grown by doubling) so eviction of the oldest record is
@@ -88,6 +88,13 @@ export class TrafficLog {
     return { maxRecords: this.maxRecords, maxBytes: this.maxBytes };
   }
 
+  /** Apply new limits (e.g. the settings changed); evicts at once if the log is now over them. */
+  setLimits(limits: Partial<TrafficLogLimits>): void {
+    this.maxRecords = sanitizeLimit(limits.maxRecords, this.maxRecords);
+    this.maxBytes = sanitizeLimit(limits.maxBytes, this.maxBytes);
+    this.evictOverLimit();
+  }
+
   /** What is still held in memory right now. */
   get retained(): { records: number; bytes: number } {
     return { records: this.count, bytes: this.retainedBytes };
@@ -112,10 +119,7 @@ export class TrafficLog {
     this.ring[(this.head + this.count) & (this.ring.length - 1)] = record;
     this.count++;
     this.retainedBytes += size;
-    // A single record larger than maxBytes is evicted at once: the byte limit is a hard bound.
-    while (this.count > 0 && (this.count > this.maxRecords || this.retainedBytes > this.maxBytes)) {
-      this.evictOldest();
-    }
+    this.evictOverLimit();
 
     if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
     this.appendEmitter.fire(record);
@@ -242,6 +246,13 @@ export class TrafficLog {
     for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & mask];
     this.ring = next;
     this.head = 0;
+  }
+
+  private evictOverLimit(): void {
+    // A single record larger than maxBytes is evicted at once: the byte limit is a hard bound.
+    while (this.count > 0 && (this.count > this.maxRecords || this.retainedBytes > this.maxBytes)) {
+      this.evictOldest();
+    }
   }
 
   private evictOldest(): void {

@@ -193,7 +193,8 @@ describe('Connection', () => {
       return true;
     });
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 240 && elapsed < 2000, `timed out after ${elapsed} ms`);
+    // The lower bound proves we waited; the upper one is loose because the test machine may be busy.
+    assert.ok(elapsed >= 240 && elapsed < 5000, `timed out after ${elapsed} ms`);
   });
 
   it('resolves a host name (localhost) and connects over loopback', async () => {
@@ -249,7 +250,7 @@ describe('Connection', () => {
     setTimeout(() => controller.abort(), 50);
     const started = Date.now();
     await assert.rejects(attempt, (e: TcpError) => e.code === 'CANCELLED' && e.message === `Connecting to 127.0.0.1:${port} was cancelled; connect again when you are ready.`);
-    assert.ok(Date.now() - started < 1000);
+    assert.ok(Date.now() - started < 5000, 'cancelled long before the 10 s timeout');
     await assert.rejects(Connection.connect({ host: '127.0.0.1', port, signal: controller.signal }), (e: TcpError) => e.code === 'CANCELLED');
   });
 

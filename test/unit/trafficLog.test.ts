@@ -85,6 +85,17 @@ describe('TrafficLog', () => {
     );
   });
 
+  it('setLimits() applies new limits at once, keeping the newest records', () => {
+    const log = new TrafficLog({ maxRecords: 10 });
+    for (let i = 0; i < 10; i++) log.append('in', bytes(2));
+    log.setLimits({ maxRecords: 4 });
+    assert.deepEqual(log.records().map((r) => r.seq), [7, 8, 9, 10]);
+    log.setLimits({ maxBytes: 4 });
+    assert.deepEqual(log.records().map((r) => r.seq), [9, 10]);
+    assert.deepEqual(log.limits, { maxRecords: 4, maxBytes: 4 });
+    assert.equal(log.totals.bytesIn, 20);
+  });
+
   it('clear() drops retained records but not totals', () => {
     const log = new TrafficLog();
     log.append('in', bytes(7));
