@@ -35,6 +35,9 @@ export interface PanelSessionHost {
   savePreset(request: PresetPayloadRequest): Promise<boolean>;
 }
 
+/** Closed clients a listener panel keeps showing (with their logs) before forgetting the oldest. */
+const MAX_CLOSED_PEERS = 200;
+
 /** Base64 characters allowed to wait while the webview cannot keep up; older waiting records are dropped and counted. */
 const MAX_PENDING_BASE64 = 8 * 1024 * 1024;
 
@@ -174,7 +177,14 @@ export class PanelSession implements Disposable {
     );
     subscriptions.add(connection.onDidChangeState(() => this.batcher.touch()));
     subscriptions.add(connection.onDidClose(() => this.batcher.touch()));
+    this.forgetOldClosedPeers();
     this.batcher.touch();
+  }
+
+  /** A long-running listener sees many short clients; keep memory bounded by their count too. */
+  private forgetOldClosedPeers(): void {
+    const closed = [...this.tracked.values()].filter((connection) => connection.state === 'closed');
+    for (const connection of closed.slice(0, Math.max(0, closed.length - MAX_CLOSED_PEERS))) this.tracked.delete(connection.id);
   }
 
   private toWire(record: TrafficRecord, conn: string): WireRecord {

@@ -152,7 +152,7 @@ const statusLine = el('div', { className: 'status', attrs: { role: 'status', 'ar
 const noticeLine = el('div', { className: 'notice', attrs: { role: 'status' } });
 const followButton = el('button', { text: 'Pause autoscroll', attrs: { type: 'button', 'aria-pressed': 'false' } });
 followButton.addEventListener('click', () => setFollowing(!following));
-const copyButton = el('button', { text: 'Copy', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
+const copyButton = el('button', { text: 'Copy as', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
 copyButton.disabled = true;
 copyButton.addEventListener('click', () => copySelected());
 
@@ -360,7 +360,7 @@ function toolbar(): HTMLElement {
   const clearButton = el('button', { text: 'Clear', attrs: { type: 'button', title: 'Clear the log (counters stay)' } });
   clearButton.addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
   const saveFormat = select('Log file format', [{ value: 'jsonl', label: 'JSON Lines' }, { value: 'csv', label: 'CSV' }], 'jsonl', () => undefined);
-  const saveButton = el('button', { text: 'Save log…', attrs: { type: 'button' } });
+  const saveButton = el('button', { text: 'Save log as…', attrs: { type: 'button' } });
   saveButton.addEventListener('click', async () => {
     const reply = await requests.request({ type: 'saveLog', format: saveFormat.value as 'jsonl' | 'csv' });
     if (!reply.ok && reply.error) showNotice(reply.error);
@@ -395,13 +395,13 @@ function toolbar(): HTMLElement {
     }),
     followButton,
     clearButton,
+    copyButton,
     select('Copy format', COPY_FORMATS.map((f) => ({ value: f.id, label: f.label })), view.copyFormat, (value) => {
       view.copyFormat = value as CopyFormat;
       persist();
     }),
-    copyButton,
-    saveFormat,
     saveButton,
+    saveFormat,
   ]);
 }
 

@@ -216,7 +216,7 @@ describe('traffic panel webview in Chromium', function () {
     for (const { id } of COPY_FORMATS) {
       await page.getByRole('combobox', { name: 'Copy format' }).selectOption(id);
       await harness.clearPosted();
-      await page.getByRole('button', { name: 'Copy', exact: true }).click();
+      await page.getByRole('button', { name: 'Copy as', exact: true }).click();
       assert.deepEqual(await harness.posted(), [{ type: 'copy', text: formatForCopy(new Uint8Array([0x41, 0x00, 0x27]), id, 'utf-8') }]);
     }
     assert.ok(COPY_FORMATS.some((f) => f.id === 'c') && COPY_FORMATS.some((f) => f.id === 'python') && COPY_FORMATS.some((f) => f.id === 'node'));
@@ -365,12 +365,13 @@ describe('traffic panel webview in Chromium', function () {
 
   it('persists the view state and takes a screenshot with traffic', async () => {
     const lines = ['GET /status HTTP/1.1\r\nHost: device\r\n\r\n', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK', '\x02READ 0x0040\x03', '\x06\x02DATA 12 34 56 78\x03'];
-    const records = lines.map((line, i) => wire(i % 2 ? 'in' : 'out', line));
-    records.push(wire('in', new Uint8Array([0x7e, 0x01, 0x00, 0x04, 0xde, 0xad, 0xbe, 0xef, 0xff, 0x00, 0x10, 0x7e])));
+    const now = Date.now();
+    const records = lines.map((line, i) => wire(i % 2 ? 'in' : 'out', line, 'C1', now - 5000 + i * 1234));
+    records.push(wire('in', new Uint8Array([0x7e, 0x01, 0x00, 0x04, 0xc0, 0xfe, 0xbe, 0xef, 0xff, 0x00, 0x10, 0x7e]), 'C1', now - 300));
     await harness.open();
     await harness.post({
       type: 'snapshot', settings: SETTINGS,
-      target: connectionTarget({ totals: { bytesIn: 2048, bytesOut: 512, messagesIn: 3, messagesOut: 2 } }),
+      target: connectionTarget({ openedAt: now - 6000, totals: { bytesIn: 71, bytesOut: 51, messagesIn: 3, messagesOut: 2 } }),
       records, evicted: 0,
     });
     const page = harness.page;
@@ -383,7 +384,7 @@ describe('traffic panel webview in Chromium', function () {
     await page.getByRole('textbox', { name: 'Payload to send' }).fill('48 45 4c 4c 4f 0d 0a');
     await page.getByRole('radiogroup', { name: 'Payload format' }).getByRole('radio', { name: 'Hex' }).click();
     await page.locator('.row').nth(2).click();
-    const dir = resolve(__dirname, '..', '..', 'media', 'screenshots');
+    const dir = resolve(__dirname, '..', '..', 'docs', 'screenshots');
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: join(dir, 'traffic-panel.png') });
   });
