@@ -75,6 +75,11 @@ interface ConnectionInit {
   options: SocketOptions;
 }
 
+/**
+ * Sockets are half-open capable: a peer's FIN moves us to 'halfClosed' and we may keep sending
+ * until we end() or destroy(). The close reason records who started closing: 'local' (we ended or
+ * destroyed first), 'peerEnded' (their FIN came first), 'reset', 'error' or 'timeout'.
+ */
 export class Connection implements Disposable {
   /**
    * Open an outgoing connection. Resolves once the handshake completed; on any failure (invalid
