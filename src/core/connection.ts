@@ -15,6 +15,8 @@ export interface ConnectOptions {
   /** Default true: a test bench wants each send on the wire at once, not coalesced by Nagle. */
   noDelay?: boolean;
   keepAlive?: boolean;
+  /** Default true: after the peer's FIN we stay 'halfClosed' and may still send; false ends our side too. */
+  allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
   /** Abort the attempt (e.g. a Cancel button); connect() then rejects with code 'CANCELLED'. */
   signal?: AbortSignal;
@@ -24,6 +26,7 @@ export interface ConnectOptions {
 export interface SocketOptions {
   noDelay?: boolean;
   keepAlive?: boolean;
+  allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
 }
 
@@ -353,6 +356,8 @@ export class Connection implements Disposable {
   private handlePeerEnd(): void {
     this.peerEnded = true;
     if (this.currentState === 'open') this.setState('halfClosed');
+    // Without half-open support the peer's FIN is answered with ours, after anything still queued.
+    if (this.options.allowHalfOpen === false) this.end();
   }
 
   private handleError(err: Error): void {

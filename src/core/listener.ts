@@ -18,6 +18,8 @@ export interface ListenOptions {
   ipv6Only?: boolean;
   noDelay?: boolean;
   keepAlive?: boolean;
+  /** Default true: accepted connections stay 'halfClosed' after the peer's FIN; false ends them too. */
+  allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
 }
 
@@ -90,7 +92,7 @@ export class Listener implements Disposable {
     this.host = host;
     this.requestedPort = port;
     this.maxConnections = maxConnections;
-    this.socketOptions = { noDelay: options.noDelay, keepAlive: options.keepAlive, log: options.log };
+    this.socketOptions = { noDelay: options.noDelay, keepAlive: options.keepAlive, allowHalfOpen: options.allowHalfOpen, log: options.log };
     const info = server.address() as AddressInfo | null;
     this.boundAddress = info ? { address: info.address, family: isIPv6(info.address) ? 'IPv6' : 'IPv4', port: info.port } : undefined;
     server.on('connection', (socket) => this.handleSocket(socket));

@@ -154,6 +154,17 @@ describe('Listener', () => {
     assert.equal(listener.connections.length, 0);
   });
 
+  it('with allowHalfOpen false, answers a peer FIN by closing (reason peerEnded)', async () => {
+    const listener = await listen({ port: 0, allowHalfOpen: false });
+    const client = await rawClient(cleanup, listener.address!.port, '127.0.0.1', true);
+    await waitUntil(() => listener.connections.length === 1, 'accepted');
+    const accepted = listener.connections[0];
+    const closed = nextEvent(accepted.onDidClose);
+    client.end();
+    assert.equal((await closed).reason, 'peerEnded');
+    await once(client, 'end');
+  });
+
   it('broadcasts to every open client', async () => {
     const listener = await listen({ port: 0 });
     const clients = await Promise.all([1, 2, 3].map(() => rawClient(cleanup, listener.address!.port)));
