@@ -184,7 +184,7 @@ export class Connection implements Disposable {
 
   /** Every chunk as node delivered it, after it was appended to the log. */
   readonly onDidReceive: Event<Uint8Array> = this.receiveEmitter.event;
-  /** Every send() once its last byte was handed to the kernel. */
+  /** Every send() once its last byte was handed to the socket (and logged); partial sends never fire. */
   readonly onDidSend: Event<Uint8Array> = this.sendEmitter.event;
   readonly onDidChangeState: Event<ConnectionState> = this.stateEmitter.event;
   readonly onDidClose: Event<CloseEvent> = this.closeEmitter.event;
@@ -432,8 +432,17 @@ export class Connection implements Disposable {
       pending.offset = end;
       this.unsentBytes -= slice.byteLength;
       const last = end === bytes.byteLength;
-      if (last) this.dequeueSend();
-      const accepted = socket.write(slice, last ? (err) => this.finishSend(pending, err) : undefined);
+      let accepted: boolean;
+      if (last) {
+        this.dequeueSend();
+        // Logged when the last byte is handed to the socket, not when the kernel confirms it, so
+        // a request always precedes its response in the log even if the reply races the callback.
+        this.log.append('out', bytes);
+        accepted = socket.write(slice, (err) => this.finishSend(pending, err));
+        this.sendEmitter.fire(bytes);
+      } else {
+        accepted = socket.write(slice);
+      }
       if (!accepted) {
         this.waitingForDrain = true;
         socket.once('drain', () => {
@@ -468,8 +477,6 @@ export class Connection implements Disposable {
       );
       return;
     }
-    this.log.append('out', pending.bytes);
-    this.sendEmitter.fire(pending.bytes);
     pending.resolve();
   }
 
