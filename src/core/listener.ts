@@ -56,10 +56,15 @@ export class Listener implements Disposable {
         reject(describeSocketError(err, { op: 'listen', host, port }));
       };
       server.once('error', onError);
-      server.listen({ host, port, ipv6Only: options.ipv6Only ?? false }, () => {
-        server.off('error', onError);
-        resolve();
-      });
+      try {
+        server.listen({ host, port, ipv6Only: options.ipv6Only ?? false }, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      } catch (err) {
+        // node validates some options synchronously; those must reject like every other failure.
+        onError(err as Error);
+      }
     });
     return new Listener(server, host, port, maxConnections, options);
   }
