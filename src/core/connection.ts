@@ -130,7 +130,12 @@ export class Connection implements Disposable {
           reject(err);
         },
       };
-      socket.connect({ host, port });
+      try {
+        socket.connect({ host, port });
+      } catch (err) {
+        // node validates some options synchronously; those must reject like every other failure.
+        connection.failOpening(describeSocketError(err, { op: 'connect', host, port }), 'error');
+      }
     });
   }
 
