@@ -235,7 +235,17 @@ export class VirtualLog {
       used++;
       index++;
     }
-    for (let i = used; i < this.pool.length; i++) this.pool[i].hidden = true;
+    for (let i = used; i < this.pool.length; i++) {
+      const row = this.pool[i];
+      if (row.hidden) continue;
+      // Emptied as well as hidden, so nothing stale lingers for find-in-page or assistive tools.
+      row.hidden = true;
+      row.replaceChildren();
+      row.className = 'row';
+      row.removeAttribute('id');
+      row.removeAttribute('aria-label');
+      this.poolKeys[i] = '';
+    }
   }
 
   private get base(): number {

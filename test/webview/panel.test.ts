@@ -28,7 +28,13 @@ describe('traffic panel webview in Chromium', function () {
   }
 
   async function rowTexts(): Promise<string[]> {
-    return harness.page.$$eval('.row:not([hidden]) .content', (nodes) => nodes.map((n) => n.textContent ?? ''));
+    // Rows are positioned, not ordered, in the DOM: read them top to bottom as the user does.
+    return harness.page.$$eval('.row .content', (nodes) =>
+      nodes
+        .filter((n) => (n as HTMLElement).offsetParent !== null)
+        .sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)
+        .map((n) => n.textContent ?? ''),
+    );
   }
 
   async function chooseMode(label: 'Text' | 'Hex' | 'Dump'): Promise<void> {
@@ -124,6 +130,8 @@ describe('traffic panel webview in Chromium', function () {
     await harness.page.getByRole('combobox', { name: 'Direction' }).selectOption('out');
     await harness.settle();
     assert.deepEqual(await rowTexts(), ['ALPHABET']);
+    // Rows that fell out of view are emptied, not just hidden: no stale text for find or screen readers.
+    assert.deepEqual(await harness.page.locator('.log .row .content').allTextContents(), ['ALPHABET']);
     await harness.page.getByRole('combobox', { name: 'Direction' }).selectOption('all');
     await harness.page.getByRole('combobox', { name: 'Filter kind' }).selectOption('hex');
     await filter.fill('02 03');
