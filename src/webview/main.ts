@@ -38,7 +38,8 @@ const HISTORY_LIMIT = 50;
 const MIN_REPEAT_MS = 10;
 
 const vscode = acquireVsCodeApi();
-const requests = new RequestTracker((message) => vscode.postMessage(message));
+// Generous: a save dialog or preset name prompt waits on the user, not on the host.
+const requests = new RequestTracker((message) => vscode.postMessage(message), 10 * 60_000);
 
 const saved = (vscode.getState() ?? {}) as Partial<ViewState>;
 const view: ViewState = {

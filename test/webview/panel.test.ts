@@ -75,6 +75,13 @@ describe('traffic panel webview in Chromium', function () {
     const bytes = new Uint8Array([0x48, 0x69, 0x0d, 0x0a, 0x00, 0xff, 0x5c, 0xe4, 0xbd, 0xa0]);
     await openConnection([wire('in', bytes), wire('out', 'ping')]);
     assert.deepEqual(await rowTexts(), ['Hi\\r\\n\\0\\xFF\\\\你', 'ping']);
+    const times = (): Promise<string[]> => harness.page.$$eval('.row .time', (nodes) => nodes.map((n) => n.textContent ?? ''));
+    assert.ok((await times()).every((t) => /^\d\d:\d\d:\d\d\.\d{3}$/.test(t)), (await times()).join());
+    await harness.page.getByRole('combobox', { name: 'Timestamps' }).selectOption('relative');
+    await harness.settle();
+    const relative = await times();
+    assert.ok(relative.every((t) => /^\+\d+\.\d{3}$/.test(t)), relative.join());
+    assert.equal(Math.round((parseFloat(relative[1]) - parseFloat(relative[0])) * 1000), 7, 'records 7 ms apart');
     const dirs = await harness.page.$$eval('.row .dir', (nodes) => nodes.map((n) => [n.textContent, getComputedStyle(n).color]));
     assert.equal(dirs[0][0], '← RX');
     assert.equal(dirs[1][0], '→ TX');
