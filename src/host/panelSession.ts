@@ -201,10 +201,20 @@ export class PanelSession implements Disposable {
 
   private postSnapshot(): void {
     this.batcher.discard();
-    const records = this.retainedRecords().map(({ record, connection }) => this.toWire(record, connection.id));
-    let evicted = 0;
+    const settings = this.host.settings();
+    const retained = this.retainedRecords();
+    // A listener's clients each keep their own log, so together they can hold far more than one
+    // panel shows: send only the newest records that fit the panel's limits, and count the rest.
+    let start = retained.length;
+    let bytes = 0;
+    while (start > 0 && retained.length - start < settings.maxRecords && bytes + retained[start - 1].record.bytes.length <= settings.maxBytes) {
+      start--;
+      bytes += retained[start].record.bytes.length;
+    }
+    const records = retained.slice(start).map(({ record, connection }) => this.toWire(record, connection.id));
+    let evicted = start;
     for (const connection of this.tracked.values()) evicted += connection.log.evicted.records;
-    this.host.post({ type: 'snapshot', settings: this.host.settings(), target: this.describeTarget(), records, evicted, notice: this.notice });
+    this.host.post({ type: 'snapshot', settings, target: this.describeTarget(), records, evicted, notice: this.notice });
     this.notice = undefined;
   }
 

@@ -165,6 +165,23 @@ describe('PanelSession on real sockets', () => {
     }
   });
 
+  it('sends only the newest records that fit the panel limits in a snapshot, and counts the rest', async () => {
+    const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
+    const client = await rawClient(cleanup, listener.address!.port);
+    await waitUntil(() => listener.connections.length === 1, 'client');
+    for (let i = 0; i < 30; i++) {
+      client.write(`m${String(i).padStart(2, '0')}`);
+      await waitUntil(() => listener.connections[0].totals.messagesIn === i + 1, `read ${i}`);
+    }
+    const host = new RecordingHost();
+    host.settings = () => ({ ...SETTINGS, maxRecords: 10 });
+    session = new PanelSession(registry, host, listener.id);
+    session.handle({ type: 'ready' });
+    const snapshot = host.of('snapshot')[0];
+    assert.deepEqual(snapshot.records.map((r) => Buffer.from(r.data, 'base64').toString()), Array.from({ length: 10 }, (_, i) => `m${20 + i}`));
+    assert.equal(snapshot.evicted, 20);
+  });
+
   it('ignores and logs malformed messages without throwing', async () => {
     const host = new RecordingHost();
     session = new PanelSession(registry, host);
