@@ -35,6 +35,7 @@ interface ViewState {
 }
 
 const HISTORY_LIMIT = 50;
+const HISTORY_ENTRY_LIMIT = 64 * 1024;
 const MIN_REPEAT_MS = 10;
 
 const vscode = acquireVsCodeApi();
@@ -446,9 +447,11 @@ function createSendBox() {
   }
 
   function canSendTo(): string | undefined {
-    if (!targetOpen()) return target?.kind === 'listener' ? 'The listener is stopped.' : 'The connection is closed.';
-    if (target?.kind === 'listener' && !target.peers.some((p) => p.state === 'open' || p.state === 'halfClosed')) return 'No client is connected yet.';
-    return undefined;
+    if (!target) return 'Nothing is open in this panel yet.';
+    if (target.kind === 'connection') return targetOpen() ? undefined : 'The connection is closed.';
+    // A stopped listener no longer accepts, but the clients it already has can still be talked to.
+    if (target.peers.some((p) => p.state === 'open' || p.state === 'halfClosed')) return undefined;
+    return target.listening ? 'No client is connected yet.' : 'The listener is stopped and has no clients left.';
   }
 
   function validate(): boolean {
@@ -474,6 +477,8 @@ function createSendBox() {
 
   function remember(): void {
     const entry = { format: view.sendFormat, text: input.value };
+    // Big payloads stay out of the history: it lives in the webview state, which should stay small.
+    if (entry.text.length > HISTORY_ENTRY_LIMIT) return;
     view.history = [entry, ...view.history.filter((h) => h.text !== entry.text || h.format !== entry.format)].slice(0, HISTORY_LIMIT);
     historyIndex = -1;
     persist();
@@ -514,7 +519,7 @@ function createSendBox() {
   }
 
   input.addEventListener('input', () => {
-    view.draft = input.value;
+    view.draft = input.value.length <= HISTORY_ENTRY_LIMIT ? input.value : '';
     persist();
     validate();
   });
