@@ -193,6 +193,12 @@ describe('traffic panel webview in Chromium', function () {
     await box.press('ArrowUp');
     assert.equal(await box.inputValue(), '0x48 65:6C-6c 6f');
     assert.equal(await page.getByRole('radio', { name: 'Hex' }).nth(1).getAttribute('aria-checked'), 'true');
+
+    // When the peer goes away the header says so and nothing can be sent any more.
+    await harness.post({ type: 'target', target: connectionTarget({ state: 'closed', closeReason: 'peerEnded' }) });
+    await page.getByText('closed (peerEnded)').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Disconnect' }).isDisabled(), true);
   });
 
   it('repeats a send N times, and until stopped', async () => {
