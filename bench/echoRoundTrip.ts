@@ -1,12 +1,14 @@
 // Scenario: a client sends a small message and waits for the listener to echo it back, many times in
 // sequence; measures each round trip with TCP Lab's core and with raw node:net (Nagle off on both).
 import type * as net from 'node:net';
-import { Registry } from '../src/core/registry';
+import { shippedCore } from './shippedCore';
 import { closeRaw, connectRaw, listenRaw, LOOPBACK } from './loopback';
 
 export interface EchoRun {
   /** Round-trip times in microseconds, in send order. */
   roundTripsUs: number[];
+  /** CPU time (user + system) of this process per measured round trip, both ends included. */
+  cpuUsPerRoundTrip: number;
 }
 
 /** Waits for exactly `expected` bytes per round, whatever chunks they arrive in. */
@@ -31,9 +33,13 @@ class EchoWaiter {
   }
 }
 
-async function measure(messages: number, warmup: number, send: () => void, waiter: EchoWaiter): Promise<number[]> {
+async function measure(messages: number, warmup: number, send: () => void, waiter: EchoWaiter): Promise<EchoRun> {
   const roundTrips: number[] = [];
+  let cpuStart = process.cpuUsage();
   for (let i = 0; i < warmup + messages; i++) {
+    if (i === warmup) {
+      cpuStart = process.cpuUsage();
+    }
     const arrived = waiter.next();
     const start = process.hrtime.bigint();
     send();
@@ -42,7 +48,8 @@ async function measure(messages: number, warmup: number, send: () => void, waite
       roundTrips.push(Number(process.hrtime.bigint() - start) / 1e3);
     }
   }
-  return roundTrips;
+  const cpu = process.cpuUsage(cpuStart);
+  return { roundTripsUs: roundTrips, cpuUsPerRoundTrip: (cpu.user + cpu.system) / messages };
 }
 
 export async function echoRaw(messages: number, size: number, warmup: number): Promise<EchoRun> {
@@ -56,13 +63,15 @@ export async function echoRaw(messages: number, size: number, warmup: number): P
   const client = await connectRaw(port, true);
   const waiter = new EchoWaiter(size);
   client.on('data', (data: Buffer) => waiter.onData(data.length));
-  const roundTripsUs = await measure(messages, warmup, () => client.write(message), waiter);
+  const run = await measure(messages, warmup, () => client.write(message), waiter);
   client.destroy();
   await closeRaw(server, accepted);
-  return { roundTripsUs };
+  return run;
 }
 
 export async function echoOurs(messages: number, size: number, warmup: number): Promise<EchoRun> {
+  // Loaded (and bundled, once) before anything is measured.
+  const { Registry } = shippedCore();
   const message = new Uint8Array(size).fill(0x61);
   const registry = new Registry();
   try {
@@ -73,8 +82,7 @@ export async function echoOurs(messages: number, size: number, warmup: number): 
     const client = await registry.connect({ host: LOOPBACK, port: listener.address?.port ?? 0, noDelay: true });
     const waiter = new EchoWaiter(size);
     client.onDidReceive((data) => waiter.onData(data.length));
-    const roundTripsUs = await measure(messages, warmup, () => void client.send(message), waiter);
-    return { roundTripsUs };
+    return await measure(messages, warmup, () => void client.send(message), waiter);
   } finally {
     registry.dispose();
   }
