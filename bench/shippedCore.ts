@@ -2,7 +2,8 @@
 // Running the benchmark straight from TypeScript through tsx would measure tsx's transform instead
 // (it keeps function names with a helper call on every closure, which costs several percent when
 // thousands of connections are created). BENCH_CORE=source skips the bundle, for profiling with
-// source file names.
+// source file names; BENCH_CORE_ENTRY=<registry.ts of another checkout> bundles that engine instead,
+// to A/B an engine change against the same benchmark.
 import { buildSync } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ export function shippedCore(): CoreRegistryModule {
     return loaded;
   }
   const result = buildSync({
-    entryPoints: [join(__dirname, '..', 'src', 'core', 'registry.ts')],
+    entryPoints: [process.env.BENCH_CORE_ENTRY || join(__dirname, '..', 'src', 'core', 'registry.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -43,5 +44,8 @@ export function shippedCore(): CoreRegistryModule {
 
 /** Which build of the engine is being measured, for the machine line. */
 export function coreBuild(): string {
-  return process.env.BENCH_CORE === 'source' ? 'TypeScript source through tsx' : 'esbuild bundle, production settings (node18 cjs)';
+  if (process.env.BENCH_CORE === 'source') {
+    return 'TypeScript source through tsx';
+  }
+  return `esbuild bundle, production settings (node18 cjs)${process.env.BENCH_CORE_ENTRY ? ' of BENCH_CORE_ENTRY' : ''}`;
 }
