@@ -405,7 +405,10 @@ describe('traffic panel webview in Chromium', function () {
     await page.getByRole('textbox', { name: 'Payload to send' }).fill('48 45 4c 4c 4f 0d 0a');
     await page.getByRole('radiogroup', { name: 'Payload format' }).getByRole('radio', { name: 'Hex' }).click();
     await page.locator('.row').nth(2).click();
-    const dir = resolve(__dirname, '..', '..', 'docs', 'screenshots');
+    // Every run writes the picture under test-results/; the README's copy only changes on request
+    // (TCP_LAB_UPDATE_SCREENSHOTS=1), so a plain test run leaves the working tree clean.
+    const root = resolve(__dirname, '..', '..');
+    const dir = process.env.TCP_LAB_UPDATE_SCREENSHOTS === '1' ? join(root, 'docs', 'screenshots') : join(root, 'test-results', 'webview');
     mkdirSync(dir, { recursive: true });
     await page.screenshot({ path: join(dir, 'traffic-panel.png') });
   });
