@@ -67,6 +67,7 @@ class FileParser {
   private block!: TcpBlock;
   /** A file may start without `###`: that block's header is its first directive line. */
   private headerPending = false;
+  private firstBlockSeparated = false;
   /** The payload step whose body indented lines continue, if any. */
   private continuing: { body: PayloadBody; joiner: string } | undefined;
   /** Placeholder uses, checked once all `@name` lines are known (they may follow their use). */
@@ -83,6 +84,7 @@ class FileParser {
     this.finishBlock(this.lines.length - 1);
     this.checkPlaceholders();
     this.validatePayloads();
+    this.diagnostics.sort((a, b) => a.line - b.line || a.startCol - b.startCol);
     return { variables: this.variables, blocks: this.blocks, diagnostics: this.diagnostics };
   }
 
@@ -112,14 +114,14 @@ class FileParser {
     this.blocks.push(this.block);
     this.continuing = undefined;
     this.headerPending = name === undefined;
+    if (index === 0) this.firstBlockSeparated = name !== undefined;
   }
 
   private finishBlock(lastLine: number): void {
     const block = this.block;
     block.endLine = Math.max(block.startLine, lastLine);
     const isEmpty = !block.target && block.steps.length === 0 && Object.keys(block.options).length === 0;
-    const hasSeparator = this.lines[block.headerLine]?.startsWith('###') ?? false;
-    if (isEmpty && !hasSeparator) {
+    if (isEmpty && block.index === 0 && !this.firstBlockSeparated) {
       // Text before the first `###` that holds only variables and comments is not a block.
       this.blocks.pop();
       return;
