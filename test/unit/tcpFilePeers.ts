@@ -6,6 +6,23 @@ import { once } from 'node:events';
 const PEER = String.raw`
 import json, socket, sys, time
 mode, arg, actions = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+if mode == 'echoserver':
+    # Echo every connection until killed: for files whose blocks each open their own connection.
+    import threading
+    srv = socket.socket()
+    srv.bind(('127.0.0.1', 0))
+    srv.listen(16)
+    print(srv.getsockname()[1], flush=True)
+    def echo(c):
+        with c:
+            while True:
+                chunk = c.recv(65536)
+                if not chunk:
+                    break
+                c.sendall(chunk)
+    while True:
+        c, _ = srv.accept()
+        threading.Thread(target=echo, args=(c,), daemon=True).start()
 if mode == 'server':
     srv = socket.socket()
     srv.bind(('127.0.0.1', 0))
@@ -65,7 +82,7 @@ export function hex(text: string): string {
   return Buffer.from(text, 'latin1').toString('hex');
 }
 
-function start(mode: 'server' | 'client', arg: string, actions: PeerAction[]): ChildProcess {
+function start(mode: 'server' | 'client' | 'echoserver', arg: string, actions: PeerAction[]): ChildProcess {
   const child = spawn('python3', ['-c', PEER, mode, arg, JSON.stringify(actions)], { stdio: ['ignore', 'pipe', 'inherit'] });
   running.add(child);
   child.once('exit', () => running.delete(child));
@@ -75,6 +92,14 @@ function start(mode: 'server' | 'client', arg: string, actions: PeerAction[]): C
 /** A peer that listens on an ephemeral loopback port and then plays its actions. */
 export async function serverPeer(actions: PeerAction[]): Promise<Peer> {
   const child = start('server', '0', actions);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+  return { process: child, port: Number(line.toString().trim()), exited };
+}
+
+/** An echo service for any number of connections, until stopPeers kills it. */
+export async function echoServer(): Promise<Peer> {
+  const child = start('echoserver', '0', []);
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const [line] = (await once(child.stdout!, 'data')) as [Buffer];
   return { process: child, port: Number(line.toString().trim()), exited };
