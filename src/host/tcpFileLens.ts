@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { BytesView } from '../core/tcpFile/bytesView';
 import { blockHasExpectations } from '../core/tcpFile/model';
 import { prepareBlock, type BlockResult } from '../core/tcpFile/runner';
-import { sameHost, type Registry } from './tcpFileSockets';
+import type { Registry } from '../core/registry';
+import { sameHost } from './tcpFileSockets';
 import type { TcpFileTests } from './tcpFileTests';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
 

@@ -4,7 +4,8 @@ import type * as vscode from 'vscode';
 import { registerEnvironmentStatus } from './tcpEnvironmentStatus';
 import { registerTcpFileDiagnostics } from './tcpFileDiagnostics';
 import { TcpFileLens } from './tcpFileLens';
-import { registrySockets, type Registry } from './tcpFileSockets';
+import type { Registry } from '../core/registry';
+import { registrySockets } from './tcpFileSockets';
 import { TcpFileTests } from './tcpFileTests';
 import { TcpFileWorkspace } from './tcpFileWorkspace';
 

@@ -70,13 +70,13 @@ describe('tcp-lab-test CLI', function () {
     assert.match(result.stdout, /✓ good/);
     assert.match(result.stdout, /✗ bad/);
     assert.match(result.stdout, /line 7: EXPECT text yes/);
-    assert.match(result.stdout, /expected: yes {2}\[79 65 73\]/);
-    assert.match(result.stdout, /received: nope {2}\[6e 6f 70 65\]/);
+    assert.match(result.stdout, /expected: yes {2}\[79 65 73\]/i);
+    assert.match(result.stdout, /received: nope {2}\[6e 6f 70 65\]/i);
     assert.match(result.stdout, /\n1 passed, 1 failed\n$/);
   });
 
   it('reports diagnostics with file:line:col and fails the broken block', async () => {
-    await writeFile(path.join(dir, 'broken.tcp'), '### broken\nCONNECT 127.0.0.1:9\nSEND hex 0x\nEXPECT close\n');
+    await writeFile(path.join(dir, 'broken.tcp'), '### broken\nCONNECT 127.0.0.1:9\nSEND hex 0g\nEXPECT close\n');
     const result = await runCli(cli, ['broken.tcp'], dir);
     assert.equal(result.code, 1);
     assert.match(result.stdout, /broken\.tcp:3:11 error: /);

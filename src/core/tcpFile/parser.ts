@@ -16,7 +16,7 @@ import {
   type TcpRange,
   type TcpSeverity,
 } from './model';
-import { parsePayload } from './payloadBridge';
+import { parsePayload } from '../../shared/parsePayload';
 import { findPlaceholders, isDefined, placeholderShapeError } from './variables';
 
 export interface ParseOptions {

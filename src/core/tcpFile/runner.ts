@@ -8,10 +8,11 @@ import type { Disposable, Event } from '../events';
 import type { CloseReason, ConnectionState, Endpoint } from '../types';
 import type { LineEnding, TextEncodingName } from '../../shared/payloadTypes';
 import type { Preset } from '../../shared/preset';
-import { viewBytes, decodeText, type BytesView } from './bytesView';
+import { decodeText } from '../../shared/textStreamDecoder';
+import { viewBytes, type BytesView } from './bytesView';
 import type { ExpectKind, ExpectStep, Framing, PayloadBody, TcpBlock, TcpFile, TcpRange } from './model';
 import { addressProblem, regexProblem, splitAddress } from './parser';
-import { parsePayload } from './payloadBridge';
+import { parsePayload } from '../../shared/parsePayload';
 import { resolveVariables, type VariableScope } from './variables';
 
 /** The part of the engine's Connection a run needs; `Connection` satisfies it structurally. */
@@ -19,9 +20,13 @@ export interface RunnerConnection {
   readonly id: string;
   readonly state: ConnectionState;
   readonly onDidReceive: Event<Uint8Array>;
+  /** `halfClosed` here means the peer sent FIN: a run never ends its own side. */
+  readonly onDidChangeState: Event<ConnectionState>;
   readonly onDidClose: Event<{ reason: CloseReason }>;
   send(bytes: Uint8Array): Promise<void>;
   destroy(): void;
+  /** Resolves once the socket is fully closed, so a run ends with no open handle. */
+  waitForClose?(): Promise<unknown>;
 }
 
 /** The part of the engine's Listener a run needs; `Listener` satisfies it structurally. */
@@ -261,6 +266,12 @@ class ReceiveStream implements Disposable {
         this.buffer = concat(this.buffer, bytes);
         this.all = concat(this.all, bytes);
         this.wake?.();
+      }),
+      connection.onDidChangeState((state) => {
+        if (state === 'halfClosed' || state === 'closed') {
+          this.closed = true;
+          this.wake?.();
+        }
       }),
       connection.onDidClose(() => {
         this.closed = true;
@@ -508,6 +519,7 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
     if (stream) result.received = viewBytes(stream.all, prepared.encoding);
     stream?.dispose();
     connection?.destroy();
+    await connection?.waitForClose?.();
     await listener?.stop({ closeConnections: true }).catch(() => undefined);
   }
   return finish();
