@@ -144,7 +144,8 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
     for (const result of results?.values() ?? []) {
       for (const e of result.expectations) {
         if (e.status === 'skipped') continue;
-        const text = e.status === 'passed' ? `✓ ${e.durationMs} ms` : `✗ ${e.message ?? 'failed'}${e.received ? ` — got “${e.received.text.slice(0, 60)}”` : ''}`;
+        // Short on purpose: the Testing view already shows the failure message inline; the bytes are in the hover.
+        const text = `${e.status === 'passed' ? '✓' : '✗'} ${e.durationMs} ms`;
         const range = new vscode.Range(e.range.line, e.range.endCol, e.range.line, e.range.endCol);
         (e.status === 'passed' ? passed : failed).push({ range, renderOptions: { after: { contentText: text } } });
       }

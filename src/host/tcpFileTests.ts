@@ -161,7 +161,8 @@ export class TcpFileTests implements vscode.Disposable {
 
   private report(run: vscode.TestRun, q: QueuedBlock, block: TcpBlock, result: BlockResult): void {
     const location = new vscode.Location(q.uri, lineRange(block.headerLine));
-    run.appendOutput(`${formatBlockResult(result, '').join('\r\n')}\r\n`, location, q.item);
+    // No location: VS Code would print the whole report inline over the block header.
+    run.appendOutput(`${formatBlockResult(result, '').join('\r\n')}\r\n`, undefined, q.item);
     if (result.status === 'error') {
       const message = new vscode.TestMessage(result.error ?? 'The block could not run.');
       message.location = location;
