@@ -133,6 +133,7 @@ export class TcpFileTests implements vscode.Disposable {
     const cancel = token.onCancellationRequested(() => abort.abort());
     const queue = this.collect(request);
     const finished: BlockResult[] = [];
+    const listening: vscode.Disposable[] = [];
     queue.forEach((q) => run.enqueued(q.item));
     try {
       for (const q of queue) {
@@ -147,7 +148,19 @@ export class TcpFileTests implements vscode.Disposable {
           run.errored(q.item, new vscode.TestMessage(`Block '${q.name}' moved or was renamed: run it again from its new place.`));
           continue;
         }
-        const result = await runBlock(file, block, { ...this.workspace.runOptions(q.uri), sockets: this.sockets, signal: abort.signal });
+        const result = await runBlock(file, block, {
+          ...this.workspace.runOptions(q.uri),
+          sockets: this.sockets,
+          signal: abort.signal,
+          // A LISTEN block waits for a client: say where, since the port may have been 0.
+          onListening: (address) => {
+            const waiting = vscode.window.setStatusBarMessage(`$(radio-tower) ${block.name}: waiting for a client on ${address.address}:${address.port}`);
+            run.appendOutput(`Listening on ${address.address}:${address.port} for '${block.name}'\r\n`, undefined, q.item);
+            listening.push(waiting);
+          },
+        });
+        listening.forEach((d) => d.dispose());
+        listening.length = 0;
         this.report(run, q, block, result);
         finished.push(result);
         this.results.fire({ uri: q.uri, results: [result] });

@@ -134,6 +134,16 @@ describe('tcp file runner (Python peers on loopback)', function () {
     }
   });
 
+  it('takes target, encoding and line ending from a preset', async () => {
+    const peer = await serverPeer([['echo']]);
+    const file = parseTcpFile('###\nPRESET Echo\nSEND text h\u00e9\nEXPECT hex 68 e9 0d 0a', { presetNames: ['Echo'] });
+    assert.deepEqual(file.diagnostics, []);
+    const presets = [{ name: 'Echo', kind: 'client' as const, host: '127.0.0.1', port: peer.port, encoding: 'latin1' as const, lineEnding: 'crlf' as const }];
+    const result = await runBlock(file, file.blocks[0], { sockets: engineSockets, presets });
+    assert.equal(result.status, 'passed', result.error ?? JSON.stringify(result.expectations));
+    assert.equal(result.bytesSent, 4, 'é is one byte in latin1, then CR LF');
+  });
+
   it('reports a refused connection and an undefined variable as errors, in one sentence', async () => {
     const refused = await runText(`###\nCONNECT 127.0.0.1:${await closedPort()}\nSEND text x`);
     assert.equal(refused.status, 'error');
