@@ -87,7 +87,8 @@ describe('tcp file parser', () => {
   it('underlines the exact bad hex digit, even on a continuation line', () => {
     const file = parseTcpFile('### x\nCONNECT 127.0.0.1:9\nSEND hex 0a 0b\n   0c zz');
     assert.deepEqual(where(file.diagnostics), ['3:6-7 error']);
-    assert.match(file.diagnostics[0].message, /z/);
+    assert.match(file.diagnostics[0].message, /'z'/);
+    assert.match(file.diagnostics[0].message, /at line 4, column 7/);
     assert.equal(file.blocks[0].hasErrors, true);
   });
 

@@ -434,7 +434,9 @@ class FileParser {
         const result = parsePayload(step.body.text, { format, encoding: block.options.encoding ?? 'utf-8', lineEnding: 'none' });
         if (!result.ok) {
           const at = locate(step.body, result.error.position);
-          this.report('error', at.line, at.col, at.col + 1, result.error.message, block);
+          // The payload parser counts from the start of the payload; in a file, line and column say more.
+          const message = result.error.message.replace(/\bat position \d+/, `at line ${at.line + 1}, column ${at.col + 1}`);
+          this.report('error', at.line, at.col, at.col + 1, message, block);
         }
       }
     }
