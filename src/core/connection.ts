@@ -16,6 +16,8 @@ export interface ConnectOptions {
   noDelay?: boolean;
   keepAlive?: boolean;
   log?: Partial<TrafficLogLimits>;
+  /** Abort the attempt (e.g. a Cancel button); connect() then rejects with code 'CANCELLED'. */
+  signal?: AbortSignal;
 }
 
 /** Options an accepted socket inherits from its listener. */
@@ -50,6 +52,10 @@ function nextConnectionId(): string {
 function endpoint(address: string | undefined, port: number | undefined): Endpoint | undefined {
   if (address === undefined || port === undefined) return undefined;
   return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
+}
+
+function cancelledError(host: string, port: number): TcpError {
+  return new TcpError('CANCELLED', `Connecting to ${formatHostPort(host, port)} was cancelled; connect again when you are ready.`);
 }
 
 interface PendingSend {
@@ -92,19 +98,27 @@ export class Connection implements Disposable {
       return Promise.reject(err);
     }
 
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(cancelledError(host, port));
     const socket = new Socket({ allowHalfOpen: true });
     const connection = new Connection({ socket, role: 'client', host, port, options });
     return new Promise<Connection>((resolve, reject) => {
       const timer = setTimeout(() => {
         connection.failOpening(describeSocketError({ code: 'ETIMEDOUT' }, { op: 'connect', host, port, timeoutMs }), 'timeout');
       }, timeoutMs);
+      const onAbort = (): void => connection.destroy();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       connection.opening = {
         resolve: () => {
-          clearTimeout(timer);
+          settle();
           resolve(connection);
         },
         reject: (err) => {
-          clearTimeout(timer);
+          settle();
           reject(err);
         },
       };
@@ -270,7 +284,7 @@ export class Connection implements Disposable {
     if (this.currentState === 'closed') return;
     this.pendingReason ??= this.peerEnded && !this.localEndedFirst ? 'peerEnded' : 'local';
     if (this.opening) {
-      this.failOpening(new TcpError('CANCELLED', `Connecting to ${this.label} was cancelled; connect again when you are ready.`), 'local');
+      this.failOpening(cancelledError(this.host, this.port), 'local');
       return;
     }
     this.socket.destroy();

@@ -97,6 +97,33 @@ describe('Listener', () => {
     });
   });
 
+  it('says when the address does not belong to this machine (bind only, no packet leaves)', async function () {
+    // 192.0.2.1 is reserved for documentation (TEST-NET-1), so no real machine owns it.
+    const outcome = await Listener.listen({ host: '192.0.2.1', port: 0 }).then(
+      async (listener) => {
+        await listener.stop();
+        return undefined;
+      },
+      (err: unknown) => err,
+    );
+    if (outcome === undefined) this.skip(); // this machine really has that address
+    assert.ok(outcome instanceof TcpError);
+    assert.equal(outcome.code, 'EADDRNOTAVAIL');
+    assert.equal(
+      outcome.message,
+      "Address 192.0.2.1 does not belong to this machine, so port 0 cannot be opened on it; choose one of this machine's addresses such as 127.0.0.1, ::1 or 0.0.0.0.",
+    );
+  });
+
+  it('says when a privileged port needs privileges', async function () {
+    if (process.getuid?.() === 0 || process.platform === 'win32') this.skip(); // root (or Windows) may bind low ports
+    await assert.rejects(Listener.listen({ port: 1 }), (err: TcpError) => {
+      assert.equal(err.code, 'EACCES');
+      assert.match(err.message, /^Permission denied to listen on port 1 on 127\.0\.0\.1; choose a port above 1023/);
+      return true;
+    });
+  });
+
   it('rejects invalid host, port and maxConnections with one sentence each', async () => {
     await assert.rejects(Listener.listen({ port: -1 }), (e: TcpError) => e.code === 'INVALID_PORT');
     await assert.rejects(Listener.listen({ port: 1.5 }), (e: TcpError) => e.code === 'INVALID_PORT');
