@@ -154,6 +154,17 @@ describe('tcp file runner (Python peers on loopback)', function () {
     assert.match(unresolved.error ?? '', /'nowhere' is not defined/);
   });
 
+  it('stops waiting and closes the socket when the run is cancelled', async () => {
+    const peer = await serverPeer([]);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nEXPECT within 10s text never`, { signal: controller.signal });
+    assert.equal(result.status, 'error');
+    assert.match(result.error ?? '', /cancelled/);
+    assert.ok(result.durationMs < 2000, `took ${result.durationMs} ms`);
+    assert.equal(await peer.exited, 0, 'the peer saw the socket close');
+  });
+
   it('refuses to run a block with parse errors', async () => {
     const file = parseTcpFile('###\nCONNECT 127.0.0.1:9\nSEND hex 0g');
     const result = await runBlock(file, file.blocks[0], { sockets: engineSockets });

@@ -39,7 +39,7 @@ export interface RunnerListener {
 
 /** Where sockets come from: the bare engine (CLI, tests) or the host's Registry (so runs show in the tree). */
 export interface SocketFactory {
-  connect(options: { host: string; port: number; timeoutMs?: number }): Promise<RunnerConnection>;
+  connect(options: { host: string; port: number; timeoutMs?: number; signal?: AbortSignal }): Promise<RunnerConnection>;
   listen(options: { host?: string; port: number }): Promise<RunnerListener>;
 }
 
@@ -478,7 +478,7 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
   let stream: ReceiveStream | undefined;
   try {
     if (prepared.kind === 'connect') {
-      connection = await options.sockets.connect({ host: prepared.host, port: prepared.port, timeoutMs: prepared.timeoutMs });
+      connection = await options.sockets.connect({ host: prepared.host, port: prepared.port, timeoutMs: prepared.timeoutMs, signal: options.signal });
     } else {
       listener = await options.sockets.listen({ host: prepared.host, port: prepared.port });
       const accepted = acceptFirst(listener, prepared.timeoutMs, options.signal);
