@@ -75,6 +75,20 @@ describe('tcp file parser', () => {
     assert.equal(step.kind === 'send' && step.body.text, 'GET / HTTP/1.0\\r\nHost: x\\r');
   });
 
+  it('lets a payload start on the indented line below its keyword', () => {
+    const file = parseTcpFile('###\nCONNECT 127.0.0.1:1\nSEND text\n  first\n  second\nEXPECT hex\n  0a 0b\n  0c');
+    assert.deepEqual(file.diagnostics, []);
+    const [send, expectation] = file.blocks[0].steps;
+    assert.equal(send.kind === 'send' && send.body.text, 'first\nsecond');
+    assert.equal((expectation as ExpectStep).body.text, '0a 0b 0c');
+  });
+
+  it('reports a payload keyword with nothing after it', () => {
+    const file = parseTcpFile('###\nCONNECT 127.0.0.1:1\nSEND hex\nEXPECT text   ');
+    assert.deepEqual(where(file.diagnostics), ['2:0-8 error', '3:0-11 error']);
+    assert.match(file.diagnostics[0].message, /SEND hex has no payload/);
+  });
+
   it('treats a file without ### as one block headed by its first directive, and CRLF files alike', () => {
     const file = parseTcpFile('# intro\r\n\r\nCONNECT localhost:80\r\nSEND text hi\r\n');
     assert.deepEqual(file.diagnostics, []);

@@ -132,8 +132,7 @@ class FileParser {
     }
   }
 
-  private parseLine(raw: string, index: number): void {
-    const line = raw;
+  private parseLine(line: string, index: number): void {
     if (line.startsWith('###')) {
       this.finishBlock(index - 1);
       this.startBlock(index, line.slice(3).trim());
@@ -146,7 +145,8 @@ class FileParser {
     if (this.continuing && /^\s/.test(line)) {
       const part = restOf(line, 0);
       const body = this.continuing.body;
-      body.text += this.continuing.joiner;
+      // A payload may start on the line below its keyword: no joiner before the first part.
+      if (body.text.length > 0) body.text += this.continuing.joiner;
       body.segments.push({ offset: body.text.length, line: index, col: part.start, length: part.text.length });
       body.text += part.text;
       this.placeholderUses.push({ text: part.text, line: index, col: part.start, block: this.block });
