@@ -47,7 +47,7 @@ function appendBytes(md: vscode.MarkdownString, title: string, view: BytesView |
   if (view.hex) md.appendCodeblock(view.hex, 'text');
 }
 
-export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.Disposable {
+export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvider, vscode.FoldingRangeProvider, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.changed.event;
   private readonly store = new ResultStore();
@@ -71,6 +71,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       this.failedStyle,
       vscode.languages.registerCodeLensProvider(selector, this),
       vscode.languages.registerHoverProvider(selector, this),
+      vscode.languages.registerFoldingRangeProvider(selector, this),
       vscode.commands.registerCommand(SEND_COMMAND, (uri: vscode.Uri, index: number) => this.send(uri, index)),
       vscode.commands.registerCommand(SEND_AND_CHECK_COMMAND, (uri: vscode.Uri, index: number) => this.sendAndCheck(uri, index)),
       workspace.onDidChangeContext(() => this.changed.fire()),
@@ -134,6 +135,15 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       }
     }
     return undefined;
+  }
+
+  /** Each block folds from its header to its last non-blank line. */
+  provideFoldingRanges(document: vscode.TextDocument): vscode.FoldingRange[] {
+    return this.workspace.parse(document).blocks.flatMap((block) => {
+      let end = block.endLine;
+      while (end > block.headerLine && document.lineAt(end).isEmptyOrWhitespace) end--;
+      return end > block.headerLine ? [new vscode.FoldingRange(block.headerLine, end, vscode.FoldingRangeKind.Region)] : [];
+    });
   }
 
   /** Show ✓/✗ after each EXPECT line of the last result, or clear them once the text changed. */
