@@ -169,6 +169,10 @@ describe('tcp file runner (Python peers on loopback)', function () {
     const file = parseTcpFile('###\nCONNECT 127.0.0.1:9\nSEND hex 0g');
     const result = await runBlock(file, file.blocks[0], { sockets: engineSockets });
     assert.equal(result.status, 'error');
-    assert.match(result.error ?? '', /^Line 3:/);
+    assert.match(result.error ?? '', /at line 3, column 11/);
+    assert.doesNotMatch(result.error ?? '', /^Line 3:/, 'the line is named once');
+    const noTarget = parseTcpFile('###\nSEND text x');
+    const missing = await runBlock(noTarget, noTarget.blocks[0], { sockets: engineSockets });
+    assert.match(missing.error ?? '', /^Line 1: This block has no target/);
   });
 });

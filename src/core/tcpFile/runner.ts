@@ -143,7 +143,8 @@ function bodyText(body: PayloadBody, scope: VariableScope): { ok: true; value: s
 export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit<RunOptions, 'sockets'>): Promise<Preparation> {
   if (block.hasErrors) {
     const first = file.diagnostics.find((d) => d.severity === 'error' && d.line >= block.startLine && d.line <= block.endLine);
-    return fail(first ? `Line ${first.line + 1}: ${first.message}` : `Block '${block.name}' has errors: fix them first.`, first);
+    if (!first) return fail(`Block '${block.name}' has errors: fix them first.`);
+    return fail(/\bline \d+/.test(first.message) ? first.message : `Line ${first.line + 1}: ${first.message}`, first);
   }
   const scope: VariableScope = { file: file.variables, environment: options.environment ?? {}, ...options.dynamic };
   const target = block.target;
