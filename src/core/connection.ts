@@ -15,6 +15,8 @@ export interface ConnectOptions {
   /** Default true: a test bench wants each send on the wire at once, not coalesced by Nagle. */
   noDelay?: boolean;
   keepAlive?: boolean;
+  /** Default true: after the peer's FIN we stay 'halfClosed' and may still send; false ends our side too. */
+  allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
   /** Abort the attempt (e.g. a Cancel button); connect() then rejects with code 'CANCELLED'. */
   signal?: AbortSignal;
@@ -24,6 +26,7 @@ export interface ConnectOptions {
 export interface SocketOptions {
   noDelay?: boolean;
   keepAlive?: boolean;
+  allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
 }
 
@@ -75,6 +78,11 @@ interface ConnectionInit {
   options: SocketOptions;
 }
 
+/**
+ * Sockets are half-open capable: a peer's FIN moves us to 'halfClosed' and we may keep sending
+ * until we end() or destroy(). The close reason records who started closing: 'local' (we ended or
+ * destroyed first), 'peerEnded' (their FIN came first), 'reset', 'error' or 'timeout'.
+ */
 export class Connection implements Disposable {
   /**
    * Open an outgoing connection. Resolves once the handshake completed; on any failure (invalid
@@ -122,7 +130,12 @@ export class Connection implements Disposable {
           reject(err);
         },
       };
-      socket.connect({ host, port });
+      try {
+        socket.connect({ host, port });
+      } catch (err) {
+        // node validates some options synchronously; those must reject like every other failure.
+        connection.failOpening(describeSocketError(err, { op: 'connect', host, port }), 'error');
+      }
     });
   }
 
@@ -176,7 +189,7 @@ export class Connection implements Disposable {
 
   /** Every chunk as node delivered it, after it was appended to the log. */
   readonly onDidReceive: Event<Uint8Array> = this.receiveEmitter.event;
-  /** Every send() once its last byte was handed to the kernel. */
+  /** Every send() once its last byte was handed to the socket (and logged); partial sends never fire. */
   readonly onDidSend: Event<Uint8Array> = this.sendEmitter.event;
   readonly onDidChangeState: Event<ConnectionState> = this.stateEmitter.event;
   readonly onDidClose: Event<CloseEvent> = this.closeEmitter.event;
@@ -348,6 +361,8 @@ export class Connection implements Disposable {
   private handlePeerEnd(): void {
     this.peerEnded = true;
     if (this.currentState === 'open') this.setState('halfClosed');
+    // Without half-open support the peer's FIN is answered with ours, after anything still queued.
+    if (this.options.allowHalfOpen === false) this.end();
   }
 
   private handleError(err: Error): void {
@@ -422,8 +437,17 @@ export class Connection implements Disposable {
       pending.offset = end;
       this.unsentBytes -= slice.byteLength;
       const last = end === bytes.byteLength;
-      if (last) this.dequeueSend();
-      const accepted = socket.write(slice, last ? (err) => this.finishSend(pending, err) : undefined);
+      let accepted: boolean;
+      if (last) {
+        this.dequeueSend();
+        // Logged when the last byte is handed to the socket, not when the kernel confirms it, so
+        // a request always precedes its response in the log even if the reply races the callback.
+        this.log.append('out', bytes);
+        accepted = socket.write(slice, (err) => this.finishSend(pending, err));
+        this.sendEmitter.fire(bytes);
+      } else {
+        accepted = socket.write(slice);
+      }
       if (!accepted) {
         this.waitingForDrain = true;
         socket.once('drain', () => {
@@ -458,8 +482,6 @@ export class Connection implements Disposable {
       );
       return;
     }
-    this.log.append('out', pending.bytes);
-    this.sendEmitter.fire(pending.bytes);
     pending.resolve();
   }
 

@@ -2,7 +2,7 @@
 // refusals and backpressure. Peers are plain node:net sockets or the engine's own Listener.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Socket } from 'node:net';
@@ -252,6 +252,31 @@ describe('Connection', () => {
     await assert.rejects(attempt, (e: TcpError) => e.code === 'CANCELLED' && e.message === `Connecting to 127.0.0.1:${port} was cancelled; connect again when you are ready.`);
     assert.ok(Date.now() - started < 5000, 'cancelled long before the 10 s timeout');
     await assert.rejects(Connection.connect({ host: '127.0.0.1', port, signal: controller.signal }), (e: TcpError) => e.code === 'CANCELLED');
+  });
+
+  it('reports a capture file write failure through onDidError and keeps the connection working', async function () {
+    const fullDevice = '/dev/full'; // Linux: every write fails with ENOSPC
+    if (!existsSync(fullDevice)) this.skip();
+    const { client, accepted } = await pair();
+    const errors = new Promise((resolve) => accepted.onDidError(resolve));
+    await accepted.log.startCapture(fullDevice);
+    await client.send(Buffer.from('data that cannot be written to the capture'));
+    const error = (await errors) as TcpError;
+    assert.equal(error.code, 'CAPTURE_FAILED');
+    assert.equal(accepted.state, 'open');
+    await accepted.send(Buffer.from('still fine'));
+    await waitUntil(() => client.totals.bytesIn === 10, 'traffic to go on');
+  });
+
+  it('applies noDelay and keepAlive options and fires onDidSend per send', async () => {
+    const listener = await listen();
+    const client = await Connection.connect({ host: '127.0.0.1', port: listener.address!.port, noDelay: false, keepAlive: true });
+    cleanup.add(() => client.destroy());
+    const sent: string[] = [];
+    client.onDidSend((bytes) => sent.push(Buffer.from(bytes).toString()));
+    await client.send(Buffer.from('one'));
+    await client.send(Buffer.from('two'));
+    assert.deepEqual(sent, ['one', 'two']);
   });
 
   it('is refused by a port that was just closed, with a clear sentence', async () => {

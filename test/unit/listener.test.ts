@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Connection } from '../../src/core/connection';
+import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
 import { Listener, type ListenOptions } from '../../src/core/listener';
 import type { Endpoint } from '../../src/core/types';
@@ -154,6 +154,17 @@ describe('Listener', () => {
     assert.equal(listener.connections.length, 0);
   });
 
+  it('with allowHalfOpen false, answers a peer FIN by closing (reason peerEnded)', async () => {
+    const listener = await listen({ port: 0, allowHalfOpen: false });
+    const client = await rawClient(cleanup, listener.address!.port, '127.0.0.1', true);
+    await waitUntil(() => listener.connections.length === 1, 'accepted');
+    const accepted = listener.connections[0];
+    const closed = nextEvent(accepted.onDidClose);
+    client.end();
+    assert.equal((await closed).reason, 'peerEnded');
+    await once(client, 'end');
+  });
+
   it('broadcasts to every open client', async () => {
     const listener = await listen({ port: 0 });
     const clients = await Promise.all([1, 2, 3].map(() => rawClient(cleanup, listener.address!.port)));
@@ -188,6 +199,16 @@ describe('Listener', () => {
       await waitUntil(() => listener.connections.length === 1, 'accepted');
       assert.equal(listener.connections[0].remote?.family, 'IPv6');
       assert.equal(listener.connections[0].remote?.address, '::1');
+    });
+
+    it('connects a Connection to [::1] and reports IPv6 endpoints on both sides', async () => {
+      const listener = await listen({ host: '::1', port: 0 });
+      const accepted = nextEvent(listener.onDidAccept);
+      const client = await Connection.connect({ host: '[::1]', port: listener.address!.port });
+      cleanup.add(() => client.destroy());
+      assert.deepEqual(client.remote, { address: '::1', family: 'IPv6', port: listener.address!.port });
+      assert.deepEqual((await accepted).remote, client.local);
+      assert.equal(client.label, `[::1]:${listener.address!.port}`);
     });
 
     it('listens on :: with ipv6Only and then refuses IPv4 peers', async () => {
