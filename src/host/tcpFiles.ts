@@ -1,5 +1,6 @@
 // Everything `.tcp` in the editor, registered in one call from the composition root: diagnostics,
-// CodeLens with inline results and hovers, the Testing view, and the environment switcher.
+// CodeLens with inline results and hovers, the Testing view, the environment switcher, and
+// completion and hovers for {{variables}}.
 import type * as vscode from 'vscode';
 import { registerEnvironmentStatus } from './tcpEnvironmentStatus';
 import { registerTcpFileDiagnostics } from './tcpFileDiagnostics';
@@ -7,6 +8,7 @@ import { TcpFileLens } from './tcpFileLens';
 import type { Registry } from '../core/registry';
 import { registrySockets } from './tcpFileSockets';
 import { TcpFileTests } from './tcpFileTests';
+import { registerTcpFileVariables } from './tcpFileVariables';
 import { TcpFileWorkspace } from './tcpFileWorkspace';
 
 export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry): void {
@@ -18,5 +20,6 @@ export function registerTcpFiles(context: vscode.ExtensionContext, registry: Reg
     tests,
     new TcpFileLens(workspace, registry, tests),
     registerEnvironmentStatus(workspace),
+    registerTcpFileVariables(workspace),
   );
 }
