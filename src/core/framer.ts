@@ -290,7 +290,9 @@ export class Framer {
       if (this.skipping) {
         // Discard until the over-long frame's end marker, or a new start marker if the end was lost.
         const endAt = q.indexOf(end, this.scanFrom);
-        const startAt = q.indexOf(start, this.scanFrom);
+        const found = q.indexOf(start, this.scanFrom);
+        // As below: a start marker that may be the head of an incomplete end marker does not count yet.
+        const startAt = endAt < 0 && found > q.length - end.length ? -1 : found;
         if (endAt >= 0 && (startAt < 0 || endAt <= startAt)) {
           q.drop(endAt + end.length);
           this.skipping = false;
@@ -324,7 +326,9 @@ export class Framer {
       }
 
       const endAt = q.indexOf(end, this.scanFrom);
-      const restartLimit = endAt >= 0 ? endAt : q.length;
+      // Without an end marker in view, a start marker near the tail may be the first bytes of an end
+      // marker that is still arriving; only start markers where a whole end marker would have fit count.
+      const restartLimit = endAt >= 0 ? endAt : q.length - end.length + 1;
       const restartAt = q.indexOf(start, Math.max(this.scanFrom, start.length));
       if (restartAt >= 0 && restartAt < restartLimit) {
         // A start marker before any end marker means the end was lost: report the broken frame and
