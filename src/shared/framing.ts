@@ -96,7 +96,7 @@ const LENGTH_FIELD_SIZES = [1, 2, 4, 8] as const;
  * Decodes a hex field such as `"1c 0d"`, `"1C0D"` or `"0x1c 0x0d"`. Returns a sentence naming `field`
  * and the offending character position when the text is not whole bytes of hex.
  */
-export function decodeHexField(text: string, field: string): { ok: true; bytes: Uint8Array } | { ok: false; error: string } {
+export function decodeHexField(text: string, field: string, positionOffset = 0): { ok: true; bytes: Uint8Array } | { ok: false; error: string } {
   const digits: number[] = [];
   let pendingStart = -1;
   for (let i = 0; i < text.length; i++) {
@@ -108,13 +108,13 @@ export function decodeHexField(text: string, field: string): { ok: true; bytes: 
     }
     const value = parseInt(ch, 16);
     if (Number.isNaN(value)) {
-      return { ok: false, error: `${field} has "${ch}" at position ${i}, which is not a hex digit; use pairs like "0d 0a".` };
+      return { ok: false, error: `${field} has "${ch}" at position ${positionOffset + i}, which is not a hex digit; use pairs like "0d 0a".` };
     }
     if (digits.length % 2 === 0) pendingStart = i;
     digits.push(value);
   }
   if (digits.length % 2 !== 0) {
-    return { ok: false, error: `${field} has an unpaired hex digit at position ${pendingStart}; write every byte as two digits.` };
+    return { ok: false, error: `${field} has an unpaired hex digit at position ${positionOffset + pendingStart}; write every byte as two digits.` };
   }
   const bytes = new Uint8Array(digits.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = digits[2 * i] * 16 + digits[2 * i + 1];
