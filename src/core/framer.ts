@@ -10,6 +10,8 @@ export interface FrameEvent {
   type: 'frame';
   /** The frame's bytes, with delimiter/header/markers kept or stripped as the definition says. */
   bytes: Uint8Array;
+  /** The frame exactly as it was on the wire, delimiter/header/markers included (what an echo sends back). */
+  wire: Uint8Array;
   /** Offset in the stream (bytes since the connection opened) where the frame's first wire byte sits. */
   offset: number;
 }
@@ -127,7 +129,8 @@ export class Framer {
     const events: FramerEvent[] = [];
     if (chunk.length === 0) return events;
     if (this.framing.mode === 'none') {
-      events.push({ type: 'frame', bytes: new Uint8Array(chunk), offset: this.streamOffset });
+      const copy = new Uint8Array(chunk);
+      events.push({ type: 'frame', bytes: copy, wire: copy, offset: this.streamOffset });
       this.streamOffset += chunk.length;
       return events;
     }
@@ -143,7 +146,8 @@ export class Framer {
       case 'fixed':
         while (this.queue.length >= this.framing.size) {
           const offset = this.queue.offset;
-          events.push({ type: 'frame', bytes: this.queue.take(this.framing.size), offset });
+          const wire = this.queue.take(this.framing.size);
+          events.push({ type: 'frame', bytes: wire, wire, offset });
         }
         break;
       case 'markers':
@@ -211,12 +215,8 @@ export class Framer {
           q.drop(found + delimiter.length);
           continue;
         }
-        if (keepDelimiter) {
-          events.push({ type: 'frame', bytes: q.take(found + delimiter.length), offset });
-        } else {
-          events.push({ type: 'frame', bytes: q.take(found), offset });
-          q.drop(delimiter.length);
-        }
+        const wire = q.take(found + delimiter.length);
+        events.push({ type: 'frame', bytes: keepDelimiter ? wire : wire.subarray(0, found), wire, offset });
         continue;
       }
       const certainContent = q.length - carry;
@@ -264,12 +264,8 @@ export class Framer {
         continue;
       }
       if (q.length < header + body) return;
-      if (framing.keepHeader) {
-        events.push({ type: 'frame', bytes: q.take(header + body), offset });
-      } else {
-        q.drop(header);
-        events.push({ type: 'frame', bytes: q.take(body), offset });
-      }
+      const wire = q.take(header + body);
+      events.push({ type: 'frame', bytes: framing.keepHeader ? wire : wire.subarray(header), wire, offset });
     }
   }
 
@@ -344,12 +340,9 @@ export class Framer {
         if (contentLength > maxFrameBytes) {
           events.push(tooLong(offset, contentLength, maxFrameBytes, 'it was dropped', true));
           q.drop(endAt + end.length);
-        } else if (keepMarkers) {
-          events.push({ type: 'frame', bytes: q.take(endAt + end.length), offset });
         } else {
-          q.drop(start.length);
-          events.push({ type: 'frame', bytes: q.take(contentLength), offset });
-          q.drop(end.length);
+          const wire = q.take(endAt + end.length);
+          events.push({ type: 'frame', bytes: keepMarkers ? wire : wire.subarray(start.length, endAt), wire, offset });
         }
         this.inFrame = false;
         this.scanFrom = 0;

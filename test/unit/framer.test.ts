@@ -208,6 +208,7 @@ describe('Framer', () => {
           const definition = { mode: 'delimiter', delimiter: Buffer.from(delimiter).toString('hex'), keepDelimiter: keep };
           const got = feed(definition, cut(stream, positions));
           assert.ok(got.every((e) => e.type === 'frame'));
+          assert.deepEqual(Buffer.concat(got.map((e) => (e.type === 'frame' ? e.wire : new Uint8Array()))), Buffer.from(stream), 'wire bytes rebuild the stream');
           assert.deepEqual(
             got.map((e) => Buffer.from(e.bytes).toString('hex')),
             frameList.map((p) => Buffer.from(keep ? concat([p, delimiter]) : p).toString('hex')),
@@ -240,6 +241,7 @@ describe('Framer', () => {
           const frameList = parts.filter((p) => encode(p).ok);
           const stream = concat(frameList.flatMap((p) => [encode(p).header, p]));
           const got = feed({ mode: 'lengthPrefix', ...l }, cut(stream, positions));
+          assert.deepEqual(Buffer.concat(got.map((e) => (e.type === 'frame' ? e.wire : new Uint8Array()))), Buffer.from(stream), 'wire bytes rebuild the stream');
           assert.deepEqual(
             got.map((e) => e.type === 'frame' && Buffer.from(e.bytes).toString('hex')),
             frameList.map((p) => Buffer.from(l.keepHeader ? concat([encode(p).header, p]) : p).toString('hex')),
