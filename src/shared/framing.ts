@@ -13,7 +13,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 export const MAX_FRAME_BYTES_LIMIT = 256 * 1024 * 1024;
 
 interface FramingCommon {
-  /** Largest frame content accepted; longer frames are reported and skipped. Default 1 MiB. */
+  /** Largest frame content accepted; longer frames are reported and skipped. Default 1 MiB. Not applied in `none` mode, whose frames are the chunks node delivers (at most 64 KiB each). */
   maxFrameBytes?: number;
 }
 

@@ -287,6 +287,36 @@ describe('Framer', () => {
       );
     });
 
+    it('lengthPrefix with a maximum: over-long frames are skipped by their length and every other frame survives', () => {
+      fc.assert(
+        fc.property(fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 12 }), cuts, (parts, positions) => {
+          const stream = concat(parts.flatMap((p) => [Uint8Array.of(p.length), p]));
+          const got = feed({ mode: 'lengthPrefix', lengthBytes: 1, maxFrameBytes: 6 }, cut(stream, positions));
+          assert.deepEqual(
+            got.map((e) => (e.type === 'frame' ? Buffer.from(e.bytes).toString('hex') : e.code)),
+            parts.map((p) => (p.length > 6 ? 'FRAME_TOO_LONG' : Buffer.from(p).toString('hex'))),
+          );
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('markers with junk between frames: every frame survives and each run of junk is one error', () => {
+      // STX/ETX framing; content and junk never contain STX (02) or ETX (03).
+      const clean = fc.uint8Array({ maxLength: 10 }).map((a) => a.map((b) => (b === 2 || b === 3 ? 4 : b)));
+      fc.assert(
+        fc.property(fc.array(fc.tuple(clean, clean), { maxLength: 10 }), cuts, (pairs, positions) => {
+          const stream = concat(pairs.flatMap(([junk, content]) => [junk, hex('02'), content, hex('03')]));
+          const got = feed({ mode: 'markers', start: '02', end: '03' }, cut(stream, positions));
+          assert.deepEqual(
+            got.map((e) => (e.type === 'frame' ? Buffer.from(e.bytes).toString('hex') : e.code)),
+            pairs.flatMap(([junk, content]) => [...(junk.length > 0 ? ['MALFORMED_FRAME'] : []), Buffer.from(content).toString('hex')]),
+          );
+        }),
+        { numRuns: 300 },
+      );
+    });
+
     it('delimiter with a maximum: every frame within the limit survives, every longer one is exactly one error', () => {
       fc.assert(
         fc.property(fc.array(fc.uint8Array({ maxLength: 12 }).map((a) => a.map((b) => (b === 10 ? 11 : b))), { maxLength: 12 }), cuts, (parts, positions) => {
