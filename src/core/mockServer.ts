@@ -6,7 +6,8 @@ import { validatePresetBehaviour, type PresetBehaviour } from '../shared/presetB
 import type { Connection } from './connection';
 import { TcpError } from './errors';
 import { Emitter, DisposableStore, type Disposable, type Event } from './events';
-import { Framer, type FrameEvent, type FramingErrorEvent } from './framer';
+import { FramedStream } from './framedStream';
+import type { FrameEvent, FramingErrorEvent } from './framer';
 import type { Listener } from './listener';
 import { RuleSet, type RuleFault, type RuleHit, type RuleStatus } from './rules';
 
@@ -33,14 +34,12 @@ export interface MockRuleHit extends RuleHit {
   connectionId: string;
 }
 
-/** Per-connection state: its framer, the chain that keeps replies in frame order, and cleanup. */
+/** Per-connection state: its framed stream, the chain that keeps replies in frame order, and cleanup. */
 class ConnectionSession implements Disposable {
-  framer: Framer;
   /** Replies are chained so a delayed reply never overtakes a later frame's reply. */
   replies: Promise<void> = Promise.resolve();
   /** Set once a rule asked to close: later frames are no longer answered. */
   closing = false;
-  ended = false;
   readonly store = new DisposableStore();
   /** Pending reply delays, each with the resolver that settles it early on dispose. */
   private readonly waits = new Map<ReturnType<typeof setTimeout>, (ok: boolean) => void>();
@@ -48,9 +47,9 @@ class ConnectionSession implements Disposable {
 
   constructor(
     readonly connection: Connection,
-    framer: Framer,
+    readonly stream: FramedStream,
   ) {
-    this.framer = framer;
+    this.store.add(stream);
   }
 
   /** Resolves after `ms`, or false at once if the session is disposed meanwhile. */
@@ -153,7 +152,7 @@ export class MockServer implements Disposable {
     this.ruleSet.dispose();
     this.ruleSet = this.adoptRules(behaviour);
     if (framingChanged) {
-      for (const session of this.sessions.values()) session.framer = new Framer(behaviour.framing);
+      for (const session of this.sessions.values()) session.stream.setFraming(behaviour.framing);
     }
   }
 
@@ -194,51 +193,31 @@ export class MockServer implements Disposable {
 
   private attach(connection: Connection): void {
     if (this.disposed || this.sessions.has(connection) || connection.state === 'closed') return;
-    const session = new ConnectionSession(connection, new Framer(this.behaviour.framing));
+    const session = new ConnectionSession(connection, new FramedStream(connection, this.behaviour.framing));
     this.sessions.set(connection, session);
-    session.store.add(connection.onDidReceive((chunk) => this.handleChunk(session, chunk)));
-    session.store.add(
-      connection.onDidChangeState(() => {
-        if (connection.remoteEnded) this.finishStream(session);
-      }),
-    );
+    const connectionId = connection.id;
+    session.store.add(session.stream.onDidFrame((frame) => this.handleFrame(session, frame)));
+    session.store.add(session.stream.onDidFramingError((error) => this.framingErrorEmitter.fire({ connectionId, error })));
+    // Subscribed after the stream's own close handler, so an incomplete last frame is reported first.
     session.store.add(
       connection.onDidClose(() => {
-        this.finishStream(session);
         session.dispose();
         this.sessions.delete(connection);
       }),
     );
   }
 
-  /** The peer sent FIN or the connection closed: a frame still half-received is reported. */
-  private finishStream(session: ConnectionSession): void {
-    if (session.ended) return;
-    session.ended = true;
-    this.handleFramerEvents(session, session.framer.end());
-  }
-
-  private handleChunk(session: ConnectionSession, chunk: Uint8Array): void {
-    this.handleFramerEvents(session, session.framer.push(chunk));
-  }
-
-  private handleFramerEvents(session: ConnectionSession, events: ReturnType<Framer['push']>): void {
+  private handleFrame(session: ConnectionSession, frame: FrameEvent): void {
     const connectionId = session.connection.id;
-    for (const event of events) {
-      if (event.type === 'error') {
-        this.framingErrorEmitter.fire({ connectionId, error: event });
-        continue;
-      }
-      this.frameEmitter.fire({ connectionId, frame: event });
-      if (session.closing) continue;
-      const hit = this.ruleSet.evaluate(event.bytes);
-      if (hit) {
-        this.hitEmitter.fire({ ...hit, connectionId });
-        if (hit.closeAfterReply) session.closing = true;
-        this.queueReply(session, { source: 'rule', rule: { index: hit.index, name: hit.name }, bytes: hit.reply, delayMs: hit.delayMs, close: hit.closeAfterReply });
-      } else if (this.behaviour.echo) {
-        this.queueReply(session, { source: 'echo', bytes: event.wire, delayMs: 0, close: false });
-      }
+    this.frameEmitter.fire({ connectionId, frame });
+    if (session.closing) return;
+    const hit = this.ruleSet.evaluate(frame.bytes);
+    if (hit) {
+      this.hitEmitter.fire({ ...hit, connectionId });
+      if (hit.closeAfterReply) session.closing = true;
+      this.queueReply(session, { source: 'rule', rule: { index: hit.index, name: hit.name }, bytes: hit.reply, delayMs: hit.delayMs, close: hit.closeAfterReply });
+    } else if (this.behaviour.echo) {
+      this.queueReply(session, { source: 'echo', bytes: frame.wire, delayMs: 0, close: false });
     }
   }
 
