@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import { Connection } from '../../src/core/connection';
 import { Emitter } from '../../src/core/events';
 import { LatencyTracker, type LatencyStats } from '../../src/core/latency';
+import { Listener } from '../../src/core/listener';
+import { MockServer } from '../../src/core/mockServer';
 import { Cleanup, nextEvent, rawServer } from './support/sockets';
 
 describe('LatencyTracker', () => {
@@ -68,5 +70,25 @@ describe('LatencyTracker', () => {
     assert.ok(stats.p50! >= 98 && stats.p50! < 100 + 80, `p50 ${stats.p50}`);
     assert.ok(stats.p95! >= 198 && stats.p95! < 200 + 80, `p95 ${stats.p95}`);
     assert.ok(stats.min! >= 18, `min ${stats.min}`);
+  });
+
+  it('measures a mock server rule delay from a client connection', async () => {
+    const listener = await Listener.listen({ port: 0 });
+    cleanup.add(() => listener.stop({ closeConnections: true }));
+    const attached = MockServer.attach(listener, { framing: { mode: 'delimiter', delimiter: 'lf' }, rules: [{ match: 'exact', pattern: 'REQ', reply: 'RES\n', delayMs: 60 }] });
+    assert.ok(attached.ok);
+    cleanup.add(() => attached.server.dispose());
+    const connection = await Connection.connect({ host: '127.0.0.1', port: listener.address!.port });
+    cleanup.add(() => connection.destroy());
+    const tracker = new LatencyTracker(connection);
+    cleanup.add(() => tracker.dispose());
+    for (let i = 1; i <= 3; i++) {
+      const answered = nextEvent(tracker.onDidUpdate, (s: LatencyStats) => s.count === i);
+      await connection.send(new TextEncoder().encode('REQ\n'));
+      await answered;
+    }
+    const { count, p50, p95 } = tracker.stats();
+    assert.equal(count, 3);
+    assert.ok(p50! >= 58 && p95! < 60 + 150, `p50 ${p50}, p95 ${p95}`);
   });
 });
