@@ -94,46 +94,75 @@ export function decodeRuleText(bytes: Uint8Array, encoding: RuleTextEncoding): s
 
 /**
  * Looks for the regular-expression shapes that make a backtracking engine take exponential time:
- * a quantified group whose body is itself quantified (`(a+)+`, `(\w*)*`, `(a?){20}`) and
+ * a repeated group whose body is itself quantified (`(a+)+`, `(\w*)*`, `(a?){20}`) and
  * backreferences (`\1`, `\k<x>`). Returns a description of the first one found, or undefined.
- * It is a syntactic check, so it is deliberately conservative; the engine adds a time budget for
- * what it cannot see (polynomial blow-ups such as `.*.*.*x`).
+ *
+ * One safe form of a repeated quantified group is let through because people write it all the time
+ * (`(\d{1,3}\.){3}`, `(\w+,)*`): a flat body that starts or ends with a single literal "fence"
+ * character which none of its quantified parts can match. Each repetition must then consume exactly
+ * one fence, so there is only one way to split the input between repetitions.
+ *
+ * The check is syntactic and deliberately conservative; the engine adds a time budget for what it
+ * cannot see (overlapping alternatives such as `(a|a)*`, polynomial blow-ups such as `.*.*.*x`).
  */
 export function findCatastrophicShape(source: string): string | undefined {
-  // For each open group: did its body contain a quantifier?
-  const groups: { quantified: boolean; start: number }[] = [];
-  let lastAtom: { kind: 'group'; quantified: boolean; start: number } | { kind: 'other' } | undefined;
-  let i = 0;
-  const markQuantified = () => {
-    for (const g of groups) g.quantified = true;
+  interface Atom {
+    source: string;
+    group: boolean;
+    quantified: boolean;
+  }
+  interface OpenGroup {
+    start: number;
+    /** Anything inside (at any depth) carries a quantifier. */
+    quantified: boolean;
+    alternation: boolean;
+    atoms: Atom[];
+  }
+  const groups: OpenGroup[] = [];
+  // The group that just closed, until the next token tells whether it is repeated.
+  let closed: (OpenGroup & { end: number }) | undefined;
+  let lastAtom: Atom | undefined;
+  const addAtom = (atom: Atom): void => {
+    groups[groups.length - 1]?.atoms.push(atom);
+    lastAtom = atom;
+    closed = undefined;
   };
+  let i = 0;
   while (i < source.length) {
     const ch = source[i];
     if (ch === '\\') {
       const next = source[i + 1] ?? '';
       if (/[1-9]/.test(next)) return `the backreference "\\${next}" at position ${i}`;
       if (next === 'k' && source[i + 2] === '<') return `the named backreference at position ${i}`;
-      // \u{...}, \x.., \p{...}: skip the escape's braces so they are not read as a quantifier.
+      let length = 2;
       if ((next === 'u' || next === 'p' || next === 'P') && source[i + 2] === '{') {
         const close = source.indexOf('}', i + 3);
-        i = close < 0 ? source.length : close + 1;
-      } else {
-        i += 2;
+        length = (close < 0 ? source.length : close + 1) - i;
+      } else if (next === 'u') {
+        length = 6;
+      } else if (next === 'x') {
+        length = 4;
+      } else if (next === 'c') {
+        length = 3;
       }
-      lastAtom = { kind: 'other' };
+      addAtom({ source: source.slice(i, i + length), group: false, quantified: false });
+      i += length;
       continue;
     }
     if (ch === '[') {
+      const begin = i;
       i++;
       if (source[i] === '^') i++;
       if (source[i] === ']') i++;
       while (i < source.length && source[i] !== ']') i += source[i] === '\\' ? 2 : 1;
       i++;
-      lastAtom = { kind: 'other' };
+      addAtom({ source: source.slice(begin, i), group: false, quantified: false });
       continue;
     }
     if (ch === '(') {
-      groups.push({ quantified: false, start: i });
+      groups.push({ start: i, quantified: false, alternation: false, atoms: [] });
+      closed = undefined;
+      lastAtom = undefined;
       i++;
       if (source[i] === '?') {
         // (?: (?= (?! (?<= (?<! (?<name>: skip the group prefix.
@@ -147,31 +176,82 @@ export function findCatastrophicShape(source: string): string | undefined {
           i++;
         }
       }
-      lastAtom = undefined;
       continue;
     }
     if (ch === ')') {
       const group = groups.pop();
-      lastAtom = group ? { kind: 'group', quantified: group.quantified, start: group.start } : { kind: 'other' };
+      const atom: Atom = { source: '', group: true, quantified: false };
+      if (group) {
+        const parent = groups[groups.length - 1];
+        if (parent && group.quantified) parent.quantified = true;
+        parent?.atoms.push(atom);
+      }
+      lastAtom = atom;
+      closed = group ? { ...group, end: i + 1 } : undefined;
+      i++;
+      continue;
+    }
+    if (ch === '|') {
+      const current = groups[groups.length - 1];
+      if (current) current.alternation = true;
+      lastAtom = undefined;
+      closed = undefined;
       i++;
       continue;
     }
     const quantifier = readQuantifier(source, i);
     if (quantifier) {
-      if (lastAtom?.kind === 'group' && lastAtom.quantified && quantifier.max > 1) {
-        return `the nested quantifier "${source.slice(lastAtom.start, i + quantifier.length)}" at position ${lastAtom.start}`;
+      if (closed && closed.quantified && quantifier.max > 1 && !hasFence(closed)) {
+        return `the nested quantifier "${source.slice(closed.start, i + quantifier.length)}" at position ${closed.start}`;
       }
-      markQuantified();
+      if (lastAtom) lastAtom.quantified = true;
+      for (const g of groups) g.quantified = true;
       i += quantifier.length;
       if (source[i] === '?') i++;
-      // A quantified group makes its enclosing groups quantified too (handled by markQuantified).
-      lastAtom = { kind: 'other' };
+      closed = undefined;
+      lastAtom = undefined;
       continue;
     }
-    lastAtom = { kind: 'other' };
+    addAtom({ source: ch, group: false, quantified: false });
     i++;
   }
   return undefined;
+
+  /** The safe shape described above: flat body, a literal fence at either end that no quantified part matches. */
+  function hasFence(group: OpenGroup): boolean {
+    if (group.alternation || group.atoms.some((a) => a.group)) return false;
+    const quantifiedParts = group.atoms.filter((a) => a.quantified);
+    const ends = [group.atoms[0], group.atoms[group.atoms.length - 1]];
+    return ends.some((fence) => {
+      if (!fence || fence.quantified) return false;
+      const fenceChar = literalChar(fence.source);
+      return fenceChar !== undefined && quantifiedParts.every((part) => !mayMatch(part.source, fenceChar));
+    });
+  }
+}
+
+/** The character a single-character literal atom stands for (`,` or `\.`), or undefined for anything else. */
+function literalChar(atom: string): string | undefined {
+  if (atom.length === 1) return '.^$'.includes(atom) ? undefined : atom;
+  if (atom.length === 2 && atom[0] === '\\' && /[^A-Za-z0-9]/.test(atom[1])) return atom[1];
+  return undefined;
+}
+
+/**
+ * Whether an atom may match `char`, ignoring case, read both with and without the u flag (the rule's
+ * flags are not known here); an atom neither reading can evaluate is assumed to match.
+ */
+function mayMatch(atom: string, char: string): boolean {
+  let evaluated = false;
+  for (const flags of ['isu', 'is']) {
+    try {
+      if (new RegExp(`^(?:${atom})$`, flags).test(char)) return true;
+      evaluated = true;
+    } catch {
+      // Not valid under these flags; the other reading decides.
+    }
+  }
+  return !evaluated;
 }
 
 function readQuantifier(source: string, at: number): { length: number; max: number } | undefined {
