@@ -411,7 +411,7 @@ export function validateRule(value: unknown, path: string): { ok: true; rule: Ch
     }
     const shape = findCatastrophicShape(pattern);
     if (shape) {
-      return { ok: false, error: `${path}.pattern is refused because ${shape} can make matching take exponential time; rewrite it without repeating a repeated group or a backreference.` };
+      return { ok: false, error: `${path}.pattern is refused because ${shape} can make matching take exponential time; repeat only groups that end or start with a separator such as "," (e.g. "(\\w+,)*"), and avoid backreferences.` };
     }
     let regex: RegExp;
     try {
