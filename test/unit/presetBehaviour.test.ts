@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { validatePresetBehaviour, defaultBehaviour } from '../../src/shared/presetBehaviour';
 import { FRAMING_MODES, MAX_FRAME_BYTES_LIMIT, DEFAULT_MAX_FRAME_BYTES } from '../../src/shared/framing';
+import { RuleSet } from '../../src/core/rules';
 import { RULE_MATCH_KINDS, MAX_RULES, MAX_RULE_DELAY_MS, MAX_PATTERN_CHARS } from '../../src/shared/ruleDefinition';
 
 const fragmentPath = path.join(__dirname, '..', '..', 'src', 'shared', 'presetSchemaFragment.json');
+const guidePath = path.join(__dirname, '..', '..', 'docs', 'mockServer.md');
 
 describe('preset behaviour (framing, echo, rules)', () => {
   it('accepts a listener mock-server preset and fills defaults', () => {
@@ -57,5 +59,20 @@ describe('preset behaviour (framing, echo, rules)', () => {
       const result = validatePresetBehaviour({ rules: [rule] });
       assert.ok(result.ok, `${snippet.label}: ${result.ok ? '' : result.error}`);
     }
+  });
+
+  it('the example in the mock server guide is a valid preset that answers as the guide says', () => {
+    const guide = readFileSync(guidePath, 'utf8');
+    const example = /```json\n([\s\S]*?)```/.exec(guide);
+    assert.ok(example, 'the guide has a JSON example');
+    const presets = JSON.parse(example[1])['tcpLab.presets'] as unknown[];
+    const result = validatePresetBehaviour(presets[0], 'tcpLab.presets[0]');
+    assert.ok(result.ok, result.ok ? '' : result.error);
+    const rules = new RuleSet(result.behaviour.rules);
+    const reply = (frame: string) => Buffer.from(rules.evaluate(Buffer.from(frame, 'latin1'))?.reply ?? []).toString('latin1');
+    assert.equal(reply('PING 7'), 'PONG 7\n');
+    assert.equal(reply('ORDER A12'), 'ACCEPTED A12\n');
+    assert.equal(reply('\x05'), '\x06');
+    assert.equal(reply('QUIT'), 'BYE\n');
   });
 });
