@@ -26,8 +26,8 @@ export const MAX_LATENCY_SAMPLES = 100_000;
  * One sample per answered request: it starts at the first send not yet answered and ends at the
  * next received byte. Sends made while waiting (pipelining) do not restart the clock, and later
  * chunks of the same response do not count again until something new is sent. The send time is
- * when the engine reports the bytes handed to the kernel (Connection.onDidSend), so the figure
- * covers the network and the peer, not our own queueing.
+ * when the engine hands the last byte to the socket (Connection.onDidSend), so time spent queued
+ * behind backpressure is not counted; the figure is the network plus the peer.
  */
 export class LatencyTracker implements Disposable {
   private waitingSince: number | undefined;
