@@ -34,6 +34,8 @@ export type FramerEvent = FrameEvent | FramingErrorEvent;
  */
 class ByteQueue {
   private buffer = Buffer.alloc(4096);
+  /** buffer[0, tail), rebuilt once per append: searching it avoids a new view per search. */
+  private view = this.buffer.subarray(0, 0);
   private head = 0;
   private tail = 0;
   /** Stream offset of the byte at the head of the queue. */
@@ -60,12 +62,14 @@ class ByteQueue {
     }
     this.buffer.set(chunk, this.tail);
     this.tail += chunk.length;
+    this.view = this.buffer.subarray(0, this.tail);
   }
 
   /** Index (relative to the head) of `needle` at or after `from`, or -1. */
   indexOf(needle: Uint8Array, from: number): number {
     if (from > this.length - needle.length) return -1;
-    return this.buffer.subarray(this.head, this.tail).indexOf(needle, from);
+    const found = this.view.indexOf(needle, this.head + from);
+    return found < 0 ? -1 : found - this.head;
   }
 
   byteAt(index: number): number {
@@ -74,7 +78,8 @@ class ByteQueue {
 
   /** Copies out the first `count` bytes (the caller keeps them after the queue moves on). */
   take(count: number): Uint8Array {
-    const out = new Uint8Array(this.buffer.subarray(this.head, this.head + count));
+    const out = new Uint8Array(count);
+    this.buffer.copy(out, 0, this.head, this.head + count);
     this.drop(count);
     return out;
   }
@@ -87,6 +92,7 @@ class ByteQueue {
       this.tail = 0;
       // A burst can grow the buffer a lot; give the memory back once it is idle again.
       if (this.buffer.length > 65536) this.buffer = Buffer.alloc(4096);
+      this.view = this.buffer.subarray(0, 0);
     }
   }
 }
