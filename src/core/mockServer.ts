@@ -156,6 +156,14 @@ export class MockServer implements Disposable {
     }
   }
 
+  /** Like `update`, from raw preset fields (the panel's editor); on a problem nothing changes and the sentence is returned. */
+  reconfigure(preset: unknown, path = 'preset'): { ok: true } | { ok: false; error: string } {
+    const checked = validatePresetBehaviour(preset, path);
+    if (!checked.ok) return checked;
+    this.update(checked.behaviour);
+    return { ok: true };
+  }
+
   /** Sends to every open client of the listener. */
   broadcast(bytes: Uint8Array): Promise<void> {
     return this.listener.broadcast(bytes);

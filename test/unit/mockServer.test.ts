@@ -180,10 +180,15 @@ describe('MockServer', () => {
     assert.equal(server.ruleStatus()[0].hits, 0, 'hit counters restart with new rules');
     socket.write('v\n');
     await waitUntil(() => sink.text() === 'one\ntwo\n', 'second version');
+    const refused = server.reconfigure({ framing: { mode: 'fixed', size: 0 } }, 'panel');
+    assert.deepEqual(refused, { ok: false, error: 'panel.framing.size must be a whole number of bytes, at least 1 (got 0).' });
+    assert.deepEqual(server.reconfigure({ framing: { mode: 'fixed', size: 2 }, echo: true }), { ok: true });
+    socket.write('v\nxy');
+    await waitUntil(() => sink.text() === 'one\ntwo\nv\nxy', 'the echo under the new fixed framing');
     server.dispose();
     socket.write('v\n');
     await delay(100);
-    assert.equal(sink.text(), 'one\ntwo\n');
+    assert.equal(sink.text(), 'one\ntwo\nv\nxy');
   });
 
   it('refuses an invalid preset with one sentence and attaches nothing', async () => {
