@@ -170,14 +170,11 @@ export class Framer {
   end(): FramerEvent[] {
     const events: FramerEvent[] = [];
     const pending = this.queue.length;
-    if (this.framing.mode === 'markers' && !this.inFrame) {
-      const stray = this.strayBytes + pending;
-      if (stray > 0) {
-        const offset = this.strayBytes > 0 ? this.strayOffset : this.queue.offset;
-        events.push(malformed(offset, `${stray} byte${stray === 1 ? '' : 's'} outside any start/end marker pair were discarded.`));
-      }
-    } else if (this.skipping || this.skipRemaining > 0) {
+    if (this.skipping || this.skipRemaining > 0) {
       // The over-long frame was already reported when it was detected.
+    } else if (this.framing.mode === 'markers' && !this.inFrame) {
+      const stray = this.strayBytes + pending;
+      if (stray > 0) events.push(strayError(this.strayBytes > 0 ? this.strayOffset : this.queue.offset, stray));
     } else if (pending > 0) {
       events.push({
         type: 'error',
@@ -320,7 +317,7 @@ export class Framer {
         }
         this.noteStray(startAt);
         if (this.strayBytes > 0) {
-          events.push(malformed(this.strayOffset, `${this.strayBytes} byte${this.strayBytes === 1 ? '' : 's'} outside any start/end marker pair were discarded.`));
+          events.push(strayError(this.strayOffset, this.strayBytes));
           this.strayBytes = 0;
         }
         this.beginMarkedFrame(start);
@@ -389,6 +386,11 @@ function tooLong(offset: number, length: number, max: number, action: string, ex
     message: `The frame at stream offset ${offset} is ${exact ? '' : 'at least '}${length} bytes, over the ${max}-byte maximum frame size; ${action}.`,
     offset,
   };
+}
+
+function strayError(offset: number, count: number): FramingErrorEvent {
+  const what = count === 1 ? '1 byte outside any start/end marker pair was' : `${count} bytes outside any start/end marker pair were`;
+  return malformed(offset, `${what} discarded.`);
 }
 
 function malformed(offset: number, message: string): FramingErrorEvent {

@@ -193,6 +193,13 @@ describe('Framer', () => {
       assert.ok(events[0].type === 'error' && events[0].code === 'INCOMPLETE_FRAME' && /3 bytes arrived/.test(events[0].message));
       assert.deepEqual(feed({ mode: 'delimiter', delimiter: 'lf' }, [bytes('a\n')]).length, 1);
       assert.deepEqual(new Framer(resolve({ mode: 'markers', start: '02', end: '03' })).end(), []);
+      const stray = new Framer(resolve({ mode: 'markers', start: '02', end: '03' }));
+      stray.push(hex('02 61 03 7a'));
+      assert.deepEqual(stray.end(), [{ type: 'error', code: 'MALFORMED_FRAME', message: '1 byte outside any start/end marker pair was discarded.', offset: 3 }]);
+      // The tail of an over-long frame being skipped is not reported a second time.
+      const skipping = new Framer(resolve({ mode: 'markers', start: '02', end: '03', maxFrameBytes: 2 }));
+      assert.deepEqual(skipping.push(hex('02 616263')).map((e) => e.type === 'error' && e.code), ['FRAME_TOO_LONG']);
+      assert.deepEqual(skipping.end(), []);
     });
   });
 
