@@ -122,3 +122,11 @@ function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** One line for the panel: how many writes, and each write's size and time, e.g. `3 writes: 4 B at 0 ms, 3 B at 150 ms, 3 B at 300 ms`. */
+export function summariseWrites(writes: readonly { bytes: Uint8Array; at: number }[]): string {
+  if (writes.length === 0) return 'nothing written';
+  const parts = writes.map((w) => `${w.bytes.length} B at ${Math.round(w.at)} ms`);
+  const shown = parts.length > 8 ? [...parts.slice(0, 8), `… ${parts.length - 8} more`] : parts;
+  return `${writes.length} write${writes.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
+}

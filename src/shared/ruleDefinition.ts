@@ -43,8 +43,9 @@ export interface CheckedRule {
   match: RuleMatchKind;
   /** exact / hexPrefix / contains (case-sensitive): the bytes to compare. */
   patternBytes: Uint8Array;
-  /** contains: the needle as text; regex: the source. */
+  /** contains: the needle as text; regex: the source; exact/hexPrefix: the pattern as written. */
   patternText: string;
+  patternFormat: 'text' | 'hex';
   ignoreCase: boolean;
   flags: string;
   reply: ReplySegment[] | undefined;
@@ -394,7 +395,9 @@ export function validateRule(value: unknown, path: string): { ok: true; rule: Ch
   }
   const patternFormat = value.patternFormat ?? 'text';
   if (patternFormat !== 'text' && patternFormat !== 'hex') return { ok: false, error: `${path}.patternFormat must be "text" or "hex" (got ${describe(patternFormat)}).` };
-  if (patternFormat === 'hex' && kind !== 'exact') return { ok: false, error: `${path}.patternFormat applies only to "exact" rules; hexPrefix patterns are always hex.` };
+  if (patternFormat === 'hex' && kind !== 'exact' && kind !== 'hexPrefix') {
+    return { ok: false, error: `${path}.patternFormat "hex" applies only to "exact" and "hexPrefix" rules; use a "regex" with \\x escapes to match bytes inside text.` };
+  }
 
   let patternBytes = new Uint8Array(0);
   let flags = '';
@@ -453,6 +456,7 @@ export function validateRule(value: unknown, path: string): { ok: true; rule: Ch
       match: kind,
       patternBytes,
       patternText: pattern,
+      patternFormat: kind === 'hexPrefix' ? 'hex' : patternFormat,
       ignoreCase: value.ignoreCase === true,
       flags,
       reply,
@@ -484,3 +488,24 @@ export function validateRules(value: unknown, path = 'rules'): RulesValidation {
   }
   return { ok: true, rules };
 }
+
+/** One line for the tree and the panel, e.g. `regex ^PING (\d+)$ → "PONG $1\n", after 200 ms, then close`. */
+export function describeRule(rule: CheckedRule): string {
+  const pattern = rule.patternFormat === 'hex' ? `hex ${rule.patternText}` : JSON.stringify(rule.patternText);
+  const what = { exact: 'exactly', hexPrefix: 'starts with', contains: 'contains', regex: 'regex' }[rule.match];
+  const reply = rule.reply === undefined ? 'no reply' : rule.replyFormat === 'hex' ? `hex ${templateText(rule)}` : JSON.stringify(templateText(rule));
+  const extras = [rule.delayMs > 0 ? `after ${rule.delayMs} ms` : '', rule.closeAfterReply ? 'then close' : '', rule.enabled ? '' : 'off'].filter((x) => x !== '');
+  return [`${what} ${pattern} → ${reply}`, ...extras].join(', ');
+}
+
+/** The reply template written back as the user would type it. */
+function templateText(rule: CheckedRule): string {
+  return (rule.reply ?? [])
+    .map((segment) => {
+      if (segment.kind === 'literal') return segment.text.replace(/\$/g, '$$$$');
+      if (segment.kind === 'bytes') return Array.from(segment.bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
+      return typeof segment.ref === 'number' ? `$${segment.ref}` : `\${${segment.ref}}`;
+    })
+    .join(rule.replyFormat === 'hex' ? ' ' : '');
+}
+

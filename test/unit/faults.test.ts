@@ -7,7 +7,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
 import { Repeater, sendWithFaults, type WriteRecord } from '../../src/core/faults';
-import { planWrites, validateFaultOptions, validateRepeatOptions, type CheckedFaultOptions } from '../../src/shared/faultPlan';
+import { planWrites, summariseWrites, validateFaultOptions, validateRepeatOptions, type CheckedFaultOptions } from '../../src/shared/faultPlan';
 import { ByteSink, Cleanup, delay, nextEvent, rawServer, startPythonPeer, waitUntil } from './support/sockets';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -72,6 +72,13 @@ describe('fault injection', () => {
       assert.deepEqual(separate.writes.map((w) => asText(w.bytes)), ['a', 'bc']);
     });
 
+    it('summarises a write pattern in one line', () => {
+      assert.equal(summariseWrites([]), 'nothing written');
+      assert.equal(summariseWrites([{ bytes: new Uint8Array(1), at: 0.4 }]), '1 write: 1 B at 0 ms');
+      const many = Array.from({ length: 10 }, (_, i) => ({ bytes: new Uint8Array(1), at: i * 10 }));
+      assert.equal(summariseWrites(many), '10 writes: 1 B at 0 ms, 1 B at 10 ms, 1 B at 20 ms, 1 B at 30 ms, 1 B at 40 ms, 1 B at 50 ms, 1 B at 60 ms, 1 B at 70 ms, … 2 more');
+    });
+
     it('rejects bad options with one sentence naming the field', () => {
       assert.deepEqual(validateFaultOptions({ splitInto: 0 }), { ok: false, error: 'faults.splitInto must be a whole number of writes from 1 to 65536 (got 0).' });
       assert.deepEqual(validateFaultOptions({ after: 'close' }), { ok: false, error: 'faults.after must be "none", "halfClose" or "reset" (got "close").' });
@@ -93,6 +100,7 @@ describe('fault injection', () => {
       [2, 7, 'hij'],
     ]);
     assert.deepEqual(seen, result.writes, 'each write was reported as it happened');
+    assert.match(summariseWrites(result.writes), /^3 writes: 4 B at \d+ ms, 3 B at \d+ ms, 3 B at \d+ ms$/);
     assert.ok(result.writes[2].at - result.writes[0].at >= 290, `writes spanned ${result.writes[2].at - result.writes[0].at} ms`);
     const peer = await observed;
     assert.deepEqual(readTexts(peer), ['abcd', 'efg', 'hij']);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { RuleSet, MAX_REGEX_INPUT_BYTES, REGEX_TIME_BUDGET_MS, runBoundedRegex, type RuleFault } from '../../src/core/rules';
-import { findCatastrophicShape, validateRules } from '../../src/shared/ruleDefinition';
+import { describeRule, findCatastrophicShape, validateRules } from '../../src/shared/ruleDefinition';
 
 const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 const hex = (text: string) => new Uint8Array(Buffer.from(text.replace(/\s/g, ''), 'hex'));
@@ -33,7 +33,7 @@ describe('rule validation', () => {
     [{ match: 'exact', pattern: 'x', reply: '06 $0 0', replyFormat: 'hex' }, /^rules\[0\]\.reply has an unpaired hex digit at position 6/],
     [{ match: 'exact', pattern: 'x', reply: 'y', delayMs: -5 }, /^rules\[0\]\.delayMs must be a whole number of milliseconds from 0 to 600000 \(got -5\)\.$/],
     [{ match: 'exact', pattern: 'x' }, /^rules\[0\] has neither "reply" nor "closeAfterReply", so it would do nothing/],
-    [{ match: 'contains', pattern: 'x', patternFormat: 'hex', reply: 'y' }, /patternFormat applies only to "exact" rules/],
+    [{ match: 'contains', pattern: 'x', patternFormat: 'hex', reply: 'y' }, /^rules\[0\]\.patternFormat "hex" applies only to "exact" and "hexPrefix" rules; use a "regex" with \\x escapes to match bytes inside text\.$/],
     ['x', /^rules must be a list of rules/],
   ];
   for (const [rule, expected] of cases) {
@@ -176,4 +176,21 @@ describe('RuleSet', () => {
       assert.ok(Date.now() - started < 500, 'an 8 MiB frame is not decoded or scanned whole');
     });
   });
+
+  it('describes each rule in one line for the tree and the panel', () => {
+    const checked = validateRules([
+      { match: 'regex', pattern: '^PING (?<n>\\d+)$', reply: 'PONG ${n} $1 $$\n', delayMs: 200, closeAfterReply: true },
+      { match: 'hexPrefix', pattern: '02 41', reply: '06 $0', replyFormat: 'hex', enabled: false },
+      { match: 'exact', pattern: '05', patternFormat: 'hex', closeAfterReply: true },
+      { match: 'contains', pattern: 'err', reply: 'x' },
+    ]);
+    assert.ok(checked.ok);
+    assert.deepEqual(checked.rules.map(describeRule), [
+      'regex "^PING (?<n>\\\\d+)$" → "PONG ${n} $1 $$\\n", after 200 ms, then close',
+      'starts with hex 02 41 → hex 06 $0, off',
+      'exactly hex 05 → no reply, then close',
+      'contains "err" → "x"',
+    ]);
+  });
 });
+
