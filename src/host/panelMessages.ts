@@ -4,6 +4,7 @@
 // No `vscode` import, so mocha tests it directly.
 import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type FromWebviewMessage, type SendMessage } from '../shared/protocol';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
+import { validateFaultOptions, validateRepeatOptions } from '../shared/faultPlan';
 
 export type ValidationResult = { ok: true; message: FromWebviewMessage } | { ok: false; reason: string };
 
@@ -61,8 +62,39 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       }
       const message: SendMessage = { type, requestId, data: fields.data };
       if (fields.to !== undefined) message.to = fields.to as string;
+      if (fields.faults !== undefined) {
+        const faults = validateFaultOptions(fields.faults, 'send.faults');
+        if (!faults.ok) return refuse(faults.error);
+        const f = fields.faults as Fields;
+        message.faults = Object.fromEntries(['coalesce', 'splitInto', 'splitDelayMs', 'dripIntervalMs', 'after'].filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
+      }
+      if (fields.copies !== undefined) {
+        if (typeof fields.copies !== 'number' || !Number.isInteger(fields.copies) || fields.copies < 1 || fields.copies > PROTOCOL_LIMITS.maxCopies) {
+          return refuse(`send: copies must be a whole number from 1 to ${PROTOCOL_LIMITS.maxCopies}`);
+        }
+        message.copies = fields.copies;
+      }
+      if (fields.repeat !== undefined) {
+        const repeat = validateRepeatOptions(fields.repeat, 'send.repeat');
+        if (!repeat.ok) return refuse(repeat.error);
+        message.repeat = repeat.options;
+      }
       return { ok: true, message };
     }
+    case 'behaviour': {
+      const behaviour = fields.behaviour;
+      if (typeof behaviour !== 'object' || behaviour === null || Array.isArray(behaviour)) return refuse('behaviour: behaviour must be an object');
+      const b = behaviour as Fields;
+      if (typeof b.framing !== 'object' || b.framing === null || Array.isArray(b.framing)) return refuse('behaviour: framing must be an object');
+      if (typeof b.echo !== 'boolean') return refuse('behaviour: echo must be true or false');
+      if (!Array.isArray(b.rules) || !b.rules.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) return refuse('behaviour: rules must be a list of objects');
+      const copy = { framing: b.framing as Record<string, unknown>, echo: b.echo, rules: b.rules as Record<string, unknown>[] };
+      if (JSON.stringify(copy).length > PROTOCOL_LIMITS.maxBehaviourChars) return refuse('behaviour: the definition is larger than 512 KiB');
+      return { ok: true, message: { type, requestId, behaviour: copy } };
+    }
+    case 'saveBehaviour':
+    case 'stopRepeat':
+      return { ok: true, message: { type, requestId } };
     case 'close':
       return { ok: true, message: { type, requestId } };
     case 'saveLog':

@@ -9,7 +9,8 @@ import type { Preset } from '../shared/preset';
 import type { PanelSettings, TargetInfo } from '../shared/protocol';
 import { toCsv, toJsonLines, type ExportRecord } from './logExport';
 import { renderPanelHtml } from './panelHtml';
-import { PanelSession, type PanelSessionHost, type PresetPayloadRequest } from './panelSession';
+import { ListenerBehaviours } from './listenerBehaviours';
+import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from './panelSession';
 
 const VIEW_TYPE = 'tcpLab.traffic';
 
@@ -44,6 +45,8 @@ export class TrafficPanelManager implements vscode.Disposable {
   private readonly panels = new Set<OpenPanel>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly output: vscode.LogOutputChannel;
+  /** Mock-server behaviour set from listener panels; outlives any one panel, ends with its listener. */
+  private readonly behaviours = new ListenerBehaviours();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -52,6 +55,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     this.output = vscode.window.createOutputChannel('TCP Lab: Traffic Panel', { log: true });
     this.disposables.push(
       this.output,
+      this.behaviours,
       vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: unknown) => this.restore(panel, state),
       }),
@@ -116,8 +120,9 @@ export class TrafficPanelManager implements vscode.Disposable {
       saveLog: (format, records, suggestedName) => this.saveLog(format, records, suggestedName),
       copy: async (text) => vscode.env.clipboard.writeText(text),
       savePreset: (request) => this.savePreset(request),
+      saveBehaviour: (request) => this.saveBehaviour(request),
     };
-    const session = new PanelSession(this.registry, host, targetId, notice);
+    const session = new PanelSession(this.registry, host, targetId, notice, this.behaviours);
     const open: OpenPanel = { panel, session };
     this.panels.add(open);
     panel.title = titleFor(session.describeTarget());
@@ -155,6 +160,36 @@ export class TrafficPanelManager implements vscode.Disposable {
     const text = format === 'csv' ? toCsv(records) : toJsonLines(records);
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     this.output.info(`Saved ${records.length} records to ${uri.toString()}.`);
+    return true;
+  }
+
+  /** The presets list from the settings scope we write to, and that scope. */
+  private readPresets(): { config: vscode.WorkspaceConfiguration; presets: Preset[]; scope: vscode.ConfigurationTarget } {
+    const config = vscode.workspace.getConfiguration('tcpLab');
+    const inspected = config.inspect<unknown>('presets');
+    const useWorkspace = vscode.workspace.workspaceFolders !== undefined && vscode.workspace.isTrusted;
+    const current = (useWorkspace ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
+    const presets: Preset[] = Array.isArray(current) ? (current.filter((p) => typeof p === 'object' && p !== null) as Preset[]) : [];
+    return { config, presets, scope: useWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global };
+  }
+
+  /** Writes framing (listeners: also echo and rules) into this target's preset, creating it if needed. */
+  private async saveBehaviour(request: PresetBehaviourRequest): Promise<boolean> {
+    const { target, behaviour } = request;
+    const kind: Preset['kind'] = target.kind === 'listener' ? 'listener' : 'client';
+    const host = target.kind === 'listener' ? target.host : (target.remote?.address ?? '127.0.0.1');
+    const port = target.kind === 'listener' ? (target.local?.port ?? target.requestedPort) : (target.remote?.port ?? 0);
+    const { config, presets, scope } = this.readPresets();
+    const existing = presets.find((p) => p.kind === kind && p.host === host && p.port === port);
+    const preset: Record<string, unknown> = (existing as unknown as Record<string, unknown> | undefined) ?? { name: `${kind === 'listener' ? 'Listener' : 'Client'} ${host}:${port}`, kind, host, port };
+    preset.framing = behaviour.framing;
+    if (kind === 'listener') {
+      preset.echo = behaviour.echo;
+      preset.rules = behaviour.rules;
+    }
+    const next = existing ? presets : [...presets, preset as unknown as Preset];
+    await config.update('presets', next, scope);
+    this.output.info(`Saved framing${kind === 'listener' ? ', echo and rules' : ''} into preset "${String(preset.name)}".`);
     return true;
   }
 

@@ -21,11 +21,11 @@ export interface TrafficTotals {
 }
 
 /** Message types the host sends to the webview. */
-export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'cleared', 'reply'] as const;
+export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'cleared', 'reply', 'behaviour'] as const;
 export type ToWebviewType = (typeof TO_WEBVIEW_TYPES)[number];
 
 /** Message types the webview sends to the host. */
-export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset'] as const;
+export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat'] as const;
 export type FromWebviewType = (typeof FROM_WEBVIEW_TYPES)[number];
 
 /** Wire limits, shared so the webview refuses early what the host would refuse anyway. */
@@ -37,6 +37,10 @@ export const PROTOCOL_LIMITS = {
   maxHostChars: 255,
   maxNameChars: 200,
   maxPresetDataChars: 1024 * 1024,
+  /** Largest framing/echo/rules definition the webview may post, as JSON characters. */
+  maxBehaviourChars: 512 * 1024,
+  /** Most copies of one payload a single send may make (coalesced or not). */
+  maxCopies: 1000,
 } as const;
 
 /** One logged chunk of bytes as it crosses the wire. */
@@ -50,6 +54,40 @@ export interface WireRecord {
   conn: string;
   /** The bytes, base64. */
   data: string;
+  /**
+   * What the row is: absent for a chunk as it crossed the socket, 'frame' for a received frame cut
+   * by the panel's framing, 'error' for an over-long, malformed or incomplete frame (data may be
+   * empty; `note` says what happened), 'write' for one write of a send with faults.
+   */
+  kind?: 'frame' | 'error' | 'write';
+  /** One sentence shown with the row (framing error, "write 2 of 3 at 50 ms"). */
+  note?: string;
+}
+
+/** Client connections: request → response latency so far (ms). */
+export interface LatencyInfo {
+  count: number;
+  p50?: number;
+  p95?: number;
+}
+
+/** The host-side repeater of this panel, if one ran. */
+export interface RepeatInfo {
+  running: boolean;
+  sent: number;
+  /** Absent: until stopped. */
+  count?: number;
+  intervalMs: number;
+  /** One sentence once it ended (completed, stopped, or why it failed). */
+  outcome?: string;
+}
+
+/** A rule's live state, in rule order. */
+export interface RuleHitInfo {
+  hits: number;
+  enabled: boolean;
+  /** Why the engine switched it off (its regex ran out of time). */
+  disabledReason?: string;
 }
 
 /** A connected client of a listener, for the peer column and the send target picker. */
@@ -70,6 +108,9 @@ export type TargetInfo =
       totals: TrafficTotals;
       openedAt: number;
       closeReason?: string;
+      role?: 'client' | 'accepted';
+      latency?: LatencyInfo;
+      repeat?: RepeatInfo;
     }
   | {
       kind: 'listener';
@@ -82,7 +123,20 @@ export type TargetInfo =
       startedAt: number;
       /** Every client seen since the panel opened, open ones first. */
       peers: PeerInfo[];
+      repeat?: RepeatInfo;
+      /** Hit counters of the auto-reply rules, in rule order. */
+      ruleHits?: RuleHitInfo[];
     };
+
+/**
+ * How the panel frames received bytes and (listeners) answers them, as plain preset JSON: `framing`
+ * is a FramingDefinition, `rules` a list of RuleDefinition, exactly as in settings.json.
+ */
+export interface BehaviourInfo {
+  framing: Record<string, unknown>;
+  echo: boolean;
+  rules: Record<string, unknown>[];
+}
 
 /** User settings the panel honours. */
 export interface PanelSettings {
@@ -106,6 +160,13 @@ export interface SnapshotMessage {
   evicted: number;
   /** One sentence shown above the forms, e.g. why a restored panel lost its target. */
   notice?: string;
+  behaviour?: BehaviourInfo;
+}
+
+/** The framing, echo or rules changed (from this panel or another one on the same listener). */
+export interface BehaviourMessage {
+  type: 'behaviour';
+  behaviour: BehaviourInfo;
 }
 
 /** New records since the last flush; at most about 30 of these per second. */
@@ -142,9 +203,11 @@ export interface ReplyMessage {
   error?: string;
   /** Id of a listener/connection the request created. */
   targetId?: string;
+  /** One line about what was done, e.g. the write pattern of a send with faults. */
+  detail?: string;
 }
 
-export type ToWebviewMessage = SnapshotMessage | TrafficMessage | TargetMessage | SettingsMessage | ClearedMessage | ReplyMessage;
+export type ToWebviewMessage = SnapshotMessage | TrafficMessage | TargetMessage | SettingsMessage | ClearedMessage | ReplyMessage | BehaviourMessage;
 
 // ---- webview → host ----
 
@@ -175,6 +238,31 @@ export interface SendMessage {
   requestId: number;
   data: string;
   to?: string;
+  /** Fault injection (FaultOptions, checked by the host with the shared validator). */
+  faults?: Record<string, unknown>;
+  /** Send this many copies of the payload (joined into one write when faults.coalesce). */
+  copies?: number;
+  /** Repeat on the host: every intervalMs, count times or until stopped. */
+  repeat?: { intervalMs: number; count?: number };
+}
+
+/** Replace the panel's framing and (listeners) echo and rules. */
+export interface SetBehaviourMessage {
+  type: 'behaviour';
+  requestId: number;
+  behaviour: BehaviourInfo;
+}
+
+/** Write the current framing, echo and rules into this target's preset. */
+export interface SaveBehaviourMessage {
+  type: 'saveBehaviour';
+  requestId: number;
+}
+
+/** Stop the host-side repeater. */
+export interface StopRepeatMessage {
+  type: 'stopRepeat';
+  requestId: number;
 }
 
 /** Disconnect the connection or stop the listener this panel shows. */
@@ -220,7 +308,10 @@ export type FromWebviewMessage =
   | ClearMessage
   | SaveLogMessage
   | CopyMessage
-  | SavePresetMessage;
+  | SavePresetMessage
+  | SetBehaviourMessage
+  | SaveBehaviourMessage
+  | StopRepeatMessage;
 
 /** Messages that expect a `reply`. */
 export type RequestMessage = Extract<FromWebviewMessage, { requestId: number }>;

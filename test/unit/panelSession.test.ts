@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { Registry } from '../../src/core/registry';
 import type { ExportRecord } from '../../src/host/logExport';
-import { PanelSession, type PanelSessionHost } from '../../src/host/panelSession';
+import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest } from '../../src/host/panelSession';
 import type { PanelSettings, ToWebviewMessage } from '../../src/shared/protocol';
 import { Cleanup, delay, rawClient, rawServer, waitUntil } from './support/sockets';
 
@@ -34,6 +34,11 @@ class RecordingHost implements PanelSessionHost {
   }
   async copy(): Promise<void> {}
   async savePreset(): Promise<boolean> {
+    return true;
+  }
+  behaviourSaves: PresetBehaviourRequest[] = [];
+  async saveBehaviour(request: PresetBehaviourRequest): Promise<boolean> {
+    this.behaviourSaves.push(request);
     return true;
   }
   of<T extends ToWebviewMessage['type']>(type: T): Extract<ToWebviewMessage, { type: T }>[] {
