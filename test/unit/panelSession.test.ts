@@ -7,9 +7,9 @@ import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest } from
 import type { PanelSettings, ToWebviewMessage } from '../../src/shared/protocol';
 import { Cleanup, delay, rawClient, rawServer, waitUntil } from './support/sockets';
 
-const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 1 << 24, defaultHost: '127.0.0.1' };
+export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 1 << 24, defaultHost: '127.0.0.1' };
 
-class RecordingHost implements PanelSessionHost {
+export class RecordingHost implements PanelSessionHost {
   posted: ToWebviewMessage[] = [];
   bytesIn = 0;
   logged: string[] = [];
