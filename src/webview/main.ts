@@ -2,6 +2,9 @@
 // bounded copy of the traffic and draws it through the virtual log. Everything peer-controlled
 // reaches the DOM as textContent only.
 import { PROTOCOL_LIMITS, RequestTracker, type PanelSettings, type TargetInfo, type ToWebviewMessage, type WireRecord } from '../shared/protocol';
+import { planWrites, summariseWrites, validateFaultOptions, type FaultOptions } from '../shared/faultPlan';
+import { createBehaviourEditor } from './behaviourEditor';
+import { StreamTextTracker } from './streamText';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type PayloadFormat, type TextEncodingName } from '../shared/payloadTypes';
 import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyFormats';
 import { parsePayload } from '../shared/parsePayload';
@@ -58,6 +61,7 @@ const view: ViewState = {
 let settings: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1' };
 let target: TargetInfo | undefined;
 const store = new RecordStore(settings.maxRecords, settings.maxBytes);
+const streamText = new StreamTextTracker(settings.encoding);
 let following = true;
 let renderQueued = false;
 let headerQueued = false;
@@ -119,6 +123,12 @@ function matches(record: LogRecord): boolean {
   return toVisibleText(bytesOf(record), displayEncoding()).toLowerCase().includes(filterNeedle);
 }
 
+/** Recomputes what each record carries into the next of its stream, e.g. after the encoding changed. */
+function retrackText(): void {
+  streamText.reset(displayEncoding());
+  for (const record of store) streamText.track(record, () => bytesOf(record));
+}
+
 function refilter(): void {
   compileFilter();
   const kept: LogRecord[] = [];
@@ -141,6 +151,7 @@ function scheduleRender(): void {
 function appendRecords(records: WireRecord[]): void {
   for (const wire of records) {
     const record = store.append(wire);
+    streamText.track(record, () => bytesOf(record));
     if (matches(record)) log.push(record);
   }
   log.evictBefore(store.firstSeq);
@@ -295,6 +306,7 @@ const header = {
   addresses: el('span', { className: 'addresses' }),
   totals: el('span', { className: 'totals' }),
   rate: el('span', { className: 'rate', attrs: { 'aria-label': 'Current rate' } }),
+  latency: el('span', { className: 'latency', attrs: { 'aria-label': 'Request to response latency' } }),
   close: el('button', { attrs: { type: 'button' } }),
 };
 header.close.addEventListener('click', async () => {
@@ -324,7 +336,14 @@ function updateHeader(): void {
     header.state.dataset.state = t.state;
     header.addresses.textContent = `${t.local ? endpointText(t.local) : '?'} ⇄ ${t.remote ? endpointText(t.remote) : '?'}`;
     header.close.textContent = 'Disconnect';
+    const latency = t.latency;
+    header.latency.hidden = !latency;
+    if (latency) {
+      header.latency.textContent =
+        latency.p50 === undefined ? 'latency: no answer yet' : `latency p50 ${latency.p50} ms · p95 ${latency.p95} ms (${latency.count} answer${latency.count === 1 ? '' : 's'})`;
+    }
   } else {
+    header.latency.hidden = true;
     const open = t.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
     header.title.textContent = `Listener ${t.id}`;
     header.state.textContent = t.listening ? `listening, ${open} client${open === 1 ? '' : 's'}` : 'stopped';
@@ -336,6 +355,8 @@ function updateHeader(): void {
   header.totals.textContent = `in ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · out ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`;
   header.rate.textContent = `${formatBytes(Math.round(rate))}/s`;
   sendBox.refreshTargets();
+  sendBox.refreshRepeat();
+  behaviourEditor.refreshTarget(t);
 }
 
 function scheduleHeader(): void {
@@ -376,6 +397,7 @@ function toolbar(): HTMLElement {
     select('Display encoding', TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), displayEncoding(), (value) => {
       view.encoding = value as TextEncodingName;
       persist();
+      retrackText();
       log.setContext(rowContext());
       if (filterNeedle && view.filterKind === 'text') refilter();
     }),
@@ -409,6 +431,83 @@ function toolbar(): HTMLElement {
 
 // ---------- sending ----------
 
+/** Fault injection for the next send: how its bytes are cut into writes, and what follows them. */
+function createFaultControls(onChange: () => void) {
+  const number = (label: string, value: string, min: string) => {
+    const input = el('input', { attrs: { type: 'number', min, value, 'aria-label': label, class: 'small' } });
+    input.addEventListener('input', onChange);
+    return input;
+  };
+  const checkbox = (label: string) => {
+    const input = el('input', { attrs: { type: 'checkbox', 'aria-label': label } });
+    input.addEventListener('change', onChange);
+    return input;
+  };
+  const enabled = checkbox('Inject faults');
+  const splitInto = number('Split into N writes', '1', '1');
+  const splitDelay = number('Pause between split writes in ms', '50', '0');
+  const drip = checkbox('Slow drip, one byte per write');
+  const dripInterval = number('Drip interval in ms', '20', '0');
+  const copies = number('Copies of the payload', '1', '1');
+  const coalesce = checkbox('Coalesce the copies into one write');
+  const after = select('After the last write', [{ value: 'none', label: 'then nothing' }, { value: 'halfClose', label: 'then half-close (FIN)' }, { value: 'reset', label: 'then reset (RST)' }], 'none', onChange);
+  const plan = el('div', { className: 'hint', attrs: { role: 'status', 'aria-label': 'Planned writes' } });
+  let problemText: string | undefined;
+
+  const raw = (): FaultOptions => ({
+    splitInto: Number(splitInto.value),
+    splitDelayMs: Number(splitDelay.value),
+    ...(drip.checked ? { dripIntervalMs: Number(dripInterval.value) } : {}),
+    coalesce: coalesce.checked,
+    after: after.value as FaultOptions['after'],
+  });
+  const copyCount = (): number => Number(copies.value);
+
+  function options(): { faults: FaultOptions; copies: number } | undefined {
+    return enabled.checked ? { faults: raw(), copies: copyCount() } : undefined;
+  }
+
+  /** Shows the write pattern the host will make, computed with the same planner it runs. */
+  function preview(bytes: Uint8Array | undefined): void {
+    problemText = undefined;
+    plan.textContent = '';
+    if (!enabled.checked) return;
+    const n = copyCount();
+    if (!Number.isInteger(n) || n < 1 || n > PROTOCOL_LIMITS.maxCopies) {
+      problemText = `Copies must be a whole number from 1 to ${PROTOCOL_LIMITS.maxCopies}.`;
+      return;
+    }
+    const checked = validateFaultOptions(raw(), 'Faults');
+    if (!checked.ok) {
+      problemText = checked.error;
+      return;
+    }
+    if (!bytes || bytes.length === 0) return;
+    const planned = planWrites(Array.from({ length: n }, () => bytes), checked.options);
+    if (!planned.ok) {
+      problemText = planned.error;
+      return;
+    }
+    let at = 0;
+    const summary = summariseWrites(planned.writes.map((w) => ({ bytes: w.bytes, at: (at += w.delayBeforeMs) })));
+    const tail = checked.options.after === 'halfClose' ? ', then FIN' : checked.options.after === 'reset' ? ', then RST' : '';
+    plan.textContent = `Plan: ${summary}${tail}.`;
+  }
+
+  const root = el('details', { className: 'faults' }, [
+    el('summary', { text: 'Faults' }),
+    el('div', { className: 'fields' }, [
+      el('label', {}, [enabled, ' Inject faults:']),
+      el('span', { text: 'split into' }), splitInto, el('span', { text: 'writes,' }), splitDelay, el('span', { text: 'ms apart;' }),
+      el('label', {}, [drip, ' slow drip every']), dripInterval, el('span', { text: 'ms;' }),
+      copies, el('span', { text: 'copies,' }), el('label', {}, [coalesce, ' coalesced into one write;']),
+      after,
+    ]),
+    plan,
+  ]);
+  return { root, options, preview, problem: () => problemText };
+}
+
 function createSendBox() {
   const input = el('textarea', { attrs: { rows: '3', spellcheck: 'false', 'aria-label': 'Payload to send', 'aria-describedby': 'send-error', placeholder: 'Payload (Ctrl+Enter sends, ↑/↓ history)' } });
   input.value = view.draft;
@@ -420,11 +519,10 @@ function createSendBox() {
   const everyInput = el('input', { attrs: { type: 'number', min: String(MIN_REPEAT_MS), value: '1000', 'aria-label': 'Repeat every N milliseconds', class: 'small' } });
   const timesInput = el('input', { attrs: { type: 'number', min: '0', value: '0', 'aria-label': 'Repeat count, 0 = until stopped', class: 'small' } });
   const counter = el('span', { className: 'counter', attrs: { role: 'status', 'aria-live': 'polite' } });
-  const stopButton = el('button', { text: 'Stop', attrs: { type: 'button' } });
+  const stopButton = el('button', { text: 'Stop', attrs: { type: 'button', 'aria-label': 'Stop repeating' } });
   stopButton.disabled = true;
   let historyIndex = -1;
-  let repeatTimer: ReturnType<typeof setInterval> | undefined;
-  let repeatSent = 0;
+  const faults = createFaultControls(() => validate());
 
   const format = segmented<PayloadFormat>('Payload format', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'base64', label: 'Base64' }], view.sendFormat, (value) => {
     view.sendFormat = value;
@@ -454,24 +552,38 @@ function createSendBox() {
     return target.listening ? 'No client is connected yet.' : 'The listener is stopped and has no clients left.';
   }
 
+  function repeatRunning(): boolean {
+    return target?.repeat?.running === true;
+  }
+
   function validate(): boolean {
     const result = parse();
     let problem: string | undefined;
     if (!result.ok) problem = result.error.message;
     else if (result.bytes.length === 0) problem = input.value ? undefined : '';
+    faults.preview(result.ok ? result.bytes : undefined);
+    if (problem === undefined || problem === '') problem = faults.problem() ?? problem;
     error.textContent = problem ?? '';
     input.setAttribute('aria-invalid', String(!!problem));
-    const blocked = problem !== undefined || (result.ok && result.bytes.length === 0) || canSendTo() !== undefined || repeatTimer !== undefined;
+    const blocked = problem !== undefined || (result.ok && result.bytes.length === 0) || canSendTo() !== undefined || repeatRunning();
     sendButton.disabled = blocked;
     sendButton.title = canSendTo() ?? (problem || 'Send (Ctrl+Enter)');
     presetButton.disabled = !result.ok || !input.value;
     return !blocked;
   }
 
-  async function sendOnce(bytes: Uint8Array): Promise<boolean> {
+  async function sendBytes(bytes: Uint8Array, repeat?: { intervalMs: number; count?: number }): Promise<boolean> {
     const to = target?.kind === 'listener' ? targetSelect.value : undefined;
-    const reply = await requests.request({ type: 'send', data: bytesToBase64(bytes), ...(to ? { to } : {}) });
+    const fault = faults.options();
+    const reply = await requests.request({
+      type: 'send',
+      data: bytesToBase64(bytes),
+      ...(to ? { to } : {}),
+      ...(fault ? { faults: fault.faults as Record<string, unknown>, copies: fault.copies } : {}),
+      ...(repeat ? { repeat } : {}),
+    });
     if (!reply.ok) error.textContent = reply.error ?? 'Sending failed.';
+    if (reply.detail) showNotice(`Written: ${reply.detail}`);
     return reply.ok;
   }
 
@@ -484,10 +596,13 @@ function createSendBox() {
     persist();
   }
 
-  function stopRepeat(): void {
-    if (repeatTimer !== undefined) clearInterval(repeatTimer);
-    repeatTimer = undefined;
-    stopButton.disabled = true;
+  /** The repeat runs on the host, so it survives the panel being hidden; this only mirrors its state. */
+  function refreshRepeat(): void {
+    const repeat = target?.repeat;
+    stopButton.disabled = !repeat?.running;
+    if (!repeat) counter.textContent = '';
+    else if (repeat.running) counter.textContent = repeat.count ? `sent ${repeat.sent} of ${repeat.count}` : `sent ${repeat.sent}`;
+    else counter.textContent = repeat.outcome ?? `sent ${repeat.sent}`;
     validate();
   }
 
@@ -498,24 +613,13 @@ function createSendBox() {
     const bytes = result.bytes;
     remember();
     if (!repeatToggle.checked) {
-      void sendOnce(bytes);
+      void sendBytes(bytes);
       return;
     }
-    const every = Math.max(MIN_REPEAT_MS, Number(everyInput.value) || 1000);
+    const every = Math.max(MIN_REPEAT_MS, Math.floor(Number(everyInput.value)) || 1000);
     const times = Math.max(0, Math.floor(Number(timesInput.value) || 0));
-    repeatSent = 0;
-    const tick = (): void => {
-      repeatSent++;
-      counter.textContent = times ? `sent ${repeatSent} of ${times}` : `sent ${repeatSent}`;
-      void sendOnce(bytes).then((ok) => {
-        if (!ok) stopRepeat();
-      });
-      if (times && repeatSent >= times) stopRepeat();
-    };
-    repeatTimer = setInterval(tick, every);
-    stopButton.disabled = false;
-    tick();
-    validate();
+    counter.textContent = 'starting…';
+    void sendBytes(bytes, { intervalMs: every, ...(times ? { count: times } : {}) });
   }
 
   input.addEventListener('input', () => {
@@ -551,9 +655,10 @@ function createSendBox() {
     validate();
   }
   sendButton.addEventListener('click', () => send());
-  stopButton.addEventListener('click', () => {
-    stopRepeat();
-    counter.textContent = `stopped after ${repeatSent}`;
+  stopButton.addEventListener('click', async () => {
+    stopButton.disabled = true;
+    const reply = await requests.request({ type: 'stopRepeat' });
+    if (!reply.ok) showNotice(reply.error ?? 'Could not stop the repeat.');
   });
   presetButton.addEventListener('click', async () => {
     const reply = await requests.request({ type: 'savePreset', format: view.sendFormat, data: input.value, encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding });
@@ -583,6 +688,7 @@ function createSendBox() {
     el('div', { className: 'send-options' }, [format.root, lineEnding, encoding, targetSelect]),
     input,
     error,
+    faults.root,
     el('div', { className: 'send-actions' }, [
       sendButton,
       el('label', { className: 'repeat', attrs: { for: 'repeat' } }, [repeatToggle, ' Repeat every']),
@@ -595,17 +701,22 @@ function createSendBox() {
       presetButton,
     ]),
   ]);
-  return { root, refreshTargets, validate, stop: stopRepeat };
+  return { root, refreshTargets, refreshRepeat, validate };
 }
 
 const sendBox = createSendBox();
+const behaviourEditor = createBehaviourEditor({
+  request: (body) => requests.request(body),
+  notice: (text) => showNotice(text),
+});
 
 function showTarget(): void {
   app.replaceChildren(
-    el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.close]),
+    el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.close]),
     toolbar(),
     log.root,
     el('div', { className: 'footer' }, [statusLine, noticeLine]),
+    behaviourEditor.root,
     sendBox.root,
   );
   updateHeader();
@@ -622,18 +733,18 @@ function onMessage(message: ToWebviewMessage): void {
   switch (message.type) {
     case 'snapshot': {
       applySettings(message.settings);
-      const previousId = target?.id;
       target = message.target;
       rateSamples.length = 0;
       store.clear();
       store.evicted = message.evicted;
-      if (previousId !== target?.id) sendBox.stop();
       persist();
       if (!target) {
         showForms(message.notice);
         return;
       }
       for (const wire of message.records) store.append(wire);
+      retrackText();
+      if (message.behaviour) behaviourEditor.setBehaviour(message.behaviour, target.kind);
       refilter();
       log.setContext(rowContext());
       showTarget();
@@ -654,11 +765,16 @@ function onMessage(message: ToWebviewMessage): void {
     }
     case 'settings':
       applySettings(message.settings);
+      retrackText();
       log.setContext(rowContext());
       refilter();
       return;
+    case 'behaviour':
+      if (target) behaviourEditor.setBehaviour(message.behaviour, target.kind);
+      return;
     case 'cleared':
       store.clear();
+      retrackText();
       selectedRecord = undefined;
       copyButton.disabled = true;
       refilter();

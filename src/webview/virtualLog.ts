@@ -7,6 +7,7 @@ import { hexDumpLines, toHex } from '../shared/hexFormat';
 import { toVisiblePrefix, toVisibleText } from './codec';
 import { el } from './dom';
 import { bytesOf, leadingBytesOf, type LogRecord } from './recordStore';
+import { carryOf, streamBytes } from './streamText';
 
 export type ViewMode = 'text' | 'hex' | 'dump';
 
@@ -60,11 +61,14 @@ function wrap(text: string, columns: number): string[] {
 
 /** What a row shows for a record in the current mode; the preview unless expanded. */
 export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean): Content {
+  if (record.kind === 'error') return { lines: [`⚠ ${record.note ?? 'framing error'}`], truncated: false };
+  // Text is decoded as part of the connection's stream, so a character split between records shows whole.
+  const carry = ctx.mode === 'text' ? carryOf(record, ctx.encoding) : undefined;
   if (!expanded) {
     switch (ctx.mode) {
       case 'text': {
         const complete = record.length <= PREVIEW_CHARS * 4;
-        const leading = leadingBytesOf(record, PREVIEW_CHARS * 4);
+        const leading = complete ? streamBytes(leadingBytesOf(record, PREVIEW_CHARS * 4), carry) : leadingBytesOf(record, PREVIEW_CHARS * 4);
         const text = complete ? toVisibleText(leading, ctx.encoding) : toVisiblePrefix(leading, ctx.encoding);
         const truncated = text.length > PREVIEW_CHARS || record.length > PREVIEW_CHARS * 4;
         return { lines: [truncated ? text.slice(0, PREVIEW_CHARS) + ' …' : text], truncated };
@@ -81,7 +85,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
       }
     }
   }
-  const bytes = bytesOf(record);
+  const bytes = carry ? streamBytes(bytesOf(record), carry) : bytesOf(record);
   const shown = bytes.subarray(0, EXPANDED_LIMIT);
   let lines: string[];
   switch (ctx.mode) {
@@ -418,10 +422,11 @@ export class VirtualLog {
     const incoming = record.dir === 'in';
     row.id = `row-${record.seq}`;
     row.dataset.seq = String(record.seq);
-    row.className = `row ${incoming ? 'in' : 'out'}`;
+    row.className = `row ${incoming ? 'in' : 'out'}${record.kind ? ` kind-${record.kind}` : ''}`;
     row.setAttribute('aria-selected', String(this.selectedSeq === record.seq));
     const peer = this.ctx.peerLabel?.(record.conn);
-    row.setAttribute('aria-label', `${incoming ? 'Received' : 'Sent'} ${record.length} bytes${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}`);
+    const what = record.kind === 'error' ? 'Framing error' : record.kind === 'frame' ? `Received frame of ${record.length} bytes` : `${incoming ? 'Received' : 'Sent'} ${record.length} bytes`;
+    row.setAttribute('aria-label', `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${record.note ? `: ${record.note}` : ''}`);
     row.replaceChildren(
       el('span', { className: 'time', text: formatTime(record.time, this.ctx) }),
       el('span', { className: 'dir', text: incoming ? '← RX' : '→ TX', attrs: { 'aria-hidden': 'true' } }),
@@ -430,7 +435,10 @@ export class VirtualLog {
       content.truncated
         ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
         : el('span', { className: 'expand placeholder' }),
-      el('span', { className: 'content', text: content.lines.join('\n') }),
+      el('span', { className: 'content' }, [
+        record.note && record.kind !== 'error' ? el('span', { className: 'note', text: `[${record.note}] ` }) : undefined,
+        content.lines.join('\n'),
+      ]),
     );
     row.style.height = `${content.lines.length * LINE_HEIGHT + ROW_PADDING}px`;
   }

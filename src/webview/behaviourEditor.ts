@@ -1,0 +1,321 @@
+// The panel's framing selector and, for listeners, the mock-server controls: echo and the ordered
+// auto-reply rules with their live hit counters. Every field is checked as it is typed with the same
+// shared validators the host uses, so a problem shows as one sentence before anything is posted; the
+// host checks again and runs the rules (they keep answering while the panel is hidden or closed).
+import { FRAMING_MODES, validateFraming, type FramingMode } from '../shared/framing';
+import type { BehaviourInfo, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
+import { RULE_MATCH_KINDS, validateRule, validateRules } from '../shared/ruleDefinition';
+import { el, select } from './dom';
+
+export interface BehaviourEditorHost {
+  request(body: RequestBody): Promise<ReplyMessage>;
+  notice(text: string): void;
+}
+
+type Fields = Record<string, unknown>;
+
+const MODE_LABELS: Record<FramingMode, string> = {
+  none: 'Raw chunks',
+  delimiter: 'Delimiter',
+  lengthPrefix: 'Length prefix',
+  fixed: 'Fixed size',
+  markers: 'Start/end markers',
+};
+
+const MATCH_LABELS: Record<string, string> = { exact: 'exact', hexPrefix: 'hex prefix', contains: 'contains', regex: 'regex' };
+
+let uid = 0;
+
+function labelled(label: string, input: HTMLElement): HTMLElement {
+  const id = input.id || `be-${++uid}`;
+  input.id = id;
+  return el('span', { className: 'labelled' }, [el('label', { text: label, attrs: { for: id } }), ' ', input]);
+}
+
+function textInput(label: string, value: string, onInput: () => void, placeholder = ''): HTMLInputElement {
+  const input = el('input', { attrs: { type: 'text', spellcheck: 'false', 'aria-label': label, placeholder } });
+  input.value = value;
+  input.addEventListener('input', onInput);
+  return input;
+}
+
+function numberInput(label: string, value: string, onInput: () => void): HTMLInputElement {
+  const input = el('input', { attrs: { type: 'number', 'aria-label': label, class: 'small' } });
+  input.value = value;
+  input.addEventListener('input', onInput);
+  return input;
+}
+
+function checkbox(label: string, checked: boolean, onChange: () => void): { root: HTMLElement; input: HTMLInputElement } {
+  const input = el('input', { attrs: { type: 'checkbox', 'aria-label': label } });
+  input.checked = checked;
+  input.addEventListener('change', onChange);
+  return { root: el('label', {}, [input, ` ${label}`]), input };
+}
+
+export function createBehaviourEditor(host: BehaviourEditorHost) {
+  let kind: TargetInfo['kind'] = 'connection';
+  let applied: BehaviourInfo = { framing: { mode: 'none' }, echo: false, rules: [] };
+  let rules: Fields[] = [];
+  let editing: number | undefined;
+  let hits: NonNullable<Extract<TargetInfo, { kind: 'listener' }>['ruleHits']> = [];
+
+  // ---- framing ----
+  const framingError = el('div', { className: 'field-error', attrs: { id: 'framing-error', 'aria-live': 'polite' } });
+  const framingFields = el('span', { className: 'fields' });
+  let readFraming: () => Fields = () => ({ mode: 'none' });
+  const modeSelect = select('Framing', FRAMING_MODES.map((m) => ({ value: m, label: MODE_LABELS[m] })), 'none', () => buildFramingFields({ mode: modeSelect.value }));
+  const applyFraming = el('button', { text: 'Apply framing', attrs: { type: 'button' } });
+  applyFraming.addEventListener('click', () => void commit());
+
+  function buildFramingFields(def: Fields): void {
+    const mode = (FRAMING_MODES as readonly string[]).includes(String(def.mode)) ? (def.mode as FramingMode) : 'none';
+    modeSelect.value = mode;
+    const max = numberInput('Max frame bytes', def.maxFrameBytes === undefined ? '' : String(def.maxFrameBytes), checkFraming);
+    max.placeholder = '1048576';
+    const parts: HTMLElement[] = [];
+    let read: () => Fields;
+    const withMax = (fields: Fields): Fields => (max.value.trim() ? { ...fields, maxFrameBytes: Number(max.value) } : fields);
+    switch (mode) {
+      case 'none':
+        read = () => ({ mode: 'none' });
+        break;
+      case 'delimiter': {
+        const delimiter = textInput('Delimiter', String(def.delimiter ?? 'lf'), checkFraming, 'lf, crlf, cr, nul or hex');
+        const keep = checkbox('Keep delimiter', def.keepDelimiter === true, checkFraming);
+        parts.push(labelled('Delimiter', delimiter), keep.root);
+        read = () => withMax({ mode, delimiter: delimiter.value, keepDelimiter: keep.input.checked });
+        break;
+      }
+      case 'lengthPrefix': {
+        const bytes = select('Length bytes', ['1', '2', '4', '8'].map((v) => ({ value: v, label: `${v}-byte length` })), String(def.lengthBytes ?? 2), checkFraming);
+        const endian = select('Endian', [{ value: 'big', label: 'big endian' }, { value: 'little', label: 'little endian' }], String(def.endian ?? 'big'), checkFraming);
+        const adjustment = numberInput('Length adjustment', String(def.adjustment ?? 0), checkFraming);
+        const includes = checkbox('Length counts the header', def.lengthIncludesHeader === true, checkFraming);
+        const keep = checkbox('Keep header', def.keepHeader === true, checkFraming);
+        parts.push(bytes, endian, labelled('Adjustment', adjustment), includes.root, keep.root);
+        read = () =>
+          withMax({ mode, lengthBytes: Number(bytes.value), endian: endian.value, adjustment: Number(adjustment.value), lengthIncludesHeader: includes.input.checked, keepHeader: keep.input.checked });
+        break;
+      }
+      case 'fixed': {
+        const size = numberInput('Frame size in bytes', String(def.size ?? 16), checkFraming);
+        parts.push(labelled('Size', size));
+        read = () => withMax({ mode, size: Number(size.value) });
+        break;
+      }
+      case 'markers': {
+        const start = textInput('Start marker (hex)', String(def.start ?? '02'), checkFraming);
+        const end = textInput('End marker (hex)', String(def.end ?? '03'), checkFraming);
+        const keep = checkbox('Keep markers', def.keepMarkers === true, checkFraming);
+        parts.push(labelled('Start', start), labelled('End', end), keep.root);
+        read = () => withMax({ mode, start: start.value, end: end.value, keepMarkers: keep.input.checked });
+        break;
+      }
+    }
+    if (mode !== 'none') parts.push(labelled('Max frame bytes', max));
+    readFraming = read;
+    framingFields.replaceChildren(...parts);
+    checkFraming();
+  }
+
+  function checkFraming(): boolean {
+    const result = validateFraming(readFraming(), 'Framing');
+    framingError.textContent = result.ok ? '' : result.error;
+    applyFraming.disabled = !result.ok;
+    return result.ok;
+  }
+
+  // ---- echo and rules ----
+  const echo = checkbox('Echo frames no rule answered', false, () => void commit());
+  const rulesBody = el('tbody');
+  const rulesTable = el('table', { className: 'rules-table', attrs: { 'aria-label': 'Auto-reply rules' } }, [
+    el('thead', {}, [el('tr', {}, ['#', 'Name', 'Match', 'Pattern', 'Reply', 'Delay', 'Hits', 'State', ''].map((h) => el('th', { text: h })))]),
+    rulesBody,
+  ]);
+  const ruleName = textInput('Rule name', '', checkRule);
+  const ruleMatch = select('Match kind', RULE_MATCH_KINDS.map((k) => ({ value: k, label: MATCH_LABELS[k] })), 'exact', checkRule);
+  const rulePattern = textInput('Pattern', '', checkRule, 'PING, 05 01, ^ORDER (\\d+)$');
+  const replyFormat = select('Reply format', [{ value: 'text', label: 'text reply' }, { value: 'hex', label: 'hex reply' }], 'text', checkRule);
+  const ruleReply = textInput('Reply', '', checkRule, 'PONG $1\\n or ${name}');
+  const ruleDelay = numberInput('Reply delay in ms', '0', checkRule);
+  const ruleClose = checkbox('Close after reply', false, checkRule);
+  const ruleError = el('div', { className: 'field-error', attrs: { id: 'rule-error', 'aria-live': 'polite' } });
+  const saveRule = el('button', { text: 'Add rule', attrs: { type: 'button' } });
+  const cancelEdit = el('button', { text: 'Cancel', attrs: { type: 'button' } });
+  cancelEdit.hidden = true;
+
+  function readRule(): Fields {
+    // Reply escapes such as \n are typed as two characters; the rule format wants the real character.
+    const reply = replyFormat.value === 'text' ? ruleReply.value.replace(/\\(n|r|t|\\)/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t', '\\': '\\' })[c] ?? c) : ruleReply.value;
+    const rule: Fields = { match: ruleMatch.value, pattern: rulePattern.value, delayMs: Number(ruleDelay.value || 0) };
+    if (ruleName.value.trim()) rule.name = ruleName.value.trim();
+    if (ruleReply.value !== '') rule.reply = reply;
+    if (replyFormat.value === 'hex') rule.replyFormat = 'hex';
+    if (ruleClose.input.checked) rule.closeAfterReply = true;
+    return rule;
+  }
+
+  function checkRule(): boolean {
+    const position = editing ?? rules.length;
+    const result = validateRule(readRule(), `Rule ${position + 1}`);
+    ruleError.textContent = result.ok || (rulePattern.value === '' && ruleReply.value === '') ? '' : result.error;
+    saveRule.disabled = !result.ok;
+    return result.ok;
+  }
+
+  function loadRule(rule: Fields | undefined): void {
+    ruleName.value = typeof rule?.name === 'string' ? rule.name : '';
+    ruleMatch.value = typeof rule?.match === 'string' ? rule.match : 'exact';
+    rulePattern.value = typeof rule?.pattern === 'string' ? rule.pattern : '';
+    replyFormat.value = rule?.replyFormat === 'hex' ? 'hex' : 'text';
+    const reply = typeof rule?.reply === 'string' ? rule.reply : '';
+    ruleReply.value = replyFormat.value === 'text' ? reply.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t') : reply;
+    ruleDelay.value = String(typeof rule?.delayMs === 'number' ? rule.delayMs : 0);
+    ruleClose.input.checked = rule?.closeAfterReply === true;
+    saveRule.textContent = editing === undefined ? 'Add rule' : `Save rule ${editing + 1}`;
+    cancelEdit.hidden = editing === undefined;
+    checkRule();
+  }
+
+  saveRule.addEventListener('click', () => {
+    if (!checkRule()) return;
+    const next = [...rules];
+    if (editing === undefined) next.push(readRule());
+    else next[editing] = readRule();
+    editing = undefined;
+    void commit(next).then((ok) => {
+      if (ok) loadRule(undefined);
+    });
+  });
+  cancelEdit.addEventListener('click', () => {
+    editing = undefined;
+    loadRule(undefined);
+  });
+
+  function ruleButton(text: string, label: string, action: () => void, disabled = false): HTMLButtonElement {
+    const button = el('button', { text, attrs: { type: 'button', 'aria-label': label, title: label } });
+    button.disabled = disabled;
+    button.addEventListener('click', action);
+    return button;
+  }
+
+  function renderRules(): void {
+    rulesBody.replaceChildren(
+      ...rules.map((rule, index) => {
+        const status = hits[index];
+        const off = rule.enabled === false || (status !== undefined && !status.enabled);
+        const state = status?.disabledReason ? `switched off: ${status.disabledReason}` : rule.enabled === false ? 'disabled' : 'on';
+        const move = (delta: number) => () => {
+          const next = [...rules];
+          [next[index], next[index + delta]] = [next[index + delta], next[index]];
+          void commit(next);
+        };
+        const name = typeof rule.name === 'string' && rule.name ? rule.name : `rule ${index + 1}`;
+        return el('tr', { className: off ? 'disabled' : '', attrs: { 'data-rule': String(index) } }, [
+          el('td', { text: String(index + 1) }),
+          el('td', { text: name }),
+          el('td', { text: MATCH_LABELS[String(rule.match)] ?? String(rule.match) }),
+          el('td', { text: String(rule.pattern ?? '') }),
+          el('td', { text: rule.reply === undefined ? '(none)' : `${rule.replyFormat === 'hex' ? 'hex ' : ''}${JSON.stringify(rule.reply)}` }),
+          el('td', { text: rule.delayMs ? `${String(rule.delayMs)} ms` : '' }),
+          el('td', { className: 'rule-hits', text: String(status?.hits ?? 0) }),
+          el('td', { className: 'rule-state', text: state + (rule.closeAfterReply ? ', closes' : '') }),
+          el('td', {}, [
+            ruleButton('Edit', `Edit rule ${index + 1}`, () => {
+              editing = index;
+              loadRule(rule);
+            }),
+            ruleButton('↑', `Move rule ${index + 1} up`, move(-1), index === 0),
+            ruleButton('↓', `Move rule ${index + 1} down`, move(1), index === rules.length - 1),
+            ruleButton('Remove', `Remove rule ${index + 1}`, () => {
+              if (editing === index) editing = undefined;
+              void commit(rules.filter((_, i) => i !== index));
+            }),
+          ]),
+        ]);
+      }),
+    );
+  }
+
+  // ---- applying and saving ----
+  const saveButton = el('button', { text: 'Save into preset', attrs: { type: 'button' } });
+  saveButton.addEventListener('click', async () => {
+    const reply = await host.request({ type: 'saveBehaviour' });
+    host.notice(reply.ok ? 'Framing, echo and rules saved into the preset.' : (reply.error ?? 'Could not save into the preset.'));
+  });
+
+  /** Sends the framing fields, echo and `nextRules` to the host; the host's answer decides. */
+  async function commit(nextRules: Fields[] = rules): Promise<boolean> {
+    if (!checkFraming()) return false;
+    const checkedRules = validateRules(nextRules, 'rules');
+    if (!checkedRules.ok) {
+      ruleError.textContent = checkedRules.error;
+      return false;
+    }
+    const behaviour: BehaviourInfo = { framing: readFraming(), echo: kind === 'listener' && echo.input.checked, rules: kind === 'listener' ? nextRules : [] };
+    const reply = await host.request({ type: 'behaviour', behaviour });
+    if (!reply.ok) {
+      ruleError.textContent = reply.error ?? 'The host refused the change.';
+      return false;
+    }
+    applied = behaviour;
+    rules = nextRules;
+    renderRules();
+    host.notice(kind === 'listener' ? `Applied: ${describeApplied()}.` : 'Framing applied.');
+    return true;
+  }
+
+  function describeApplied(): string {
+    return `${MODE_LABELS[applied.framing.mode as FramingMode] ?? 'framing'}, echo ${applied.echo ? 'on' : 'off'}, ${applied.rules.length} rule${applied.rules.length === 1 ? '' : 's'}`;
+  }
+
+  const mockSection = el('div', { className: 'mock' }, [
+    echo.root,
+    rulesTable,
+    el('div', { className: 'fields', attrs: { role: 'group', 'aria-label': 'Rule editor' } }, [
+      labelled('Name', ruleName),
+      ruleMatch,
+      labelled('Pattern', rulePattern),
+      replyFormat,
+      labelled('Reply', ruleReply),
+      labelled('Delay ms', ruleDelay),
+      ruleClose.root,
+      saveRule,
+      cancelEdit,
+    ]),
+    ruleError,
+  ]);
+  const summary = el('summary', { text: 'Framing' });
+  const root = el('details', { className: 'behaviour' }, [
+    summary,
+    el('div', { className: 'fields' }, [modeSelect, framingFields, applyFraming]),
+    framingError,
+    mockSection,
+    el('div', { className: 'fields' }, [saveButton]),
+  ]);
+
+  return {
+    root,
+    /** The host's current definition (snapshot, or a change made elsewhere). */
+    setBehaviour(behaviour: BehaviourInfo, targetKind: TargetInfo['kind']): void {
+      kind = targetKind;
+      applied = behaviour;
+      rules = behaviour.rules.map((r) => ({ ...r }));
+      editing = undefined;
+      echo.input.checked = behaviour.echo;
+      mockSection.hidden = kind !== 'listener';
+      summary.textContent = kind === 'listener' ? 'Framing, echo and auto-reply rules' : 'Framing';
+      buildFramingFields(behaviour.framing);
+      loadRule(undefined);
+      renderRules();
+    },
+    /** Live hit counters and switched-off rules. */
+    refreshTarget(target: TargetInfo): void {
+      const next = target.kind === 'listener' ? (target.ruleHits ?? []) : [];
+      if (JSON.stringify(next) === JSON.stringify(hits)) return;
+      hits = next;
+      renderRules();
+    },
+  };
+}
