@@ -7,7 +7,7 @@ import { hexDumpLines, toHex } from '../shared/hexFormat';
 import { toVisiblePrefix, toVisibleText } from './codec';
 import { el } from './dom';
 import { bytesOf, leadingBytesOf, type LogRecord } from './recordStore';
-import { carryOf, streamBytes } from './streamText';
+import { carryOf, streamBytes, type TextCarry } from './streamText';
 
 export type ViewMode = 'text' | 'hex' | 'dump';
 
@@ -59,6 +59,13 @@ function wrap(text: string, columns: number): string[] {
   return lines.length ? lines : [''];
 }
 
+/** Marks a record whose last character continues in the next record of its stream (shown whole there). */
+export const CONTINUES_MARK = '⋯';
+
+function continuation(carry: TextCarry | undefined): string {
+  return carry && carry.hold > 0 ? CONTINUES_MARK : '';
+}
+
 /** What a row shows for a record in the current mode; the preview unless expanded. */
 export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean): Content {
   if (record.kind === 'error') return { lines: [`⚠ ${record.note ?? 'framing error'}`], truncated: false };
@@ -69,7 +76,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
       case 'text': {
         const complete = record.length <= PREVIEW_CHARS * 4;
         const leading = complete ? streamBytes(leadingBytesOf(record, PREVIEW_CHARS * 4), carry) : leadingBytesOf(record, PREVIEW_CHARS * 4);
-        const text = complete ? toVisibleText(leading, ctx.encoding) : toVisiblePrefix(leading, ctx.encoding);
+        const text = complete ? toVisibleText(leading, ctx.encoding) + continuation(carry) : toVisiblePrefix(leading, ctx.encoding);
         const truncated = text.length > PREVIEW_CHARS || record.length > PREVIEW_CHARS * 4;
         return { lines: [truncated ? text.slice(0, PREVIEW_CHARS) + ' …' : text], truncated };
       }
@@ -90,7 +97,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
   let lines: string[];
   switch (ctx.mode) {
     case 'text':
-      lines = wrap(toVisibleText(shown, ctx.encoding), TEXT_COLUMNS);
+      lines = wrap(toVisibleText(shown, ctx.encoding) + (shown.length === bytes.length ? continuation(carry) : ''), TEXT_COLUMNS);
       break;
     case 'hex':
       lines = [];

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { COPY_FORMATS, formatForCopy } from '../../src/shared/copyFormats';
-import type { SendMessage, WireRecord } from '../../src/shared/protocol';
+import type { FromWebviewMessage, SendMessage, TargetInfo, WireRecord } from '../../src/shared/protocol';
 import { connectionTarget, PanelHarness, SETTINGS, wire } from './harness';
 
 const decode = (base64: string): number[] => [...Buffer.from(base64, 'base64')];
@@ -201,7 +201,7 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await page.getByRole('button', { name: 'Disconnect' }).isDisabled(), true);
   });
 
-  it('repeats a send N times, and until stopped', async () => {
+  it('repeats on the host: one request, a counter and Stop that follow the host, also after being re-shown', async () => {
     await openConnection();
     const page = harness.page;
     await page.getByRole('textbox', { name: 'Payload to send' }).fill('tick');
@@ -210,22 +210,237 @@ describe('traffic panel webview in Chromium', function () {
     await page.getByLabel('Repeat count, 0 = until stopped').fill('3');
     await harness.clearPosted();
     await page.getByRole('button', { name: 'Send', exact: true }).click();
-    await page.waitForTimeout(300);
-    const sends = (await harness.posted()).filter((m) => m.type === 'send');
-    assert.equal(sends.length, 3);
-    assert.equal(await page.locator('.counter').textContent(), 'sent 3 of 3');
+    await page.waitForTimeout(100);
+    const sends = (await harness.posted()).filter((m) => m.type === 'send') as SendMessage[];
+    assert.equal(sends.length, 1, 'the host repeats, the webview asks once');
+    assert.deepEqual(sends[0].repeat, { intervalMs: 20, count: 3 });
+    assert.deepEqual(decode(sends[0].data), [...Buffer.from('tick')]);
 
-    await page.getByLabel('Repeat count, 0 = until stopped').fill('0');
+    const running = connectionTarget({ repeat: { running: true, sent: 2, count: 3, intervalMs: 20 } });
+    await harness.post({ type: 'target', target: running });
+    await page.waitForFunction(() => document.querySelector('.counter')?.textContent === 'sent 2 of 3');
+    assert.equal(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: 'Stop repeating' }).isDisabled(), false);
+
+    // Hidden and shown again: a new page gets the host's state from the snapshot.
+    await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget({ repeat: { running: true, sent: 7, intervalMs: 20 } }), records: [], evicted: 0 });
+    await page.context().pages().at(-1)!.waitForSelector('.log');
+    await harness.settle();
+    assert.equal(await harness.page.locator('.counter').textContent(), 'sent 7');
+    await harness.clearPosted();
+    await harness.page.getByRole('button', { name: 'Stop repeating' }).click();
+    const [stop] = await harness.posted();
+    assert.equal(stop.type, 'stopRepeat');
+    await harness.post({ type: 'target', target: connectionTarget({ repeat: { running: false, sent: 8, intervalMs: 20, outcome: 'Stopped after 8 sends.' } }) });
+    await harness.page.waitForFunction(() => document.querySelector('.counter')?.textContent === 'Stopped after 8 sends.');
+    assert.equal(await harness.page.getByRole('button', { name: 'Stop repeating' }).isDisabled(), true);
+  });
+
+  it('decodes text per connection and direction as a stream: split characters show whole', async () => {
+    // utf-8 你 (e4 bd a0) split after two bytes, with a sent record and another client in between;
+    // gbk 好 (ba c3) split after its lead byte.
+    await openConnection([
+      wire('in', new Uint8Array([0x61, 0xe4, 0xbd])),
+      wire('out', 'x'),
+      wire('in', new Uint8Array([0xe4]), 'C9'),
+      wire('in', new Uint8Array([0xa0, 0x62])),
+      wire('in', new Uint8Array([0xe5, 0xa5])),
+      wire('in', new Uint8Array([0xbd])),
+    ]);
+    // A character still unfinished at the end of a record is marked as continuing (⋯), never dropped.
+    assert.deepEqual(await rowTexts(), ['a⋯', 'x', '⋯', '你b', '⋯', '好']);
+    await openConnection([wire('in', new Uint8Array([0xc4, 0xe3, 0xba])), wire('in', new Uint8Array([0xc3, 0x41]))]);
+    await harness.page.getByRole('combobox', { name: 'Display encoding' }).selectOption('gbk');
+    await harness.settle();
+    assert.deepEqual(await rowTexts(), ['你⋯', '好A']);
+    // Hex and Dump still show each record's own bytes.
+    await chooseMode('Hex');
+    assert.deepEqual(await rowTexts(), ['C4 E3 BA', 'C3 41']);
+  });
+
+  it('shows frames, framing errors as distinct rows, and each write of a send with faults', async () => {
+    await openConnection([
+      { ...wire('in', 'hello'), kind: 'frame' },
+      { ...wire('in', ''), kind: 'error', note: 'A frame longer than 8 bytes was skipped up to the next delimiter.' },
+      { ...wire('out', 'abcd'), kind: 'write', note: 'write 1 of 2 at +0 ms' },
+      { ...wire('out', 'ef'), kind: 'write', note: 'write 2 of 2 at +50 ms' },
+    ]);
+    assert.deepEqual(await rowTexts(), ['hello', '⚠ A frame longer than 8 bytes was skipped up to the next delimiter.', '[write 1 of 2 at +0 ms] abcd', '[write 2 of 2 at +50 ms] ef']);
+    const classes = await harness.page.$$eval('.row', (rows) => rows.filter((r) => !(r as HTMLElement).hidden).map((r) => r.className));
+    assert.ok(classes.some((c) => c.includes('kind-error')), classes.join());
+    const colour = await harness.page.$$eval('.row.kind-error .content', (n) => getComputedStyle(n[0]).color);
+    const normal = await harness.page.$$eval('.row.kind-frame .content', (n) => getComputedStyle(n[0]).color);
+    assert.notEqual(colour, normal, 'error rows stand out');
+    const label = await harness.page.locator('.row.kind-error').getAttribute('aria-label');
+    assert.match(label ?? '', /^Framing error .*skipped/);
+  });
+
+  it('edits framing with inline validation and applies it', async () => {
+    await openConnection();
+    const page = harness.page;
+    await page.locator('details.behaviour > summary').click();
+    await page.getByRole('combobox', { name: 'Framing' }).selectOption('markers');
+    await page.getByRole('textbox', { name: 'Start marker (hex)' }).fill('0g');
+    assert.match((await page.locator('#framing-error').textContent()) ?? '', /^Framing\.start has "g" at position 1, which is not a hex digit/);
+    assert.equal(await page.getByRole('button', { name: 'Apply framing' }).isDisabled(), true);
+    await page.getByRole('textbox', { name: 'Start marker (hex)' }).fill('0b');
+    await page.getByRole('textbox', { name: 'End marker (hex)' }).fill('1c 0d');
+    assert.equal(await page.locator('#framing-error').textContent(), '');
+    // Echo and rules are listener things: not offered on a connection.
+    assert.equal(await page.getByRole('table', { name: 'Auto-reply rules' }).isVisible(), false);
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Apply framing' }).click();
+    const [request] = await harness.posted();
+    assert.deepEqual({ ...request, requestId: 0 }, { type: 'behaviour', requestId: 0, behaviour: { framing: { mode: 'markers', start: '0b', end: '1c 0d', keepMarkers: false }, echo: false, rules: [] } });
+    await harness.post({ type: 'reply', requestId: (request as { requestId: number }).requestId, ok: true });
+    await page.getByText('Framing applied.').waitFor();
+  });
+
+  async function openListener(behaviour = { framing: { mode: 'delimiter', delimiter: 'lf' }, echo: false, rules: [] as Record<string, unknown>[] }): Promise<void> {
+    await harness.open();
+    await harness.post({
+      type: 'snapshot',
+      settings: SETTINGS,
+      target: listenerTarget(),
+      records: [],
+      evicted: 0,
+      behaviour,
+    });
+    await harness.page.waitForSelector('.log');
+    await harness.page.locator('details.behaviour > summary').click();
+  }
+
+  function listenerTarget(extra: Record<string, unknown> = {}): TargetInfo {
+    return {
+      kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0,
+      local: { address: '127.0.0.1', family: 'IPv4', port: 5000 },
+      totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: Date.now(),
+      peers: [{ id: 'C2', state: 'open', remote: { address: '127.0.0.1', family: 'IPv4', port: 40001 } }],
+      ...extra,
+    } as TargetInfo;
+  }
+
+  /** Answers the panel's pending request like the host would. */
+  async function answerLast(ok = true, error?: string): Promise<FromWebviewMessage> {
+    const request = (await harness.posted()).at(-1)!;
+    await harness.post({ type: 'reply', requestId: (request as { requestId: number }).requestId, ok, ...(error ? { error } : {}) });
+    return request;
+  }
+
+  it('edits echo and auto-reply rules of a listener: add, validate, edit, reorder, remove, hits, timeouts, save', async () => {
+    await openListener();
+    const page = harness.page;
+    assert.equal((await page.locator('details.behaviour > summary').textContent()), 'Framing, echo and auto-reply rules');
+    await harness.clearPosted();
+    await page.getByLabel('Echo frames no rule answered').check();
+    const echoRequest = (await answerLast()) as Extract<FromWebviewMessage, { type: 'behaviour' }>;
+    assert.equal(echoRequest.behaviour.echo, true);
+
+    // A catastrophic regex is refused as it is typed, with one sentence under the editor.
+    await page.getByRole('combobox', { name: 'Match kind' }).selectOption('regex');
+    await page.getByRole('textbox', { name: 'Pattern' }).fill('(a+)+$');
+    await page.getByRole('textbox', { name: 'Reply', exact: true }).fill('x');
+    assert.match((await page.locator('#rule-error').textContent()) ?? '', /^Rule 1/);
+    assert.equal(await page.getByRole('button', { name: 'Add rule' }).isDisabled(), true);
+
+    await page.getByRole('textbox', { name: 'Rule name' }).fill('ping');
+    await page.getByRole('textbox', { name: 'Pattern' }).fill('^PING (\\d+)$');
+    await page.getByRole('textbox', { name: 'Reply', exact: true }).fill('PONG $1\\n');
+    await page.getByLabel('Reply delay in ms').fill('25');
+    assert.equal(await page.locator('#rule-error').textContent(), '');
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    let request = (await answerLast()) as Extract<FromWebviewMessage, { type: 'behaviour' }>;
+    assert.deepEqual(request.behaviour.rules, [{ name: 'ping', match: 'regex', pattern: '^PING (\\d+)$', reply: 'PONG $1\n', delayMs: 25 }]);
+    assert.deepEqual(request.behaviour.framing, { mode: 'delimiter', delimiter: 'lf', keepDelimiter: false });
+    await page.locator('tr[data-rule="0"]').waitFor();
+
+    await page.getByRole('combobox', { name: 'Match kind' }).selectOption('hexPrefix');
+    await page.getByRole('textbox', { name: 'Pattern' }).fill('05');
+    await page.getByRole('combobox', { name: 'Reply format' }).selectOption('hex');
+    await page.getByRole('textbox', { name: 'Reply', exact: true }).fill('06');
+    await page.getByLabel('Reply delay in ms').fill('0');
+    await page.getByLabel('Close after reply').check();
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Add rule' }).click();
+    request = (await answerLast()) as Extract<FromWebviewMessage, { type: 'behaviour' }>;
+    assert.equal(request.behaviour.rules.length, 2);
+    await page.locator('tr[data-rule="1"]').waitFor();
+
+    // Live hit counters, and a rule the host switched off after its regex ran out of time.
+    await harness.post({ type: 'target', target: listenerTarget({ ruleHits: [{ hits: 4, enabled: false, disabledReason: 'its regex took longer than 50 ms' }, { hits: 2, enabled: true }] }) });
+    await page.waitForFunction(() => document.querySelector('tr[data-rule="0"] .rule-hits')?.textContent === '4');
+    assert.match((await page.locator('tr[data-rule="0"] .rule-state').textContent()) ?? '', /switched off: its regex took longer than 50 ms/);
+    assert.equal(await page.locator('tr[data-rule="0"]').getAttribute('class'), 'disabled');
+    assert.equal(await page.locator('tr[data-rule="1"] .rule-hits').textContent(), '2');
+
+    // Reorder, edit, remove: each posts the whole list in its new order.
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Move rule 2 up' }).click();
+    request = (await answerLast()) as Extract<FromWebviewMessage, { type: 'behaviour' }>;
+    assert.deepEqual(request.behaviour.rules.map((r) => r.match), ['hexPrefix', 'regex']);
+    await page.waitForFunction(() => document.querySelector('tr[data-rule="0"] td:nth-child(3)')?.textContent === 'hex prefix');
+    await page.getByRole('button', { name: 'Edit rule 2' }).click();
+    assert.equal(await page.getByRole('textbox', { name: 'Reply', exact: true }).inputValue(), 'PONG $1\\n');
+    await page.getByRole('textbox', { name: 'Reply', exact: true }).fill('PONG ${1}!');
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Save rule 2' }).click();
+    request = (await answerLast()) as Extract<FromWebviewMessage, { type: 'behaviour' }>;
+    assert.equal(request.behaviour.rules[1].reply, 'PONG ${1}!');
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Remove rule 1' }).click();
+    request = (await answerLast(false, 'listener.rules[0].pattern is refused for a test.')) as Extract<FromWebviewMessage, { type: 'behaviour' }>;
+    assert.equal(request.behaviour.rules.length, 1);
+    await page.getByText('listener.rules[0].pattern is refused for a test.').waitFor();
+    assert.equal(await page.locator('tr[data-rule]').count(), 2, 'a refused change leaves the list as the host has it');
+
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Save into preset' }).click();
+    assert.equal((await answerLast()).type, 'saveBehaviour');
+    await page.getByText('Framing, echo and rules saved into the preset.').waitFor();
+  });
+
+  it('sends with faults: shows the planned writes, blocks invalid options, reports what was written', async () => {
+    await openConnection();
+    const page = harness.page;
+    await page.getByRole('textbox', { name: 'Payload to send' }).fill('abcdefghij');
+    await page.locator('details.faults > summary').click();
+    await page.getByLabel('Inject faults').check();
+    await page.getByLabel('Split into N writes').fill('3');
+    await page.getByLabel('Pause between split writes in ms').fill('40');
+    await page.getByRole('combobox', { name: 'After the last write' }).selectOption('halfClose');
+    assert.equal(await page.getByRole('status', { name: 'Planned writes' }).textContent(), 'Plan: 3 writes: 4 B at 0 ms, 3 B at 40 ms, 3 B at 80 ms, then FIN.');
+    await page.getByLabel('Split into N writes').fill('0');
+    assert.match((await page.locator('#send-error').textContent()) ?? '', /^Faults\.splitInto must be a whole number of writes from 1/);
+    assert.equal(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true);
+    await page.getByLabel('Split into N writes').fill('1');
+    await page.getByLabel('Copies of the payload').fill('3');
+    await page.getByLabel('Coalesce the copies into one write').check();
+    await page.getByRole('combobox', { name: 'After the last write' }).selectOption('reset');
+    assert.equal(await page.getByRole('status', { name: 'Planned writes' }).textContent(), 'Plan: 1 write: 30 B at 0 ms, then RST.');
     await harness.clearPosted();
     await page.getByRole('button', { name: 'Send', exact: true }).click();
-    await page.waitForTimeout(200);
-    assert.equal(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true);
-    await page.getByRole('button', { name: 'Stop', exact: true }).click();
-    const atStop = (await harness.posted()).filter((m) => m.type === 'send').length;
-    assert.ok(atStop >= 3, `only ${atStop} sends in 200 ms at 20 ms`);
-    await page.waitForTimeout(150);
-    assert.equal((await harness.posted()).filter((m) => m.type === 'send').length, atStop, 'Stop must stop');
-    assert.equal(await page.locator('.counter').textContent(), `stopped after ${atStop}`);
+    const [send] = (await harness.posted()) as SendMessage[];
+    assert.deepEqual(send.faults, { splitInto: 1, splitDelayMs: 40, coalesce: true, after: 'reset' });
+    assert.equal(send.copies, 3);
+    await harness.post({ type: 'reply', requestId: send.requestId, ok: true, detail: '1 write: 30 B at 0 ms, then reset (RST).' });
+    await page.getByText('Written: 1 write: 30 B at 0 ms, then reset (RST).').waitFor();
+    // Without faults the send is plain again.
+    await page.getByLabel('Inject faults').uncheck();
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    const [plain] = (await harness.posted()) as SendMessage[];
+    assert.equal(plain.faults, undefined);
+    assert.equal(plain.copies, undefined);
+  });
+
+  it('shows p50 and p95 latency in the header of a client connection', async () => {
+    await openConnection();
+    await harness.post({ type: 'target', target: connectionTarget({ role: 'client', latency: { count: 0 } }) });
+    await harness.page.waitForFunction(() => document.querySelector('.latency')?.textContent === 'latency: no answer yet');
+    await harness.post({ type: 'target', target: connectionTarget({ role: 'client', latency: { count: 12, p50: 3.2, p95: 17.5 } }) });
+    await harness.page.waitForFunction(() => document.querySelector('.latency')?.textContent === 'latency p50 3.2 ms · p95 17.5 ms (12 answers)');
   });
 
   it('copies a record in each code format', async () => {
