@@ -744,7 +744,7 @@ function onMessage(message: ToWebviewMessage): void {
       }
       for (const wire of message.records) store.append(wire);
       retrackText();
-      if (message.behaviour) behaviourEditor.setBehaviour(message.behaviour, target.kind);
+      behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.kind);
       refilter();
       log.setContext(rowContext());
       showTarget();
