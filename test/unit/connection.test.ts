@@ -46,6 +46,8 @@ describe('Connection', () => {
     assert.match(client.id, /^C\d+$/);
     assert.deepEqual(client.remote, { address: '127.0.0.1', family: 'IPv4', port: listener.address!.port });
     assert.deepEqual(accepted.remote, client.local);
+    assert.deepEqual(accepted.local, client.remote);
+    assert.notEqual(accepted.local, listener.address, 'each connection owns its endpoint object');
 
     const atServer = new ByteSink();
     accepted.onDidReceive(atServer.push);
