@@ -13,10 +13,8 @@ export interface TrafficRecord {
   time: number;
   dir: Direction;
   /**
-   * In the record append() returns and onDidAppend fires: the chunk as node delivered it (or as the
-   * caller passed it to send), not copied, so the caller must not mutate a buffer after sending it.
-   * In records() and recordsAfter(): a fresh copy of the log's own storage (a Buffer if the chunk
-   * was one), which nothing ever writes to again; hold it as long as you like.
+   * The chunk as node delivered it (or as the caller passed it to send); never copied, so the
+   * caller must not mutate a buffer after sending it.
    */
   bytes: Uint8Array;
 }
@@ -30,21 +28,6 @@ export interface TrafficLogLimits {
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 16 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
-/** The smallest byte store a log allocates once something is appended; it doubles as needed up to maxBytes. */
-const MIN_STORE_BYTES = 4096;
-const EMPTY_STORE = new Uint8Array(0);
-
-/** What the log keeps per retained record: its bytes live in the log's byte store. */
-interface StoredRecord {
-  seq: number;
-  time: number;
-  dir: Direction;
-  /** Where the bytes start in the store; they may wrap around its end. */
-  offset: number;
-  length: number;
-  /** Hand copies out as Buffers when the chunk was one, so consumers see the type they appended. */
-  wasBuffer: boolean;
-}
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
@@ -75,17 +58,10 @@ export class TrafficLog {
 
   // A ring buffer (power-of-two capacity, grown by doubling) so eviction of the oldest record is
   // O(1) even with many thousands retained.
-  private ring: (StoredRecord | undefined)[] = new Array<StoredRecord | undefined>(INITIAL_CAPACITY);
+  private ring: (TrafficRecord | undefined)[] = new Array<TrafficRecord | undefined>(INITIAL_CAPACITY);
   private head = 0;
   private count = 0;
   private retainedBytes = 0;
-  // The retained bytes, copied into one circular store owned by the log: the chunks themselves die
-  // young instead of ageing into the old generation while they wait for eviction, which kept about
-  // twice the byte limit resident. The store is never shrunk in place and hand-outs are copies, so
-  // no byte anyone holds is ever overwritten. It grows with the retained bytes, up to maxBytes.
-  private store: Uint8Array = EMPTY_STORE;
-  /** Where the oldest retained byte sits in the store; the retained bytes follow it, wrapping. */
-  private storeStart = 0;
   private nextSeq = 1;
   private capture: ActiveCapture | undefined;
   /** The flush of the last stopped capture, so every stopCapture() caller sees its outcome. */
@@ -139,44 +115,43 @@ export class TrafficLog {
       this.totals.messagesOut++;
     }
 
-    if (this.maxRecords === 0 || size > this.maxBytes) {
-      // It could never be retained (a single record larger than maxBytes goes at once: the byte
-      // limit is a hard bound), and making room for it empties the log.
-      while (this.count > 0) this.evictOldest();
-      this.evicted.records++;
-      this.evicted.bytes += size;
-    } else {
-      // Room first, so the store never needs to hold more than maxBytes.
-      while (this.count > 0 && (this.count >= this.maxRecords || this.retainedBytes + size > this.maxBytes)) this.evictOldest();
-      this.retain(record, size);
-    }
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = record;
+    this.count++;
+    this.retainedBytes += size;
+    this.evictOverLimit();
 
     if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
     this.appendEmitter.fire(record);
     return record;
   }
 
-  /** The retained records, oldest first; new objects with copied bytes on every call. */
+  /** The retained records, oldest first. */
   records(): readonly TrafficRecord[] {
-    return this.recordsFrom(0);
+    const out = new Array<TrafficRecord>(this.count);
+    const mask = this.ring.length - 1;
+    for (let i = 0; i < this.count; i++) out[i] = this.ring[(this.head + i) & mask] as TrafficRecord;
+    return out;
   }
 
   /** Retained records with seq greater than `seq`, oldest first: what a viewer that saw `seq` still lacks. */
   recordsAfter(seq: number): readonly TrafficRecord[] {
-    const oldest = this.count > 0 ? (this.ring[this.head] as StoredRecord).seq : this.nextSeq;
+    const mask = this.ring.length - 1;
+    const oldest = this.count > 0 ? (this.ring[this.head] as TrafficRecord).seq : this.nextSeq;
     // seq numbers are consecutive inside the ring, so the start index is arithmetic, not a search.
-    return this.recordsFrom(Math.min(this.count, Math.max(0, seq - oldest + 1)));
+    const skip = Math.min(this.count, Math.max(0, seq - oldest + 1));
+    const out = new Array<TrafficRecord>(this.count - skip);
+    for (let i = skip; i < this.count; i++) out[i - skip] = this.ring[(this.head + i) & mask] as TrafficRecord;
+    return out;
   }
 
   clear(): void {
     this.evicted.records += this.count;
     this.evicted.bytes += this.retainedBytes;
-    this.ring = new Array<StoredRecord | undefined>(INITIAL_CAPACITY);
+    this.ring = new Array<TrafficRecord | undefined>(INITIAL_CAPACITY);
     this.head = 0;
     this.count = 0;
     this.retainedBytes = 0;
-    this.store = EMPTY_STORE;
-    this.storeStart = 0;
   }
 
   /**
@@ -264,105 +239,29 @@ export class TrafficLog {
     capture.stream.write(`{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}","base64":"${base64}"}\n`);
   }
 
-  private recordsFrom(skip: number): TrafficRecord[] {
-    const out = new Array<TrafficRecord>(this.count - skip);
-    const mask = this.ring.length - 1;
-    for (let i = skip; i < this.count; i++) {
-      const stored = this.ring[(this.head + i) & mask] as StoredRecord;
-      out[i - skip] = { seq: stored.seq, time: stored.time, dir: stored.dir, bytes: this.copyOut(stored) };
-    }
-    return out;
-  }
-
-  /** A record's bytes in a new buffer of their own. */
-  private copyOut(stored: StoredRecord): Uint8Array {
-    const out = stored.wasBuffer ? Buffer.allocUnsafe(stored.length) : new Uint8Array(stored.length);
-    this.copyInto(stored, out, 0);
-    return out;
-  }
-
-  /** Copy a record's bytes (which may wrap around the store's end) to `target` at `at`. */
-  private copyInto(stored: StoredRecord, target: Uint8Array, at: number): void {
-    const { offset, length } = stored;
-    const store = this.store;
-    const firstPart = Math.min(length, store.length - offset);
-    target.set(store.subarray(offset, offset + firstPart), at);
-    if (firstPart < length) target.set(store.subarray(0, length - firstPart), at + firstPart);
-  }
-
-  /** Copy a record's bytes into the store (growing it if needed) and keep its metadata. */
-  private retain(record: TrafficRecord, size: number): void {
-    if (this.retainedBytes + size > this.store.length) this.growStore(this.retainedBytes + size);
-    const store = this.store;
-    const capacity = store.length;
-    let offset = this.storeStart + this.retainedBytes;
-    if (offset >= capacity) offset -= capacity;
-    const { bytes } = record;
-    const firstPart = Math.min(size, capacity - offset);
-    store.set(firstPart === size ? bytes : bytes.subarray(0, firstPart), offset);
-    if (firstPart < size) store.set(bytes.subarray(firstPart), 0);
-
-    if (this.count === this.ring.length) this.grow();
-    this.ring[(this.head + this.count) & (this.ring.length - 1)] = {
-      seq: record.seq,
-      time: record.time,
-      dir: record.dir,
-      offset,
-      length: size,
-      wasBuffer: Buffer.isBuffer(bytes),
-    };
-    this.count++;
-    this.retainedBytes += size;
-  }
-
-  /** A bigger store (doubling, at most maxBytes). */
-  private growStore(needed: number): void {
-    this.resizeStore(Math.min(Math.max(needed, this.store.length * 2, MIN_STORE_BYTES), Math.max(needed, this.maxBytes)));
-  }
-
-  /** Move the retained bytes to the start of a new store of `capacity` bytes (at least the retained ones). */
-  private resizeStore(capacity: number): void {
-    const next = new Uint8Array(capacity);
-    const mask = this.ring.length - 1;
-    let offset = 0;
-    for (let i = 0; i < this.count; i++) {
-      const stored = this.ring[(this.head + i) & mask] as StoredRecord;
-      this.copyInto(stored, next, offset);
-      stored.offset = offset;
-      offset += stored.length;
-    }
-    this.store = next;
-    this.storeStart = 0;
-  }
-
   private grow(): void {
     const old = this.ring;
     const mask = old.length - 1;
-    const next = new Array<StoredRecord | undefined>(old.length * 2);
+    const next = new Array<TrafficRecord | undefined>(old.length * 2);
     for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & mask];
     this.ring = next;
     this.head = 0;
   }
 
   private evictOverLimit(): void {
-    while (this.count > 0 && (this.count > this.maxRecords || this.retainedBytes > this.maxBytes)) this.evictOldest();
-    // A lowered byte limit also gives back the store's unneeded capacity.
-    if (this.store.length > Math.max(this.maxBytes, MIN_STORE_BYTES)) this.resizeStore(Math.max(this.maxBytes, MIN_STORE_BYTES));
+    // A single record larger than maxBytes is evicted at once: the byte limit is a hard bound.
+    while (this.count > 0 && (this.count > this.maxRecords || this.retainedBytes > this.maxBytes)) {
+      this.evictOldest();
+    }
   }
 
   private evictOldest(): void {
-    const stored = this.ring[this.head] as StoredRecord;
+    const record = this.ring[this.head] as TrafficRecord;
     this.ring[this.head] = undefined;
     this.head = (this.head + 1) & (this.ring.length - 1);
     this.count--;
-    this.retainedBytes -= stored.length;
+    this.retainedBytes -= record.bytes.byteLength;
     this.evicted.records++;
-    this.evicted.bytes += stored.length;
-    if (this.count === 0) {
-      this.storeStart = 0;
-    } else {
-      this.storeStart += stored.length;
-      if (this.storeStart >= this.store.length) this.storeStart -= this.store.length;
-    }
+    this.evicted.bytes += record.bytes.byteLength;
   }
 }
