@@ -310,6 +310,25 @@ describe('Connection', () => {
     await assert.rejects(client.send(Buffer.from('x')), (e: TcpError) => e.code === 'NOT_WRITABLE' && e.message.includes(client.id) && /reconnect/.test(e.message));
   });
 
+  it('keeps byte, log and onDidSend order when small sends (written at once) mix with large ones (sliced and queued)', async () => {
+    const sink = new ByteSink();
+    const port = await rawServer(cleanup, (socket) => socket.on('data', sink.push));
+    const client = await connectTo(port);
+    const sendOrder: number[] = [];
+    client.onDidSend((bytes) => sendOrder.push(bytes[0]));
+    const sizes = [10, 300 * 1024, 20, 30, 200 * 1024, 40, 1, 5 * 1024 * 1024, 50];
+    const payloads = sizes.map((size, i) => Buffer.alloc(size, i + 1));
+    // Not awaited one by one: later small sends must queue behind an unfinished large one.
+    await Promise.all(payloads.map((payload) => client.send(payload)));
+    const expected = Buffer.concat(payloads);
+    await waitUntil(() => sink.length === expected.length, 'every byte to arrive');
+    assert.ok(sink.bytes().equals(expected), 'bytes arrive in send order');
+    assert.deepEqual(sendOrder, sizes.map((_, i) => i + 1));
+    assert.deepEqual(client.log.records().map((r) => r.bytes[0]), sizes.map((_, i) => i + 1));
+    assert.equal(client.totals.bytesOut, expected.length);
+    assert.equal(client.pendingBytes, 0);
+  });
+
   it('rejects a send still in flight when we destroy the connection, and later sends at once', async () => {
     const port = await rawServer(cleanup, (socket) => socket.pause()); // never reads
     const client = await connectTo(port);
