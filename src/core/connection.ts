@@ -48,6 +48,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * kernel) stay bounded whatever the payload size; the rest stays in the caller's own buffer.
  */
 const SEND_SLICE_BYTES = 64 * 1024;
+const NO_BYTES = new Uint8Array(0);
 
 let connectionCounter = 0;
 
@@ -297,7 +298,7 @@ export class Connection implements Disposable {
     ) {
       // The common case (nothing queued, node not asking us to wait, one slice): hand the bytes
       // over at once, without the queue entry the general path needs.
-      return new Promise<void>((resolve, reject) => this.writeWhole(bytes, resolve, reject));
+      return this.writeWhole(bytes);
     }
     return new Promise<void>((resolve, reject) => {
       this.sendQueue.push({ bytes, offset: 0, resolve, reject });
@@ -366,18 +367,36 @@ export class Connection implements Disposable {
     this.noDelayPending = false;
   }
 
-  /** The fast path of send(): one write, settled by its callback. */
-  private writeWhole(bytes: Uint8Array, resolve: () => void, reject: (err: TcpError) => void): void {
+  /**
+   * The fast path of send(): one write. Usually the kernel takes the bytes during the write call
+   * itself; node then has nothing left buffered, and the promise settles at once. A write callback
+   * would cost node an extra tick per send (measurable in a request/response loop). Only if bytes
+   * remain buffered does an empty write follow: node runs write callbacks in order, so its callback
+   * says when the real write has been handed over (or failed).
+   */
+  private writeWhole(bytes: Uint8Array): Promise<void> {
     if (this.noDelayPending) this.applyNoDelay();
     const socket = this.socket;
     // Logged before the write, as in pumpSendQueue, so a request always precedes its response.
     this.log.append('out', bytes);
-    const accepted = socket.write(bytes, (err) => {
-      if (err) reject(this.sendError(err));
-      else resolve();
-    });
+    const accepted = socket.write(bytes);
+    let settled: Promise<void>;
+    if (socket.errored) {
+      // The write failed at once; node destroys the socket on the next tick.
+      settled = Promise.reject(this.sendError(socket.errored));
+    } else if (socket.writableLength === 0) {
+      settled = Promise.resolve();
+    } else {
+      settled = new Promise<void>((resolve, reject) => {
+        socket.write(NO_BYTES, (err) => {
+          if (err) reject(this.sendError(socket.errored ?? err));
+          else resolve();
+        });
+      });
+    }
     this.sendEmitter.fire(bytes);
     if (!accepted) this.waitForDrain();
+    return settled;
   }
 
   private waitForDrain(): void {

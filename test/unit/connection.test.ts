@@ -329,6 +329,40 @@ describe('Connection', () => {
     assert.equal(client.pendingBytes, 0);
   });
 
+  it('resolves a send only once a slow reader lets the kernel take its bytes', async function () {
+    this.timeout(20_000);
+    let peer: Socket | undefined;
+    const sink = new ByteSink();
+    const port = await rawServer(cleanup, (socket) => {
+      peer = socket;
+      socket.pause();
+      socket.on('data', sink.push);
+    });
+    const client = await connectTo(port);
+    await waitUntil(() => peer !== undefined, 'the server to accept');
+    // Small sends, each awaited, until the kernel buffers are full and one stays pending.
+    const chunk = Buffer.alloc(16 * 1024, 3);
+    let sent = 0;
+    let pending: Promise<void> | undefined;
+    while (!pending && sent < 256 * 1024 * 1024) {
+      const send = client.send(chunk);
+      sent += chunk.length;
+      // Resolved means handed to the kernel: nothing of it may still wait in node's buffer.
+      const queuedAtResolve = await Promise.race([send.then(() => client.queuedBytes), delay(300).then(() => undefined)]);
+      if (queuedAtResolve === undefined) pending = send;
+      else assert.equal(queuedAtResolve, 0, `send ${sent / chunk.length} resolved with bytes still queued in node`);
+    }
+    assert.ok(pending, 'a send stayed pending while nobody read');
+    let resolved = false;
+    void pending.then(() => (resolved = true));
+    await delay(100);
+    assert.equal(resolved, false, 'not resolved before the reader drains');
+    peer!.resume();
+    await pending;
+    await waitUntil(() => sink.length === sent, 'every byte to arrive');
+    assert.equal(client.totals.bytesOut, sent);
+  });
+
   it('rejects a send still in flight when we destroy the connection, and later sends at once', async () => {
     const port = await rawServer(cleanup, (socket) => socket.pause()); // never reads
     const client = await connectTo(port);
@@ -354,11 +388,15 @@ describe('Connection', () => {
     client.onDidError((e) => errors.push(e));
     // The first write is answered with RST by the closed peer; a following one fails locally.
     const closed = client.waitForClose();
+    const rejections: unknown[] = [];
     for (let i = 0; i < 50 && client.writable; i++) {
-      await client.send(Buffer.from('anyone there?')).catch(() => undefined);
+      await client.send(Buffer.from('anyone there?')).catch((e: unknown) => rejections.push(e));
       await delay(10);
     }
     const event = await closed;
+    // The write that failed (or the ones after it) rejected with one of our errors, never a raw node one.
+    assert.ok(rejections.length >= 1, 'a send to the gone peer rejected');
+    for (const e of rejections) assert.ok(e instanceof TcpError && ['ECONNRESET', 'EPIPE', 'CLOSED', 'NOT_WRITABLE'].includes(e.code), String(e));
     assert.equal(event.reason, 'reset');
     assert.ok(event.error && ['ECONNRESET', 'EPIPE'].includes(event.error.code), event.error?.code);
     assert.match(event.error!.message, /127\.0\.0\.1:\d+.*; reconnect/);
