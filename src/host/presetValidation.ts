@@ -129,7 +129,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** A short rendering of a bad value for the warning: enough to find it in settings.json. */
 function describe(value: unknown): string {
   if (value === undefined) return 'missing';
-  if (typeof value === 'string') return `"${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  // JSON quoting escapes control characters, keeping the warning on one line.
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (Array.isArray(value)) return 'a list';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';

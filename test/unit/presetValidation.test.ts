@@ -1,0 +1,109 @@
+import * as assert from 'node:assert/strict';
+import { validatePresets, type PayloadDataCheck } from '../../src/host/presetValidation';
+
+const good = {
+  name: 'PLC',
+  kind: 'client',
+  host: 'plc.local',
+  port: 502,
+  encoding: 'latin1',
+  lineEnding: 'crlf',
+  payloads: [
+    { name: 'hello', format: 'text', data: 'HELLO' },
+    { name: 'ping', format: 'hex', data: '01 02' },
+  ],
+};
+
+/** Validates `good` with one field replaced (or removed, for undefined) and returns the single problem. */
+function problemWith(patch: Record<string, unknown>, check?: PayloadDataCheck) {
+  const entry: Record<string, unknown> = { ...good, ...patch };
+  for (const [key, value] of Object.entries(patch)) if (value === undefined) delete entry[key];
+  const other = { name: 'Echo', kind: 'listener', host: '127.0.0.1', port: 0 };
+  const result = validatePresets([entry, other], check);
+  assert.equal(result.problems.length, 1, JSON.stringify(result.problems));
+  assert.deepEqual(result.presets.map((p) => p.name), ['Echo'], 'the valid preset keeps working');
+  const [problem] = result.problems;
+  assert.match(problem.message, /^[^\n]+\.$/, 'one sentence');
+  return problem;
+}
+
+describe('preset validation', () => {
+  it('accepts well-formed presets and keeps fields for later features', () => {
+    const withRules = { ...good, name: 'Rules', framing: { kind: 'line' }, rules: [{ match: 'PING', reply: 'PONG' }] };
+    const result = validatePresets([good, withRules, { name: 'Any port', kind: 'listener', host: '::', port: 0 }]);
+    assert.deepEqual(result.problems, []);
+    assert.equal(result.presets.length, 3);
+    assert.deepEqual(result.presets[0], good);
+    assert.deepEqual(result.presets[1].framing, { kind: 'line' });
+    assert.deepEqual(result.presets[1].rules, [{ match: 'PING', reply: 'PONG' }]);
+  });
+
+  it('treats an unset setting as no presets and a non-list as one problem', () => {
+    assert.deepEqual(validatePresets(undefined), { presets: [], problems: [] });
+    const result = validatePresets({ name: 'x' });
+    assert.equal(result.problems.length, 1);
+    assert.match(result.problems[0].message, /tcpLab\.presets setting must be a list/);
+  });
+
+  it('names the preset and the field for every malformed field', () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ kind: 'server' }, 'kind', /Preset "PLC": "kind" must be "listener" or "client", but is "server"/],
+      [{ kind: undefined }, 'kind', /"kind" .* but is missing/],
+      [{ host: 42 }, 'host', /Preset "PLC": "host" must be a host name or IP address string, but is 42/],
+      [{ host: 'bad host' }, 'host', /Preset "PLC": "host" is not usable: host "bad host" is not a valid host name/],
+      [{ host: undefined }, 'host', /"host" .* but is missing/],
+      [{ port: 70000 }, 'port', /Preset "PLC": "port" must be a whole number from 1 to 65535, but is 70000/],
+      [{ port: 0 }, 'port', /from 1 to 65535, but is 0/],
+      [{ port: '502' }, 'port', /but is "502"/],
+      [{ port: 1.5 }, 'port', /but is 1\.5/],
+      [{ port: undefined }, 'port', /but is missing/],
+      [{ encoding: 'utf8' }, 'encoding', /Preset "PLC": "encoding" must be one of utf-8, latin1, .* but is "utf8"/],
+      [{ lineEnding: '\n' }, 'lineEnding', /Preset "PLC": "lineEnding" must be one of none, lf, cr, crlf/],
+      [{ payloads: 'HELLO' }, 'payloads', /Preset "PLC": "payloads" must be a list/],
+      [{ payloads: [null] }, 'payloads[0]', /"payloads\[0\]" must be an object .* but is null/],
+      [{ payloads: [good.payloads[0], { format: 'hex', data: '00' }] }, 'payloads[1].name', /Preset "PLC": "payloads\[1\]\.name" must be a non-empty string/],
+      [{ payloads: [{ name: 'x', format: 'binary', data: '00' }] }, 'payloads[0].format', /"payloads\[0\]\.format" must be one of text, hex, base64, but is "binary"/],
+      [{ payloads: [{ name: 'x', format: 'text', data: ['a'] }] }, 'payloads[0].data', /"payloads\[0\]\.data" must be a string, but is a list/],
+    ];
+    for (const [patch, field, message] of cases) {
+      const problem = problemWith(patch);
+      assert.equal(problem.field, field, JSON.stringify(patch));
+      assert.equal(problem.presetName, 'PLC');
+      assert.equal(problem.index, 0);
+      assert.match(problem.message, message);
+    }
+  });
+
+  it('allows port 0 for listeners only', () => {
+    assert.equal(validatePresets([{ name: 'L', kind: 'listener', host: '127.0.0.1', port: 0 }]).problems.length, 0);
+    assert.equal(validatePresets([{ name: 'C', kind: 'client', host: '127.0.0.1', port: 0 }]).problems.length, 1);
+  });
+
+  it('accepts a bracketed IPv6 host and stores it bare', () => {
+    const { presets } = validatePresets([{ name: 'v6', kind: 'client', host: '[::1]', port: 9000 }]);
+    assert.equal(presets[0].host, '::1');
+  });
+
+  it('reports entries without a usable name by position', () => {
+    const result = validatePresets([good, { kind: 'client', host: 'a', port: 1 }, 'PLC', { ...good, name: '  ' }]);
+    assert.deepEqual(result.presets.map((p) => p.name), ['PLC']);
+    assert.deepEqual(result.problems.map((p) => [p.index, p.field]), [[1, 'name'], [2, '(entry)'], [3, 'name']]);
+    assert.match(result.problems[0].message, /Entry 2 of tcpLab\.presets has no "name"/);
+    assert.match(result.problems[1].message, /Entry 3 of tcpLab\.presets is not an object/);
+  });
+
+  it('keeps the first of two presets with the same name and reports the second', () => {
+    const result = validatePresets([good, { ...good, port: 503 }]);
+    assert.equal(result.presets.length, 1);
+    assert.equal(result.presets[0].port, 502);
+    assert.equal(result.problems.length, 1);
+    assert.match(result.problems[0].message, /Preset "PLC" appears more than once .* entry 2/);
+  });
+
+  it('rejects a payload whose data does not parse, through the given check', () => {
+    const check: PayloadDataCheck = (payload) => (payload.format === 'hex' && /[^0-9a-f\s]/i.test(payload.data) ? 'Invalid hex digit "G" at position 3.' : undefined);
+    const problem = problemWith({ payloads: [{ name: 'bad', format: 'hex', data: '01 G2' }] }, check);
+    assert.equal(problem.field, 'payloads[0].data');
+    assert.match(problem.message, /Preset "PLC": "payloads\[0\]\.data" is not valid hex: invalid hex digit "G" at position 3\.$/);
+  });
+});
