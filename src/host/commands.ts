@@ -278,11 +278,16 @@ class CommandController {
         return;
       }
       const parsed = parseHostPort(text);
-      const typed: Item = parsed.ok
-        ? { label: `$(plug) Connect to ${formatHostPort(parsed.host, parsed.port)}`, alwaysShow: true, target: { host: parsed.host, port: parsed.port } }
-        : { label: `$(warning) ${parsed.message}`, alwaysShow: true, invalid: true };
-      pick.items = [typed, ...fixed];
-      pick.activeItems = [typed];
+      if (parsed.ok) {
+        // A complete target stands alone: a recent entry that merely starts with the same text
+        // (127.0.0.1:9000 for 127.0.0.1:900) must not be what Enter picks.
+        const typed: Item = { label: `$(plug) Connect to ${formatHostPort(parsed.host, parsed.port)}`, alwaysShow: true, target: { host: parsed.host, port: parsed.port } };
+        pick.items = [typed];
+        pick.activeItems = [typed];
+        return;
+      }
+      // Incomplete text may still be filtering recents and presets by name; the problem shows on top.
+      pick.items = [{ label: `$(warning) ${parsed.message}`, alwaysShow: true, invalid: true }, ...fixed];
     };
     pick.value = initial;
     refresh(initial);
