@@ -4,8 +4,9 @@ import * as vscode from 'vscode';
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
 import type { Registry, RegistryItem } from '../core/registry';
-import { parsePayload } from '../shared/payload';
-import type { PayloadFormat } from '../shared/payloadTypes';
+import { encodeText } from '../shared/encodeText';
+import { parsePayload } from '../shared/parsePayload';
+import type { LineEnding, PayloadFormat } from '../shared/payloadTypes';
 import type { Preset, PresetPayload } from '../shared/preset';
 import type { TcpLabConfig } from './config';
 import type { ConnectionsTreeProvider } from './connectionsTree';
@@ -31,6 +32,8 @@ export const COMMANDS = {
   sendPresetPayload: 'tcpLab.sendPresetPayload',
   copyAddress: 'tcpLab.copyAddress',
 } as const;
+
+const LINE_ENDING_TEXT: Record<LineEnding, string> = { none: '', lf: '\n', cr: '\r', crlf: '\r\n' };
 
 const RECENT_TARGETS_KEY = 'tcpLab.recentTargets';
 
@@ -358,13 +361,14 @@ class CommandController {
     const target = await this.resolveTarget(arg, 'any', `Send ${format === 'hex' ? 'hex' : 'text'} to…`);
     if (!target) return;
     const encoding = this.config.defaultEncoding;
-    const lineEnding = this.config.defaultLineEnding;
+    // Hex means exactly these bytes: the default line ending belongs to text only.
+    const lineEnding = format === 'text' ? this.config.defaultLineEnding : 'none';
     const parse = (text: string) => parsePayload(text, { format, encoding, lineEnding });
     const input = await vscode.window.showInputBox({
       title: `Send ${format === 'hex' ? 'Hex' : 'Text'} to ${describeItem(target)}`,
       prompt: format === 'hex'
         ? 'Hex bytes, e.g. 48 65 6C 6C 6F or 48656C6C6F'
-        : `Text to send (${encoding}, line ending: ${lineEnding})`,
+        : `Text to send (${encoding}, line ending: ${lineEnding}); escapes such as \\r, \\n and \\xHH work`,
       placeHolder: format === 'hex' ? '48 65 6C 6C 6F' : 'Hello',
       ignoreFocusOut: true,
       validateInput: (text) => {
@@ -396,7 +400,8 @@ class CommandController {
     }
     const target = arg !== undefined ? await this.resolveTarget(arg, 'any', 'Send selection to…') : await this.defaultSendTarget();
     if (!target) return;
-    const parsed = parsePayload(text, { format: 'text', encoding: this.config.defaultEncoding, lineEnding: this.config.defaultLineEnding });
+    // Editor text is sent as written, without escape processing: a backslash and an n stay two characters.
+    const parsed = encodeText(text + LINE_ENDING_TEXT[this.config.defaultLineEnding], this.config.defaultEncoding);
     if (!parsed.ok) {
       void vscode.window.showErrorMessage(parsed.error.message);
       return;
@@ -579,7 +584,7 @@ class CommandController {
     const parsed = parsePayload(payload.data, {
       format: payload.format,
       encoding: entry.preset.encoding ?? this.config.defaultEncoding,
-      lineEnding: entry.preset.lineEnding ?? this.config.defaultLineEnding,
+      lineEnding: payload.format === 'text' ? entry.preset.lineEnding ?? this.config.defaultLineEnding : 'none',
     });
     if (!parsed.ok) {
       void vscode.window.showErrorMessage(`Payload "${payload.name}" of preset "${entry.preset.name}": ${parsed.error.message}`);

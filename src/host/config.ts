@@ -2,7 +2,7 @@
 // warnings, and writes that land in the scope the user already keeps the key in.
 import * as vscode from 'vscode';
 import type { TrafficLogLimits } from '../core/trafficLog';
-import { parsePayload } from '../shared/payload';
+import { parsePayload } from '../shared/parsePayload';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
 import { validatePresets, type PayloadDataCheck, type PresetProblem } from './presetValidation';
@@ -30,7 +30,8 @@ const checkPayloadData: PayloadDataCheck = (payload, preset) => {
   const result = parsePayload(payload.data, {
     format: payload.format,
     encoding: preset.encoding ?? 'utf-8',
-    lineEnding: preset.lineEnding ?? 'none',
+    // The line ending cannot make data invalid; only the data itself is checked here.
+    lineEnding: 'none',
   });
   return result.ok ? undefined : result.error.message;
 };

@@ -114,7 +114,7 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
       if (typeof payload.data !== 'string') return problem(`${field}.data`, `must be a string, but is ${describe(payload.data)}`);
       const candidate: PresetPayload = { ...payload, name: payload.name, format: payload.format as PresetPayload['format'], data: payload.data };
       const dataProblem = checkPayloadData?.(candidate, preset);
-      if (dataProblem) return problem(`${field}.data`, `is not valid ${candidate.format}: ${lowerFirst(dataProblem.replace(/\.$/, ''))}`);
+      if (dataProblem) return problem(`${field}.data`, `does not parse: ${lowerFirst(dataProblem.replace(/\.$/, ''))}`);
       checked.push(candidate);
     }
     preset.payloads = checked;

@@ -104,6 +104,6 @@ describe('preset validation', () => {
     const check: PayloadDataCheck = (payload) => (payload.format === 'hex' && /[^0-9a-f\s]/i.test(payload.data) ? 'Invalid hex digit "G" at position 3.' : undefined);
     const problem = problemWith({ payloads: [{ name: 'bad', format: 'hex', data: '01 G2' }] }, check);
     assert.equal(problem.field, 'payloads[0].data');
-    assert.match(problem.message, /Preset "PLC": "payloads\[0\]\.data" is not valid hex: invalid hex digit "G" at position 3\.$/);
+    assert.match(problem.message, /Preset "PLC": "payloads\[0\]\.data" does not parse: invalid hex digit "G" at position 3\.$/);
   });
 });
