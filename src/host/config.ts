@@ -2,10 +2,9 @@
 // warnings, and writes that land in the scope the user already keeps the key in.
 import * as vscode from 'vscode';
 import type { TrafficLogLimits } from '../core/trafficLog';
-import { parsePayload } from '../shared/parsePayload';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
-import { validatePresets, type PayloadDataCheck, type PresetProblem } from './presetValidation';
+import { checkPayloadParses, validatePresets, type PresetProblem } from './presetValidation';
 import type { PresetEntry } from './treeModel';
 
 export const SECTION = 'tcpLab';
@@ -24,17 +23,6 @@ export type SettingKey =
   | 'presets';
 
 const DEFAULT_LOG_LIMITS: TrafficLogLimits = { maxRecords: 10000, maxBytes: 16 * 1024 * 1024 };
-
-/** A preset payload that does not parse would fail at send time; catch it when the setting is read. */
-const checkPayloadData: PayloadDataCheck = (payload, preset) => {
-  const result = parsePayload(payload.data, {
-    format: payload.format,
-    encoding: preset.encoding ?? 'utf-8',
-    // The line ending cannot make data invalid; only the data itself is checked here.
-    lineEnding: 'none',
-  });
-  return result.ok ? undefined : result.error.message;
-};
 
 export class TcpLabConfig implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -113,7 +101,7 @@ export class TcpLabConfig implements vscode.Disposable {
       { value: info?.globalValue, origin: 'user' },
     ];
     for (const { value, origin } of scopes) {
-      const result = validatePresets(value, checkPayloadData);
+      const result = validatePresets(value, checkPayloadParses);
       problems.push(...result.problems);
       for (const preset of result.presets) {
         if (entries.some((e) => e.preset.name === preset.name)) continue;

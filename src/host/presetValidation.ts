@@ -1,6 +1,7 @@
 // Validation of the `tcpLab.presets` setting. Settings are hand-edited JSON, so every entry is checked
 // on its own: a broken one yields exactly one sentence naming the preset and the field, and is
 // skipped, while the valid ones keep working.
+import { parsePayload } from '../shared/parsePayload';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
 import { validateHostText } from './hostPort';
@@ -26,6 +27,17 @@ export interface PresetValidation {
 export type PayloadDataCheck = (payload: PresetPayload, preset: Preset) => string | undefined;
 
 const KINDS = ['listener', 'client'] as const;
+
+/** A payload that does not parse would only fail at send time; the settings reader catches it early. */
+export const checkPayloadParses: PayloadDataCheck = (payload, preset) => {
+  const result = parsePayload(payload.data, {
+    format: payload.format,
+    encoding: preset.encoding ?? 'utf-8',
+    // A line ending cannot make data invalid; only the data itself is checked.
+    lineEnding: 'none',
+  });
+  return result.ok ? undefined : result.error.message;
+};
 
 export function validatePresets(raw: unknown, checkPayloadData?: PayloadDataCheck): PresetValidation {
   if (raw === undefined || raw === null) return { presets: [], problems: [] };

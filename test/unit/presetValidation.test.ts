@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { validatePresets, type PayloadDataCheck } from '../../src/host/presetValidation';
+import { checkPayloadParses, validatePresets, type PayloadDataCheck } from '../../src/host/presetValidation';
 
 const good = {
   name: 'PLC',
@@ -105,5 +105,19 @@ describe('preset validation', () => {
     const problem = problemWith({ payloads: [{ name: 'bad', format: 'hex', data: '01 G2' }] }, check);
     assert.equal(problem.field, 'payloads[0].data');
     assert.match(problem.message, /Preset "PLC": "payloads\[0\]\.data" does not parse: invalid hex digit "G" at position 3\.$/);
+  });
+});
+
+describe('preset payload data, checked with the shared parser', () => {
+  it('accepts payloads that parse and reports the position of a bad hex digit', () => {
+    const preset = (data: string, format = 'hex') => [{ name: 'Dev', kind: 'client', host: 'localhost', port: 7, payloads: [{ name: 'p', format, data }] }];
+    assert.deepEqual(validatePresets(preset('48 65 6c'), checkPayloadParses).problems, []);
+    assert.deepEqual(validatePresets(preset('SGVsbG8=', 'base64'), checkPayloadParses).problems, []);
+    assert.deepEqual(validatePresets(preset('PING\\r\\n', 'text'), checkPayloadParses).problems, []);
+    const { presets, problems } = validatePresets(preset('48 6G'), checkPayloadParses);
+    assert.equal(presets.length, 0);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0].field, 'payloads[0].data');
+    assert.match(problems[0].message, /^Preset "Dev": "payloads\[0\]\.data" does not parse: .*position 4/);
   });
 });
