@@ -106,8 +106,10 @@ function connectionNode(info: ConnectionInfo, kind: 'connection' | 'client', now
   const label = info.remote ? formatEndpoint(info.remote) : '(not connected)';
   const traffic = `↓${formatBytes(info.totals.bytesIn)} ↑${formatBytes(info.totals.bytesOut)}`;
   const age = formatAge((info.closedAt ?? now) - info.openedAt);
-  // Accepted connections sit under a listener that already says "listening"; their age says more.
-  const description = kind === 'connection' ? `${traffic} · ${age}` : `${STATE_LABELS[info.state]} · ${traffic}`;
+  // Accepted connections are usually open, so their state is only spelled out when it is not; their age says more.
+  const description = kind === 'connection'
+    ? `${info.state === 'open' ? '' : `${STATE_LABELS[info.state]} · `}${traffic} · ${age}`
+    : `${STATE_LABELS[info.state]} · ${traffic}`;
   const { icon, color } = STATE_ICONS[info.state];
   const tooltip = [
     `${kind === 'client' ? 'Client connection' : 'Accepted connection'} ${info.id}: ${info.local ? formatEndpoint(info.local) : '?'} → ${label}`,

@@ -1,16 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { Registry } from '../../src/core/registry';
+import { waitUntil as waitFor } from './support/sockets';
 import { Throttle } from '../../src/host/throttle';
 import { formatAge, formatBytes, GROUP_IDS, projectTree, type PresetEntry, type TreeModel, type TreeNode } from '../../src/host/treeModel';
-
-/** Polls until `condition` holds: socket events arrive asynchronously on both ends. */
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function node(model: TreeModel, id: string): TreeNode {
   const found = model.byId.get(id);
@@ -99,19 +91,30 @@ describe('Connections tree model', () => {
     assert.match(node(model, `client:${client.id}`).tooltip, /Received 1500 bytes .* sent 5 bytes/);
   });
 
-  it('drops closed connections and updates the client count', async () => {
+  it('shows a half-closed peer, then drops closed connections and updates the client count', async () => {
     const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
     const first = await registry.connect({ host: '127.0.0.1', port: listener.address!.port });
     await registry.connect({ host: '127.0.0.1', port: listener.address!.port });
     await waitFor(() => listener.connections.length === 2, 'two accepted connections');
     assert.equal(node(projectTree(registry.snapshot(), [], Date.now()), `listener:${listener.id}`).description, 'listening · 2 clients');
+    const firstAccepted = listener.connections.find((c) => c.remote?.port === first.local?.port);
+    assert.ok(firstAccepted);
 
+    // Closing our client sends FIN: the accepted end stays, half-closed, until it is closed too.
     first.destroy();
-    await waitFor(() => listener.connections.length === 1 && registry.connections().length === 2, 'the close to reach both sides');
-    const model = projectTree(registry.snapshot(), [], Date.now());
-    assert.equal(node(model, `listener:${listener.id}`).description, 'listening · 1 client');
+    await waitFor(() => firstAccepted.state === 'halfClosed', 'the FIN to reach the accepted end');
+    let model = projectTree(registry.snapshot(), [], Date.now());
     assert.equal(model.byId.has(`client:${first.id}`), false);
     assert.equal(node(model, GROUP_IDS.clients).children.length, 1);
+    const halfClosed = node(model, `connection:${firstAccepted.id}`);
+    assert.match(halfClosed.description ?? '', /^half-closed · ↓0 B ↑0 B · /);
+    assert.equal(halfClosed.icon, 'debug-pause');
+
+    firstAccepted.destroy();
+    await waitFor(() => listener.connections.length === 1, 'the accepted end to close');
+    model = projectTree(registry.snapshot(), [], Date.now());
+    assert.equal(node(model, `listener:${listener.id}`).description, 'listening · 1 client');
+    assert.equal(model.byId.has(`connection:${firstAccepted.id}`), false);
   });
 
   it('brackets IPv6 endpoints', async function () {
