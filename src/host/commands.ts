@@ -351,8 +351,9 @@ class CommandController {
       return;
     }
     await this.registry.stopAll();
-    this.log.info(`Stopped ${listeners} listener(s) and closed ${connections} connection(s)`);
-    vscode.window.setStatusBarMessage(`TCP Lab: stopped ${listeners} listener(s) and closed ${connections} connection(s)`, 4000);
+    const summary = `stopped ${plural(listeners, 'listener')} and closed ${plural(connections, 'connection')}`;
+    this.log.info(`Stop All: ${summary}`);
+    vscode.window.setStatusBarMessage(`TCP Lab: ${summary}`, 4000);
   }
 
   // ---- Sending ----------------------------------------------------------------------------------
@@ -444,8 +445,8 @@ class CommandController {
       await target.send(bytes);
     }
     this.lastTargetId = target.id;
-    const clients = isListener(target) ? ` (${target.connections.length} client${target.connections.length === 1 ? '' : 's'})` : '';
-    vscode.window.setStatusBarMessage(`TCP Lab: sent ${bytes.length} byte${bytes.length === 1 ? '' : 's'} to ${name}${clients}`, 4000);
+    const clients = isListener(target) ? ` (${plural(target.connections.length, 'client')})` : '';
+    vscode.window.setStatusBarMessage(`TCP Lab: sent ${plural(bytes.length, 'byte')} to ${name}${clients}`, 4000);
   }
 
   // ---- Traffic panel, presets, addresses ---------------------------------------------------------
@@ -657,7 +658,7 @@ function pickItemFor(item: RegistryItem): vscode.QuickPickItem {
     const clients = item.connections.length;
     return {
       label: listenerAddress(item),
-      description: `${item.id} · listener · ${clients === 0 ? 'no clients' : `all ${clients} client${clients === 1 ? '' : 's'}`}`,
+      description: `${item.id} · listener · ${clients === 0 ? 'no clients' : `all ${plural(clients, 'client')}`}`,
       iconPath: new vscode.ThemeIcon('radio-tower'),
     };
   }
@@ -727,6 +728,10 @@ function suggestPresetName(base: PresetBase, existing: ReadonlySet<string>): str
   const stem = `${base.kind === 'listener' ? 'Listener' : 'Client'} ${formatHostPort(base.host, base.port)}`;
   if (!existing.has(stem)) return stem;
   for (let n = 2; ; n++) if (!existing.has(`${stem} (${n})`)) return `${stem} (${n})`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 function targetIdOf(arg: unknown): string | undefined {

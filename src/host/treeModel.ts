@@ -86,7 +86,7 @@ function listenerNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, C
     .filter((c): c is ConnectionInfo => c !== undefined);
   const label = info.address ? formatEndpoint(info.address) : formatHostPort(info.host, info.requestedPort);
   const state = info.listening ? 'listening' : 'stopped';
-  const clients = countLabel(accepted.length, 'client');
+  const clients = accepted.length === 0 ? 'no clients' : countLabel(accepted.length, 'client');
   return {
     id: `listener:${info.id}`,
     kind: 'listener',
@@ -222,6 +222,7 @@ export function formatAge(ms: number): string {
 }
 
 function countLabel(count: number, noun: string): string {
+  if (count === 0) return 'none';
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 

@@ -40,6 +40,11 @@ describe('Connections tree model', () => {
     const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
     const port = listener.address?.port;
     assert.ok(port && port > 0);
+    const idle = projectTree(registry.snapshot(), [], Date.now());
+    assert.equal(node(idle, `listener:${listener.id}`).description, 'listening · no clients');
+    assert.equal(node(idle, `listener:${listener.id}`).collapsible, 'none');
+    assert.equal(node(idle, GROUP_IDS.clients).description, 'none');
+
     const client = await registry.connect({ host: '127.0.0.1', port });
     await waitFor(() => registry.connections().length === 2, 'the accepted connection');
     const accepted = registry.connections().find((c) => c.role === 'accepted');
