@@ -486,7 +486,7 @@ class CommandController {
       },
     });
     if (name === undefined || name.trim() === '') return;
-    const preset: Preset = { ...base, name: name.trim() };
+    const preset: Preset = { name: name.trim(), ...base };
     const { target, replaced } = await this.config.savePreset(preset);
     const scope = target === vscode.ConfigurationTarget.Global ? 'user settings' : 'workspace settings';
     this.log.info(`${replaced ? 'Replaced' : 'Saved'} preset "${preset.name}" in ${scope}`);
