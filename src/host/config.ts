@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
+import { parseJsonc } from './jsonc';
 import { checkPayloadParses, validatePresets, type PresetProblem } from './presetValidation';
 import type { PresetEntry } from './treeModel';
 
@@ -29,6 +30,12 @@ export class TcpLabConfig implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<vscode.ConfigurationChangeEvent>();
   private readonly presetsEmitter = new vscode.EventEmitter<void>();
   private presetCache: PresetEntry[] | undefined;
+  /**
+   * Workspace preset values read from the settings files while the workspace is untrusted: VS Code
+   * withholds a restricted setting's workspace value from the API, yet the user should see them.
+   */
+  private untrustedScopes: { value: unknown; origin: PresetEntry['origin'] }[] = [];
+  private untrustedWatcher: vscode.Disposable | undefined;
   /** Warnings already shown, so an unrelated settings edit does not repeat them. */
   private readonly shownProblems = new Set<string>();
 
@@ -47,8 +54,66 @@ export class TcpLabConfig implements vscode.Disposable {
         this.changeEmitter.fire(e);
       }),
       // Trust changes what a workspace preset may do, so the tree must re-render its markers.
-      vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidatePresets()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.untrustedWatcher?.dispose();
+        this.untrustedWatcher = undefined;
+        this.untrustedScopes = [];
+        this.invalidatePresets();
+      }),
     );
+    if (!vscode.workspace.isTrusted) this.watchUntrustedSettings();
+  }
+
+  /** Reads workspace presets from the settings files, and again whenever those files change. */
+  private watchUntrustedSettings(): void {
+    const watcher = vscode.workspace.createFileSystemWatcher('**/.vscode/settings.json');
+    const reload = (): void => void this.readUntrustedSettings();
+    const workspaceFile = vscode.workspace.workspaceFile;
+    this.untrustedWatcher = vscode.Disposable.from(
+      watcher,
+      watcher.onDidChange(reload),
+      watcher.onDidCreate(reload),
+      watcher.onDidDelete(reload),
+      vscode.workspace.onDidChangeWorkspaceFolders(reload),
+      // A saved multi-root workspace keeps its settings inside the .code-workspace file.
+      ...(workspaceFile?.scheme === 'file'
+        ? [vscode.workspace.onDidSaveTextDocument((doc) => doc.uri.toString() === workspaceFile.toString() && reload())]
+        : []),
+    );
+    this.disposables.push({ dispose: () => this.untrustedWatcher?.dispose() });
+    reload();
+  }
+
+  private async readUntrustedSettings(): Promise<void> {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    const workspaceFile = vscode.workspace.workspaceFile;
+    const sources: { uri: vscode.Uri; origin: PresetEntry['origin']; inWorkspaceFile?: boolean }[] = [];
+    if (workspaceFile && workspaceFile.scheme !== 'untitled') sources.push({ uri: workspaceFile, origin: 'workspace', inWorkspaceFile: true });
+    // With a single folder open its .vscode/settings.json *is* the workspace settings.
+    const folderOrigin: PresetEntry['origin'] = workspaceFile ? 'workspaceFolder' : 'workspace';
+    for (const folder of folders) sources.push({ uri: vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json'), origin: folderOrigin });
+
+    const scopes: { value: unknown; origin: PresetEntry['origin'] }[] = [];
+    for (const source of sources) {
+      let text: string;
+      try {
+        text = new TextDecoder().decode(await vscode.workspace.fs.readFile(source.uri));
+      } catch {
+        continue; // No settings file in this folder.
+      }
+      try {
+        const parsed = parseJsonc(text) as Record<string, unknown> | null;
+        const settings = source.inWorkspaceFile ? (parsed?.settings as Record<string, unknown> | undefined) : parsed;
+        const value = settings?.[`${SECTION}.presets`];
+        if (value !== undefined) scopes.push({ value, origin: source.origin });
+      } catch {
+        // VS Code reports syntax errors in settings files itself; a file it cannot read yields no presets.
+        this.log.warn(`Could not read presets from ${vscode.workspace.asRelativePath(source.uri)}: the file is not valid JSON.`);
+      }
+    }
+    // Folder settings override the workspace file, as VS Code resolves them.
+    this.untrustedScopes = scopes.sort((a, b) => Number(b.origin === 'workspaceFolder') - Number(a.origin === 'workspaceFolder'));
+    this.invalidatePresets();
   }
 
   private section(): vscode.WorkspaceConfiguration {
@@ -86,8 +151,8 @@ export class TcpLabConfig implements vscode.Disposable {
 
   /**
    * Valid presets from user and workspace settings, workspace first (a workspace preset hides a user
-   * one of the same name). Read through `inspect` because in Restricted Mode `get` withholds the
-   * workspace value of a restricted setting: we still show those presets, marked as restricted.
+   * one of the same name). In Restricted Mode the workspace ones come from the settings files and are
+   * marked restricted: shown, but starting one needs the user's explicit confirmation.
    */
   presets(): PresetEntry[] {
     if (this.presetCache) return this.presetCache;
@@ -95,11 +160,13 @@ export class TcpLabConfig implements vscode.Disposable {
     const trusted = vscode.workspace.isTrusted;
     const entries: PresetEntry[] = [];
     const problems: PresetProblem[] = [];
-    const scopes: { value: unknown; origin: PresetEntry['origin'] }[] = [
-      { value: info?.workspaceFolderValue, origin: 'workspaceFolder' },
-      { value: info?.workspaceValue, origin: 'workspace' },
-      { value: info?.globalValue, origin: 'user' },
-    ];
+    const scopes: { value: unknown; origin: PresetEntry['origin'] }[] = trusted
+      ? [
+          { value: info?.workspaceFolderValue, origin: 'workspaceFolder' },
+          { value: info?.workspaceValue, origin: 'workspace' },
+          { value: info?.globalValue, origin: 'user' },
+        ]
+      : [...this.untrustedScopes, { value: info?.globalValue, origin: 'user' }];
     for (const { value, origin } of scopes) {
       const result = validatePresets(value, checkPayloadParses);
       problems.push(...result.problems);
