@@ -50,6 +50,9 @@ export class LifecycleLog implements vscode.Disposable {
     if (item.role === 'accepted') this.log.info(`[${id}] Accepted ${peer} on ${item.listenerId ?? 'a listener'}`);
     else this.log.info(`[${id}] Connected to ${peer}`);
     store.add(item.onDidError((err) => this.log.error(`[${id}] ${err.message}`)));
+    store.add(item.onDidChangeState((state) => {
+      if (state === 'halfClosed') this.log.info(`[${id}] ${peer} half-closed: one side has finished sending; Disconnect closes it fully`);
+    }));
     store.add(item.onDidClose(({ reason, error }) => {
       const totals = item.totals;
       const line = `[${id}] ${peer} ${CLOSE_REASONS[reason]}; received ${totals.bytesIn} bytes, sent ${totals.bytesOut} bytes`;
