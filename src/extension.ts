@@ -32,6 +32,14 @@ export function activate(context: vscode.ExtensionContext): void {
     panels,
     registerCommands({ context, registry, config, tree, treeView, panels, log }),
   );
+  // Log bounds apply live: open connections adopt new limits at once (evicting if they shrank).
+  context.subscriptions.push(
+    config.onDidChange((e) => {
+      if (!e.affectsConfiguration('tcpLab.log')) return;
+      const limits = config.logLimits;
+      for (const connection of registry?.connections() ?? []) connection.log.setLimits(limits);
+    }),
+  );
   // Reading the presets once validates them, so a malformed entry is reported at startup.
   config.presets();
   log.info(`TCP Lab ${String(context.extension.packageJSON.version)} activated${vscode.workspace.isTrusted ? '' : ' in Restricted Mode'}`);
