@@ -9,13 +9,15 @@ import { LifecycleLog } from './host/lifecycleLog';
 import { ConnectionsStatusBar } from './host/statusBar';
 import { TrafficPanelManager } from './host/trafficPanel';
 
-let registry: Registry | undefined;
+/** Kept for deactivate, which must close every socket before the extension host goes away. */
+let activeRegistry: Registry | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('TCP Lab', { log: true });
   context.subscriptions.push(log);
 
-  registry = new Registry();
+  const registry = new Registry();
+  activeRegistry = registry;
   context.subscriptions.push(registry);
 
   const config = new TcpLabConfig(log);
@@ -37,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
     config.onDidChange((e) => {
       if (!e.affectsConfiguration('tcpLab.log')) return;
       const limits = config.logLimits;
-      for (const connection of registry?.connections() ?? []) connection.log.setLimits(limits);
+      for (const connection of registry.connections()) connection.log.setLimits(limits);
     }),
   );
   // Reading the presets once validates them, so a malformed entry is reported at startup.
@@ -47,7 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
 export async function deactivate(): Promise<void> {
   // Close every socket and listener before the extension host goes away; disposal then finds nothing open.
-  const current = registry;
-  registry = undefined;
+  const current = activeRegistry;
+  activeRegistry = undefined;
   await current?.stopAll();
 }
