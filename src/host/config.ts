@@ -88,10 +88,14 @@ export class TcpLabConfig implements vscode.Disposable {
     const folders = vscode.workspace.workspaceFolders ?? [];
     const workspaceFile = vscode.workspace.workspaceFile;
     const sources: { uri: vscode.Uri; origin: PresetEntry['origin']; inWorkspaceFile?: boolean }[] = [];
-    if (workspaceFile && workspaceFile.scheme !== 'untitled') sources.push({ uri: workspaceFile, origin: 'workspace', inWorkspaceFile: true });
-    // With a single folder open its .vscode/settings.json *is* the workspace settings.
-    const folderOrigin: PresetEntry['origin'] = workspaceFile ? 'workspaceFolder' : 'workspace';
-    for (const folder of folders) sources.push({ uri: vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json'), origin: folderOrigin });
+    if (workspaceFile) {
+      // A multi-root workspace keeps window-scoped settings such as this one in its .code-workspace
+      // file; VS Code ignores them in folder settings there, and so do we.
+      if (workspaceFile.scheme !== 'untitled') sources.push({ uri: workspaceFile, origin: 'workspace', inWorkspaceFile: true });
+    } else {
+      // With a single folder open its .vscode/settings.json *is* the workspace settings.
+      for (const folder of folders) sources.push({ uri: vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json'), origin: 'workspace' });
+    }
 
     const scopes: { value: unknown; origin: PresetEntry['origin'] }[] = [];
     for (const source of sources) {
@@ -111,8 +115,7 @@ export class TcpLabConfig implements vscode.Disposable {
         this.log.warn(`Could not read presets from ${vscode.workspace.asRelativePath(source.uri)}: the file is not valid JSON.`);
       }
     }
-    // Folder settings override the workspace file, as VS Code resolves them.
-    this.untrustedScopes = scopes.sort((a, b) => Number(b.origin === 'workspaceFolder') - Number(a.origin === 'workspaceFolder'));
+    this.untrustedScopes = scopes;
     this.invalidatePresets();
   }
 
