@@ -88,7 +88,9 @@ function listenerNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, C
   const state = info.listening ? 'listening' : 'stopped';
   const clients = accepted.length === 0 ? 'no clients' : countLabel(accepted.length, 'client');
   return {
-    id: `listener:${info.id}`,
+    // VS Code remembers a node's collapse state by id, and a node created without children stays
+    // collapsed once they arrive. A distinct id for "has clients" lets the first client show up expanded.
+    id: accepted.length > 0 ? `listener:${info.id}:clients` : `listener:${info.id}`,
     kind: 'listener',
     contextValue: 'listener',
     label,

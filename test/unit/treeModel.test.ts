@@ -10,6 +10,13 @@ function node(model: TreeModel, id: string): TreeNode {
   return found;
 }
 
+/** The node showing a registry item, found the way commands find it: by its registry id. */
+function byTarget(model: TreeModel, targetId: string): TreeNode {
+  const found = [...model.byId.values()].find((n) => n.targetId === targetId);
+  assert.ok(found, `no node for ${targetId}`);
+  return found;
+}
+
 const presetEntries: PresetEntry[] = [
   {
     preset: { name: 'Device', kind: 'client', host: 'plc.local', port: 502, payloads: [{ name: 'hello', format: 'text', data: 'HELLO' }, { name: 'ping', format: 'hex', data: '01 02' }] },
@@ -41,8 +48,8 @@ describe('Connections tree model', () => {
     const port = listener.address?.port;
     assert.ok(port && port > 0);
     const idle = projectTree(registry.snapshot(), [], Date.now());
-    assert.equal(node(idle, `listener:${listener.id}`).description, 'listening · no clients');
-    assert.equal(node(idle, `listener:${listener.id}`).collapsible, 'none');
+    assert.equal(byTarget(idle, listener.id).description, 'listening · no clients');
+    assert.equal(byTarget(idle, listener.id).collapsible, 'none');
     assert.equal(node(idle, GROUP_IDS.clients).description, 'none');
 
     const client = await registry.connect({ host: '127.0.0.1', port });
@@ -53,13 +60,15 @@ describe('Connections tree model', () => {
     const model = projectTree(registry.snapshot(), [], Date.now());
     assert.deepEqual(model.roots.map((r) => [r.label, r.description]), [['Listeners', '1 listener'], ['Clients', '1 connection']]);
 
-    const listenerNode = node(model, `listener:${listener.id}`);
+    const listenerNode = byTarget(model, listener.id);
     assert.equal(listenerNode.label, `127.0.0.1:${port}`);
     assert.equal(listenerNode.description, 'listening · 1 client');
     assert.equal(listenerNode.contextValue, 'listener');
     assert.equal(listenerNode.targetId, listener.id);
     assert.equal(listenerNode.icon, 'radio-tower');
     assert.equal(listenerNode.collapsible, 'expanded');
+    // A new id once clients exist, so VS Code shows the first one expanded instead of remembering "no children".
+    assert.notEqual(listenerNode.id, byTarget(idle, listener.id).id);
 
     // The accepted side's peer is the client's local endpoint.
     const acceptedNode = node(model, `connection:${accepted.id}`);
@@ -101,7 +110,7 @@ describe('Connections tree model', () => {
     const first = await registry.connect({ host: '127.0.0.1', port: listener.address!.port });
     await registry.connect({ host: '127.0.0.1', port: listener.address!.port });
     await waitFor(() => listener.connections.length === 2, 'two accepted connections');
-    assert.equal(node(projectTree(registry.snapshot(), [], Date.now()), `listener:${listener.id}`).description, 'listening · 2 clients');
+    assert.equal(byTarget(projectTree(registry.snapshot(), [], Date.now()), listener.id).description, 'listening · 2 clients');
     const firstAccepted = listener.connections.find((c) => c.remote?.port === first.local?.port);
     assert.ok(firstAccepted);
 
@@ -118,7 +127,7 @@ describe('Connections tree model', () => {
     firstAccepted.destroy();
     await waitFor(() => listener.connections.length === 1, 'the accepted end to close');
     model = projectTree(registry.snapshot(), [], Date.now());
-    assert.equal(node(model, `listener:${listener.id}`).description, 'listening · 1 client');
+    assert.equal(byTarget(model, listener.id).description, 'listening · 1 client');
     assert.equal(model.byId.has(`connection:${firstAccepted.id}`), false);
   });
 
@@ -131,7 +140,7 @@ describe('Connections tree model', () => {
     }
     const client = await registry.connect({ host: '::1', port: listener.address!.port });
     const model = projectTree(registry.snapshot(), [], Date.now());
-    assert.equal(node(model, `listener:${listener.id}`).label, `[::1]:${listener.address!.port}`);
+    assert.equal(byTarget(model, listener.id).label, `[::1]:${listener.address!.port}`);
     assert.equal(node(model, `client:${client.id}`).label, `[::1]:${listener.address!.port}`);
   });
 
