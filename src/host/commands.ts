@@ -252,7 +252,7 @@ class CommandController {
    * which shows as the problem sentence while the text is not a valid `host:port`.
    */
   private promptConnectTarget(initial: string): Promise<{ target: HostPort } | { preset: PresetEntry } | undefined> {
-    type Item = vscode.QuickPickItem & { target?: HostPort; preset?: PresetEntry; invalid?: boolean };
+    type Item = vscode.QuickPickItem & { target?: HostPort; preset?: PresetEntry };
     const recent: Item[] = this.recentTargets().flatMap((text) => {
       const parsed = parseHostPort(text);
       return parsed.ok ? [{ label: text, description: 'recent', iconPath: new vscode.ThemeIcon('history'), target: parsed }] : [];
@@ -290,7 +290,7 @@ class CommandController {
         return;
       }
       // Incomplete text may still be filtering recents and presets by name; the problem shows on top.
-      pick.items = [{ label: `$(warning) ${parsed.message}`, alwaysShow: true, invalid: true }, ...fixed];
+      pick.items = [{ label: `$(warning) ${parsed.message}`, alwaysShow: true }, ...fixed];
     };
     pick.value = initial;
     refresh(initial);

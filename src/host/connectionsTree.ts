@@ -32,10 +32,6 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     );
   }
 
-  get current(): TreeModel {
-    return this.model;
-  }
-
   private project(): TreeModel {
     return projectTree(this.registry.snapshot(), this.config.presets(), Date.now());
   }
