@@ -111,13 +111,18 @@ class CommandController {
   async startListener(options?: Partial<HostPort>): Promise<Listener | undefined> {
     let host = options?.host ?? this.config.defaultHost;
     let port = options?.port;
+    // Asked once per Start Listener: a retry on another port of the same host does not ask again.
+    let confirmedHost: string | undefined;
     for (;;) {
       if (port === undefined) {
         const answer = await this.promptListenAddress(host);
         if (!answer) return undefined;
         ({ host, port } = answer);
       }
-      if (isAllInterfaces(host) && !(await confirmAllInterfaces(host, port))) return undefined;
+      if (isAllInterfaces(host) && host !== confirmedHost) {
+        if (!(await confirmAllInterfaces(host, port))) return undefined;
+        confirmedHost = host;
+      }
       try {
         const listener = await this.registry.listen({ host, port, log: this.config.logLimits });
         this.announceListening(listener);
