@@ -233,7 +233,7 @@ class CommandController {
         { location: vscode.ProgressLocation.Window, title: `Connecting to ${label}…` },
         () => this.registry.connect({ host: target.host, port: target.port, log: this.config.logLimits }),
       );
-      this.typedTargets.set(connection.id, target);
+      this.rememberTypedTarget(connection.id, target);
       this.lastTargetId = connection.id;
       await this.rememberRecent(label);
       void this.revealTarget(connection.id);
@@ -324,6 +324,12 @@ class CommandController {
       ];
       pick.show();
     });
+  }
+
+  /** Keeps the typed form of a target for Save as Preset, forgetting connections that are gone. */
+  private rememberTypedTarget(id: string, target: HostPort): void {
+    for (const known of this.typedTargets.keys()) if (!this.registry.get(known)) this.typedTargets.delete(known);
+    this.typedTargets.set(id, target);
   }
 
   private recentTargets(): string[] {
@@ -561,11 +567,12 @@ class CommandController {
       const item: RegistryItem = preset.kind === 'listener'
         ? await this.registry.listen({ host: preset.host, port: preset.port, log: this.config.logLimits })
         : await this.registry.connect({ host: preset.host, port: preset.port, log: this.config.logLimits });
-      this.presetItems.set(preset.name, [item.id, ...(this.presetItems.get(preset.name) ?? [])]);
+      const stillOpen = (this.presetItems.get(preset.name) ?? []).filter((id) => this.registry.get(id));
+      this.presetItems.set(preset.name, [item.id, ...stillOpen]);
       if (isListener(item)) {
         this.announceListening(item);
       } else {
-        this.typedTargets.set(item.id, { host: preset.host, port: preset.port });
+        this.rememberTypedTarget(item.id, { host: preset.host, port: preset.port });
         this.lastTargetId = item.id;
         void this.revealTarget(item.id);
         vscode.window.setStatusBarMessage(`TCP Lab: preset "${preset.name}" connected to ${where}`, 4000);
