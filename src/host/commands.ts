@@ -66,7 +66,7 @@ export function registerCommands(services: CommandServices): vscode.Disposable {
     [COMMANDS.stopAll]: () => controller.stopAll(),
     [COMMANDS.sendText]: (arg) => controller.sendTyped('text', arg as CommandArg),
     [COMMANDS.sendHex]: (arg) => controller.sendTyped('hex', arg as CommandArg),
-    [COMMANDS.sendSelection]: (arg) => controller.sendSelection(arg as CommandArg),
+    [COMMANDS.sendSelection]: (arg) => controller.sendSelection(arg),
     [COMMANDS.sendFile]: (arg) => controller.sendFile(arg),
     [COMMANDS.openTrafficPanel]: (arg) => controller.openTrafficPanel(arg as CommandArg),
     [COMMANDS.saveAsPreset]: (arg) => controller.saveAsPreset(arg as CommandArg),
@@ -398,7 +398,7 @@ class CommandController {
     await this.sendTo(target, parsed.bytes);
   }
 
-  async sendSelection(arg: CommandArg): Promise<void> {
+  async sendSelection(arg: unknown): Promise<void> {
     const editor = vscode.window.activeTextEditor;
     if (!editor) {
       void vscode.window.showInformationMessage('Open a text editor and select what to send.');
@@ -410,7 +410,8 @@ class CommandController {
       void vscode.window.showInformationMessage('The current line is empty: select some text to send.');
       return;
     }
-    const target = arg !== undefined ? await this.resolveTarget(arg, 'any', 'Send selection to…') : await this.defaultSendTarget();
+    // The editor context menu passes the document's URI: only a tree node or an id names a target.
+    const target = targetIdOf(arg) !== undefined ? await this.resolveTarget(arg as CommandArg, 'any', 'Send selection to…') : await this.defaultSendTarget();
     if (!target) return;
     // Editor text is sent as written, without escape processing: a backslash and an n stay two characters.
     const parsed = encodeText(text + LINE_ENDING_TEXT[this.config.defaultLineEnding], this.config.defaultEncoding);
