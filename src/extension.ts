@@ -7,6 +7,7 @@ import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connections
 import { ContextKeys } from './host/contextKeys';
 import { LifecycleLog } from './host/lifecycleLog';
 import { ConnectionsStatusBar } from './host/statusBar';
+import { registerTcpFiles } from './host/tcpFiles';
 import { TrafficPanelManager } from './host/trafficPanel';
 
 /** Kept for deactivate, which must close every socket before the extension host goes away. */
@@ -34,6 +35,8 @@ export function activate(context: vscode.ExtensionContext): void {
     panels,
     registerCommands({ context, registry, config, tree, treeView, panels, log }),
   );
+  // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
+  registerTcpFiles(context, registry);
   // Log bounds apply live: open connections adopt new limits at once (evicting if they shrank).
   context.subscriptions.push(
     config.onDidChange((e) => {
