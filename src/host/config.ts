@@ -199,7 +199,7 @@ export class TcpLabConfig implements vscode.Disposable {
 
   targetFor(key: SettingKey): vscode.ConfigurationTarget {
     const info = this.section().inspect(key);
-    if (info?.workspaceValue !== undefined) return vscode.ConfigurationTarget.Workspace;
+    if (this.workspaceValueOf(key, info?.workspaceValue) !== undefined) return vscode.ConfigurationTarget.Workspace;
     if (info?.globalValue !== undefined) return vscode.ConfigurationTarget.Global;
     const hasWorkspace = (vscode.workspace.workspaceFolders?.length ?? 0) > 0 || vscode.workspace.workspaceFile !== undefined;
     return hasWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
@@ -209,7 +209,7 @@ export class TcpLabConfig implements vscode.Disposable {
   async savePreset(preset: Preset): Promise<{ target: vscode.ConfigurationTarget; replaced: boolean }> {
     const target = this.targetFor('presets');
     const info = this.section().inspect<unknown>('presets');
-    const current = target === vscode.ConfigurationTarget.Workspace ? info?.workspaceValue : info?.globalValue;
+    const current = target === vscode.ConfigurationTarget.Workspace ? this.workspaceValueOf('presets', info?.workspaceValue) : info?.globalValue;
     const list: unknown[] = Array.isArray(current) ? [...current] : [];
     const existing = list.findIndex((entry) => isNamed(entry, preset.name));
     if (existing >= 0) list[existing] = preset;
@@ -217,6 +217,16 @@ export class TcpLabConfig implements vscode.Disposable {
     await this.section().update('presets', list, target);
     this.invalidatePresets();
     return { target, replaced: existing >= 0 };
+  }
+
+  /**
+   * The workspace value of a setting. Restricted Mode hides it from `inspect` for restricted settings,
+   * so for the presets we fall back to what was read from the settings file: writing must never drop
+   * the workspace's existing presets just because the API did not show them.
+   */
+  private workspaceValueOf(key: SettingKey, inspected: unknown): unknown {
+    if (inspected !== undefined || vscode.workspace.isTrusted || key !== 'presets') return inspected;
+    return this.untrustedScopes.find((scope) => scope.origin === 'workspace')?.value;
   }
 
   private invalidatePresets(): void {
