@@ -1,4 +1,6 @@
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { checkPayloadParses, validatePresets, type PayloadDataCheck } from '../../src/host/presetValidation';
 
 const good = {
@@ -119,5 +121,19 @@ describe('preset payload data, checked with the shared parser', () => {
     assert.equal(problems.length, 1);
     assert.equal(problems[0].field, 'payloads[0].data');
     assert.match(problems[0].message, /^Preset "Dev": "payloads\[0\]\.data" does not parse: .*position 4/);
+  });
+});
+
+describe('tcpLab.presets schema in package.json', () => {
+  it('carries the mock-server fields (framing, echo, rules) exactly as the shared schema fragment defines them', () => {
+    const root = join(__dirname, '..', '..');
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      contributes: { configuration: { properties: Record<string, { items?: { properties: Record<string, unknown> } }> }[] };
+    };
+    const fragment = JSON.parse(readFileSync(join(root, 'src', 'shared', 'presetSchemaFragment.json'), 'utf8')) as Record<string, unknown>;
+    const presets = manifest.contributes.configuration.map((c) => c.properties['tcpLab.presets']).find((p) => p !== undefined);
+    assert.ok(presets?.items, 'tcpLab.presets is declared with an item schema');
+    for (const [field, schema] of Object.entries(fragment)) assert.deepEqual(presets.items.properties[field], schema, field);
+    for (const field of ['name', 'kind', 'host', 'port', 'encoding', 'lineEnding', 'payloads']) assert.ok(field in presets.items.properties, field);
   });
 });
