@@ -2,6 +2,7 @@
 // on its own: a broken one yields exactly one sentence naming the preset and the field, and is
 // skipped, while the valid ones keep working.
 import { parsePayload } from '../shared/parsePayload';
+import { validatePresetBehaviour } from '../shared/presetBehaviour';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
 import { validateHostText } from './hostPort';
@@ -130,6 +131,14 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
       checked.push(candidate);
     }
     preset.payloads = checked;
+  }
+
+  // Mock-server behaviour (framing, echo, rules) has its own validator, shared with the engine.
+  const behaviourPath = `Preset "${name}"`;
+  const behaviour = validatePresetBehaviour(preset, behaviourPath);
+  if (!behaviour.ok) {
+    const field = behaviour.error.startsWith(`${behaviourPath}.`) ? /^[\w]+(\[\d+\])?(\.\w+)*/.exec(behaviour.error.slice(behaviourPath.length + 1))?.[0] : undefined;
+    return { problem: { index, presetName: name, field: field ?? 'kind', message: behaviour.error } };
   }
   return { preset };
 }

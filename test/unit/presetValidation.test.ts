@@ -137,3 +137,36 @@ describe('tcpLab.presets schema in package.json', () => {
     for (const field of ['name', 'kind', 'host', 'port', 'encoding', 'lineEnding', 'payloads']) assert.ok(field in presets.items.properties, field);
   });
 });
+
+describe('preset mock-server fields', () => {
+  const listener = { name: 'Mock', kind: 'listener', host: '127.0.0.1', port: 0 };
+
+  it('accepts framing, echo and rules on a listener and keeps them on the preset', () => {
+    const rules = [{ name: 'ping', match: 'exact', pattern: 'PING', reply: 'PONG\n' }];
+    const { presets, problems } = validatePresets([{ ...listener, framing: { mode: 'delimiter', delimiter: 'lf' }, echo: true, rules }]);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(presets[0].rules, rules);
+    assert.equal(presets[0].echo, true);
+  });
+
+  it('names the preset and the nested field of a bad framing, echo or rule', () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ framing: { mode: 'bogus' } }, 'framing.mode', /^Preset "Mock"\.framing\.mode must be one of/],
+      [{ echo: 'yes' }, 'echo', /^Preset "Mock"\.echo must be true or false/],
+      [{ rules: [{ name: 'slow', match: 'regex', pattern: '(a+)+', reply: 'x' }] }, 'rules[0].pattern', /^Preset "Mock"\.rules\[0\]\.pattern is refused/],
+    ];
+    for (const [extra, field, message] of cases) {
+      const { presets, problems } = validatePresets([{ ...listener, ...extra }, { ...listener, name: 'Plain' }]);
+      assert.deepEqual(presets.map((p) => p.name), ['Plain'], 'the valid preset keeps working');
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0].field, field);
+      assert.match(problems[0].message, message);
+    }
+  });
+
+  it('refuses echo and rules on a client preset', () => {
+    const { problems } = validatePresets([{ name: 'C', kind: 'client', host: 'localhost', port: 7, echo: true }]);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0].message, /Preset "C" is a client preset, but echo and rules only apply to listener presets/);
+  });
+});
