@@ -31,13 +31,14 @@ function problemWith(patch: Record<string, unknown>, check?: PayloadDataCheck) {
 
 describe('preset validation', () => {
   it('accepts well-formed presets and keeps fields for later features', () => {
-    const withRules = { ...good, name: 'Rules', framing: { kind: 'line' }, rules: [{ match: 'PING', reply: 'PONG' }] };
+    const withRules = { ...good, name: 'Rules', kind: 'listener', framing: { mode: 'delimiter', delimiter: 'lf' }, rules: [{ name: 'ping', match: 'exact', pattern: 'PING', reply: 'PONG' }], notes: 'kept as is' };
     const result = validatePresets([good, withRules, { name: 'Any port', kind: 'listener', host: '::', port: 0 }]);
     assert.deepEqual(result.problems, []);
     assert.equal(result.presets.length, 3);
     assert.deepEqual(result.presets[0], good);
-    assert.deepEqual(result.presets[1].framing, { kind: 'line' });
-    assert.deepEqual(result.presets[1].rules, [{ match: 'PING', reply: 'PONG' }]);
+    assert.deepEqual(result.presets[1].framing, { mode: 'delimiter', delimiter: 'lf' });
+    assert.deepEqual(result.presets[1].rules, [{ name: 'ping', match: 'exact', pattern: 'PING', reply: 'PONG' }]);
+    assert.equal(result.presets[1].notes, 'kept as is');
   });
 
   it('treats an unset setting as no presets and a non-list as one problem', () => {
