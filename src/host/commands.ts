@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
+import { MockServer } from '../core/mockServer';
 import type { Registry, RegistryItem } from '../core/registry';
 import { encodeText } from '../shared/encodeText';
 import { parsePayload } from '../shared/parsePayload';
@@ -86,10 +87,10 @@ export function registerCommands(services: CommandServices): vscode.Disposable {
       }
     }),
   );
-  return vscode.Disposable.from(...registrations);
+  return vscode.Disposable.from(...registrations, controller);
 }
 
-class CommandController {
+class CommandController implements vscode.Disposable {
   private readonly registry: Registry;
   private readonly config: TcpLabConfig;
   private readonly log: vscode.LogOutputChannel;
@@ -99,6 +100,8 @@ class CommandController {
   private readonly typedTargets = new Map<string, HostPort>();
   /** Registry ids started from each preset, so its payloads go to them first. */
   private readonly presetItems = new Map<string, string[]>();
+  /** Mock servers answering on listeners started from presets with framing, echo or rules, by listener id. */
+  private readonly mockServers = new Map<string, vscode.Disposable>();
 
   constructor(private readonly services: CommandServices) {
     this.registry = services.registry;
@@ -571,6 +574,7 @@ class CommandController {
       const stillOpen = (this.presetItems.get(preset.name) ?? []).filter((id) => this.registry.get(id));
       this.presetItems.set(preset.name, [item.id, ...stillOpen]);
       if (isListener(item)) {
+        if (hasMockBehaviour(preset) && !(await this.attachMockServer(item, preset))) return undefined;
         this.announceListening(item);
       } else {
         this.rememberTypedTarget(item.id, { host: preset.host, port: preset.port });
@@ -584,6 +588,42 @@ class CommandController {
       void vscode.window.showErrorMessage(`Preset "${preset.name}": ${errorMessage(err)}`);
       return undefined;
     }
+  }
+
+  /**
+   * Lets a listener preset answer by itself (framing, echo, rules). The preset was validated when read,
+   * so a refusal here is unexpected; it still stops the listener rather than leave it half set up.
+   */
+  private async attachMockServer(listener: Listener, preset: Preset): Promise<boolean> {
+    const attached = MockServer.attach(listener, preset, `Preset "${preset.name}"`);
+    if (!attached.ok) {
+      await listener.stop({ closeConnections: true });
+      this.log.error(attached.error);
+      void vscode.window.showErrorMessage(attached.error);
+      return false;
+    }
+    const server = attached.server;
+    const id = listener.id;
+    const rules = server.ruleStatus().length;
+    this.log.info(`[${id}] Preset "${preset.name}" answers as a mock server: ${rules} rule${rules === 1 ? '' : 's'}, echo ${server.echo ? 'on' : 'off'}, framing ${server.settings.framing.mode}`);
+    const subscriptions = [
+      server.onDidHitRule((hit) => this.log.info(`[${hit.connectionId}] rule "${hit.name}" matched (hit ${hit.hits})`)),
+      server.onDidFramingError(({ connectionId, error }) => this.log.warn(`[${connectionId}] ${error.message}`)),
+      server.onDidFaultRule((fault) => this.log.warn(`[${id}] rule "${fault.name}" switched off: ${fault.message}`)),
+      server.onDidError((err) => this.log.error(`[${id}] ${err.message}`)),
+    ];
+    const release = (): void => {
+      for (const subscription of subscriptions) subscription.dispose();
+      server.dispose();
+      this.mockServers.delete(id);
+    };
+    subscriptions.push(listener.onDidStop(release));
+    this.mockServers.set(id, { dispose: release });
+    return true;
+  }
+
+  dispose(): void {
+    for (const server of [...this.mockServers.values()]) server.dispose();
   }
 
   /** The inline Send on a preset payload: to what that preset started, else to a chosen target. */
@@ -735,6 +775,11 @@ async function confirmAllInterfaces(host: string, port: number): Promise<boolean
     'Listen on All Interfaces',
   );
   return choice === 'Listen on All Interfaces';
+}
+
+/** Whether a listener preset asks to answer peers by itself. */
+function hasMockBehaviour(preset: Preset): boolean {
+  return preset.kind === 'listener' && (preset.framing !== undefined || preset.echo === true || (Array.isArray(preset.rules) && preset.rules.length > 0));
 }
 
 function suggestPresetName(base: PresetBase, existing: ReadonlySet<string>): string {
