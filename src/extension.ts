@@ -37,9 +37,14 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
   registerTcpFiles(context, registry);
-  // Log bounds apply live: open connections adopt new limits at once (evicting if they shrank).
+  // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
+  // live to open connections (evicting at once if they shrank).
+  const applySocketDefaults = () => registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen });
+  applySocketDefaults();
   context.subscriptions.push(
     config.onDidChange((e) => {
+      if (!e.affectsConfiguration('tcpLab.log') && !e.affectsConfiguration('tcpLab.connection')) return;
+      applySocketDefaults();
       if (!e.affectsConfiguration('tcpLab.log')) return;
       const limits = config.logLimits;
       for (const connection of registry.connections()) connection.log.setLimits(limits);

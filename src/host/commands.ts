@@ -127,7 +127,7 @@ class CommandController implements vscode.Disposable {
         confirmedHost = host;
       }
       try {
-        const listener = await this.registry.listen({ host, port, log: this.config.logLimits });
+        const listener = await this.registry.listen({ host, port });
         this.announceListening(listener);
         return listener;
       } catch (err) {
@@ -234,7 +234,7 @@ class CommandController implements vscode.Disposable {
     try {
       const connection = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Connecting to ${label}…` },
-        () => this.registry.connect({ host: target.host, port: target.port, log: this.config.logLimits }),
+        () => this.registry.connect({ host: target.host, port: target.port }),
       );
       this.rememberTypedTarget(connection.id, target);
       this.lastTargetId = connection.id;
@@ -569,8 +569,8 @@ class CommandController implements vscode.Disposable {
 
     try {
       const item: RegistryItem = preset.kind === 'listener'
-        ? await this.registry.listen({ host: preset.host, port: preset.port, log: this.config.logLimits })
-        : await this.registry.connect({ host: preset.host, port: preset.port, log: this.config.logLimits });
+        ? await this.registry.listen({ host: preset.host, port: preset.port })
+        : await this.registry.connect({ host: preset.host, port: preset.port });
       const stillOpen = (this.presetItems.get(preset.name) ?? []).filter((id) => this.registry.get(id));
       this.presetItems.set(preset.name, [item.id, ...stillOpen]);
       if (isListener(item)) {

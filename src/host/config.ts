@@ -19,6 +19,7 @@ export type SettingKey =
   | 'defaultLineEnding'
   | 'log.maxRecords'
   | 'log.maxBytes'
+  | 'connection.keepHalfOpen'
   | 'timestamps'
   | 'statusBar.enabled'
   | 'presets';
@@ -142,6 +143,11 @@ export class TcpLabConfig implements vscode.Disposable {
       maxRecords: positiveInteger(section.get('log.maxRecords'), DEFAULT_LOG_LIMITS.maxRecords),
       maxBytes: positiveInteger(section.get('log.maxBytes'), DEFAULT_LOG_LIMITS.maxBytes),
     };
+  }
+
+  /** False (the default) closes our side when the peer ends, as Qt and ncat do; true keeps it open to reply. */
+  get keepHalfOpen(): boolean {
+    return this.section().get<boolean>('connection.keepHalfOpen', false) === true;
   }
 
   get timestamps(): TimestampMode {
