@@ -54,6 +54,22 @@ export class ListenerBehaviours implements Disposable {
     return { ok: true, server: attached.server };
   }
 
+  /**
+   * Takes over a mock server started elsewhere (a listener preset), so the listener's panel shows and
+   * edits that one instead of attaching a second server that would answer every frame twice.
+   */
+  adopt(listener: Listener, server: MockServer, preset: { framing?: unknown; echo?: unknown; rules?: unknown }): void {
+    this.forget(listener.id);
+    const raw: BehaviourInfo = {
+      framing: typeof preset.framing === 'object' && preset.framing !== null ? (preset.framing as Record<string, unknown>) : { mode: 'none' },
+      echo: preset.echo === true,
+      rules: Array.isArray(preset.rules) ? (preset.rules as Record<string, unknown>[]) : [],
+    };
+    const stopSubscription = listener.onDidStop(() => this.forget(listener.id));
+    this.entries.set(listener.id, { raw, server, stopSubscription });
+    this.changeEmitter.fire(listener.id);
+  }
+
   forget(listenerId: string): void {
     const entry = this.entries.get(listenerId);
     if (!entry) return;

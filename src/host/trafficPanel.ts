@@ -3,6 +3,8 @@
 // listener; a panel opened without a target shows the Listen/Connect forms.
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import type { Listener } from '../core/listener';
+import type { MockServer } from '../core/mockServer';
 import type { Registry } from '../core/registry';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
@@ -64,6 +66,11 @@ export class TrafficPanelManager implements vscode.Disposable {
         for (const open of this.panels) open.session.settingsChanged();
       }),
     );
+  }
+
+  /** For whoever starts a listener preset as a mock server: its panel then edits that server. */
+  adoptMockServer(listener: Listener, server: MockServer, preset: { framing?: unknown; echo?: unknown; rules?: unknown }): void {
+    this.behaviours.adopt(listener, server, preset);
   }
 
   /** Reveals the panel of `targetId` (a listener or connection id), or opens one; no id = the forms. */

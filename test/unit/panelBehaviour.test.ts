@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { Registry } from '../../src/core/registry';
+import { MockServer } from '../../src/core/mockServer';
 import { ListenerBehaviours } from '../../src/host/listenerBehaviours';
 import { PanelSession } from '../../src/host/panelSession';
 import type { BehaviourInfo, WireRecord } from '../../src/shared/protocol';
@@ -227,5 +228,40 @@ describe('PanelSession mock server, framing, faults and repeat on real sockets',
     await waitUntil(() => connection.totals.bytesIn === 10, 'greeting');
     session.handle({ type: 'ready' });
     assert.deepEqual(host.of('snapshot').at(-1)!.records.map(text), ['one', 'two']);
+  });
+});
+
+describe('ListenerBehaviours.adopt', () => {
+  it('lets a listener panel show and replace a mock server started from a preset, without answering twice', async () => {
+
+    const cleanup = new Cleanup();
+    const registry = new Registry();
+    const behaviours = new ListenerBehaviours();
+    try {
+      const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
+      const preset = { kind: 'listener', framing: { mode: 'delimiter', delimiter: 'lf' }, rules: [{ match: 'exact', pattern: 'A', reply: 'one\n' }] };
+      const attached = MockServer.attach(listener, preset);
+      assert.ok(attached.ok);
+      behaviours.adopt(listener, attached.server, preset);
+      const host = new RecordingHost();
+      const session = new PanelSession(registry, host, listener.id, undefined, behaviours);
+      session.handle({ type: 'ready' });
+      assert.equal(host.of('snapshot')[0].behaviour?.rules.length, 1);
+      session.handle({ type: 'behaviour', requestId: 1, behaviour: { framing: { mode: 'delimiter', delimiter: 'lf' }, echo: false, rules: [{ match: 'exact', pattern: 'A', reply: 'two\n' }] } });
+      assert.equal((await host.reply(1)).ok, true);
+      const client = await rawClient(cleanup, listener.address!.port);
+      const sink = new ByteSink();
+      client.on('data', sink.push);
+      client.write('A\n');
+      await waitUntil(() => sink.text() === 'two\n', 'the edited reply');
+      await delay(50);
+      assert.equal(sink.text(), 'two\n', 'exactly one answer');
+      session.dispose();
+    } finally {
+      behaviours.dispose();
+      await registry.stopAll();
+      registry.dispose();
+      await cleanup.run();
+    }
   });
 });
