@@ -501,8 +501,11 @@ export class PanelSession implements Disposable {
       if (!applied.ok) return applied.error;
       this.watchServer(applied.server);
     }
+    const framingBefore = JSON.stringify(this.behaviour.framing);
     this.adoptBehaviour(raw);
-    this.batcher.touch();
+    // The whole retained log is shown again under the new framing, not just what arrives next.
+    if (JSON.stringify(raw.framing) !== framingBefore && this.visible) this.postSnapshot();
+    else this.batcher.touch();
     return undefined;
   }
 
