@@ -13,6 +13,13 @@ const TARGET_ID = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 type Fields = Record<string, unknown>;
 
+const FRAMING_KEYS = ['mode', 'maxFrameBytes', 'delimiter', 'keepDelimiter', 'lengthBytes', 'endian', 'adjustment', 'lengthIncludesHeader', 'keepHeader', 'size', 'start', 'end', 'keepMarkers'];
+const RULE_KEYS = ['name', 'match', 'pattern', 'patternFormat', 'ignoreCase', 'flags', 'reply', 'replyFormat', 'encoding', 'delayMs', 'closeAfterReply', 'enabled'];
+
+function pick(fields: Fields, keys: readonly string[]): Fields {
+  return Object.fromEntries(keys.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
+}
+
 function refuse(reason: string): ValidationResult {
   return { ok: false, reason };
 }
@@ -88,7 +95,8 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       if (typeof b.framing !== 'object' || b.framing === null || Array.isArray(b.framing)) return refuse('behaviour: framing must be an object');
       if (typeof b.echo !== 'boolean') return refuse('behaviour: echo must be true or false');
       if (!Array.isArray(b.rules) || !b.rules.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) return refuse('behaviour: rules must be a list of objects');
-      const copy = { framing: b.framing as Record<string, unknown>, echo: b.echo, rules: b.rules as Record<string, unknown>[] };
+      // Only the keys a preset knows are kept: this definition may be written into settings.json.
+      const copy = { framing: pick(b.framing as Fields, FRAMING_KEYS), echo: b.echo, rules: (b.rules as Fields[]).map((rule) => pick(rule, RULE_KEYS)) };
       if (JSON.stringify(copy).length > PROTOCOL_LIMITS.maxBehaviourChars) return refuse('behaviour: the definition is larger than 512 KiB');
       return { ok: true, message: { type, requestId, behaviour: copy } };
     }

@@ -21,6 +21,11 @@ describe('validateWebviewMessage', () => {
       { type: 'saveLog', requestId: 7, format: 'csv' },
       { type: 'copy', text: '0x01, 0x02' },
       { type: 'savePreset', requestId: 8, format: 'hex', data: '01 02', encoding: 'utf-8', lineEnding: 'crlf' },
+      { type: 'send', requestId: 9, data: 'aGk=', faults: { splitInto: 3, splitDelayMs: 10, after: 'halfClose' }, copies: 2 },
+      { type: 'send', requestId: 10, data: 'aGk=', faults: { dripIntervalMs: 5, coalesce: true }, repeat: { intervalMs: 100, count: 5 } },
+      { type: 'behaviour', requestId: 11, behaviour: { framing: { mode: 'delimiter', delimiter: 'lf' }, echo: true, rules: [{ match: 'exact', pattern: 'A', reply: 'B' }] } },
+      { type: 'saveBehaviour', requestId: 12 },
+      { type: 'stopRepeat', requestId: 13 },
     ];
     for (const message of good) {
       const result = validateWebviewMessage({ ...message, evil: '<script>' });
@@ -49,5 +54,26 @@ describe('validateWebviewMessage', () => {
     assert.match(refused({ type: 'saveLog', requestId: 1, format: 'xml' }), /format/);
     assert.match(refused({ type: 'copy', text: 5 }), /text/);
     assert.match(refused({ type: 'savePreset', requestId: 1, format: 'hex', data: '', encoding: 'ebcdic', lineEnding: 'lf' }), /encoding/);
+  });
+
+  it('refuses malformed faults, copies, repeats and behaviour definitions', () => {
+    assert.match(refused({ type: 'send', requestId: 1, data: 'aGk=', faults: { splitInto: 0 } }), /splitInto/);
+    assert.match(refused({ type: 'send', requestId: 1, data: 'aGk=', faults: { after: 'explode' } }), /after/);
+    assert.match(refused({ type: 'send', requestId: 1, data: 'aGk=', faults: 'split' }), /faults/);
+    assert.match(refused({ type: 'send', requestId: 1, data: 'aGk=', copies: 1001 }), /copies/);
+    assert.match(refused({ type: 'send', requestId: 1, data: 'aGk=', copies: 1.5 }), /copies/);
+    assert.match(refused({ type: 'send', requestId: 1, data: 'aGk=', repeat: { intervalMs: 0 } }), /intervalMs/);
+    assert.match(refused({ type: 'send', requestId: 1, data: 'aGk=', repeat: { intervalMs: 10, count: -1 } }), /count/);
+    assert.match(refused({ type: 'behaviour', requestId: 1 }), /behaviour/);
+    assert.match(refused({ type: 'behaviour', requestId: 1, behaviour: { framing: 'lf', echo: false, rules: [] } }), /framing/);
+    assert.match(refused({ type: 'behaviour', requestId: 1, behaviour: { framing: {}, echo: 'yes', rules: [] } }), /echo/);
+    assert.match(refused({ type: 'behaviour', requestId: 1, behaviour: { framing: {}, echo: false, rules: ['PING'] } }), /rules/);
+    const huge = Array.from({ length: 300 }, () => ({ match: 'exact', pattern: 'x'.repeat(2000) }));
+    assert.match(refused({ type: 'behaviour', requestId: 1, behaviour: { framing: {}, echo: false, rules: huge } }), /512 KiB/);
+    assert.match(refused({ type: 'stopRepeat' }), /requestId/);
+    const stripped = validateWebviewMessage({ type: 'behaviour', requestId: 2, behaviour: { framing: { mode: 'none', script: 1 }, echo: false, rules: [{ match: 'exact', pattern: 'A', __proto__x: 1 }] } });
+    assert.ok(stripped.ok && stripped.message.type === 'behaviour');
+    assert.deepEqual(stripped.message.behaviour, { framing: { mode: 'none' }, echo: false, rules: [{ match: 'exact', pattern: 'A' }] }, 'unknown keys never reach settings.json');
+    assert.match(refused({ type: 'saveBehaviour', requestId: 0 }), /requestId/);
   });
 });
