@@ -81,11 +81,14 @@ function utf8Hold(bytes: Uint8Array): number {
       break;
     }
   }
-  if (start === bytes.length) return 0;
-  const decoder = new TextStreamDecoder('utf-8');
-  decoder.write(bytes.subarray(start));
-  return decoder.pendingBytes;
+  if (start === bytes.length || bytes[start] < 0x80) return 0;
+  tailDecoder.reset();
+  tailDecoder.write(bytes.subarray(start));
+  return tailDecoder.pendingBytes;
 }
+
+/** One decoder reused for every tail: a flood of small records must not allocate one each. */
+const tailDecoder = new TextStreamDecoder('utf-8');
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   const out = new Uint8Array(a.length + b.length);
