@@ -88,6 +88,8 @@ export class PanelSession implements Disposable {
   private repeater: Repeater | undefined;
   private repeatInfo: RepeatInfo | undefined;
   private watchedServer: MockServer | undefined;
+  /** Set while this session applies a definition, so its own change event is not taken as news. */
+  private applying = false;
   private readonly behaviours: ListenerBehaviours;
   private readonly ownsBehaviours: boolean;
 
@@ -238,7 +240,8 @@ export class PanelSession implements Disposable {
       this.track(item);
     } else {
       this.targetSubscriptions.add(this.behaviours.onDidChange((id) => {
-        if (id !== item.id) return;
+        // Our own change is adopted by setBehaviour; this is for changes made elsewhere.
+        if (id !== item.id || this.applying) return;
         const raw = this.behaviours.get(id);
         if (raw && raw !== this.behaviour) {
           this.adoptBehaviour(raw);
@@ -496,12 +499,17 @@ export class PanelSession implements Disposable {
     const kind = target instanceof Listener ? 'listener' : 'client';
     const checked = validatePresetBehaviour({ kind, ...raw }, 'panel');
     if (!checked.ok) return checked.error.replace(/client preset/, 'connection');
-    if (target instanceof Listener) {
-      const applied = this.behaviours.apply(target, raw);
-      if (!applied.ok) return applied.error;
-      this.watchServer(applied.server);
-    }
     const framingBefore = JSON.stringify(this.behaviour.framing);
+    if (target instanceof Listener) {
+      this.applying = true;
+      try {
+        const applied = this.behaviours.apply(target, raw);
+        if (!applied.ok) return applied.error;
+        this.watchServer(applied.server);
+      } finally {
+        this.applying = false;
+      }
+    }
     this.adoptBehaviour(raw);
     // The whole retained log is shown again under the new framing, not just what arrives next.
     if (JSON.stringify(raw.framing) !== framingBefore && this.visible) this.postSnapshot();

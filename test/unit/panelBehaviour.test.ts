@@ -127,7 +127,7 @@ describe('PanelSession mock server, framing, faults and repeat on real sockets',
     }, true);
     const connection = await registry.connect({ host: '127.0.0.1', port });
     const { session, host } = open(connection.id);
-    session.handle({ type: 'send', requestId: 1, data: b64('abcdefghij'), faults: { splitInto: 3, splitDelayMs: 60, after: 'halfClose' } });
+    session.handle({ type: 'send', requestId: 1, data: b64('abcdefghij'), faults: { splitInto: 3, splitDelayMs: 100, after: 'halfClose' } });
     const reply = await host.reply(1);
     assert.equal(reply.ok, true, reply.error);
     assert.match(reply.detail ?? '', /^3 writes: 4 B at \d+ ms, 3 B at \d+ ms, 3 B at \d+ ms, then half-closed/);
