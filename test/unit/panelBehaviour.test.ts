@@ -73,6 +73,14 @@ describe('PanelSession mock server, framing, faults and repeat on real sockets',
     const snapshot = host.of('snapshot').at(-1)!;
     assert.deepEqual(snapshot.records.map((r) => (r.kind === 'error' ? 'ERROR' : text(r))), ['hello', 'world', 'foo', 'ERROR', 'ok']);
     assert.equal(snapshot.behaviour?.framing.mode, 'delimiter');
+
+    // Back to raw chunks: the retained log is shown again, every byte as it arrived.
+    const snapshots = host.of('snapshot').length;
+    await configure(session, host, 2, { framing: { mode: 'none' }, echo: false, rules: [] });
+    assert.equal(host.of('snapshot').length, snapshots + 1);
+    const raw = host.of('snapshot').at(-1)!.records;
+    assert.ok(raw.every((r) => r.kind === undefined));
+    assert.equal(raw.map(text).join(''), 'hello\nworld\nfoo\nthis line is too long\nok\n');
   });
 
   it('answers a real client with rules and echo, counts hits, and keeps them after the panel closes', async () => {
