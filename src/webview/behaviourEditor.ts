@@ -257,6 +257,8 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
     const reply = await host.request({ type: 'behaviour', behaviour });
     if (!reply.ok) {
       ruleError.textContent = reply.error ?? 'The host refused the change.';
+      // The toggle shows what the listener does, not what was asked for.
+      echo.input.checked = applied.echo;
       return false;
     }
     applied = behaviour;
