@@ -2,18 +2,17 @@
 // git-ignored cache folder, once. `npm start` and the end-to-end tests run TCP Lab inside it, so a
 // fresh clone needs no desktop VS Code and nothing downloaded outside the npm registry and apt.
 //
-// Usage: node scripts/installCodeServer.mjs        (prints the entry point; reuses a finished install)
-//        import { ensureCodeServer } from './installCodeServer.mjs'
+// Usage: node --import tsx scripts/installCodeServer.ts   (prints the entry point; reuses a finished install)
+//        import { ensureCodeServer } from './installCodeServer.js'
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, copyFileSync, writeFileSync, unlinkSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 // 4.100.3 is the newest code-server whose engines.node still accepts Node 20; it embeds VS Code
 // 1.100.3, so the extension's engines.vscode must stay at ^1.100.0 or lower.
 export const CODE_SERVER_VERSION = '4.100.3';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = resolve(__dirname, '..');
 export const codeServerDir = resolve(process.env.TCP_LAB_CODE_SERVER_DIR ?? join(repoRoot, '.e2e', 'code-server'));
 const packageDir = join(codeServerDir, 'node_modules', 'code-server');
 const vscodeDir = join(packageDir, 'lib', 'vscode');
@@ -32,23 +31,23 @@ const systemNeeds = [
   { pkg: 'g++', present: () => which('g++') !== undefined },
 ];
 
-function which(command) {
+function which(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (dir && existsSync(join(dir, command))) return join(dir, command);
   }
   return undefined;
 }
 
-function log(message) {
+function log(message: string): void {
   process.stderr.write(`[code-server install] ${message}\n`);
 }
 
-function run(command, args, cwd, extraEnv = {}) {
+function run(command: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): void {
   log(`${command} ${args.join(' ')}   (in ${cwd})`);
   execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...extraEnv } });
 }
 
-function ensureSystemPackages() {
+function ensureSystemPackages(): void {
   let missing = systemNeeds.filter((need) => !need.present()).map((need) => need.pkg);
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -64,13 +63,13 @@ function ensureSystemPackages() {
 }
 
 /** node-gyp must build against local Node headers; it would otherwise fetch them from the internet. */
-function nodeHeadersEnv() {
+function nodeHeadersEnv(): Record<string, string> {
   if (process.env.npm_config_nodedir) return {};
   const prefix = dirname(dirname(realpathSync(process.execPath)));
   return existsSync(join(prefix, 'include', 'node', 'node.h')) ? { npm_config_nodedir: prefix } : {};
 }
 
-function relink(linkPath, target) {
+function relink(linkPath: string, target: string): void {
   try {
     if (lstatSync(linkPath)) unlinkSync(linkPath);
   } catch {
@@ -79,10 +78,10 @@ function relink(linkPath, target) {
   symlinkSync(target, linkPath);
 }
 
-function install() {
+function install(): void {
   rmSync(codeServerDir, { recursive: true, force: true });
   mkdirSync(codeServerDir, { recursive: true });
-  const env = {
+  const env: Record<string, string> = {
     ...nodeHeadersEnv(),
     npm_config_audit: 'false',
     npm_config_fund: 'false',
@@ -101,7 +100,7 @@ function install() {
   // @vscode/ripgrep's install step skips its download when bin/ already exists: seed it with the system rg.
   const ripgrepBin = join(vscodeDir, 'node_modules', '@vscode', 'ripgrep', 'bin');
   mkdirSync(ripgrepBin, { recursive: true });
-  copyFileSync(which('rg'), join(ripgrepBin, 'rg'));
+  copyFileSync(which('rg') ?? 'rg', join(ripgrepBin, 'rg'));
   // Now the native modules (node-pty, spdlog, kerberos, ...) build against the local headers.
   // node-pty's step calls `npx node-gyp`, which must not stop to ask.
   run('npm', ['rebuild'], vscodeDir, { ...env, npm_config_yes: 'true', npm_config_dangerously_allow_all_scripts: 'true' });
@@ -117,7 +116,7 @@ function install() {
 }
 
 /** Returns the code-server entry script, installing code-server first when the cache lacks it. */
-export function ensureCodeServer() {
+export function ensureCodeServer(): string {
   ensureSystemPackages();
   if (existsSync(doneMarker) && existsSync(codeServerEntry)) return codeServerEntry;
   const started = Date.now();
@@ -127,15 +126,15 @@ export function ensureCodeServer() {
   return codeServerEntry;
 }
 
-export function installedVersion() {
+export function installedVersion(): string | undefined {
   try {
-    return JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).version;
+    return (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version?: string }).version;
   } catch {
     return undefined;
   }
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (require.main === module) {
   try {
     process.stdout.write(`${ensureCodeServer()}\n`);
   } catch (err) {
