@@ -7,8 +7,9 @@ import { join, resolve } from 'node:path';
 
 export const repoRoot = resolve(__dirname, '..');
 
-/** The .vsix that `npm run package` writes for the current manifest version. */
+/** The .vsix that `npm run package` writes for the current manifest version (TCP_LAB_VSIX overrides it). */
 export function packagedVsixPath(): string {
+  if (process.env.TCP_LAB_VSIX) return resolve(process.env.TCP_LAB_VSIX);
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
   return join(repoRoot, `${manifest.name}-${manifest.version}.vsix`);
 }

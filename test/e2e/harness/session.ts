@@ -132,9 +132,14 @@ export class E2ESession {
     await this.workbench.waitUntilReady();
   }
 
-  async dispose(): Promise<void> {
+  /** Kills every tracked peer (between scenarios and at the end). */
+  killPeers(): void {
     for (const peer of this.peers) peer.kill();
     this.peers.clear();
+  }
+
+  async dispose(): Promise<void> {
+    this.killPeers();
     await this.context.close().catch(() => undefined);
     await this.server.stop();
     rmSync(this.tempRoot, { recursive: true, force: true });

@@ -174,6 +174,13 @@ export class Workbench {
     }
   }
 
+  /** Expands a collapsed tree row (its children are not in the DOM while it is collapsed). */
+  async expandTreeRow(pattern: RegExp): Promise<void> {
+    await this.waitForTreeRow(pattern);
+    const row = this.treeRow(pattern);
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+  }
+
   treeRow(pattern: RegExp): Locator {
     return this.page.locator('#workbench\\.parts\\.sidebar .monaco-list-row').filter({ hasText: pattern }).first();
   }
