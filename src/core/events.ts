@@ -11,16 +11,27 @@ export type Event<T> = (listener: (e: T) => void) => Disposable;
 
 export class Emitter<T> implements Disposable {
   private listeners = new Set<(e: T) => void>();
+  // Events fire per received chunk, so fire() reuses one frozen copy of the listeners instead of
+  // allocating a new one each time; (un)subscribing drops the copy.
+  private snapshot: readonly ((e: T) => void)[] | undefined;
 
   /** The subscribe function handed to consumers. */
   readonly event: Event<T> = (listener) => {
     this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    this.snapshot = undefined;
+    return {
+      dispose: () => {
+        this.listeners.delete(listener);
+        this.snapshot = undefined;
+      },
+    };
   };
 
   fire(value: T): void {
-    // Copy first: a listener may unsubscribe (or subscribe) while we iterate.
-    for (const listener of [...this.listeners]) {
+    if (this.listeners.size === 0) return;
+    // Iterate a copy: a listener may unsubscribe (or subscribe) while we iterate.
+    const listeners = (this.snapshot ??= [...this.listeners]);
+    for (const listener of listeners) {
       try {
         listener(value);
       } catch (err) {
@@ -38,6 +49,7 @@ export class Emitter<T> implements Disposable {
 
   dispose(): void {
     this.listeners.clear();
+    this.snapshot = undefined;
   }
 }
 

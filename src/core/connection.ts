@@ -1,0 +1,461 @@
+// One TCP connection, outgoing (`client`) or accepted by a Listener (`accepted`), wrapped around a
+// node:net Socket: explicit states, a reason for every close, a bounded traffic log, and sends that
+// honour backpressure.
+import { isIPv6, Socket } from 'node:net';
+import { describeSocketError, formatHostPort, TcpError, validateHost, validatePort } from './errors';
+import { Emitter, type Disposable, type Event } from './events';
+import { TrafficLog, type TrafficLogLimits } from './trafficLog';
+import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** How long to wait for the handshake; default 10 s. */
+  timeoutMs?: number;
+  /** Default true: a test bench wants each send on the wire at once, not coalesced by Nagle. */
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  log?: Partial<TrafficLogLimits>;
+}
+
+/** Options an accepted socket inherits from its listener. */
+export interface SocketOptions {
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  log?: Partial<TrafficLogLimits>;
+}
+
+export interface CloseEvent {
+  reason: CloseReason;
+  error?: TcpError;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * A send() larger than this is handed to the socket in slices of this size, waiting for 'drain'
+ * whenever node's buffer is above its high-water mark. So the bytes queued inside node (and the
+ * kernel) stay bounded whatever the payload size; the rest stays in the caller's own buffer.
+ */
+const SEND_SLICE_BYTES = 64 * 1024;
+
+let connectionCounter = 0;
+
+/** Ids are short and never reused within a process: C1, C2, … */
+function nextConnectionId(): string {
+  connectionCounter++;
+  return `C${connectionCounter}`;
+}
+
+function endpoint(address: string | undefined, port: number | undefined): Endpoint | undefined {
+  if (address === undefined || port === undefined) return undefined;
+  return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
+}
+
+interface PendingSend {
+  bytes: Uint8Array;
+  offset: number;
+  resolve: () => void;
+  reject: (err: TcpError) => void;
+}
+
+interface ConnectionInit {
+  socket: Socket;
+  role: ConnectionRole;
+  listenerId?: string;
+  /** The endpoint named in error sentences: what the user typed, or the accepted peer. */
+  host: string;
+  port: number;
+  options: SocketOptions;
+}
+
+export class Connection implements Disposable {
+  /**
+   * Open an outgoing connection. Resolves once the handshake completed; on any failure (invalid
+   * input, refused, unknown host, timeout, …) rejects with a TcpError and leaves no socket behind.
+   */
+  static connect(options: ConnectOptions): Promise<Connection> {
+    let host: string;
+    let port: number;
+    let timeoutMs: number;
+    try {
+      host = validateHost(options.host);
+      port = validatePort(options.port, 'connect');
+      timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+      if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+        throw new TcpError(
+          'INVALID_TIMEOUT',
+          `Connect timeout ${String(options.timeoutMs)} is not valid; enter a positive number of milliseconds such as 5000.`,
+        );
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+
+    const socket = new Socket({ allowHalfOpen: true });
+    const connection = new Connection({ socket, role: 'client', host, port, options });
+    return new Promise<Connection>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        connection.failOpening(describeSocketError({ code: 'ETIMEDOUT' }, { op: 'connect', host, port, timeoutMs }), 'timeout');
+      }, timeoutMs);
+      connection.opening = {
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(connection);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      socket.connect({ host, port });
+    });
+  }
+
+  /** Wrap a socket a Listener accepted. */
+  static accept(socket: Socket, listenerId: string, options: SocketOptions = {}): Connection {
+    return new Connection({
+      socket,
+      role: 'accepted',
+      listenerId,
+      host: socket.remoteAddress ?? 'the peer',
+      port: socket.remotePort ?? 0,
+      options,
+    });
+  }
+
+  readonly id = nextConnectionId();
+  readonly role: ConnectionRole;
+  readonly listenerId: string | undefined;
+  readonly log: TrafficLog;
+  readonly openedAt: number;
+
+  private readonly socket: Socket;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly options: SocketOptions;
+  private currentState: ConnectionState;
+  private localEndpoint: Endpoint | undefined;
+  private remoteEndpoint: Endpoint | undefined;
+  private closedTime: number | undefined;
+  private reasonForClose: CloseReason | undefined;
+  private errorForClose: TcpError | undefined;
+  /** The reason decided by whoever started the close (destroy, reset, an error), used at 'close'. */
+  private pendingReason: CloseReason | undefined;
+  private localEndRequested = false;
+  private localEndedFirst = false;
+  private peerEnded = false;
+  private opening: { resolve: () => void; reject: (err: TcpError) => void } | undefined;
+
+  // Sends not yet fully handed to the socket, oldest first (array + head index: O(1) dequeue).
+  private sendQueue: PendingSend[] = [];
+  private sendQueueHead = 0;
+  private unsentBytes = 0;
+  private waitingForDrain = false;
+
+  private readonly receiveEmitter = new Emitter<Uint8Array>();
+  private readonly sendEmitter = new Emitter<Uint8Array>();
+  private readonly stateEmitter = new Emitter<ConnectionState>();
+  private readonly closeEmitter = new Emitter<CloseEvent>();
+  private readonly errorEmitter = new Emitter<TcpError>();
+  private closeWaiters: ((e: CloseEvent) => void)[] = [];
+
+  /** Every chunk as node delivered it, after it was appended to the log. */
+  readonly onDidReceive: Event<Uint8Array> = this.receiveEmitter.event;
+  /** Every send() once its last byte was handed to the kernel. */
+  readonly onDidSend: Event<Uint8Array> = this.sendEmitter.event;
+  readonly onDidChangeState: Event<ConnectionState> = this.stateEmitter.event;
+  readonly onDidClose: Event<CloseEvent> = this.closeEmitter.event;
+  /** Errors while open (reset, broken pipe, capture file failure); the close event follows socket errors. */
+  readonly onDidError: Event<TcpError> = this.errorEmitter.event;
+
+  private constructor(init: ConnectionInit) {
+    this.socket = init.socket;
+    this.role = init.role;
+    this.listenerId = init.listenerId;
+    this.host = init.host;
+    this.port = init.port;
+    this.options = init.options;
+    this.log = new TrafficLog(init.options.log);
+    this.openedAt = Date.now();
+    this.currentState = init.role === 'accepted' ? 'open' : 'connecting';
+
+    const socket = this.socket;
+    socket.on('data', (chunk: Buffer) => this.handleData(chunk));
+    socket.on('end', () => this.handlePeerEnd());
+    socket.on('error', (err) => this.handleError(err));
+    socket.on('close', () => this.handleClose());
+    this.log.onDidCaptureError((err) => this.errorEmitter.fire(err));
+    if (init.role === 'accepted') {
+      this.applySocketOptions();
+    } else {
+      socket.once('connect', () => this.handleConnect());
+    }
+  }
+
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+  get local(): Endpoint | undefined {
+    return this.localEndpoint;
+  }
+  get remote(): Endpoint | undefined {
+    return this.remoteEndpoint;
+  }
+  get closedAt(): number | undefined {
+    return this.closedTime;
+  }
+  get closeReason(): CloseReason | undefined {
+    return this.reasonForClose;
+  }
+  /** The error that closed the connection, if one did. */
+  get closeError(): TcpError | undefined {
+    return this.errorForClose;
+  }
+  /** Live exact counters (the log's): read them, do not keep them as a snapshot. */
+  get totals(): TrafficTotals {
+    return this.log.totals;
+  }
+  /** Bytes inside node's socket buffer, not yet taken by the kernel (`socket.writableLength`). */
+  get queuedBytes(): number {
+    return this.socket.writableLength;
+  }
+  /** Bytes accepted by send() but not yet handed to the socket (waiting for 'drain'). */
+  get pendingBytes(): number {
+    return this.unsentBytes;
+  }
+  /** We sent FIN (end()); nothing more can be sent. */
+  get localEnded(): boolean {
+    return this.localEndRequested;
+  }
+  /** The peer sent FIN; we may still send until we end. */
+  get remoteEnded(): boolean {
+    return this.peerEnded;
+  }
+  /** send() would be accepted now. */
+  get writable(): boolean {
+    return (this.currentState === 'open' || this.currentState === 'halfClosed') && !this.localEndRequested;
+  }
+
+  /** Where this connection goes (client) or comes from (accepted), e.g. `127.0.0.1:8080`. */
+  get label(): string {
+    return formatHostPort(this.host, this.port);
+  }
+
+  /**
+   * Queue bytes for sending. Resolves once the last byte has been handed to the kernel, so
+   * awaiting each send gives natural backpressure; large payloads are sliced so node's own buffer
+   * stays bounded (see SEND_SLICE_BYTES). The bytes are not copied: do not modify them afterwards.
+   */
+  send(bytes: Uint8Array): Promise<void> {
+    if (!this.writable) return Promise.reject(this.notWritableError());
+    return new Promise<void>((resolve, reject) => {
+      this.sendQueue.push({ bytes, offset: 0, resolve, reject });
+      this.unsentBytes += bytes.byteLength;
+      if (!this.waitingForDrain) this.pumpSendQueue();
+    });
+  }
+
+  /** Half-close: send FIN after everything already queued; the peer may keep sending to us. */
+  end(): void {
+    if (!this.writable) return;
+    this.localEndRequested = true;
+    if (!this.peerEnded) this.localEndedFirst = true;
+    if (this.sendQueueHead === this.sendQueue.length) this.socket.end();
+    if (this.currentState === 'open') this.setState('halfClosed');
+  }
+
+  /** Close at once; unsent data is dropped. Reason 'local', or 'peerEnded' if the peer's FIN came first. */
+  destroy(): void {
+    if (this.currentState === 'closed') return;
+    this.pendingReason ??= this.peerEnded && !this.localEndedFirst ? 'peerEnded' : 'local';
+    if (this.opening) {
+      this.failOpening(new TcpError('CANCELLED', `Connecting to ${this.label} was cancelled; connect again when you are ready.`), 'local');
+      return;
+    }
+    this.socket.destroy();
+  }
+
+  /** Abort with a TCP RST instead of a FIN, so the peer sees ECONNRESET (reason 'reset'). */
+  reset(): void {
+    if (this.currentState === 'closed') return;
+    if (this.opening) {
+      this.destroy();
+      return;
+    }
+    this.pendingReason = 'reset';
+    if (this.socket.destroyed) return;
+    this.socket.resetAndDestroy();
+  }
+
+  dispose(): void {
+    this.destroy();
+  }
+
+  /** Resolves with the close event once the connection is closed (at once if it already is). */
+  waitForClose(): Promise<CloseEvent> {
+    if (this.currentState === 'closed') {
+      return Promise.resolve({ reason: this.reasonForClose ?? 'local', error: this.errorForClose });
+    }
+    return new Promise((resolve) => this.closeWaiters.push(resolve));
+  }
+
+  private applySocketOptions(): void {
+    this.socket.setNoDelay(this.options.noDelay ?? true);
+    if (this.options.keepAlive) this.socket.setKeepAlive(true);
+    this.localEndpoint = endpoint(this.socket.localAddress, this.socket.localPort);
+    this.remoteEndpoint = endpoint(this.socket.remoteAddress, this.socket.remotePort);
+  }
+
+  private handleConnect(): void {
+    this.applySocketOptions();
+    this.setState('open');
+    const opening = this.opening;
+    this.opening = undefined;
+    opening?.resolve();
+  }
+
+  /** A connect attempt failed: tear the socket down completely and reject connect(). */
+  private failOpening(err: TcpError, reason: CloseReason): void {
+    const opening = this.opening;
+    if (!opening) return;
+    this.opening = undefined;
+    this.pendingReason = reason;
+    this.errorForClose = err;
+    this.socket.destroy();
+    opening.reject(err);
+  }
+
+  private handleData(chunk: Buffer): void {
+    this.log.append('in', chunk);
+    this.receiveEmitter.fire(chunk);
+  }
+
+  private handlePeerEnd(): void {
+    this.peerEnded = true;
+    if (this.currentState === 'open') this.setState('halfClosed');
+  }
+
+  private handleError(err: Error): void {
+    if (this.opening) {
+      this.failOpening(describeSocketError(err, { op: 'connect', host: this.host, port: this.port }), 'error');
+      return;
+    }
+    const described = describeSocketError(err, { op: this.lastOperation(err), host: this.host, port: this.port });
+    if (this.pendingReason === undefined) {
+      this.pendingReason =
+        described.code === 'ECONNRESET' || described.code === 'EPIPE' ? 'reset' : described.code === 'ETIMEDOUT' ? 'timeout' : 'error';
+      this.errorForClose = described;
+    }
+    this.errorEmitter.fire(described);
+  }
+
+  private lastOperation(err: Error): 'connect' | 'send' {
+    const syscall = (err as { syscall?: unknown }).syscall;
+    return syscall === 'write' ? 'send' : 'connect';
+  }
+
+  private handleClose(): void {
+    if (this.currentState === 'closed') return;
+    this.closedTime = Date.now();
+    this.reasonForClose = this.pendingReason ?? (this.peerEnded && !this.localEndedFirst ? 'peerEnded' : 'local');
+    this.rejectUnsent();
+    this.setState('closed');
+    // The file must not outlive the socket; a write failure has already been reported by onDidError.
+    this.log.stopCapture().catch(() => undefined);
+    const event: CloseEvent = { reason: this.reasonForClose, error: this.errorForClose };
+    this.closeEmitter.fire(event);
+    const waiters = this.closeWaiters;
+    this.closeWaiters = [];
+    for (const waiter of waiters) waiter(event);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.currentState === state) return;
+    this.currentState = state;
+    this.stateEmitter.fire(state);
+  }
+
+  private notWritableError(): TcpError {
+    if (this.currentState === 'connecting') {
+      return new TcpError('NOT_WRITABLE', `Connection ${this.id} to ${this.label} is still connecting; wait until it is open, then send.`);
+    }
+    if (this.currentState === 'closed') {
+      return new TcpError('NOT_WRITABLE', `Connection ${this.id} to ${this.label} is closed; reconnect before sending.`);
+    }
+    return new TcpError(
+      'NOT_WRITABLE',
+      `Connection ${this.id} to ${this.label} was half-closed by us (end), so it cannot send any more; open a new connection to send again.`,
+    );
+  }
+
+  private closedBeforeSentError(): TcpError {
+    return new TcpError(
+      'CLOSED',
+      `Connection ${this.id} to ${this.label} closed before the data was sent; reconnect and send it again.`,
+    );
+  }
+
+  /** Hand queued sends to the socket slice by slice until node asks us to wait for 'drain'. */
+  private pumpSendQueue(): void {
+    const socket = this.socket;
+    while (this.sendQueueHead < this.sendQueue.length) {
+      if (socket.destroyed) return;
+      const pending = this.sendQueue[this.sendQueueHead];
+      const { bytes } = pending;
+      const end = Math.min(bytes.byteLength, pending.offset + SEND_SLICE_BYTES);
+      const slice = pending.offset === 0 && end === bytes.byteLength ? bytes : bytes.subarray(pending.offset, end);
+      pending.offset = end;
+      this.unsentBytes -= slice.byteLength;
+      const last = end === bytes.byteLength;
+      if (last) this.dequeueSend();
+      const accepted = socket.write(slice, last ? (err) => this.finishSend(pending, err) : undefined);
+      if (!accepted) {
+        this.waitingForDrain = true;
+        socket.once('drain', () => {
+          this.waitingForDrain = false;
+          this.pumpSendQueue();
+        });
+        return;
+      }
+    }
+    // The FIN waits until every earlier send has been handed over.
+    if (this.localEndRequested && !socket.writableEnded && !socket.destroyed) socket.end();
+  }
+
+  private dequeueSend(): void {
+    this.sendQueue[this.sendQueueHead] = undefined as unknown as PendingSend;
+    this.sendQueueHead++;
+    if (this.sendQueueHead === this.sendQueue.length) {
+      this.sendQueue = [];
+      this.sendQueueHead = 0;
+    } else if (this.sendQueueHead > 1024 && this.sendQueueHead * 2 > this.sendQueue.length) {
+      this.sendQueue = this.sendQueue.slice(this.sendQueueHead);
+      this.sendQueueHead = 0;
+    }
+  }
+
+  private finishSend(pending: PendingSend, err: Error | null | undefined): void {
+    if (err) {
+      pending.reject(
+        this.currentState === 'closed' || this.socket.destroyed
+          ? (this.errorForClose ?? this.closedBeforeSentError())
+          : describeSocketError(err, { op: 'send', host: this.host, port: this.port }),
+      );
+      return;
+    }
+    this.log.append('out', pending.bytes);
+    this.sendEmitter.fire(pending.bytes);
+    pending.resolve();
+  }
+
+  private rejectUnsent(): void {
+    const queue = this.sendQueue;
+    const head = this.sendQueueHead;
+    this.sendQueue = [];
+    this.sendQueueHead = 0;
+    this.unsentBytes = 0;
+    const err = this.errorForClose ?? this.closedBeforeSentError();
+    for (let i = head; i < queue.length; i++) queue[i].reject(err);
+  }
+}

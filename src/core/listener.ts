@@ -1,0 +1,181 @@
+// A listening TCP server (what Qt calls QTcpServer): binds 127.0.0.1 unless told otherwise, accepts
+// any number of clients up to an optional cap, and wraps each accepted socket in a Connection.
+import { createServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
+import { Connection, type SocketOptions } from './connection';
+import { describeSocketError, TcpError, validateHost, validatePort } from './errors';
+import { Emitter, type Disposable, type Event } from './events';
+import type { TrafficLogLimits } from './trafficLog';
+import type { Endpoint } from './types';
+
+export interface ListenOptions {
+  /** Default '127.0.0.1': nothing is exposed to the network unless the user asks for it. */
+  host?: string;
+  /** 0 lets the OS pick a free port; `address.port` then tells which one. */
+  port: number;
+  /** Peers beyond this many open connections are closed at once and reported by onDidReject. */
+  maxConnections?: number;
+  /** With host '::', accept IPv6 peers only (no IPv4-mapped ones). */
+  ipv6Only?: boolean;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  log?: Partial<TrafficLogLimits>;
+}
+
+export const DEFAULT_LISTEN_HOST = '127.0.0.1';
+
+let listenerCounter = 0;
+
+function nextListenerId(): string {
+  listenerCounter++;
+  return `L${listenerCounter}`;
+}
+
+function validateMaxConnections(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new TcpError(
+      'INVALID_MAX_CONNECTIONS',
+      `Maximum connections ${String(value)} is not valid; enter a whole number of 0 or more, or leave it empty for no limit.`,
+    );
+  }
+  return value;
+}
+
+export class Listener implements Disposable {
+  /** Start listening; resolves once bound, rejects with a TcpError (port in use, bad host, …). */
+  static async listen(options: ListenOptions): Promise<Listener> {
+    const host = validateHost(options.host ?? DEFAULT_LISTEN_HOST);
+    const port = validatePort(options.port, 'listen');
+    const maxConnections = validateMaxConnections(options.maxConnections);
+    const server = createServer({ allowHalfOpen: true });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: Error): void => {
+        server.close();
+        reject(describeSocketError(err, { op: 'listen', host, port }));
+      };
+      server.once('error', onError);
+      server.listen({ host, port, ipv6Only: options.ipv6Only ?? false }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    return new Listener(server, host, port, maxConnections, options);
+  }
+
+  readonly id = nextListenerId();
+  readonly host: string;
+  readonly requestedPort: number;
+  readonly startedAt = Date.now();
+  readonly maxConnections: number | undefined;
+
+  private readonly server: Server;
+  private readonly boundAddress: Endpoint | undefined;
+  private readonly socketOptions: SocketOptions;
+  private readonly open = new Set<Connection>();
+  private stopped = false;
+  private serverClosed: Promise<void> | undefined;
+
+  private readonly acceptEmitter = new Emitter<Connection>();
+  private readonly rejectEmitter = new Emitter<Endpoint>();
+  private readonly stopEmitter = new Emitter<void>();
+  private readonly errorEmitter = new Emitter<TcpError>();
+  readonly onDidAccept: Event<Connection> = this.acceptEmitter.event;
+  /** A peer closed at once because maxConnections open connections already exist. */
+  readonly onDidReject: Event<Endpoint> = this.rejectEmitter.event;
+  readonly onDidStop: Event<void> = this.stopEmitter.event;
+  readonly onDidError: Event<TcpError> = this.errorEmitter.event;
+
+  private constructor(server: Server, host: string, port: number, maxConnections: number | undefined, options: ListenOptions) {
+    this.server = server;
+    this.host = host;
+    this.requestedPort = port;
+    this.maxConnections = maxConnections;
+    this.socketOptions = { noDelay: options.noDelay, keepAlive: options.keepAlive, log: options.log };
+    const info = server.address() as AddressInfo | null;
+    this.boundAddress = info ? { address: info.address, family: isIPv6(info.address) ? 'IPv6' : 'IPv4', port: info.port } : undefined;
+    server.on('connection', (socket) => this.handleSocket(socket));
+    server.on('error', (err) => this.errorEmitter.fire(describeSocketError(err, { op: 'listen', host, port: this.address?.port ?? port })));
+  }
+
+  /** Where the listener is bound (kept after stop, for display). */
+  get address(): Endpoint | undefined {
+    return this.boundAddress;
+  }
+
+  get listening(): boolean {
+    return !this.stopped && this.server.listening;
+  }
+
+  /** Accepted connections that are not closed yet, oldest first. */
+  get connections(): readonly Connection[] {
+    return [...this.open];
+  }
+
+  /** Send the same bytes to every connection that can still send; rejects with the first failure. */
+  async broadcast(bytes: Uint8Array): Promise<void> {
+    const targets = [...this.open].filter((connection) => connection.writable);
+    const results = await Promise.allSettled(targets.map((connection) => connection.send(bytes)));
+    for (const result of results) {
+      if (result.status === 'rejected') throw result.reason;
+    }
+  }
+
+  /**
+   * Stop accepting. With closeConnections the accepted connections are closed too and the promise
+   * waits until they are; otherwise they stay open and usable.
+   */
+  async stop(options: { closeConnections?: boolean } = {}): Promise<void> {
+    const closing: Promise<unknown>[] = [];
+    if (options.closeConnections) {
+      for (const connection of [...this.open]) {
+        connection.destroy();
+        closing.push(connection.waitForClose());
+      }
+    }
+    if (!this.stopped) {
+      this.stopped = true;
+      // close() releases the port at once; its callback waits for every accepted socket to end.
+      this.serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      this.stopEmitter.fire();
+    }
+    if (options.closeConnections) {
+      // The server's own close can come before the sockets' 'close' events, so wait for both.
+      await Promise.all([this.serverClosed, ...closing]);
+    } else {
+      // Give libuv one turn to finish closing the listening handle.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Stop and close every accepted connection. */
+  dispose(): void {
+    void this.stop({ closeConnections: true });
+    this.acceptEmitter.dispose();
+    this.rejectEmitter.dispose();
+    this.stopEmitter.dispose();
+    this.errorEmitter.dispose();
+  }
+
+  private handleSocket(socket: Socket): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    if (this.maxConnections !== undefined && this.open.size >= this.maxConnections) {
+      const peer: Endpoint = {
+        address: socket.remoteAddress ?? '',
+        family: isIPv6(socket.remoteAddress ?? '') ? 'IPv6' : 'IPv4',
+        port: socket.remotePort ?? 0,
+      };
+      // The peer may reset while we close; nobody else listens on this socket.
+      socket.on('error', () => undefined);
+      socket.destroy();
+      this.rejectEmitter.fire(peer);
+      return;
+    }
+    const connection = Connection.accept(socket, this.id, this.socketOptions);
+    this.open.add(connection);
+    connection.onDidClose(() => this.open.delete(connection));
+    this.acceptEmitter.fire(connection);
+  }
+}

@@ -1,0 +1,241 @@
+// The per-connection record of every chunk in and out. Retention is bounded (by record count and by
+// bytes) so a long session cannot exhaust memory, while the totals keep counting every byte exactly.
+// Optionally every record is also streamed to a JSON Lines capture file.
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { TcpError } from './errors';
+import { Emitter, type Event } from './events';
+import type { Direction, TrafficTotals } from './types';
+
+export interface TrafficRecord {
+  /** 1-based, gap-free per log: a consumer can tell exactly how many records it missed. */
+  seq: number;
+  /** Epoch milliseconds when the chunk was received or written. */
+  time: number;
+  dir: Direction;
+  /**
+   * The chunk as node delivered it (or as the caller passed it to send); never copied, so the
+   * caller must not mutate a buffer after sending it.
+   */
+  bytes: Uint8Array;
+}
+
+export interface TrafficLogLimits {
+  maxRecords: number;
+  maxBytes: number;
+}
+
+/** The defaults of the `tcpLab.log.maxRecords` and `tcpLab.log.maxBytes` settings. */
+export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 16 * 1024 * 1024 };
+
+const INITIAL_CAPACITY = 16;
+
+function sanitizeLimit(value: number | undefined, fallback: number): number {
+  if (value === undefined || Number.isNaN(value)) return fallback;
+  return Math.max(0, Math.floor(value));
+}
+
+function captureError(filePath: string, err: unknown): TcpError {
+  const code = (err as { code?: unknown } | null)?.code;
+  const detail = typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
+  return new TcpError(
+    'CAPTURE_FAILED',
+    `Could not write the capture file "${filePath}" (${detail}); check that its folder exists, is writable and has free space, then start the capture again.`,
+    { cause: err },
+  );
+}
+
+interface ActiveCapture {
+  filePath: string;
+  stream: WriteStream;
+  /** Set by the stream's 'error' event; reported by stopCapture() if nobody saw it earlier. */
+  failure?: TcpError;
+}
+
+export class TrafficLog {
+  private readonly maxRecords: number;
+  private readonly maxBytes: number;
+  private readonly clock: () => number;
+
+  // A ring buffer (power-of-two capacity, grown by doubling) so eviction of the oldest record is
+  // O(1) even with many thousands retained.
+  private ring: (TrafficRecord | undefined)[] = new Array<TrafficRecord | undefined>(INITIAL_CAPACITY);
+  private head = 0;
+  private count = 0;
+  private retainedBytes = 0;
+  private nextSeq = 1;
+  private capture: ActiveCapture | undefined;
+
+  /** Exact counts since the log was created; eviction and clear() never reduce them. */
+  readonly totals: TrafficTotals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
+  /** Records (and their bytes) no longer retained, whether dropped by the limits or by clear(). */
+  readonly evicted = { records: 0, bytes: 0 };
+
+  private readonly appendEmitter = new Emitter<TrafficRecord>();
+  readonly onDidAppend: Event<TrafficRecord> = this.appendEmitter.event;
+  private readonly captureErrorEmitter = new Emitter<TcpError>();
+  /** Fires once when writing the capture file fails; capturing stops at that point. */
+  readonly onDidCaptureError: Event<TcpError> = this.captureErrorEmitter.event;
+
+  constructor(limits?: Partial<TrafficLogLimits>, clock: () => number = Date.now) {
+    this.maxRecords = sanitizeLimit(limits?.maxRecords, DEFAULT_LOG_LIMITS.maxRecords);
+    this.maxBytes = sanitizeLimit(limits?.maxBytes, DEFAULT_LOG_LIMITS.maxBytes);
+    this.clock = clock;
+  }
+
+  get limits(): TrafficLogLimits {
+    return { maxRecords: this.maxRecords, maxBytes: this.maxBytes };
+  }
+
+  /** What is still held in memory right now. */
+  get retained(): { records: number; bytes: number } {
+    return { records: this.count, bytes: this.retainedBytes };
+  }
+
+  get capturing(): boolean {
+    return this.capture !== undefined && this.capture.failure === undefined;
+  }
+
+  append(dir: Direction, bytes: Uint8Array): TrafficRecord {
+    const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
+    const size = bytes.byteLength;
+    if (dir === 'in') {
+      this.totals.bytesIn += size;
+      this.totals.messagesIn++;
+    } else {
+      this.totals.bytesOut += size;
+      this.totals.messagesOut++;
+    }
+
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = record;
+    this.count++;
+    this.retainedBytes += size;
+    // A single record larger than maxBytes is evicted at once: the byte limit is a hard bound.
+    while (this.count > 0 && (this.count > this.maxRecords || this.retainedBytes > this.maxBytes)) {
+      this.evictOldest();
+    }
+
+    if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
+    this.appendEmitter.fire(record);
+    return record;
+  }
+
+  /** The retained records, oldest first. */
+  records(): readonly TrafficRecord[] {
+    const out = new Array<TrafficRecord>(this.count);
+    const mask = this.ring.length - 1;
+    for (let i = 0; i < this.count; i++) out[i] = this.ring[(this.head + i) & mask] as TrafficRecord;
+    return out;
+  }
+
+  /** Retained records with seq greater than `seq`, oldest first: what a viewer that saw `seq` still lacks. */
+  recordsAfter(seq: number): readonly TrafficRecord[] {
+    const mask = this.ring.length - 1;
+    const oldest = this.count > 0 ? (this.ring[this.head] as TrafficRecord).seq : this.nextSeq;
+    // seq numbers are consecutive inside the ring, so the start index is arithmetic, not a search.
+    const skip = Math.min(this.count, Math.max(0, seq - oldest + 1));
+    const out = new Array<TrafficRecord>(this.count - skip);
+    for (let i = skip; i < this.count; i++) out[i - skip] = this.ring[(this.head + i) & mask] as TrafficRecord;
+    return out;
+  }
+
+  clear(): void {
+    this.evicted.records += this.count;
+    this.evicted.bytes += this.retainedBytes;
+    this.ring = new Array<TrafficRecord | undefined>(INITIAL_CAPACITY);
+    this.head = 0;
+    this.count = 0;
+    this.retainedBytes = 0;
+  }
+
+  /**
+   * Stream every record appended from now on to `filePath` as JSON Lines
+   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`). Resolves once the file is open; a capture
+   * already running is finished first.
+   */
+  async startCapture(filePath: string): Promise<void> {
+    if (this.capture) await this.stopCapture();
+    const stream = createWriteStream(filePath, { flags: 'w' });
+    const capture: ActiveCapture = { filePath, stream };
+    // Installed before the file is open so records appended meanwhile are queued in order.
+    this.capture = capture;
+    let opened = false;
+    stream.on('error', (err) => {
+      if (capture.failure) return;
+      capture.failure = captureError(filePath, err);
+      // A file that cannot even be opened is reported by startCapture's rejection instead.
+      if (opened) this.captureErrorEmitter.fire(capture.failure);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const onOpen = (): void => {
+        opened = true;
+        stream.off('error', onError);
+        resolve();
+      };
+      const onError = (): void => {
+        stream.off('open', onOpen);
+        if (this.capture === capture) this.capture = undefined;
+        stream.destroy();
+        reject(capture.failure ?? captureError(filePath, new Error('open failed')));
+      };
+      stream.once('open', onOpen);
+      stream.once('error', onError);
+    });
+  }
+
+  /** Flush and close the capture file; rejects with the write failure if one happened. */
+  async stopCapture(): Promise<void> {
+    const capture = this.capture;
+    if (!capture) return;
+    this.capture = undefined;
+    const { stream } = capture;
+    if (!capture.failure) {
+      await new Promise<void>((resolve) => {
+        // 'close' follows both a clean finish and a failure, and means the descriptor is released.
+        stream.once('close', () => resolve());
+        stream.end();
+      });
+    } else if (!stream.closed) {
+      await new Promise<void>((resolve) => {
+        stream.once('close', () => resolve());
+        stream.destroy();
+      });
+    }
+    if (capture.failure) throw capture.failure;
+  }
+
+  /** Stop capturing without waiting; used when the owning connection is thrown away. */
+  dispose(): void {
+    const capture = this.capture;
+    this.capture = undefined;
+    capture?.stream.end();
+    this.appendEmitter.dispose();
+    this.captureErrorEmitter.dispose();
+  }
+
+  private writeCaptureLine(capture: ActiveCapture, record: TrafficRecord): void {
+    const { bytes } = record;
+    const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    // Every field is a number, a fixed word or base64, so no JSON escaping is needed.
+    capture.stream.write(`{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}","base64":"${base64}"}\n`);
+  }
+
+  private grow(): void {
+    const old = this.ring;
+    const mask = old.length - 1;
+    const next = new Array<TrafficRecord | undefined>(old.length * 2);
+    for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & mask];
+    this.ring = next;
+    this.head = 0;
+  }
+
+  private evictOldest(): void {
+    const record = this.ring[this.head] as TrafficRecord;
+    this.ring[this.head] = undefined;
+    this.head = (this.head + 1) & (this.ring.length - 1);
+    this.count--;
+    this.retainedBytes -= record.bytes.byteLength;
+    this.evicted.records++;
+    this.evicted.bytes += record.bytes.byteLength;
+  }
+}

@@ -1,0 +1,372 @@
+// Bytes → text, chunk by chunk, never losing a byte.
+//
+// Every encoding is decoded by our own small state machine instead of TextDecoder, for two reasons:
+// a character split across two network chunks must come out whole (so undecided trailing bytes are held
+// until the next write), and an invalid byte must keep its value so the visible renderer can show it as
+// \xHH rather than a U+FFFD that hides what was actually received.
+//
+// - utf-8: full validation (overlongs, surrogates and values above U+10FFFF are invalid); an invalid
+//   sequence yields its first byte as invalid and decoding resumes at the next byte, so every byte of a
+//   broken sequence is shown.
+// - utf-16le: a lone surrogate yields its two bytes as invalid; an odd final byte is invalid.
+// - gbk, gb18030, shift_jis: decoded with tables probed from the runtime's TextDecoder (multiByteTables),
+//   so they agree with it; a lead byte whose sequence is unmapped or cut short is invalid and decoding
+//   resumes at the next byte (as the WHATWG decoders do for ASCII trail bytes). The few code points with
+//   duplicate byte forms (e.g. Shift_JIS NEC/IBM duplicates) show as the character and re-encode to the
+//   canonical form.
+// - latin1: every byte is U+0000..U+00FF (true ISO-8859-1, unlike TextDecoder's windows-1252 label).
+// - ascii: bytes 0x80..0xFF are invalid.
+import type { TextEncodingName } from './payloadTypes';
+import {
+  fourBytePointer,
+  isMultiByteEncoding,
+  multiByteTable,
+  supplementaryFromPointer,
+  type MultiByteTable,
+} from './multiByteTables';
+
+export interface TextStreamDecoderOptions {
+  /**
+   * Render control characters as \r \n \t \0 \xHH (or \uXXXX when the character is not that single byte
+   * in this encoding), a backslash as \\, and invalid bytes as \xHH. The result fed back to parseText
+   * gives the same bytes.
+   */
+  escapes?: boolean;
+  /** With escapes: also break the line after each \n, for display only (breaks the exact round trip). */
+  lineBreaks?: boolean;
+}
+
+interface Sink {
+  char(codePoint: number): void;
+  invalid(byte: number): void;
+}
+
+/** Decodes `bytes[0..]`; returns how many bytes were consumed (the rest wait for more input unless final). */
+type DecodeRun = (bytes: Uint8Array, final: boolean, sink: Sink) => number;
+
+export class TextStreamDecoder {
+  private readonly decodeRun: DecodeRun;
+  private readonly byteIdentical: (codePoint: number) => boolean;
+  private pending = new Uint8Array(0);
+  private output: string[] = [];
+  private units: number[] = [];
+  private readonly sink: Sink;
+
+  constructor(
+    readonly encoding: TextEncodingName,
+    private readonly options: TextStreamDecoderOptions = {},
+  ) {
+    this.decodeRun = decoderFor(encoding);
+    this.byteIdentical = byteIdenticalFor(encoding);
+    this.sink = options.escapes
+      ? { char: (codePoint) => this.escapedChar(codePoint), invalid: (byte) => this.text(`\\x${hex2(byte)}`) }
+      : { char: (codePoint) => this.codePoint(codePoint), invalid: () => this.codePoint(0xfffd) };
+  }
+
+  /** Decode a chunk; bytes of a character not yet complete are held for the next write. */
+  write(chunk: Uint8Array): string {
+    return this.run(chunk, false);
+  }
+
+  /** Flush: held bytes that never became a character are reported as invalid. */
+  end(chunk: Uint8Array = new Uint8Array(0)): string {
+    return this.run(chunk, true);
+  }
+
+  /** Bytes held back waiting for the rest of a character. */
+  get pendingBytes(): number {
+    return this.pending.length;
+  }
+
+  reset(): void {
+    this.pending = new Uint8Array(0);
+  }
+
+  private run(chunk: Uint8Array, final: boolean): string {
+    let bytes = chunk;
+    if (this.pending.length > 0) {
+      bytes = new Uint8Array(this.pending.length + chunk.length);
+      bytes.set(this.pending);
+      bytes.set(chunk, this.pending.length);
+    }
+    const consumed = this.decodeRun(bytes, final, this.sink);
+    this.pending = bytes.slice(consumed);
+    this.flushUnits();
+    const result = this.output.join('');
+    this.output = [];
+    return result;
+  }
+
+  private codePoint(codePoint: number): void {
+    if (codePoint > 0xffff) {
+      const offset = codePoint - 0x10000;
+      this.units.push(0xd800 + (offset >> 10), 0xdc00 + (offset & 0x3ff));
+    } else {
+      this.units.push(codePoint);
+    }
+    if (this.units.length >= 4096) {
+      this.flushUnits();
+    }
+  }
+
+  private text(value: string): void {
+    this.flushUnits();
+    this.output.push(value);
+  }
+
+  private flushUnits(): void {
+    if (this.units.length > 0) {
+      this.output.push(String.fromCharCode(...this.units));
+      this.units = [];
+    }
+  }
+
+  private escapedChar(codePoint: number): void {
+    switch (codePoint) {
+      case 0x5c:
+        return this.text('\\\\');
+      case 0x0d:
+        return this.text('\\r');
+      case 0x0a:
+        return this.text(this.options.lineBreaks ? '\\n\n' : '\\n');
+      case 0x09:
+        return this.text('\\t');
+      case 0x00:
+        return this.text('\\0');
+    }
+    if (isControl(codePoint)) {
+      return this.text(this.byteIdentical(codePoint) ? `\\x${hex2(codePoint)}` : `\\u${codePoint.toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+    this.codePoint(codePoint);
+  }
+}
+
+/** One-shot decode; invalid bytes become U+FFFD (use renderVisible to see them). */
+export function decodeText(bytes: Uint8Array, encoding: TextEncodingName): string {
+  return new TextStreamDecoder(encoding).end(bytes);
+}
+
+/** One-shot visible rendering: controls and invalid bytes as escapes that parseText turns back into the same bytes. */
+export function renderVisible(bytes: Uint8Array, encoding: TextEncodingName): string {
+  return new TextStreamDecoder(encoding, { escapes: true }).end(bytes);
+}
+
+/** C0 controls, DEL, C1 controls, and the invisible byte-order mark. */
+function isControl(codePoint: number): boolean {
+  return codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f) || codePoint === 0xfeff;
+}
+
+/** Whether this code point is encoded as the single byte of the same value, so \xHH means the same thing. */
+function byteIdenticalFor(encoding: TextEncodingName): (codePoint: number) => boolean {
+  switch (encoding) {
+    case 'latin1':
+      return (codePoint) => codePoint <= 0xff;
+    case 'utf-16le':
+      return () => false;
+    default: {
+      if (isMultiByteEncoding(encoding)) {
+        const table = multiByteTable(encoding);
+        return (codePoint) => codePoint < 0x100 && table !== undefined && table.single[codePoint] === codePoint;
+      }
+      return (codePoint) => codePoint < 0x80;
+    }
+  }
+}
+
+function hex2(byte: number): string {
+  return byte.toString(16).toUpperCase().padStart(2, '0');
+}
+
+function decoderFor(encoding: TextEncodingName): DecodeRun {
+  switch (encoding) {
+    case 'utf-8':
+      return decodeUtf8;
+    case 'utf-16le':
+      return decodeUtf16le;
+    case 'latin1':
+      return (bytes, _final, sink) => {
+        for (const byte of bytes) {
+          sink.char(byte);
+        }
+        return bytes.length;
+      };
+    case 'ascii':
+      return (bytes, _final, sink) => {
+        for (const byte of bytes) {
+          if (byte < 0x80) {
+            sink.char(byte);
+          } else {
+            sink.invalid(byte);
+          }
+        }
+        return bytes.length;
+      };
+    default: {
+      const table = multiByteTable(encoding);
+      if (!table) {
+        // The runtime has no decoder for it: show every non-ASCII byte as invalid rather than guess.
+        return decoderFor('ascii');
+      }
+      return (bytes, final, sink) => decodeMultiByte(table, bytes, final, sink);
+    }
+  }
+}
+
+/** Valid second-byte range for each UTF-8 lead byte (the rest of the continuation bytes are 80..BF). */
+function utf8SecondByteRange(lead: number): [number, number, number] | undefined {
+  if (lead >= 0xc2 && lead <= 0xdf) return [0x80, 0xbf, 2];
+  if (lead === 0xe0) return [0xa0, 0xbf, 3];
+  if (lead === 0xed) return [0x80, 0x9f, 3];
+  if (lead >= 0xe1 && lead <= 0xef) return [0x80, 0xbf, 3];
+  if (lead === 0xf0) return [0x90, 0xbf, 4];
+  if (lead >= 0xf1 && lead <= 0xf3) return [0x80, 0xbf, 4];
+  if (lead === 0xf4) return [0x80, 0x8f, 4];
+  return undefined;
+}
+
+function decodeUtf8(bytes: Uint8Array, final: boolean, sink: Sink): number {
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index];
+    if (lead < 0x80) {
+      sink.char(lead);
+      index++;
+      continue;
+    }
+    const range = utf8SecondByteRange(lead);
+    if (!range) {
+      sink.invalid(lead);
+      index++;
+      continue;
+    }
+    const [low, high, length] = range;
+    let codePoint = lead & (length === 2 ? 0x1f : length === 3 ? 0x0f : 0x07);
+    let valid = 1;
+    for (let k = 1; k < length && index + k < bytes.length; k++) {
+      const byte = bytes[index + k];
+      const ok = k === 1 ? byte >= low && byte <= high : byte >= 0x80 && byte <= 0xbf;
+      if (!ok) {
+        break;
+      }
+      codePoint = (codePoint << 6) | (byte & 0x3f);
+      valid++;
+    }
+    if (valid === length) {
+      sink.char(codePoint);
+      index += length;
+    } else if (index + valid === bytes.length && !final) {
+      // A valid prefix cut off by the chunk boundary: wait for the rest.
+      return index;
+    } else {
+      sink.invalid(lead);
+      index++;
+    }
+  }
+  return index;
+}
+
+function decodeUtf16le(bytes: Uint8Array, final: boolean, sink: Sink): number {
+  let index = 0;
+  while (index + 1 < bytes.length) {
+    const unit = bytes[index] | (bytes[index + 1] << 8);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      if (index + 3 >= bytes.length && !final) {
+        return index;
+      }
+      const next = index + 3 < bytes.length ? bytes[index + 2] | (bytes[index + 3] << 8) : -1;
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        sink.char(0x10000 + ((unit - 0xd800) << 10) + (next - 0xdc00));
+        index += 4;
+        continue;
+      }
+      sink.invalid(bytes[index]);
+      sink.invalid(bytes[index + 1]);
+      index += 2;
+      continue;
+    }
+    if (unit >= 0xdc00 && unit <= 0xdfff) {
+      sink.invalid(bytes[index]);
+      sink.invalid(bytes[index + 1]);
+    } else {
+      sink.char(unit);
+    }
+    index += 2;
+  }
+  if (index < bytes.length && final) {
+    sink.invalid(bytes[index]);
+    index++;
+  }
+  return index;
+}
+
+function decodeMultiByte(table: MultiByteTable, bytes: Uint8Array, final: boolean, sink: Sink): number {
+  const fourByte = table.fourByteBmp.length > 0;
+  let index = 0;
+  while (index < bytes.length) {
+    const lead = bytes[index];
+    if (!table.isLead[lead]) {
+      const codePoint = table.single[lead];
+      if (codePoint >= 0) {
+        sink.char(codePoint);
+      } else {
+        sink.invalid(lead);
+      }
+      index++;
+      continue;
+    }
+    if (index + 1 >= bytes.length) {
+      if (!final) {
+        return index;
+      }
+      sink.invalid(lead);
+      index++;
+      continue;
+    }
+    const second = bytes[index + 1];
+    if (fourByte && second >= 0x30 && second <= 0x39) {
+      const codePoint = decodeFourByte(table, bytes, index);
+      if (codePoint > 0) {
+        sink.char(codePoint);
+        index += 4;
+      } else if (codePoint === 0 && !final) {
+        return index;
+      } else {
+        sink.invalid(lead);
+        index++;
+      }
+      continue;
+    }
+    const codePoint = table.double[(lead << 8) | second];
+    if (codePoint > 0) {
+      sink.char(codePoint);
+      index += 2;
+    } else {
+      sink.invalid(lead);
+      index++;
+    }
+  }
+  return index;
+}
+
+/** gb18030 four-byte sequence at `index`: its code point, 0 if cut short by the end of input, -1 if invalid. */
+function decodeFourByte(table: MultiByteTable, bytes: Uint8Array, index: number): number {
+  if (index + 2 >= bytes.length) {
+    return 0;
+  }
+  const third = bytes[index + 2];
+  if (third < 0x81 || third > 0xfe) {
+    return -1;
+  }
+  if (index + 3 >= bytes.length) {
+    return 0;
+  }
+  const fourth = bytes[index + 3];
+  if (fourth < 0x30 || fourth > 0x39) {
+    return -1;
+  }
+  const pointer = fourBytePointer(bytes[index], bytes[index + 1], third, fourth);
+  if (pointer < table.fourByteBmp.length) {
+    return table.fourByteBmp[pointer] || -1;
+  }
+  return table.fourByteSupplementary ? supplementaryFromPointer(pointer) || -1 : -1;
+}

@@ -1,0 +1,124 @@
+// Registry: ids, change events, snapshots, stopAll and dispose, on real loopback sockets.
+import * as assert from 'node:assert/strict';
+import { TcpError } from '../../src/core/errors';
+import { Registry, type RegistryChange } from '../../src/core/registry';
+import { Cleanup, nextEvent, rawClient, waitUntil } from './support/sockets';
+
+describe('Registry', () => {
+  const cleanup = new Cleanup();
+  let registry: Registry;
+  let changes: RegistryChange[];
+
+  beforeEach(() => {
+    registry = new Registry();
+    changes = [];
+    registry.onDidChange((change) => changes.push(change));
+  });
+  afterEach(async () => {
+    await registry.stopAll();
+    registry.dispose();
+    await cleanup.run();
+  });
+
+  const has = (kind: RegistryChange['kind'], item: RegistryChange['item'], id: string): boolean =>
+    changes.some((c) => c.kind === kind && c.item === item && c.id === id);
+
+  it('tracks a listener and its accepted connections with added/updated/removed events', async () => {
+    const listener = await registry.listen({ port: 0 });
+    assert.ok(has('added', 'listener', listener.id));
+    assert.equal(registry.get(listener.id), listener);
+
+    const client = await rawClient(cleanup, listener.address!.port);
+    await waitUntil(() => registry.connections().length === 1, 'the accepted connection to be registered');
+    const accepted = registry.connections()[0];
+    assert.equal(accepted.listenerId, listener.id);
+    assert.ok(has('added', 'connection', accepted.id));
+    assert.ok(has('updated', 'listener', listener.id), 'the listener changed: it has a connection now');
+
+    changes.length = 0;
+    client.write('ping');
+    await waitUntil(() => has('updated', 'connection', accepted.id), 'an update for the traffic');
+
+    client.destroy();
+    await waitUntil(() => accepted.state === 'halfClosed', 'the FIN to arrive');
+    accepted.end();
+    await waitUntil(() => has('removed', 'connection', accepted.id), 'the closed connection to be removed');
+    assert.equal(registry.get(accepted.id), undefined);
+    assert.equal(accepted.totals.bytesIn, 4, 'a removed connection keeps its log and totals');
+    assert.equal(accepted.log.records().length, 1);
+
+    await listener.stop();
+    assert.ok(has('removed', 'listener', listener.id));
+    assert.deepEqual(registry.listeners(), []);
+  });
+
+  it('registers outgoing connections and snapshots everything as plain data', async () => {
+    const listener = await registry.listen({ port: 0 });
+    const client = await registry.connect({ host: '127.0.0.1', port: listener.address!.port });
+    await waitUntil(() => registry.connections().length === 2, 'both ends registered');
+    await client.send(Buffer.from('12345'));
+    const accepted = registry.connections().find((c) => c.role === 'accepted')!;
+    await waitUntil(() => accepted.totals.bytesIn === 5, 'the bytes to arrive');
+
+    const snapshot = registry.snapshot();
+    assert.equal(snapshot.listeners.length, 1);
+    assert.deepEqual(snapshot.listeners[0], {
+      id: listener.id,
+      host: '127.0.0.1',
+      requestedPort: 0,
+      address: listener.address,
+      listening: true,
+      connectionIds: [accepted.id],
+      startedAt: listener.startedAt,
+    });
+    const clientInfo = snapshot.connections.find((c) => c.id === client.id)!;
+    assert.equal(clientInfo.role, 'client');
+    assert.equal(clientInfo.state, 'open');
+    assert.deepEqual(clientInfo.totals, { bytesIn: 0, bytesOut: 5, messagesIn: 0, messagesOut: 1 });
+    assert.deepEqual(clientInfo.remote, listener.address);
+    // A snapshot is a copy: later traffic does not change it.
+    await client.send(Buffer.from('6'));
+    assert.equal(clientInfo.totals.bytesOut, 5);
+    assert.equal(JSON.stringify(JSON.parse(JSON.stringify(snapshot))), JSON.stringify(snapshot), 'plain JSON-safe data');
+  });
+
+  it('gives short distinct ids', async () => {
+    const a = await registry.listen({ port: 0 });
+    const b = await registry.listen({ port: 0 });
+    const c = await registry.connect({ host: '127.0.0.1', port: a.address!.port });
+    assert.match(a.id, /^L\d+$/);
+    assert.match(c.id, /^C\d+$/);
+    assert.notEqual(a.id, b.id);
+  });
+
+  it('does not register a failed connect', async () => {
+    const listener = await registry.listen({ port: 0 });
+    const port = listener.address!.port;
+    await listener.stop();
+    changes.length = 0;
+    await assert.rejects(registry.connect({ host: '127.0.0.1', port }), TcpError);
+    assert.deepEqual(changes, []);
+    assert.deepEqual(registry.connections(), []);
+  });
+
+  it('stopAll() closes every listener and connection', async () => {
+    const listener = await registry.listen({ port: 0 });
+    const client = await registry.connect({ host: '127.0.0.1', port: listener.address!.port });
+    await waitUntil(() => registry.connections().length === 2, 'both ends registered');
+    const accepted = registry.connections().find((c) => c.role === 'accepted')!;
+    await registry.stopAll();
+    assert.equal(listener.listening, false);
+    assert.equal(client.state, 'closed');
+    assert.equal(accepted.state, 'closed');
+    assert.deepEqual(registry.snapshot(), { listeners: [], connections: [] });
+  });
+
+  it('dispose() closes every socket and refuses new work with one sentence', async () => {
+    const listener = await registry.listen({ port: 0 });
+    const client = await registry.connect({ host: '127.0.0.1', port: listener.address!.port });
+    registry.dispose();
+    await nextEvent(client.onDidClose);
+    assert.equal(listener.listening, false);
+    await assert.rejects(registry.listen({ port: 0 }), (e: TcpError) => e.code === 'DISPOSED');
+  });
+});

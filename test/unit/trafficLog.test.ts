@@ -1,0 +1,184 @@
+// TrafficLog: bounded retention with exact totals, and the JSON Lines capture file.
+import * as assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as fc from 'fast-check';
+import { TcpError } from '../../src/core/errors';
+import { TrafficLog, type TrafficRecord } from '../../src/core/trafficLog';
+import type { Direction } from '../../src/core/types';
+
+const bytes = (n: number, fill = 0): Uint8Array => new Uint8Array(n).fill(fill);
+
+describe('TrafficLog', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'tcp-lab-log-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('numbers records from 1, stamps them with the clock and counts both directions', () => {
+    let now = 1000;
+    const log = new TrafficLog({}, () => now++);
+    const a = log.append('in', bytes(3));
+    const b = log.append('out', bytes(5));
+    assert.deepEqual([a.seq, a.time, a.dir], [1, 1000, 'in']);
+    assert.deepEqual([b.seq, b.time, b.dir], [2, 1001, 'out']);
+    assert.deepEqual(log.totals, { bytesIn: 3, bytesOut: 5, messagesIn: 1, messagesOut: 1 });
+    assert.deepEqual(log.records(), [a, b]);
+  });
+
+  it('stores the chunk it is given without copying it', () => {
+    const log = new TrafficLog();
+    const chunk = Buffer.from('abc');
+    assert.equal(log.append('in', chunk).bytes, chunk);
+  });
+
+  it('evicts the oldest records beyond maxRecords and keeps totals exact', () => {
+    const log = new TrafficLog({ maxRecords: 3 });
+    for (let i = 1; i <= 10; i++) log.append(i % 2 ? 'in' : 'out', bytes(i));
+    assert.deepEqual(log.records().map((r) => r.seq), [8, 9, 10]);
+    assert.deepEqual(log.totals, { bytesIn: 1 + 3 + 5 + 7 + 9, bytesOut: 2 + 4 + 6 + 8 + 10, messagesIn: 5, messagesOut: 5 });
+    assert.deepEqual(log.evicted, { records: 7, bytes: 1 + 2 + 3 + 4 + 5 + 6 + 7 });
+    assert.deepEqual(log.retained, { records: 3, bytes: 27 });
+  });
+
+  it('evicts by bytes, and drops a single record larger than maxBytes at once', () => {
+    const log = new TrafficLog({ maxBytes: 10 });
+    log.append('in', bytes(4));
+    log.append('in', bytes(4));
+    log.append('in', bytes(4)); // 12 > 10: the first goes
+    assert.deepEqual(log.records().map((r) => r.seq), [2, 3]);
+    log.append('out', bytes(11));
+    assert.deepEqual(log.records(), []);
+    assert.deepEqual(log.evicted, { records: 4, bytes: 23 });
+    assert.equal(log.totals.bytesIn + log.totals.bytesOut, 23);
+  });
+
+  it('matches a naive model under random appends, limits and clears (ring wrap-around)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.array(fc.oneof(fc.record({ dir: fc.constantFrom<Direction>('in', 'out'), size: fc.integer({ min: 0, max: 50 }) }), fc.constant('clear' as const)), { maxLength: 200 }),
+        (maxRecords, maxBytes, ops) => {
+          const log = new TrafficLog({ maxRecords, maxBytes });
+          let model: TrafficRecord[] = [];
+          let total = 0;
+          for (const op of ops) {
+            if (op === 'clear') {
+              log.clear();
+              model = [];
+              continue;
+            }
+            model.push(log.append(op.dir, bytes(op.size)));
+            total += op.size;
+            while (model.length > maxRecords || model.reduce((n, r) => n + r.bytes.length, 0) > maxBytes) model.shift();
+          }
+          assert.deepEqual(log.records(), model);
+          const retainedBytes = model.reduce((n, r) => n + r.bytes.length, 0);
+          assert.equal(log.totals.bytesIn + log.totals.bytesOut, total);
+          assert.equal(log.evicted.bytes + retainedBytes, total);
+          assert.equal(log.evicted.records + model.length, log.totals.messagesIn + log.totals.messagesOut);
+          if (model.length > 0) assert.deepEqual(log.recordsAfter(model[0].seq), model.slice(1));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('clear() drops retained records but not totals', () => {
+    const log = new TrafficLog();
+    log.append('in', bytes(7));
+    log.clear();
+    assert.deepEqual(log.records(), []);
+    assert.equal(log.totals.bytesIn, 7);
+    assert.equal(log.append('in', bytes(1)).seq, 2);
+  });
+
+  it('recordsAfter(seq) returns only what a viewer has not seen', () => {
+    const log = new TrafficLog({ maxRecords: 4 });
+    for (let i = 0; i < 6; i++) log.append('in', bytes(1));
+    assert.deepEqual(log.recordsAfter(0).map((r) => r.seq), [3, 4, 5, 6]);
+    assert.deepEqual(log.recordsAfter(4).map((r) => r.seq), [5, 6]);
+    assert.deepEqual(log.recordsAfter(6), []);
+  });
+
+  it('fires onDidAppend for every record', () => {
+    const log = new TrafficLog({ maxRecords: 1 });
+    const seen: number[] = [];
+    log.onDidAppend((r) => seen.push(r.seq));
+    log.append('in', bytes(1));
+    log.append('out', bytes(1));
+    assert.deepEqual(seen, [1, 2]);
+  });
+
+  it('captures every record as JSON Lines, in order, and every byte comes back', async () => {
+    const file = path.join(dir, 'capture.jsonl');
+    const log = new TrafficLog({ maxRecords: 2 }); // retention limits must not affect the capture
+    log.append('in', bytes(1, 9)); // before the capture: not written
+    await log.startCapture(file);
+    assert.equal(log.capturing, true);
+    const written: TrafficRecord[] = [];
+    for (let i = 0; i < 500; i++) {
+      const chunk = new Uint8Array(i % 37);
+      for (let j = 0; j < chunk.length; j++) chunk[j] = (i * 31 + j) & 0xff;
+      written.push(log.append(i % 3 ? 'in' : 'out', chunk));
+    }
+    await log.stopCapture();
+    assert.equal(log.capturing, false);
+    log.append('in', bytes(1)); // after the capture: not written
+    const lines = readFileSync(file, 'utf8').split('\n');
+    assert.equal(lines.pop(), '', 'the file ends with a newline');
+    assert.equal(lines.length, 500);
+    lines.forEach((line, i) => {
+      const parsed = JSON.parse(line) as { seq: number; time: number; dir: Direction; base64: string };
+      assert.deepEqual(Object.keys(parsed), ['seq', 'time', 'dir', 'base64']);
+      assert.equal(parsed.seq, written[i].seq);
+      assert.equal(parsed.time, written[i].time);
+      assert.equal(parsed.dir, written[i].dir);
+      assert.deepEqual(new Uint8Array(Buffer.from(parsed.base64, 'base64')), written[i].bytes);
+    });
+  });
+
+  it('records appended while the capture file is still opening are not lost', async () => {
+    const file = path.join(dir, 'early.jsonl');
+    const log = new TrafficLog();
+    const started = log.startCapture(file);
+    log.append('in', Buffer.from('early'));
+    await started;
+    await log.stopCapture();
+    const line = JSON.parse(readFileSync(file, 'utf8').trim()) as { base64: string };
+    assert.equal(Buffer.from(line.base64, 'base64').toString(), 'early');
+  });
+
+  it('rejects startCapture with one sentence when the file cannot be created', async () => {
+    const log = new TrafficLog();
+    const file = path.join(dir, 'missing-folder', 'capture.jsonl');
+    await assert.rejects(log.startCapture(file), (err: TcpError) => {
+      assert.ok(err instanceof TcpError);
+      assert.equal(err.code, 'CAPTURE_FAILED');
+      assert.ok(err.message.includes(file) && err.message.includes('ENOENT'));
+      return true;
+    });
+    assert.equal(log.capturing, false);
+    assert.equal(existsSync(file), false);
+  });
+
+  it('surfaces a write failure through onDidCaptureError and stopCapture', async function () {
+    // The Linux full device accepts open() and fails every write with ENOSPC.
+    const fullDevice = '/dev/full';
+    if (!existsSync(fullDevice)) this.skip();
+    const log = new TrafficLog();
+    const failures: TcpError[] = [];
+    log.onDidCaptureError((err) => failures.push(err));
+    await log.startCapture(fullDevice);
+    log.append('in', bytes(100));
+    const deadline = Date.now() + 5000;
+    while (failures.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(failures.length, 1);
+    assert.equal(failures[0].code, 'CAPTURE_FAILED');
+    assert.match(failures[0].message, /ENOSPC/);
+    assert.equal(log.capturing, false);
+    await assert.rejects(log.stopCapture(), (err: TcpError) => err === failures[0]);
+    assert.equal(log.totals.bytesIn, 100, 'the log itself keeps counting');
+  });
+});
