@@ -12,6 +12,13 @@ import { escapeRegExp } from './harness/workbench';
 const workspaceFixture = join(__dirname, 'workspace');
 const host = '127.0.0.1';
 
+/**
+ * The traffic panel (webview) scenarios need the panel's host side and webview on main. While they
+ * are missing these scenarios stay pending (mocha's it.skip) rather than failing.
+ */
+const panelMerged = false;
+const panelIt = panelMerged ? it : it.skip;
+
 describe('TCP Lab in code-server (end to end)', function () {
   let session: E2ESession | undefined;
 
@@ -151,29 +158,35 @@ describe('TCP Lab in code-server (end to end)', function () {
     s.assertExtensionHealthy();
   });
 
-  // Scenario 2 continues on scenario 1's listener, client and panel.
-  let port = 0;
+  // Scenarios 1b and 2 continue on 1a's listener and client; 3b on 3a's connection.
   let client: PythonPeer | undefined;
+  let clientPort = 0;
   let panel: FrameLocator | undefined;
 
-  it('1. Start Listener on port 0 shows the bound port; the client’s bytes reach the tree and the panel', async () => {
+  it('1a. Start Listener on port 0 shows the bound port; a Python client’s bytes show in the tree', async () => {
     const s = current();
-    port = await startListener('0');
+    const port = await startListener('0');
     assert.ok(port > 0 && port < 65536);
     await s.workbench.openTcpLabView();
     await s.workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}.*listening`));
     await s.shot('listener-started');
 
     client = s.track(await PythonPeer.connect(host, port));
-    const clientPort = client.events[0].localPort ?? 0;
+    clientPort = client.events[0].localPort ?? 0;
     await s.workbench.expandTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}.*listening · 1 client`));
     client.send(Buffer.from('hello\r\n'));
     await s.workbench.waitForTreeRow(new RegExp(`${host}:${clientPort}.*↓7 B`));
+    // Sent only after the first chunk was counted, so the two stay separate records.
     client.send(Buffer.from([0x00, 0xff, 0x7f, 0x80]));
     const row = await s.workbench.waitForTreeRow(new RegExp(`${host}:${clientPort}.*↓11 B ↑0 B`));
     assert.match(row, /↓11 B ↑0 B/);
     await s.shot('client-connected-tree');
+    keepStateForNext = panelMerged;
+  });
 
+  panelIt('1b. the traffic panel shows the client’s text with a visible \\r\\n, and 00 FF 7F 80 in Hex mode', async () => {
+    const s = current();
+    assert.ok(client, 'scenario 1a did not leave a connected client');
     panel = await openPanelFromTree(new RegExp(`${host}:${clientPort}`));
     await setViewMode(panel, 'Text');
     await waitForLogRow(panel, 'in', /^hello\\r\\n$/);
@@ -184,9 +197,9 @@ describe('TCP Lab in code-server (end to end)', function () {
     keepStateForNext = true;
   });
 
-  it('2. the panel sends hex DE AD BE EF and CRLF text as exactly those bytes', async () => {
+  panelIt('2. the panel sends hex DE AD BE EF and CRLF text as exactly those bytes', async () => {
     const s = current();
-    assert.ok(client && panel, 'scenario 1 did not leave a connected client and an open panel');
+    assert.ok(client && panel, 'scenario 1b did not leave a connected client and an open panel');
     await sendFromPanel(panel, 'Hex', 'DE AD BE EF');
     await assertPeerReceivedExactly(client, Buffer.from([0xde, 0xad, 0xbe, 0xef]));
     await waitForLogRow(panel, 'out', /^de ad be ef$/i);
@@ -197,32 +210,45 @@ describe('TCP Lab in code-server (end to end)', function () {
     await s.shot('panel-sent-text-crlf');
   });
 
-  it('3. Connect… to a Python echo server: sent text comes back as received', async () => {
-    const s = current();
-    const { peer: echo, port } = await PythonPeer.echoServer();
-    s.track(echo);
-    try {
-      await s.workbench.runCommand('TCP: Connect…');
-      await s.workbench.waitForPrompt(/Connect/);
-      await s.workbench.type(`${host}:${port}`);
-      await s.workbench.pick(new RegExp(`Connect to ${escapeRegExp(`${host}:${port}`)}`));
-      await s.workbench.waitForNotification(new RegExp(`Connected to ${escapeRegExp(`${host}:${port}`)}`));
-      await s.workbench.openTcpLabView();
-      await s.workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}.*open`));
-      await s.shot('client-connected');
+  let echo: PythonPeer | undefined;
+  let echoPort = 0;
 
-      const panel = await openPanelFromTree(new RegExp(escapeRegExp(`${host}:${port}`)));
-      await setViewMode(panel, 'Text');
-      await sendFromPanel(panel, 'Text', 'echo me');
-      await echo.waitForBytes(7);
-      assert.equal(echo.received().toString('utf8'), 'echo me');
-      await waitForLogRow(panel, 'out', /^echo me$/);
-      await waitForLogRow(panel, 'in', /^echo me$/);
-      await s.workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}.*↓7 B ↑7 B`));
-      await s.shot('echo-received');
-    } finally {
-      echo.kill();
-    }
+  it('3a. Connect… to a Python echo server; Send Text…; the echo is counted as received', async () => {
+    const s = current();
+    const started = await PythonPeer.echoServer();
+    echo = s.track(started.peer);
+    echoPort = started.port;
+    const target = escapeRegExp(`${host}:${echoPort}`);
+    await s.workbench.runCommand('TCP: Connect…');
+    await s.workbench.waitForPrompt(/Connect/);
+    await s.workbench.type(`${host}:${echoPort}`);
+    await s.workbench.pick(new RegExp(`Connect to ${target}`));
+    await s.workbench.waitForNotification(new RegExp(`Connected to ${target}`));
+    await s.workbench.openTcpLabView();
+    await s.workbench.waitForTreeRow(new RegExp(`${target}.*open`));
+    await s.shot('client-connected');
+
+    await runOnTarget('TCP: Send Text…', new RegExp(target));
+    await s.workbench.waitForPrompt(/Text to send/);
+    await s.workbench.answer('echo me');
+    await echo.waitForBytes(7);
+    assert.equal(echo.received().toString('utf8'), 'echo me');
+    await s.workbench.waitForTreeRow(new RegExp(`${target}.*↓7 B ↑7 B`));
+    await s.shot('echo-counted');
+    keepStateForNext = panelMerged;
+  });
+
+  panelIt('3b. the echo appears as received in the connection’s traffic panel', async () => {
+    const s = current();
+    assert.ok(echo, 'scenario 3a did not leave a connection to the echo server');
+    const connectionPanel = await openPanelFromTree(new RegExp(escapeRegExp(`${host}:${echoPort}`)));
+    await setViewMode(connectionPanel, 'Text');
+    await waitForLogRow(connectionPanel, 'out', /^echo me$/);
+    await waitForLogRow(connectionPanel, 'in', /^echo me$/);
+    await sendFromPanel(connectionPanel, 'Text', 'and again');
+    await waitForLogRow(connectionPanel, 'in', /^and again$/);
+    assert.equal(echo.received().toString('utf8'), 'echo meand again');
+    await s.shot('echo-received-panel');
   });
 
   it('4. Save as Preset writes .vscode/settings.json; after a reload Start Preset… starts it', async function () {
