@@ -2,7 +2,7 @@
 // git-ignored cache folder, once. `npm start` and the end-to-end tests run TCP Lab inside it, so a
 // fresh clone needs no desktop VS Code and nothing downloaded outside the npm registry and apt.
 //
-// Usage: node --import tsx scripts/installCodeServer.ts   (prints the entry point; reuses a finished install)
+// Usage: node --import tsx scripts/installCodeServer.ts [--for-tests]   (prints the entry point; reuses a finished install)
 //        import { ensureCodeServer } from './installCodeServer.js'
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, copyFileSync, writeFileSync, unlinkSync, lstatSync } from 'node:fs';
@@ -21,14 +21,19 @@ const doneMarker = join(codeServerDir, `.installed-${CODE_SERVER_VERSION}`);
 export const codeServerEntry = join(packageDir, 'out', 'node', 'entry.js');
 export const chromiumPath = process.env.TCP_LAB_CHROMIUM ?? '/usr/bin/chromium';
 
-/** System tools the install and the tests need, each with the Debian package that provides it. */
-const systemNeeds = [
-  { pkg: 'chromium', present: () => existsSync(chromiumPath) },
-  { pkg: 'ripgrep', present: () => which('rg') !== undefined },
-  { pkg: 'libkrb5-dev', present: () => existsSync('/usr/include/krb5.h') || existsSync('/usr/include/krb5/krb5.h') },
-  { pkg: 'python3', present: () => which('python3') !== undefined },
-  { pkg: 'make', present: () => which('make') !== undefined },
-  { pkg: 'g++', present: () => which('g++') !== undefined },
+/** System tools, each with the Debian package that provides it: `build` ones only while installing. */
+interface SystemNeed {
+  pkg: string;
+  use: 'build' | 'test';
+  present(): boolean;
+}
+const systemNeeds: SystemNeed[] = [
+  { pkg: 'chromium', use: 'test', present: () => existsSync(chromiumPath) },
+  { pkg: 'python3', use: 'test', present: () => which('python3') !== undefined },
+  { pkg: 'ripgrep', use: 'build', present: () => which('rg') !== undefined },
+  { pkg: 'libkrb5-dev', use: 'build', present: () => existsSync('/usr/include/krb5.h') || existsSync('/usr/include/krb5/krb5.h') },
+  { pkg: 'make', use: 'build', present: () => which('make') !== undefined },
+  { pkg: 'g++', use: 'build', present: () => which('g++') !== undefined },
 ];
 
 function which(command: string): string | undefined {
@@ -47,15 +52,16 @@ function run(command: string, args: string[], cwd: string, extraEnv: Record<stri
   execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...extraEnv } });
 }
 
-function ensureSystemPackages(): void {
-  let missing = systemNeeds.filter((need) => !need.present()).map((need) => need.pkg);
+function ensureSystemPackages(needs: SystemNeed[]): void {
+  const missingNow = (): string[] => needs.filter((need) => !need.present()).map((need) => need.pkg);
+  let missing = missingNow();
   if (missing.length === 0) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (isRoot && which('apt-get')) {
     const env = { DEBIAN_FRONTEND: 'noninteractive' };
     run('apt-get', ['update', '-q'], repoRoot, env);
     run('apt-get', ['install', '-y', '-q', '--no-install-recommends', ...missing], repoRoot, env);
-    missing = systemNeeds.filter((need) => !need.present()).map((need) => need.pkg);
+    missing = missingNow();
   }
   if (missing.length > 0) {
     throw new Error(`code-server and the end-to-end tests need these Debian packages: run \`sudo apt-get install ${missing.join(' ')}\` and try again.`);
@@ -115,10 +121,16 @@ function install(): void {
   writeFileSync(doneMarker, `${new Date().toISOString()}\n`);
 }
 
+export interface EnsureOptions {
+  /** Also require what the end-to-end tests drive: Debian's chromium and python3. */
+  forTests?: boolean;
+}
+
 /** Returns the code-server entry script, installing code-server first when the cache lacks it. */
-export function ensureCodeServer(): string {
-  ensureSystemPackages();
-  if (existsSync(doneMarker) && existsSync(codeServerEntry)) return codeServerEntry;
+export function ensureCodeServer(options: EnsureOptions = {}): string {
+  const installed = existsSync(doneMarker) && existsSync(codeServerEntry);
+  ensureSystemPackages(systemNeeds.filter((need) => (need.use === 'build' && !installed) || (need.use === 'test' && options.forTests)));
+  if (installed) return codeServerEntry;
   const started = Date.now();
   log(`installing code-server ${CODE_SERVER_VERSION} into ${codeServerDir} (once; a few minutes)`);
   install();
@@ -136,7 +148,7 @@ export function installedVersion(): string | undefined {
 
 if (require.main === module) {
   try {
-    process.stdout.write(`${ensureCodeServer()}\n`);
+    process.stdout.write(`${ensureCodeServer({ forTests: process.argv.includes('--for-tests') })}\n`);
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

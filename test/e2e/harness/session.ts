@@ -57,7 +57,7 @@ export class E2ESession {
   ) {}
 
   static async start(options: SessionOptions): Promise<E2ESession> {
-    const entry = ensureCodeServer();
+    const entry = ensureCodeServer({ forTests: true });
     mkdirSync(resultsDir, { recursive: true });
     const tempRoot = mkdtempSync(join(tmpdir(), 'tcp-lab-e2e-'));
     let server: RunningCodeServer | undefined;
