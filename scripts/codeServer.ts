@@ -186,12 +186,12 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
   };
 
   const url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   try {
     for (;;) {
       if (exitCode !== undefined) throw new Error(`code-server exited (code ${String(exitCode)}) before it was ready; see ${logPath}.`);
       if (await healthy(url)) break;
-      if (Date.now() > deadline) throw new Error(`code-server did not answer on ${url} within ${options.readyTimeoutMs ?? 60_000} ms; see ${logPath}.`);
+      if (Date.now() > deadline) throw new Error(`code-server did not answer on ${url} within ${options.readyTimeoutMs ?? 120_000} ms; see ${logPath}.`);
       await delay(250);
     }
   } catch (err) {

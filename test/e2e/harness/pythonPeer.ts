@@ -82,12 +82,12 @@ export class PythonPeer {
   }
 
   /** Resolves with the first event (past or future) matching the predicate. */
-  waitFor(predicate: (event: PeerEvent) => boolean, timeoutMs = 10_000): Promise<PeerEvent> {
+  waitFor(predicate: (event: PeerEvent) => boolean, timeoutMs = 20_000): Promise<PeerEvent> {
     return this.until(() => this.seen.find(predicate), timeoutMs, 'the expected event');
   }
 
   /** Resolves once the peer has received at least `length` bytes; returns all of them. */
-  waitForBytes(length: number, timeoutMs = 10_000): Promise<Buffer> {
+  waitForBytes(length: number, timeoutMs = 20_000): Promise<Buffer> {
     return this.until(() => (this.received().length >= length ? this.received() : undefined), timeoutMs, `${length} received bytes`);
   }
 

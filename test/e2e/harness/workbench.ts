@@ -7,7 +7,7 @@ const quickInput = '.quick-input-widget';
 export class Workbench {
   constructor(readonly page: Page) {}
 
-  async waitUntilReady(timeoutMs = 60_000): Promise<void> {
+  async waitUntilReady(timeoutMs = 120_000): Promise<void> {
     await this.page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
     // The explorer fills in once the remote file system is connected.
     await this.page.locator('#workbench\\.parts\\.sidebar .monaco-list-row').first().waitFor({ timeout: timeoutMs });
@@ -27,7 +27,7 @@ export class Workbench {
    * Runs a command by its palette title. The palette lists only commands registered when it opened
    * and does not refresh (a known race right after start), so it is reopened until the row appears.
    */
-  async runCommand(title: string, timeoutMs = 30_000): Promise<void> {
+  async runCommand(title: string, timeoutMs = 45_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       await this.openPalette();
@@ -54,7 +54,7 @@ export class Workbench {
   }
 
   /** Waits for a quick input (showInputBox / showQuickPick) whose title, prompt or placeholder matches. */
-  async waitForPrompt(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  async waitForPrompt(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const text = await this.promptText();
@@ -114,7 +114,7 @@ export class Workbench {
   }
 
   /** Waits for a notification toast whose message matches, returns its text. */
-  async waitForNotification(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  async waitForNotification(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
     const toast = this.page.locator('.notification-toast .notification-list-item-message').filter({ hasText: pattern }).first();
     await toast.waitFor({ state: 'visible', timeout: timeoutMs });
     return (await toast.textContent()) ?? '';
@@ -154,7 +154,7 @@ export class Workbench {
   }
 
   /** Waits until some tree row matches, returns that row's text. */
-  async waitForTreeRow(pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  async waitForTreeRow(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const match = (await this.treeRows()).find((row) => pattern.test(row));
@@ -164,7 +164,7 @@ export class Workbench {
     }
   }
 
-  async waitForNoTreeRow(pattern: RegExp, timeoutMs = 10_000): Promise<void> {
+  async waitForNoTreeRow(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rows = await this.treeRows();
