@@ -31,6 +31,13 @@ describe('TCP Lab in code-server (end to end)', function () {
 
   /** Set by a scenario whose connection and panel the next scenario continues with. */
   let keepStateForNext = false;
+  /** Set once the extension's view showed up; without it every scenario would only time out. */
+  let extensionLoaded = false;
+
+  beforeEach(function () {
+    if (this.currentTest?.title.startsWith('loads the packaged extension')) return;
+    if (!extensionLoaded) throw new Error('The extension never showed its TCP Lab view (see the first failure); the scenarios cannot run.');
+  });
 
   afterEach(async function () {
     this.timeout(60_000);
@@ -156,6 +163,7 @@ describe('TCP Lab in code-server (end to end)', function () {
     await s.workbench.openTcpLabView();
     await s.shot('tcp-lab-view');
     s.assertExtensionHealthy();
+    extensionLoaded = true;
   });
 
   // Scenarios 1b and 2 continue on 1a's listener and client; 3b on 3a's connection.
