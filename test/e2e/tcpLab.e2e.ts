@@ -16,7 +16,7 @@ const host = '127.0.0.1';
  * The traffic panel (webview) scenarios need the panel's host side and webview on main. While they
  * are missing these scenarios stay pending (mocha's it.skip) rather than failing.
  */
-const panelMerged = false;
+const panelMerged = true;
 const panelIt = panelMerged ? it : it.skip;
 
 describe('TCP Lab in code-server (end to end)', function () {
