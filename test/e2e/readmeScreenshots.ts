@@ -3,7 +3,7 @@
 // Run with `npm run screenshots` (packages first). Not part of `npm test`.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, writeUserSettings } from '../../scripts/codeServer';
+import { repoRoot } from '../../scripts/codeServer';
 import { PythonPeer } from './harness/pythonPeer';
 import { E2ESession } from './harness/session';
 
@@ -51,10 +51,14 @@ async function main(): Promise<void> {
 
     mkdirSync(outDir, { recursive: true });
     await page.screenshot({ path: join(outDir, 'tree-and-panel-light.png') });
-    writeUserSettings(session.dirs, { 'workbench.colorTheme': 'Default Dark Modern', 'editor.minimap.enabled': false });
+    await workbench.runCommand('Preferences: Color Theme');
+    await workbench.type('Dark Modern');
+    await workbench.pick(/Dark Modern/);
     await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 15_000 });
+    await panel.locator('[role="radiogroup"][aria-label="View mode"]').getByRole('radio', { name: 'Hex', exact: true }).click();
+    await page.mouse.move(700, 700);
     await page.waitForTimeout(800);
-    await page.screenshot({ path: join(outDir, 'tree-and-panel-dark.png') });
+    await page.screenshot({ path: join(outDir, 'tree-and-panel-dark-hex.png') });
     process.stdout.write(`Screenshots written to ${outDir}\n`);
   } finally {
     await session.dispose();
