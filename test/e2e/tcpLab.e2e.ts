@@ -205,7 +205,7 @@ describe('TCP Lab in code-server (end to end)', function () {
     keepStateForNext = true;
   });
 
-  panelIt('2. the panel sends hex DE AD BE EF and CRLF text as exactly those bytes', async () => {
+  panelIt('2. the panel sends hex DE AD BE EF and CRLF text as exactly those bytes, and refuses hex GZ', async () => {
     const s = current();
     assert.ok(client && panel, 'scenario 1b did not leave a connected client and an open panel');
     await sendFromPanel(panel, 'Hex', 'DE AD BE EF');
@@ -216,6 +216,16 @@ describe('TCP Lab in code-server (end to end)', function () {
     await sendFromPanel(panel, 'Text', 'status?', 'crlf');
     await assertPeerReceivedExactly(client, Buffer.concat([Buffer.from([0xde, 0xad, 0xbe, 0xef]), Buffer.from('status?\r\n')]));
     await s.shot('panel-sent-text-crlf');
+
+    // Invalid hex in the panel: a sentence with the position under the box, and Send stays off.
+    await panel.locator('[role="radiogroup"][aria-label="Payload format"]').getByRole('radio', { name: 'Hex', exact: true }).click();
+    await panel.locator('textarea[aria-label="Payload to send"]').fill('GZ');
+    await assertEventually(async () => /position/i.test((await panel?.locator('#send-error').textContent()) ?? ''), 'the panel shows no error for hex "GZ"');
+    assert.ok(await panel.getByRole('button', { name: 'Send', exact: true }).isDisabled(), 'Send must stay disabled for invalid hex');
+    await panel.locator('textarea[aria-label="Payload to send"]').press('Control+Enter');
+    await s.page.waitForTimeout(400);
+    assert.equal(client.received().length, 4 + 9, 'invalid hex must send nothing');
+    await s.shot('panel-bad-hex');
   });
 
   let echo: PythonPeer | undefined;
