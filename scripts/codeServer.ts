@@ -161,9 +161,19 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
   if (pid === undefined) throw new Error('code-server did not start (no process id).');
 
   let exitCode: number | null | undefined;
+  // If this process ends without stop() (an interrupted test run), take the server down with it.
+  const killOnExit = (): void => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  };
+  process.once('exit', killOnExit);
   const exited = new Promise<number | null>((resolveExit) => {
     child.once('exit', (code) => {
       exitCode = code;
+      process.removeListener('exit', killOnExit);
       resolveExit(code);
     });
   });

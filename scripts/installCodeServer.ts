@@ -17,7 +17,8 @@ export const codeServerDir = resolve(process.env.TCP_LAB_CODE_SERVER_DIR ?? join
 const packageDir = join(codeServerDir, 'node_modules', 'code-server');
 const vscodeDir = join(packageDir, 'lib', 'vscode');
 // Written last: a folder without it is a broken or interrupted install and gets redone from scratch.
-const doneMarker = join(codeServerDir, `.installed-${CODE_SERVER_VERSION}`);
+// It names the Node ABI too, because the native modules built here only load in that Node.
+const doneMarker = join(codeServerDir, `.installed-${CODE_SERVER_VERSION}-node-abi-${process.versions.modules}`);
 export const codeServerEntry = join(packageDir, 'out', 'node', 'entry.js');
 export const chromiumPath = process.env.TCP_LAB_CHROMIUM ?? '/usr/bin/chromium';
 
