@@ -114,7 +114,7 @@ describe('TCP Lab in code-server (end to end)', function () {
     return panel.locator(`.log .row.${dir} .content`).allTextContents();
   }
 
-  async function waitForLogRow(panel: FrameLocator, dir: 'in' | 'out', pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  async function waitForLogRow(panel: FrameLocator, dir: 'in' | 'out', pattern: RegExp, timeoutMs = 20_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const rows = await logRows(panel, dir);
