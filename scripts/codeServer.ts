@@ -72,6 +72,10 @@ export function installExtension(entry: string, dirs: CodeServerDirs, vsix: stri
     { env: isolatedEnv(dirs), encoding: 'utf8', timeout: 60_000 },
   );
   const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const incompatible = output.split('\n').find((line) => incompatiblePattern.test(line));
+  if (incompatible) {
+    throw new Error(`code-server refused the extension (${incompatible.replace(/^Error:\s*/, '').trim()}); keep engines.vscode at ^1.100.0 or lower.`);
+  }
   if (result.status !== 0 || !/successfully installed/i.test(output)) {
     throw new Error(`code-server could not install ${vsix}: ${output.trim() || `exit ${String(result.status)}`}`);
   }
