@@ -1,5 +1,5 @@
 // One esbuild script for both bundles; types are checked separately by `npm run check-types`.
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -14,6 +14,15 @@ const targets = [
     format: 'cjs',
     target: 'node18',
     external: ['vscode'],
+  },
+  {
+    // The headless test runner (`tcp-lab-test`), run by node directly from the package's bin.
+    entryPoints: ['src/cli.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    banner: { js: '#!/usr/bin/env node' },
   },
   {
     entryPoints: ['src/webview/main.ts'],
@@ -35,4 +44,6 @@ if (watch) {
   }
 } else {
   await Promise.all(existing.map((t) => esbuild.build({ ...common, ...t })));
+  // The CLI is started through its shebang (package bin), so it must be executable.
+  if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
 }

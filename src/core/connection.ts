@@ -15,13 +15,18 @@ export interface ConnectOptions {
   /** Default true: a test bench wants each send on the wire at once, not coalesced by Nagle. */
   noDelay?: boolean;
   keepAlive?: boolean;
+  /** Default true: after the peer's FIN we stay 'halfClosed' and may still send; false ends our side too. */
+  allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
+  /** Abort the attempt (e.g. a Cancel button); connect() then rejects with code 'CANCELLED'. */
+  signal?: AbortSignal;
 }
 
 /** Options an accepted socket inherits from its listener. */
 export interface SocketOptions {
   noDelay?: boolean;
   keepAlive?: boolean;
+  allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
 }
 
@@ -52,6 +57,10 @@ function endpoint(address: string | undefined, port: number | undefined): Endpoi
   return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
 }
 
+function cancelledError(host: string, port: number): TcpError {
+  return new TcpError('CANCELLED', `Connecting to ${formatHostPort(host, port)} was cancelled; connect again when you are ready.`);
+}
+
 interface PendingSend {
   bytes: Uint8Array;
   offset: number;
@@ -69,6 +78,11 @@ interface ConnectionInit {
   options: SocketOptions;
 }
 
+/**
+ * Sockets are half-open capable: a peer's FIN moves us to 'halfClosed' and we may keep sending
+ * until we end() or destroy(). The close reason records who started closing: 'local' (we ended or
+ * destroyed first), 'peerEnded' (their FIN came first), 'reset', 'error' or 'timeout'.
+ */
 export class Connection implements Disposable {
   /**
    * Open an outgoing connection. Resolves once the handshake completed; on any failure (invalid
@@ -92,23 +106,36 @@ export class Connection implements Disposable {
       return Promise.reject(err);
     }
 
+    const signal = options.signal;
+    if (signal?.aborted) return Promise.reject(cancelledError(host, port));
     const socket = new Socket({ allowHalfOpen: true });
     const connection = new Connection({ socket, role: 'client', host, port, options });
     return new Promise<Connection>((resolve, reject) => {
       const timer = setTimeout(() => {
         connection.failOpening(describeSocketError({ code: 'ETIMEDOUT' }, { op: 'connect', host, port, timeoutMs }), 'timeout');
       }, timeoutMs);
+      const onAbort = (): void => connection.destroy();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settle = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
       connection.opening = {
         resolve: () => {
-          clearTimeout(timer);
+          settle();
           resolve(connection);
         },
         reject: (err) => {
-          clearTimeout(timer);
+          settle();
           reject(err);
         },
       };
-      socket.connect({ host, port });
+      try {
+        socket.connect({ host, port });
+      } catch (err) {
+        // node validates some options synchronously; those must reject like every other failure.
+        connection.failOpening(describeSocketError(err, { op: 'connect', host, port }), 'error');
+      }
     });
   }
 
@@ -162,7 +189,7 @@ export class Connection implements Disposable {
 
   /** Every chunk as node delivered it, after it was appended to the log. */
   readonly onDidReceive: Event<Uint8Array> = this.receiveEmitter.event;
-  /** Every send() once its last byte was handed to the kernel. */
+  /** Every send() once its last byte was handed to the socket (and logged); partial sends never fire. */
   readonly onDidSend: Event<Uint8Array> = this.sendEmitter.event;
   readonly onDidChangeState: Event<ConnectionState> = this.stateEmitter.event;
   readonly onDidClose: Event<CloseEvent> = this.closeEmitter.event;
@@ -270,7 +297,7 @@ export class Connection implements Disposable {
     if (this.currentState === 'closed') return;
     this.pendingReason ??= this.peerEnded && !this.localEndedFirst ? 'peerEnded' : 'local';
     if (this.opening) {
-      this.failOpening(new TcpError('CANCELLED', `Connecting to ${this.label} was cancelled; connect again when you are ready.`), 'local');
+      this.failOpening(cancelledError(this.host, this.port), 'local');
       return;
     }
     this.socket.destroy();
@@ -334,6 +361,8 @@ export class Connection implements Disposable {
   private handlePeerEnd(): void {
     this.peerEnded = true;
     if (this.currentState === 'open') this.setState('halfClosed');
+    // Without half-open support the peer's FIN is answered with ours, after anything still queued.
+    if (this.options.allowHalfOpen === false) this.end();
   }
 
   private handleError(err: Error): void {
@@ -408,8 +437,17 @@ export class Connection implements Disposable {
       pending.offset = end;
       this.unsentBytes -= slice.byteLength;
       const last = end === bytes.byteLength;
-      if (last) this.dequeueSend();
-      const accepted = socket.write(slice, last ? (err) => this.finishSend(pending, err) : undefined);
+      let accepted: boolean;
+      if (last) {
+        this.dequeueSend();
+        // Logged when the last byte is handed to the socket, not when the kernel confirms it, so
+        // a request always precedes its response in the log even if the reply races the callback.
+        this.log.append('out', bytes);
+        accepted = socket.write(slice, (err) => this.finishSend(pending, err));
+        this.sendEmitter.fire(bytes);
+      } else {
+        accepted = socket.write(slice);
+      }
       if (!accepted) {
         this.waitingForDrain = true;
         socket.once('drain', () => {
@@ -444,8 +482,6 @@ export class Connection implements Disposable {
       );
       return;
     }
-    this.log.append('out', pending.bytes);
-    this.sendEmitter.fire(pending.bytes);
     pending.resolve();
   }
 

@@ -131,7 +131,10 @@ export function validatePort(value: unknown, purpose: 'listen' | 'connect' = 'li
     const shown = typeof value === 'string' ? `"${value}"` : String(value);
     throw new TcpError('INVALID_PORT', `Port ${shown} is not a number; ${hint}.`);
   }
-  if (!Number.isInteger(port) || port < 0 || port > 65535 || (purpose === 'connect' && port === 0)) {
+  if (!Number.isInteger(port)) {
+    throw new TcpError('INVALID_PORT', `Port ${String(value)} is not a whole number; ${hint}.`);
+  }
+  if (port < 0 || port > 65535 || (purpose === 'connect' && port === 0)) {
     throw new TcpError('INVALID_PORT', `Port ${String(value).trim()} is out of range; ${hint}.`);
   }
   return port;

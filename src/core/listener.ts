@@ -18,6 +18,8 @@ export interface ListenOptions {
   ipv6Only?: boolean;
   noDelay?: boolean;
   keepAlive?: boolean;
+  /** Default true: accepted connections stay 'halfClosed' after the peer's FIN; false ends them too. */
+  allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
 }
 
@@ -54,10 +56,15 @@ export class Listener implements Disposable {
         reject(describeSocketError(err, { op: 'listen', host, port }));
       };
       server.once('error', onError);
-      server.listen({ host, port, ipv6Only: options.ipv6Only ?? false }, () => {
-        server.off('error', onError);
-        resolve();
-      });
+      try {
+        server.listen({ host, port, ipv6Only: options.ipv6Only ?? false }, () => {
+          server.off('error', onError);
+          resolve();
+        });
+      } catch (err) {
+        // node validates some options synchronously; those must reject like every other failure.
+        onError(err as Error);
+      }
     });
     return new Listener(server, host, port, maxConnections, options);
   }
@@ -90,7 +97,7 @@ export class Listener implements Disposable {
     this.host = host;
     this.requestedPort = port;
     this.maxConnections = maxConnections;
-    this.socketOptions = { noDelay: options.noDelay, keepAlive: options.keepAlive, log: options.log };
+    this.socketOptions = { noDelay: options.noDelay, keepAlive: options.keepAlive, allowHalfOpen: options.allowHalfOpen, log: options.log };
     const info = server.address() as AddressInfo | null;
     this.boundAddress = info ? { address: info.address, family: isIPv6(info.address) ? 'IPv6' : 'IPv4', port: info.port } : undefined;
     server.on('connection', (socket) => this.handleSocket(socket));

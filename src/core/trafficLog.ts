@@ -52,8 +52,8 @@ interface ActiveCapture {
 }
 
 export class TrafficLog {
-  private readonly maxRecords: number;
-  private readonly maxBytes: number;
+  private maxRecords: number;
+  private maxBytes: number;
   private readonly clock: () => number;
 
   // A ring buffer (power-of-two capacity, grown by doubling) so eviction of the oldest record is
@@ -64,6 +64,8 @@ export class TrafficLog {
   private retainedBytes = 0;
   private nextSeq = 1;
   private capture: ActiveCapture | undefined;
+  /** The flush of the last stopped capture, so every stopCapture() caller sees its outcome. */
+  private stopping: Promise<void> | undefined;
 
   /** Exact counts since the log was created; eviction and clear() never reduce them. */
   readonly totals: TrafficTotals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
@@ -84,6 +86,13 @@ export class TrafficLog {
 
   get limits(): TrafficLogLimits {
     return { maxRecords: this.maxRecords, maxBytes: this.maxBytes };
+  }
+
+  /** Apply new limits (e.g. the settings changed); evicts at once if the log is now over them. */
+  setLimits(limits: Partial<TrafficLogLimits>): void {
+    this.maxRecords = sanitizeLimit(limits.maxRecords, this.maxRecords);
+    this.maxBytes = sanitizeLimit(limits.maxBytes, this.maxBytes);
+    this.evictOverLimit();
   }
 
   /** What is still held in memory right now. */
@@ -110,10 +119,7 @@ export class TrafficLog {
     this.ring[(this.head + this.count) & (this.ring.length - 1)] = record;
     this.count++;
     this.retainedBytes += size;
-    // A single record larger than maxBytes is evicted at once: the byte limit is a hard bound.
-    while (this.count > 0 && (this.count > this.maxRecords || this.retainedBytes > this.maxBytes)) {
-      this.evictOldest();
-    }
+    this.evictOverLimit();
 
     if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
     this.appendEmitter.fire(record);
@@ -150,11 +156,15 @@ export class TrafficLog {
 
   /**
    * Stream every record appended from now on to `filePath` as JSON Lines
-   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`). Resolves once the file is open; a capture
-   * already running is finished first.
+   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`). Resolves once the file is open (and a capture
+   * that was running before has been flushed and closed).
    */
   async startCapture(filePath: string): Promise<void> {
-    if (this.capture) await this.stopCapture();
+    // Everything up to the first await runs synchronously, so no record can slip between the
+    // call and the new capture. The previous capture (if any) is flushed alongside; its failure
+    // was already reported through onDidCaptureError. Reusing its path while it flushes is not supported.
+    const previous = this.capture ? this.stopCapture().catch(() => undefined) : undefined;
+    this.stopping = undefined;
     const stream = createWriteStream(filePath, { flags: 'w' });
     const capture: ActiveCapture = { filePath, stream };
     // Installed before the file is open so records appended meanwhile are queued in order.
@@ -166,7 +176,7 @@ export class TrafficLog {
       // A file that cannot even be opened is reported by startCapture's rejection instead.
       if (opened) this.captureErrorEmitter.fire(capture.failure);
     });
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       const onOpen = (): void => {
         opened = true;
         stream.off('error', onError);
@@ -181,13 +191,22 @@ export class TrafficLog {
       stream.once('open', onOpen);
       stream.once('error', onError);
     });
+    await Promise.all([previous, ready]);
   }
 
-  /** Flush and close the capture file; rejects with the write failure if one happened. */
-  async stopCapture(): Promise<void> {
+  /**
+   * Flush and close the capture file; rejects with the write failure if one happened. Calling it
+   * again (or after the owning connection closed) waits for the same flush and reports the same result.
+   */
+  stopCapture(): Promise<void> {
     const capture = this.capture;
-    if (!capture) return;
+    if (!capture) return this.stopping ?? Promise.resolve();
     this.capture = undefined;
+    this.stopping = this.finishCapture(capture);
+    return this.stopping;
+  }
+
+  private async finishCapture(capture: ActiveCapture): Promise<void> {
     const { stream } = capture;
     if (!capture.failure) {
       await new Promise<void>((resolve) => {
@@ -227,6 +246,13 @@ export class TrafficLog {
     for (let i = 0; i < this.count; i++) next[i] = old[(this.head + i) & mask];
     this.ring = next;
     this.head = 0;
+  }
+
+  private evictOverLimit(): void {
+    // A single record larger than maxBytes is evicted at once: the byte limit is a hard bound.
+    while (this.count > 0 && (this.count > this.maxRecords || this.retainedBytes > this.maxBytes)) {
+      this.evictOldest();
+    }
   }
 
   private evictOldest(): void {

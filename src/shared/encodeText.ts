@@ -37,8 +37,15 @@ export function encodeInto(writer: ByteWriter, text: string, encoding: TextEncod
     writer.append(utf8Encoder.encode(text));
     return undefined;
   }
+  // ASCII is the common case in every encoding but utf-16le; skip the per-encoding lookup for it.
+  const asciiFast = encoding === 'latin1' || encoding === 'ascii' || (table !== undefined && table.asciiIdentity);
   for (let index = 0; index < text.length; ) {
     const codePoint = text.codePointAt(index) as number;
+    if (codePoint < 0x80 && asciiFast) {
+      writer.push(codePoint);
+      index++;
+      continue;
+    }
     const width = codePoint > 0xffff ? 2 : 1;
     if (codePoint >= 0xd800 && codePoint <= 0xdfff) {
       return loneSurrogateError(text, index, basePosition);
@@ -88,8 +95,9 @@ function encodeMultiByte(writer: ByteWriter, codePoint: number, table: MultiByte
   if (packed !== undefined) {
     const length = unpackLength(packed);
     const value = unpackBytes(packed);
-    for (let shift = length - 1; shift >= 0; shift--) {
-      writer.push(Math.floor(value / 256 ** shift) % 256);
+    // value < 2^32, so unsigned shifts are exact here.
+    for (let shift = (length - 1) * 8; shift >= 0; shift -= 8) {
+      writer.push((value >>> shift) & 0xff);
     }
     return true;
   }

@@ -33,6 +33,8 @@ export interface MultiByteTable {
   readonly fourByteSupplementary: boolean;
   /** Code point → its bytes, packed big-endian as `bytes + length * 2^32`. */
   readonly encode: Map<number, number>;
+  /** Every ASCII code point is the byte of the same value, so encoders can skip the map for ASCII. */
+  readonly asciiIdentity: boolean;
 }
 
 const FOUR_BYTE_BMP_POINTERS = 39420;
@@ -241,7 +243,11 @@ function buildTable(encoding: MultiByteEncodingName): MultiByteTable | null {
       add(single[byte], [byte]);
     }
   }
-  return { encoding, single, isLead, double, fourByteBmp, fourByteSupplementary, encode };
+  let asciiIdentity = true;
+  for (let byte = 0; byte < 0x80; byte++) {
+    asciiIdentity &&= single[byte] === byte;
+  }
+  return { encoding, single, isLead, double, fourByteBmp, fourByteSupplementary, encode, asciiIdentity };
 }
 
 /** Shift_JIS pointers 8272..8835 duplicate IBM extension characters encoded elsewhere. */

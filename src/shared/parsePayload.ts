@@ -137,7 +137,20 @@ function hex4(value: number): string {
   return value.toString(16).toUpperCase().padStart(4, '0');
 }
 
-const HEX_SEPARATORS = new Set([' ', '\t', '\n', '\r', ',', ':', '-']);
+const SEPARATOR = -2;
+const NOT_HEX = -1;
+/** Per ASCII code: its nibble value, SEPARATOR for the characters allowed between bytes, or NOT_HEX. */
+const HEX_CLASSES = (() => {
+  const classes = new Int8Array(128).fill(NOT_HEX);
+  for (const char of ' \t\n\r,:-') {
+    classes[char.charCodeAt(0)] = SEPARATOR;
+  }
+  for (let digit = 0; digit < 16; digit++) {
+    classes[digit.toString(16).charCodeAt(0)] = digit;
+    classes[digit.toString(16).toUpperCase().charCodeAt(0)] = digit;
+  }
+  return classes;
+})();
 
 /**
  * Hex bytes, tolerant of how people paste them: "48 65", "48,65", "48:65", "48-65", one per line, with
@@ -163,21 +176,21 @@ export function parseHex(input: string): ParseResult {
   };
 
   for (let index = 0; index < input.length; index++) {
-    const char = input[index];
-    if (HEX_SEPARATORS.has(char)) {
+    const code = input.charCodeAt(index);
+    const nibble = code < 128 ? HEX_CLASSES[code] : NOT_HEX;
+    if (nibble === SEPARATOR) {
       const error = endGroup(index);
       if (error) {
         return error;
       }
       continue;
     }
-    if (groupDigits === 0 && prefixAt < 0 && char === '0' && (input[index + 1] === 'x' || input[index + 1] === 'X')) {
+    if (groupDigits === 0 && prefixAt < 0 && code === 0x30 && (input[index + 1] === 'x' || input[index + 1] === 'X')) {
       prefixAt = index;
       index++;
       continue;
     }
-    const nibble = hexValue(char.charCodeAt(0));
-    if (nibble < 0) {
+    if (nibble === NOT_HEX) {
       const shown = String.fromCodePoint(input.codePointAt(index) as number);
       return fail(`Invalid hex at position ${index}: '${shown}' is not a hex digit; use 0-9 and A-F.`, index);
     }
@@ -191,14 +204,6 @@ export function parseHex(input: string): ParseResult {
   }
   const error = endGroup(input.length);
   return error ?? { ok: true, bytes: writer.toBytes() };
-}
-
-function hexValue(code: number): number {
-  if (code >= 0x30 && code <= 0x39) {
-    return code - 0x30;
-  }
-  const lower = code | 0x20;
-  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : -1;
 }
 
 const BASE64_VALUES = (() => {

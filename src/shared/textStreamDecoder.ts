@@ -44,23 +44,131 @@ interface Sink {
 /** Decodes `bytes[0..]`; returns how many bytes were consumed (the rest wait for more input unless final). */
 type DecodeRun = (bytes: Uint8Array, final: boolean, sink: Sink) => number;
 
+const OUTPUT_CHUNK_UNITS = 8192;
+
+/**
+ * UTF-16 code units collected in a typed array and turned into a string in large slices: much
+ * faster than building the text one character at a time, which matters for a 16 MiB log.
+ */
+class CodeUnitOutput {
+  private units = new Uint16Array(1024);
+  private used = 0;
+
+  unit(value: number): void {
+    if (this.used === this.units.length) {
+      const next = new Uint16Array(this.units.length * 2);
+      next.set(this.units);
+      this.units = next;
+    }
+    this.units[this.used++] = value;
+  }
+
+  codePoint(codePoint: number): void {
+    if (codePoint > 0xffff) {
+      const offset = codePoint - 0x10000;
+      this.unit(0xd800 + (offset >> 10));
+      this.unit(0xdc00 + (offset & 0x3ff));
+    } else {
+      this.unit(codePoint);
+    }
+  }
+
+  ascii(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      this.unit(text.charCodeAt(i));
+    }
+  }
+
+  hexByte(byte: number): void {
+    this.unit(0x5c);
+    this.unit(0x78);
+    this.unit(HEX_DIGIT_UNITS[byte >> 4]);
+    this.unit(HEX_DIGIT_UNITS[byte & 0x0f]);
+  }
+
+  take(): string {
+    let text = '';
+    for (let start = 0; start < this.used; start += OUTPUT_CHUNK_UNITS) {
+      const slice = this.units.subarray(start, Math.min(this.used, start + OUTPUT_CHUNK_UNITS));
+      // apply() takes any array-like; a typed array avoids copying into a plain array first.
+      text += String.fromCharCode.apply(null, slice as unknown as number[]);
+    }
+    this.used = 0;
+    if (this.units.length > 65536) {
+      // A one-off large decode should not keep its whole buffer alive for the decoder's lifetime.
+      this.units = new Uint16Array(1024);
+    }
+    return text;
+  }
+}
+
+const HEX_DIGIT_UNITS = Uint16Array.from('0123456789ABCDEF', (char) => char.charCodeAt(0));
+
+class PlainSink implements Sink {
+  constructor(private readonly out: CodeUnitOutput) {}
+
+  char(codePoint: number): void {
+    this.out.codePoint(codePoint);
+  }
+
+  invalid(): void {
+    this.out.unit(0xfffd);
+  }
+}
+
+class EscapingSink implements Sink {
+  constructor(
+    private readonly out: CodeUnitOutput,
+    private readonly byteIdentical: (codePoint: number) => boolean,
+    private readonly lineBreaks: boolean,
+  ) {}
+
+  char(codePoint: number): void {
+    const out = this.out;
+    // Printable ASCII and everything past the C1 controls is the common case: no escape.
+    if ((codePoint >= 0x20 && codePoint < 0x7f && codePoint !== 0x5c) || (codePoint > 0x9f && codePoint !== 0xfeff)) {
+      out.codePoint(codePoint);
+      return;
+    }
+    switch (codePoint) {
+      case 0x5c:
+        return out.ascii('\\\\');
+      case 0x0d:
+        return out.ascii('\\r');
+      case 0x0a:
+        return out.ascii(this.lineBreaks ? '\\n\n' : '\\n');
+      case 0x09:
+        return out.ascii('\\t');
+      case 0x00:
+        return out.ascii('\\0');
+    }
+    // The remaining C0 and C1 controls, DEL and the invisible byte-order mark.
+    if (this.byteIdentical(codePoint)) {
+      out.hexByte(codePoint);
+    } else {
+      out.ascii(`\\u${codePoint.toString(16).toUpperCase().padStart(4, '0')}`);
+    }
+  }
+
+  invalid(byte: number): void {
+    this.out.hexByte(byte);
+  }
+}
+
 export class TextStreamDecoder {
   private readonly decodeRun: DecodeRun;
-  private readonly byteIdentical: (codePoint: number) => boolean;
-  private pending = new Uint8Array(0);
-  private output: string[] = [];
-  private units: number[] = [];
+  private readonly output = new CodeUnitOutput();
   private readonly sink: Sink;
+  private pending = new Uint8Array(0);
 
   constructor(
     readonly encoding: TextEncodingName,
-    private readonly options: TextStreamDecoderOptions = {},
+    options: TextStreamDecoderOptions = {},
   ) {
     this.decodeRun = decoderFor(encoding);
-    this.byteIdentical = byteIdenticalFor(encoding);
     this.sink = options.escapes
-      ? { char: (codePoint) => this.escapedChar(codePoint), invalid: (byte) => this.text(`\\x${hex2(byte)}`) }
-      : { char: (codePoint) => this.codePoint(codePoint), invalid: () => this.codePoint(0xfffd) };
+      ? new EscapingSink(this.output, byteIdenticalFor(encoding), options.lineBreaks === true)
+      : new PlainSink(this.output);
   }
 
   /** Decode a chunk; bytes of a character not yet complete are held for the next write. */
@@ -91,53 +199,7 @@ export class TextStreamDecoder {
     }
     const consumed = this.decodeRun(bytes, final, this.sink);
     this.pending = bytes.slice(consumed);
-    this.flushUnits();
-    const result = this.output.join('');
-    this.output = [];
-    return result;
-  }
-
-  private codePoint(codePoint: number): void {
-    if (codePoint > 0xffff) {
-      const offset = codePoint - 0x10000;
-      this.units.push(0xd800 + (offset >> 10), 0xdc00 + (offset & 0x3ff));
-    } else {
-      this.units.push(codePoint);
-    }
-    if (this.units.length >= 4096) {
-      this.flushUnits();
-    }
-  }
-
-  private text(value: string): void {
-    this.flushUnits();
-    this.output.push(value);
-  }
-
-  private flushUnits(): void {
-    if (this.units.length > 0) {
-      this.output.push(String.fromCharCode(...this.units));
-      this.units = [];
-    }
-  }
-
-  private escapedChar(codePoint: number): void {
-    switch (codePoint) {
-      case 0x5c:
-        return this.text('\\\\');
-      case 0x0d:
-        return this.text('\\r');
-      case 0x0a:
-        return this.text(this.options.lineBreaks ? '\\n\n' : '\\n');
-      case 0x09:
-        return this.text('\\t');
-      case 0x00:
-        return this.text('\\0');
-    }
-    if (isControl(codePoint)) {
-      return this.text(this.byteIdentical(codePoint) ? `\\x${hex2(codePoint)}` : `\\u${codePoint.toString(16).toUpperCase().padStart(4, '0')}`);
-    }
-    this.codePoint(codePoint);
+    return this.output.take();
   }
 }
 
@@ -149,11 +211,6 @@ export function decodeText(bytes: Uint8Array, encoding: TextEncodingName): strin
 /** One-shot visible rendering: controls and invalid bytes as escapes that parseText turns back into the same bytes. */
 export function renderVisible(bytes: Uint8Array, encoding: TextEncodingName): string {
   return new TextStreamDecoder(encoding, { escapes: true }).end(bytes);
-}
-
-/** C0 controls, DEL, C1 controls, and the invisible byte-order mark. */
-function isControl(codePoint: number): boolean {
-  return codePoint < 0x20 || (codePoint >= 0x7f && codePoint <= 0x9f) || codePoint === 0xfeff;
 }
 
 /** Whether this code point is encoded as the single byte of the same value, so \xHH means the same thing. */
@@ -171,10 +228,6 @@ function byteIdenticalFor(encoding: TextEncodingName): (codePoint: number) => bo
       return (codePoint) => codePoint < 0x80;
     }
   }
-}
-
-function hex2(byte: number): string {
-  return byte.toString(16).toUpperCase().padStart(2, '0');
 }
 
 function decoderFor(encoding: TextEncodingName): DecodeRun {

@@ -2,13 +2,15 @@
 // refusals and backpressure. Peers are plain node:net sockets or the engine's own Listener.
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { connect as rawConnect, type Socket } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { Socket } from 'node:net';
 import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
 import { Listener } from '../../src/core/listener';
 import type { ConnectionState } from '../../src/core/types';
-import { ByteSink, Cleanup, delay, nextEvent, rawServer, startPythonPeer, waitUntil } from './support/sockets';
+import { ByteSink, Cleanup, delay, hangingLoopbackPort, nextEvent, rawServer, waitUntil } from './support/sockets';
 
 describe('Connection', () => {
   const cleanup = new Cleanup();
@@ -181,18 +183,8 @@ describe('Connection', () => {
   });
 
   it('times out deterministically against a loopback listener whose accept queue is full', async function () {
-    const { port } = await startPythonPeer(cleanup, 'backlogHog.py');
-    // Fill the hog's accept queue: connects succeed until the kernel starts dropping SYNs.
-    let hung = false;
-    for (let i = 0; i < 8 && !hung; i++) {
-      const filler = cleanup.socket(rawConnect({ host: '127.0.0.1', port }));
-      const connected = await Promise.race([once(filler, 'connect').then(() => true), delay(300).then(() => false)]);
-      if (!connected) {
-        hung = true;
-        filler.destroy();
-      }
-    }
-    if (!hung) this.skip(); // the kernel never dropped a SYN: no honest way to force a timeout here
+    const port = await hangingLoopbackPort(cleanup);
+    if (port === undefined) this.skip(); // the kernel never dropped a SYN: no honest way to force a timeout here
     const started = Date.now();
     await assert.rejects(Connection.connect({ host: '127.0.0.1', port, timeoutMs: 250 }), (err: TcpError) => {
       assert.ok(err instanceof TcpError);
@@ -201,7 +193,90 @@ describe('Connection', () => {
       return true;
     });
     const elapsed = Date.now() - started;
-    assert.ok(elapsed >= 240 && elapsed < 2000, `timed out after ${elapsed} ms`);
+    // The lower bound proves we waited; the upper one is loose because the test machine may be busy.
+    assert.ok(elapsed >= 240 && elapsed < 5000, `timed out after ${elapsed} ms`);
+  });
+
+  it('resolves a host name (localhost) and connects over loopback', async () => {
+    const listener = await listen();
+    const client = await connectTo(listener.address!.port, 'localhost');
+    assert.equal(client.state, 'open');
+    assert.equal(client.remote?.port, listener.address!.port);
+  });
+
+  it('leaves no socket behind when a connect fails', async () => {
+    const listener = await Listener.listen({ port: 0 });
+    const port = listener.address!.port;
+    await listener.stop();
+    const tcpHandles = (): number => process.getActiveResourcesInfo().filter((name) => name === 'TCPSocketWrap').length;
+    const before = tcpHandles();
+    const failures = await Promise.allSettled(Array.from({ length: 5 }, () => Connection.connect({ host: '127.0.0.1', port })));
+    assert.ok(failures.every((result) => result.status === 'rejected' && result.reason instanceof TcpError));
+    await waitUntil(() => tcpHandles() === before, 'every failed socket to be released');
+  });
+
+  it('captures live traffic of a connection to a file that replays the exact byte stream', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tcp-lab-capture-'));
+    cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'traffic.jsonl');
+    const { client, accepted } = await pair();
+    await accepted.log.startCapture(file);
+    const outgoing = Buffer.alloc(300_000);
+    for (let i = 0; i < outgoing.length; i++) outgoing[i] = (i * 7) & 0xff;
+    await client.send(outgoing);
+    await waitUntil(() => accepted.totals.bytesIn === outgoing.length, 'all bytes at the server');
+    await accepted.send(Buffer.from('ack'));
+    // Close only after the client has read everything: closing with unread data would send RST.
+    await waitUntil(() => client.totals.bytesIn === 3, 'the ack at the client');
+    const closed = accepted.waitForClose();
+    client.end();
+    await waitUntil(() => accepted.state === 'halfClosed', 'the FIN');
+    accepted.end();
+    await closed;
+    // The capture was stopped by the close; stopCapture() waits for that flush.
+    await accepted.log.stopCapture();
+    const records = readFileSync(file, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { seq: number; dir: string; base64: string });
+    const incoming = Buffer.concat(records.filter((r) => r.dir === 'in').map((r) => Buffer.from(r.base64, 'base64')));
+    assert.ok(incoming.equals(outgoing), 'every received byte is in the capture, in order');
+    assert.deepEqual(records.filter((r) => r.dir === 'out').map((r) => Buffer.from(r.base64, 'base64').toString()), ['ack']);
+    assert.deepEqual(records.map((r) => r.seq), records.map((_, i) => i + 1));
+  });
+
+  it('can be cancelled while connecting, leaving nothing open', async function () {
+    const port = await hangingLoopbackPort(cleanup);
+    if (port === undefined) this.skip(); // see the timeout test
+    const controller = new AbortController();
+    const attempt = Connection.connect({ host: '127.0.0.1', port, timeoutMs: 10000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    await assert.rejects(attempt, (e: TcpError) => e.code === 'CANCELLED' && e.message === `Connecting to 127.0.0.1:${port} was cancelled; connect again when you are ready.`);
+    assert.ok(Date.now() - started < 5000, 'cancelled long before the 10 s timeout');
+    await assert.rejects(Connection.connect({ host: '127.0.0.1', port, signal: controller.signal }), (e: TcpError) => e.code === 'CANCELLED');
+  });
+
+  it('reports a capture file write failure through onDidError and keeps the connection working', async function () {
+    const fullDevice = '/dev/full'; // Linux: every write fails with ENOSPC
+    if (!existsSync(fullDevice)) this.skip();
+    const { client, accepted } = await pair();
+    const errors = new Promise((resolve) => accepted.onDidError(resolve));
+    await accepted.log.startCapture(fullDevice);
+    await client.send(Buffer.from('data that cannot be written to the capture'));
+    const error = (await errors) as TcpError;
+    assert.equal(error.code, 'CAPTURE_FAILED');
+    assert.equal(accepted.state, 'open');
+    await accepted.send(Buffer.from('still fine'));
+    await waitUntil(() => client.totals.bytesIn === 10, 'traffic to go on');
+  });
+
+  it('applies noDelay and keepAlive options and fires onDidSend per send', async () => {
+    const listener = await listen();
+    const client = await Connection.connect({ host: '127.0.0.1', port: listener.address!.port, noDelay: false, keepAlive: true });
+    cleanup.add(() => client.destroy());
+    const sent: string[] = [];
+    client.onDidSend((bytes) => sent.push(Buffer.from(bytes).toString()));
+    await client.send(Buffer.from('one'));
+    await client.send(Buffer.from('two'));
+    assert.deepEqual(sent, ['one', 'two']);
   });
 
   it('is refused by a port that was just closed, with a clear sentence', async () => {
@@ -231,6 +306,42 @@ describe('Connection', () => {
     client.destroy();
     await client.waitForClose();
     await assert.rejects(client.send(Buffer.from('x')), (e: TcpError) => e.code === 'NOT_WRITABLE' && e.message.includes(client.id) && /reconnect/.test(e.message));
+  });
+
+  it('rejects a send still in flight when we destroy the connection, and later sends at once', async () => {
+    const port = await rawServer(cleanup, (socket) => socket.pause()); // never reads
+    const client = await connectTo(port);
+    const big = client.send(Buffer.alloc(32 * 1024 * 1024));
+    const queued = client.send(Buffer.from('behind it'));
+    await delay(100);
+    client.destroy();
+    await assert.rejects(big, (e: TcpError) => e instanceof TcpError && e.code === 'CLOSED' && e.message.includes(client.id));
+    await assert.rejects(queued, (e: TcpError) => e.code === 'CLOSED');
+    assert.equal(client.pendingBytes, 0);
+    assert.equal(client.totals.bytesOut, 0, 'nothing counted as sent that was not sent completely');
+    assert.equal(client.closeReason, 'local');
+  });
+
+  it('reports reset with a clear error when sending to a peer that has gone', async () => {
+    let peer: Socket | undefined;
+    const port = await rawServer(cleanup, (socket) => (peer = socket));
+    const client = await connectTo(port);
+    await waitUntil(() => peer !== undefined, 'the server to accept');
+    peer!.destroy();
+    await waitUntil(() => client.state === 'halfClosed', 'the peer FIN');
+    const errors: TcpError[] = [];
+    client.onDidError((e) => errors.push(e));
+    // The first write is answered with RST by the closed peer; a following one fails locally.
+    const closed = client.waitForClose();
+    for (let i = 0; i < 50 && client.writable; i++) {
+      await client.send(Buffer.from('anyone there?')).catch(() => undefined);
+      await delay(10);
+    }
+    const event = await closed;
+    assert.equal(event.reason, 'reset');
+    assert.ok(event.error && ['ECONNRESET', 'EPIPE'].includes(event.error.code), event.error?.code);
+    assert.match(event.error!.message, /127\.0\.0\.1:\d+.*; reconnect/);
+    assert.ok(errors.length >= 1);
   });
 
   it('keeps node’s queue bounded while 64 MiB go to a slow reader, and every byte arrives in order', async function () {

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import type { Connection } from '../../src/core/connection';
+import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
 import { Listener, type ListenOptions } from '../../src/core/listener';
 import type { Endpoint } from '../../src/core/types';
@@ -97,6 +97,33 @@ describe('Listener', () => {
     });
   });
 
+  it('says when the address does not belong to this machine (bind only, no packet leaves)', async function () {
+    // 192.0.2.1 is reserved for documentation (TEST-NET-1), so no real machine owns it.
+    const outcome = await Listener.listen({ host: '192.0.2.1', port: 0 }).then(
+      async (listener) => {
+        await listener.stop();
+        return undefined;
+      },
+      (err: unknown) => err,
+    );
+    if (outcome === undefined) this.skip(); // this machine really has that address
+    assert.ok(outcome instanceof TcpError);
+    assert.equal(outcome.code, 'EADDRNOTAVAIL');
+    assert.equal(
+      outcome.message,
+      "Address 192.0.2.1 does not belong to this machine, so port 0 cannot be opened on it; choose one of this machine's addresses such as 127.0.0.1, ::1 or 0.0.0.0.",
+    );
+  });
+
+  it('says when a privileged port needs privileges', async function () {
+    if (process.getuid?.() === 0 || process.platform === 'win32') this.skip(); // root (or Windows) may bind low ports
+    await assert.rejects(Listener.listen({ port: 1 }), (err: TcpError) => {
+      assert.equal(err.code, 'EACCES');
+      assert.match(err.message, /^Permission denied to listen on port 1 on 127\.0\.0\.1; choose a port above 1023/);
+      return true;
+    });
+  });
+
   it('rejects invalid host, port and maxConnections with one sentence each', async () => {
     await assert.rejects(Listener.listen({ port: -1 }), (e: TcpError) => e.code === 'INVALID_PORT');
     await assert.rejects(Listener.listen({ port: 1.5 }), (e: TcpError) => e.code === 'INVALID_PORT');
@@ -125,6 +152,17 @@ describe('Listener', () => {
     assert.equal(accepted.state, 'closed');
     assert.equal(accepted.closeReason, 'local');
     assert.equal(listener.connections.length, 0);
+  });
+
+  it('with allowHalfOpen false, answers a peer FIN by closing (reason peerEnded)', async () => {
+    const listener = await listen({ port: 0, allowHalfOpen: false });
+    const client = await rawClient(cleanup, listener.address!.port, '127.0.0.1', true);
+    await waitUntil(() => listener.connections.length === 1, 'accepted');
+    const accepted = listener.connections[0];
+    const closed = nextEvent(accepted.onDidClose);
+    client.end();
+    assert.equal((await closed).reason, 'peerEnded');
+    await once(client, 'end');
   });
 
   it('broadcasts to every open client', async () => {
@@ -161,6 +199,16 @@ describe('Listener', () => {
       await waitUntil(() => listener.connections.length === 1, 'accepted');
       assert.equal(listener.connections[0].remote?.family, 'IPv6');
       assert.equal(listener.connections[0].remote?.address, '::1');
+    });
+
+    it('connects a Connection to [::1] and reports IPv6 endpoints on both sides', async () => {
+      const listener = await listen({ host: '::1', port: 0 });
+      const accepted = nextEvent(listener.onDidAccept);
+      const client = await Connection.connect({ host: '[::1]', port: listener.address!.port });
+      cleanup.add(() => client.destroy());
+      assert.deepEqual(client.remote, { address: '::1', family: 'IPv6', port: listener.address!.port });
+      assert.deepEqual((await accepted).remote, client.local);
+      assert.equal(client.label, `[::1]:${listener.address!.port}`);
     });
 
     it('listens on :: with ipv6Only and then refuses IPv4 peers', async () => {

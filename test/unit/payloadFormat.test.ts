@@ -79,6 +79,36 @@ describe('copy formats', () => {
   });
 });
 
+describe('large inputs', () => {
+  // Bigger than the decoder's output slices and initial buffers, so growth and slicing are exercised.
+  const big = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 7919 + (i >> 8)) & 0xff);
+
+  it('renders and re-parses 200 kB of arbitrary bytes exactly', () => {
+    for (const encoding of ['utf-8', 'latin1', 'utf-16le'] as TextEncodingName[]) {
+      assert.deepEqual(bytesOf(parseText(renderVisible(big, encoding), encoding)), big, encoding);
+    }
+  });
+
+  it('decodes 200 kB of valid text the same as TextDecoder, in one go and in uneven chunks', () => {
+    const text = 'Grüße 中文 😀 '.repeat(10_000);
+    const bytes = new TextEncoder().encode(text);
+    assert.equal(decodeText(bytes, 'utf-8'), text);
+    const decoder = new TextStreamDecoder('utf-8');
+    let streamed = '';
+    for (let start = 0; start < bytes.length; start += 4093) {
+      streamed += decoder.write(bytes.subarray(start, start + 4093));
+    }
+    assert.equal(streamed + decoder.end(), text);
+  });
+
+  it('dumps and re-reads 200 kB at an offset past 4 GiB', () => {
+    const dump = hexDump(big, 2 ** 32 - 16);
+    assert.ok(dump.startsWith('0FFFFFFF0 | '));
+    assert.deepEqual(bytesOf(parseHexDump(dump)), big);
+    assert.deepEqual(bytesOf(parseHex(toHex(big, ', '))), big);
+  });
+});
+
 describe('format → parse round trips (property)', () => {
   const anyBytes = fc.uint8Array({ maxLength: 300 });
 

@@ -39,8 +39,10 @@ describe('Registry', () => {
     client.write('ping');
     await waitUntil(() => has('updated', 'connection', accepted.id), 'an update for the traffic');
 
+    changes.length = 0;
     client.destroy();
     await waitUntil(() => accepted.state === 'halfClosed', 'the FIN to arrive');
+    assert.ok(has('updated', 'connection', accepted.id), 'a state change is an update');
     accepted.end();
     await waitUntil(() => has('removed', 'connection', accepted.id), 'the closed connection to be removed');
     assert.equal(registry.get(accepted.id), undefined);

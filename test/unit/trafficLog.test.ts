@@ -85,6 +85,17 @@ describe('TrafficLog', () => {
     );
   });
 
+  it('setLimits() applies new limits at once, keeping the newest records', () => {
+    const log = new TrafficLog({ maxRecords: 10 });
+    for (let i = 0; i < 10; i++) log.append('in', bytes(2));
+    log.setLimits({ maxRecords: 4 });
+    assert.deepEqual(log.records().map((r) => r.seq), [7, 8, 9, 10]);
+    log.setLimits({ maxBytes: 4 });
+    assert.deepEqual(log.records().map((r) => r.seq), [9, 10]);
+    assert.deepEqual(log.limits, { maxRecords: 4, maxBytes: 4 });
+    assert.equal(log.totals.bytesIn, 20);
+  });
+
   it('clear() drops retained records but not totals', () => {
     const log = new TrafficLog();
     log.append('in', bytes(7));
@@ -148,6 +159,23 @@ describe('TrafficLog', () => {
     await log.stopCapture();
     const line = JSON.parse(readFileSync(file, 'utf8').trim()) as { base64: string };
     assert.equal(Buffer.from(line.base64, 'base64').toString(), 'early');
+  });
+
+  it('switching to a new capture file splits the records between the files without a gap', async () => {
+    const first = path.join(dir, 'first.jsonl');
+    const second = path.join(dir, 'second.jsonl');
+    const log = new TrafficLog();
+    await log.startCapture(first);
+    log.append('in', Buffer.from('a'));
+    const switched = log.startCapture(second);
+    log.append('in', Buffer.from('b'));
+    await switched;
+    log.append('out', Buffer.from('c'));
+    await log.stopCapture();
+    const read = (file: string): string[] =>
+      readFileSync(file, 'utf8').trim().split('\n').map((line) => Buffer.from((JSON.parse(line) as { base64: string }).base64, 'base64').toString());
+    assert.deepEqual(read(first), ['a']);
+    assert.deepEqual(read(second), ['b', 'c']);
   });
 
   it('rejects startCapture with one sentence when the file cannot be created', async () => {

@@ -152,3 +152,26 @@ export async function runPythonPeer(script: string, args: string[], timeoutMs = 
   clearTimeout(timer);
   return { code, stdout: Buffer.concat(out), stderr };
 }
+
+/**
+ * A loopback port where the next connect attempt hangs: the Python backlog hog never accepts, so
+ * once its accept queue is full the kernel drops further SYNs. Undefined if the kernel never
+ * dropped one (then no honest loopback timeout is possible and the caller skips).
+ */
+export async function hangingLoopbackPort(cleanup: Cleanup): Promise<number | undefined> {
+  const { port } = await startPythonPeer(cleanup, 'backlogHog.py');
+  for (let i = 0; i < 8; i++) {
+    const filler = cleanup.socket(rawConnect({ host: '127.0.0.1', port }));
+    let connected = false;
+    filler.once('connect', () => (connected = true));
+    await delay(300);
+    // A busy event loop can run the timer before the connect callback; a second look tells a
+    // late callback from a dropped SYN (which is only retried after a second).
+    if (!connected) await delay(100);
+    if (!connected) {
+      filler.destroy();
+      return port;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,18 @@
+// One stream run in a fresh process, so its RSS growth is not hidden by memory an earlier run already
+// mapped (RSS rarely shrinks after a free). Usage: streamChild.ts ours|raw <bytes> <chunkBytes>;
+// prints the StreamRun as one JSON line.
+import { streamOurs, streamRaw } from './streamThroughput';
+
+async function main(): Promise<void> {
+  const [side, bytes, chunk] = process.argv.slice(2);
+  const run = side === 'ours' ? streamOurs : side === 'raw' ? streamRaw : undefined;
+  if (!run) {
+    throw new Error(`Unknown side "${side}"; pass ours or raw.`);
+  }
+  process.stdout.write(JSON.stringify(await run(Number(bytes), Number(chunk))) + '\n');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,104 @@
+// The parsed shape of a `*.tcp` file: what the parser produces and the runner, the CLI and the
+// VS Code adapters consume. Positions are 0-based lines and columns (end exclusive), as VS Code counts.
+import type { LineEnding, TextEncodingName } from '../../shared/payloadTypes';
+
+export interface TcpRange {
+  line: number;
+  startCol: number;
+  endCol: number;
+}
+
+export type TcpSeverity = 'error' | 'warning';
+
+export interface TcpDiagnostic extends TcpRange {
+  severity: TcpSeverity;
+  message: string;
+}
+
+/** How received bytes are cut into the units an expectation is compared with. */
+export type Framing = 'none' | 'line' | 'u16be' | 'u32be';
+
+export const FRAMINGS: readonly Framing[] = ['none', 'line', 'u16be', 'u32be'];
+
+/** One source line's contribution to a (possibly multi-line) payload body. */
+export interface BodySegment {
+  /** Offset of this segment's first character in the joined body. */
+  offset: number;
+  line: number;
+  col: number;
+  length: number;
+}
+
+/** A payload body joined from its first line and indented continuation lines, with a map back to the source. */
+export interface PayloadBody {
+  text: string;
+  segments: BodySegment[];
+}
+
+export type TcpTarget =
+  | { kind: 'connect'; address: string; range: TcpRange }
+  | { kind: 'listen'; address: string; range: TcpRange }
+  | { kind: 'preset'; name: string; range: TcpRange };
+
+export type SendFormat = 'text' | 'hex' | 'base64';
+
+export type SendStep =
+  | { kind: 'send'; format: SendFormat; body: PayloadBody; range: TcpRange }
+  | { kind: 'sendFile'; path: string; range: TcpRange };
+
+export type ExpectKind = 'text' | 'hex' | 'regex' | 'close' | 'nothing';
+
+export interface ExpectStep {
+  kind: 'expect';
+  match: ExpectKind;
+  /** The expected text/hex, or the regex source; empty for `close` and `nothing`. */
+  body: PayloadBody;
+  /** Flags of a `/pattern/flags` regex. */
+  flags: string;
+  /** `within <duration>`: overrides the block's TIMEOUT for this expectation. */
+  timeoutMs?: number;
+  /** `nothing <duration>`: how long silence must last. */
+  windowMs?: number;
+  range: TcpRange;
+}
+
+export type TcpStep = SendStep | ExpectStep;
+
+export interface BlockOptions {
+  encoding?: TextEncodingName;
+  lineEnding?: LineEnding;
+  framing?: Framing;
+  timeoutMs?: number;
+}
+
+export interface TcpBlock {
+  /** 0-based position among the file's blocks. */
+  index: number;
+  /** The text after `###`, or `Block N` when there is none. */
+  name: string;
+  /** The `###` line, or the block's first line when the file starts without a separator. */
+  headerLine: number;
+  startLine: number;
+  endLine: number;
+  target?: TcpTarget;
+  options: BlockOptions;
+  steps: TcpStep[];
+  /** True when the parser found an error inside this block: it must not run. */
+  hasErrors: boolean;
+}
+
+export interface FileVariable {
+  name: string;
+  value: string;
+  range: TcpRange;
+}
+
+export interface TcpFile {
+  variables: ReadonlyMap<string, FileVariable>;
+  blocks: TcpBlock[];
+  diagnostics: TcpDiagnostic[];
+}
+
+export function blockHasExpectations(block: TcpBlock): boolean {
+  return block.steps.some((step) => step.kind === 'expect');
+}

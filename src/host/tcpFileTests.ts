@@ -1,0 +1,202 @@
+// The Testing view for `.tcp` files: each file with EXPECT lines is a test and each such block a
+// child; a failure points at its EXPECT line with expected vs received, in text and hex.
+import * as vscode from 'vscode';
+import type { BytesView } from '../core/tcpFile/bytesView';
+import { blockHasExpectations, type TcpBlock, type TcpFile } from '../core/tcpFile/model';
+import { formatBlockResult } from '../core/tcpFile/report';
+import { runBlock, type BlockResult, type SocketFactory } from '../core/tcpFile/runner';
+import { isTcpDocument, type TcpFileWorkspace } from './tcpFileWorkspace';
+
+const FILE_GLOB = '**/*.tcp';
+const EXCLUDE_GLOB = '**/node_modules/**';
+
+function blockId(uri: vscode.Uri, index: number): string {
+  return `${uri.toString()}#${index}`;
+}
+
+function lineRange(line: number): vscode.Range {
+  return new vscode.Range(line, 0, line, 0);
+}
+
+function describeBytes(view: BytesView | undefined): string {
+  if (!view) return '';
+  return view.hex ? `${view.text}\n[${view.hex}]` : view.text;
+}
+
+/** A block found in a test item, plus where to report it. */
+interface QueuedBlock {
+  uri: vscode.Uri;
+  index: number;
+  name: string;
+  item: vscode.TestItem;
+}
+
+export class TcpFileTests implements vscode.Disposable {
+  readonly controller = vscode.tests.createTestController('tcpLab.tcpFiles', 'TCP Lab files');
+  private readonly results = new vscode.EventEmitter<{ uri: vscode.Uri; results: BlockResult[] }>();
+  /** Every finished block, wherever the run came from (Testing view or CodeLens). */
+  readonly onDidFinishBlocks = this.results.event;
+  private readonly subscriptions: vscode.Disposable[] = [this.controller, this.results];
+
+  constructor(
+    private readonly workspace: TcpFileWorkspace,
+    private readonly sockets: SocketFactory,
+  ) {
+    this.controller.resolveHandler = async (item) => {
+      if (!item) await this.discover();
+    };
+    this.controller.refreshHandler = () => this.discover();
+    this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token).then(() => undefined), true);
+
+    const watcher = vscode.workspace.createFileSystemWatcher(FILE_GLOB);
+    this.subscriptions.push(
+      watcher,
+      watcher.onDidCreate((uri) => this.refreshFromDisk(uri)),
+      watcher.onDidChange((uri) => this.refreshFromDisk(uri)),
+      watcher.onDidDelete((uri) => this.controller.items.delete(uri.toString())),
+      vscode.workspace.onDidOpenTextDocument((d) => isTcpDocument(d) && this.update(d.uri, workspace.parse(d))),
+      vscode.workspace.onDidChangeTextDocument((e) => isTcpDocument(e.document) && this.update(e.document.uri, workspace.parse(e.document))),
+      workspace.onDidChangeContext(() => void this.discover()),
+    );
+    for (const d of vscode.workspace.textDocuments) if (isTcpDocument(d)) this.update(d.uri, workspace.parse(d));
+  }
+
+  private async discover(): Promise<void> {
+    const uris = await vscode.workspace.findFiles(FILE_GLOB, EXCLUDE_GLOB);
+    await Promise.all(uris.map((uri) => this.refreshFromDisk(uri)));
+  }
+
+  private async refreshFromDisk(uri: vscode.Uri): Promise<void> {
+    try {
+      this.update(uri, await this.workspace.read(uri));
+    } catch {
+      // Deleted or unreadable between the event and the read: it is simply not a test any more.
+      this.controller.items.delete(uri.toString());
+    }
+  }
+
+  /** Mirror a parsed file into the tree: one item per block with expectations. */
+  update(uri: vscode.Uri, file: TcpFile): void {
+    const blocks = file.blocks.filter(blockHasExpectations);
+    if (blocks.length === 0) {
+      this.controller.items.delete(uri.toString());
+      return;
+    }
+    let fileItem = this.controller.items.get(uri.toString());
+    if (!fileItem) {
+      fileItem = this.controller.createTestItem(uri.toString(), vscode.workspace.asRelativePath(uri), uri);
+      this.controller.items.add(fileItem);
+    }
+    fileItem.children.replace(blocks.map((block) => this.blockItem(uri, block)));
+  }
+
+  private blockItem(uri: vscode.Uri, block: TcpBlock): vscode.TestItem {
+    const item = this.controller.createTestItem(blockId(uri, block.index), block.name, uri);
+    item.range = lineRange(block.headerLine);
+    item.sortText = String(block.index).padStart(5, '0');
+    if (block.hasErrors) item.error = 'This block has errors: see the Problems view.';
+    return item;
+  }
+
+  /** Test items for some blocks of a file, creating the tree entry if the file is new. */
+  itemsFor(uri: vscode.Uri, file: TcpFile, indices: number[]): vscode.TestItem[] {
+    this.update(uri, file);
+    const fileItem = this.controller.items.get(uri.toString());
+    return indices.map((i) => fileItem?.children.get(blockId(uri, i))).filter((i): i is vscode.TestItem => i !== undefined);
+  }
+
+  private collect(request: vscode.TestRunRequest): QueuedBlock[] {
+    const excluded = new Set((request.exclude ?? []).map((i) => i.id));
+    const roots: vscode.TestItem[] = [];
+    if (request.include) roots.push(...request.include);
+    else this.controller.items.forEach((i) => roots.push(i));
+    const queue: QueuedBlock[] = [];
+    const seen = new Set<string>();
+    const add = (item: vscode.TestItem): void => {
+      if (excluded.has(item.id) || seen.has(item.id) || !item.uri) return;
+      const hash = item.id.lastIndexOf('#');
+      if (hash < 0) {
+        item.children.forEach(add);
+        return;
+      }
+      seen.add(item.id);
+      queue.push({ uri: item.uri, index: Number(item.id.slice(hash + 1)), name: item.label, item });
+    };
+    roots.forEach(add);
+    return queue;
+  }
+
+  /** Run the requested blocks one after another, reporting each to the Testing view. */
+  async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<BlockResult[]> {
+    const run = this.controller.createTestRun(request);
+    const abort = new AbortController();
+    const cancel = token.onCancellationRequested(() => abort.abort());
+    const queue = this.collect(request);
+    const finished: BlockResult[] = [];
+    const listening: vscode.Disposable[] = [];
+    queue.forEach((q) => run.enqueued(q.item));
+    try {
+      for (const q of queue) {
+        if (token.isCancellationRequested) {
+          run.skipped(q.item);
+          continue;
+        }
+        run.started(q.item);
+        const file = await this.workspace.read(q.uri);
+        const block = file.blocks[q.index];
+        if (!block || block.name !== q.name) {
+          run.errored(q.item, new vscode.TestMessage(`Block '${q.name}' moved or was renamed: run it again from its new place.`));
+          continue;
+        }
+        const result = await runBlock(file, block, {
+          ...this.workspace.runOptions(q.uri),
+          sockets: this.sockets,
+          signal: abort.signal,
+          // A LISTEN block waits for a client: say where, since the port may have been 0.
+          onListening: (address) => {
+            const waiting = vscode.window.setStatusBarMessage(`$(radio-tower) ${block.name}: waiting for a client on ${address.address}:${address.port}`);
+            run.appendOutput(`Listening on ${address.address}:${address.port} for '${block.name}'\r\n`, undefined, q.item);
+            listening.push(waiting);
+          },
+        });
+        listening.forEach((d) => d.dispose());
+        listening.length = 0;
+        this.report(run, q, block, result);
+        finished.push(result);
+        this.results.fire({ uri: q.uri, results: [result] });
+      }
+    } finally {
+      cancel.dispose();
+      run.end();
+    }
+    return finished;
+  }
+
+  private report(run: vscode.TestRun, q: QueuedBlock, block: TcpBlock, result: BlockResult): void {
+    const location = new vscode.Location(q.uri, lineRange(block.headerLine));
+    // No location: VS Code would print the whole report inline over the block header.
+    run.appendOutput(`${formatBlockResult(result, '').join('\r\n')}\r\n`, undefined, q.item);
+    if (result.status === 'error') {
+      const message = new vscode.TestMessage(result.error ?? 'The block could not run.');
+      message.location = location;
+      run.errored(q.item, message, result.durationMs);
+      return;
+    }
+    if (result.status === 'passed') {
+      run.passed(q.item, result.durationMs);
+      return;
+    }
+    const messages = result.expectations
+      .filter((e) => e.status === 'failed')
+      .map((e) => {
+        const message = vscode.TestMessage.diff(`${e.title}: ${e.message ?? 'failed'}`, describeBytes(e.expected), describeBytes(e.received));
+        message.location = new vscode.Location(q.uri, new vscode.Range(e.range.line, e.range.startCol, e.range.line, e.range.endCol));
+        return message;
+      });
+    run.failed(q.item, messages, result.durationMs);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

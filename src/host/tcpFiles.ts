@@ -1,0 +1,25 @@
+// Everything `.tcp` in the editor, registered in one call from the composition root: diagnostics,
+// CodeLens with inline results and hovers, the Testing view, the environment switcher, and
+// completion and hovers for {{variables}}.
+import type * as vscode from 'vscode';
+import { registerEnvironmentStatus } from './tcpEnvironmentStatus';
+import { registerTcpFileDiagnostics } from './tcpFileDiagnostics';
+import { TcpFileLens } from './tcpFileLens';
+import type { Registry } from '../core/registry';
+import { registrySockets } from './tcpFileSockets';
+import { TcpFileTests } from './tcpFileTests';
+import { registerTcpFileVariables } from './tcpFileVariables';
+import { TcpFileWorkspace } from './tcpFileWorkspace';
+
+export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry): void {
+  const workspace = new TcpFileWorkspace(context.workspaceState);
+  const tests = new TcpFileTests(workspace, registrySockets(registry));
+  context.subscriptions.push(
+    workspace,
+    registerTcpFileDiagnostics(workspace),
+    tests,
+    new TcpFileLens(workspace, registry, tests),
+    registerEnvironmentStatus(workspace),
+    registerTcpFileVariables(workspace),
+  );
+}

@@ -1,0 +1,188 @@
+// The traffic panel's VS Code side: creates, reveals and restores webview panels, and gives each
+// a PanelSession (which does the real work without `vscode`). One panel per connection or
+// listener; a panel opened without a target shows the Listen/Connect forms.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { Registry } from '../core/registry';
+import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
+import type { Preset } from '../shared/preset';
+import type { PanelSettings, TargetInfo } from '../shared/protocol';
+import { toCsv, toJsonLines, type ExportRecord } from './logExport';
+import { renderPanelHtml } from './panelHtml';
+import { PanelSession, type PanelSessionHost, type PresetPayloadRequest } from './panelSession';
+
+const VIEW_TYPE = 'tcpLab.traffic';
+
+interface OpenPanel {
+  panel: vscode.WebviewPanel;
+  session: PanelSession;
+}
+
+function readSettings(): PanelSettings {
+  const config = vscode.workspace.getConfiguration('tcpLab');
+  const encoding = config.get<string>('defaultEncoding', 'utf-8');
+  const lineEnding = config.get<string>('defaultLineEnding', 'none');
+  const positive = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback);
+  const host = config.get<string>('listener.defaultHost', '127.0.0.1');
+  return {
+    encoding: (TEXT_ENCODINGS as readonly string[]).includes(encoding) ? (encoding as TextEncodingName) : 'utf-8',
+    lineEnding: (LINE_ENDINGS as readonly string[]).includes(lineEnding) ? (lineEnding as LineEnding) : 'none',
+    timestamps: config.get<string>('timestamps') === 'relative' ? 'relative' : 'absolute',
+    maxRecords: positive(config.get('log.maxRecords'), 10000),
+    maxBytes: positive(config.get('log.maxBytes'), 16 * 1024 * 1024),
+    defaultHost: typeof host === 'string' && host.trim() ? host.trim() : '127.0.0.1',
+  };
+}
+
+function titleFor(target: TargetInfo | undefined): string {
+  if (!target) return 'TCP Lab';
+  if (target.kind === 'listener') return `TCP ${target.id} :${target.local?.port ?? target.requestedPort}`;
+  return `TCP ${target.id} ${target.remote ? `${target.remote.address}:${target.remote.port}` : ''}`.trim();
+}
+
+export class TrafficPanelManager implements vscode.Disposable {
+  private readonly panels = new Set<OpenPanel>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly output: vscode.LogOutputChannel;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly registry: Registry,
+  ) {
+    this.output = vscode.window.createOutputChannel('TCP Lab: Traffic Panel', { log: true });
+    this.disposables.push(
+      this.output,
+      vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel, state: unknown) => this.restore(panel, state),
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('tcpLab')) return;
+        for (const open of this.panels) open.session.settingsChanged();
+      }),
+    );
+  }
+
+  /** Reveals the panel of `targetId` (a listener or connection id), or opens one; no id = the forms. */
+  open(targetId?: string): void {
+    if (targetId !== undefined && !this.registry.get(targetId)) {
+      void vscode.window.showWarningMessage(`There is no open listener or connection "${targetId}"; pick one from the TCP Lab view.`);
+      return;
+    }
+    for (const open of this.panels) {
+      if (open.session.targetId === targetId) {
+        open.panel.reveal();
+        return;
+      }
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'TCP Lab', vscode.ViewColumn.Active, this.webviewOptions());
+    this.attach(panel, targetId);
+  }
+
+  dispose(): void {
+    for (const open of [...this.panels]) open.panel.dispose();
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+
+  private webviewOptions(): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+    // No retainContextWhenHidden: a hidden panel costs nothing and re-syncs from a snapshot.
+    return {
+      enableScripts: true,
+      enableFindWidget: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.context.extensionUri, 'dist'), vscode.Uri.joinPath(this.context.extensionUri, 'media')],
+    };
+  }
+
+  private restore(panel: vscode.WebviewPanel, state: unknown): void {
+    const saved = typeof state === 'object' && state !== null ? (state as { targetId?: unknown }).targetId : undefined;
+    const targetId = typeof saved === 'string' && saved.length <= 32 ? saved : undefined;
+    panel.webview.options = this.webviewOptions();
+    if (targetId !== undefined && this.registry.get(targetId)) {
+      this.attach(panel, targetId);
+      return;
+    }
+    // Sockets do not survive a window reload; say so rather than showing an empty log.
+    const notice = targetId !== undefined ? `${targetId} closed when the window reloaded; start a listener or connect again.` : undefined;
+    this.attach(panel, undefined, notice);
+  }
+
+  private attach(panel: vscode.WebviewPanel, targetId: string | undefined, notice?: string): void {
+    const webview = panel.webview;
+    const disposables: vscode.Disposable[] = [];
+    const host: PanelSessionHost = {
+      post: (message) => void webview.postMessage(message),
+      settings: readSettings,
+      log: (line) => this.output.warn(line),
+      onDidRetarget: () => (panel.title = titleFor(session.describeTarget())),
+      saveLog: (format, records, suggestedName) => this.saveLog(format, records, suggestedName),
+      copy: async (text) => vscode.env.clipboard.writeText(text),
+      savePreset: (request) => this.savePreset(request),
+    };
+    const session = new PanelSession(this.registry, host, targetId, notice);
+    const open: OpenPanel = { panel, session };
+    this.panels.add(open);
+    panel.title = titleFor(session.describeTarget());
+    panel.iconPath = vscode.Uri.joinPath(this.context.extensionUri, 'media', 'panel-icon.svg');
+    webview.html = this.html(webview, panel.title);
+    disposables.push(
+      webview.onDidReceiveMessage((message: unknown) => session.handle(message)),
+      panel.onDidChangeViewState(() => session.setVisible(panel.visible)),
+    );
+    panel.onDidDispose(() => {
+      this.panels.delete(open);
+      session.dispose();
+      for (const disposable of disposables) disposable.dispose();
+    });
+  }
+
+  private html(webview: vscode.Webview, title: string): string {
+    return renderPanelHtml({
+      cspSource: webview.cspSource,
+      nonce: randomBytes(18).toString('base64'),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'panel.css')).toString(),
+      title,
+    });
+  }
+
+  private async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string): Promise<boolean> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const uri = await vscode.window.showSaveDialog({
+      title: 'Save traffic log',
+      defaultUri: folder ? vscode.Uri.joinPath(folder, suggestedName) : undefined,
+      filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
+    });
+    if (!uri) return false;
+    const text = format === 'csv' ? toCsv(records) : toJsonLines(records);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    this.output.info(`Saved ${records.length} records to ${uri.toString()}.`);
+    return true;
+  }
+
+  /** Adds the payload to this target's preset (matched by kind, host and port), creating it if needed. */
+  private async savePreset(request: PresetPayloadRequest): Promise<boolean> {
+    const { target } = request;
+    const kind: Preset['kind'] = target.kind === 'listener' ? 'listener' : 'client';
+    const host = target.kind === 'listener' ? target.host : (target.remote?.address ?? '127.0.0.1');
+    const port = target.kind === 'listener' ? (target.local?.port ?? target.requestedPort) : (target.remote?.port ?? 0);
+    const config = vscode.workspace.getConfiguration('tcpLab');
+    const inspected = config.inspect<unknown>('presets');
+    const useWorkspace = vscode.workspace.workspaceFolders !== undefined && vscode.workspace.isTrusted;
+    const current = (useWorkspace ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
+    const presets: Preset[] = Array.isArray(current) ? (current.filter((p) => typeof p === 'object' && p !== null) as Preset[]) : [];
+    const existing = presets.find((p) => p.kind === kind && p.host === host && p.port === port);
+    const name = await vscode.window.showInputBox({
+      title: 'Save payload into a preset',
+      prompt: existing ? `Payload name in preset "${existing.name}"` : `Payload name (a new preset for ${kind} ${host}:${port} is created)`,
+      value: `payload ${(existing?.payloads?.length ?? 0) + 1}`,
+      validateInput: (value) => (value.trim() ? undefined : 'Enter a name for the payload.'),
+    });
+    if (!name) return false;
+    const payload = { name: name.trim(), format: request.format, data: request.data };
+    const preset: Preset = existing ?? { name: `${kind === 'listener' ? 'Listener' : 'Client'} ${host}:${port}`, kind, host, port, encoding: request.encoding, lineEnding: request.lineEnding, payloads: [] };
+    preset.payloads = [...(Array.isArray(preset.payloads) ? preset.payloads : []), payload];
+    const next = existing ? presets : [...presets, preset];
+    await config.update('presets', next, useWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
+    this.output.info(`Saved payload "${payload.name}" into preset "${preset.name}".`);
+    return true;
+  }
+}

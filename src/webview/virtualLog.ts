@@ -1,0 +1,437 @@
+// The log list. Only the rows in view exist in the DOM (a small recycled pool), so the element
+// count stays bounded whether the log holds a hundred records or a million. Rows have variable
+// height (dump lines, expanded records); their tops are kept as prefix sums and found by binary
+// search. Browsers cap an element's height, so very tall logs are scrolled through a scaled spacer.
+import type { TextEncodingName } from '../shared/payloadTypes';
+import { hexDumpLines, toHex } from '../shared/hexFormat';
+import { toVisiblePrefix, toVisibleText } from './codec';
+import { el } from './dom';
+import { bytesOf, leadingBytesOf, type LogRecord } from './recordStore';
+
+export type ViewMode = 'text' | 'hex' | 'dump';
+
+export const LINE_HEIGHT = 18;
+const ROW_PADDING = 4;
+/** Hard ceiling on pooled row elements, whatever the viewport. */
+export const MAX_ROW_ELEMENTS = 200;
+/** Tallest spacer we let the browser lay out; beyond it the scroll position is scaled. */
+const MAX_SPACER = 8_000_000;
+const PREVIEW_CHARS = 200;
+const PREVIEW_HEX_BYTES = 32;
+const PREVIEW_DUMP_LINES = 4;
+/** Expanded rows show at most this much inline; Copy and Save log always have every byte. */
+export const EXPANDED_LIMIT = 64 * 1024;
+const TEXT_COLUMNS = 160;
+const HEX_BYTES_PER_LINE = 32;
+
+export interface RowContext {
+  mode: ViewMode;
+  encoding: TextEncodingName;
+  timestamps: 'absolute' | 'relative';
+  /** Time zero for relative timestamps. */
+  origin: number;
+  /** Listener panels show which client a record came from. */
+  peerLabel?: (conn: string) => string;
+}
+
+function pad(value: number, width: number): string {
+  return String(value).padStart(width, '0');
+}
+
+export function formatTime(time: number, ctx: RowContext): string {
+  if (ctx.timestamps === 'relative') {
+    const delta = Math.max(0, time - ctx.origin);
+    return `+${(delta / 1000).toFixed(3)}`;
+  }
+  const d = new Date(time);
+  return `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+interface Content {
+  lines: string[];
+  truncated: boolean;
+}
+
+function wrap(text: string, columns: number): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < text.length; i += columns) lines.push(text.slice(i, i + columns));
+  return lines.length ? lines : [''];
+}
+
+/** What a row shows for a record in the current mode; the preview unless expanded. */
+export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean): Content {
+  if (!expanded) {
+    switch (ctx.mode) {
+      case 'text': {
+        const complete = record.length <= PREVIEW_CHARS * 4;
+        const leading = leadingBytesOf(record, PREVIEW_CHARS * 4);
+        const text = complete ? toVisibleText(leading, ctx.encoding) : toVisiblePrefix(leading, ctx.encoding);
+        const truncated = text.length > PREVIEW_CHARS || record.length > PREVIEW_CHARS * 4;
+        return { lines: [truncated ? text.slice(0, PREVIEW_CHARS) + ' …' : text], truncated };
+      }
+      case 'hex': {
+        const truncated = record.length > PREVIEW_HEX_BYTES;
+        return { lines: [toHex(leadingBytesOf(record, PREVIEW_HEX_BYTES)) + (truncated ? ' …' : '')], truncated };
+      }
+      case 'dump': {
+        const lines = hexDumpLines(leadingBytesOf(record, PREVIEW_DUMP_LINES * 16));
+        const truncated = record.length > PREVIEW_DUMP_LINES * 16;
+        if (truncated) lines[lines.length - 1] += ' …';
+        return { lines: lines.length ? lines : [''], truncated };
+      }
+    }
+  }
+  const bytes = bytesOf(record);
+  const shown = bytes.subarray(0, EXPANDED_LIMIT);
+  let lines: string[];
+  switch (ctx.mode) {
+    case 'text':
+      lines = wrap(toVisibleText(shown, ctx.encoding), TEXT_COLUMNS);
+      break;
+    case 'hex':
+      lines = [];
+      for (let offset = 0; offset < shown.length; offset += HEX_BYTES_PER_LINE) lines.push(toHex(shown.subarray(offset, offset + HEX_BYTES_PER_LINE)));
+      break;
+    case 'dump':
+      lines = hexDumpLines(shown);
+      break;
+  }
+  if (!lines.length) lines = [''];
+  if (bytes.length > EXPANDED_LIMIT) lines.push(`… ${bytes.length - EXPANDED_LIMIT} more bytes: use Copy or Save log for all of them`);
+  return { lines, truncated: true };
+}
+
+/** Line count without building the content, for the common (not expanded) case. */
+function previewLines(record: LogRecord, mode: ViewMode): number {
+  if (mode !== 'dump') return 1;
+  return Math.max(1, Math.min(PREVIEW_DUMP_LINES, Math.ceil(record.length / 16)));
+}
+
+export interface VirtualLogEvents {
+  onSelect(record: LogRecord): void;
+  onActivate(record: LogRecord): void;
+  onUserScrollUp(): void;
+}
+
+export class VirtualLog {
+  readonly root: HTMLElement;
+  private readonly spacer: HTMLElement;
+  private entries: LogRecord[] = [];
+  private tops: number[] = [];
+  private head = 0;
+  private end = 0;
+  private readonly expanded = new Set<number>();
+  private readonly expandedLines = new Map<number, number>();
+  private readonly pool: HTMLElement[] = [];
+  private readonly poolKeys: string[] = [];
+  private selectedSeq: number | undefined;
+  private lastAutoScrollTop = -1;
+  private layoutVersion = 0;
+
+  constructor(
+    private ctx: RowContext,
+    private readonly events: VirtualLogEvents,
+  ) {
+    this.spacer = el('div', { className: 'spacer' });
+    this.root = el('div', {
+      className: 'log',
+      attrs: { role: 'listbox', tabindex: '0', 'aria-label': 'Traffic log: arrow keys move, Enter expands, Ctrl+C copies' },
+    }, [this.spacer]);
+    this.root.addEventListener('scroll', () => {
+      if (this.lastAutoScrollTop >= 0 && this.root.scrollTop < this.lastAutoScrollTop - LINE_HEIGHT) {
+        this.lastAutoScrollTop = -1;
+        events.onUserScrollUp();
+      }
+      this.render();
+    });
+    this.root.addEventListener('keydown', (event) => this.onKey(event));
+    this.spacer.addEventListener('click', (event) => {
+      const row = (event.target as HTMLElement).closest<HTMLElement>('.row');
+      if (!row) return;
+      const record = this.recordBySeq(Number(row.dataset.seq));
+      if (!record) return;
+      if ((event.target as HTMLElement).classList.contains('expand')) this.toggleExpanded(record);
+      this.select(record);
+    });
+  }
+
+  get count(): number {
+    return this.entries.length - this.head;
+  }
+
+  /** Row elements currently in the DOM (bounded by MAX_ROW_ELEMENTS). */
+  get rowElementCount(): number {
+    return this.pool.length;
+  }
+
+  get selected(): LogRecord | undefined {
+    return this.selectedSeq === undefined ? undefined : this.recordBySeq(this.selectedSeq);
+  }
+
+  setContext(ctx: RowContext): void {
+    const layoutChanged = ctx.mode !== this.ctx.mode || ctx.encoding !== this.ctx.encoding;
+    this.ctx = ctx;
+    if (layoutChanged) this.relayoutKeepingPosition();
+    else this.invalidateRows();
+    this.render();
+  }
+
+  /** Replaces the list, e.g. after a filter change, keeping the selection when it survives. */
+  reset(records: Iterable<LogRecord>): void {
+    this.entries = [];
+    this.tops = [];
+    this.head = 0;
+    this.end = 0;
+    for (const record of records) this.push(record);
+    this.invalidateRows();
+  }
+
+  push(record: LogRecord): void {
+    this.entries.push(record);
+    this.tops.push(this.end);
+    this.end += this.heightOf(record);
+  }
+
+  /** Drops rows for records the store has forgotten (they are always the oldest). */
+  evictBefore(seq: number): void {
+    while (this.head < this.entries.length && this.entries[this.head].seq < seq) {
+      this.expanded.delete(this.entries[this.head].seq);
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.head);
+      this.tops = this.tops.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  scrollToEnd(): void {
+    this.updateSpacer();
+    this.root.scrollTop = this.root.scrollHeight;
+    this.lastAutoScrollTop = this.root.scrollTop;
+  }
+
+  /** Draws the rows in view. Cheap when nothing moved: rows whose key is unchanged are left alone. */
+  render(): void {
+    const { spacerHeight, total } = this.updateSpacer();
+    const viewport = this.root.clientHeight || 400;
+    const scrollTop = this.root.scrollTop;
+    const offset = this.offsetFor(scrollTop, viewport, spacerHeight, total);
+    const base = this.base;
+    let index = this.indexAt(offset + base);
+    let used = 0;
+    while (index < this.entries.length && used < MAX_ROW_ELEMENTS && index >= this.head) {
+      const top = this.tops[index] - base;
+      if (top >= offset + viewport) break;
+      const record = this.entries[index];
+      const row = this.rowElement(used);
+      const key = `${record.seq}|${this.layoutVersion}|${this.expanded.has(record.seq)}|${this.selectedSeq === record.seq}`;
+      if (this.poolKeys[used] !== key) {
+        this.poolKeys[used] = key;
+        this.fillRow(row, record);
+      }
+      row.style.transform = `translateY(${Math.round(scrollTop + top - offset)}px)`;
+      row.hidden = false;
+      used++;
+      index++;
+    }
+    for (let i = used; i < this.pool.length; i++) {
+      const row = this.pool[i];
+      if (row.hidden) continue;
+      // Emptied as well as hidden, so nothing stale lingers for find-in-page or assistive tools.
+      row.hidden = true;
+      row.replaceChildren();
+      row.className = 'row';
+      row.removeAttribute('id');
+      row.removeAttribute('aria-label');
+      this.poolKeys[i] = '';
+    }
+  }
+
+  private get base(): number {
+    return this.head < this.tops.length ? this.tops[this.head] : this.end;
+  }
+
+  private updateSpacer(): { spacerHeight: number; total: number } {
+    const total = this.end - this.base;
+    const spacerHeight = Math.min(total, MAX_SPACER);
+    const wanted = `${spacerHeight}px`;
+    if (this.spacer.style.height !== wanted) this.spacer.style.height = wanted;
+    return { spacerHeight, total };
+  }
+
+  private offsetFor(scrollTop: number, viewport: number, spacerHeight: number, total: number): number {
+    if (total <= spacerHeight || spacerHeight <= viewport) return scrollTop;
+    return (scrollTop / (spacerHeight - viewport)) * (total - viewport);
+  }
+
+  private scrollTopFor(offset: number): number {
+    const viewport = this.root.clientHeight || 400;
+    const total = this.end - this.base;
+    const spacerHeight = Math.min(total, MAX_SPACER);
+    if (total <= spacerHeight || spacerHeight <= viewport) return offset;
+    return (offset / (total - viewport)) * (spacerHeight - viewport);
+  }
+
+  /** Index of the row covering absolute position `y`. */
+  private indexAt(y: number): number {
+    let lo = this.head;
+    let hi = this.entries.length - 1;
+    if (hi < lo) return lo;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.tops[mid] <= y) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private heightOf(record: LogRecord): number {
+    let lines: number;
+    if (this.expanded.has(record.seq)) {
+      lines = this.expandedLines.get(record.seq) ?? rowContent(record, this.ctx, true).lines.length;
+      this.expandedLines.set(record.seq, lines);
+    } else lines = previewLines(record, this.ctx.mode);
+    return lines * LINE_HEIGHT + ROW_PADDING;
+  }
+
+  private relayoutKeepingPosition(): void {
+    const viewport = this.root.clientHeight || 400;
+    const { spacerHeight, total } = this.updateSpacer();
+    const offset = this.offsetFor(this.root.scrollTop, viewport, spacerHeight, total);
+    const anchorIndex = this.indexAt(offset + this.base);
+    const anchorSeq = this.entries[anchorIndex]?.seq;
+    this.expandedLines.clear();
+    this.end = 0;
+    for (let i = this.head; i < this.entries.length; i++) {
+      this.tops[i] = this.end;
+      this.end += this.heightOf(this.entries[i]);
+    }
+    this.invalidateRows();
+    this.updateSpacer();
+    if (anchorSeq !== undefined) this.root.scrollTop = this.scrollTopFor(this.tops[anchorIndex] - this.base);
+  }
+
+  private invalidateRows(): void {
+    this.layoutVersion++;
+  }
+
+  private toggleExpanded(record: LogRecord): void {
+    if (this.expanded.has(record.seq)) this.expanded.delete(record.seq);
+    else this.expanded.add(record.seq);
+    this.relayoutKeepingPosition();
+    this.render();
+  }
+
+  private select(record: LogRecord): void {
+    this.selectedSeq = record.seq;
+    this.root.setAttribute('aria-activedescendant', `row-${record.seq}`);
+    this.events.onSelect(record);
+    this.render();
+  }
+
+  private recordBySeq(seq: number): LogRecord | undefined {
+    const index = this.indexOfSeq(seq);
+    return index === undefined ? undefined : this.entries[index];
+  }
+
+  private indexOfSeq(seq: number): number | undefined {
+    let lo = this.head;
+    let hi = this.entries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const value = this.entries[mid].seq;
+      if (value === seq) return mid;
+      if (value < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  private onKey(event: KeyboardEvent): void {
+    if (this.count === 0) return;
+    const current = this.selectedSeq === undefined ? undefined : this.indexOfSeq(this.selectedSeq);
+    const page = Math.max(1, Math.floor((this.root.clientHeight || 400) / LINE_HEIGHT) - 1);
+    let next: number | undefined;
+    switch (event.key) {
+      case 'ArrowDown':
+        next = current === undefined ? this.head : current + 1;
+        break;
+      case 'ArrowUp':
+        next = current === undefined ? this.entries.length - 1 : current - 1;
+        break;
+      case 'PageDown':
+        next = (current ?? this.head) + page;
+        break;
+      case 'PageUp':
+        next = (current ?? this.entries.length - 1) - page;
+        break;
+      case 'Home':
+        next = this.head;
+        break;
+      case 'End':
+        next = this.entries.length - 1;
+        break;
+      case 'Enter':
+      case ' ':
+        if (current !== undefined) {
+          event.preventDefault();
+          this.toggleExpanded(this.entries[current]);
+          this.events.onActivate(this.entries[current]);
+        }
+        return;
+      default:
+        return;
+    }
+    event.preventDefault();
+    next = Math.max(this.head, Math.min(this.entries.length - 1, next));
+    const record = this.entries[next];
+    if (event.key === 'ArrowUp' || event.key === 'PageUp' || event.key === 'Home') this.events.onUserScrollUp();
+    this.revealIndex(next);
+    this.select(record);
+  }
+
+  private revealIndex(index: number): void {
+    const viewport = this.root.clientHeight || 400;
+    const { spacerHeight, total } = this.updateSpacer();
+    const offset = this.offsetFor(this.root.scrollTop, viewport, spacerHeight, total);
+    const top = this.tops[index] - this.base;
+    const bottom = top + this.heightOf(this.entries[index]);
+    if (top < offset) this.root.scrollTop = this.scrollTopFor(top);
+    else if (bottom > offset + viewport) this.root.scrollTop = this.scrollTopFor(Math.max(0, bottom - viewport));
+  }
+
+  private rowElement(index: number): HTMLElement {
+    let row = this.pool[index];
+    if (!row) {
+      row = el('div', { className: 'row', attrs: { role: 'option' } });
+      this.pool[index] = row;
+      this.poolKeys[index] = '';
+      this.spacer.append(row);
+    }
+    return row;
+  }
+
+  private fillRow(row: HTMLElement, record: LogRecord): void {
+    const expanded = this.expanded.has(record.seq);
+    const content = rowContent(record, this.ctx, expanded);
+    const incoming = record.dir === 'in';
+    row.id = `row-${record.seq}`;
+    row.dataset.seq = String(record.seq);
+    row.className = `row ${incoming ? 'in' : 'out'}`;
+    row.setAttribute('aria-selected', String(this.selectedSeq === record.seq));
+    const peer = this.ctx.peerLabel?.(record.conn);
+    row.setAttribute('aria-label', `${incoming ? 'Received' : 'Sent'} ${record.length} bytes${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}`);
+    row.replaceChildren(
+      el('span', { className: 'time', text: formatTime(record.time, this.ctx) }),
+      el('span', { className: 'dir', text: incoming ? '← RX' : '→ TX', attrs: { 'aria-hidden': 'true' } }),
+      ...(peer !== undefined ? [el('span', { className: 'peer', text: peer, attrs: { title: peer } })] : []),
+      el('span', { className: 'len', text: String(record.length) }),
+      content.truncated
+        ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
+        : el('span', { className: 'expand placeholder' }),
+      el('span', { className: 'content', text: content.lines.join('\n') }),
+    );
+    row.style.height = `${content.lines.length * LINE_HEIGHT + ROW_PADDING}px`;
+  }
+}

@@ -1,0 +1,196 @@
+import * as assert from 'node:assert/strict';
+import { RuleSet, MAX_REGEX_INPUT_BYTES, REGEX_TIME_BUDGET_MS, runBoundedRegex, type RuleFault } from '../../src/core/rules';
+import { describeRule, findCatastrophicShape, validateRules } from '../../src/shared/ruleDefinition';
+
+const bytes = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
+const hex = (text: string) => new Uint8Array(Buffer.from(text.replace(/\s/g, ''), 'hex'));
+const asText = (b: Uint8Array | undefined) => (b === undefined ? undefined : Buffer.from(b).toString('utf8'));
+
+function compile(rules: unknown[]): RuleSet {
+  const result = RuleSet.compile(rules);
+  if (!result.ok) throw new Error(result.error);
+  return result.rules;
+}
+
+function rejection(rules: unknown): string {
+  const result = validateRules(rules);
+  assert.equal(result.ok, false, 'expected the rules to be rejected');
+  return result.ok ? '' : result.error;
+}
+
+describe('rule validation', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ match: 'startsWith', pattern: 'x', reply: 'y' }, /^rules\[0\]\.match must be one of "exact", "hexPrefix", "contains", "regex" \(got "startsWith"\)\.$/],
+    [{ match: 'contains', pattern: '', reply: 'y' }, /^rules\[0\]\.pattern must be non-empty text/],
+    [{ match: 'hexPrefix', pattern: '02 zz', reply: 'y' }, /^rules\[0\]\.pattern has "z" at position 3, which is not a hex digit/],
+    [{ match: 'regex', pattern: '([a-z]', reply: 'y' }, /^rules\[0\]\.pattern is not a valid regular expression \(.*\); fix it or use "contains"\.$/],
+    [{ match: 'regex', pattern: '^(a+)+$', reply: 'y' }, /^rules\[0\]\.pattern is refused because the nested quantifier "\(a\+\)\+" at position 1 can make matching take exponential time/],
+    [{ match: 'regex', pattern: '(\\w)\\1', reply: 'y' }, /refused because the backreference "\\1" at position 4/],
+    [{ match: 'regex', pattern: 'x', flags: 'g', reply: 'y' }, /^rules\[0\]\.flags may only combine i, m, s and u \(got "g"\)\.$/],
+    [{ match: 'regex', pattern: '^GET (\\S+)', reply: '$2' }, /^rules\[0\]\.reply uses \$2, but rules\[0\]\.pattern offers \$0 to \$1; remove it or add a capture group\.$/],
+    [{ match: 'regex', pattern: '^GET (?<path>\\S+)', reply: '${file}' }, /^rules\[0\]\.reply uses \$\{file\}, but rules\[0\]\.pattern has no capture group named "file"\.$/],
+    [{ match: 'contains', pattern: 'x', reply: '$1' }, /offers only \$0 \(the whole frame\)/],
+    [{ match: 'exact', pattern: 'x', reply: '06 $0 0', replyFormat: 'hex' }, /^rules\[0\]\.reply has an unpaired hex digit at position 6/],
+    [{ match: 'exact', pattern: 'x', reply: 'y', delayMs: -5 }, /^rules\[0\]\.delayMs must be a whole number of milliseconds from 0 to 600000 \(got -5\)\.$/],
+    [{ match: 'exact', pattern: 'x' }, /^rules\[0\] has neither "reply" nor "closeAfterReply", so it would do nothing/],
+    [{ match: 'contains', pattern: 'x', patternFormat: 'hex', reply: 'y' }, /^rules\[0\]\.patternFormat "hex" applies only to "exact" and "hexPrefix" rules; use a "regex" with \\x escapes to match bytes inside text\.$/],
+    ['x', /^rules must be a list of rules/],
+  ];
+  for (const [rule, expected] of cases) {
+    it(`rejects ${JSON.stringify(rule)}`, () => {
+      assert.match(rejection(typeof rule === 'string' ? rule : [rule]), expected);
+    });
+  }
+
+  it('names the failing rule by its position in the list', () => {
+    assert.match(rejection([{ match: 'exact', pattern: 'a', reply: 'b' }, { match: 'regex', pattern: '(', reply: 'b' }]), /^rules\[1\]\.pattern/);
+  });
+
+  it('finds catastrophic shapes and lets ordinary patterns through', () => {
+    for (const bad of ['(a+)+', '(\\w*)*$', '(a?){20}a{20}', '((ab)*)+', '(?:x+y?)+', '(?<n>a)\\k<n>', '((a)+)+', '(?:[a-z]+\\d)*!', '(\\w+\\s?)+$', '(.+,)*', '(\\w+|,)+', '(a+A)*']) {
+      assert.ok(findCatastrophicShape(bad), `expected ${bad} to be flagged`);
+    }
+    for (const good of ['^PING (\\d+)$', '(ab)+', '[(+)]+', '\\(a+\\)+', '(a|b)*', '(\\d+)-(\\d+)', '^(?<cmd>[A-Z]+) (?<arg>.*)$', '(x+)?', '\\u{1F600}+', '(?:ab){3}', '^(\\d{1,3}\\.){3}\\d{1,3}$', '([^,]+,)*', '(\\w+\\.)+\\w+', '(,\\d+)*']) {
+      assert.equal(findCatastrophicShape(good), undefined, `expected ${good} to pass`);
+    }
+  });
+});
+
+describe('RuleSet', () => {
+  it('matches exact text, exact hex, a hex prefix, and contains (with and without case)', () => {
+    const rules = compile([
+      { name: 'ping', match: 'exact', pattern: 'PING', reply: 'PONG' },
+      { name: 'enq', match: 'exact', pattern: '05', patternFormat: 'hex', reply: '06', replyFormat: 'hex' },
+      { name: 'stx', match: 'hexPrefix', pattern: '02 41', reply: 'got STX A' },
+      { name: 'err', match: 'contains', pattern: 'error', ignoreCase: true, reply: 'noted' },
+      { name: 'Hello', match: 'contains', pattern: 'Hello', reply: 'hi' },
+    ]);
+    assert.equal(asText(rules.evaluate(bytes('PING'))?.reply), 'PONG');
+    assert.equal(rules.evaluate(bytes('PING ')), undefined, 'exact means the whole frame');
+    assert.deepEqual(rules.evaluate(hex('05'))?.reply, hex('06'));
+    assert.equal(asText(rules.evaluate(hex('02 41 42'))?.reply), 'got STX A');
+    assert.equal(rules.evaluate(hex('02 42'))?.name, undefined);
+    assert.equal(rules.evaluate(bytes('some ERROR here'))?.name, 'err');
+    assert.equal(rules.evaluate(bytes('say Hello'))?.name, 'Hello');
+    assert.equal(rules.evaluate(bytes('say hello')), undefined, 'contains is case-sensitive unless ignoreCase');
+    assert.deepEqual(
+      rules.status().map((s) => [s.name, s.hits]),
+      [
+        ['ping', 1],
+        ['enq', 1],
+        ['stx', 1],
+        ['err', 1],
+        ['Hello', 1],
+      ],
+    );
+  });
+
+  it('substitutes $1, ${name}, $0 and $$ from regex captures, in text and in hex replies', () => {
+    const rules = compile([
+      { match: 'regex', pattern: '^GET (?<path>\\S+) v(\\d)$', reply: 'path=${path} v=$2 all=[$0] cost=$$5 ${1}' },
+      { match: 'regex', pattern: '^ID:(\\d\\d)', flags: 'i', reply: '06 $1 03', replyFormat: 'hex' },
+      { match: 'regex', pattern: '^(a)(b)?$', reply: '[$1|$2]' },
+      { match: 'regex', pattern: '^n(\\d)$', reply: '$12' },
+      { match: 'hexPrefix', pattern: 'ff', reply: '$0$0', replyFormat: 'hex' },
+    ]);
+    assert.equal(asText(rules.evaluate(bytes('GET /index v2'))?.reply), 'path=/index v=2 all=[GET /index v2] cost=$5 /index');
+    assert.deepEqual(rules.evaluate(bytes('id:42'))?.reply, hex('06 3432 03'));
+    assert.equal(asText(rules.evaluate(bytes('a'))?.reply), '[a|]', 'a group that did not take part is empty');
+    assert.equal(asText(rules.evaluate(bytes('n7'))?.reply), '72', '$12 with one group is $1 then "2"');
+    assert.deepEqual(rules.evaluate(hex('ff 00'))?.reply, hex('ff00 ff00'));
+  });
+
+  it('tries rules in order, skips disabled ones, and counts hits per rule', () => {
+    const rules = compile([
+      { name: 'off', match: 'contains', pattern: 'x', reply: 'never', enabled: false },
+      { name: 'first', match: 'contains', pattern: 'x', reply: 'one', delayMs: 25 },
+      { name: 'second', match: 'contains', pattern: 'x', reply: 'two' },
+      { name: 'quit', match: 'exact', pattern: 'QUIT', closeAfterReply: true },
+    ]);
+    const seen: string[] = [];
+    rules.onDidHit((hit) => seen.push(`${hit.name}#${hit.hits}`));
+    const hit = rules.evaluate(bytes('xx'));
+    assert.deepEqual({ ...hit, reply: asText(hit?.reply) }, { index: 1, name: 'first', hits: 1, reply: 'one', delayMs: 25, closeAfterReply: false });
+    rules.evaluate(bytes('x'));
+    const quit = rules.evaluate(bytes('QUIT'));
+    assert.deepEqual([quit?.reply, quit?.closeAfterReply], [undefined, true]);
+    assert.deepEqual(seen, ['first#1', 'first#2', 'quit#1']);
+    assert.deepEqual(rules.status().map((s) => s.hits), [0, 2, 0, 1]);
+    rules.resetHits();
+    assert.deepEqual(rules.status().map((s) => s.hits), [0, 0, 0, 0]);
+    rules.dispose();
+  });
+
+  it('latin1 rules match and echo arbitrary bytes one to one', () => {
+    const rules = compile([{ match: 'regex', pattern: '^\\x02(.*)\\x03$', flags: 's', encoding: 'latin1', reply: '$1' }]);
+    assert.deepEqual(rules.evaluate(hex('02 ff00fe 03'))?.reply, hex('ff00fe'));
+  });
+
+  describe('the regex bound', () => {
+    it('stops a catastrophic pattern the static check cannot see, switches the rule off, and keeps later rules working', () => {
+      // (a|a)*$ is exponential in V8 on "aaaa…!": unbounded, 28 characters already took over a minute here.
+      const rules = compile([
+        { name: 'evil', match: 'regex', pattern: '(a|a)*$', reply: 'never' },
+        { name: 'fallback', match: 'contains', pattern: '!', reply: 'ok' },
+      ]);
+      const faults: RuleFault[] = [];
+      rules.onDidFault((f) => faults.push(f));
+      const frame = bytes('a'.repeat(40) + '!');
+      const started = Date.now();
+      const hit = rules.evaluate(frame);
+      const elapsed = Date.now() - started;
+      assert.ok(elapsed < REGEX_TIME_BUDGET_MS + 1000, `took ${elapsed} ms`);
+      assert.equal(hit?.name, 'fallback');
+      assert.equal(faults.length, 1);
+      assert.match(faults[0].message, /^Rule "evil" was switched off because its regular expression took longer than 50 ms on a 41-character frame; simplify the pattern\.$/);
+      assert.equal(rules.status()[0].enabled, false);
+      // Once off, the rule costs nothing on later frames.
+      const again = Date.now();
+      assert.equal(rules.evaluate(frame)?.name, 'fallback');
+      assert.ok(Date.now() - again < 20);
+    });
+
+    it('the fenced repeated groups the static check lets through stay fast on hostile input', () => {
+      const hostile = ['a,'.repeat(4000) + '!', 'aaaa.'.repeat(2000) + '!', '1.1.1.1'.repeat(1000) + 'x'];
+      for (const pattern of [/^(\w+,)*$/, /^([^,]+,)*x$/, /^(\w+\.)+\w+$/, /^(\d{1,3}\.){3}\d{1,3}$/, /^(,\d+)*$/]) {
+        for (const input of hostile) {
+          assert.equal(findCatastrophicShape(pattern.source), undefined);
+          assert.equal(runBoundedRegex(pattern, input).timedOut, false, `${pattern} on ${input.slice(0, 10)}…`);
+        }
+      }
+    });
+
+    it('also stops a polynomial blow-up on a large frame', () => {
+      const { timedOut } = runBoundedRegex(/^.*.*.*.*x$/, 'a'.repeat(MAX_REGEX_INPUT_BYTES));
+      assert.equal(timedOut, true);
+    });
+
+    it('only shows a regex the first 16 KiB of a huge frame', () => {
+      const rules = compile([
+        { name: 'tail', match: 'regex', pattern: 'END$', reply: 'seen' },
+        { name: 'head', match: 'regex', pattern: '^BEGIN', reply: 'head' },
+      ]);
+      const frame = bytes('BEGIN' + 'x'.repeat(8 * 1024 * 1024) + 'END');
+      const started = Date.now();
+      assert.equal(rules.evaluate(frame)?.name, 'head');
+      assert.ok(Date.now() - started < 500, 'an 8 MiB frame is not decoded or scanned whole');
+    });
+  });
+
+  it('describes each rule in one line for the tree and the panel', () => {
+    const checked = validateRules([
+      { match: 'regex', pattern: '^PING (?<n>\\d+)$', reply: 'PONG ${n} $1 $$\n', delayMs: 200, closeAfterReply: true },
+      { match: 'hexPrefix', pattern: '02 41', reply: '06 $0', replyFormat: 'hex', enabled: false },
+      { match: 'exact', pattern: '05', patternFormat: 'hex', closeAfterReply: true },
+      { match: 'contains', pattern: 'err', reply: 'x' },
+    ]);
+    assert.ok(checked.ok);
+    assert.deepEqual(checked.rules.map(describeRule), [
+      'regex "^PING (?<n>\\\\d+)$" → "PONG ${n} $1 $$\\n", after 200 ms, then close',
+      'starts with hex 02 41 → hex 06 $0, off',
+      'exactly hex 05 → no reply, then close',
+      'contains "err" → "x"',
+    ]);
+  });
+});
+

@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import { parseTcpFile } from '../../src/core/tcpFile/parser';
+import { echoServer, hex, serverPeer, stopPeers } from './tcpFilePeers';
+
+/** Run the bundled CLI exactly as a pipeline would: node executes dist-style output with its shebang. */
+async function runCli(cli: string, args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+describe('tcp-lab-test CLI', function () {
+  this.timeout(20000);
+  let dir: string;
+  let cli: string;
+  const repo = path.resolve(__dirname, '..', '..');
+
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tcp-lab-cli-'));
+    cli = path.join(dir, 'cli.js');
+    // The same entry and options as scripts/build.mjs, bundled into a scratch directory.
+    await esbuild.build({
+      entryPoints: [path.join(repo, 'src', 'cli.ts')],
+      outfile: cli,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node18',
+      banner: { js: '#!/usr/bin/env node' },
+      logLevel: 'silent',
+    });
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+  afterEach(stopPeers);
+
+  it('runs the shipped sample against an echo service and exits 0', async () => {
+    const echo = await echoServer();
+    const settings = path.join(dir, 'settings.json');
+    const shipped = await readFile(path.join(repo, 'samples', 'settings.json'), 'utf8');
+    // Keep the sample's settings (comments and all), pointing the `local` environment at the peer.
+    await writeFile(settings, shipped.replace('"port": "7000" }', `"port": "${echo.port}" }`));
+    const result = await runCli(cli, ['--settings', settings, '--env', 'local', path.join(repo, 'samples', 'echo.tcp')], dir);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /✓ Echo a line of text \(\d+ ms\)/);
+    assert.match(result.stdout, /\n4 passed, 0 failed\n$/);
+  });
+
+  it('prints expected vs received for a failure, counts per block and exits 1', async () => {
+    const good = await serverPeer([['recv', 4], ['send', hex('pong')]]);
+    const bad = await serverPeer([['send', hex('nope')]]);
+    await writeFile(
+      path.join(dir, 'a.tcp'),
+      `### good\nCONNECT 127.0.0.1:${good.port}\nSEND text ping\nEXPECT text pong\n### bad\nCONNECT 127.0.0.1:${bad.port}\nEXPECT text yes\n### no expectations\nCONNECT 127.0.0.1:1\nSEND text x\n`,
+    );
+    const result = await runCli(cli, ['*.tcp'], dir);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /^a\.tcp\n/, 'the quoted pattern was expanded by the CLI');
+    assert.match(result.stdout, /✓ good/);
+    assert.match(result.stdout, /✗ bad/);
+    assert.match(result.stdout, /line 7: EXPECT text yes/);
+    assert.match(result.stdout, /expected: yes {2}\[79 65 73\]/i);
+    assert.match(result.stdout, /received: nope {2}\[6e 6f 70 65\]/i);
+    assert.match(result.stdout, /\n1 passed, 1 failed\n$/);
+  });
+
+  it('reports diagnostics with file:line:col and fails the broken block', async () => {
+    await writeFile(path.join(dir, 'broken.tcp'), '### broken\nCONNECT 127.0.0.1:9\nSEND hex 0g\nEXPECT close\n');
+    const result = await runCli(cli, ['broken.tcp'], dir);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /broken\.tcp:3:11 error: /);
+    assert.match(result.stdout, /\n0 passed, 1 failed\n$/);
+  });
+
+  it('exits 2 with usage on bad arguments', async () => {
+    const none = await runCli(cli, [], dir);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /Give at least one \.tcp file\.\nUsage: tcp-lab-test/);
+    const env = await runCli(cli, ['--env', 'prod', 'x.tcp'], dir);
+    assert.equal(env.code, 2);
+    assert.match(env.stderr, /Unknown environment 'prod'/);
+  });
+
+  it('ships samples that parse without diagnostics', async () => {
+    for (const name of ['echo.tcp', 'server.tcp']) {
+      const file = parseTcpFile(await readFile(path.join(repo, 'samples', name), 'utf8'), { environment: { host: 'h', port: '1' } });
+      assert.deepEqual(file.diagnostics, [], name);
+      assert.ok(file.blocks.length >= 2, name);
+    }
+  });
+});

@@ -1,0 +1,158 @@
+// Loads the built webview bundle into real headless Chromium, behind the exact HTML and CSP the
+// extension serves, with a stub `acquireVsCodeApi` that records what the panel posts.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { renderPanelHtml } from '../../src/host/panelHtml';
+import type { FromWebviewMessage, PanelSettings, TargetInfo, ToWebviewMessage, WireRecord } from '../../src/shared/protocol';
+
+const root = resolve(__dirname, '..', '..');
+
+/** A dark theme's worth of the variables VS Code injects into every webview. */
+export const DARK_THEME = `:root {
+  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px;
+  --vscode-editor-font-family: monospace; --vscode-editor-font-size: 13px;
+  --vscode-foreground: #cccccc; --vscode-descriptionForeground: #9d9d9d; --vscode-errorForeground: #f48771;
+  --vscode-editor-background: #1e1e1e; --vscode-panel-border: #3c3c3c; --vscode-widget-border: #454545;
+  --vscode-button-foreground: #ffffff; --vscode-button-background: #0e639c; --vscode-button-hoverBackground: #1177bb;
+  --vscode-button-secondaryForeground: #cccccc; --vscode-button-secondaryBackground: #3a3d41; --vscode-button-secondaryHoverBackground: #45494e;
+  --vscode-input-foreground: #cccccc; --vscode-input-background: #3c3c3c; --vscode-input-border: #3c3c3c;
+  --vscode-inputValidation-errorBorder: #be1100; --vscode-dropdown-foreground: #f0f0f0; --vscode-dropdown-background: #3c3c3c;
+  --vscode-focusBorder: #007fd4; --vscode-badge-foreground: #ffffff; --vscode-badge-background: #4d4d4d;
+  --vscode-charts-blue: #3794ff; --vscode-charts-orange: #d18616; --vscode-textLink-foreground: #3794ff;
+  --vscode-list-hoverBackground: #2a2d2e; --vscode-list-activeSelectionForeground: #ffffff; --vscode-list-activeSelectionBackground: #04395e;
+}`;
+
+export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1' };
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export class PanelHarness {
+  private server!: Server;
+  private context!: BrowserContext;
+  private profile!: string;
+  private browser?: Browser;
+  page!: Page;
+  /** alert/confirm/prompt dialogs the page tried to open (an XSS would show up here). */
+  dialogs: string[] = [];
+  pageErrors: string[] = [];
+
+  async start(): Promise<void> {
+    const nonce = randomBytes(16).toString('base64');
+    this.server = createServer((req, res) => {
+      const files: Record<string, [string, string]> = {
+        '/webview.js': [join(root, 'dist', 'webview.js'), 'text/javascript'],
+        '/panel.css': [join(root, 'media', 'panel.css'), 'text/css'],
+      };
+      if (req.url === '/') {
+        const html = renderPanelHtml({ cspSource: this.origin, nonce, scriptUri: `${this.origin}/webview.js`, styleUri: `${this.origin}/panel.css`, title: 'Traffic' })
+          // The theme stands in for what VS Code injects; it goes through the same CSP.
+          .replace('<link', `<link rel="stylesheet" href="${this.origin}/theme.css">\n<link`);
+        res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+      } else if (req.url === '/theme.css') {
+        res.writeHead(200, { 'content-type': 'text/css' }).end(DARK_THEME);
+      } else if (req.url && files[req.url]) {
+        res.writeHead(200, { 'content-type': files[req.url][1] }).end(readFileSync(files[req.url][0]));
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((done) => this.server.listen(0, '127.0.0.1', done));
+    this.profile = mkdtempSync(join(tmpdir(), 'tcplab-webview-'));
+    this.context = await chromium.launchPersistentContext(this.profile, {
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1100, height: 700 },
+    });
+    this.browser = this.context.browser() ?? undefined;
+  }
+
+  get origin(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Opens a fresh panel page; resolves once it has posted `ready`. */
+  async open(state?: unknown): Promise<Page> {
+    if (this.page) await this.page.close();
+    this.dialogs = [];
+    this.pageErrors = [];
+    const page = await this.context.newPage();
+    page.on('dialog', (dialog) => {
+      this.dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on('pageerror', (error) => this.pageErrors.push(error.message));
+    // tsx compiles this file with esbuild's keepNames, which wraps functions in a `__name` helper;
+    // functions shipped to the page need that helper there too.
+    await page.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+    await page.addInitScript((initial) => {
+      const w = window as unknown as Record<string, unknown>;
+      w.__posted = [];
+      w.__state = initial;
+      w.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => (w.__csp as string[]).push(`${e.violatedDirective} ${e.blockedURI}`));
+      w.acquireVsCodeApi = () => ({
+        postMessage: (m: unknown) => (w.__posted as unknown[]).push(JSON.parse(JSON.stringify(m))),
+        getState: () => w.__state,
+        setState: (s: unknown) => (w.__state = s),
+      });
+    }, state);
+    await page.goto(this.origin + '/');
+    this.page = page;
+    await page.waitForFunction(() => ((window as unknown as { __posted: { type: string }[] }).__posted).some((m) => m.type === 'ready'));
+    return page;
+  }
+
+  async post(message: ToWebviewMessage): Promise<void> {
+    await this.page.evaluate((m) => window.postMessage(m, '*'), message);
+  }
+
+  async posted(): Promise<FromWebviewMessage[]> {
+    return this.page.evaluate(() => (window as unknown as { __posted: FromWebviewMessage[] }).__posted);
+  }
+
+  async clearPosted(): Promise<void> {
+    await this.page.evaluate(() => ((window as unknown as { __posted: unknown[] }).__posted.length = 0));
+  }
+
+  async cspViolations(): Promise<string[]> {
+    return this.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
+  }
+
+  /** Waits for the next frame to be painted, so assertions see what the user sees. */
+  async settle(): Promise<void> {
+    await this.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  }
+
+  async stop(): Promise<void> {
+    await this.context?.close();
+    await this.browser?.close();
+    await new Promise<void>((done) => (this.server ? this.server.close(() => done()) : done()));
+    if (this.profile) rmSync(this.profile, { recursive: true, force: true });
+  }
+}
+
+export function connectionTarget(overrides: Partial<Extract<TargetInfo, { kind: 'connection' }>> = {}): TargetInfo {
+  return {
+    kind: 'connection',
+    id: 'C1',
+    state: 'open',
+    local: { address: '127.0.0.1', family: 'IPv4', port: 50123 },
+    remote: { address: '127.0.0.1', family: 'IPv4', port: 7000 },
+    totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 },
+    openedAt: Date.UTC(2026, 0, 1),
+    ...overrides,
+  };
+}
+
+let seq = 0;
+export function wire(dir: 'in' | 'out', bytes: Uint8Array | string, conn = 'C1', time = Date.UTC(2026, 0, 1) + seq * 7): WireRecord {
+  const data = Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes).toString('base64');
+  return { seq: ++seq, time, dir, conn, data };
+}
