@@ -5,7 +5,7 @@
 // Usage: node --import tsx scripts/installCodeServer.ts [--for-tests]   (prints the entry point; reuses a finished install)
 //        import { ensureCodeServer } from './installCodeServer.js'
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, copyFileSync, writeFileSync, unlinkSync, lstatSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, copyFileSync, writeFileSync, unlinkSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 // 4.100.3 is the newest code-server whose engines.node still accepts Node 20; it embeds VS Code
@@ -137,14 +137,6 @@ export function ensureCodeServer(options: EnsureOptions = {}): string {
   install();
   log(`done in ${Math.round((Date.now() - started) / 1000)} s`);
   return codeServerEntry;
-}
-
-export function installedVersion(): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version?: string }).version;
-  } catch {
-    return undefined;
-  }
 }
 
 if (require.main === module) {

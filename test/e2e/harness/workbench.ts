@@ -93,11 +93,6 @@ export class Workbench {
     await input.fill(value);
   }
 
-  /** The validation / prompt message under the quick input box. */
-  async quickInputMessage(): Promise<string> {
-    return (await this.page.locator(`${quickInput} .quick-input-message`).textContent()) ?? '';
-  }
-
   async quickInputVisible(): Promise<boolean> {
     return this.page.locator(`${quickInput} .quick-input-box input`).isVisible();
   }
@@ -109,19 +104,11 @@ export class Workbench {
     await row.click();
   }
 
-  async quickPickLabels(): Promise<string[]> {
-    return this.page.locator(`${quickInput} .quick-input-list .monaco-list-row .label-name`).allTextContents();
-  }
-
   /** Waits for a notification toast whose message matches, returns its text. */
   async waitForNotification(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
     const toast = this.page.locator('.notification-toast .notification-list-item-message').filter({ hasText: pattern }).first();
     await toast.waitFor({ state: 'visible', timeout: timeoutMs });
     return (await toast.textContent()) ?? '';
-  }
-
-  async notificationTexts(): Promise<string[]> {
-    return this.page.locator('.notification-toast .notification-list-item-message').allTextContents();
   }
 
   async clearNotifications(): Promise<void> {
