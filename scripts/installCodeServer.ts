@@ -5,7 +5,7 @@
 // Usage: node --import tsx scripts/installCodeServer.ts [--for-tests]   (prints the entry point; reuses a finished install)
 //        import { ensureCodeServer } from './installCodeServer.js'
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, realpathSync, rmSync, symlinkSync, copyFileSync, writeFileSync, unlinkSync, lstatSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, copyFileSync, writeFileSync, unlinkSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 // 4.100.3 is the newest code-server whose engines.node still accepts Node 20; it embeds VS Code
@@ -85,7 +85,14 @@ function relink(linkPath: string, target: string): void {
   symlinkSync(target, linkPath);
 }
 
+const cacheName = 'tcp-lab-code-server';
+
 function install(): void {
+  // An unfinished install is wiped and redone; a folder that is not ours (TCP_LAB_CODE_SERVER_DIR
+  // pointed somewhere else) is never deleted.
+  if (existsSync(codeServerDir) && readdirSync(codeServerDir).length > 0 && !isOurCache()) {
+    throw new Error(`${codeServerDir} exists and is not a code-server cache made by this script; choose an empty folder for TCP_LAB_CODE_SERVER_DIR.`);
+  }
   rmSync(codeServerDir, { recursive: true, force: true });
   mkdirSync(codeServerDir, { recursive: true });
   const env: Record<string, string> = {
@@ -95,7 +102,7 @@ function install(): void {
     npm_config_update_notifier: 'false',
   };
   // argon2 (code-server's password hashing) is native; newer npm runs only approved install scripts.
-  writeFileSync(join(codeServerDir, 'package.json'), `${JSON.stringify({ name: 'tcp-lab-code-server', private: true, allowScripts: { argon2: true } }, null, 2)}\n`);
+  writeFileSync(join(codeServerDir, 'package.json'), `${JSON.stringify({ name: cacheName, private: true, allowScripts: { argon2: true } }, null, 2)}\n`);
 
   // code-server's postinstall runs a nested install whose ripgrep step downloads a binary from the
   // internet and aborts everything, so skip all scripts here and redo that postinstall by hand.
@@ -114,12 +121,20 @@ function install(): void {
 
   // The links code-server's postinstall would have made.
   relink(join(vscodeDir, 'node_modules.asar'), 'node_modules');
-  relink(join(packageDir, 'lib', 'vscode', 'bin', 'remote-cli', 'code-server'), 'code-linux.sh');
-  relink(join(packageDir, 'lib', 'vscode', 'bin', 'helpers', 'browser.sh'), 'browser-linux.sh');
+  relink(join(vscodeDir, 'bin', 'remote-cli', 'code-server'), 'code-linux.sh');
+  relink(join(vscodeDir, 'bin', 'helpers', 'browser.sh'), 'browser-linux.sh');
   run('npm', ['install', '--omit=dev'], join(vscodeDir, 'extensions'), { ...env, npm_config_dangerously_allow_all_scripts: 'true' });
 
   if (!existsSync(codeServerEntry)) throw new Error(`The code-server install finished but ${codeServerEntry} is missing; delete ${codeServerDir} and run again.`);
   writeFileSync(doneMarker, `${new Date().toISOString()}\n`);
+}
+
+function isOurCache(): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(codeServerDir, 'package.json'), 'utf8')) as { name?: string }).name === cacheName;
+  } catch {
+    return false;
+  }
 }
 
 export interface EnsureOptions {
