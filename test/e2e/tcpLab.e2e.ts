@@ -12,13 +12,6 @@ import { escapeRegExp } from './harness/workbench';
 const workspaceFixture = join(__dirname, 'workspace');
 const host = '127.0.0.1';
 
-/**
- * The traffic panel (webview) scenarios need the panel's host side and webview on main. While they
- * are missing these scenarios stay pending (mocha's it.skip) rather than failing.
- */
-const panelMerged = true;
-const panelIt = panelMerged ? it : it.skip;
-
 describe('TCP Lab in code-server (end to end)', function () {
   let session: E2ESession | undefined;
 
@@ -189,10 +182,10 @@ describe('TCP Lab in code-server (end to end)', function () {
     const row = await s.workbench.waitForTreeRow(new RegExp(`${host}:${clientPort}.*↓11 B ↑0 B`));
     assert.match(row, /↓11 B ↑0 B/);
     await s.shot('client-connected-tree');
-    keepStateForNext = panelMerged;
+    keepStateForNext = true;
   });
 
-  panelIt('1b. the traffic panel shows the client’s text with a visible \\r\\n, and 00 FF 7F 80 in Hex mode', async () => {
+  it('1b. the traffic panel shows the client’s text with a visible \\r\\n, and 00 FF 7F 80 in Hex mode', async () => {
     const s = current();
     assert.ok(client, 'scenario 1a did not leave a connected client');
     panel = await openPanelFromTree(new RegExp(`${host}:${clientPort}`));
@@ -205,7 +198,7 @@ describe('TCP Lab in code-server (end to end)', function () {
     keepStateForNext = true;
   });
 
-  panelIt('2. the panel sends hex DE AD BE EF and CRLF text as exactly those bytes, and refuses hex GZ', async () => {
+  it('2. the panel sends hex DE AD BE EF and CRLF text as exactly those bytes, and refuses hex GZ', async () => {
     const s = current();
     assert.ok(client && panel, 'scenario 1b did not leave a connected client and an open panel');
     await sendFromPanel(panel, 'Hex', 'DE AD BE EF');
@@ -253,10 +246,10 @@ describe('TCP Lab in code-server (end to end)', function () {
     assert.equal(echo.received().toString('utf8'), 'echo me');
     await s.workbench.waitForTreeRow(new RegExp(`${target}.*↓7 B ↑7 B`));
     await s.shot('echo-counted');
-    keepStateForNext = panelMerged;
+    keepStateForNext = true;
   });
 
-  panelIt('3b. the echo appears as received in the connection’s traffic panel', async () => {
+  it('3b. the echo appears as received in the connection’s traffic panel', async () => {
     const s = current();
     assert.ok(echo, 'scenario 3a did not leave a connection to the echo server');
     const connectionPanel = await openPanelFromTree(new RegExp(escapeRegExp(`${host}:${echoPort}`)));
