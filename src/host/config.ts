@@ -1,7 +1,7 @@
 // The one owner of the `tcpLab.*` settings: typed getters, change events, preset validation with
 // warnings, and writes that land in the scope the user already keeps the key in.
 import * as vscode from 'vscode';
-import type { TrafficLogLimits } from '../core/trafficLog';
+import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
 import { parseJsonc } from './jsonc';
@@ -24,7 +24,6 @@ export type SettingKey =
   | 'statusBar.enabled'
   | 'presets';
 
-const DEFAULT_LOG_LIMITS: TrafficLogLimits = { maxRecords: 10000, maxBytes: 16 * 1024 * 1024 };
 
 export class TcpLabConfig implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
