@@ -20,6 +20,7 @@ export type SettingKey =
   | 'log.maxRecords'
   | 'log.maxBytes'
   | 'connection.keepHalfOpen'
+  | 'capture.directory'
   | 'timestamps'
   | 'statusBar.enabled'
   | 'presets';
@@ -147,6 +148,12 @@ export class TcpLabConfig implements vscode.Disposable {
   /** False (the default) closes our side when the peer ends, as Qt and ncat do; true keeps it open to reply. */
   get keepHalfOpen(): boolean {
     return this.section().get<boolean>('connection.keepHalfOpen', false) === true;
+  }
+
+  /** Where every new connection captures its traffic; empty (the default) captures only on request. */
+  get captureDirectory(): string {
+    const value = this.section().get<string>('capture.directory', '');
+    return typeof value === 'string' ? value : '';
   }
 
   get timestamps(): TimestampMode {
