@@ -1,5 +1,6 @@
 // Scenario: stream a large payload client → listener over loopback, the same way with TCP Lab's core
-// (traffic log recording on both ends, default limits) and with raw node:net; measures throughput and
+// at both ends (traffic log recording on both, default limits), with a raw node:net client streaming
+// into TCP Lab's listener (one log), and with raw node:net at both ends; measures throughput, CPU and
 // the peak RSS growth during the transfer.
 import type * as net from 'node:net';
 import { once } from 'node:events';
@@ -80,6 +81,50 @@ export async function streamRaw(totalBytes: number, chunkSize: number): Promise<
   client.destroy();
   await closeRaw(server, accepted);
   return run;
+}
+
+/**
+ * The common case: a device or app under test (here a plain node:net client, writing the way the raw
+ * baseline does) streams into a TCP Lab listener, so only the receiving end has a traffic log.
+ */
+export async function streamRawIntoOurs(totalBytes: number, chunkSize: number): Promise<StreamRun> {
+  // Loaded (and bundled, once) before anything is measured.
+  const { Registry } = shippedCore();
+  const chunk = makeChunk(chunkSize);
+  const sampler = new MemorySampler();
+  const registry = new Registry();
+  try {
+    let received = 0;
+    let acceptedConnection: Connection | undefined;
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    const listener = await registry.listen({ host: LOOPBACK, port: 0 });
+    listener.onDidAccept((connection) => {
+      acceptedConnection = connection;
+      connection.onDidReceive((data) => {
+        received += data.length;
+        if (received >= totalBytes) {
+          finished();
+        }
+      });
+    });
+    const client = await connectRaw(listener.address?.port ?? 0);
+    const start = startClock();
+    for (let sent = 0; sent < totalBytes; sent += chunkSize) {
+      if (!client.write(chunk.slice())) {
+        await once(client, 'drain');
+      }
+    }
+    await done;
+    const run = result(totalBytes, start, sampler);
+    client.destroy();
+    if (acceptedConnection?.totals.bytesIn !== totalBytes) {
+      throw new Error(`core listener counted in=${acceptedConnection?.totals.bytesIn} of ${totalBytes} bytes`);
+    }
+    return run;
+  } finally {
+    registry.dispose();
+  }
 }
 
 export async function streamOurs(totalBytes: number, chunkSize: number): Promise<StreamRun> {

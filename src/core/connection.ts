@@ -28,6 +28,11 @@ export interface SocketOptions {
   keepAlive?: boolean;
   allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
+  /**
+   * The listener's own address when it is bound to one specific address (not a wildcard): every
+   * socket it accepts has exactly that local endpoint, so the engine need not ask the kernel again.
+   */
+  boundLocal?: Endpoint;
 }
 
 export interface CloseEvent {
@@ -43,6 +48,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * kernel) stay bounded whatever the payload size; the rest stays in the caller's own buffer.
  */
 const SEND_SLICE_BYTES = 64 * 1024;
+const NO_BYTES = new Uint8Array(0);
 
 let connectionCounter = 0;
 
@@ -52,9 +58,11 @@ function nextConnectionId(): string {
   return `C${connectionCounter}`;
 }
 
-function endpoint(address: string | undefined, port: number | undefined): Endpoint | undefined {
+function endpoint(address: string | undefined, port: number | undefined, family: string | undefined): Endpoint | undefined {
   if (address === undefined || port === undefined) return undefined;
-  return { address, family: isIPv6(address) ? 'IPv6' : 'IPv4', port };
+  // node reports the family with the address; parsing the address is only the fallback.
+  const resolvedFamily = family === 'IPv6' || family === 'IPv4' ? family : isIPv6(address) ? 'IPv6' : 'IPv4';
+  return { address, family: resolvedFamily, port };
 }
 
 function cancelledError(host: string, port: number): TcpError {
@@ -179,6 +187,11 @@ export class Connection implements Disposable {
   private sendQueueHead = 0;
   private unsentBytes = 0;
   private waitingForDrain = false;
+  /**
+   * TCP_NODELAY only changes how our own writes are segmented, so it is set just before the first
+   * one: connections that never send (most of a burst of accepted clients) skip the system call.
+   */
+  private noDelayPending: boolean;
 
   private readonly receiveEmitter = new Emitter<Uint8Array>();
   private readonly sendEmitter = new Emitter<Uint8Array>();
@@ -206,6 +219,7 @@ export class Connection implements Disposable {
     this.log = new TrafficLog(init.options.log);
     this.openedAt = Date.now();
     this.currentState = init.role === 'accepted' ? 'open' : 'connecting';
+    this.noDelayPending = init.options.noDelay ?? true;
 
     const socket = this.socket;
     socket.on('data', (chunk: Buffer) => this.handleData(chunk));
@@ -276,6 +290,16 @@ export class Connection implements Disposable {
    */
   send(bytes: Uint8Array): Promise<void> {
     if (!this.writable) return Promise.reject(this.notWritableError());
+    if (
+      this.sendQueueHead === this.sendQueue.length &&
+      !this.waitingForDrain &&
+      bytes.byteLength <= SEND_SLICE_BYTES &&
+      !this.socket.destroyed
+    ) {
+      // The common case (nothing queued, node not asking us to wait, one slice): hand the bytes
+      // over at once, without the queue entry the general path needs.
+      return this.writeWhole(bytes);
+    }
     return new Promise<void>((resolve, reject) => {
       this.sendQueue.push({ bytes, offset: 0, resolve, reject });
       this.unsentBytes += bytes.byteLength;
@@ -328,10 +352,59 @@ export class Connection implements Disposable {
   }
 
   private applySocketOptions(): void {
-    this.socket.setNoDelay(this.options.noDelay ?? true);
-    if (this.options.keepAlive) this.socket.setKeepAlive(true);
-    this.localEndpoint = endpoint(this.socket.localAddress, this.socket.localPort);
-    this.remoteEndpoint = endpoint(this.socket.remoteAddress, this.socket.remotePort);
+    const socket = this.socket;
+    // Keep-alive matters while idle, so unlike TCP_NODELAY it is set at once.
+    if (this.options.keepAlive) socket.setKeepAlive(true);
+    const boundLocal = this.options.boundLocal;
+    this.localEndpoint = boundLocal ? { ...boundLocal } : endpoint(socket.localAddress, socket.localPort, socket.localFamily);
+    this.remoteEndpoint = endpoint(socket.remoteAddress, socket.remotePort, socket.remoteFamily);
+  }
+
+  /** Apply the noDelay option once, right before our first write (see noDelayPending). */
+  private applyNoDelay(): void {
+    // Only an explicit true needs the system call: node's sockets start with Nagle on.
+    if (this.noDelayPending) this.socket.setNoDelay(true);
+    this.noDelayPending = false;
+  }
+
+  /**
+   * The fast path of send(): one write. Usually the kernel takes the bytes during the write call
+   * itself; node then has nothing left buffered, and the promise settles at once. A write callback
+   * would cost node an extra tick per send (measurable in a request/response loop). Only if bytes
+   * remain buffered does an empty write follow: node runs write callbacks in order, so its callback
+   * says when the real write has been handed over (or failed).
+   */
+  private writeWhole(bytes: Uint8Array): Promise<void> {
+    if (this.noDelayPending) this.applyNoDelay();
+    const socket = this.socket;
+    // Logged before the write, as in pumpSendQueue, so a request always precedes its response.
+    this.log.append('out', bytes);
+    const accepted = socket.write(bytes);
+    let settled: Promise<void>;
+    if (socket.errored) {
+      // The write failed at once; node destroys the socket on the next tick.
+      settled = Promise.reject(this.sendError(socket.errored));
+    } else if (socket.writableLength === 0) {
+      settled = Promise.resolve();
+    } else {
+      settled = new Promise<void>((resolve, reject) => {
+        socket.write(NO_BYTES, (err) => {
+          if (err) reject(this.sendError(socket.errored ?? err));
+          else resolve();
+        });
+      });
+    }
+    this.sendEmitter.fire(bytes);
+    if (!accepted) this.waitForDrain();
+    return settled;
+  }
+
+  private waitForDrain(): void {
+    this.waitingForDrain = true;
+    this.socket.once('drain', () => {
+      this.waitingForDrain = false;
+      this.pumpSendQueue();
+    });
   }
 
   private handleConnect(): void {
@@ -428,6 +501,7 @@ export class Connection implements Disposable {
   /** Hand queued sends to the socket slice by slice until node asks us to wait for 'drain'. */
   private pumpSendQueue(): void {
     const socket = this.socket;
+    if (this.noDelayPending && this.sendQueueHead < this.sendQueue.length) this.applyNoDelay();
     while (this.sendQueueHead < this.sendQueue.length) {
       if (socket.destroyed) return;
       const pending = this.sendQueue[this.sendQueueHead];
@@ -449,11 +523,7 @@ export class Connection implements Disposable {
         accepted = socket.write(slice);
       }
       if (!accepted) {
-        this.waitingForDrain = true;
-        socket.once('drain', () => {
-          this.waitingForDrain = false;
-          this.pumpSendQueue();
-        });
+        this.waitForDrain();
         return;
       }
     }
@@ -475,14 +545,16 @@ export class Connection implements Disposable {
 
   private finishSend(pending: PendingSend, err: Error | null | undefined): void {
     if (err) {
-      pending.reject(
-        this.currentState === 'closed' || this.socket.destroyed
-          ? (this.errorForClose ?? this.closedBeforeSentError())
-          : describeSocketError(err, { op: 'send', host: this.host, port: this.port }),
-      );
+      pending.reject(this.sendError(err));
       return;
     }
     pending.resolve();
+  }
+
+  private sendError(err: Error): TcpError {
+    return this.currentState === 'closed' || this.socket.destroyed
+      ? (this.errorForClose ?? this.closedBeforeSentError())
+      : describeSocketError(err, { op: 'send', host: this.host, port: this.port });
   }
 
   private rejectUnsent(): void {
@@ -491,6 +563,8 @@ export class Connection implements Disposable {
     this.sendQueue = [];
     this.sendQueueHead = 0;
     this.unsentBytes = 0;
+    // Most connections close with nothing pending: build the error (and its stack) only when needed.
+    if (head === queue.length) return;
     const err = this.errorForClose ?? this.closedBeforeSentError();
     for (let i = head; i < queue.length; i++) queue[i].reject(err);
   }

@@ -32,6 +32,11 @@ function nextListenerId(): string {
   return `L${listenerCounter}`;
 }
 
+/** A listener bound to one of these accepts on every local address, so each socket's own must be asked. */
+function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '::0' || address === '0:0:0:0:0:0:0:0';
+}
+
 function validateMaxConnections(value: unknown): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
@@ -97,9 +102,15 @@ export class Listener implements Disposable {
     this.host = host;
     this.requestedPort = port;
     this.maxConnections = maxConnections;
-    this.socketOptions = { noDelay: options.noDelay, keepAlive: options.keepAlive, allowHalfOpen: options.allowHalfOpen, log: options.log };
     const info = server.address() as AddressInfo | null;
     this.boundAddress = info ? { address: info.address, family: isIPv6(info.address) ? 'IPv6' : 'IPv4', port: info.port } : undefined;
+    this.socketOptions = {
+      noDelay: options.noDelay,
+      keepAlive: options.keepAlive,
+      allowHalfOpen: options.allowHalfOpen,
+      log: options.log,
+      boundLocal: this.boundAddress && !isWildcard(this.boundAddress.address) ? this.boundAddress : undefined,
+    };
     server.on('connection', (socket) => this.handleSocket(socket));
     server.on('error', (err) => this.errorEmitter.fire(describeSocketError(err, { op: 'listen', host, port: this.address?.port ?? port })));
   }

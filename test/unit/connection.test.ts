@@ -46,6 +46,8 @@ describe('Connection', () => {
     assert.match(client.id, /^C\d+$/);
     assert.deepEqual(client.remote, { address: '127.0.0.1', family: 'IPv4', port: listener.address!.port });
     assert.deepEqual(accepted.remote, client.local);
+    assert.deepEqual(accepted.local, client.remote);
+    assert.notEqual(accepted.local, listener.address, 'each connection owns its endpoint object');
 
     const atServer = new ByteSink();
     accepted.onDidReceive(atServer.push);
@@ -308,6 +310,61 @@ describe('Connection', () => {
     await assert.rejects(client.send(Buffer.from('x')), (e: TcpError) => e.code === 'NOT_WRITABLE' && e.message.includes(client.id) && /reconnect/.test(e.message));
   });
 
+  it('keeps byte, log and onDidSend order when small sends (written at once) mix with large ones (sliced and queued)', async () => {
+    const sink = new ByteSink();
+    const port = await rawServer(cleanup, (socket) => socket.on('data', sink.push));
+    // A log large enough to keep all ~5.5 MiB, so its order can be checked record by record.
+    const client = await Connection.connect({ host: '127.0.0.1', port, log: { maxBytes: 64 * 1024 * 1024 } });
+    cleanup.add(() => client.destroy());
+    const sendOrder: number[] = [];
+    client.onDidSend((bytes) => sendOrder.push(bytes[0]));
+    const sizes = [10, 300 * 1024, 20, 30, 200 * 1024, 40, 1, 5 * 1024 * 1024, 50];
+    const payloads = sizes.map((size, i) => Buffer.alloc(size, i + 1));
+    // Not awaited one by one: later small sends must queue behind an unfinished large one.
+    await Promise.all(payloads.map((payload) => client.send(payload)));
+    const expected = Buffer.concat(payloads);
+    await waitUntil(() => sink.length === expected.length, 'every byte to arrive');
+    assert.ok(sink.bytes().equals(expected), 'bytes arrive in send order');
+    assert.deepEqual(sendOrder, sizes.map((_, i) => i + 1));
+    assert.deepEqual(client.log.records().map((r) => r.bytes[0]), sizes.map((_, i) => i + 1));
+    assert.equal(client.totals.bytesOut, expected.length);
+    assert.equal(client.pendingBytes, 0);
+  });
+
+  it('resolves a send only once a slow reader lets the kernel take its bytes', async function () {
+    this.timeout(20_000);
+    let peer: Socket | undefined;
+    const sink = new ByteSink();
+    const port = await rawServer(cleanup, (socket) => {
+      peer = socket;
+      socket.pause();
+      socket.on('data', sink.push);
+    });
+    const client = await connectTo(port);
+    await waitUntil(() => peer !== undefined, 'the server to accept');
+    // Small sends, each awaited, until the kernel buffers are full and one stays pending.
+    const chunk = Buffer.alloc(16 * 1024, 3);
+    let sent = 0;
+    let pending: Promise<void> | undefined;
+    while (!pending && sent < 256 * 1024 * 1024) {
+      const send = client.send(chunk);
+      sent += chunk.length;
+      // Resolved means handed to the kernel: nothing of it may still wait in node's buffer.
+      const queuedAtResolve = await Promise.race([send.then(() => client.queuedBytes), delay(300).then(() => undefined)]);
+      if (queuedAtResolve === undefined) pending = send;
+      else assert.equal(queuedAtResolve, 0, `send ${sent / chunk.length} resolved with bytes still queued in node`);
+    }
+    assert.ok(pending, 'a send stayed pending while nobody read');
+    let resolved = false;
+    void pending.then(() => (resolved = true));
+    await delay(100);
+    assert.equal(resolved, false, 'not resolved before the reader drains');
+    peer!.resume();
+    await pending;
+    await waitUntil(() => sink.length === sent, 'every byte to arrive');
+    assert.equal(client.totals.bytesOut, sent);
+  });
+
   it('rejects a send still in flight when we destroy the connection, and later sends at once', async () => {
     const port = await rawServer(cleanup, (socket) => socket.pause()); // never reads
     const client = await connectTo(port);
@@ -333,11 +390,15 @@ describe('Connection', () => {
     client.onDidError((e) => errors.push(e));
     // The first write is answered with RST by the closed peer; a following one fails locally.
     const closed = client.waitForClose();
+    const rejections: unknown[] = [];
     for (let i = 0; i < 50 && client.writable; i++) {
-      await client.send(Buffer.from('anyone there?')).catch(() => undefined);
+      await client.send(Buffer.from('anyone there?')).catch((e: unknown) => rejections.push(e));
       await delay(10);
     }
     const event = await closed;
+    // The write that failed (or the ones after it) rejected with one of our errors, never a raw node one.
+    assert.ok(rejections.length >= 1, 'a send to the gone peer rejected');
+    for (const e of rejections) assert.ok(e instanceof TcpError && ['ECONNRESET', 'EPIPE', 'CLOSED', 'NOT_WRITABLE'].includes(e.code), String(e));
     assert.equal(event.reason, 'reset');
     assert.ok(event.error && ['ECONNRESET', 'EPIPE'].includes(event.error.code), event.error?.code);
     assert.match(event.error!.message, /127\.0\.0\.1:\d+.*; reconnect/);

@@ -208,6 +208,7 @@ describe('Listener', () => {
       cleanup.add(() => client.destroy());
       assert.deepEqual(client.remote, { address: '::1', family: 'IPv6', port: listener.address!.port });
       assert.deepEqual((await accepted).remote, client.local);
+      assert.deepEqual((await accepted).local, client.remote);
       assert.equal(client.label, `[::1]:${listener.address!.port}`);
     });
 
@@ -223,6 +224,8 @@ describe('Listener', () => {
       await rawClient(cleanup, listener.address!.port, '127.0.0.1');
       await waitUntil(() => listener.connections.length === 1, 'accepted');
       assert.equal(listener.connections[0].remote?.address, '::ffff:127.0.0.1');
+      // A wildcard listener's sockets report the address the peer actually reached, not '::'.
+      assert.deepEqual(listener.connections[0].local, { address: '::ffff:127.0.0.1', family: 'IPv6', port: listener.address!.port });
     });
   });
 });
