@@ -1,10 +1,63 @@
 // Composition root: build the core, wrap it in host adapters, register every disposable.
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { Registry } from './core/registry';
+import { registerCommands } from './host/commands';
+import { TcpLabConfig } from './host/config';
+import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
+import { ContextKeys } from './host/contextKeys';
+import { LifecycleLog } from './host/lifecycleLog';
+import { ConnectionsStatusBar } from './host/statusBar';
+import { registerTcpFiles } from './host/tcpFiles';
+import { TrafficPanelManager } from './host/trafficPanel';
 
-export function activate(_context: vscode.ExtensionContext): void {
-  // The VS Code face arrives with the host adapters.
+/** Kept for deactivate, which must close every socket before the extension host goes away. */
+let activeRegistry: Registry | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('TCP Lab', { log: true });
+  context.subscriptions.push(log);
+
+  const registry = new Registry();
+  activeRegistry = registry;
+  context.subscriptions.push(registry);
+
+  const config = new TcpLabConfig(log);
+  const tree = new ConnectionsTreeProvider(registry, config);
+  const treeView = vscode.window.createTreeView(CONNECTIONS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
+  const panels = new TrafficPanelManager(context, registry);
+  context.subscriptions.push(
+    config,
+    tree,
+    treeView,
+    new LifecycleLog(registry, log),
+    new ConnectionsStatusBar(registry, config),
+    new ContextKeys(registry, config),
+    panels,
+    registerCommands({ context, registry, config, tree, treeView, panels, log }),
+  );
+  // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
+  registerTcpFiles(context, registry);
+  // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
+  // live to open connections (evicting at once if they shrank).
+  const applySocketDefaults = () => registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen });
+  applySocketDefaults();
+  context.subscriptions.push(
+    config.onDidChange((e) => {
+      if (!e.affectsConfiguration('tcpLab.log') && !e.affectsConfiguration('tcpLab.connection')) return;
+      applySocketDefaults();
+      if (!e.affectsConfiguration('tcpLab.log')) return;
+      const limits = config.logLimits;
+      for (const connection of registry.connections()) connection.log.setLimits(limits);
+    }),
+  );
+  // Reading the presets once validates them, so a malformed entry is reported at startup.
+  config.presets();
+  log.info(`TCP Lab ${String(context.extension.packageJSON.version)} activated${vscode.workspace.isTrusted ? '' : ' in Restricted Mode'}`);
 }
 
-export function deactivate(): void {
-  // Nothing is open yet.
+export async function deactivate(): Promise<void> {
+  // Close every socket and listener before the extension host goes away; disposal then finds nothing open.
+  const current = activeRegistry;
+  activeRegistry = undefined;
+  await current?.stopAll();
 }

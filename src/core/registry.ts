@@ -4,6 +4,7 @@ import { Connection, type ConnectOptions } from './connection';
 import { TcpError } from './errors';
 import { DisposableStore, Emitter, type Disposable, type Event } from './events';
 import { Listener, type ListenOptions } from './listener';
+import type { TrafficLogLimits } from './trafficLog';
 import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
 
 export type RegistryItem = Listener | Connection;
@@ -38,6 +39,12 @@ export interface RegistrySnapshot {
 }
 
 export type RegistryChange = { kind: 'added' | 'removed' | 'updated'; item: 'listener' | 'connection'; id: string };
+
+/** Options every listen() and connect() starts from, so each entry point (commands, panel, .tcp files) follows the user's settings. */
+export interface RegistryDefaults {
+  log?: Partial<TrafficLogLimits>;
+  allowHalfOpen?: boolean;
+}
 
 export function describeListener(listener: Listener): ListenerInfo {
   return {
@@ -75,13 +82,19 @@ export class Registry implements Disposable {
   private readonly subscriptions = new Map<string, DisposableStore>();
   private readonly changeEmitter = new Emitter<RegistryChange>();
   private disposed = false;
+  private defaults: RegistryDefaults = {};
 
   /** 'updated' fires on state changes and on every chunk of traffic: consumers throttle. */
   readonly onDidChange: Event<RegistryChange> = this.changeEmitter.event;
 
+  /** Replace the defaults for later listen()/connect() calls; explicit options still win. */
+  setDefaults(defaults: RegistryDefaults): void {
+    this.defaults = { ...defaults };
+  }
+
   async listen(options: ListenOptions): Promise<Listener> {
     this.throwIfDisposed();
-    const listener = await Listener.listen(options);
+    const listener = await Listener.listen({ ...this.defaults, ...options });
     if (this.disposed) {
       listener.dispose();
       this.throwIfDisposed();
@@ -92,7 +105,7 @@ export class Registry implements Disposable {
 
   async connect(options: ConnectOptions): Promise<Connection> {
     this.throwIfDisposed();
-    const connection = await Connection.connect(options);
+    const connection = await Connection.connect({ ...this.defaults, ...options });
     if (this.disposed) {
       connection.dispose();
       this.throwIfDisposed();

@@ -23,6 +23,22 @@ describe('Registry', () => {
   const has = (kind: RegistryChange['kind'], item: RegistryChange['item'], id: string): boolean =>
     changes.some((c) => c.kind === kind && c.item === item && c.id === id);
 
+  it('applies its defaults to every listen and connect: log bounds, and closing on the peer\'s FIN', async () => {
+    registry.setDefaults({ log: { maxRecords: 2 }, allowHalfOpen: false });
+    const listener = await registry.listen({ port: 0 });
+    const client = await rawClient(cleanup, listener.address!.port);
+    await waitUntil(() => registry.connections().length === 1, 'the accepted connection to be registered');
+    const accepted = registry.connections()[0];
+    assert.equal(accepted.log.limits.maxRecords, 2);
+
+    const outgoing = await registry.connect({ host: '127.0.0.1', port: listener.address!.port, log: { maxRecords: 5 } });
+    assert.equal(outgoing.log.limits.maxRecords, 5, 'explicit options win over the defaults');
+
+    client.end();
+    const closed = await accepted.waitForClose();
+    assert.equal(closed.reason, 'peerEnded', 'without half-open our side closes after the peer ends');
+  });
+
   it('tracks a listener and its accepted connections with added/updated/removed events', async () => {
     const listener = await registry.listen({ port: 0 });
     assert.ok(has('added', 'listener', listener.id));

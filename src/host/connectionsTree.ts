@@ -1,0 +1,94 @@
+// The Connections view: renders the plain tree model as VS Code tree items and keeps it current
+// without letting a flood of traffic re-render the view more than a few times a second.
+import * as vscode from 'vscode';
+import type { Registry } from '../core/registry';
+import type { TcpLabConfig } from './config';
+import { Throttle } from './throttle';
+import { projectTree, type TreeModel, type TreeNode } from './treeModel';
+
+export const CONNECTIONS_VIEW_ID = 'tcpLab.connections';
+
+/** At most four re-renders a second, however much data flows. */
+export const TREE_REFRESH_INTERVAL_MS = 250;
+/** Ages ("12s") drift while nothing else changes; re-render now and then while connections exist. */
+const AGE_REFRESH_INTERVAL_MS = 5000;
+
+export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
+  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly throttle = new Throttle(() => this.rebuild(), TREE_REFRESH_INTERVAL_MS);
+  private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.throttle];
+  private model: TreeModel;
+  private ageTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly config: TcpLabConfig,
+  ) {
+    this.model = this.project();
+    this.disposables.push(
+      registry.onDidChange(() => this.throttle.trigger()),
+      config.onDidChangePresets(() => this.throttle.trigger()),
+    );
+  }
+
+  private project(): TreeModel {
+    return projectTree(this.registry.snapshot(), this.config.presets(), Date.now());
+  }
+
+  private rebuild(): void {
+    this.model = this.project();
+    this.updateAgeTimer();
+    this.changeEmitter.fire();
+  }
+
+  private updateAgeTimer(): void {
+    const hasConnections = this.registry.connections().length > 0;
+    if (hasConnections && !this.ageTimer) {
+      this.ageTimer = setInterval(() => this.throttle.trigger(), AGE_REFRESH_INTERVAL_MS);
+    } else if (!hasConnections && this.ageTimer) {
+      clearInterval(this.ageTimer);
+      this.ageTimer = undefined;
+    }
+  }
+
+  getTreeItem(node: TreeNode): vscode.TreeItem {
+    const collapsible = {
+      none: vscode.TreeItemCollapsibleState.None,
+      collapsed: vscode.TreeItemCollapsibleState.Collapsed,
+      expanded: vscode.TreeItemCollapsibleState.Expanded,
+    }[node.collapsible];
+    const item = new vscode.TreeItem(node.label, collapsible);
+    item.id = node.id;
+    item.description = node.description;
+    item.tooltip = node.tooltip;
+    item.contextValue = node.contextValue;
+    if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
+    return item;
+  }
+
+  getChildren(node?: TreeNode): TreeNode[] {
+    if (!node) return this.model.roots;
+    // VS Code may hand back a node from an earlier projection; answer from the current one.
+    return this.model.byId.get(node.id)?.children ?? [];
+  }
+
+  getParent(node: TreeNode): TreeNode | undefined {
+    const parentId = this.model.byId.get(node.id)?.parentId;
+    return parentId ? this.model.byId.get(parentId) : undefined;
+  }
+
+  /** Finds the node for a registry id (`L1`, `C3`), e.g. to reveal it after it is created. */
+  nodeForTarget(targetId: string): TreeNode | undefined {
+    // A just-created item may still wait behind the throttle: project now so it can be found.
+    this.rebuild();
+    for (const node of this.model.byId.values()) if (node.targetId === targetId) return node;
+    return undefined;
+  }
+
+  dispose(): void {
+    if (this.ageTimer) clearInterval(this.ageTimer);
+    this.ageTimer = undefined;
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}

@@ -1,0 +1,163 @@
+// Validation of the `tcpLab.presets` setting. Settings are hand-edited JSON, so every entry is checked
+// on its own: a broken one yields exactly one sentence naming the preset and the field, and is
+// skipped, while the valid ones keep working.
+import { parsePayload } from '../shared/parsePayload';
+import { validatePresetBehaviour } from '../shared/presetBehaviour';
+import type { Preset, PresetPayload } from '../shared/preset';
+import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
+import { validateHostText } from './hostPort';
+
+export const PRESETS_SETTING = 'tcpLab.presets';
+
+export interface PresetProblem {
+  /** Position of the entry in the setting's array. */
+  index: number;
+  /** The preset's name when it has a usable one. */
+  presetName?: string;
+  /** The offending field, e.g. `port` or `payloads[1].format`. */
+  field: string;
+  message: string;
+}
+
+export interface PresetValidation {
+  presets: Preset[];
+  problems: PresetProblem[];
+}
+
+/** Checks a payload's data beyond its shape (e.g. that hex parses); returns a problem or undefined. */
+export type PayloadDataCheck = (payload: PresetPayload, preset: Preset) => string | undefined;
+
+const KINDS = ['listener', 'client'] as const;
+
+/** A payload that does not parse would only fail at send time; the settings reader catches it early. */
+export const checkPayloadParses: PayloadDataCheck = (payload, preset) => {
+  const result = parsePayload(payload.data, {
+    format: payload.format,
+    encoding: preset.encoding ?? 'utf-8',
+    // A line ending cannot make data invalid; only the data itself is checked.
+    lineEnding: 'none',
+  });
+  return result.ok ? undefined : result.error.message;
+};
+
+export function validatePresets(raw: unknown, checkPayloadData?: PayloadDataCheck): PresetValidation {
+  if (raw === undefined || raw === null) return { presets: [], problems: [] };
+  if (!Array.isArray(raw)) {
+    return {
+      presets: [],
+      problems: [{ index: -1, field: PRESETS_SETTING, message: `The ${PRESETS_SETTING} setting must be a list of presets; replace it with [] or a list of objects.` }],
+    };
+  }
+
+  const presets: Preset[] = [];
+  const problems: PresetProblem[] = [];
+  const seenNames = new Set<string>();
+  raw.forEach((entry: unknown, index) => {
+    const result = validateEntry(entry, index, checkPayloadData);
+    if ('problem' in result) {
+      problems.push(result.problem);
+    } else if (seenNames.has(result.preset.name)) {
+      problems.push({
+        index,
+        presetName: result.preset.name,
+        field: 'name',
+        message: `Preset "${result.preset.name}" appears more than once in ${PRESETS_SETTING}; give entry ${index + 1} a different name (the first one is used).`,
+      });
+    } else {
+      seenNames.add(result.preset.name);
+      presets.push(result.preset);
+    }
+  });
+  return { presets, problems };
+}
+
+function validateEntry(entry: unknown, index: number, checkPayloadData?: PayloadDataCheck): { preset: Preset } | { problem: PresetProblem } {
+  const position = `Entry ${index + 1} of ${PRESETS_SETTING}`;
+  if (!isRecord(entry)) {
+    return { problem: { index, field: '(entry)', message: `${position} is not an object; each preset needs a name, kind, host and port.` } };
+  }
+  const { name } = entry;
+  if (typeof name !== 'string' || name.trim() === '') {
+    return { problem: { index, field: 'name', message: `${position} has no "name"; give the preset a non-empty name.` } };
+  }
+
+  const problem = (field: string, what: string): { problem: PresetProblem } => ({
+    problem: { index, presetName: name, field, message: `Preset "${name}": "${field}" ${what}.` },
+  });
+
+  const { kind } = entry;
+  if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
+    return problem('kind', `must be "listener" or "client", but is ${describe(kind)}`);
+  }
+
+  if (typeof entry.host !== 'string') return problem('host', `must be a host name or IP address string, but is ${describe(entry.host)}`);
+  // Accept the bracketed IPv6 form people copy from `[::1]:9000`.
+  const host = entry.host.trim().replace(/^\[(.*)\]$/, '$1');
+  const hostProblem = validateHostText(host);
+  if (hostProblem) return problem('host', `is not usable: ${lowerFirst(hostProblem.replace(/\.$/, ''))}`);
+
+  const lowestPort = kind === 'client' ? 1 : 0;
+  const { port } = entry;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < lowestPort || port > 65535) {
+    const zeroHint = kind === 'listener' ? ' (0 picks any free port)' : '';
+    return problem('port', `must be a whole number from ${lowestPort} to 65535${zeroHint}, but is ${describe(port)}`);
+  }
+
+  const { encoding, lineEnding } = entry;
+  if (encoding !== undefined && !(TEXT_ENCODINGS as readonly unknown[]).includes(encoding)) {
+    return problem('encoding', `must be one of ${TEXT_ENCODINGS.join(', ')}, but is ${describe(encoding)}`);
+  }
+  if (lineEnding !== undefined && !(LINE_ENDINGS as readonly unknown[]).includes(lineEnding)) {
+    return problem('lineEnding', `must be one of ${LINE_ENDINGS.join(', ')}, but is ${describe(lineEnding)}`);
+  }
+
+  const preset: Preset = { ...entry, name, kind: kind as Preset['kind'], host, port };
+
+  const { payloads } = entry;
+  if (payloads !== undefined) {
+    if (!Array.isArray(payloads)) return problem('payloads', `must be a list of { name, format, data } objects, but is ${describe(payloads)}`);
+    const checked: PresetPayload[] = [];
+    for (const [i, payload] of payloads.entries()) {
+      const field = `payloads[${i}]`;
+      if (!isRecord(payload)) return problem(field, `must be an object with name, format and data, but is ${describe(payload)}`);
+      if (typeof payload.name !== 'string' || payload.name.trim() === '') return problem(`${field}.name`, 'must be a non-empty string');
+      if (typeof payload.format !== 'string' || !(PAYLOAD_FORMATS as readonly string[]).includes(payload.format)) {
+        return problem(`${field}.format`, `must be one of ${PAYLOAD_FORMATS.join(', ')}, but is ${describe(payload.format)}`);
+      }
+      if (typeof payload.data !== 'string') return problem(`${field}.data`, `must be a string, but is ${describe(payload.data)}`);
+      const candidate: PresetPayload = { ...payload, name: payload.name, format: payload.format as PresetPayload['format'], data: payload.data };
+      const dataProblem = checkPayloadData?.(candidate, preset);
+      if (dataProblem) return problem(`${field}.data`, `does not parse: ${lowerFirst(dataProblem.replace(/\.$/, ''))}`);
+      checked.push(candidate);
+    }
+    preset.payloads = checked;
+  }
+
+  // Mock-server behaviour (framing, echo, rules) has its own validator, shared with the engine.
+  const behaviourPath = `Preset "${name}"`;
+  const behaviour = validatePresetBehaviour(preset, behaviourPath);
+  if (!behaviour.ok) {
+    const field = behaviour.error.startsWith(`${behaviourPath}.`) ? /^[\w]+(\[\d+\])?(\.\w+)*/.exec(behaviour.error.slice(behaviourPath.length + 1))?.[0] : undefined;
+    return { problem: { index, presetName: name, field: field ?? 'kind', message: behaviour.error } };
+  }
+  return { preset };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A short rendering of a bad value for the warning: enough to find it in settings.json. */
+function describe(value: unknown): string {
+  if (value === undefined) return 'missing';
+  // JSON quoting escapes control characters, keeping the warning on one line.
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}

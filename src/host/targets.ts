@@ -1,0 +1,29 @@
+// Small helpers for telling the registry's two kinds of item apart and naming them for people.
+import type { Connection } from '../core/connection';
+import type { Listener } from '../core/listener';
+import type { RegistryItem } from '../core/registry';
+import { formatHostPort } from './hostPort';
+import { formatEndpoint } from './treeModel';
+
+export function isListener(item: RegistryItem): item is Listener {
+  return 'broadcast' in item;
+}
+
+export function isConnection(item: RegistryItem): item is Connection {
+  return !isListener(item);
+}
+
+/** `127.0.0.1:54321` for a listener's bound address (or what was asked for, before it is bound). */
+export function listenerAddress(listener: Listener): string {
+  return listener.address ? formatEndpoint(listener.address) : formatHostPort(listener.host, listener.requestedPort);
+}
+
+/** The peer's `address:port`, which is what identifies a connection to people. */
+export function connectionPeer(connection: Connection): string {
+  return connection.remote ? formatEndpoint(connection.remote) : connection.id;
+}
+
+export function describeItem(item: RegistryItem): string {
+  if (isListener(item)) return `listener ${listenerAddress(item)}`;
+  return item.role === 'client' ? `connection to ${connectionPeer(item)}` : `client ${connectionPeer(item)}`;
+}
