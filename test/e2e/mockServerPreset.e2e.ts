@@ -25,6 +25,7 @@ describe('Mock-server preset in code-server (end to end)', function () {
   before(async function () {
     // Installing code-server on a machine that lacks it takes a few minutes; later runs reuse it.
     this.timeout(15 * 60_000);
+    artifacts.reset();
     port = await freePort();
     const staged = StagedWorkspace.copy(fixture);
     try {

@@ -26,6 +26,7 @@ describe('.tcp files in code-server (end to end)', function () {
   before(async function () {
     // Installing code-server on a machine that lacks it takes a few minutes; later runs reuse it.
     this.timeout(15 * 60_000);
+    artifacts.reset();
     const started = await PythonPeer.echoServer();
     echo = started.peer;
     const staged = StagedWorkspace.copy(fixture);

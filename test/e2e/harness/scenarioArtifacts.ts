@@ -2,7 +2,7 @@
 // Mocha loads the e2e files in no fixed order and another file empties test-results/e2e when it
 // starts, so everything written here is also kept in memory and written again by restore(), which
 // the file calls from a root-level after hook (those run once every file has finished).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resultsDir, type E2ESession } from './session';
 
@@ -13,6 +13,13 @@ export class ScenarioArtifacts {
 
   constructor(name: string) {
     this.folder = join(resultsDir, name);
+  }
+
+  /** Empties this file's folder, so every artifact in it belongs to the current run. */
+  reset(): void {
+    rmSync(this.folder, { recursive: true, force: true });
+    this.written.clear();
+    this.shotCount = 0;
   }
 
   /** A numbered screenshot of the whole window. */
