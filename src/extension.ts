@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { Registry } from './core/registry';
 import { registerCommands } from './host/commands';
+import { CaptureManager } from './host/captureManager';
 import { TcpLabConfig } from './host/config';
 import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
 import { ContextKeys } from './host/contextKeys';
@@ -25,7 +26,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const tree = new ConnectionsTreeProvider(registry, config);
   const treeView = vscode.window.createTreeView(CONNECTIONS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const panels = new TrafficPanelManager(context, registry);
+  const captures = new CaptureManager(registry, config, log);
   context.subscriptions.push(
+    captures,
     config,
     tree,
     treeView,
@@ -33,7 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new ConnectionsStatusBar(registry, config),
     new ContextKeys(registry, config),
     panels,
-    registerCommands({ context, registry, config, tree, treeView, panels, log }),
+    registerCommands({ context, registry, config, tree, treeView, panels, captures, log }),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
   registerTcpFiles(context, registry);

@@ -24,8 +24,13 @@ export interface TrafficLogLimits {
   maxBytes: number;
 }
 
-/** The defaults of the `tcpLab.log.maxRecords` and `tcpLab.log.maxBytes` settings. */
-export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 16 * 1024 * 1024 };
+/**
+ * The defaults of the `tcpLab.log.maxRecords` and `tcpLab.log.maxBytes` settings. 4 MiB per connection
+ * is far more than anyone reads on screen, keeps a thousand connections affordable, and lets a stream
+ * run at raw-socket speed (retained chunks age into V8's old generation, so a larger window costs
+ * full garbage collections; see bench/README-figures.md). A capture file keeps everything.
+ */
+export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
 

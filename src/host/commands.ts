@@ -9,6 +9,8 @@ import { encodeText } from '../shared/encodeText';
 import { parsePayload } from '../shared/parsePayload';
 import type { LineEnding, PayloadFormat } from '../shared/payloadTypes';
 import type { Preset, PresetPayload } from '../shared/preset';
+import { captureFileName } from './captureFiles';
+import type { CaptureManager } from './captureManager';
 import type { TcpLabConfig } from './config';
 import type { ConnectionsTreeProvider } from './connectionsTree';
 import { formatHostPort, isAllInterfaces, parseHostPort, validateHostText, type HostPort } from './hostPort';
@@ -32,6 +34,8 @@ export const COMMANDS = {
   startPreset: 'tcpLab.startPreset',
   sendPresetPayload: 'tcpLab.sendPresetPayload',
   copyAddress: 'tcpLab.copyAddress',
+  startCapture: 'tcpLab.startCapture',
+  stopCapture: 'tcpLab.stopCapture',
 } as const;
 
 const LINE_ENDING_TEXT: Record<LineEnding, string> = { none: '', lf: '\n', cr: '\r', crlf: '\r\n' };
@@ -54,6 +58,7 @@ export interface CommandServices {
   tree: ConnectionsTreeProvider;
   treeView: vscode.TreeView<TreeNode>;
   panels: TrafficPanelManager;
+  captures: CaptureManager;
   log: vscode.LogOutputChannel;
 }
 
@@ -74,6 +79,8 @@ export function registerCommands(services: CommandServices): vscode.Disposable {
     [COMMANDS.startPreset]: (arg) => controller.startPreset(arg as TreeNode | string | undefined),
     [COMMANDS.sendPresetPayload]: (arg) => controller.sendPresetPayload(arg as TreeNode | undefined),
     [COMMANDS.copyAddress]: (arg) => controller.copyAddress(arg as CommandArg),
+    [COMMANDS.startCapture]: (arg) => controller.startCapture(arg as CommandArg),
+    [COMMANDS.stopCapture]: (arg) => controller.stopCapture(arg as CommandArg),
   };
   const registrations = Object.entries(handlers).map(([id, handler]) =>
     vscode.commands.registerCommand(id, async (...args: unknown[]) => {
@@ -661,6 +668,50 @@ class CommandController implements vscode.Disposable {
       if (!target) return;
     }
     await this.sendTo(target, parsed.bytes);
+  }
+
+  // ---- Capture to file ------------------------------------------------------------------------
+
+  /** A connection captures into a file the user names; a listener, every client into a folder. */
+  async startCapture(arg: CommandArg): Promise<void> {
+    const target = await this.resolveTarget(arg, 'any', 'Capture the traffic of…');
+    if (!target) return;
+    const captures = this.services.captures;
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (isListener(target)) {
+      const folders = await vscode.window.showOpenDialog({
+        title: `Capture every client of ${listenerAddress(target)} into a folder`,
+        canSelectFolders: true,
+        canSelectFiles: false,
+        canSelectMany: false,
+        defaultUri: base,
+        openLabel: 'Capture Here',
+      });
+      if (!folders?.[0]) return;
+      await captures.startListener(target, folders[0].fsPath);
+      return;
+    }
+    const file = await vscode.window.showSaveDialog({
+      title: `Capture ${describeItem(target)} to a JSON Lines file`,
+      defaultUri: base ? vscode.Uri.joinPath(base, captureFileName(target, new Date())) : undefined,
+      filters: { 'JSON Lines': ['jsonl'] },
+      saveLabel: 'Capture',
+    });
+    if (!file) return;
+    await captures.startConnection(target, file.fsPath);
+  }
+
+  async stopCapture(arg: CommandArg): Promise<void> {
+    const target = await this.resolveTarget(arg, 'any', 'Stop capturing…');
+    if (!target) return;
+    const captures = this.services.captures;
+    const capturing = isListener(target) ? captures.isCapturingListener(target) || target.connections.some((c) => c.log.capturing) : target.log.capturing;
+    if (!capturing) {
+      void vscode.window.showInformationMessage(`The ${describeItem(target)} is not capturing; use TCP: Start Capture to File… to begin.`);
+      return;
+    }
+    await captures.stop(target);
+    void vscode.window.showInformationMessage(`Stopped capturing the ${describeItem(target)}; the file holds every byte up to now.`);
   }
 
   // ---- Targets ----------------------------------------------------------------------------------

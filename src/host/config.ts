@@ -1,7 +1,7 @@
 // The one owner of the `tcpLab.*` settings: typed getters, change events, preset validation with
 // warnings, and writes that land in the scope the user already keeps the key in.
 import * as vscode from 'vscode';
-import type { TrafficLogLimits } from '../core/trafficLog';
+import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
 import { parseJsonc } from './jsonc';
@@ -20,11 +20,11 @@ export type SettingKey =
   | 'log.maxRecords'
   | 'log.maxBytes'
   | 'connection.keepHalfOpen'
+  | 'capture.directory'
   | 'timestamps'
   | 'statusBar.enabled'
   | 'presets';
 
-const DEFAULT_LOG_LIMITS: TrafficLogLimits = { maxRecords: 10000, maxBytes: 16 * 1024 * 1024 };
 
 export class TcpLabConfig implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
@@ -148,6 +148,12 @@ export class TcpLabConfig implements vscode.Disposable {
   /** False (the default) closes our side when the peer ends, as Qt and ncat do; true keeps it open to reply. */
   get keepHalfOpen(): boolean {
     return this.section().get<boolean>('connection.keepHalfOpen', false) === true;
+  }
+
+  /** Where every new connection captures its traffic; empty (the default) captures only on request. */
+  get captureDirectory(): string {
+    const value = this.section().get<string>('capture.directory', '');
+    return typeof value === 'string' ? value : '';
   }
 
   get timestamps(): TimestampMode {

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { Listener } from '../core/listener';
 import type { MockServer } from '../core/mockServer';
 import type { Registry } from '../core/registry';
+import { DEFAULT_LOG_LIMITS } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
 import type { PanelSettings, TargetInfo } from '../shared/protocol';
@@ -31,8 +32,8 @@ function readSettings(): PanelSettings {
     encoding: (TEXT_ENCODINGS as readonly string[]).includes(encoding) ? (encoding as TextEncodingName) : 'utf-8',
     lineEnding: (LINE_ENDINGS as readonly string[]).includes(lineEnding) ? (lineEnding as LineEnding) : 'none',
     timestamps: config.get<string>('timestamps') === 'relative' ? 'relative' : 'absolute',
-    maxRecords: positive(config.get('log.maxRecords'), 10000),
-    maxBytes: positive(config.get('log.maxBytes'), 16 * 1024 * 1024),
+    maxRecords: positive(config.get('log.maxRecords'), DEFAULT_LOG_LIMITS.maxRecords),
+    maxBytes: positive(config.get('log.maxBytes'), DEFAULT_LOG_LIMITS.maxBytes),
     defaultHost: typeof host === 'string' && host.trim() ? host.trim() : '127.0.0.1',
   };
 }

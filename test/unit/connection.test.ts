@@ -313,7 +313,9 @@ describe('Connection', () => {
   it('keeps byte, log and onDidSend order when small sends (written at once) mix with large ones (sliced and queued)', async () => {
     const sink = new ByteSink();
     const port = await rawServer(cleanup, (socket) => socket.on('data', sink.push));
-    const client = await connectTo(port);
+    // A log large enough to keep all ~5.5 MiB, so its order can be checked record by record.
+    const client = await Connection.connect({ host: '127.0.0.1', port, log: { maxBytes: 64 * 1024 * 1024 } });
+    cleanup.add(() => client.destroy());
     const sendOrder: number[] = [];
     client.onDidSend((bytes) => sendOrder.push(bytes[0]));
     const sizes = [10, 300 * 1024, 20, 30, 200 * 1024, 40, 1, 5 * 1024 * 1024, 50];

@@ -1,0 +1,102 @@
+// Capture to file: the memory log is bounded, so this is how a user keeps every byte. A connection
+// captures on request, every client of a listener captures from its first byte once the listener
+// does, and with `tcpLab.capture.directory` set every new connection captures from its first byte.
+import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { Connection } from '../core/connection';
+import type { Listener } from '../core/listener';
+import type { Registry } from '../core/registry';
+import { captureFileName, resolveCaptureDirectory } from './captureFiles';
+import type { TcpLabConfig } from './config';
+
+export class CaptureManager implements vscode.Disposable {
+  /** Folders that every (current and future) client of a listener captures into, by listener id. */
+  private readonly listenerFolders = new Map<string, string>();
+  /** The file each capturing connection writes, by connection id. */
+  private readonly files = new Map<string, string>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    registry: Registry,
+    private readonly config: TcpLabConfig,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    const registration = registry.onDidChange((change) => {
+      if (change.item === 'listener' && change.kind === 'removed') this.listenerFolders.delete(change.id);
+      if (change.item !== 'connection') return;
+      if (change.kind === 'removed') {
+        this.files.delete(change.id);
+        return;
+      }
+      if (change.kind !== 'added') return;
+      const connection = registry.get(change.id) as Connection | undefined;
+      if (!connection) return;
+      // Started synchronously with the 'added' event, before node delivers the first chunk.
+      const folder = (connection.listenerId && this.listenerFolders.get(connection.listenerId)) || this.settingFolder();
+      if (folder) void this.startInFolder(connection, folder);
+    });
+    this.subscription = { dispose: () => registration.dispose() };
+  }
+
+  /** The file a connection is capturing into, if it is. */
+  fileOf(connection: Connection): string | undefined {
+    return connection.log.capturing ? this.files.get(connection.id) : undefined;
+  }
+
+  isCapturingListener(listener: Listener): boolean {
+    return this.listenerFolders.has(listener.id);
+  }
+
+  async startConnection(connection: Connection, filePath: string): Promise<void> {
+    await this.start(connection, filePath);
+    void vscode.window.showInformationMessage(`Capturing ${connection.label} to ${filePath}; every byte from now on is written there.`);
+  }
+
+  async startListener(listener: Listener, folder: string): Promise<void> {
+    await mkdir(folder, { recursive: true });
+    this.listenerFolders.set(listener.id, folder);
+    await Promise.all(listener.connections.map((connection) => this.startInFolder(connection, folder)));
+    this.log.info(`capturing every client of ${listener.id} into ${folder}`);
+    void vscode.window.showInformationMessage(`Capturing every client of the listener into ${folder}, one file per connection.`);
+  }
+
+  async stop(item: Listener | Connection): Promise<void> {
+    const connections = 'broadcast' in item ? item.connections : [item];
+    if ('broadcast' in item) this.listenerFolders.delete(item.id);
+    const results = await Promise.allSettled(connections.map((connection) => connection.log.stopCapture()));
+    for (const connection of connections) this.files.delete(connection.id);
+    const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private settingFolder(): string | undefined {
+    return resolveCaptureDirectory(this.config.captureDirectory, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+  }
+
+  private async startInFolder(connection: Connection, folder: string): Promise<void> {
+    try {
+      // Synchronous up to startCapture, so the capture is in place before the first chunk arrives.
+      mkdirSync(folder, { recursive: true });
+      await this.start(connection, join(folder, captureFileName(connection, new Date())));
+    } catch (err) {
+      // An automatic capture that cannot start must not pass unnoticed: the user relies on it.
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error(message);
+      void vscode.window.showErrorMessage(message);
+    }
+  }
+
+  private async start(connection: Connection, filePath: string): Promise<void> {
+    await connection.log.startCapture(filePath);
+    this.files.set(connection.id, filePath);
+    this.log.info(`${connection.id} capturing to ${filePath}`);
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    // Each connection's log flushes its own file when the socket closes at deactivation.
+    this.listenerFolders.clear();
+  }
+}

@@ -1,0 +1,203 @@
+// Drives the VS Code workbench in code-server as a user does: keyboard, command palette, quick
+// inputs, notifications, the TCP Lab tree and the traffic webview. Selectors are VS Code 1.100's DOM.
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+
+const quickInput = '.quick-input-widget';
+
+export class Workbench {
+  constructor(readonly page: Page) {}
+
+  async waitUntilReady(timeoutMs = 120_000): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: timeoutMs });
+    // The explorer fills in once the remote file system is connected.
+    await this.page.locator('#workbench\\.parts\\.sidebar .monaco-list-row').first().waitFor({ timeout: timeoutMs });
+  }
+
+  get quickInput(): Locator {
+    return this.page.locator(quickInput);
+  }
+
+  private async openPalette(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('Control+Shift+P');
+    await this.page.locator(`${quickInput} .quick-input-box input`).waitFor({ state: 'visible', timeout: 5000 });
+  }
+
+  /**
+   * Runs a command by its palette title. The palette lists only commands registered when it opened
+   * and does not refresh (a known race right after start), so it is reopened until the row appears.
+   */
+  async runCommand(title: string, timeoutMs = 45_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.openPalette();
+      await this.page.locator(`${quickInput} .quick-input-box input`).fill(`>${title}`);
+      const row = this.paletteRow(title);
+      try {
+        await row.waitFor({ state: 'visible', timeout: 2000 });
+        await row.click();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`The command palette never offered "${title}": ${String(err)}`);
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(1000);
+      }
+    }
+  }
+
+  /** The palette row whose label is exactly `title`. */
+  private paletteRow(title: string): Locator {
+    return this.page
+      .locator(`${quickInput} .quick-input-list .monaco-list-row`)
+      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(title)}$`) }) })
+      .first();
+  }
+
+  /** Waits for a quick input (showInputBox / showQuickPick) whose title, prompt or placeholder matches. */
+  async waitForPrompt(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = await this.promptText();
+      if (pattern.test(text)) return;
+      if (Date.now() > deadline) throw new Error(`No prompt matching ${String(pattern)} appeared; the quick input showed "${text}".`);
+      await this.page.waitForTimeout(150);
+    }
+  }
+
+  /** Title, placeholder and message of the visible quick input ('' when none is open). */
+  async promptText(): Promise<string> {
+    return this.page.evaluate((selector) => {
+      const widget = document.querySelector<HTMLElement>(selector);
+      if (!widget || widget.style.display === 'none' || widget.offsetParent === null) return '';
+      const parts = [
+        widget.querySelector('.quick-input-title')?.textContent ?? '',
+        widget.querySelector<HTMLInputElement>('.quick-input-box input')?.placeholder ?? '',
+        widget.querySelector('.quick-input-message')?.textContent ?? '',
+      ];
+      return parts.join(' | ');
+    }, quickInput);
+  }
+
+  /** Types into the open quick input (replacing its text) and presses Enter. */
+  async answer(value: string): Promise<void> {
+    const input = this.page.locator(`${quickInput} .quick-input-box input`);
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    await input.fill(value);
+    await input.press('Enter');
+  }
+
+  /** Types into the open quick input without submitting (to read its validation message). */
+  async type(value: string): Promise<void> {
+    const input = this.page.locator(`${quickInput} .quick-input-box input`);
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    await input.fill(value);
+  }
+
+  async quickInputVisible(): Promise<boolean> {
+    return this.page.locator(`${quickInput} .quick-input-box input`).isVisible();
+  }
+
+  /** Picks the quick-pick row whose label contains `label`. */
+  async pick(label: string | RegExp): Promise<void> {
+    const row = this.page.locator(`${quickInput} .quick-input-list .monaco-list-row`).filter({ hasText: label }).first();
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    await row.click();
+  }
+
+  /** Waits for a notification toast whose message matches, returns its text. */
+  async waitForNotification(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+    const toast = this.page.locator('.notification-toast .notification-list-item-message').filter({ hasText: pattern }).first();
+    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    return (await toast.textContent()) ?? '';
+  }
+
+  async clearNotifications(): Promise<void> {
+    const toasts = this.page.locator('.notification-toast');
+    while ((await toasts.count()) > 0) {
+      await toasts.first().hover();
+      const close = toasts.first().locator('.codicon-notifications-clear');
+      if (!(await close.isVisible())) break;
+      await close.click();
+    }
+  }
+
+  /** Opens the TCP Lab view container from the activity bar. */
+  async openTcpLabView(timeoutMs = 30_000): Promise<void> {
+    const entry = this.activityBarEntry('TCP Lab');
+    await entry.waitFor({ state: 'visible', timeout: timeoutMs });
+    const selected = await entry.evaluate((el) => el.closest('.action-item')?.classList.contains('checked') ?? false);
+    if (!selected) await entry.click();
+    await this.page.locator('#workbench\\.parts\\.sidebar .title-label', { hasText: /TCP LAB/i }).first().waitFor({ timeout: timeoutMs });
+  }
+
+  activityBarEntry(name: string): Locator {
+    return this.page.locator(`#workbench\\.parts\\.activitybar .action-item .action-label[aria-label^="${name}"]`);
+  }
+
+  /** Text of every row of the Connections tree (label and description). */
+  async treeRows(): Promise<string[]> {
+    const rows = this.page.locator('#workbench\\.parts\\.sidebar .monaco-list-row');
+    return (await rows.allTextContents()).map((text) => text.replace(/\s+/g, ' ').trim());
+  }
+
+  /** Waits until some tree row matches, returns that row's text. */
+  async waitForTreeRow(pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const match = (await this.treeRows()).find((row) => pattern.test(row));
+      if (match) return match;
+      if (Date.now() > deadline) throw new Error(`No Connections row matched ${String(pattern)}; rows: ${JSON.stringify(await this.treeRows())}`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  async waitForNoTreeRow(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows = await this.treeRows();
+      if (!rows.some((row) => pattern.test(row))) return;
+      if (Date.now() > deadline) throw new Error(`A Connections row still matches ${String(pattern)}; rows: ${JSON.stringify(rows)}`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
+  /** Expands a collapsed tree row (its children are not in the DOM while it is collapsed). */
+  async expandTreeRow(pattern: RegExp): Promise<void> {
+    await this.waitForTreeRow(pattern);
+    const row = this.treeRow(pattern);
+    if ((await row.getAttribute('aria-expanded')) === 'false') await row.locator('.monaco-tl-twistie').click();
+  }
+
+  treeRow(pattern: RegExp): Locator {
+    return this.page.locator('#workbench\\.parts\\.sidebar .monaco-list-row').filter({ hasText: pattern }).first();
+  }
+
+  /**
+   * The content document of the newest webview: VS Code nests it as
+   * iframe.webview.ready → iframe#active-frame.
+   */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+  }
+
+  /** Opens a workspace file through Quick Open. */
+  async openFile(name: string): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator(`${quickInput} .quick-input-box input`);
+    await input.waitFor({ state: 'visible', timeout: 5000 });
+    await input.fill(name);
+    await this.page.locator(`${quickInput} .quick-input-list .monaco-list-row`).filter({ hasText: name }).first().waitFor({ timeout: 10_000 });
+    await input.press('Enter');
+    await this.page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ timeout: 10_000 });
+  }
+
+  /** Clicks into the active text editor. */
+  async focusEditor(): Promise<void> {
+    await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click();
+  }
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
