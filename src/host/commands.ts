@@ -626,6 +626,8 @@ class CommandController implements vscode.Disposable {
     };
     subscriptions.push(listener.onDidStop(release));
     this.mockServers.set(id, { dispose: release });
+    // The listener's panel edits this same server rather than attaching a second one that would answer twice.
+    this.services.panels.adoptMockServer(listener, server, preset);
     return true;
   }
 

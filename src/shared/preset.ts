@@ -1,6 +1,8 @@
 // The shape of one entry of the `tcpLab.presets` setting. The JSON schema in package.json mirrors it;
 // validation lives beside the host's configuration module.
+import type { FramingDefinition } from './framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes';
+import type { RuleDefinition } from './ruleDefinition';
 
 /** A named payload saved in a preset, sent from the tree, the panel or a command. */
 export interface PresetPayload {
@@ -17,6 +19,12 @@ export interface Preset {
   encoding?: TextEncodingName;
   lineEnding?: LineEnding;
   payloads?: PresetPayload[];
-  /** Receive-side framing and listener behaviours (echo, auto-reply rules) join here later. */
+  /** How received bytes are cut into frames (panel rows, rule matching). */
+  framing?: FramingDefinition;
+  /** Listener presets: send back every frame no rule answered. */
+  echo?: boolean;
+  /** Listener presets: auto-reply rules, tried in order. */
+  rules?: RuleDefinition[];
+  /** Room for later fields; validation keeps what it knows. */
   [extension: string]: unknown;
 }
