@@ -49,6 +49,12 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  */
 const SEND_SLICE_BYTES = 64 * 1024;
 const NO_BYTES = new Uint8Array(0);
+/**
+ * How long reset() waits for an already started FIN before it closes the socket without RST. The
+ * FIN normally goes out on the next event-loop turn; only a send buffer the peer never drains
+ * holds it back, and a reset must not wait on the peer.
+ */
+const RESET_AFTER_FIN_WAIT_MS = 1000;
 
 let connectionCounter = 0;
 
@@ -178,6 +184,8 @@ export class Connection implements Disposable {
   /** The reason decided by whoever started the close (destroy, reset, an error), used at 'close'. */
   private pendingReason: CloseReason | undefined;
   private localEndRequested = false;
+  /** reset() is waiting for a pending FIN to go out first (see resetAfterFin). */
+  private resetPending = false;
   private localEndedFirst = false;
   private peerEnded = false;
   private opening: { resolve: () => void; reject: (err: TcpError) => void } | undefined;
@@ -335,12 +343,35 @@ export class Connection implements Disposable {
       return;
     }
     this.pendingReason = 'reset';
-    if (this.socket.destroyed) return;
-    this.socket.resetAndDestroy();
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    if (socket.writableEnded && !socket.writableFinished && socket.writableLength === 0) {
+      // Our FIN has been handed to libuv (end(), or the automatic end after the peer's FIN when
+      // half-open is off) but not yet performed. libuv refuses SO_LINGER=0 while that shutdown is
+      // pending (EINVAL), and node then drops the handle without closing it: the descriptor leaks,
+      // we never see 'close', and the peer never sees the socket go away. So reset once the FIN
+      // is out; a shutdown stuck behind a full send buffer gets a plain close instead, bounded.
+      this.resetAfterFin(socket);
+      return;
+    }
+    socket.resetAndDestroy();
   }
 
   dispose(): void {
     this.destroy();
+  }
+
+  private resetAfterFin(socket: Socket): void {
+    if (this.resetPending) return;
+    this.resetPending = true;
+    const fallback = setTimeout(() => socket.destroy(), RESET_AFTER_FIN_WAIT_MS);
+    socket.once('close', () => clearTimeout(fallback));
+    socket.once('finish', () => {
+      clearTimeout(fallback);
+      // After the FIN the RST still tells the peer to drop the connection; its read side has
+      // already ended, so it learns of the reset on its next write (EPIPE/ECONNRESET).
+      if (!socket.destroyed) socket.resetAndDestroy();
+    });
   }
 
   /** Resolves with the close event once the connection is closed (at once if it already is). */
