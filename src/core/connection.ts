@@ -335,7 +335,13 @@ export class Connection implements Disposable {
     this.socket.destroy();
   }
 
-  /** Abort with a TCP RST instead of a FIN, so the peer sees ECONNRESET (reason 'reset'). */
+  /**
+   * Abort with a TCP RST instead of a FIN, so the peer sees ECONNRESET (reason 'reset'). The RST
+   * always goes out, but what a peer reports depends on its side: a node (libuv) peer that still
+   * has unread bytes when the RST lands reads them, sees the hang-up in the same poll and reports a
+   * plain end of stream; the kernel may also drop bytes the peer had not read yet. After our FIN
+   * (end()) the peer has already seen end of stream and learns of the RST on its next write.
+   */
   reset(): void {
     if (this.currentState === 'closed') return;
     if (this.opening) {

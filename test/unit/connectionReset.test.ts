@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import { Connection, type CloseEvent } from '../../src/core/connection';
 import { sendWithFaults } from '../../src/core/faults';
 import { Listener } from '../../src/core/listener';
-import { ByteSink, Cleanup, delay, nextEvent, rawClient, rawServer, waitUntil } from './support/sockets';
+import { ByteSink, Cleanup, delay, nextEvent, rawClient, rawServer, startPythonPeer, waitUntil } from './support/sockets';
 
 const text = (value: string) => new TextEncoder().encode(value);
 
@@ -160,6 +160,27 @@ describe('reset() as the peer sees it', () => {
       });
     });
   }
+
+  it('a 10 ms drip then reset puts an RST on the wire: a peer reading the raw socket reports the reset', async () => {
+    const { child, port } = await startPythonPeer(cleanup, 'readRecorder.py');
+    const report = new Promise<{ reads: { hex: string }[]; end: string }>((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no report from the peer: ${out}`)), 5000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (!out.includes('\n')) return;
+        clearTimeout(timer);
+        resolve(JSON.parse(out.slice(0, out.indexOf('\n'))) as { reads: { hex: string }[]; end: string });
+      });
+    });
+    const connection = await Connection.connect({ host: '127.0.0.1', port });
+    cleanup.add(() => connection.destroy());
+    await sendWithFaults(connection, text('drip'), { dripIntervalMs: 10, after: 'reset' });
+    const observed = await report;
+    assert.equal(observed.end, 'reset');
+    const received = Buffer.from(observed.reads.map((r) => r.hex).join(''), 'hex').toString('utf8');
+    assert.ok('drip'.startsWith(received), `peer got ${JSON.stringify(received)}`);
+  });
 
   it('accepted, half-open off: the peer ends, we answer with FIN, a reset right then still closes both sides', async () => {
     const { connection, peer } = await connectionWithPeer('accepted', { allowHalfOpen: false, peerHalfOpen: true });
