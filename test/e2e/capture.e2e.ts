@@ -3,7 +3,7 @@
 // connection capture from its first byte; the test rebuilds both directions of the stream from the
 // file and compares them with what an independent Python client really sent and received.
 import { strict as assert } from 'node:assert';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { E2ESession } from './harness/session';
 import { PythonPeer } from './harness/pythonPeer';
@@ -151,6 +151,127 @@ describe('Capture to file in code-server (end to end)', function () {
       [hexReply.toString('hex'), textReply.toString('hex')],
       'each send is one out record',
     );
+  });
+
+  it('TCP: Start Capture to File… from a client’s context menu switches its capture to the typed path; Stop Capture ends it', async function () {
+    this.timeout(180_000);
+    const s = current();
+    const { workbench, page } = s;
+    const captures = join(s.workspace, captureFolder);
+    const port = await startListener();
+    const { client, clientPort } = await connectClient(port);
+    const clientRow = new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d)`);
+
+    // Before the switch the setting's automatic capture has it.
+    const beforeSwitch = Buffer.from('before switch\r\n');
+    await sendInWrites(client, [beforeSwitch]);
+    const automatic = await waitForSingleCapture(captures, clientPort);
+    await waitFor(() => streamOf(readCapture(automatic, true), 'in').length === beforeSwitch.length, 'the automatic capture never held the first bytes');
+
+    // Right-click the client in the tree → Start Capture to File…; code-server's save dialog is a
+    // quick input holding a path, so the user types one.
+    await workbench.treeRow(clientRow).click({ button: 'right' });
+    const menuItem = page.getByRole('menuitem', { name: /Start Capture to File/ });
+    await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
+    await artifacts.shot(s, 'context-menu');
+    await menuItem.click();
+    await workbench.waitForPrompt(/JSON Lines/);
+    await artifacts.shot(s, 'save-dialog');
+    const picked = join(s.workspace, 'picked-capture.jsonl');
+    await workbench.answer(picked);
+    await workbench.waitForNotification(new RegExp(`Capturing .*${escapeRegExp('picked-capture.jsonl')}`));
+    await artifacts.shot(s, 'capture-switched');
+
+    const afterSwitch = [Buffer.from('after switch '), Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x0a])];
+    await sendInWrites(client, afterSwitch);
+    const hexReply = Buffer.from([0xca, 0xfe, 0x00, 0x0d, 0x0a]);
+    await runOnTarget('TCP: Send Hex…', clientRow);
+    await workbench.waitForPrompt(/Hex bytes/);
+    await workbench.answer('CA FE 00 0D 0A');
+    await client.waitForBytes(hexReply.length);
+    const switched = Buffer.concat(afterSwitch);
+    await waitFor(() => existsSync(picked) && streamOf(readCapture(picked, true), 'out').length === hexReply.length, 'the picked capture file never held the reply');
+
+    // TCP: Stop Capture on the client: bytes after it are counted but written nowhere.
+    await runOnTarget('TCP: Stop Capture', clientRow);
+    await workbench.waitForNotification(/Stopped capturing the client .*the file holds every byte/);
+    const afterStop = Buffer.from('after stop');
+    await sendInWrites(client, [afterStop]);
+    const totalIn = beforeSwitch.length + switched.length + afterStop.length;
+    await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d).*↓${totalIn} B ↑${hexReply.length} B`));
+    await artifacts.shot(s, 'capture-stopped');
+
+    const automaticLines = readCapture(automatic, false);
+    const pickedLines = readCapture(picked, false);
+    assertWellFormed(automaticLines);
+    assertWellFormed(pickedLines);
+    assert.equal(streamOf(automaticLines, 'in').toString('hex'), beforeSwitch.toString('hex'), 'the automatic file keeps what came before the switch, and nothing after');
+    assert.equal(streamOf(automaticLines, 'out').length, 0);
+    assert.equal(streamOf(pickedLines, 'in').toString('hex'), switched.toString('hex'), 'the picked file holds exactly what came in between switch and stop');
+    assert.equal(streamOf(pickedLines, 'out').toString('hex'), hexReply.toString('hex'));
+    // No record falls between the two files.
+    assert.equal(pickedLines[0].seq, automaticLines[automaticLines.length - 1].seq + 1, 'the picked file starts right after the automatic one ends');
+    assert.equal(await waitForSingleCapture(captures, clientPort), automatic, 'the switch must not start another automatic file');
+  });
+
+  it('Start Capture to File… on a listener captures every current and future client into the chosen folder; Stop Capture ends them all', async function () {
+    this.timeout(180_000);
+    const s = current();
+    const { workbench, page } = s;
+    const captures = join(s.workspace, captureFolder);
+    // The user picks a folder that exists (the folder dialog opens existing folders).
+    const chosen = join(s.workspace, 'listener-captures');
+    mkdirSync(chosen);
+    const port = await startListener();
+    const listenerAddress = new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`);
+    const listenerRow = new RegExp(`${listenerAddress.source}.*listening`);
+    const { client: early, clientPort: earlyPort } = await connectClient(port);
+    const earlyBefore = Buffer.from('early, before');
+    await sendInWrites(early, [earlyBefore]);
+    const earlyAutomatic = await waitForSingleCapture(captures, earlyPort);
+    await waitFor(() => streamOf(readCapture(earlyAutomatic, true), 'in').length === earlyBefore.length, 'the automatic capture never held the early bytes');
+
+    await workbench.treeRow(listenerRow).click({ button: 'right' });
+    const menuItem = page.getByRole('menuitem', { name: /Start Capture to File/ });
+    await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
+    await menuItem.click();
+    await workbench.waitForPrompt(/into a folder/);
+    // In this dialog Enter on a folder's path opens that folder; its button accepts it.
+    await workbench.type(`${chosen}/`);
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor({ timeout: 10_000 });
+    await artifacts.shot(s, 'folder-dialog');
+    await page.locator('.quick-input-widget').getByRole('button', { name: 'Capture Here' }).click();
+    await workbench.waitForNotification(/Capturing every client of the listener into/);
+
+    // A client connecting now captures into the chosen folder from its first byte.
+    const late = s.track(await PythonPeer.connect(host, port));
+    const latePort = late.events[0].localPort ?? 0;
+    await workbench.waitForTreeRow(/listening · 2 clients/);
+    const earlyAfter = Buffer.from([0x01, 0x02, 0x00, 0xff]);
+    const lateBytes = Buffer.from('late\r\n\x00\xff', 'latin1');
+    await sendInWrites(early, [earlyAfter]);
+    await sendInWrites(late, [lateBytes]);
+    const earlyFile = await waitForSingleCapture(chosen, earlyPort);
+    const lateFile = await waitForSingleCapture(chosen, latePort);
+    await waitFor(() => streamOf(readCapture(earlyFile, true), 'in').length === earlyAfter.length, 'the early client’s file never held its bytes after the switch');
+    await waitFor(() => streamOf(readCapture(lateFile, true), 'in').length === lateBytes.length, 'the late client’s file never held its bytes');
+
+    // Stop Capture on the listener stops every client's file; later bytes are written nowhere.
+    await runOnTarget('TCP: Stop Capture', listenerAddress);
+    await workbench.waitForNotification(/Stopped capturing the listener .*each client's file holds every byte/);
+    await sendInWrites(late, [Buffer.from('after stop')]);
+    await workbench.expandTreeRow(listenerRow);
+    await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${latePort}`)}(?!\\d).*↓${lateBytes.length + 'after stop'.length} B`));
+    await artifacts.shot(s, 'listener-capture-stopped');
+
+    assert.equal(streamOf(readCapture(earlyAutomatic, false), 'in').toString('hex'), earlyBefore.toString('hex'));
+    const lateLines = readCapture(lateFile, false);
+    assertWellFormed(lateLines);
+    assert.equal(lateLines[0].seq, 1, 'a client accepted after the listener started capturing is captured from its first byte');
+    assert.equal(streamOf(lateLines, 'in').toString('hex'), lateBytes.toString('hex'));
+    assert.equal(streamOf(readCapture(earlyFile, false), 'in').toString('hex'), earlyAfter.toString('hex'));
+    const automaticOfLate = readdirSync(captures).filter((name) => name.endsWith(`-${latePort}.jsonl`));
+    assert.deepEqual(automaticOfLate, [], 'the listener’s folder replaces the setting’s folder for its clients');
   });
 });
 
