@@ -83,6 +83,23 @@ export async function streamRaw(totalBytes: number, chunkSize: number): Promise<
   return run;
 }
 
+/** A TCP Lab listener whose `done` resolves once `totalBytes` have arrived on its (single) client. */
+async function listenUntil(registry: InstanceType<ReturnType<typeof shippedCore>['Registry']>, totalBytes: number) {
+  let received = 0;
+  let acceptedConnection: Connection | undefined;
+  let finished!: () => void;
+  const done = new Promise<void>((resolve) => (finished = resolve));
+  const listener = await registry.listen({ host: LOOPBACK, port: 0 });
+  listener.onDidAccept((connection) => {
+    acceptedConnection = connection;
+    connection.onDidReceive((data) => {
+      received += data.length;
+      if (received >= totalBytes) finished();
+    });
+  });
+  return { listener, done, accepted: () => acceptedConnection };
+}
+
 /**
  * The common case: a device or app under test (here a plain node:net client, writing the way the raw
  * baseline does) streams into a TCP Lab listener, so only the receiving end has a traffic log.
@@ -94,20 +111,7 @@ export async function streamRawIntoOurs(totalBytes: number, chunkSize: number): 
   const sampler = new MemorySampler();
   const registry = new Registry();
   try {
-    let received = 0;
-    let acceptedConnection: Connection | undefined;
-    let finished!: () => void;
-    const done = new Promise<void>((resolve) => (finished = resolve));
-    const listener = await registry.listen({ host: LOOPBACK, port: 0 });
-    listener.onDidAccept((connection) => {
-      acceptedConnection = connection;
-      connection.onDidReceive((data) => {
-        received += data.length;
-        if (received >= totalBytes) {
-          finished();
-        }
-      });
-    });
+    const { listener, done, accepted } = await listenUntil(registry, totalBytes);
     const client = await connectRaw(listener.address?.port ?? 0);
     const start = startClock();
     for (let sent = 0; sent < totalBytes; sent += chunkSize) {
@@ -118,8 +122,8 @@ export async function streamRawIntoOurs(totalBytes: number, chunkSize: number): 
     await done;
     const run = result(totalBytes, start, sampler);
     client.destroy();
-    if (acceptedConnection?.totals.bytesIn !== totalBytes) {
-      throw new Error(`core listener counted in=${acceptedConnection?.totals.bytesIn} of ${totalBytes} bytes`);
+    if (accepted()?.totals.bytesIn !== totalBytes) {
+      throw new Error(`core listener counted in=${accepted()?.totals.bytesIn} of ${totalBytes} bytes`);
     }
     return run;
   } finally {
@@ -134,20 +138,7 @@ export async function streamOurs(totalBytes: number, chunkSize: number): Promise
   const sampler = new MemorySampler();
   const registry = new Registry();
   try {
-    let received = 0;
-    let acceptedConnection: Connection | undefined;
-    let finished!: () => void;
-    const done = new Promise<void>((resolve) => (finished = resolve));
-    const listener = await registry.listen({ host: LOOPBACK, port: 0 });
-    listener.onDidAccept((connection) => {
-      acceptedConnection = connection;
-      connection.onDidReceive((data) => {
-        received += data.length;
-        if (received >= totalBytes) {
-          finished();
-        }
-      });
-    });
+    const { listener, done, accepted } = await listenUntil(registry, totalBytes);
     const client = await registry.connect({ host: LOOPBACK, port: listener.address?.port ?? 0 });
     const start = startClock();
     for (let sent = 0; sent < totalBytes; sent += chunkSize) {
@@ -157,8 +148,8 @@ export async function streamOurs(totalBytes: number, chunkSize: number): Promise
     await done;
     const run = result(totalBytes, start, sampler);
     // The counters must be exact even though the log evicted almost every record.
-    if (acceptedConnection?.totals.bytesIn !== totalBytes || client.totals.bytesOut !== totalBytes) {
-      throw new Error(`core stream counted in=${acceptedConnection?.totals.bytesIn} out=${client.totals.bytesOut} of ${totalBytes} bytes`);
+    if (accepted()?.totals.bytesIn !== totalBytes || client.totals.bytesOut !== totalBytes) {
+      throw new Error(`core stream counted in=${accepted()?.totals.bytesIn} out=${client.totals.bytesOut} of ${totalBytes} bytes`);
     }
     return run;
   } finally {

@@ -28,7 +28,7 @@ export interface TrafficLogLimits {
  * The defaults of the `tcpLab.log.maxRecords` and `tcpLab.log.maxBytes` settings. 4 MiB per connection
  * is far more than anyone reads on screen, keeps a thousand connections affordable, and lets a stream
  * run at raw-socket speed (retained chunks age into V8's old generation, so a larger window costs
- * full garbage collections; see bench/README-figures.md). A capture file keeps everything.
+ * full garbage collections; see docs/benchmarks.md). A capture file keeps everything.
  */
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 

@@ -6,6 +6,7 @@ import { validatePresetBehaviour } from '../shared/presetBehaviour';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
 import { validateHostText } from './hostPort';
+import { describeValue, isRecord } from '../shared/describeValue';
 
 export const PRESETS_SETTING = 'tcpLab.presets';
 
@@ -87,10 +88,10 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
 
   const { kind } = entry;
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
-    return problem('kind', `must be "listener" or "client", but is ${describe(kind)}`);
+    return problem('kind', `must be "listener" or "client", but is ${describeValue(kind, 'missing')}`);
   }
 
-  if (typeof entry.host !== 'string') return problem('host', `must be a host name or IP address string, but is ${describe(entry.host)}`);
+  if (typeof entry.host !== 'string') return problem('host', `must be a host name or IP address string, but is ${describeValue(entry.host, 'missing')}`);
   // Accept the bracketed IPv6 form people copy from `[::1]:9000`.
   const host = entry.host.trim().replace(/^\[(.*)\]$/, '$1');
   const hostProblem = validateHostText(host);
@@ -100,31 +101,31 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
   const { port } = entry;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < lowestPort || port > 65535) {
     const zeroHint = kind === 'listener' ? ' (0 picks any free port)' : '';
-    return problem('port', `must be a whole number from ${lowestPort} to 65535${zeroHint}, but is ${describe(port)}`);
+    return problem('port', `must be a whole number from ${lowestPort} to 65535${zeroHint}, but is ${describeValue(port, 'missing')}`);
   }
 
   const { encoding, lineEnding } = entry;
   if (encoding !== undefined && !(TEXT_ENCODINGS as readonly unknown[]).includes(encoding)) {
-    return problem('encoding', `must be one of ${TEXT_ENCODINGS.join(', ')}, but is ${describe(encoding)}`);
+    return problem('encoding', `must be one of ${TEXT_ENCODINGS.join(', ')}, but is ${describeValue(encoding, 'missing')}`);
   }
   if (lineEnding !== undefined && !(LINE_ENDINGS as readonly unknown[]).includes(lineEnding)) {
-    return problem('lineEnding', `must be one of ${LINE_ENDINGS.join(', ')}, but is ${describe(lineEnding)}`);
+    return problem('lineEnding', `must be one of ${LINE_ENDINGS.join(', ')}, but is ${describeValue(lineEnding, 'missing')}`);
   }
 
   const preset: Preset = { ...entry, name, kind: kind as Preset['kind'], host, port };
 
   const { payloads } = entry;
   if (payloads !== undefined) {
-    if (!Array.isArray(payloads)) return problem('payloads', `must be a list of { name, format, data } objects, but is ${describe(payloads)}`);
+    if (!Array.isArray(payloads)) return problem('payloads', `must be a list of { name, format, data } objects, but is ${describeValue(payloads, 'missing')}`);
     const checked: PresetPayload[] = [];
     for (const [i, payload] of payloads.entries()) {
       const field = `payloads[${i}]`;
-      if (!isRecord(payload)) return problem(field, `must be an object with name, format and data, but is ${describe(payload)}`);
+      if (!isRecord(payload)) return problem(field, `must be an object with name, format and data, but is ${describeValue(payload, 'missing')}`);
       if (typeof payload.name !== 'string' || payload.name.trim() === '') return problem(`${field}.name`, 'must be a non-empty string');
       if (typeof payload.format !== 'string' || !(PAYLOAD_FORMATS as readonly string[]).includes(payload.format)) {
-        return problem(`${field}.format`, `must be one of ${PAYLOAD_FORMATS.join(', ')}, but is ${describe(payload.format)}`);
+        return problem(`${field}.format`, `must be one of ${PAYLOAD_FORMATS.join(', ')}, but is ${describeValue(payload.format, 'missing')}`);
       }
-      if (typeof payload.data !== 'string') return problem(`${field}.data`, `must be a string, but is ${describe(payload.data)}`);
+      if (typeof payload.data !== 'string') return problem(`${field}.data`, `must be a string, but is ${describeValue(payload.data, 'missing')}`);
       const candidate: PresetPayload = { ...payload, name: payload.name, format: payload.format as PresetPayload['format'], data: payload.data };
       const dataProblem = checkPayloadData?.(candidate, preset);
       if (dataProblem) return problem(`${field}.data`, `does not parse: ${lowerFirst(dataProblem.replace(/\.$/, ''))}`);
@@ -143,20 +144,7 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
   return { preset };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-/** A short rendering of a bad value for the warning: enough to find it in settings.json. */
-function describe(value: unknown): string {
-  if (value === undefined) return 'missing';
-  // JSON quoting escapes control characters, keeping the warning on one line.
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);

@@ -1,6 +1,7 @@
 // How a received byte stream is cut into messages ("frames"). One definition is shared by the traffic
 // panel (display), the auto-reply rules (what a rule matches) and listener presets (settings.json), so it
 // is plain JSON data here, validated into a resolved form the core framer consumes.
+import { describeValue, isRecord } from './describeValue';
 
 export type FramingMode = 'none' | 'delimiter' | 'lengthPrefix' | 'fixed' | 'markers';
 
@@ -121,16 +122,7 @@ export function decodeHexField(text: string, field: string, positionOffset = 0):
   return { ok: true, bytes };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : value === null ? 'null' : 'an object';
-  return String(value);
-}
 
 function isPositiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0;
@@ -138,7 +130,7 @@ function isPositiveInteger(value: unknown): value is number {
 
 function optionalBoolean(def: Record<string, unknown>, key: string, path: string): string | undefined {
   const value = def[key];
-  if (value !== undefined && typeof value !== 'boolean') return `${path}.${key} must be true or false (got ${describe(value)}).`;
+  if (value !== undefined && typeof value !== 'boolean') return `${path}.${key} must be true or false (got ${describeValue(value)}).`;
   return undefined;
 }
 
@@ -146,7 +138,7 @@ function decodeMarker(def: Record<string, unknown>, key: string, path: string, n
   const value = def[key];
   if (typeof value !== 'string' || value.trim() === '') {
     const names = named ? '"lf", "crlf", "cr", "nul" or ' : '';
-    return { ok: false, error: `${path}.${key} must be ${names}a hex byte sequence such as "1c 0d" (got ${describe(value)}).` };
+    return { ok: false, error: `${path}.${key} must be ${names}a hex byte sequence such as "1c 0d" (got ${describeValue(value)}).` };
   }
   const name = value.trim().toLowerCase();
   if (named && NAMED_DELIMITERS[name]) return { ok: true, bytes: Uint8Array.from(NAMED_DELIMITERS[name]) };
@@ -165,16 +157,16 @@ function decodeMarker(def: Record<string, unknown>, key: string, path: string, n
  */
 export function validateFraming(value: unknown, path = 'framing'): FramingValidation {
   if (value === undefined) return { ok: true, framing: { mode: 'none', maxFrameBytes: DEFAULT_MAX_FRAME_BYTES } };
-  if (!isRecord(value)) return { ok: false, error: `${path} must be an object with a "mode" (got ${describe(value)}).` };
+  if (!isRecord(value)) return { ok: false, error: `${path} must be an object with a "mode" (got ${describeValue(value)}).` };
   const mode = value.mode;
   if (typeof mode !== 'string' || !FRAMING_MODES.includes(mode as FramingMode)) {
-    return { ok: false, error: `${path}.mode must be one of ${FRAMING_MODES.map((m) => `"${m}"`).join(', ')} (got ${describe(mode)}).` };
+    return { ok: false, error: `${path}.mode must be one of ${FRAMING_MODES.map((m) => `"${m}"`).join(', ')} (got ${describeValue(mode)}).` };
   }
 
   let maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   if (value.maxFrameBytes !== undefined) {
     if (!isPositiveInteger(value.maxFrameBytes) || value.maxFrameBytes > MAX_FRAME_BYTES_LIMIT) {
-      return { ok: false, error: `${path}.maxFrameBytes must be a whole number from 1 to ${MAX_FRAME_BYTES_LIMIT} (got ${describe(value.maxFrameBytes)}).` };
+      return { ok: false, error: `${path}.maxFrameBytes must be a whole number from 1 to ${MAX_FRAME_BYTES_LIMIT} (got ${describeValue(value.maxFrameBytes)}).` };
     }
     maxFrameBytes = value.maxFrameBytes;
   }
@@ -192,15 +184,15 @@ export function validateFraming(value: unknown, path = 'framing'): FramingValida
     case 'lengthPrefix': {
       const lengthBytes = value.lengthBytes;
       if (!LENGTH_FIELD_SIZES.includes(lengthBytes as 1 | 2 | 4 | 8)) {
-        return { ok: false, error: `${path}.lengthBytes must be 1, 2, 4 or 8 (got ${describe(lengthBytes)}).` };
+        return { ok: false, error: `${path}.lengthBytes must be 1, 2, 4 or 8 (got ${describeValue(lengthBytes)}).` };
       }
       const endian = value.endian ?? 'big';
       if (endian !== 'big' && endian !== 'little') {
-        return { ok: false, error: `${path}.endian must be "big" or "little" (got ${describe(endian)}).` };
+        return { ok: false, error: `${path}.endian must be "big" or "little" (got ${describeValue(endian)}).` };
       }
       const adjustment = value.adjustment ?? 0;
       if (typeof adjustment !== 'number' || !Number.isSafeInteger(adjustment)) {
-        return { ok: false, error: `${path}.adjustment must be a whole number, negative or positive (got ${describe(adjustment)}).` };
+        return { ok: false, error: `${path}.adjustment must be a whole number, negative or positive (got ${describeValue(adjustment)}).` };
       }
       const error = optionalBoolean(value, 'lengthIncludesHeader', path) ?? optionalBoolean(value, 'keepHeader', path);
       if (error) return { ok: false, error };
@@ -219,7 +211,7 @@ export function validateFraming(value: unknown, path = 'framing'): FramingValida
     }
     case 'fixed': {
       if (!isPositiveInteger(value.size)) {
-        return { ok: false, error: `${path}.size must be a whole number of bytes, at least 1 (got ${describe(value.size)}).` };
+        return { ok: false, error: `${path}.size must be a whole number of bytes, at least 1 (got ${describeValue(value.size)}).` };
       }
       if (value.size > maxFrameBytes) {
         return { ok: false, error: `${path}.size (${value.size}) is larger than ${path}.maxFrameBytes (${maxFrameBytes}); raise maxFrameBytes or lower size.` };

@@ -2,6 +2,7 @@
 // validation. Pure and browser-safe: the panel checks a rule as it is typed with the same code the
 // engine uses when it compiles the rule.
 import { decodeHexField } from './framing';
+import { describeValue, isRecord } from './describeValue';
 
 export type RuleMatchKind = 'exact' | 'hexPrefix' | 'contains' | 'regex';
 
@@ -63,16 +64,7 @@ export const MAX_RULES = 200;
 export const MAX_PATTERN_CHARS = 2000;
 const ALLOWED_REGEX_FLAGS = 'imsu';
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'object') return Array.isArray(value) ? 'a list' : value === null ? 'null' : 'an object';
-  return String(value);
-}
 
 /** Text to bytes in a rule's encoding. latin1 keeps one byte per code unit (code points above 255 become "?"). */
 export function encodeRuleText(text: string, encoding: RuleTextEncoding): Uint8Array {
@@ -374,27 +366,27 @@ function captureShape(regex: RegExp): { count: number; names: string[] } {
 
 /** Validates one rule; `path` names it in messages, e.g. `tcpLab.presets[0].rules[2]`. */
 export function validateRule(value: unknown, path: string): { ok: true; rule: CheckedRule } | { ok: false; error: string } {
-  if (!isRecord(value)) return { ok: false, error: `${path} must be an object with "match" and "pattern" (got ${describe(value)}).` };
+  if (!isRecord(value)) return { ok: false, error: `${path} must be an object with "match" and "pattern" (got ${describeValue(value)}).` };
   const match = value.match;
   if (typeof match !== 'string' || !RULE_MATCH_KINDS.includes(match as RuleMatchKind)) {
-    return { ok: false, error: `${path}.match must be one of ${RULE_MATCH_KINDS.map((k) => `"${k}"`).join(', ')} (got ${describe(match)}).` };
+    return { ok: false, error: `${path}.match must be one of ${RULE_MATCH_KINDS.map((k) => `"${k}"`).join(', ')} (got ${describeValue(match)}).` };
   }
   const kind = match as RuleMatchKind;
-  if (value.name !== undefined && typeof value.name !== 'string') return { ok: false, error: `${path}.name must be text (got ${describe(value.name)}).` };
+  if (value.name !== undefined && typeof value.name !== 'string') return { ok: false, error: `${path}.name must be text (got ${describeValue(value.name)}).` };
   for (const key of ['ignoreCase', 'closeAfterReply', 'enabled'] as const) {
-    if (value[key] !== undefined && typeof value[key] !== 'boolean') return { ok: false, error: `${path}.${key} must be true or false (got ${describe(value[key])}).` };
+    if (value[key] !== undefined && typeof value[key] !== 'boolean') return { ok: false, error: `${path}.${key} must be true or false (got ${describeValue(value[key])}).` };
   }
   const encoding = value.encoding ?? 'utf-8';
-  if (encoding !== 'utf-8' && encoding !== 'latin1') return { ok: false, error: `${path}.encoding must be "utf-8" or "latin1" (got ${describe(encoding)}).` };
+  if (encoding !== 'utf-8' && encoding !== 'latin1') return { ok: false, error: `${path}.encoding must be "utf-8" or "latin1" (got ${describeValue(encoding)}).` };
   const pattern = value.pattern;
   if (typeof pattern !== 'string' || (pattern === '' && kind !== 'exact')) {
-    return { ok: false, error: `${path}.pattern must be non-empty text (got ${describe(pattern)}).` };
+    return { ok: false, error: `${path}.pattern must be non-empty text (got ${describeValue(pattern)}).` };
   }
   if (pattern.length > MAX_PATTERN_CHARS) {
     return { ok: false, error: `${path}.pattern is ${pattern.length} characters long; keep it under ${MAX_PATTERN_CHARS}.` };
   }
   const patternFormat = value.patternFormat ?? 'text';
-  if (patternFormat !== 'text' && patternFormat !== 'hex') return { ok: false, error: `${path}.patternFormat must be "text" or "hex" (got ${describe(patternFormat)}).` };
+  if (patternFormat !== 'text' && patternFormat !== 'hex') return { ok: false, error: `${path}.patternFormat must be "text" or "hex" (got ${describeValue(patternFormat)}).` };
   if (patternFormat === 'hex' && kind !== 'exact' && kind !== 'hexPrefix') {
     return { ok: false, error: `${path}.patternFormat "hex" applies only to "exact" and "hexPrefix" rules; use a "regex" with \\x escapes to match bytes inside text.` };
   }
@@ -410,7 +402,7 @@ export function validateRule(value: unknown, path: string): { ok: true; rule: Ch
   } else if (kind === 'regex') {
     flags = value.flags === undefined ? '' : (value.flags as string);
     if (typeof value.flags !== 'undefined' && (typeof value.flags !== 'string' || [...value.flags].some((f, n, all) => !ALLOWED_REGEX_FLAGS.includes(f) || all.indexOf(f) !== n))) {
-      return { ok: false, error: `${path}.flags may only combine i, m, s and u (got ${describe(value.flags)}).` };
+      return { ok: false, error: `${path}.flags may only combine i, m, s and u (got ${describeValue(value.flags)}).` };
     }
     const shape = findCatastrophicShape(pattern);
     if (shape) {
@@ -431,9 +423,9 @@ export function validateRule(value: unknown, path: string): { ok: true; rule: Ch
 
   let reply: ReplySegment[] | undefined;
   const replyFormat = value.replyFormat ?? 'text';
-  if (replyFormat !== 'text' && replyFormat !== 'hex') return { ok: false, error: `${path}.replyFormat must be "text" or "hex" (got ${describe(replyFormat)}).` };
+  if (replyFormat !== 'text' && replyFormat !== 'hex') return { ok: false, error: `${path}.replyFormat must be "text" or "hex" (got ${describeValue(replyFormat)}).` };
   if (value.reply !== undefined) {
-    if (typeof value.reply !== 'string') return { ok: false, error: `${path}.reply must be text (got ${describe(value.reply)}).` };
+    if (typeof value.reply !== 'string') return { ok: false, error: `${path}.reply must be text (got ${describeValue(value.reply)}).` };
     const parsed = parseReplyTemplate(value.reply, replyFormat, `${path}.reply`);
     if (!parsed.ok) return parsed;
     const resolved = resolveGroupRefs(parsed.segments, groups.count, groups.names, replyFormat, `${path}.reply`, `${path}.pattern`);
@@ -443,7 +435,7 @@ export function validateRule(value: unknown, path: string): { ok: true; rule: Ch
 
   const delayMs = value.delayMs ?? 0;
   if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_RULE_DELAY_MS) {
-    return { ok: false, error: `${path}.delayMs must be a whole number of milliseconds from 0 to ${MAX_RULE_DELAY_MS} (got ${describe(delayMs)}).` };
+    return { ok: false, error: `${path}.delayMs must be a whole number of milliseconds from 0 to ${MAX_RULE_DELAY_MS} (got ${describeValue(delayMs)}).` };
   }
   if (reply === undefined && value.closeAfterReply !== true) {
     return { ok: false, error: `${path} has neither "reply" nor "closeAfterReply", so it would do nothing; add one of them.` };
@@ -478,7 +470,7 @@ function defaultRuleName(path: string): string {
 /** Validates a rule list (in order); stops at the first problem and names it. */
 export function validateRules(value: unknown, path = 'rules'): RulesValidation {
   if (value === undefined) return { ok: true, rules: [] };
-  if (!Array.isArray(value)) return { ok: false, error: `${path} must be a list of rules (got ${describe(value)}).` };
+  if (!Array.isArray(value)) return { ok: false, error: `${path} must be a list of rules (got ${describeValue(value)}).` };
   if (value.length > MAX_RULES) return { ok: false, error: `${path} has ${value.length} rules; use at most ${MAX_RULES}.` };
   const rules: CheckedRule[] = [];
   for (let i = 0; i < value.length; i++) {

@@ -2,6 +2,7 @@
 // `.tcp` file with the same presets and environments as the editor. Settings files are JSON with
 // comments and trailing commas, which JSON.parse rejects; strip those first.
 import type { Preset } from '../../shared/preset';
+import { isRecord } from '../../shared/describeValue';
 
 export type Environments = Record<string, Record<string, string>>;
 
@@ -33,9 +34,6 @@ export function stripJsonComments(text: string): string {
   return out.replace(/,(\s*[}\]])/g, '$1');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Parse settings text; throws an Error with one sentence naming the file when it is not valid JSON. */
 export function parseTcpLabSettings(text: string, fileName: string): TcpLabSettings {
