@@ -118,8 +118,17 @@ describe('Capture to file in code-server (end to end)', function () {
     const file = await waitForSingleCapture(captures, clientPort);
     await waitFor(() => streamOf(readCapture(file, true), 'in').length === sent.length, `the capture file never held all ${sent.length} received bytes`);
 
-    // The listener answers with TCP: Send Hex… and TCP: Send Text…, picking the client.
+    // Meanwhile the bounded memory log behind the traffic panel has dropped the oldest records.
     const clientRow = new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d)`);
+    const treeRow = workbench.treeRow(clientRow);
+    await treeRow.hover();
+    await treeRow.locator('.actions .action-label[aria-label^="Open Traffic Panel"]').click();
+    const status = workbench.webview().locator('.status');
+    await status.filter({ hasText: /older ones dropped by the log limits/ }).waitFor({ timeout: 15_000 });
+    await artifacts.shot(s, 'memory-log-dropped-records');
+    await workbench.runCommand('View: Close All Editors');
+
+    // The listener answers with TCP: Send Hex… and TCP: Send Text…, picking the client.
     const hexReply = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0xde, 0xad, 0xbe, 0xef]);
     await runOnTarget('TCP: Send Hex…', clientRow);
     await workbench.waitForPrompt(/Hex bytes/);
