@@ -713,7 +713,9 @@ class CommandController implements vscode.Disposable {
       return;
     }
     await captures.stop(target);
-    void vscode.window.showInformationMessage(`Stopped capturing the ${describeItem(target)}; the file holds every byte up to now.`);
+    // A listener stops one file per client, so the sentence says which files are complete.
+    const kept = isListener(target) ? "each client's file holds every byte up to now" : 'the file holds every byte up to now';
+    void vscode.window.showInformationMessage(`Stopped capturing the ${describeItem(target)}; ${kept}.`);
   }
 
   // ---- Targets ----------------------------------------------------------------------------------

@@ -1,0 +1,349 @@
+// Capture to file end to end: the memory log is bounded (here to 64 KiB), so the capture file is
+// where every byte is kept. A workspace with `tcpLab.capture.directory` set makes every new
+// connection capture from its first byte; the test rebuilds both directions of the stream from the
+// file and compares them with what an independent Python client really sent and received.
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { E2ESession } from './harness/session';
+import { PythonPeer } from './harness/pythonPeer';
+import { ScenarioArtifacts } from './harness/scenarioArtifacts';
+import { escapeRegExp } from './harness/workbench';
+
+const fixture = join(__dirname, 'workspaceCapture');
+const host = '127.0.0.1';
+const captureFolder = 'captures';
+/** Far below what the client sends, so the memory log must evict while the file keeps everything. */
+const memoryLogBytes = 64 * 1024;
+const artifacts = new ScenarioArtifacts('capture');
+
+// Root level: runs after every e2e file, so a later file's reset of test-results/e2e keeps these.
+after(() => artifacts.restore());
+
+interface CaptureLine {
+  seq: number;
+  time: number;
+  dir: 'in' | 'out';
+  base64: string;
+}
+
+describe('Capture to file in code-server (end to end)', function () {
+  let session: E2ESession | undefined;
+
+  before(async function () {
+    // Installing code-server on a machine that lacks it takes a few minutes; later runs reuse it.
+    this.timeout(15 * 60_000);
+    artifacts.reset();
+    session = await E2ESession.start({
+      workspaceFixture: fixture,
+      userSettings: { 'workbench.colorTheme': 'Default Light Modern', 'tcpLab.log.maxBytes': memoryLogBytes },
+    });
+  });
+
+  afterEach(async function () {
+    this.timeout(30_000);
+    if (session && this.currentTest?.state === 'failed') await artifacts.keepFailure(session, this.currentTest.fullTitle());
+    session?.killPeers();
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await session?.dispose();
+  });
+
+  function current(): E2ESession {
+    assert.ok(session, 'the code-server session did not start');
+    return session;
+  }
+
+  /** TCP: Start Listener on port 0 from the palette; returns the port the notification names. */
+  async function startListener(): Promise<number> {
+    const { workbench } = current();
+    await workbench.clearNotifications();
+    await workbench.runCommand('TCP: Start Listener');
+    await workbench.waitForPrompt(/Start Listener/);
+    await workbench.answer('0');
+    const text = await workbench.waitForNotification(/Listening on /);
+    const match = /Listening on 127\.0\.0\.1:(\d+)/.exec(text);
+    assert.ok(match, `the notification "${text}" names no 127.0.0.1 port`);
+    return Number(match[1]);
+  }
+
+  /** Runs a palette command that asks which listener or connection, and picks the matching row. */
+  async function runOnTarget(title: string, label: RegExp): Promise<void> {
+    const { workbench } = current();
+    await workbench.runCommand(title);
+    await workbench.waitForPrompt(/Choose a listener or connection|which|…/i);
+    await workbench.pick(label);
+  }
+
+  /** A Python client of the listener on `port`, shown in the tree under its listener. */
+  async function connectClient(port: number): Promise<{ client: PythonPeer; clientPort: number }> {
+    const s = current();
+    const client = s.track(await PythonPeer.connect(host, port));
+    const clientPort = client.events[0].localPort ?? 0;
+    await s.workbench.openTcpLabView();
+    await s.workbench.expandTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d).*listening · 1 client`));
+    await s.workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d)`));
+    return { client, clientPort };
+  }
+
+  /** Sends the writes one at a time, each only after Python reported the previous one sent. */
+  async function sendInWrites(client: PythonPeer, writes: readonly Buffer[]): Promise<void> {
+    for (const write of writes) {
+      const before = client.events.filter((e) => e.event === 'sent').length;
+      client.send(write);
+      await client.waitFor(() => client.events.filter((e) => e.event === 'sent').length > before, 20_000);
+    }
+  }
+
+  it('with tcpLab.capture.directory set, a listener’s client is captured byte-exactly both ways, past the memory log’s limit', async function () {
+    this.timeout(180_000);
+    const s = current();
+    const { workbench } = s;
+    const captures = join(s.workspace, captureFolder);
+    assert.ok(!existsSync(captures), 'the fixture must not ship a captures folder, or the test proves nothing');
+
+    const port = await startListener();
+    const { client, clientPort } = await connectClient(port);
+    await artifacts.shot(s, 'client-connected');
+
+    // Text, every byte value, ~200 KB of noise and a tail of NULs and CRLF: separate writes.
+    const writes = [Buffer.from('HELLO capture\r\n'), Buffer.from(Array.from({ length: 256 }, (_, i) => i)), noise(200_000, 0x5eed), Buffer.from([0x00, 0x00, 0xff, 0x0d, 0x0a])];
+    const sent = Buffer.concat(writes);
+    assert.ok(sent.length > memoryLogBytes * 3);
+    await sendInWrites(client, writes);
+
+    // The file is written while the connection lives: wait until it holds every byte that came in.
+    const file = await waitForSingleCapture(captures, clientPort);
+    await waitFor(() => streamOf(readCapture(file, true), 'in').length === sent.length, `the capture file never held all ${sent.length} received bytes`);
+
+    // Meanwhile the bounded memory log behind the traffic panel has dropped the oldest records.
+    const clientRow = new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d)`);
+    const treeRow = workbench.treeRow(clientRow);
+    await treeRow.hover();
+    await treeRow.locator('.actions .action-label[aria-label^="Open Traffic Panel"]').click();
+    const status = workbench.webview().locator('.status');
+    await status.filter({ hasText: /older ones dropped by the log limits/ }).waitFor({ timeout: 15_000 });
+    await artifacts.shot(s, 'memory-log-dropped-records');
+    await workbench.runCommand('View: Close All Editors');
+
+    // The listener answers with TCP: Send Hex… and TCP: Send Text…, picking the client.
+    const hexReply = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0xde, 0xad, 0xbe, 0xef]);
+    await runOnTarget('TCP: Send Hex…', clientRow);
+    await workbench.waitForPrompt(/Hex bytes/);
+    await workbench.answer('00 FF 0D 0A DE AD BE EF');
+    await client.waitForBytes(hexReply.length);
+    const textReply = Buffer.from(`ACK ${sent.length}`);
+    await runOnTarget('TCP: Send Text…', clientRow);
+    await workbench.waitForPrompt(/Text to send/);
+    await workbench.answer(textReply.toString('utf8'));
+    const replies = Buffer.concat([hexReply, textReply]);
+    assert.equal((await client.waitForBytes(replies.length)).toString('hex'), replies.toString('hex'));
+    await artifacts.shot(s, 'replied');
+
+    // Stopping the listener closes the client, which flushes and closes its capture file.
+    await runOnTarget('TCP: Stop Listener', new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`));
+    await client.waitFor((e) => e.event === 'closed');
+    await workbench.waitForNoTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`));
+    await artifacts.shot(s, 'listener-stopped');
+
+    // Still exactly one file for this client, and it is complete JSON Lines (no partial last line).
+    assert.equal(await waitForSingleCapture(captures, clientPort), file);
+    const lines = readCapture(file, false);
+    assertWellFormed(lines);
+    assert.equal(lines[0].seq, 1, 'the capture starts with the connection’s first record');
+    assert.equal(streamOf(lines, 'in').toString('hex'), sent.toString('hex'), 'the in records must be exactly the bytes the client sent');
+    assert.equal(streamOf(lines, 'out').toString('hex'), replies.toString('hex'), 'the out records must be exactly the bytes sent back');
+    assert.deepEqual(
+      lines.filter((line) => line.dir === 'out').map((line) => Buffer.from(line.base64, 'base64').toString('hex')),
+      [hexReply.toString('hex'), textReply.toString('hex')],
+      'each send is one out record',
+    );
+  });
+
+  it('TCP: Start Capture to File… from a client’s context menu switches its capture to the typed path; Stop Capture ends it', async function () {
+    this.timeout(180_000);
+    const s = current();
+    const { workbench, page } = s;
+    const captures = join(s.workspace, captureFolder);
+    const port = await startListener();
+    const { client, clientPort } = await connectClient(port);
+    const clientRow = new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d)`);
+
+    // Before the switch the setting's automatic capture has it.
+    const beforeSwitch = Buffer.from('before switch\r\n');
+    await sendInWrites(client, [beforeSwitch]);
+    const automatic = await waitForSingleCapture(captures, clientPort);
+    await waitFor(() => streamOf(readCapture(automatic, true), 'in').length === beforeSwitch.length, 'the automatic capture never held the first bytes');
+
+    // Right-click the client in the tree → Start Capture to File…; code-server's save dialog is a
+    // quick input holding a path, so the user types one.
+    await workbench.treeRow(clientRow).click({ button: 'right' });
+    const menuItem = page.getByRole('menuitem', { name: /Start Capture to File/ });
+    await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
+    await artifacts.shot(s, 'context-menu');
+    await menuItem.click();
+    await workbench.waitForPrompt(/JSON Lines/);
+    await artifacts.shot(s, 'save-dialog');
+    const picked = join(s.workspace, 'picked-capture.jsonl');
+    await workbench.answer(picked);
+    await workbench.waitForNotification(new RegExp(`Capturing .*${escapeRegExp('picked-capture.jsonl')}`));
+    await artifacts.shot(s, 'capture-switched');
+
+    const afterSwitch = [Buffer.from('after switch '), Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x0a])];
+    await sendInWrites(client, afterSwitch);
+    const hexReply = Buffer.from([0xca, 0xfe, 0x00, 0x0d, 0x0a]);
+    await runOnTarget('TCP: Send Hex…', clientRow);
+    await workbench.waitForPrompt(/Hex bytes/);
+    await workbench.answer('CA FE 00 0D 0A');
+    await client.waitForBytes(hexReply.length);
+    const switched = Buffer.concat(afterSwitch);
+    await waitFor(() => existsSync(picked) && streamOf(readCapture(picked, true), 'out').length === hexReply.length, 'the picked capture file never held the reply');
+
+    // TCP: Stop Capture on the client: bytes after it are counted but written nowhere.
+    await runOnTarget('TCP: Stop Capture', clientRow);
+    await workbench.waitForNotification(/Stopped capturing the client .*the file holds every byte/);
+    const afterStop = Buffer.from('after stop');
+    await sendInWrites(client, [afterStop]);
+    const totalIn = beforeSwitch.length + switched.length + afterStop.length;
+    await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d).*↓${totalIn} B ↑${hexReply.length} B`));
+    await artifacts.shot(s, 'capture-stopped');
+
+    const automaticLines = readCapture(automatic, false);
+    const pickedLines = readCapture(picked, false);
+    assertWellFormed(automaticLines);
+    assertWellFormed(pickedLines);
+    assert.equal(streamOf(automaticLines, 'in').toString('hex'), beforeSwitch.toString('hex'), 'the automatic file keeps what came before the switch, and nothing after');
+    assert.equal(streamOf(automaticLines, 'out').length, 0);
+    assert.equal(streamOf(pickedLines, 'in').toString('hex'), switched.toString('hex'), 'the picked file holds exactly what came in between switch and stop');
+    assert.equal(streamOf(pickedLines, 'out').toString('hex'), hexReply.toString('hex'));
+    // No record falls between the two files.
+    assert.equal(pickedLines[0].seq, automaticLines[automaticLines.length - 1].seq + 1, 'the picked file starts right after the automatic one ends');
+    assert.equal(await waitForSingleCapture(captures, clientPort), automatic, 'the switch must not start another automatic file');
+  });
+
+  it('Start Capture to File… on a listener captures every current and future client into the chosen folder; Stop Capture ends them all', async function () {
+    this.timeout(180_000);
+    const s = current();
+    const { workbench, page } = s;
+    const captures = join(s.workspace, captureFolder);
+    // The user picks a folder that exists (the folder dialog opens existing folders).
+    const chosen = join(s.workspace, 'listener-captures');
+    mkdirSync(chosen);
+    const port = await startListener();
+    const listenerAddress = new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`);
+    const listenerRow = new RegExp(`${listenerAddress.source}.*listening`);
+    const { client: early, clientPort: earlyPort } = await connectClient(port);
+    const earlyBefore = Buffer.from('early, before');
+    await sendInWrites(early, [earlyBefore]);
+    const earlyAutomatic = await waitForSingleCapture(captures, earlyPort);
+    await waitFor(() => streamOf(readCapture(earlyAutomatic, true), 'in').length === earlyBefore.length, 'the automatic capture never held the early bytes');
+
+    await workbench.treeRow(listenerRow).click({ button: 'right' });
+    const menuItem = page.getByRole('menuitem', { name: /Start Capture to File/ });
+    await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
+    await menuItem.click();
+    await workbench.waitForPrompt(/into a folder/);
+    // In this dialog Enter on a folder's path opens that folder; its button accepts it.
+    await workbench.type(`${chosen}/`);
+    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor({ timeout: 10_000 });
+    await artifacts.shot(s, 'folder-dialog');
+    await page.locator('.quick-input-widget').getByRole('button', { name: 'Capture Here' }).click();
+    await workbench.waitForNotification(/Capturing every client of the listener into/);
+
+    // A client connecting now captures into the chosen folder from its first byte.
+    const late = s.track(await PythonPeer.connect(host, port));
+    const latePort = late.events[0].localPort ?? 0;
+    await workbench.waitForTreeRow(/listening · 2 clients/);
+    const earlyAfter = Buffer.from([0x01, 0x02, 0x00, 0xff]);
+    const lateBytes = Buffer.from('late\r\n\x00\xff', 'latin1');
+    await sendInWrites(early, [earlyAfter]);
+    await sendInWrites(late, [lateBytes]);
+    const earlyFile = await waitForSingleCapture(chosen, earlyPort);
+    const lateFile = await waitForSingleCapture(chosen, latePort);
+    await waitFor(() => streamOf(readCapture(earlyFile, true), 'in').length === earlyAfter.length, 'the early client’s file never held its bytes after the switch');
+    await waitFor(() => streamOf(readCapture(lateFile, true), 'in').length === lateBytes.length, 'the late client’s file never held its bytes');
+
+    // Stop Capture on the listener stops every client's file; later bytes are written nowhere.
+    await runOnTarget('TCP: Stop Capture', listenerAddress);
+    await workbench.waitForNotification(/Stopped capturing the listener .*each client's file holds every byte/);
+    await sendInWrites(late, [Buffer.from('after stop')]);
+    await workbench.expandTreeRow(listenerRow);
+    await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${latePort}`)}(?!\\d).*↓${lateBytes.length + 'after stop'.length} B`));
+    await artifacts.shot(s, 'listener-capture-stopped');
+
+    assert.equal(streamOf(readCapture(earlyAutomatic, false), 'in').toString('hex'), earlyBefore.toString('hex'));
+    const lateLines = readCapture(lateFile, false);
+    assertWellFormed(lateLines);
+    assert.equal(lateLines[0].seq, 1, 'a client accepted after the listener started capturing is captured from its first byte');
+    assert.equal(streamOf(lateLines, 'in').toString('hex'), lateBytes.toString('hex'));
+    assert.equal(streamOf(readCapture(earlyFile, false), 'in').toString('hex'), earlyAfter.toString('hex'));
+    const automaticOfLate = readdirSync(captures).filter((name) => name.endsWith(`-${latePort}.jsonl`));
+    assert.deepEqual(automaticOfLate, [], 'the listener’s folder replaces the setting’s folder for its clients');
+  });
+});
+
+/** The single capture file of the client on `clientPort`, once it exists. */
+async function waitForSingleCapture(folder: string, clientPort: number): Promise<string> {
+  const pattern = new RegExp(`^\\d{4}-\\d\\d-\\d\\d_\\d\\d-\\d\\d-\\d\\d_C\\d+_127\\.0\\.0\\.1-${clientPort}\\.jsonl$`);
+  let matches: string[] = [];
+  await waitFor(() => {
+    matches = existsSync(folder) ? readdirSync(folder).filter((name) => pattern.test(name)) : [];
+    return matches.length > 0;
+  }, `no capture file for client port ${clientPort} appeared in ${captureFolder}/ (it holds ${JSON.stringify(existsSync(folder) ? readdirSync(folder) : [])})`);
+  assert.equal(matches.length, 1, `one capture file per connection, found ${JSON.stringify(matches)}`);
+  return join(folder, matches[0]);
+}
+
+/**
+ * The capture's records. While the file is still being written its last line may be cut short;
+ * `allowPartialTail` ignores that one line, otherwise every line must parse.
+ */
+function readCapture(file: string, allowPartialTail: boolean): CaptureLine[] {
+  const text = readFileSync(file, 'utf8');
+  const rawLines = text.split('\n');
+  const tail = rawLines.pop();
+  if (!allowPartialTail) assert.equal(tail, '', 'a finished capture file ends with a newline');
+  return rawLines.map((line) => JSON.parse(line) as CaptureLine);
+}
+
+function streamOf(lines: readonly CaptureLine[], dir: 'in' | 'out'): Buffer {
+  return Buffer.concat(lines.filter((line) => line.dir === dir).map((line) => Buffer.from(line.base64, 'base64')));
+}
+
+/** Every line has exactly the documented fields, seq counts up by one, time never goes back. */
+function assertWellFormed(lines: readonly CaptureLine[]): void {
+  assert.ok(lines.length > 0, 'the capture file is empty');
+  lines.forEach((line, index) => {
+    assert.deepEqual(Object.keys(line).sort(), ['base64', 'dir', 'seq', 'time'], `line ${index + 1} has other fields`);
+    assert.ok(line.dir === 'in' || line.dir === 'out', `line ${index + 1} has dir ${String(line.dir)}`);
+    assert.ok(Number.isFinite(line.time) && line.time > 1_600_000_000_000, `line ${index + 1} has no epoch-ms time`);
+    if (index > 0) {
+      assert.equal(line.seq, lines[index - 1].seq + 1, `seq jumps at line ${index + 1}`);
+      assert.ok(line.time >= lines[index - 1].time, `time goes back at line ${index + 1}`);
+    }
+  });
+}
+
+/** Reproducible bytes that are not text (a xorshift generator), so a failure can be replayed. */
+function noise(length: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    state >>>= 0;
+    bytes[i] = state & 0xff;
+  }
+  return bytes;
+}
+
+async function waitFor(check: () => boolean, message: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+  }
+}
