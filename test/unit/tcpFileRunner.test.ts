@@ -96,6 +96,17 @@ describe('tcp file runner (Python peers on loopback)', function () {
     assert.equal(result.expectations[0].received?.text, 'OK 42');
   });
 
+  it('fails a catastrophic regex within its time bound instead of hanging the editor', async function () {
+    this.timeout(10_000);
+    // Unbounded, /^(a|a)+b/ on 30 a's and a '!' backtracks for minutes.
+    const peer = await serverPeer([['send', hex('a'.repeat(30) + '!')]]);
+    const started = Date.now();
+    const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nEXPECT regex ^(a|a)+b`);
+    assert.equal(result.status, 'failed');
+    assert.match(result.expectations[0].message ?? '', /took longer than \d+ ms on what was received; simplify it/);
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+  });
+
   it('compares whole lines with FRAMING line', async () => {
     const peer = await serverPeer([['send', hex('first line\r\nsecond\n')]]);
     const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nFRAMING line\nEXPECT regex ^first\nEXPECT text second`);

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Disposable, Event } from '../events';
+import { REGEX_TIME_BUDGET_MS, runBoundedRegex } from '../rules';
 import type { CloseReason, ConnectionState, Endpoint } from '../types';
 import type { LineEnding, TextEncodingName } from '../../shared/payloadTypes';
 import type { Preset } from '../../shared/preset';
@@ -317,6 +318,14 @@ class ReceiveStream implements Disposable {
 
 type Verdict = { status: 'passed' | 'failed'; message?: string; received: Uint8Array };
 
+function regexTooSlow(regex: RegExp, received: Uint8Array): Verdict {
+  return {
+    status: 'failed',
+    message: `The regular expression /${regex.source}/${regex.flags} took longer than ${REGEX_TIME_BUDGET_MS} ms on what was received; simplify it (avoid nested repetition such as (a+)+).`,
+    received,
+  };
+}
+
 function describeExpectation(step: ExpectStep): string {
   const within = step.timeoutMs !== undefined ? `within ${step.timeoutMs}ms ` : '';
   const body = step.match === 'regex' && step.flags ? `/${step.body.text}/${step.flags}` : step.body.text.replace(/\n/g, '⏎');
@@ -361,12 +370,17 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
             const next = nextFrame(stream.buffer, framing);
             if (!next) return stream.closed ? closedEarly(what) : undefined;
             stream.consume(next.consumed);
-            return regex.test(decodeText(next.unit, prepared.encoding))
+            // Bounded like a mock server's rules: a .tcp file from a repository must not hang the editor.
+            const bounded = runBoundedRegex(regex, decodeText(next.unit, prepared.encoding));
+            if (bounded.timedOut) return regexTooSlow(regex, next.unit);
+            return bounded.match
               ? { status: 'passed', received: next.unit }
               : { status: 'failed', message: `The received ${framing === 'line' ? 'line' : 'frame'} does not match /${regex.source}/${regex.flags}.`, received: next.unit };
           }
           const text = decodeText(stream.buffer, prepared.encoding);
-          const match = regex.exec(text);
+          const bounded = runBoundedRegex(regex, text);
+          if (bounded.timedOut) return regexTooSlow(regex, stream.buffer.slice());
+          const match = bounded.match;
           if (!match) return stream.closed ? closedEarly(what) : undefined;
           const consumed = byteLengthOfPrefix(stream.buffer, match.index + match[0].length, prepared.encoding);
           const received = stream.buffer.slice(0, consumed);
