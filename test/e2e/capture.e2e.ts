@@ -56,27 +56,6 @@ describe('Capture to file in code-server (end to end)', function () {
     return session;
   }
 
-  /** TCP: Start Listener on port 0 from the palette; returns the port the notification names. */
-  async function startListener(): Promise<number> {
-    const { workbench } = current();
-    await workbench.clearNotifications();
-    await workbench.runCommand('TCP: Start Listener');
-    await workbench.waitForPrompt(/Start Listener/);
-    await workbench.answer('0');
-    const text = await workbench.waitForNotification(/Listening on /);
-    const match = /Listening on 127\.0\.0\.1:(\d+)/.exec(text);
-    assert.ok(match, `the notification "${text}" names no 127.0.0.1 port`);
-    return Number(match[1]);
-  }
-
-  /** Runs a palette command that asks which listener or connection, and picks the matching row. */
-  async function runOnTarget(title: string, label: RegExp): Promise<void> {
-    const { workbench } = current();
-    await workbench.runCommand(title);
-    await workbench.waitForPrompt(/Choose a listener or connection|which|…/i);
-    await workbench.pick(label);
-  }
-
   /** A Python client of the listener on `port`, shown in the tree under its listener. */
   async function connectClient(port: number): Promise<{ client: PythonPeer; clientPort: number }> {
     const s = current();
@@ -123,7 +102,7 @@ describe('Capture to file in code-server (end to end)', function () {
     const captures = join(s.workspace, captureFolder);
     assert.ok(!existsSync(captures), 'the fixture must not ship a captures folder, or the test proves nothing');
 
-    const port = await startListener();
+    const port = await current().workbench.startListenerOnAnyPort();
     const { client, clientPort } = await connectClient(port);
     await artifacts.shot(s, 'client-connected');
 
@@ -149,12 +128,12 @@ describe('Capture to file in code-server (end to end)', function () {
 
     // The listener answers with TCP: Send Hex… and TCP: Send Text…, picking the client.
     const hexReply = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0xde, 0xad, 0xbe, 0xef]);
-    await runOnTarget('TCP: Send Hex…', clientRow);
+    await current().workbench.runOnTarget('TCP: Send Hex…', clientRow);
     await workbench.waitForPrompt(/Hex bytes/);
     await workbench.answer('00 FF 0D 0A DE AD BE EF');
     await client.waitForBytes(hexReply.length);
     const textReply = Buffer.from(`ACK ${sent.length}`);
-    await runOnTarget('TCP: Send Text…', clientRow);
+    await current().workbench.runOnTarget('TCP: Send Text…', clientRow);
     await workbench.waitForPrompt(/Text to send/);
     await workbench.answer(textReply.toString('utf8'));
     const replies = Buffer.concat([hexReply, textReply]);
@@ -162,7 +141,7 @@ describe('Capture to file in code-server (end to end)', function () {
     await artifacts.shot(s, 'replied');
 
     // Stopping the listener closes the client, which flushes and closes its capture file.
-    await runOnTarget('TCP: Stop Listener', new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`));
+    await current().workbench.runOnTarget('TCP: Stop Listener', new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`));
     await client.waitFor((e) => e.event === 'closed');
     await workbench.waitForNoTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`));
     await artifacts.shot(s, 'listener-stopped');
@@ -186,7 +165,7 @@ describe('Capture to file in code-server (end to end)', function () {
     const s = current();
     const { workbench } = s;
     const captures = join(s.workspace, captureFolder);
-    const port = await startListener();
+    const port = await current().workbench.startListenerOnAnyPort();
     const { client, clientPort } = await connectClient(port);
     const clientRow = new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d)`);
 
@@ -208,7 +187,7 @@ describe('Capture to file in code-server (end to end)', function () {
     const afterSwitch = [Buffer.from('after switch '), Buffer.from([0x00, 0x01, 0xfe, 0xff, 0x0a])];
     await sendInWrites(client, afterSwitch);
     const hexReply = Buffer.from([0xca, 0xfe, 0x00, 0x0d, 0x0a]);
-    await runOnTarget('TCP: Send Hex…', clientRow);
+    await current().workbench.runOnTarget('TCP: Send Hex…', clientRow);
     await workbench.waitForPrompt(/Hex bytes/);
     await workbench.answer('CA FE 00 0D 0A');
     await client.waitForBytes(hexReply.length);
@@ -216,7 +195,7 @@ describe('Capture to file in code-server (end to end)', function () {
     await waitFor(() => existsSync(picked) && streamOf(readCapture(picked, true), 'out').length === hexReply.length, 'the picked capture file never held the reply');
 
     // TCP: Stop Capture on the client: bytes after it are counted but written nowhere.
-    await runOnTarget('TCP: Stop Capture', clientRow);
+    await current().workbench.runOnTarget('TCP: Stop Capture', clientRow);
     await workbench.waitForNotification(/Stopped capturing the client .*the file holds every byte/);
     const afterStop = Buffer.from('after stop');
     await sendInWrites(client, [afterStop]);
@@ -245,7 +224,7 @@ describe('Capture to file in code-server (end to end)', function () {
     // The user picks a folder that exists (the folder dialog opens existing folders).
     const chosen = join(s.workspace, 'listener-captures');
     mkdirSync(chosen);
-    const port = await startListener();
+    const port = await current().workbench.startListenerOnAnyPort();
     const listenerAddress = new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`);
     const listenerRow = new RegExp(`${listenerAddress.source}.*listening`);
     const { client: early, clientPort: earlyPort } = await connectClient(port);
@@ -276,7 +255,7 @@ describe('Capture to file in code-server (end to end)', function () {
     await waitFor(() => streamOf(readCapture(lateFile, true), 'in').length === lateBytes.length, 'the late client’s file never held its bytes');
 
     // Stop Capture on the listener stops every client's file; later bytes are written nowhere.
-    await runOnTarget('TCP: Stop Capture', listenerAddress);
+    await current().workbench.runOnTarget('TCP: Stop Capture', listenerAddress);
     await workbench.waitForNotification(/Stopped capturing the listener .*each client's file holds every byte/);
     await sendInWrites(late, [Buffer.from('after stop')]);
     await workbench.expandTreeRow(listenerRow);

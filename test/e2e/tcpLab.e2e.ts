@@ -58,26 +58,6 @@ describe('TCP Lab in code-server (end to end)', function () {
 
   // ---- steps a user takes, shared by the scenarios ---------------------------------------------
 
-  /** TCP: Start Listener → port prompt → the notification names the bound port. */
-  async function startListener(portText: string): Promise<number> {
-    const { workbench } = current();
-    await workbench.runCommand('TCP: Start Listener');
-    await workbench.waitForPrompt(/Start Listener/);
-    await workbench.answer(portText);
-    const text = await workbench.waitForNotification(/Listening on /);
-    const match = /Listening on 127\.0\.0\.1:(\d+)/.exec(text);
-    assert.ok(match, `the notification "${text}" names no 127.0.0.1 port`);
-    return Number(match[1]);
-  }
-
-  /** Runs a command that asks which listener or connection, and picks the row matching `label`. */
-  async function runOnTarget(title: string, label: RegExp): Promise<void> {
-    const { workbench } = current();
-    await workbench.runCommand(title);
-    await workbench.waitForPrompt(/Choose a listener or connection|which/i);
-    await workbench.pick(label);
-  }
-
   /** Closes every listener and connection (TCP: Stop All), editors and notifications. */
   async function resetWorkbench(): Promise<void> {
     const { workbench } = current();
@@ -171,7 +151,7 @@ describe('TCP Lab in code-server (end to end)', function () {
 
   it('1a. Start Listener on port 0 shows the bound port; a Python client’s bytes show in the tree', async () => {
     const s = current();
-    const port = await startListener('0');
+    const port = await current().workbench.startListenerOnAnyPort();
     assert.ok(port > 0 && port < 65536);
     await s.workbench.openTcpLabView();
     await s.workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}.*listening`));
@@ -244,7 +224,7 @@ describe('TCP Lab in code-server (end to end)', function () {
     await s.workbench.waitForTreeRow(new RegExp(`${target}.*open`));
     await s.shot('client-connected');
 
-    await runOnTarget('TCP: Send Text…', new RegExp(target));
+    await current().workbench.runOnTarget('TCP: Send Text…', new RegExp(target));
     await s.workbench.waitForPrompt(/Text to send/);
     await s.workbench.answer('echo me');
     await echo.waitForBytes(7);
@@ -270,8 +250,8 @@ describe('TCP Lab in code-server (end to end)', function () {
   it('4. Save as Preset writes .vscode/settings.json; after a reload Start Preset… starts it', async function () {
     this.timeout(180_000);
     const s = current();
-    const port = await startListener('0');
-    await runOnTarget('TCP: Save as Preset', new RegExp(escapeRegExp(`${host}:${port}`)));
+    const port = await current().workbench.startListenerOnAnyPort();
+    await current().workbench.runOnTarget('TCP: Save as Preset', new RegExp(escapeRegExp(`${host}:${port}`)));
     await s.workbench.waitForPrompt(/Preset name/);
     await s.workbench.answer('E2E listener');
     await s.workbench.waitForNotification(/Saved preset "E2E listener" in workspace settings/);
@@ -320,12 +300,12 @@ describe('TCP Lab in code-server (end to end)', function () {
     await workbench.waitForNoTreeRow(/listening ·/, 2000);
 
     // Invalid hex is refused with its position; the connected peer receives nothing.
-    const port = await startListener('0');
+    const port = await current().workbench.startListenerOnAnyPort();
     const client = s.track(await PythonPeer.connect(host, port));
     const clientPort = client.events[0].localPort ?? 0;
     await workbench.expandTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}.*1 client`));
     await workbench.waitForTreeRow(new RegExp(`${host}:${clientPort}`));
-    await runOnTarget('TCP: Send Hex…', new RegExp(`${host}:${clientPort}`));
+    await current().workbench.runOnTarget('TCP: Send Hex…', new RegExp(`${host}:${clientPort}`));
     await workbench.waitForPrompt(/Hex bytes/);
     await workbench.type('GZ');
     await workbench.waitForPrompt(/position|GZ|"G"/i);
@@ -359,7 +339,7 @@ describe('TCP Lab in code-server (end to end)', function () {
   it('6. Send Selection sends exactly the selected editor text', async () => {
     const s = current();
     const { workbench, page } = s;
-    const port = await startListener('0');
+    const port = await current().workbench.startListenerOnAnyPort();
     const client = s.track(await PythonPeer.connect(host, port));
     const clientPort = client.events[0].localPort ?? 0;
     await workbench.expandTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}.*1 client`));
@@ -384,13 +364,13 @@ describe('TCP Lab in code-server (end to end)', function () {
   it('7. Stop Listener closes its connections and the peers see the close', async () => {
     const s = current();
     const { workbench } = s;
-    const port = await startListener('0');
+    const port = await current().workbench.startListenerOnAnyPort();
     const first = s.track(await PythonPeer.connect(host, port));
     const second = s.track(await PythonPeer.connect(host, port));
     await workbench.waitForTreeRow(/listening · 2 clients/);
     await s.shot('two-clients');
 
-    await runOnTarget('TCP: Stop Listener', new RegExp(escapeRegExp(`${host}:${port}`)));
+    await current().workbench.runOnTarget('TCP: Stop Listener', new RegExp(escapeRegExp(`${host}:${port}`)));
     await first.waitFor((e) => e.event === 'closed');
     await second.waitFor((e) => e.event === 'closed');
     await workbench.waitForNoTreeRow(new RegExp(escapeRegExp(`${host}:${port}`)));

@@ -121,6 +121,28 @@ export class Workbench {
     }
   }
 
+  // ---- TCP Lab steps shared by the scenarios --------------------------------------------------
+
+  /** TCP: Start Listener on port 0 from the palette; returns the port the notification names. */
+  async startListenerOnAnyPort(): Promise<number> {
+    // An older "Listening on" toast must not be mistaken for this listener's.
+    await this.clearNotifications();
+    await this.runCommand('TCP: Start Listener');
+    await this.waitForPrompt(/Start Listener/);
+    await this.answer('0');
+    const text = await this.waitForNotification(/Listening on /);
+    const match = /Listening on 127\.0\.0\.1:(\d+)/.exec(text);
+    if (!match) throw new Error(`The notification "${text}" names no 127.0.0.1 port.`);
+    return Number(match[1]);
+  }
+
+  /** Runs a palette command that asks which listener or connection, and picks the row matching `label`. */
+  async runOnTarget(title: string, label: RegExp): Promise<void> {
+    await this.runCommand(title);
+    await this.waitForPrompt(/Choose a listener or connection|which|…/i);
+    await this.pick(label);
+  }
+
   /** Opens the TCP Lab view container from the activity bar. */
   async openTcpLabView(timeoutMs = 30_000): Promise<void> {
     const entry = this.activityBarEntry('TCP Lab');
