@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { Registry } from './core/registry';
 import { registerCommands } from './host/commands';
+import { registerHistoryCommands } from './host/historyCommands';
 import { CaptureManager } from './host/captureManager';
 import { TcpLabConfig } from './host/config';
 import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
@@ -37,20 +38,26 @@ export function activate(context: vscode.ExtensionContext): void {
     new ContextKeys(registry, config),
     panels,
     registerCommands({ context, registry, config, tree, treeView, panels, captures, log }),
+    registerHistoryCommands({ registry, panels }),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
   registerTcpFiles(context, registry);
   // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
   // live to open connections (evicting at once if they shrank).
-  const applySocketDefaults = () => registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen });
+  const applySocketDefaults = () => {
+    registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen });
+    registry.setHistoryLimits(config.historyLimits);
+  };
   applySocketDefaults();
   context.subscriptions.push(
     config.onDidChange((e) => {
-      if (!e.affectsConfiguration('tcpLab.log') && !e.affectsConfiguration('tcpLab.connection')) return;
+      if (!e.affectsConfiguration('tcpLab.log') && !e.affectsConfiguration('tcpLab.connection') && !e.affectsConfiguration('tcpLab.history')) return;
       applySocketDefaults();
       if (!e.affectsConfiguration('tcpLab.log')) return;
       const limits = config.logLimits;
       for (const connection of registry.connections()) connection.log.setLimits(limits);
+      for (const connection of registry.closedConnections()) connection.log.setLimits(limits);
+      registry.historyLogsChanged();
     }),
   );
   // Reading the presets once validates them, so a malformed entry is reported at startup.

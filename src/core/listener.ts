@@ -5,7 +5,7 @@ import { Connection, type SocketOptions } from './connection';
 import { describeSocketError, TcpError, validateHost, validatePort } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
 import type { TrafficLogLimits } from './trafficLog';
-import type { Endpoint } from './types';
+import type { Endpoint, TrafficTotals } from './types';
 
 export interface ListenOptions {
   /** Default '127.0.0.1': nothing is exposed to the network unless the user asks for it. */
@@ -85,6 +85,10 @@ export class Listener implements Disposable {
   private readonly socketOptions: SocketOptions;
   private readonly open = new Set<Connection>();
   private stopped = false;
+  private stoppedTime: number | undefined;
+  private accepted = 0;
+  /** What clients that have closed exchanged; the live ones are added on read, so totals stay exact. */
+  private readonly closedTotals: TrafficTotals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
   private serverClosed: Promise<void> | undefined;
 
   private readonly acceptEmitter = new Emitter<Connection>();
@@ -124,6 +128,29 @@ export class Listener implements Disposable {
     return !this.stopped && this.server.listening;
   }
 
+  /** When stop() was called, for the history. */
+  get stoppedAt(): number | undefined {
+    return this.stoppedTime;
+  }
+
+  /** Clients accepted over the listener's life (refused ones not counted). */
+  get acceptedCount(): number {
+    return this.accepted;
+  }
+
+  /** Bytes and messages each way over the listener's life, including clients that have left. */
+  get totals(): TrafficTotals {
+    const totals = { ...this.closedTotals };
+    for (const connection of this.open) {
+      const live = connection.totals;
+      totals.bytesIn += live.bytesIn;
+      totals.bytesOut += live.bytesOut;
+      totals.messagesIn += live.messagesIn;
+      totals.messagesOut += live.messagesOut;
+    }
+    return totals;
+  }
+
   /** Accepted connections that are not closed yet, oldest first. */
   get connections(): readonly Connection[] {
     return [...this.open];
@@ -152,6 +179,7 @@ export class Listener implements Disposable {
     }
     if (!this.stopped) {
       this.stopped = true;
+      this.stoppedTime = Date.now();
       // close() releases the port at once; its callback waits for every accepted socket to end.
       this.serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.stopEmitter.fire();
@@ -193,7 +221,15 @@ export class Listener implements Disposable {
     }
     const connection = Connection.accept(socket, this.id, this.socketOptions);
     this.open.add(connection);
-    connection.onDidClose(() => this.open.delete(connection));
+    this.accepted++;
+    connection.onDidClose(() => {
+      this.open.delete(connection);
+      const final = connection.totals;
+      this.closedTotals.bytesIn += final.bytesIn;
+      this.closedTotals.bytesOut += final.bytesOut;
+      this.closedTotals.messagesIn += final.messagesIn;
+      this.closedTotals.messagesOut += final.messagesOut;
+    });
     this.acceptEmitter.fire(connection);
   }
 }

@@ -1,8 +1,10 @@
-// The one place that knows every live listener and connection, by id, and tells the host (tree,
-// status bar, panel) when anything appears, changes or goes away.
+// The one place that knows every listener and connection by id, live and recent, and tells the host
+// (tree, status bar, panel) when one appears, changes state, closes or is forgotten. Traffic is
+// reported separately, at most a few times a second: no subscriber pays per chunk.
 import { Connection, type ConnectOptions } from './connection';
 import { TcpError } from './errors';
 import { DisposableStore, Emitter, type Disposable, type Event } from './events';
+import { ConnectionHistory, type HistoryItem, type HistoryLimits } from './history';
 import { Listener, type ListenOptions } from './listener';
 import type { TrafficLogLimits } from './trafficLog';
 import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
@@ -15,8 +17,15 @@ export interface ListenerInfo {
   requestedPort: number;
   address?: Endpoint;
   listening: boolean;
+  /** Accepted connections not closed yet. */
   connectionIds: string[];
+  /** Closed clients still kept in the history, oldest first. */
+  closedConnectionIds: string[];
+  /** Over the listener's whole life, including clients that have left. */
+  totals: TrafficTotals;
+  acceptedCount: number;
   startedAt: number;
+  stoppedAt?: number;
 }
 
 export interface ConnectionInfo {
@@ -31,14 +40,22 @@ export interface ConnectionInfo {
   openedAt: number;
   closedAt?: number;
   closeReason?: CloseReason;
+  /** An outgoing connection TCP Lab can open again with the same host, port and options. */
+  reconnectable: boolean;
 }
 
 export interface RegistrySnapshot {
+  /** Live listeners first, then stopped ones still in the history. */
   listeners: ListenerInfo[];
+  /** Open connections first, then closed ones still in the history (oldest first). */
   connections: ConnectionInfo[];
 }
 
-export type RegistryChange = { kind: 'added' | 'removed' | 'updated'; item: 'listener' | 'connection'; id: string };
+/**
+ * 'added': a new listener or connection; 'updated': its state changed (or a listener accepted a
+ * client); 'closed': it closed or stopped and moved to the history; 'removed': it left the history.
+ */
+export type RegistryChange = { kind: 'added' | 'updated' | 'closed' | 'removed'; item: 'listener' | 'connection'; id: string };
 
 /** Options every listen() and connect() starts from, so each entry point (commands, panel, .tcp files) follows the user's settings. */
 export interface RegistryDefaults {
@@ -46,7 +63,10 @@ export interface RegistryDefaults {
   allowHalfOpen?: boolean;
 }
 
-export function describeListener(listener: Listener): ListenerInfo {
+/** How often at most onDidChangeTotals fires while traffic flows. */
+export const TOTALS_INTERVAL_MS = 250;
+
+export function describeListener(listener: Listener, closedConnectionIds: string[] = []): ListenerInfo {
   return {
     id: listener.id,
     host: listener.host,
@@ -54,11 +74,15 @@ export function describeListener(listener: Listener): ListenerInfo {
     address: listener.address && { ...listener.address },
     listening: listener.listening,
     connectionIds: listener.connections.map((connection) => connection.id),
+    closedConnectionIds,
+    totals: listener.totals,
+    acceptedCount: listener.acceptedCount,
     startedAt: listener.startedAt,
+    ...(listener.stoppedAt !== undefined ? { stoppedAt: listener.stoppedAt } : {}),
   };
 }
 
-export function describeConnection(connection: Connection): ConnectionInfo {
+export function describeConnection(connection: Connection, reconnectable = false): ConnectionInfo {
   return {
     id: connection.id,
     role: connection.role,
@@ -72,24 +96,47 @@ export function describeConnection(connection: Connection): ConnectionInfo {
     openedAt: connection.openedAt,
     closedAt: connection.closedAt,
     closeReason: connection.closeReason,
+    reconnectable,
   };
+}
+
+function isListener(item: HistoryItem): item is Listener {
+  return item instanceof Listener;
 }
 
 export class Registry implements Disposable {
   private readonly listenerMap = new Map<string, Listener>();
   private readonly connectionMap = new Map<string, Connection>();
-  /** Our subscriptions to each tracked item, released when it leaves the registry. */
+  /** Our subscriptions to each live item, released when it closes. */
   private readonly subscriptions = new Map<string, DisposableStore>();
+  private readonly history = new ConnectionHistory((item) => this.forgotten(item));
+  private readonly historyById = new Map<string, HistoryItem>();
+  /** How each outgoing connection was opened, for Reconnect. */
+  private readonly connectOptions = new WeakMap<Connection, ConnectOptions>();
   private readonly changeEmitter = new Emitter<RegistryChange>();
+  private readonly totalsEmitter = new Emitter<void>();
+  private totalsTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly markTotalsChanged = (): void => {
+    this.totalsTimer ??= setTimeout(() => {
+      this.totalsTimer = undefined;
+      this.totalsEmitter.fire();
+    }, TOTALS_INTERVAL_MS);
+  };
   private disposed = false;
   private defaults: RegistryDefaults = {};
 
-  /** 'updated' fires on state changes and on every chunk of traffic: consumers throttle. */
+  /** Membership and state changes only; never per chunk. */
   readonly onDidChange: Event<RegistryChange> = this.changeEmitter.event;
+  /** Some connection's byte counts changed; fires at most every TOTALS_INTERVAL_MS. */
+  readonly onDidChangeTotals: Event<void> = this.totalsEmitter.event;
 
   /** Replace the defaults for later listen()/connect() calls; explicit options still win. */
   setDefaults(defaults: RegistryDefaults): void {
     this.defaults = { ...defaults };
+  }
+
+  setHistoryLimits(limits: Partial<HistoryLimits>): void {
+    this.history.setLimits(limits);
   }
 
   async listen(options: ListenOptions): Promise<Listener> {
@@ -110,8 +157,22 @@ export class Registry implements Disposable {
       connection.dispose();
       this.throwIfDisposed();
     }
+    // Everything but the abort signal (it belonged to that one attempt) is what Reconnect reuses.
+    const reusable: ConnectOptions = { ...options };
+    delete reusable.signal;
+    this.connectOptions.set(connection, reusable);
     this.add(connection);
     return connection;
+  }
+
+  /** Opens a new connection to the same host and port, with the same options, as a closed outgoing one. */
+  async reconnect(id: string): Promise<Connection> {
+    const previous = this.get(id);
+    const options = previous instanceof Connection ? this.connectOptions.get(previous) : undefined;
+    if (!options) {
+      throw new TcpError('NOT_RECONNECTABLE', `${id} is not an outgoing connection TCP Lab opened; use Connect… to open a new one.`);
+    }
+    return this.connect(options);
   }
 
   /** Track an item created elsewhere (a listener's future connections are tracked with it). */
@@ -130,14 +191,63 @@ export class Registry implements Disposable {
     return [...this.connectionMap.values()];
   }
 
+  /** Closed connections still remembered, oldest first; only one listener's clients when given its id. */
+  closedConnections(listenerId?: string): Connection[] {
+    const closed: Connection[] = [];
+    for (const item of this.history.all()) {
+      if (!isListener(item) && (listenerId === undefined || item.listenerId === listenerId)) closed.push(item);
+    }
+    return closed;
+  }
+
+  /** Stopped listeners still remembered, oldest first. */
+  stoppedListeners(): Listener[] {
+    return this.history.all().filter(isListener);
+  }
+
+  /** Live or remembered. */
   get(id: string): RegistryItem | undefined {
+    return this.listenerMap.get(id) ?? this.connectionMap.get(id) ?? this.historyById.get(id);
+  }
+
+  /** Only a listener still listening or a connection not closed yet. */
+  getLive(id: string): RegistryItem | undefined {
     return this.listenerMap.get(id) ?? this.connectionMap.get(id);
   }
 
+  /** Forget one closed connection or stopped listener (a stopped listener takes its closed clients along). */
+  remove(id: string): boolean {
+    const item = this.historyById.get(id);
+    if (!item) return false;
+    this.history.remove((candidate) => candidate === item || (isListener(item) && !isListener(candidate) && candidate.listenerId === id));
+    return true;
+  }
+
+  /** Forget the history: every closed client of one listener, or everything closed and stopped. */
+  clearHistory(listenerId?: string): void {
+    if (listenerId === undefined) this.history.remove(() => true);
+    else this.history.remove((item) => !isListener(item) && item.listenerId === listenerId);
+  }
+
+  /** A retained log was cleared or its limits changed: the history's byte budget recounts. */
+  historyLogsChanged(): void {
+    this.history.recount();
+  }
+
   snapshot(): RegistrySnapshot {
+    const closedByListener = new Map<string, string[]>();
+    const closed = this.closedConnections();
+    for (const connection of closed) {
+      if (connection.listenerId === undefined) continue;
+      const ids = closedByListener.get(connection.listenerId) ?? [];
+      ids.push(connection.id);
+      closedByListener.set(connection.listenerId, ids);
+    }
+    const listenerInfo = (listener: Listener): ListenerInfo => describeListener(listener, closedByListener.get(listener.id) ?? []);
+    const connectionInfo = (connection: Connection): ConnectionInfo => describeConnection(connection, this.connectOptions.has(connection));
     return {
-      listeners: this.listeners().map(describeListener),
-      connections: this.connections().map(describeConnection),
+      listeners: [...this.listeners(), ...this.stoppedListeners()].map(listenerInfo),
+      connections: [...this.connections(), ...closed].map(connectionInfo),
     };
   }
 
@@ -155,13 +265,16 @@ export class Registry implements Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    if (this.totalsTimer) clearTimeout(this.totalsTimer);
     for (const listener of this.listeners()) listener.dispose();
     for (const connection of this.connections()) connection.dispose();
     for (const store of this.subscriptions.values()) store.dispose();
     this.subscriptions.clear();
     this.listenerMap.clear();
     this.connectionMap.clear();
+    this.historyById.clear();
     this.changeEmitter.dispose();
+    this.totalsEmitter.dispose();
   }
 
   private throwIfDisposed(): void {
@@ -181,16 +294,9 @@ export class Registry implements Disposable {
         this.fire('updated', 'listener', listener.id);
       }),
     );
-    store.add(listener.onDidStop(() => this.removeListener(listener.id)));
+    store.add(listener.onDidStop(() => this.retire(listener)));
     this.fire('added', 'listener', listener.id);
     for (const connection of listener.connections) this.addConnection(connection);
-  }
-
-  private removeListener(id: string): void {
-    if (!this.listenerMap.delete(id)) return;
-    this.subscriptions.get(id)?.dispose();
-    this.subscriptions.delete(id);
-    this.fire('removed', 'listener', id);
   }
 
   private addConnection(connection: Connection): void {
@@ -199,15 +305,14 @@ export class Registry implements Disposable {
     const id = connection.id;
     this.connectionMap.set(id, connection);
     this.subscriptions.set(id, store);
-    // Traffic fires this per chunk, so one frozen change object is reused rather than allocated each time.
-    const change: RegistryChange = Object.freeze({ kind: 'updated', item: 'connection', id });
-    const updated = (): void => this.changeEmitter.fire(change);
-    store.add(connection.onDidChangeState(updated));
-    store.add(connection.onDidReceive(updated));
-    store.add(connection.onDidSend(updated));
+    store.add(connection.onDidChangeState((state) => {
+      if (state !== 'closed') this.fire('updated', 'connection', id);
+    }));
+    // Per chunk only a timer check: consumers hear of traffic a few times a second.
+    store.add(connection.log.onDidAppend(this.markTotalsChanged));
     store.add(
       connection.onDidClose(() => {
-        this.removeConnection(id);
+        this.retire(connection);
         const listenerId = connection.listenerId;
         if (listenerId !== undefined && this.listenerMap.has(listenerId)) this.fire('updated', 'listener', listenerId);
       }),
@@ -215,11 +320,26 @@ export class Registry implements Disposable {
     this.fire('added', 'connection', id);
   }
 
-  private removeConnection(id: string): void {
-    if (!this.connectionMap.delete(id)) return;
-    this.subscriptions.get(id)?.dispose();
-    this.subscriptions.delete(id);
-    this.fire('removed', 'connection', id);
+  /** A live item closed or stopped: it moves into the history. */
+  private retire(item: RegistryItem): void {
+    const isStoppedListener = item instanceof Listener;
+    const map: Map<string, RegistryItem> = isStoppedListener ? this.listenerMap : this.connectionMap;
+    if (!map.delete(item.id)) return;
+    this.subscriptions.get(item.id)?.dispose();
+    this.subscriptions.delete(item.id);
+    this.markTotalsChanged();
+    if (this.disposed) return;
+    this.historyById.set(item.id, item);
+    this.fire('closed', isStoppedListener ? 'listener' : 'connection', item.id);
+    // Added after 'closed' so that a limit of zero reads as closed, then removed.
+    this.history.add(item);
+  }
+
+  private forgotten(item: HistoryItem): void {
+    this.historyById.delete(item.id);
+    // The closed connection's bytes are released with it; its capture file was closed at close.
+    if (!(item instanceof Listener)) item.log.clear();
+    this.fire('removed', item instanceof Listener ? 'listener' : 'connection', item.id);
   }
 
   private fire(kind: RegistryChange['kind'], item: RegistryChange['item'], id: string): void {

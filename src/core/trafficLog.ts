@@ -105,6 +105,16 @@ export class TrafficLog {
     return { records: this.count, bytes: this.retainedBytes };
   }
 
+  /** Record number of the oldest retained record (the next one's when none is retained). */
+  get oldestSeq(): number {
+    return this.count > 0 ? (this.ring[this.head] as TrafficRecord).seq : this.nextSeq;
+  }
+
+  /** Record number of the newest record appended so far (0 before the first). */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
   get capturing(): boolean {
     return this.capture !== undefined && this.capture.failure === undefined;
   }

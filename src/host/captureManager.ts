@@ -24,9 +24,9 @@ export class CaptureManager implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     const registration = registry.onDidChange((change) => {
-      if (change.item === 'listener' && change.kind === 'removed') this.listenerFolders.delete(change.id);
+      if (change.item === 'listener' && change.kind === 'closed') this.listenerFolders.delete(change.id);
       if (change.item !== 'connection') return;
-      if (change.kind === 'removed') {
+      if (change.kind === 'closed') {
         this.files.delete(change.id);
         return;
       }

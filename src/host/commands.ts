@@ -29,7 +29,6 @@ export const COMMANDS = {
   sendHex: 'tcpLab.sendHex',
   sendSelection: 'tcpLab.sendSelection',
   sendFile: 'tcpLab.sendFile',
-  openTrafficPanel: 'tcpLab.openTrafficPanel',
   saveAsPreset: 'tcpLab.saveAsPreset',
   startPreset: 'tcpLab.startPreset',
   sendPresetPayload: 'tcpLab.sendPresetPayload',
@@ -74,7 +73,6 @@ export function registerCommands(services: CommandServices): vscode.Disposable {
     [COMMANDS.sendHex]: (arg) => controller.sendTyped('hex', arg as CommandArg),
     [COMMANDS.sendSelection]: (arg) => controller.sendSelection(arg),
     [COMMANDS.sendFile]: (arg) => controller.sendFile(arg),
-    [COMMANDS.openTrafficPanel]: (arg) => controller.openTrafficPanel(arg as CommandArg),
     [COMMANDS.saveAsPreset]: (arg) => controller.saveAsPreset(arg as CommandArg),
     [COMMANDS.startPreset]: (arg) => controller.startPreset(arg as TreeNode | string | undefined),
     [COMMANDS.sendPresetPayload]: (arg) => controller.sendPresetPayload(arg as TreeNode | undefined),
@@ -434,7 +432,7 @@ class CommandController implements vscode.Disposable {
 
   /** The last-used target while it is open; otherwise the only one; otherwise ask. */
   private async defaultSendTarget(): Promise<RegistryItem | undefined> {
-    const last = this.lastTargetId ? this.registry.get(this.lastTargetId) : undefined;
+    const last = this.lastTargetId ? this.registry.getLive(this.lastTargetId) : undefined;
     if (last) return last;
     const candidates = [...this.registry.connections(), ...this.registry.listeners()];
     if (candidates.length === 1) return candidates[0];
@@ -472,10 +470,6 @@ class CommandController implements vscode.Disposable {
   }
 
   // ---- Traffic panel, presets, addresses ---------------------------------------------------------
-
-  openTrafficPanel(arg: CommandArg): void {
-    this.services.panels.open(targetIdOf(arg));
-  }
 
   async copyAddress(arg: CommandArg): Promise<void> {
     const item = await this.resolveTarget(arg, 'any', 'Copy the address of…');
@@ -578,7 +572,7 @@ class CommandController implements vscode.Disposable {
       const item: RegistryItem = preset.kind === 'listener'
         ? await this.registry.listen({ host: preset.host, port: preset.port })
         : await this.registry.connect({ host: preset.host, port: preset.port });
-      const stillOpen = (this.presetItems.get(preset.name) ?? []).filter((id) => this.registry.get(id));
+      const stillOpen = (this.presetItems.get(preset.name) ?? []).filter((id) => this.registry.getLive(id));
       this.presetItems.set(preset.name, [item.id, ...stillOpen]);
       if (isListener(item)) {
         if (hasMockBehaviour(preset) && !(await this.attachMockServer(item, preset))) return undefined;
@@ -655,7 +649,7 @@ class CommandController implements vscode.Disposable {
     }
 
     const started = (this.presetItems.get(entry.preset.name) ?? [])
-      .map((id) => this.registry.get(id))
+      .map((id) => this.registry.getLive(id))
       .filter((item): item is RegistryItem => item !== undefined);
     let target: RegistryItem | undefined = started.length === 1 ? started[0] : undefined;
     if (!target && this.registry.listeners().length + this.registry.connections().length > 0) {
@@ -727,7 +721,7 @@ class CommandController implements vscode.Disposable {
   private async resolveTarget(arg: CommandArg, kind: 'listener' | 'connection' | 'saveable' | 'any', title: string): Promise<RegistryItem | undefined> {
     const id = targetIdOf(arg);
     if (id !== undefined) {
-      const item = this.registry.get(id);
+      const item = this.registry.getLive(id);
       if (!item) void vscode.window.showWarningMessage(`${id} is no longer open; pick another listener or connection.`);
       return item;
     }

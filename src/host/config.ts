@@ -1,6 +1,7 @@
 // The one owner of the `tcpLab.*` settings: typed getters, change events, preset validation with
 // warnings, and writes that land in the scope the user already keeps the key in.
 import * as vscode from 'vscode';
+import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../core/history';
 import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
@@ -20,6 +21,8 @@ export type SettingKey =
   | 'log.maxRecords'
   | 'log.maxBytes'
   | 'connection.keepHalfOpen'
+  | 'history.maxClosed'
+  | 'history.maxBytes'
   | 'capture.directory'
   | 'timestamps'
   | 'statusBar.enabled'
@@ -142,6 +145,16 @@ export class TcpLabConfig implements vscode.Disposable {
     return {
       maxRecords: positiveInteger(section.get('log.maxRecords'), DEFAULT_LOG_LIMITS.maxRecords),
       maxBytes: positiveInteger(section.get('log.maxBytes'), DEFAULT_LOG_LIMITS.maxBytes),
+    };
+  }
+
+  /** How many closed connections (and how many bytes of their logs) the history keeps. */
+  get historyLimits(): HistoryLimits {
+    const section = this.section();
+    const whole = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : fallback);
+    return {
+      maxClosed: whole(section.get('history.maxClosed'), DEFAULT_HISTORY_LIMITS.maxClosed),
+      maxBytes: whole(section.get('history.maxBytes'), DEFAULT_HISTORY_LIMITS.maxBytes),
     };
   }
 

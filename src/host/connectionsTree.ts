@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Registry } from '../core/registry';
 import type { TcpLabConfig } from './config';
 import { Throttle } from './throttle';
-import { projectTree, type TreeModel, type TreeNode } from './treeModel';
+import { projectTree, updateInPlace, type TreeModel, type TreeNode } from './treeModel';
 
 export const CONNECTIONS_VIEW_ID = 'tcpLab.connections';
 
@@ -14,7 +14,7 @@ export const TREE_REFRESH_INTERVAL_MS = 250;
 const AGE_REFRESH_INTERVAL_MS = 5000;
 
 export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<void>();
+  private readonly changeEmitter = new vscode.EventEmitter<TreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly throttle = new Throttle(() => this.rebuild(), TREE_REFRESH_INTERVAL_MS);
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.throttle];
@@ -28,6 +28,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     this.model = this.project();
     this.disposables.push(
       registry.onDidChange(() => this.throttle.trigger()),
+      registry.onDidChangeTotals(() => this.throttle.trigger()),
       config.onDidChangePresets(() => this.throttle.trigger()),
     );
   }
@@ -37,9 +38,17 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   }
 
   private rebuild(): void {
-    this.model = this.project();
+    const next = this.project();
     this.updateAgeTimer();
-    this.changeEmitter.fire();
+    const changed = updateInPlace(this.model, next);
+    if (changed === undefined) {
+      this.model = next;
+      this.changeEmitter.fire(undefined);
+    } else if (changed.length > 0) {
+      // Only the rows whose text changed are re-rendered: a row under the pointer keeps its element,
+      // so an inline action clicked during a flood still gets its argument.
+      this.changeEmitter.fire(changed);
+    }
   }
 
   private updateAgeTimer(): void {
@@ -63,6 +72,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     item.description = node.description;
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
+    // A click on a listener or connection row opens (or reveals) its traffic panel, as VS Code's own trees open what a row names.
+    if (node.targetId) item.command = { command: 'tcpLab.openTrafficPanel', title: 'Open Traffic Panel', arguments: [node.targetId] };
     if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
     return item;
   }
@@ -92,3 +103,4 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
+

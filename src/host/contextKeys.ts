@@ -30,6 +30,7 @@ export class ContextKeys implements vscode.Disposable {
     this.set('tcpLab.hasClients', clients > 0);
     this.set('tcpLab.hasItems', listeners + connections.length > 0);
     this.set('tcpLab.hasPresets', this.config.presets().length > 0);
+    this.set('tcpLab.hasHistory', this.registry.closedConnections().length + this.registry.stoppedListeners().length > 0);
   }
 
   private set(key: string, value: boolean): void {

@@ -30,7 +30,7 @@ export class LifecycleLog implements vscode.Disposable {
 
   private onChange(change: RegistryChange): void {
     if (change.kind === 'added') this.onAdded(change.id);
-    else if (change.kind === 'removed') this.onRemoved(change);
+    else if (change.kind === 'closed') this.onClosed(change);
   }
 
   private onAdded(id: string): void {
@@ -62,13 +62,13 @@ export class LifecycleLog implements vscode.Disposable {
     }));
   }
 
-  private onRemoved(change: RegistryChange): void {
+  private onClosed(change: RegistryChange): void {
     if (change.item === 'listener') {
       this.log.info(`[${change.id}] Stopped listening on ${this.listenerNames.get(change.id) ?? change.id}`);
       this.listenerNames.delete(change.id);
       this.release(change.id);
     }
-    // A removed connection is released by its own close event, which carries the reason.
+    // A closed connection is released by its own close event, which carries the reason.
   }
 
   private release(id: string): void {

@@ -13,7 +13,7 @@ import type { PanelSettings, TargetInfo } from '../shared/protocol';
 import { toCsv, toJsonLines, type ExportRecord } from './logExport';
 import { renderPanelHtml } from './panelHtml';
 import { ListenerBehaviours } from './listenerBehaviours';
-import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from './panelSession';
+import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
 
 const VIEW_TYPE = 'tcpLab.traffic';
 
@@ -77,7 +77,7 @@ export class TrafficPanelManager implements vscode.Disposable {
   /** Reveals the panel of `targetId` (a listener or connection id), or opens one; no id = the forms. */
   open(targetId?: string): void {
     if (targetId !== undefined && !this.registry.get(targetId)) {
-      void vscode.window.showWarningMessage(`There is no open listener or connection "${targetId}"; pick one from the TCP Lab view.`);
+      void vscode.window.showWarningMessage(`TCP Lab no longer keeps "${targetId}" (it left the history); pick another one from the Connections view.`);
       return;
     }
     for (const open of this.panels) {
@@ -88,6 +88,29 @@ export class TrafficPanelManager implements vscode.Disposable {
     }
     const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'TCP Lab', vscode.ViewColumn.Active, this.webviewOptions());
     this.attach(panel, targetId);
+  }
+
+  /** Saves a listener's or connection's retained log (live or from the history) through a save dialog. */
+  async saveLogOf(targetId: string): Promise<void> {
+    // A session without a webview owns the same export as the panel's Save log.
+    const quiet: PanelSessionHost = {
+      post: () => undefined,
+      settings: readSettings,
+      log: (line) => this.output.warn(line),
+      onDidRetarget: () => undefined,
+      saveLog: (format, records, name) => this.saveLog(format, records, name),
+      copy: async () => undefined,
+      savePreset: async () => false,
+      saveBehaviour: async () => false,
+    };
+    const session = new PanelSession(this.registry, quiet, targetId, undefined, this.behaviours);
+    try {
+      const records = session.exportRecords();
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      await this.saveLog('jsonl', records, `tcp-lab-${targetId}-${stamp}.jsonl`);
+    } finally {
+      session.dispose();
+    }
   }
 
   dispose(): void {
@@ -157,18 +180,22 @@ export class TrafficPanelManager implements vscode.Disposable {
     });
   }
 
-  private async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string): Promise<boolean> {
+  private async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string): Promise<string | undefined> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const uri = await vscode.window.showSaveDialog({
       title: 'Save traffic log',
       defaultUri: folder ? vscode.Uri.joinPath(folder, suggestedName) : undefined,
       filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
     });
-    if (!uri) return false;
+    if (!uri) return undefined;
     const text = format === 'csv' ? toCsv(records) : toJsonLines(records);
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-    this.output.info(`Saved ${records.length} records to ${uri.toString()}.`);
-    return true;
+    const where = uri.scheme === 'file' ? uri.fsPath : uri.toString();
+    this.output.info(`Saved ${records.length} records to ${where}.`);
+    void vscode.window.showInformationMessage(`Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${where}.`, 'Open').then((choice) => {
+      if (choice === 'Open') void vscode.window.showTextDocument(uri);
+    });
+    return where;
   }
 
   /** The presets list from the settings scope we write to, and that scope. */

@@ -3,14 +3,20 @@
 import type { ConnectionInfo, ListenerInfo, RegistrySnapshot } from '../core/registry';
 import type { ConnectionState, Endpoint } from '../core/types';
 import type { Preset, PresetPayload } from '../shared/preset';
+import { describeCloseReason } from '../shared/closeReasons';
 import { formatHostPort } from './hostPort';
 
-export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload';
+export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload' | 'placeholder';
 
-/** Menus in package.json match on these values; they are part of the extension's public face. */
+/**
+ * Menus in package.json match on these values; they are part of the extension's public face.
+ * Closed connections and stopped listeners stay in the tree from the history: `closedConnection`
+ * (accepted), `closedClient` (outgoing, can reconnect), `stoppedListener`.
+ */
 export type TreeContextValue =
   | 'listenersGroup' | 'clientsGroup' | 'presetsGroup'
-  | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload';
+  | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload'
+  | 'closedConnection' | 'closedClient' | 'stoppedListener' | 'placeholder';
 
 export interface TreeNode {
   /** Stable across refreshes, so VS Code keeps expansion and selection. */
@@ -49,7 +55,7 @@ export const GROUP_IDS = { listeners: 'group:listeners', clients: 'group:clients
 
 export function projectTree(snapshot: RegistrySnapshot, presets: readonly PresetEntry[], now: number): TreeModel {
   const connectionsById = new Map(snapshot.connections.map((c) => [c.id, c]));
-  const clients = snapshot.connections.filter((c) => c.role === 'client');
+  const clients = snapshot.connections.filter((c) => c.role === 'client' || (c.listenerId !== undefined && !snapshot.listeners.some((l) => l.id === c.listenerId)));
   const roots: TreeNode[] = [];
 
   // An empty root lets VS Code show the welcome view with its Start Listener / Connect… buttons.
@@ -58,9 +64,11 @@ export function projectTree(snapshot: RegistrySnapshot, presets: readonly Preset
   }
 
   const listenerNodes = snapshot.listeners.map((info) => listenerNode(info, connectionsById, now));
-  roots.push(groupNode(GROUP_IDS.listeners, 'listenersGroup', 'Listeners', listenerNodes, countLabel(listenerNodes.length, 'listener')));
+  const listening = snapshot.listeners.filter((l) => l.listening).length;
+  roots.push(groupNode(GROUP_IDS.listeners, 'listenersGroup', 'Listeners', listenerNodes, withRecent(countLabel(listening, 'listener'), listenerNodes.length - listening)));
   const clientNodes = clients.map((info) => connectionNode(info, 'client', now));
-  roots.push(groupNode(GROUP_IDS.clients, 'clientsGroup', 'Clients', clientNodes, countLabel(clientNodes.length, 'connection')));
+  const openClients = clients.filter((c) => c.state !== 'closed').length;
+  roots.push(groupNode(GROUP_IDS.clients, 'clientsGroup', 'Clients', clientNodes, withRecent(countLabel(openClients, 'connection'), clientNodes.length - openClients)));
   if (presets.length > 0) {
     const presetNodes = presets.map(presetNode);
     roots.push(groupNode(GROUP_IDS.presets, 'presetsGroup', 'Presets', presetNodes, countLabel(presetNodes.length, 'preset')));
@@ -81,48 +89,68 @@ function groupNode(id: string, contextValue: TreeContextValue, label: string, ch
 }
 
 function listenerNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, ConnectionInfo>, now: number): TreeNode {
-  const accepted = info.connectionIds
-    .map((id) => connectionsById.get(id))
-    .filter((c): c is ConnectionInfo => c !== undefined);
+  const known = (ids: string[]): ConnectionInfo[] => ids.map((id) => connectionsById.get(id)).filter((c): c is ConnectionInfo => c !== undefined);
+  const open = known(info.connectionIds);
+  // Newest closed first: the client that just left is the one a person looks for.
+  const closed = known(info.closedConnectionIds).reverse();
   const label = info.address ? formatEndpoint(info.address) : formatHostPort(info.host, info.requestedPort);
-  const state = info.listening ? 'listening' : 'stopped';
-  const clients = accepted.length === 0 ? 'no clients' : countLabel(accepted.length, 'client');
+  const state = info.listening ? 'listening' : `stopped ${formatAge(now - (info.stoppedAt ?? now))} ago`;
+  const clients = open.length === 0 ? 'no clients' : countLabel(open.length, 'client');
+  const description = `${state} · ${clients}${closed.length ? ` · ${closed.length} closed` : ''}`;
+  const children = [...open, ...closed].map((c) => connectionNode(c, 'connection', now));
+  if (children.length === 0 && info.listening) children.push(placeholderNode(`placeholder:${info.id}`, 'waiting for clients…', `Connect a client to ${label}; it shows up here.`));
   return {
-    // VS Code remembers a node's collapse state by id, and a node created without children stays
-    // collapsed once they arrive. A distinct id for "has clients" lets the first client show up expanded.
-    id: accepted.length > 0 ? `listener:${info.id}:clients` : `listener:${info.id}`,
+    // One id for the listener's whole life, so an inline action clicked while traffic refreshes the
+    // row still reaches it; it always has a child (a placeholder while empty), so it starts expanded.
+    id: `listener:${info.id}`,
     kind: 'listener',
-    contextValue: 'listener',
+    contextValue: info.listening ? 'listener' : 'stoppedListener',
     label,
-    description: `${state} · ${clients}`,
-    tooltip: [`Listener ${info.id} on ${label}`, `${capitalize(state)} for ${formatAge(now - info.startedAt)}`, capitalize(clients)].join('\n'),
+    description,
+    tooltip: [
+      `Listener ${info.id} on ${label}`,
+      info.listening ? `Listening for ${formatAge(now - info.startedAt)}` : `Stopped after ${formatAge((info.stoppedAt ?? now) - info.startedAt)}`,
+      `${capitalize(clients)}; ${countLabel(info.acceptedCount, 'client')} accepted in all`,
+      `Received ${info.totals.bytesIn} bytes in ${info.totals.messagesIn} chunks; sent ${info.totals.bytesOut} bytes in ${info.totals.messagesOut} writes (all clients, over the listener's life)`,
+    ].join('\n'),
     icon: info.listening ? 'radio-tower' : 'circle-slash',
     color: info.listening ? 'charts.green' : 'disabledForeground',
-    collapsible: accepted.length > 0 ? 'expanded' : 'none',
-    children: accepted.map((c) => connectionNode(c, 'connection', now)),
+    collapsible: children.length > 0 ? 'expanded' : 'none',
+    children,
     targetId: info.id,
   };
+}
+
+function placeholderNode(id: string, label: string, tooltip: string): TreeNode {
+  return { id, kind: 'placeholder', contextValue: 'placeholder', label, tooltip, collapsible: 'none', children: [], color: 'disabledForeground' };
 }
 
 function connectionNode(info: ConnectionInfo, kind: 'connection' | 'client', now: number): TreeNode {
   const label = info.remote ? formatEndpoint(info.remote) : '(not connected)';
   const traffic = `↓${formatBytes(info.totals.bytesIn)} ↑${formatBytes(info.totals.bytesOut)}`;
   const age = formatAge((info.closedAt ?? now) - info.openedAt);
+  const closed = info.state === 'closed';
   // Accepted connections are usually open, so their state is only spelled out when it is not; their age says more.
-  const description = kind === 'connection'
-    ? `${info.state === 'open' ? '' : `${STATE_LABELS[info.state]} · `}${traffic} · ${age}`
-    : `${STATE_LABELS[info.state]} · ${traffic}`;
+  const description = closed
+    ? `${describeCloseReason(info.closeReason)} · ${formatAge(now - (info.closedAt ?? now))} ago · ${traffic}`
+    : kind === 'connection'
+      ? `${info.state === 'open' ? '' : `${STATE_LABELS[info.state]} · `}${traffic} · ${age}`
+      : `${STATE_LABELS[info.state]} · ${traffic}`;
   const { icon, color } = STATE_ICONS[info.state];
   const tooltip = [
     `${kind === 'client' ? 'Client connection' : 'Accepted connection'} ${info.id}: ${info.local ? formatEndpoint(info.local) : '?'} → ${label}`,
-    `State: ${STATE_LABELS[info.state]}${info.closeReason ? ` (${info.closeReason})` : ''}, open for ${age}`,
+    closed
+      ? `Closed ${formatAge(now - (info.closedAt ?? now))} ago (${describeCloseReason(info.closeReason)}) after ${age}; its log is kept in the history`
+      : `State: ${STATE_LABELS[info.state]}, open for ${age}`,
     `Received ${info.totals.bytesIn} bytes in ${info.totals.messagesIn} chunks; sent ${info.totals.bytesOut} bytes in ${info.totals.messagesOut} writes`,
   ];
-  if (info.queuedBytes > 0) tooltip.push(`${info.queuedBytes} bytes waiting to be written`);
+  if (info.queuedBytes > 0 && !closed) tooltip.push(`${info.queuedBytes} bytes waiting to be written`);
+  const contextValue: TreeContextValue = closed ? (info.reconnectable ? 'closedClient' : 'closedConnection') : kind;
   return {
+    // The same id open and closed: the row stays where it is and keeps its selection as it closes.
     id: `${kind}:${info.id}`,
     kind,
-    contextValue: kind,
+    contextValue,
     label,
     description,
     tooltip: tooltip.join('\n'),
@@ -223,6 +251,10 @@ export function formatAge(ms: number): string {
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 
+function withRecent(live: string, recent: number): string {
+  return recent > 0 ? `${live} · ${recent} closed` : live;
+}
+
 function countLabel(count: number, noun: string): string {
   if (count === 0) return 'none';
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -230,4 +262,35 @@ function countLabel(count: number, noun: string): string {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Same rows in the same places: then only labels, descriptions and tooltips can differ. */
+function sameShape(a: TreeModel, b: TreeModel): boolean {
+  if (a.byId.size !== b.byId.size || a.roots.length !== b.roots.length) return false;
+  for (const [id, node] of b.byId) {
+    const old = a.byId.get(id);
+    if (!old || old.parentId !== node.parentId || old.contextValue !== node.contextValue || old.collapsible !== node.collapsible) return false;
+    if (old.children.length !== node.children.length || old.children.some((child, i) => child.id !== node.children[i].id)) return false;
+  }
+  return a.roots.every((root, i) => root.id === b.roots[i].id);
+}
+
+/**
+ * Copies what changed from `next` into the nodes VS Code already holds and returns them; undefined
+ * when the shape changed and the whole tree must be rendered again.
+ */
+export function updateInPlace(current: TreeModel, next: TreeModel): TreeNode[] | undefined {
+  if (!sameShape(current, next)) return undefined;
+  const changed: TreeNode[] = [];
+  for (const [id, node] of next.byId) {
+    const old = current.byId.get(id) as TreeNode;
+    if (old.label === node.label && old.description === node.description && old.tooltip === node.tooltip && old.icon === node.icon && old.color === node.color) continue;
+    old.label = node.label;
+    old.description = node.description;
+    old.tooltip = node.tooltip;
+    old.icon = node.icon;
+    old.color = node.color;
+    changed.push(old);
+  }
+  return changed;
 }

@@ -1,6 +1,9 @@
 // The typed conversation between the traffic panel's host side and its webview.
 // The webview speaks first with `ready`; the host answers with one `snapshot` (settings, target,
-// recent traffic) and from then on streams batched `traffic` and `target` updates.
+// the newest rows) and from then on sends batched `traffic` and `target` updates. The host keeps
+// every row; a `traffic` update carries only the newest rows that fit the view and a byte budget,
+// and the webview asks (`rows`, `record`) for anything else it wants to show. So an open panel
+// costs what a person can see, not what the wire carries.
 // Bytes always travel as base64 strings so every message is plain JSON.
 // Shared code may not depend on the core, so the few engine shapes the wire carries are restated
 // here; they are structurally identical to those in core/types.
@@ -25,7 +28,7 @@ export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'c
 export type ToWebviewType = (typeof TO_WEBVIEW_TYPES)[number];
 
 /** Message types the webview sends to the host. */
-export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat'] as const;
+export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record'] as const;
 export type FromWebviewType = (typeof FROM_WEBVIEW_TYPES)[number];
 
 /** Wire limits, shared so the webview refuses early what the host would refuse anyway. */
@@ -41,12 +44,24 @@ export const PROTOCOL_LIMITS = {
   maxBehaviourChars: 512 * 1024,
   /** Most copies of one payload a single send may make (coalesced or not). */
   maxCopies: 1000,
+  /** Bytes of each row a list update carries; a longer record is fetched whole when expanded or copied. */
+  previewBytes: 1024,
+  /** Raw bytes one `traffic` update or `rows` answer may carry (before base64). */
+  maxBatchBytes: 256 * 1024,
+  /** Rows one `rows` answer may carry. */
+  maxBatchRows: 2000,
+  /** Largest record `record` sends whole, in bytes. */
+  maxRecordBytes: 16 * 1024 * 1024,
 } as const;
 
-/** One logged chunk of bytes as it crosses the wire. */
+/** One row of the panel: a logged chunk, a frame, a framing error or a connect/close event. */
 export interface WireRecord {
-  /** Panel-wide sequence number, strictly increasing. */
+  /** The row's id in this panel: strictly increasing, never reused; the anchor of `rows` requests. */
   seq: number;
+  /** The connection log's record number: the "#N" a person sees, and `seq` in a saved log or capture file (0 for events). */
+  rec: number;
+  /** The record's full length in bytes; `data` may hold only its first PROTOCOL_LIMITS.previewBytes. */
+  length: number;
   /** Epoch milliseconds. */
   time: number;
   dir: Direction;
@@ -57,9 +72,10 @@ export interface WireRecord {
   /**
    * What the row is: absent for a chunk as it crossed the socket, 'frame' for a received frame cut
    * by the panel's framing, 'error' for an over-long, malformed or incomplete frame (data may be
-   * empty; `note` says what happened), 'write' for one write of a send with faults.
+   * empty; `note` says what happened), 'write' for one write of a send with faults, 'event' for a
+   * client connecting or closing (`note` says who and how).
    */
-  kind?: 'frame' | 'error' | 'write';
+  kind?: 'frame' | 'error' | 'write' | 'event';
   /** One sentence shown with the row (framing error, "write 2 of 3 at 50 ms"). */
   note?: string;
 }
@@ -90,11 +106,25 @@ export interface RuleHitInfo {
   disabledReason?: string;
 }
 
-/** A connected client of a listener, for the peer column and the send target picker. */
+/** A client of a listener (open, or closed and still in the history), for the peer column and the send target picker. */
 export interface PeerInfo {
   id: string;
   remote?: Endpoint;
   state: ConnectionState;
+  closeReason?: string;
+}
+
+/** What the host holds for this panel, so the webview knows what it can ask for. */
+export interface FeedInfo {
+  /** Id of the oldest row the host still has (lastId + 1 when it has none). */
+  firstId: number;
+  lastId: number;
+  /** Rows the host holds. */
+  size: number;
+  /** Records no longer held (log limits, history budget), so the count stays honest. */
+  dropped: number;
+  /** Received bytes waiting for the rest of a frame. */
+  pendingFrameBytes: number;
 }
 
 /** What a panel is looking at: one connection, or a listener with its clients. */
@@ -108,9 +138,12 @@ export type TargetInfo =
       totals: TrafficTotals;
       openedAt: number;
       closeReason?: string;
+      closedAt?: number;
       role?: 'client' | 'accepted';
       latency?: LatencyInfo;
       repeat?: RepeatInfo;
+      /** Why reading is paused, e.g. "capture is slowing this connection". */
+      slowedBy?: string;
     }
   | {
       kind: 'listener';
@@ -121,7 +154,10 @@ export type TargetInfo =
       local?: Endpoint;
       totals: TrafficTotals;
       startedAt: number;
-      /** Every client seen since the panel opened, open ones first. */
+      stoppedAt?: number;
+      /** Clients accepted over the listener's life. */
+      acceptedCount: number;
+      /** Every client the panel shows (open ones and those the history keeps), open ones first. */
       peers: PeerInfo[];
       repeat?: RepeatInfo;
       /** Hit counters of the auto-reply rules, in rule order. */
@@ -155,9 +191,9 @@ export interface SnapshotMessage {
   type: 'snapshot';
   settings: PanelSettings;
   target?: TargetInfo;
+  /** The newest rows that fit, oldest first. */
   records: WireRecord[];
-  /** Records dropped by the log limits before this snapshot, so the count stays honest. */
-  evicted: number;
+  feed: FeedInfo;
   /** One sentence shown above the forms, e.g. why a restored panel lost its target. */
   notice?: string;
   behaviour?: BehaviourInfo;
@@ -169,12 +205,18 @@ export interface BehaviourMessage {
   behaviour: BehaviourInfo;
 }
 
-/** New records since the last flush; at most about 30 of these per second. */
+/**
+ * At most about 30 of these per second. While the view follows the tail, `records` are the rows
+ * after `after` (the last row this view was sent) or, when those do not fit, only the newest that
+ * fit: then `records[0]` does not follow `after` and what lies between is fetched with `rows` if
+ * the user scrolls up. Not following: no records, only the counts.
+ */
 export interface TrafficMessage {
   type: 'traffic';
   records: WireRecord[];
-  /** Records the host had to skip because the panel could not keep up. */
-  dropped: number;
+  /** Id of the row just before records[0] in the host's list (0: none). */
+  previous: number;
+  feed: FeedInfo;
 }
 
 /** Fresh state and counters of the target. */
@@ -205,6 +247,9 @@ export interface ReplyMessage {
   targetId?: string;
   /** One line about what was done, e.g. the write pattern of a send with faults. */
   detail?: string;
+  /** Rows answering `rows` or `record`, oldest first. */
+  records?: WireRecord[];
+  feed?: FeedInfo;
 }
 
 export type ToWebviewMessage = SnapshotMessage | TrafficMessage | TargetMessage | SettingsMessage | ClearedMessage | ReplyMessage | BehaviourMessage;
@@ -214,6 +259,33 @@ export type ToWebviewMessage = SnapshotMessage | TrafficMessage | TargetMessage 
 /** The webview has loaded and wants a snapshot. */
 export interface ReadyMessage {
   type: 'ready';
+}
+
+/**
+ * The view follows the tail (or stopped following). Following, the host sends the rows after
+ * `lastId` with the next update, and `rows` rows at most per update (what fits the view).
+ */
+export interface FollowMessage {
+  type: 'follow';
+  following: boolean;
+  lastId: number;
+  rows: number;
+}
+
+/** Rows before or after a row id (`after: 0` = from the oldest), at most `max`, oldest first. */
+export interface RowsMessage {
+  type: 'rows';
+  requestId: number;
+  before?: number;
+  after?: number;
+  max: number;
+}
+
+/** One row whole (not just its preview), for expanding and copying. */
+export interface RecordMessage {
+  type: 'record';
+  requestId: number;
+  id: number;
 }
 
 /** Start a listener from the form; the panel becomes its view on success. */
@@ -311,7 +383,10 @@ export type FromWebviewMessage =
   | SavePresetMessage
   | SetBehaviourMessage
   | SaveBehaviourMessage
-  | StopRepeatMessage;
+  | StopRepeatMessage
+  | FollowMessage
+  | RowsMessage
+  | RecordMessage;
 
 /** Messages that expect a `reply`. */
 export type RequestMessage = Extract<FromWebviewMessage, { requestId: number }>;

@@ -1,17 +1,18 @@
 // The traffic panel's browser side. It asks the host for a snapshot (`ready`), then keeps a
 // bounded copy of the traffic and draws it through the virtual log. Everything peer-controlled
 // reaches the DOM as textContent only.
-import { PROTOCOL_LIMITS, RequestTracker, type PanelSettings, type TargetInfo, type ToWebviewMessage, type WireRecord } from '../shared/protocol';
+import { PROTOCOL_LIMITS, RequestTracker, type PanelSettings, type TargetInfo, type ToWebviewMessage } from '../shared/protocol';
 import { planWrites, summariseWrites, validateFaultOptions, type FaultOptions } from '../shared/faultPlan';
 import { createBehaviourEditor } from './behaviourEditor';
-import { StreamTextTracker } from './streamText';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type PayloadFormat, type TextEncodingName } from '../shared/payloadTypes';
+import { describeCloseReason } from '../shared/closeReasons';
 import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyFormats';
 import { parsePayload } from '../shared/parsePayload';
-import { bytesToBase64, indexOfBytes, parseHexPattern, toVisibleText } from './codec';
+import { bytesToBase64 } from './codec';
 import { el, segmented, select } from './dom';
-import { bytesOf, RecordStore, type LogRecord } from './recordStore';
-import { VirtualLog, type RowContext, type ViewMode } from './virtualLog';
+import { LogWindow } from './logWindow';
+import type { LogRecord } from './recordStore';
+import type { RowContext, ViewMode } from './virtualLog';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -60,10 +61,6 @@ const view: ViewState = {
 
 let settings: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1' };
 let target: TargetInfo | undefined;
-const store = new RecordStore(settings.maxRecords, settings.maxBytes);
-const streamText = new StreamTextTracker(settings.encoding);
-let following = true;
-let renderQueued = false;
 let headerQueued = false;
 const rateSamples: { at: number; bytes: number }[] = [];
 
@@ -81,7 +78,7 @@ function displayEncoding(): TextEncodingName {
 }
 
 function rowContext(): RowContext {
-  const origin = target ? (target.kind === 'connection' ? target.openedAt : target.startedAt) : (store[Symbol.iterator]().next().value?.time ?? 0);
+  const origin = target ? (target.kind === 'connection' ? target.openedAt : target.startedAt) : 0;
   const peers = target?.kind === 'listener' ? new Map(target.peers.map((p) => [p.id, p.remote ? endpointText(p.remote) : p.id])) : undefined;
   return {
     mode: view.mode,
@@ -93,107 +90,83 @@ function rowContext(): RowContext {
 }
 
 let selectedRecord: LogRecord | undefined;
-const log = new VirtualLog(rowContext(), {
-  onSelect: (record) => {
-    selectedRecord = record;
-    copyButton.disabled = false;
+const logWindow = new LogWindow(
+  {
+    request: (body) => requests.request(body),
+    post: (message) => vscode.postMessage(message),
+    context: rowContext,
+    filter: () => ({ text: view.filterText, kind: view.filterKind, direction: view.direction }),
+    onSelect: (record) => {
+      selectedRecord = record;
+      copyButton.disabled = !record;
+    },
+    onFollowChange: (following) => showFollowing(following),
+    onStatus: () => updateStatus(),
   },
-  onActivate: () => undefined,
-  onUserScrollUp: () => setFollowing(false),
-});
+  settings,
+);
+const log = logWindow.log;
 log.root.addEventListener('keydown', (event) => {
   if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'c' && selectedRecord) {
     event.preventDefault();
-    copySelected();
+    void copySelected();
   }
 });
-
-let filterBytes: Uint8Array | undefined;
-let filterNeedle = '';
-
-function compileFilter(): void {
-  filterNeedle = view.filterText.trim().toLowerCase();
-  filterBytes = view.filterKind === 'hex' ? parseHexPattern(view.filterText) : undefined;
-}
-
-function matches(record: LogRecord): boolean {
-  if (view.direction !== 'all' && record.dir !== view.direction) return false;
-  if (!filterNeedle) return true;
-  if (view.filterKind === 'hex') return filterBytes ? indexOfBytes(bytesOf(record), filterBytes) >= 0 : true;
-  return toVisibleText(bytesOf(record), displayEncoding()).toLowerCase().includes(filterNeedle);
-}
-
-/** Recomputes what each record carries into the next of its stream, e.g. after the encoding changed. */
-function retrackText(): void {
-  streamText.reset(displayEncoding());
-  for (const record of store) streamText.track(record, () => bytesOf(record));
-}
-
-function refilter(): void {
-  compileFilter();
-  const kept: LogRecord[] = [];
-  for (const record of store) if (matches(record)) kept.push(record);
-  log.reset(kept);
-  scheduleRender();
-}
-
-function scheduleRender(): void {
-  if (renderQueued) return;
-  renderQueued = true;
-  requestAnimationFrame(() => {
-    renderQueued = false;
-    if (following) log.scrollToEnd();
-    log.render();
-    updateStatus();
-  });
-}
-
-function appendRecords(records: WireRecord[]): void {
-  for (const wire of records) {
-    const record = store.append(wire);
-    streamText.track(record, () => bytesOf(record));
-    if (matches(record)) log.push(record);
-  }
-  log.evictBefore(store.firstSeq);
-  if (selectedRecord && selectedRecord.seq < store.firstSeq) selectedRecord = undefined;
-  scheduleRender();
-}
 
 // ---------- shared widgets ----------
 
 const statusLine = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
 const noticeLine = el('div', { className: 'notice', attrs: { role: 'status' } });
 const followButton = el('button', { text: 'Pause autoscroll', attrs: { type: 'button', 'aria-pressed': 'false' } });
-followButton.addEventListener('click', () => setFollowing(!following));
+followButton.addEventListener('click', () => logWindow.setFollowing(!logWindow.isFollowing));
+const startButton = el('button', { text: 'First record', attrs: { type: 'button', title: 'Show the oldest records TCP Lab still keeps' } });
+startButton.addEventListener('click', () => void logWindow.jumpToStart());
 const copyButton = el('button', { text: 'Copy as', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
 copyButton.disabled = true;
-copyButton.addEventListener('click', () => copySelected());
+copyButton.addEventListener('click', () => void copySelected());
 
-function setFollowing(next: boolean): void {
-  following = next;
+function showFollowing(following: boolean): void {
   followButton.textContent = following ? 'Pause autoscroll' : 'Resume autoscroll';
   followButton.setAttribute('aria-pressed', String(!following));
-  if (following) scheduleRender();
 }
 
-function copySelected(): void {
-  if (!selectedRecord) return;
-  const text = formatForCopy(bytesOf(selectedRecord), view.copyFormat, displayEncoding());
+async function copySelected(): Promise<void> {
+  const record = selectedRecord;
+  if (!record) return;
+  const bytes = await logWindow.wholeBytes(record);
+  if (!bytes) {
+    showNotice('That record is too large to copy or no longer kept; use Save log instead.');
+    return;
+  }
+  const text = formatForCopy(bytes, view.copyFormat, displayEncoding());
   if (text.length > PROTOCOL_LIMITS.maxCopyChars) {
     showNotice('That record is too large to copy; use Save log instead.');
     return;
   }
   vscode.postMessage({ type: 'copy', text });
-  showNotice(`Copied record #${selectedRecord.seq} as ${COPY_FORMATS.find((f) => f.id === view.copyFormat)?.label}.`);
+  const number = record.rec > 0 ? `record #${record.rec}${target?.kind === 'listener' ? ` of ${record.conn}` : ''}` : 'the row';
+  showNotice(`Copied ${number} as ${COPY_FORMATS.find((f) => f.id === view.copyFormat)?.label}.`);
 }
 
 function showNotice(text: string): void {
   noticeLine.textContent = text;
 }
 
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function updateStatus(): void {
-  const shown = log.count;
-  statusLine.textContent = `${store.size} records kept${shown !== store.size ? `, ${shown} shown` : ''}${store.evicted ? `, ${store.evicted} older ones dropped by the log limits` : ''}`;
+  const { held, shown } = logWindow.counts;
+  const feed = logWindow.feed;
+  const more = logWindow.more;
+  const parts = [`${plural(feed.size, 'row')} kept`];
+  if (held < feed.size) parts.push(`${held} loaded${more.before ? ' (scroll up for older)' : ''}`);
+  if (shown !== held) parts.push(`${shown} match the filter`);
+  if (feed.dropped) parts.push(`${plural(feed.dropped, 'older record')} dropped by the log limits (a capture file keeps every byte)`);
+  if (feed.pendingFrameBytes) parts.push(`${plural(feed.pendingFrameBytes, 'byte')} waiting for the rest of a frame`);
+  statusLine.textContent = parts.join(', ');
+  startButton.disabled = !more.before;
 }
 
 function formatBytes(value: number): string {
@@ -332,7 +305,7 @@ function updateHeader(): void {
   const rate = seconds > 0.2 ? (bytes - first.bytes) / seconds : 0;
   if (t.kind === 'connection') {
     header.title.textContent = `Connection ${t.id}`;
-    header.state.textContent = t.state + (t.closeReason ? ` (${t.closeReason})` : '');
+    header.state.textContent = t.state === 'closed' ? describeCloseReason(t.closeReason) : t.state === 'halfClosed' ? 'half-closed' : t.state;
     header.state.dataset.state = t.state;
     header.addresses.textContent = `${t.local ? endpointText(t.local) : '?'} ⇄ ${t.remote ? endpointText(t.remote) : '?'}`;
     header.close.textContent = 'Disconnect';
@@ -346,7 +319,8 @@ function updateHeader(): void {
     header.latency.hidden = true;
     const open = t.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
     header.title.textContent = `Listener ${t.id}`;
-    header.state.textContent = t.listening ? `listening, ${open} client${open === 1 ? '' : 's'}` : 'stopped';
+    const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
+    header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${open} client${open === 1 ? '' : 's'} open${seen}`;
     header.state.dataset.state = t.listening ? 'open' : 'closed';
     header.addresses.textContent = t.local ? endpointText(t.local) : `${t.host}:${t.requestedPort}`;
     header.close.textContent = 'Stop listener';
@@ -377,7 +351,7 @@ function toolbar(): HTMLElement {
     filterTimer = setTimeout(() => {
       view.filterText = filterInput.value;
       persist();
-      refilter();
+      logWindow.refilter();
     }, 150);
   });
   const clearButton = el('button', { text: 'Clear', attrs: { type: 'button', title: 'Clear the log (counters stay)' } });
@@ -397,9 +371,9 @@ function toolbar(): HTMLElement {
     select('Display encoding', TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), displayEncoding(), (value) => {
       view.encoding = value as TextEncodingName;
       persist();
-      retrackText();
+      logWindow.retrack();
       log.setContext(rowContext());
-      if (filterNeedle && view.filterKind === 'text') refilter();
+      if (view.filterText.trim() && view.filterKind === 'text') logWindow.refilter();
     }),
     select('Timestamps', [{ value: 'absolute', label: 'Clock time' }, { value: 'relative', label: 'Relative' }], view.timestamps ?? settings.timestamps, (value) => {
       view.timestamps = value as 'absolute' | 'relative';
@@ -410,14 +384,15 @@ function toolbar(): HTMLElement {
     select('Filter kind', [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], view.filterKind, (value) => {
       view.filterKind = value as 'text' | 'hex';
       persist();
-      refilter();
+      logWindow.refilter();
     }),
     select('Direction', [{ value: 'all', label: '⇄ both' }, { value: 'in', label: '← received' }, { value: 'out', label: '→ sent' }], view.direction, (value) => {
       view.direction = value as 'all' | 'in' | 'out';
       persist();
-      refilter();
+      logWindow.refilter();
     }),
     followButton,
+    startButton,
     clearButton,
     copyButton,
     select('Copy format', COPY_FORMATS.map((f) => ({ value: f.id, label: f.label })), view.copyFormat, (value) => {
@@ -726,7 +701,7 @@ function showTarget(): void {
 
 function applySettings(next: PanelSettings): void {
   settings = next;
-  store.setLimits(settings.maxRecords, settings.maxBytes);
+  logWindow.setLimits(settings.maxRecords, settings.maxBytes);
 }
 
 function onMessage(message: ToWebviewMessage): void {
@@ -735,26 +710,20 @@ function onMessage(message: ToWebviewMessage): void {
       applySettings(message.settings);
       target = message.target;
       rateSamples.length = 0;
-      store.clear();
-      store.evicted = message.evicted;
       persist();
       if (!target) {
         showForms(message.notice);
         return;
       }
-      for (const wire of message.records) store.append(wire);
-      retrackText();
       behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.kind);
-      refilter();
       log.setContext(rowContext());
       showTarget();
-      setFollowing(true);
+      logWindow.reset(message.records, message.feed);
       if (message.notice) showNotice(message.notice);
       return;
     }
     case 'traffic':
-      store.evicted += message.dropped;
-      appendRecords(message.records);
+      logWindow.onTraffic(message);
       return;
     case 'target': {
       const peersChanged = target?.kind === 'listener' && message.target.kind === 'listener' && target.peers.length !== message.target.peers.length;
@@ -765,19 +734,17 @@ function onMessage(message: ToWebviewMessage): void {
     }
     case 'settings':
       applySettings(message.settings);
-      retrackText();
+      logWindow.retrack();
       log.setContext(rowContext());
-      refilter();
+      logWindow.refilter();
       return;
     case 'behaviour':
       if (target) behaviourEditor.setBehaviour(message.behaviour, target.kind);
       return;
     case 'cleared':
-      store.clear();
-      retrackText();
+      logWindow.clear();
       selectedRecord = undefined;
       copyButton.disabled = true;
-      refilter();
       return;
     case 'reply':
       requests.settle(message);
@@ -790,6 +757,6 @@ window.addEventListener('message', (event: MessageEvent) => {
   if (!message || typeof message !== 'object' || typeof message.type !== 'string') return;
   onMessage(message);
 });
-window.addEventListener('resize', () => scheduleRender());
+window.addEventListener('resize', () => logWindow.scheduleRender());
 
 vscode.postMessage({ type: 'ready' });

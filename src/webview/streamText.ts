@@ -4,7 +4,7 @@
 // connection and direction, where the character is shown whole.
 import type { TextEncodingName } from '../shared/payloadTypes';
 import { TextStreamDecoder } from '../shared/textStreamDecoder';
-import type { LogRecord } from './recordStore';
+import { isComplete as complete, type LogRecord } from './recordStore';
 
 /** For one record and one encoding: the bytes carried in from before, and how many of its last bytes go on to the next record. */
 export interface TextCarry {
@@ -49,8 +49,15 @@ export class StreamTextTracker {
   }
 
   track(record: LogRecord, bytes: () => Uint8Array): void {
-    if (record.kind === 'error' || this.encoding === 'latin1' || this.encoding === 'ascii') return;
+    if (record.kind === 'error' || record.kind === 'event' || this.encoding === 'latin1' || this.encoding === 'ascii') return;
     const key = `${record.conn}|${record.dir}`;
+    if (!complete(record)) {
+      // Only a long record's preview is here: nothing is carried into or out of it.
+      this.pending.delete(key);
+      this.decoders.delete(key);
+      carries.delete(record);
+      return;
+    }
     const lead = this.pending.get(key) ?? EMPTY;
     const data = bytes();
     const combined = lead.length ? concat(lead, data) : data;

@@ -6,7 +6,7 @@ import type { TextEncodingName } from '../shared/payloadTypes';
 import { hexDumpLines, toHex } from '../shared/hexFormat';
 import { toVisiblePrefix, toVisibleText } from './codec';
 import { el } from './dom';
-import { bytesOf, leadingBytesOf, type LogRecord } from './recordStore';
+import { bytesOf, isComplete, leadingBytesOf, type LogRecord } from './recordStore';
 import { carryOf, streamBytes, type TextCarry } from './streamText';
 
 export type ViewMode = 'text' | 'hex' | 'dump';
@@ -69,6 +69,7 @@ function continuation(carry: TextCarry | undefined): string {
 /** What a row shows for a record in the current mode; the preview unless expanded. */
 export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean): Content {
   if (record.kind === 'error') return { lines: [`⚠ ${record.note ?? 'framing error'}`], truncated: false };
+  if (record.kind === 'event') return { lines: [`● ${record.note ?? ''}`], truncated: false };
   // Text is decoded as part of the connection's stream, so a character split between records shows whole.
   const carry = ctx.mode === 'text' ? carryOf(record, ctx.encoding) : undefined;
   if (!expanded) {
@@ -108,7 +109,8 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
       break;
   }
   if (!lines.length) lines = [''];
-  if (bytes.length > EXPANDED_LIMIT) lines.push(`… ${bytes.length - EXPANDED_LIMIT} more bytes: use Copy or Save log for all of them`);
+  if (!isComplete(record)) lines.push(`… loading all ${record.length} bytes`);
+  else if (bytes.length > EXPANDED_LIMIT) lines.push(`… ${bytes.length - EXPANDED_LIMIT} more bytes: use Copy or Save log for all of them`);
   return { lines, truncated: true };
 }
 
@@ -120,9 +122,16 @@ function previewLines(record: LogRecord, mode: ViewMode): number {
 
 export interface VirtualLogEvents {
   onSelect(record: LogRecord): void;
-  onActivate(record: LogRecord): void;
+  /** A row was expanded whose whole bytes this webview does not have yet. */
+  onNeedWhole(record: LogRecord): void;
   onUserScrollUp(): void;
+  /** The view reached the first (or last) row it holds: time to load the neighbours. */
+  onReachStart(): void;
+  onReachEnd(): void;
 }
+
+/** Within this many pixels of an edge the neighbouring rows are loaded. */
+const EDGE_PX = 4 * LINE_HEIGHT;
 
 export class VirtualLog {
   readonly root: HTMLElement;
@@ -154,6 +163,9 @@ export class VirtualLog {
         events.onUserScrollUp();
       }
       this.render();
+      if (this.count === 0) return;
+      if (this.root.scrollTop <= EDGE_PX) events.onReachStart();
+      if (this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - EDGE_PX) events.onReachEnd();
     });
     this.root.addEventListener('keydown', (event) => this.onKey(event));
     this.spacer.addEventListener('click', (event) => {
@@ -195,6 +207,27 @@ export class VirtualLog {
     this.end = 0;
     for (const record of records) this.push(record);
     this.invalidateRows();
+  }
+
+  /** Replaces the list with older rows in front, keeping the rows on screen where they are. */
+  resetKeepingPosition(records: Iterable<LogRecord>): void {
+    const viewport = this.root.clientHeight || 400;
+    const { spacerHeight, total } = this.updateSpacer();
+    const offset = this.offsetFor(this.root.scrollTop, viewport, spacerHeight, total);
+    const anchorIndex = this.indexAt(offset + this.base);
+    const anchor = this.entries[anchorIndex];
+    const within = anchor ? offset + this.base - this.tops[anchorIndex] : 0;
+    this.reset(records);
+    this.updateSpacer();
+    const index = anchor ? this.indexOfSeq(anchor.seq) : undefined;
+    if (index !== undefined) this.root.scrollTop = this.scrollTopFor(this.tops[index] - this.base + within);
+    this.render();
+  }
+
+  /** A row's content changed (its whole bytes arrived): lay it out again. */
+  refresh(): void {
+    this.relayoutKeepingPosition();
+    this.render();
   }
 
   push(record: LogRecord): void {
@@ -329,7 +362,10 @@ export class VirtualLog {
 
   private toggleExpanded(record: LogRecord): void {
     if (this.expanded.has(record.seq)) this.expanded.delete(record.seq);
-    else this.expanded.add(record.seq);
+    else {
+      this.expanded.add(record.seq);
+      if (!isComplete(record)) this.events.onNeedWhole(record);
+    }
     this.relayoutKeepingPosition();
     this.render();
   }
@@ -388,7 +424,6 @@ export class VirtualLog {
         if (current !== undefined) {
           event.preventDefault();
           this.toggleExpanded(this.entries[current]);
-          this.events.onActivate(this.entries[current]);
         }
         return;
       default:
@@ -429,16 +464,18 @@ export class VirtualLog {
     const incoming = record.dir === 'in';
     row.id = `row-${record.seq}`;
     row.dataset.seq = String(record.seq);
-    row.className = `row ${incoming ? 'in' : 'out'}${record.kind ? ` kind-${record.kind}` : ''}`;
+    row.className = `row ${record.kind === 'event' ? 'event' : incoming ? 'in' : 'out'}${record.kind ? ` kind-${record.kind}` : ''}`;
     row.setAttribute('aria-selected', String(this.selectedSeq === record.seq));
     const peer = this.ctx.peerLabel?.(record.conn);
-    const what = record.kind === 'error' ? 'Framing error' : record.kind === 'frame' ? `Received frame of ${record.length} bytes` : `${incoming ? 'Received' : 'Sent'} ${record.length} bytes`;
+    const number = record.rec > 0 ? ` #${record.rec}` : '';
+    const what = record.kind === 'error' ? 'Framing error' : record.kind === 'event' ? 'Connection event' : record.kind === 'frame' ? `Received frame${number} of ${record.length} bytes` : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
     row.setAttribute('aria-label', `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${record.note ? `: ${record.note}` : ''}`);
+    row.title = record.rec > 0 ? `Record #${record.rec} of ${record.conn}` : '';
     row.replaceChildren(
       el('span', { className: 'time', text: formatTime(record.time, this.ctx) }),
-      el('span', { className: 'dir', text: incoming ? '← RX' : '→ TX', attrs: { 'aria-hidden': 'true' } }),
+      el('span', { className: 'dir', text: record.kind === 'event' ? '●' : incoming ? '← RX' : '→ TX', attrs: { 'aria-hidden': 'true' } }),
       ...(peer !== undefined ? [el('span', { className: 'peer', text: peer, attrs: { title: peer } })] : []),
-      el('span', { className: 'len', text: String(record.length) }),
+      el('span', { className: 'len', text: record.kind === 'event' ? '' : String(record.length) }),
       content.truncated
         ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
         : el('span', { className: 'expand placeholder' }),

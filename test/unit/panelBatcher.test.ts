@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { PanelBatcher } from '../../src/host/panelBatcher';
+import { PanelBatcher } from '../../src/app/panel/panelBatcher';
 
 describe('PanelBatcher', () => {
   let batcher: PanelBatcher<number> | undefined;

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { Registry } from '../../src/core/registry';
 import { MockServer } from '../../src/core/mockServer';
 import { ListenerBehaviours } from '../../src/host/listenerBehaviours';
-import { PanelSession } from '../../src/host/panelSession';
+import { PanelSession } from '../../src/app/panel/panelSession';
 import type { BehaviourInfo, WireRecord } from '../../src/shared/protocol';
 import { RecordingHost } from './panelSession.test';
 import { ByteSink, Cleanup, delay, rawClient, rawServer, waitUntil } from './support/sockets';
@@ -14,8 +14,13 @@ import { ByteSink, Cleanup, delay, rawClient, rawServer, waitUntil } from './sup
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 const text = (record: WireRecord): string => Buffer.from(record.data, 'base64').toString();
 
+/** Rows that carry bytes (not the connect and close rows). */
+function dataRows(records: WireRecord[]): WireRecord[] {
+  return records.filter((r) => r.kind !== 'event');
+}
+
 function trafficRecords(host: RecordingHost): WireRecord[] {
-  return host.of('traffic').flatMap((t) => t.records);
+  return dataRows(host.of('traffic').flatMap((t) => t.records));
 }
 
 describe('PanelSession mock server, framing, faults and repeat on real sockets', () => {
@@ -71,14 +76,14 @@ describe('PanelSession mock server, framing, faults and repeat on real sockets',
     // A reopened webview gets the same frames from the retained log.
     session.handle({ type: 'ready' });
     const snapshot = host.of('snapshot').at(-1)!;
-    assert.deepEqual(snapshot.records.map((r) => (r.kind === 'error' ? 'ERROR' : text(r))), ['hello', 'world', 'foo', 'ERROR', 'ok']);
+    assert.deepEqual(dataRows(snapshot.records).map((r) => (r.kind === 'error' ? 'ERROR' : text(r))), ['hello', 'world', 'foo', 'ERROR', 'ok']);
     assert.equal(snapshot.behaviour?.framing.mode, 'delimiter');
 
     // Back to raw chunks: the retained log is shown again, every byte as it arrived.
     const snapshots = host.of('snapshot').length;
     await configure(session, host, 2, { framing: { mode: 'none' }, echo: false, rules: [] });
     assert.equal(host.of('snapshot').length, snapshots + 1);
-    const raw = host.of('snapshot').at(-1)!.records;
+    const raw = dataRows(host.of('snapshot').at(-1)!.records);
     assert.ok(raw.every((r) => r.kind === undefined));
     assert.equal(raw.map(text).join(''), 'hello\nworld\nfoo\nthis line is too long\nok\n');
   });
@@ -235,7 +240,7 @@ describe('PanelSession mock server, framing, faults and repeat on real sockets',
     await configure(session, host, 2, { framing: { mode: 'markers', start: '02', end: '03' }, echo: false, rules: [] });
     await waitUntil(() => connection.totals.bytesIn === 10, 'greeting');
     session.handle({ type: 'ready' });
-    assert.deepEqual(host.of('snapshot').at(-1)!.records.map(text), ['one', 'two']);
+    assert.deepEqual(dataRows(host.of('snapshot').at(-1)!.records).map(text), ['one', 'two']);
   });
 });
 

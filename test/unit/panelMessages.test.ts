@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { validateWebviewMessage } from '../../src/host/panelMessages';
+import { validateWebviewMessage } from '../../src/app/panel/panelMessages';
 
 function refused(raw: unknown): string {
   const result = validateWebviewMessage(raw);

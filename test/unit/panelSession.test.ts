@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { Registry } from '../../src/core/registry';
 import type { ExportRecord } from '../../src/host/logExport';
-import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest } from '../../src/host/panelSession';
-import type { PanelSettings, ToWebviewMessage } from '../../src/shared/protocol';
+import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest } from '../../src/app/panel/panelSession';
+import { PROTOCOL_LIMITS, type PanelSettings, type ToWebviewMessage } from '../../src/shared/protocol';
 import { Cleanup, delay, rawClient, rawServer, waitUntil } from './support/sockets';
 
 export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 1 << 24, defaultHost: '127.0.0.1' };
@@ -17,7 +17,7 @@ export class RecordingHost implements PanelSessionHost {
   saved: { format: string; records: ExportRecord[] }[] = [];
   post(message: ToWebviewMessage): void {
     this.posted.push(message);
-    if (message.type === 'traffic') for (const r of message.records) if (r.dir === 'in') this.bytesIn += Buffer.from(r.data, 'base64').length;
+    if (message.type === 'traffic') for (const r of message.records) if (r.dir === 'in' && r.kind !== 'event') this.bytesIn += Buffer.from(r.data, 'base64').length;
   }
   settings(): PanelSettings {
     return SETTINGS;
@@ -28,9 +28,9 @@ export class RecordingHost implements PanelSessionHost {
   onDidRetarget(targetId: string): void {
     this.retargeted.push(targetId);
   }
-  async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[]): Promise<boolean> {
+  async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string): Promise<string> {
     this.saved.push({ format, records });
-    return true;
+    return suggestedName;
   }
   async copy(): Promise<void> {}
   async savePreset(): Promise<boolean> {
@@ -49,7 +49,7 @@ export class RecordingHost implements PanelSessionHost {
     return this.of('reply').find((r) => r.requestId === requestId)!;
   }
   receivedBytes(): Buffer {
-    return Buffer.concat(this.of('traffic').flatMap((t) => t.records.filter((r) => r.dir === 'in').map((r) => Buffer.from(r.data, 'base64'))));
+    return Buffer.concat([...this.of('snapshot'), ...this.of('traffic')].flatMap((t) => t.records.filter((r) => r.dir === 'in' && r.kind !== 'event').map((r) => Buffer.from(r.data, 'base64'))));
   }
 }
 
@@ -107,28 +107,71 @@ describe('PanelSession on real sockets', () => {
     assert.equal(host.saved[0].records.length, 5); // two reads, one send, one broadcast to two
   });
 
-  it('batches a flood into at most ~30 messages a second and loses nothing', async () => {
+  it('follows a flood with at most ~30 updates a second, each within the byte budget, with exact counters', async () => {
     const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
     const host = new RecordingHost();
     session = new PanelSession(registry, host, listener.id);
     session.handle({ type: 'ready' });
+    session.handle({ type: 'follow', following: true, lastId: 0, rows: 40 });
     const client = await rawClient(cleanup, listener.address!.port);
     const chunk = Buffer.alloc(16 * 1024, 0x61);
     const started = Date.now();
     let sent = 0;
-    // About 48 MB at full loopback speed, paced into one second of writes.
     while (Date.now() - started < 1000) {
       if (!client.write(chunk)) await once(client, 'drain');
       sent += chunk.length;
       if (sent % (512 * 1024) === 0) await delay(10);
     }
-    await waitUntil(() => host.bytesIn === sent, `all ${sent} bytes`, 10000);
+    await waitUntil(() => { const t = host.of('target').at(-1)?.target; return t?.totals.bytesIn === sent; }, `all ${sent} bytes counted`, 10000);
     const elapsed = Date.now() - started;
-    const batches = host.of('traffic').length;
-    const chunks = host.of('traffic').reduce((n, t) => n + t.records.length, 0);
-    assert.ok(batches <= Math.ceil((elapsed / 1000) * 30) + 2, `${batches} batches for ${chunks} socket reads in ${elapsed} ms`);
-    assert.ok(chunks > batches, 'several reads share a batch');
-    assert.equal(host.of('traffic').reduce((n, t) => n + t.dropped, 0), 0);
+    const updates = host.of('traffic');
+    assert.ok(updates.length <= Math.ceil((elapsed / 1000) * 30) + 3, `${updates.length} updates in ${elapsed} ms`);
+    for (const update of updates) {
+      assert.ok(update.records.length <= 40, `an update carries at most the rows the view shows (${update.records.length})`);
+      const raw = update.records.reduce((n, r) => n + Buffer.from(r.data, 'base64').length, 0);
+      assert.ok(raw <= PROTOCOL_LIMITS.maxBatchBytes, `an update carries at most the byte budget (${raw})`);
+      for (const r of update.records) assert.ok(Buffer.from(r.data, 'base64').length <= PROTOCOL_LIMITS.previewBytes, 'rows cross as previews');
+    }
+    const crossed = updates.reduce((n, t) => n + t.records.reduce((m, r) => m + Buffer.from(r.data, 'base64').length, 0), 0);
+    assert.ok(crossed < sent / 4, `far fewer bytes cross to the webview (${crossed}) than the wire carried (${sent})`);
+
+    // What the updates skipped is still there: the webview pulls it by range, and it adds up exactly.
+    let after = 0;
+    let pulled = 0;
+    for (let requestId = 10; ; requestId++) {
+      session.handle({ type: 'rows', requestId, after, max: 2000 });
+      const page = (await host.reply(requestId)).records ?? [];
+      if (page.length === 0) break;
+      for (const r of page) if (r.kind !== 'event') pulled += r.length;
+      after = page.at(-1)!.seq;
+    }
+    assert.equal(pulled, sent, 'every retained byte is reachable by range (the log limit is larger than the flood)');
+  });
+
+  it('shows a client that came and went, from its first byte, in a listener panel opened afterwards', async () => {
+    registry.setDefaults({ allowHalfOpen: false });
+    const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
+    for (const word of ['Hello-Gone\r\n', 'Second visitor']) {
+      const client = await rawClient(cleanup, listener.address!.port);
+      client.end(word);
+      await waitUntil(() => registry.closedConnections(listener.id).length === (word.startsWith('Hello') ? 1 : 2), 'the client to close');
+    }
+    assert.equal(listener.connections.length, 0, 'nobody is connected any more');
+    const host = new RecordingHost();
+    session = new PanelSession(registry, host, listener.id);
+    session.handle({ type: 'ready' });
+    const snapshot = host.of('snapshot')[0];
+    const data = snapshot.records.filter((r) => r.kind !== 'event').map((r) => Buffer.from(r.data, 'base64').toString());
+    assert.deepEqual(data, ['Hello-Gone\r\n', 'Second visitor']);
+    const events = snapshot.records.filter((r) => r.kind === 'event').map((r) => r.note ?? '');
+    assert.equal(events.length, 4, 'a connect and a close row for each client');
+    assert.ok(events.some((note) => /closed by peer \(FIN\)/.test(note)), events.join(' | '));
+    assert.ok(snapshot.target?.kind === 'listener');
+    if (snapshot.target?.kind !== 'listener') return;
+    assert.deepEqual(snapshot.target.totals, { bytesIn: 26, bytesOut: 0, messagesIn: 2, messagesOut: 0 });
+    assert.equal(snapshot.target.acceptedCount, 2);
+    assert.deepEqual(snapshot.target.peers.map((p) => p.state), ['closed', 'closed']);
+    assert.deepEqual(snapshot.records.filter((r) => r.kind !== 'event').map((r) => r.rec), [1, 1], 'each record keeps its connection log number');
   });
 
   it('turns a form panel into the connection it opened, and reports failures in one sentence', async () => {
@@ -170,21 +213,40 @@ describe('PanelSession on real sockets', () => {
     }
   });
 
-  it('sends only the newest records that fit the panel limits in a snapshot, and counts the rest', async () => {
+  it('answers row ranges and whole records from the host, and says when a row is gone', async () => {
     const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
     const client = await rawClient(cleanup, listener.address!.port);
     await waitUntil(() => listener.connections.length === 1, 'client');
+    const big = Buffer.alloc(5000, 0x42);
+    client.write(big);
+    await waitUntil(() => listener.connections[0].totals.bytesIn === 5000, 'the big read');
     for (let i = 0; i < 30; i++) {
       client.write(`m${String(i).padStart(2, '0')}`);
-      await waitUntil(() => listener.connections[0].totals.messagesIn === i + 1, `read ${i}`);
+      await waitUntil(() => listener.connections[0].totals.bytesIn === 5000 + 3 * (i + 1), `read ${i}`);
     }
     const host = new RecordingHost();
-    host.settings = () => ({ ...SETTINGS, maxRecords: 10 });
     session = new PanelSession(registry, host, listener.id);
     session.handle({ type: 'ready' });
     const snapshot = host.of('snapshot')[0];
-    assert.deepEqual(snapshot.records.map((r) => Buffer.from(r.data, 'base64').toString()), Array.from({ length: 10 }, (_, i) => `m${20 + i}`));
-    assert.equal(snapshot.evicted, 20);
+    const chunks = snapshot.records.filter((r) => r.kind !== 'event');
+    assert.equal(chunks.length, 31);
+    const bigRow = chunks.find((r) => r.length === 5000)!;
+    assert.ok(Buffer.from(bigRow.data, 'base64').length < 5000, 'a long record crosses as a preview');
+
+    session.handle({ type: 'record', requestId: 1, id: bigRow.seq });
+    const whole = (await host.reply(1)).records![0];
+    assert.ok(Buffer.from(whole.data, 'base64').equals(big), 'the whole record on request');
+
+    const last = chunks.at(-1)!;
+    session.handle({ type: 'rows', requestId: 2, before: last.seq, max: 3 });
+    const before = (await host.reply(2)).records!.map((r) => Buffer.from(r.data, 'base64').toString());
+    assert.deepEqual(before, ['m26', 'm27', 'm28']);
+
+    session.handle({ type: 'clear' });
+    session.handle({ type: 'record', requestId: 3, id: bigRow.seq });
+    const gone = await host.reply(3);
+    assert.equal(gone.ok, false);
+    assert.match(gone.error ?? '', /no longer kept/);
   });
 
   it('ignores and logs malformed messages without throwing', async () => {

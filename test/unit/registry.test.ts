@@ -52,22 +52,30 @@ describe('Registry', () => {
     assert.ok(has('updated', 'listener', listener.id), 'the listener changed: it has a connection now');
 
     changes.length = 0;
-    client.write('ping');
-    await waitUntil(() => has('updated', 'connection', accepted.id), 'an update for the traffic');
+    let totalsTicks = 0;
+    const ticks = registry.onDidChangeTotals(() => totalsTicks++);
+    for (let i = 0; i < 50; i++) client.write('ping');
+    await waitUntil(() => accepted.totals.bytesIn === 200 && totalsTicks > 0, 'a totals tick for the traffic');
+    ticks.dispose();
+    assert.deepEqual(changes, [], 'traffic is not a membership change');
+    assert.ok(totalsTicks <= 2, `traffic is reported a few times a second, not per chunk (${totalsTicks})`);
 
     changes.length = 0;
     client.destroy();
     await waitUntil(() => accepted.state === 'halfClosed', 'the FIN to arrive');
     assert.ok(has('updated', 'connection', accepted.id), 'a state change is an update');
     accepted.end();
-    await waitUntil(() => has('removed', 'connection', accepted.id), 'the closed connection to be removed');
-    assert.equal(registry.get(accepted.id), undefined);
-    assert.equal(accepted.totals.bytesIn, 4, 'a removed connection keeps its log and totals');
-    assert.equal(accepted.log.records().length, 1);
+    await waitUntil(() => has('closed', 'connection', accepted.id), 'the closed connection to move to the history');
+    assert.equal(registry.getLive(accepted.id), undefined);
+    assert.equal(registry.get(accepted.id), accepted, 'a closed connection stays reachable from the history');
+    assert.deepEqual(registry.closedConnections(listener.id), [accepted]);
+    assert.equal(accepted.totals.bytesIn, 200, 'a closed connection keeps its log and totals');
 
     await listener.stop();
-    assert.ok(has('removed', 'listener', listener.id));
+    assert.ok(has('closed', 'listener', listener.id));
     assert.deepEqual(registry.listeners(), []);
+    assert.deepEqual(registry.stoppedListeners(), [listener]);
+    assert.equal(listener.totals.bytesIn, 200, "a listener's totals include clients that left");
   });
 
   it('registers outgoing connections and snapshots everything as plain data', async () => {
@@ -87,6 +95,9 @@ describe('Registry', () => {
       address: listener.address,
       listening: true,
       connectionIds: [accepted.id],
+      closedConnectionIds: [],
+      totals: { bytesIn: 5, bytesOut: 0, messagesIn: 1, messagesOut: 0 },
+      acceptedCount: 1,
       startedAt: listener.startedAt,
     });
     const clientInfo = snapshot.connections.find((c) => c.id === client.id)!;
@@ -98,6 +109,44 @@ describe('Registry', () => {
     await client.send(Buffer.from('6'));
     assert.equal(clientInfo.totals.bytesOut, 5);
     assert.equal(JSON.stringify(JSON.parse(JSON.stringify(snapshot))), JSON.stringify(snapshot), 'plain JSON-safe data');
+  });
+
+  it('keeps closed connections within the count and byte budget, oldest forgotten first, and reconnects outgoing ones', async () => {
+    registry.setDefaults({ allowHalfOpen: false });
+    registry.setHistoryLimits({ maxClosed: 3, maxBytes: 10_000 });
+    const listener = await registry.listen({ port: 0 });
+    const port = listener.address!.port;
+    for (let i = 0; i < 5; i++) {
+      const client = await rawClient(cleanup, port);
+      client.end(`visitor ${i}`);
+      await waitUntil(() => listener.acceptedCount === i + 1 && listener.connections.length === 0, `visitor ${i} to leave`);
+    }
+    const kept = registry.closedConnections(listener.id);
+    assert.equal(kept.length, 3, 'the count limit holds');
+    assert.deepEqual(kept.map((c) => Buffer.from(c.log.records()[0].bytes).toString()), ['visitor 2', 'visitor 3', 'visitor 4']);
+    assert.equal(changes.filter((c) => c.kind === 'removed' && c.item === 'connection').length, 2, 'each forgotten one is announced');
+    assert.deepEqual(listener.totals, { bytesIn: 45, bytesOut: 0, messagesIn: 5, messagesOut: 0 }, 'totals count every client, forgotten or not');
+
+    // One byte budget over every retained log: a big one pushes the older ones out.
+    const big = await rawClient(cleanup, port);
+    big.end(Buffer.alloc(9_995, 1));
+    await waitUntil(() => listener.acceptedCount === 6 && listener.connections.length === 0 && registry.closedConnections(listener.id).length <= 2, 'the budget to apply');
+    const retained = registry.closedConnections(listener.id).reduce((n, c) => n + c.log.retained.bytes, 0);
+    assert.ok(retained <= 10_000, `${retained} bytes retained`);
+
+    const outgoing = await registry.connect({ host: '127.0.0.1', port, timeoutMs: 2000 });
+    outgoing.destroy();
+    await outgoing.waitForClose();
+    const again = await registry.reconnect(outgoing.id);
+    assert.notEqual(again.id, outgoing.id);
+    assert.deepEqual(again.remote, outgoing.remote);
+    assert.equal(again.state, 'open');
+    await assert.rejects(registry.reconnect(kept[2].id), (e: TcpError) => e.code === 'NOT_RECONNECTABLE');
+
+    registry.clearHistory(listener.id);
+    assert.deepEqual(registry.closedConnections(listener.id), []);
+    assert.ok(registry.remove(outgoing.id));
+    assert.equal(registry.get(outgoing.id), undefined);
   });
 
   it('gives short distinct ids', async () => {
@@ -128,7 +177,10 @@ describe('Registry', () => {
     assert.equal(listener.listening, false);
     assert.equal(client.state, 'closed');
     assert.equal(accepted.state, 'closed');
-    assert.deepEqual(registry.snapshot(), { listeners: [], connections: [] });
+    assert.deepEqual(registry.listeners(), []);
+    assert.deepEqual(registry.connections(), []);
+    const snapshot = registry.snapshot();
+    assert.ok(snapshot.listeners.every((l) => !l.listening) && snapshot.connections.every((c) => c.state === 'closed'), 'only history is left');
   });
 
   it('dispose() closes every socket and refuses new work with one sentence', async () => {

@@ -2,9 +2,9 @@
 // part of the extension (it renders peer bytes), so nothing it sends is taken on faith: type,
 // field types, sizes and ids are verified, and anything else is refused with a reason to log.
 // No `vscode` import, so mocha tests it directly.
-import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type FromWebviewMessage, type SendMessage } from '../shared/protocol';
-import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
-import { validateFaultOptions, validateRepeatOptions } from '../shared/faultPlan';
+import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type FromWebviewMessage, type SendMessage } from '../../shared/protocol';
+import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../../shared/payloadTypes';
+import { validateFaultOptions, validateRepeatOptions } from '../../shared/faultPlan';
 
 export type ValidationResult = { ok: true; message: FromWebviewMessage } | { ok: false; reason: string };
 
@@ -28,6 +28,10 @@ function isRequestId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 }
 
+function isRowId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 function boundedString(value: unknown, max: number): value is string {
   return typeof value === 'string' && value.length <= max;
 }
@@ -46,7 +50,7 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
   if (typeof type !== 'string' || !(FROM_WEBVIEW_TYPES as readonly string[]).includes(type)) {
     return refuse(`unknown message type ${JSON.stringify(String(type)).slice(0, 40)}`);
   }
-  const needsRequestId = !['ready', 'clear', 'copy'].includes(type);
+  const needsRequestId = !['ready', 'clear', 'copy', 'follow'].includes(type);
   if (needsRequestId && !isRequestId(fields.requestId)) return refuse(`${type}: requestId must be a positive integer`);
   const requestId = fields.requestId as number;
 
@@ -100,6 +104,23 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       if (JSON.stringify(copy).length > PROTOCOL_LIMITS.maxBehaviourChars) return refuse('behaviour: the definition is larger than 512 KiB');
       return { ok: true, message: { type, requestId, behaviour: copy } };
     }
+    case 'follow': {
+      if (typeof fields.following !== 'boolean') return refuse('follow: following must be true or false');
+      if (!isRowId(fields.lastId)) return refuse('follow: lastId must be a row id (0 or more)');
+      if (!isRowId(fields.rows) || fields.rows < 1) return refuse('follow: rows must be a positive integer');
+      return { ok: true, message: { type, following: fields.following, lastId: fields.lastId, rows: fields.rows } };
+    }
+    case 'rows': {
+      const before = fields.before;
+      const after = fields.after;
+      if ((before === undefined) === (after === undefined)) return refuse('rows: give exactly one of before and after');
+      if ((before !== undefined && !isRowId(before)) || (after !== undefined && !isRowId(after))) return refuse('rows: before/after must be a row id (0 or more)');
+      if (!isRowId(fields.max) || fields.max < 1) return refuse('rows: max must be a positive integer');
+      return { ok: true, message: { type, requestId, ...(before !== undefined ? { before: before as number } : { after: after as number }), max: fields.max } };
+    }
+    case 'record':
+      if (!isRowId(fields.id)) return refuse('record: id must be a row id');
+      return { ok: true, message: { type, requestId, id: fields.id } };
     case 'saveBehaviour':
     case 'stopRepeat':
       return { ok: true, message: { type, requestId } };

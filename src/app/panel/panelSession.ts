@@ -1,0 +1,441 @@
+// One traffic panel's host-side brain, without `vscode`: it follows a connection or a listener (and
+// every client it has had), answers the webview's requests and validates every one of them first.
+// The rows live in a FeedChannel, sending in a PanelSender; the VS Code adapter (host/trafficPanel)
+// only supplies the transport and what needs the editor (save dialog, clipboard, settings).
+import { Connection } from '../../core/connection';
+import { DisposableStore, type Disposable } from '../../core/events';
+import { LatencyTracker } from '../../core/latency';
+import type { MockServer } from '../../core/mockServer';
+import { Listener } from '../../core/listener';
+import type { Registry } from '../../core/registry';
+import type { ResolvedFraming } from '../../shared/framing';
+import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/payloadTypes';
+import { validatePresetBehaviour } from '../../shared/presetBehaviour';
+import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
+import { defaultBehaviourInfo, ListenerBehaviours } from '../../host/listenerBehaviours';
+import type { ExportRecord } from '../../host/logExport';
+import { FeedChannel } from './feedChannel';
+import { PanelSender } from './panelSender';
+import { validateWebviewMessage } from './panelMessages';
+
+export interface PresetBehaviourRequest {
+  target: TargetInfo;
+  behaviour: BehaviourInfo;
+}
+
+export interface PresetPayloadRequest {
+  target: TargetInfo;
+  format: PayloadFormat;
+  data: string;
+  encoding: TextEncodingName;
+  lineEnding: LineEnding;
+}
+
+/** What the session needs from its surroundings; the VS Code adapter implements it, tests stub it. */
+export interface PanelSessionHost {
+  post(message: ToWebviewMessage): void;
+  settings(): PanelSettings;
+  /** A line for the output channel (refused messages, failures). */
+  log(line: string): void;
+  /** Called when the panel starts showing another target (title, panel map). */
+  onDidRetarget(targetId: string): void;
+  /** Asks where to save and writes; resolves the saved file's path, or undefined when the user cancelled. */
+  saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string): Promise<string | undefined>;
+  copy(text: string): Promise<void>;
+  savePreset(request: PresetPayloadRequest): Promise<boolean>;
+  /** Writes framing (and for listeners echo and rules) into this target's preset; false when cancelled. */
+  saveBehaviour(request: PresetBehaviourRequest): Promise<boolean>;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: 1024 * 1024 };
+
+function endpointText(endpoint: { address: string; family: string; port: number } | undefined): string | undefined {
+  if (!endpoint) return undefined;
+  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+}
+
+export class PanelSession implements Disposable {
+  private target: Listener | Connection | undefined;
+  private channel: FeedChannel | undefined;
+  private sender: PanelSender | undefined;
+  private latency: LatencyTracker | undefined;
+  private targetSubscriptions = new DisposableStore();
+  private visible = true;
+  private disposed = false;
+  /** Framing and (listeners) echo and rules, as the panel's editor shows them. */
+  private behaviour: BehaviourInfo = defaultBehaviourInfo();
+  private framing: ResolvedFraming = NO_FRAMING;
+  private watchedServer: MockServer | undefined;
+  /** Set while this session applies a definition, so its own change event is not taken as news. */
+  private applying = false;
+  private readonly behaviours: ListenerBehaviours;
+  private readonly ownsBehaviours: boolean;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly host: PanelSessionHost,
+    targetId?: string,
+    private notice?: string,
+    behaviours?: ListenerBehaviours,
+  ) {
+    this.behaviours = behaviours ?? new ListenerBehaviours();
+    this.ownsBehaviours = behaviours === undefined;
+    if (targetId !== undefined) this.attach(targetId);
+  }
+
+  get targetId(): string | undefined {
+    return this.target?.id;
+  }
+
+  /** The rows of this panel (for tests and the tree's Save log). */
+  get feed(): FeedChannel | undefined {
+    return this.channel;
+  }
+
+  /** A hidden webview is torn down (no retainContextWhenHidden) and asks for a snapshot when shown again. */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    this.channel?.setActive(visible);
+  }
+
+  settingsChanged(): void {
+    this.host.post({ type: 'settings', settings: this.host.settings() });
+  }
+
+  /** Entry point for everything the webview posts. Never throws. */
+  handle(raw: unknown): void {
+    const result = validateWebviewMessage(raw);
+    if (!result.ok) {
+      this.host.log(`Ignored a message from the traffic panel: ${result.reason}.`);
+      return;
+    }
+    this.dispatch(result.message).catch((err: unknown) => this.host.log(`Traffic panel request failed: ${errorText(err)}`));
+  }
+
+  /** The panel's target as the webview sees it. */
+  describeTarget(): TargetInfo | undefined {
+    const target = this.target;
+    if (!target) return undefined;
+    const repeat = this.sender?.repeat;
+    if (target instanceof Connection) {
+      return {
+        kind: 'connection',
+        id: target.id,
+        state: target.state,
+        local: target.local,
+        remote: target.remote,
+        totals: { ...target.totals },
+        openedAt: target.openedAt,
+        closeReason: target.closeReason,
+        ...(target.closedAt !== undefined ? { closedAt: target.closedAt } : {}),
+        role: target.role,
+        ...(this.latency ? { latency: this.latencyInfo() } : {}),
+        ...(repeat ? { repeat } : {}),
+      };
+    }
+    const server = this.behaviours.server(target.id);
+    const peers: PeerInfo[] = (this.channel?.feed.connections() ?? []).map((connection) => ({
+      id: connection.id,
+      remote: connection.remote,
+      state: connection.state,
+      ...(connection.closeReason ? { closeReason: connection.closeReason } : {}),
+    }));
+    peers.sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed'));
+    return {
+      kind: 'listener',
+      id: target.id,
+      listening: target.listening,
+      host: target.host,
+      requestedPort: target.requestedPort,
+      local: target.address,
+      totals: target.totals,
+      startedAt: target.startedAt,
+      ...(target.stoppedAt !== undefined ? { stoppedAt: target.stoppedAt } : {}),
+      acceptedCount: target.acceptedCount,
+      peers,
+      ...(repeat ? { repeat } : {}),
+      ...(server ? { ruleHits: server.ruleStatus().map((r) => ({ hits: r.hits, enabled: r.enabled, ...(r.disabledReason ? { disabledReason: r.disabledReason } : {}) })) } : {}),
+    };
+  }
+
+  private latencyInfo(): { count: number; p50?: number; p95?: number } {
+    const stats = this.latency!.stats();
+    const round = (value: number | undefined) => (value === undefined ? undefined : Math.round(value * 10) / 10);
+    const p50 = round(stats.p50);
+    const p95 = round(stats.p95);
+    return { count: stats.count, ...(p50 !== undefined ? { p50 } : {}), ...(p95 !== undefined ? { p95 } : {}) };
+  }
+
+  /** Every row of the panel that carries bytes, oldest first, as a saved log holds them. */
+  exportRecords(): ExportRecord[] {
+    const rows = this.channel?.feed.all() ?? [];
+    return rows
+      .filter((row) => row.kind !== 'event' && row.kind !== 'error')
+      .map((row) => ({
+        seq: row.rec,
+        time: row.time,
+        dir: row.dir,
+        conn: row.connection.id,
+        peer: endpointText(row.connection.remote),
+        bytes: row.bytes,
+      }));
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.detach();
+    if (this.ownsBehaviours) this.behaviours.dispose();
+  }
+
+  private detach(): void {
+    this.targetSubscriptions.dispose();
+    this.sender?.dispose();
+    this.sender = undefined;
+    this.channel?.dispose();
+    this.channel = undefined;
+    this.latency?.dispose();
+    this.latency = undefined;
+  }
+
+  private attach(targetId: string): boolean {
+    const item = this.registry.get(targetId);
+    if (!item) return false;
+    this.detach();
+    // A disposed DisposableStore disposes whatever is added later, so each target gets a fresh one.
+    this.targetSubscriptions = new DisposableStore();
+    this.target = item;
+    this.watchedServer = undefined;
+    this.adoptBehaviour(item instanceof Listener ? (this.behaviours.get(item.id) ?? defaultBehaviourInfo()) : defaultBehaviourInfo());
+    const channel = new FeedChannel(this.registry, item, this.framing);
+    channel.setActive(this.visible);
+    this.channel = channel;
+    this.sender = new PanelSender(item, channel.feed, () => channel.touch());
+    const subscriptions = this.targetSubscriptions;
+    subscriptions.add(channel.onDidUpdate((update) => {
+      if (this.disposed || !this.visible) return;
+      this.host.post({ type: 'traffic', ...update });
+      const target = this.describeTarget();
+      if (target) this.host.post({ type: 'target', target });
+    }));
+    const existingServer = item instanceof Listener ? this.behaviours.server(item.id) : undefined;
+    if (existingServer) this.watchServer(existingServer);
+    if (item instanceof Connection) {
+      // Request → response latency only means something where we ask and a server answers.
+      if (item.role === 'client' && item.state !== 'closed') {
+        this.latency = new LatencyTracker(item);
+        subscriptions.add(this.latency.onDidUpdate(() => channel.touch()));
+      }
+      subscriptions.add(item.onDidChangeState(() => channel.touch()));
+    } else {
+      subscriptions.add(this.behaviours.onDidChange((id) => {
+        // Our own change is adopted by setBehaviour; this is for changes made elsewhere.
+        if (id !== item.id || this.applying) return;
+        const raw = this.behaviours.get(id);
+        if (raw && raw !== this.behaviour) {
+          this.adoptBehaviour(raw);
+          this.host.post({ type: 'behaviour', behaviour: raw });
+        }
+      }));
+      subscriptions.add(item.onDidStop(() => channel.touch()));
+    }
+    return true;
+  }
+
+  /** Takes a (validated) definition: framing for the log, echo and rules live in the listener's mock server. */
+  private adoptBehaviour(raw: BehaviourInfo): boolean {
+    const kind = this.target instanceof Listener ? 'listener' : 'client';
+    const checked = validatePresetBehaviour({ kind, ...raw }, kind);
+    if (!checked.ok) return false;
+    const framingChanged = JSON.stringify(checked.behaviour.framing) !== JSON.stringify(this.framing);
+    this.behaviour = raw;
+    this.framing = checked.behaviour.framing;
+    if (framingChanged) this.channel?.feed.setFraming(this.framing);
+    return true;
+  }
+
+  private postSnapshot(): void {
+    const channel = this.channel;
+    const records = channel?.snapshotRows() ?? [];
+    const feed = channel?.info ?? { firstId: 1, lastId: 0, size: 0, dropped: 0, pendingFrameBytes: 0 };
+    this.host.post({ type: 'snapshot', settings: this.host.settings(), target: this.describeTarget(), records, feed, notice: this.notice, behaviour: this.behaviour });
+    this.notice = undefined;
+  }
+
+  private reply(requestId: number, error?: string, extra: { targetId?: string; detail?: string } = {}): void {
+    this.host.post({
+      type: 'reply',
+      requestId,
+      ok: error === undefined,
+      ...(error !== undefined ? { error } : {}),
+      ...(extra.targetId ? { targetId: extra.targetId } : {}),
+      ...(extra.detail ? { detail: extra.detail } : {}),
+    });
+  }
+
+  private targetIsLive(): boolean {
+    const target = this.target;
+    if (!target) return false;
+    return target instanceof Connection ? target.state !== 'closed' : target.listening;
+  }
+
+  private async dispatch(message: FromWebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.visible = true;
+        this.channel?.setActive(true);
+        this.postSnapshot();
+        return;
+      case 'follow':
+        this.channel?.follow(message.following, message.lastId, message.rows);
+        return;
+      case 'rows': {
+        const channel = this.channel;
+        if (!channel) return this.reply(message.requestId, 'This panel is not showing a connection or listener.');
+        const records = channel.rows(message);
+        this.host.post({ type: 'reply', requestId: message.requestId, ok: true, records, feed: channel.info });
+        return;
+      }
+      case 'record': {
+        const record = this.channel?.record(message.id);
+        if (!record) return this.reply(message.requestId, `Record row ${message.id} is no longer kept; the log limits dropped it.`);
+        this.host.post({ type: 'reply', requestId: message.requestId, ok: true, records: [record] });
+        return;
+      }
+      case 'listen':
+      case 'connect': {
+        if (this.targetIsLive()) {
+          this.reply(message.requestId, `This panel already shows ${this.target?.id}; open another traffic panel to start something new.`);
+          return;
+        }
+        try {
+          const item = message.type === 'listen'
+            ? await this.registry.listen({ host: message.host, port: message.port })
+            : await this.registry.connect({ host: message.host, port: message.port });
+          this.attach(item.id);
+          this.host.onDidRetarget(item.id);
+          this.reply(message.requestId, undefined, { targetId: item.id });
+          this.postSnapshot();
+        } catch (err) {
+          this.reply(message.requestId, errorText(err));
+        }
+        return;
+      }
+      case 'send': {
+        if (!this.sender) return this.reply(message.requestId, 'This panel is not showing a connection or listener yet.');
+        const outcome = await this.sender.handle(message);
+        this.reply(message.requestId, outcome.error, { detail: outcome.detail });
+        return;
+      }
+      case 'stopRepeat':
+        this.sender?.stopRepeat();
+        this.reply(message.requestId, undefined);
+        this.channel?.touch();
+        return;
+      case 'behaviour':
+        this.reply(message.requestId, this.setBehaviour(message.behaviour));
+        return;
+      case 'saveBehaviour': {
+        const target = this.describeTarget();
+        if (!target) {
+          this.reply(message.requestId, 'Open a connection or listener first; presets belong to one.');
+          return;
+        }
+        try {
+          const saved = await this.host.saveBehaviour({ target, behaviour: this.behaviour });
+          this.reply(message.requestId, saved ? undefined : 'Saving into the preset was cancelled.');
+        } catch (err) {
+          this.reply(message.requestId, `Could not save into the preset: ${errorText(err)}`);
+        }
+        return;
+      }
+      case 'close': {
+        const target = this.target;
+        if (target instanceof Connection) target.destroy();
+        else if (target instanceof Listener) await target.stop();
+        this.reply(message.requestId, target ? undefined : 'This panel is not showing a connection or listener.');
+        this.channel?.touch();
+        return;
+      }
+      case 'clear':
+        this.channel?.feed.clear();
+        this.host.post({ type: 'cleared' });
+        return;
+      case 'saveLog': {
+        const target = this.target;
+        if (!target) {
+          this.reply(message.requestId, 'There is no traffic to save in this panel.');
+          return;
+        }
+        const records = this.exportRecords();
+        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+        try {
+          const path = await this.host.saveLog(message.format, records, `tcp-lab-${target.id}-${stamp}.${message.format}`);
+          this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${path}.` });
+        } catch (err) {
+          this.reply(message.requestId, `Could not save the log: ${errorText(err)}`);
+        }
+        return;
+      }
+      case 'copy':
+        await this.host.copy(message.text);
+        return;
+      case 'savePreset': {
+        const target = this.describeTarget();
+        if (!target) {
+          this.reply(message.requestId, 'Open a connection or listener first; presets belong to one.');
+          return;
+        }
+        try {
+          const saved = await this.host.savePreset({ target, format: message.format, data: message.data, encoding: message.encoding, lineEnding: message.lineEnding });
+          this.reply(message.requestId, saved ? undefined : 'Saving the preset was cancelled.');
+        } catch (err) {
+          this.reply(message.requestId, `Could not save the preset: ${errorText(err)}`);
+        }
+        return;
+      }
+    }
+  }
+
+  /** Applies a definition from the panel's editor; returns the problem as one sentence, or undefined. */
+  private setBehaviour(raw: BehaviourInfo): string | undefined {
+    const target = this.target;
+    if (!target) return 'Open a connection or listener first; framing and rules belong to one.';
+    const kind = target instanceof Listener ? 'listener' : 'client';
+    const checked = validatePresetBehaviour({ kind, ...raw }, 'panel');
+    if (!checked.ok) return checked.error.replace(/client preset/, 'connection');
+    const framingBefore = JSON.stringify(this.framing);
+    if (target instanceof Listener) {
+      this.applying = true;
+      try {
+        const applied = this.behaviours.apply(target, raw);
+        if (!applied.ok) return applied.error;
+        this.watchServer(applied.server);
+      } finally {
+        this.applying = false;
+      }
+    }
+    this.adoptBehaviour(raw);
+    // The whole retained log is shown again under the new framing, not just what arrives next.
+    if (JSON.stringify(this.framing) !== framingBefore && this.visible) this.postSnapshot();
+    else this.channel?.touch();
+    return undefined;
+  }
+
+  /** Hit counters and switched-off rules reach the header as they change. */
+  private watchServer(server: MockServer): void {
+    if (this.watchedServer === server) return;
+    this.watchedServer = server;
+    const channel = this.channel;
+    this.targetSubscriptions.add(server.onDidHitRule(() => channel?.touch()));
+    this.targetSubscriptions.add(
+      server.onDidFaultRule((fault) => {
+        this.host.log(`Rule ${fault.index + 1} (${fault.name}) was switched off: ${fault.message}`);
+        channel?.touch();
+      }),
+    );
+  }
+}

@@ -1,0 +1,75 @@
+// What TCP: Open Traffic Panel offers when no row was clicked: every live and recent listener and
+// connection, most recent first, with its peers and byte counts, plus the forms for a new one.
+// Plain data from a registry snapshot, so the order and wording are tested without VS Code.
+import type { ConnectionInfo, ListenerInfo, RegistrySnapshot } from '../core/registry';
+import type { Endpoint, TrafficTotals } from '../core/types';
+import { describeCloseReason } from '../shared/closeReasons';
+
+export interface PanelTargetPick {
+  /** Undefined: the Listen/Connect forms. */
+  targetId?: string;
+  label: string;
+  description: string;
+  detail?: string;
+  icon: string;
+  live: boolean;
+}
+
+function endpointText(endpoint: Endpoint | undefined): string {
+  if (!endpoint) return '?';
+  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+}
+
+function bytes(value: number): string {
+  if (value < 1024) return `${value} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let scaled = value / 1024;
+  let unit = 0;
+  while (scaled >= 1024 && unit < units.length - 1) {
+    scaled /= 1024;
+    unit++;
+  }
+  return `${scaled < 10 ? scaled.toFixed(1) : Math.round(scaled)} ${units[unit]}`;
+}
+
+function traffic(totals: TrafficTotals): string {
+  return `↓${bytes(totals.bytesIn)} ↑${bytes(totals.bytesOut)}`;
+}
+
+function listenerPick(info: ListenerInfo, byId: ReadonlyMap<string, ConnectionInfo>): PanelTargetPick & { at: number } {
+  const peers = info.connectionIds.map((id) => endpointText(byId.get(id)?.remote));
+  const state = info.listening ? 'listening' : 'stopped';
+  const clients = `${info.connectionIds.length} open, ${info.acceptedCount} accepted`;
+  return {
+    targetId: info.id,
+    label: `${info.id} listener ${endpointText(info.address)}`,
+    description: `${state} · ${clients} · ${traffic(info.totals)}`,
+    ...(peers.length ? { detail: `peers: ${peers.slice(0, 5).join(', ')}${peers.length > 5 ? ` and ${peers.length - 5} more` : ''}` } : {}),
+    icon: info.listening ? 'radio-tower' : 'circle-slash',
+    live: info.listening,
+    at: info.stoppedAt ?? Math.max(info.startedAt, ...info.connectionIds.map((id) => byId.get(id)?.openedAt ?? 0)),
+  };
+}
+
+function connectionPick(info: ConnectionInfo): PanelTargetPick & { at: number } {
+  const live = info.state !== 'closed';
+  const role = info.role === 'client' ? 'outgoing' : `client of ${info.listenerId ?? 'a listener'}`;
+  const state = live ? info.state : `${describeCloseReason(info.closeReason)}`;
+  return {
+    targetId: info.id,
+    label: `${info.id} ${endpointText(info.remote)}`,
+    description: `${role} · ${state} · ${traffic(info.totals)}`,
+    icon: live ? 'plug' : 'debug-disconnect',
+    live,
+    at: info.closedAt ?? info.openedAt,
+  };
+}
+
+/** Live targets first, then recent ones; newest first within each; the forms last. */
+export function panelTargetPicks(snapshot: RegistrySnapshot): PanelTargetPick[] {
+  const byId = new Map(snapshot.connections.map((c) => [c.id, c]));
+  const picks = [...snapshot.listeners.map((l) => listenerPick(l, byId)), ...snapshot.connections.map(connectionPick)];
+  picks.sort((a, b) => Number(b.live) - Number(a.live) || b.at - a.at);
+  const forms: PanelTargetPick = { label: 'New listener or connection…', description: 'the Listen and Connect forms', icon: 'add', live: false };
+  return [...picks.map(({ at: _at, ...pick }) => pick), forms];
+}
