@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { renderPanelHtml } from '../../src/host/panelHtml';
-import type { FromWebviewMessage, PanelSettings, TargetInfo, ToWebviewMessage, WireRecord } from '../../src/shared/protocol';
+import type { FeedInfo, FromWebviewMessage, PanelSettings, TargetInfo, ToWebviewMessage, WireRecord } from '../../src/shared/protocol';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -153,6 +153,13 @@ export function connectionTarget(overrides: Partial<Extract<TargetInfo, { kind: 
 
 let seq = 0;
 export function wire(dir: 'in' | 'out', bytes: Uint8Array | string, conn = 'C1', time = Date.UTC(2026, 0, 1) + seq * 7): WireRecord {
-  const data = Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes).toString('base64');
-  return { seq: ++seq, time, dir, conn, data };
+  const raw = Buffer.from(typeof bytes === 'string' ? Buffer.from(bytes, 'utf8') : bytes);
+  seq++;
+  return { seq, rec: seq, length: raw.length, time, dir, conn, data: raw.toString('base64') };
+}
+
+/** What a host holding exactly these rows reports. */
+export function feedOf(records: readonly WireRecord[]): FeedInfo {
+  if (records.length === 0) return { firstId: 1, lastId: 0, size: 0, dropped: 0, pendingFrameBytes: 0 };
+  return { firstId: records[0].seq, lastId: records[records.length - 1].seq, size: records.length, dropped: 0, pendingFrameBytes: 0 };
 }

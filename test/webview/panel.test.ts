@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { COPY_FORMATS, formatForCopy } from '../../src/shared/copyFormats';
 import type { FromWebviewMessage, SendMessage, TargetInfo, WireRecord } from '../../src/shared/protocol';
-import { connectionTarget, PanelHarness, SETTINGS, wire } from './harness';
+import { connectionTarget, feedOf, PanelHarness, SETTINGS, wire } from './harness';
 
 const decode = (base64: string): number[] => [...Buffer.from(base64, 'base64')];
 
@@ -22,7 +22,7 @@ describe('traffic panel webview in Chromium', function () {
 
   async function openConnection(records: WireRecord[] = [], settings = SETTINGS): Promise<void> {
     await harness.open();
-    await harness.post({ type: 'snapshot', settings, target: connectionTarget(), records, evicted: 0 });
+    await harness.post({ type: 'snapshot', settings, target: connectionTarget(), records, feed: feedOf(records) });
     await harness.page.waitForSelector('.log');
     await harness.settle();
   }
@@ -44,7 +44,7 @@ describe('traffic panel webview in Chromium', function () {
 
   it('shows the Listen and Connect forms with inline validation when opened without a target', async () => {
     const page = await harness.open();
-    await harness.post({ type: 'snapshot', settings: { ...SETTINGS, defaultHost: '0.0.0.0' }, records: [], evicted: 0 });
+    await harness.post({ type: 'snapshot', settings: { ...SETTINGS, defaultHost: '0.0.0.0' }, records: [], feed: feedOf([]) });
     const listen = page.getByRole('form', { name: 'Listen' });
     const connect = page.getByRole('form', { name: 'Connect' });
     assert.equal(await listen.getByLabel('Host').inputValue(), '0.0.0.0');
@@ -66,7 +66,7 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await connect.getByRole('button', { name: 'Connect' }).isDisabled(), false);
 
     // Success: the host re-targets the panel and the form turns into the connection view.
-    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: [], evicted: 0 });
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: [], feed: feedOf([]) });
     await page.getByRole('heading', { name: 'Connection C1' }).waitFor();
     assert.equal(await page.getByRole('form', { name: 'Connect' }).count(), 0);
   });
@@ -196,7 +196,7 @@ describe('traffic panel webview in Chromium', function () {
 
     // When the peer goes away the header says so and nothing can be sent any more.
     await harness.post({ type: 'target', target: connectionTarget({ state: 'closed', closeReason: 'peerEnded' }) });
-    await page.getByText('closed (peerEnded)').waitFor();
+    await page.getByText('closed by peer (FIN)').waitFor();
     assert.equal(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Disconnect' }).isDisabled(), true);
   });
@@ -224,7 +224,7 @@ describe('traffic panel webview in Chromium', function () {
 
     // Hidden and shown again: a new page gets the host's state from the snapshot.
     await harness.open();
-    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget({ repeat: { running: true, sent: 7, intervalMs: 20 } }), records: [], evicted: 0 });
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget({ repeat: { running: true, sent: 7, intervalMs: 20 } }), records: [], feed: feedOf([]) });
     await page.context().pages().at(-1)!.waitForSelector('.log');
     await harness.settle();
     assert.equal(await harness.page.locator('.counter').textContent(), 'sent 7');
@@ -304,7 +304,7 @@ describe('traffic panel webview in Chromium', function () {
       settings: SETTINGS,
       target: listenerTarget(),
       records: [],
-      evicted: 0,
+      feed: feedOf([]),
       behaviour,
     });
     await harness.page.waitForSelector('.log');
@@ -315,7 +315,7 @@ describe('traffic panel webview in Chromium', function () {
     return {
       kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0,
       local: { address: '127.0.0.1', family: 'IPv4', port: 5000 },
-      totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: Date.now(),
+      totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: Date.now(), acceptedCount: 1,
       peers: [{ id: 'C2', state: 'open', remote: { address: '127.0.0.1', family: 'IPv4', port: 40001 } }],
       ...extra,
     } as TargetInfo;
@@ -459,6 +459,7 @@ describe('traffic panel webview in Chromium', function () {
   });
 
   it('shows peers and sends to one client or all in a listener panel', async () => {
+    const peerRecords = [wire('in', 'from two', 'C2'), wire('in', 'from three', 'C3')];
     await harness.open();
     await harness.post({
       type: 'snapshot',
@@ -466,14 +467,14 @@ describe('traffic panel webview in Chromium', function () {
       target: {
         kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0,
         local: { address: '127.0.0.1', family: 'IPv4', port: 5000 },
-        totals: { bytesIn: 10, bytesOut: 0, messagesIn: 2, messagesOut: 0 }, startedAt: Date.now(),
+        totals: { bytesIn: 10, bytesOut: 0, messagesIn: 2, messagesOut: 0 }, startedAt: Date.now(), acceptedCount: 2,
         peers: [
           { id: 'C2', state: 'open', remote: { address: '127.0.0.1', family: 'IPv4', port: 40001 } },
           { id: 'C3', state: 'open', remote: { address: '::1', family: 'IPv6', port: 40002 } },
         ],
       },
-      records: [wire('in', 'from two', 'C2'), wire('in', 'from three', 'C3')],
-      evicted: 0,
+      records: peerRecords,
+      feed: feedOf(peerRecords),
     });
     const page = harness.page;
     await page.waitForSelector('.row .peer');
@@ -510,14 +511,66 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await firstVisible(), before);
   });
 
+  it('pulls what the host holds beyond its window: older rows on scrolling up, the first record, a long record whole', async () => {
+    const at = (n: number) => Date.UTC(2026, 0, 1) + n;
+    const row = (n: number): WireRecord => ({ seq: n, rec: n, length: `message ${n}`.length, time: at(n), dir: 'in', conn: 'C1', data: Buffer.from(`message ${n}`).toString('base64') });
+    const tail = Array.from({ length: 50 }, (_, i) => row(151 + i));
+    await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: tail, feed: { firstId: 1, lastId: 200, size: 200, dropped: 0, pendingFrameBytes: 0 } });
+    const page = harness.page;
+    await page.waitForSelector('.row');
+    await harness.settle();
+    assert.match(await page.locator('.status').textContent() ?? '', /200 rows kept, 50 loaded \(scroll up for older\)/);
+    const answer = async (match: (m: FromWebviewMessage) => boolean, records: WireRecord[]): Promise<FromWebviewMessage> => {
+      let request: FromWebviewMessage | undefined;
+      for (let i = 0; i < 100 && !request; i++) {
+        request = (await harness.posted()).find(match);
+        if (!request) await new Promise((r) => setTimeout(r, 30));
+      }
+      assert.ok(request, 'the panel asked the host');
+      await harness.post({ type: 'reply', requestId: (request as { requestId: number }).requestId, ok: true, records, feed: { firstId: 1, lastId: 200, size: 200, dropped: 0, pendingFrameBytes: 0 } });
+      await harness.settle();
+      return request;
+    };
+
+    await harness.clearPosted();
+    await page.locator('.log').evaluate((node) => node.scrollTo(0, 0));
+    const older = await answer((m) => m.type === 'rows', Array.from({ length: 50 }, (_, i) => row(101 + i)));
+    assert.deepEqual(older, { type: 'rows', requestId: (older as { requestId: number }).requestId, before: 151, max: 500 });
+    assert.ok((await harness.posted()).some((m) => m.type === 'follow' && m.following === false), 'scrolling up stops following');
+    assert.match(await page.locator('.status').textContent() ?? '', /100 loaded/);
+    const onScreen = await rowTexts();
+    assert.ok(onScreen.includes('message 151') && !onScreen.includes('message 101'), `the rows on screen stay where they were, older ones above: ${onScreen.slice(0, 3).join(', ')}`);
+    await page.locator('.log').evaluate((node) => node.scrollBy(0, -200));
+    await harness.settle();
+    assert.ok((await rowTexts()).includes('message 148'), 'the older rows are there above them');
+
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'First record' }).click();
+    const first = await answer((m) => m.type === 'rows', Array.from({ length: 50 }, (_, i) => row(1 + i)));
+    assert.equal((first as { after?: number }).after, 0);
+    assert.equal((await rowTexts())[0], 'message 1');
+
+    // A long record crosses as a preview; expanding it fetches it whole.
+    const long = 'x'.repeat(3000) + 'END';
+    const preview: WireRecord = { seq: 201, rec: 201, length: long.length, time: at(201), dir: 'in', conn: 'C1', data: Buffer.from(long.slice(0, 1024)).toString('base64') };
+    await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: [preview], feed: feedOf([preview]) });
+    await harness.page.waitForSelector('.row');
+    await harness.clearPosted();
+    await harness.page.locator('.row .expand').first().click();
+    await answer((m) => m.type === 'record', [{ ...preview, data: Buffer.from(long).toString('base64') }]);
+    await harness.page.waitForFunction(() => [...document.querySelectorAll('.row .content')].some((n) => n.textContent?.includes('END')));
+  });
+
   it('keeps the DOM bounded at 100 and at 1,000,000 records', async () => {
     await openConnection([], { ...SETTINGS, maxRecords: 1_000_000, maxBytes: 64 * 1024 * 1024 });
     const page = harness.page;
     const rowCount = (): Promise<number> => page.locator('.row').count();
     await page.evaluate(() => {
       const records = [];
-      for (let i = 1; i <= 100; i++) records.push({ seq: i, time: 1_700_000_000_000 + i, dir: i % 2 ? 'in' : 'out', conn: 'C1', data: btoa(`message ${i}`) });
-      window.postMessage({ type: 'traffic', records, dropped: 0 }, '*');
+      for (let i = 1; i <= 100; i++) records.push({ seq: i, rec: i, length: `message ${i}`.length, time: 1_700_000_000_000 + i, dir: i % 2 ? 'in' : 'out', conn: 'C1', data: btoa(`message ${i}`) });
+      window.postMessage({ type: 'traffic', records, previous: 0, feed: { firstId: 1, lastId: 100, size: 100, dropped: 0, pendingFrameBytes: 0 } }, '*');
     });
     await harness.settle();
     const at100 = await rowCount();
@@ -528,12 +581,13 @@ describe('traffic panel webview in Chromium', function () {
         const records = [];
         for (let i = 0; i < 50_000; i++) {
           const seq = 101 + batch * 50_000 + i;
-          records.push({ seq, time: 1_700_000_000_000 + seq, dir: seq % 2 ? 'in' : 'out', conn: 'C1', data: btoa(`message ${seq}`) });
+          records.push({ seq, rec: seq, length: `message ${seq}`.length, time: 1_700_000_000_000 + seq, dir: seq % 2 ? 'in' : 'out', conn: 'C1', data: btoa(`message ${seq}`) });
         }
-        window.postMessage({ type: 'traffic', records, dropped: 0 }, '*');
+        const last = records[records.length - 1].seq;
+        window.postMessage({ type: 'traffic', records, previous: records[0].seq - 1, feed: { firstId: 1, lastId: last, size: last, dropped: 0, pendingFrameBytes: 0 } }, '*');
       }
     });
-    await page.waitForFunction(() => document.querySelector('.status')?.textContent?.startsWith('1000000 records kept'), undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.querySelector('.status')?.textContent?.includes('1000000 loaded'), undefined, { timeout: 60_000 });
     await harness.settle();
     const atMillion = await rowCount();
     console.log(`      row elements: ${at100} at 100 records, ${atMillion} at 1,000,000 records`);
@@ -556,8 +610,9 @@ describe('traffic panel webview in Chromium', function () {
       const chunk = (): string => chunks[seq % chunks.length];
       (window as unknown as { __flood: number }).__flood = window.setInterval(() => {
         const records = [];
-        for (let i = 0; i < 25; i++) records.push({ seq: ++seq, time: Date.now(), dir: 'in', conn: 'C1', data: chunk() });
-        window.postMessage({ type: 'traffic', records, dropped: 0 }, '*');
+        const previous = seq;
+        for (let i = 0; i < 25; i++) records.push({ seq: ++seq, rec: seq, length: 65536, time: Date.now(), dir: 'in', conn: 'C1', data: chunk() });
+        window.postMessage({ type: 'traffic', records, previous, feed: { firstId: 1, lastId: seq, size: seq, dropped: 0, pendingFrameBytes: 0 } }, '*');
       }, 33);
       (window as unknown as { __latencies: number[] }).__latencies = [];
       const measure = (event: Event): void => {
@@ -608,7 +663,7 @@ describe('traffic panel webview in Chromium', function () {
     await harness.post({
       type: 'snapshot', settings: SETTINGS,
       target: connectionTarget({ openedAt: now - 6000, totals: { bytesIn: 71, bytesOut: 51, messagesIn: 3, messagesOut: 2 } }),
-      records, evicted: 0,
+      records, feed: feedOf(records),
     });
     const page = harness.page;
     await page.waitForSelector('.row');
