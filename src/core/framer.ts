@@ -23,6 +23,8 @@ export interface FramingErrorEvent {
   message: string;
   /** Stream offset where the offending bytes begin. */
   offset: number;
+  /** The bytes of a frame the stream ended inside, so a viewer can still show them. */
+  bytes?: Uint8Array;
 }
 
 export type FramerEvent = FrameEvent | FramingErrorEvent;
@@ -176,14 +178,16 @@ export class Framer {
       const stray = this.strayBytes + pending;
       if (stray > 0) events.push(strayError(this.strayBytes > 0 ? this.strayOffset : this.queue.offset, stray));
     } else if (pending > 0) {
+      const offset = this.queue.offset;
       events.push({
         type: 'error',
         code: 'INCOMPLETE_FRAME',
         message: `The stream ended inside a frame: ${pending} byte${pending === 1 ? '' : 's'} arrived without the rest of the frame.`,
-        offset: this.queue.offset,
+        offset,
+        bytes: this.queue.take(pending),
       });
     }
-    this.queue.drop(pending);
+    this.queue.drop(this.queue.length);
     this.scanFrom = 0;
     this.skipping = false;
     this.skipRemaining = 0;

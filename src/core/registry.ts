@@ -113,6 +113,8 @@ export class Registry implements Disposable {
   private readonly historyById = new Map<string, HistoryItem>();
   /** How each outgoing connection was opened, for Reconnect. */
   private readonly connectOptions = new WeakMap<Connection, ConnectOptions>();
+  /** The item retire() is adding to the history, and whether the limits forgot it at once. */
+  private retiring: { item: HistoryItem; forgotten: boolean } | undefined;
   private readonly changeEmitter = new Emitter<RegistryChange>();
   private readonly totalsEmitter = new Emitter<void>();
   private totalsTimer: ReturnType<typeof setTimeout> | undefined;
@@ -330,15 +332,24 @@ export class Registry implements Disposable {
     this.markTotalsChanged();
     if (this.disposed) return;
     this.historyById.set(item.id, item);
-    this.fire('closed', isStoppedListener ? 'listener' : 'connection', item.id);
-    // Added after 'closed' so that a limit of zero reads as closed, then removed.
+    // In the history before 'closed' fires, so subscribers see it there; a limit of zero forgets it
+    // at once, and that reads as closed, then removed.
+    const retiring = (this.retiring = { item, forgotten: false });
     this.history.add(item);
+    this.retiring = undefined;
+    const kind = isStoppedListener ? 'listener' : 'connection';
+    this.fire('closed', kind, item.id);
+    if (retiring.forgotten) this.fire('removed', kind, item.id);
   }
 
   private forgotten(item: HistoryItem): void {
     this.historyById.delete(item.id);
     // The closed connection's bytes are released with it; its capture file was closed at close.
     if (!(item instanceof Listener)) item.log.clear();
+    if (this.retiring?.item === item) {
+      this.retiring.forgotten = true;
+      return;
+    }
     this.fire('removed', item instanceof Listener ? 'listener' : 'connection', item.id);
   }
 

@@ -68,7 +68,11 @@ function continuation(carry: TextCarry | undefined): string {
 
 /** What a row shows for a record in the current mode; the preview unless expanded. */
 export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean): Content {
-  if (record.kind === 'error') return { lines: [`⚠ ${record.note ?? 'framing error'}`], truncated: false };
+  if (record.kind === 'error') {
+    // A frame the stream ended inside keeps its bytes: they are shown, never hidden.
+    const rest = record.length > 0 ? ` ${toVisiblePrefix(leadingBytesOf(record, PREVIEW_CHARS * 4), ctx.encoding)}` : '';
+    return { lines: [`⚠ ${record.note ?? 'framing error'}${rest}`], truncated: false };
+  }
   if (record.kind === 'event') return { lines: [`● ${record.note ?? ''}`], truncated: false };
   // Text is decoded as part of the connection's stream, so a character split between records shows whole.
   const carry = ctx.mode === 'text' ? carryOf(record, ctx.encoding) : undefined;

@@ -122,7 +122,7 @@ describe('Capture to file in code-server (end to end)', function () {
     await treeRow.hover();
     await treeRow.locator('.actions .action-label[aria-label^="Open Traffic Panel"]').click();
     const status = workbench.webview().locator('.status');
-    await status.filter({ hasText: /older ones dropped by the log limits/ }).waitFor({ timeout: 15_000 });
+    await status.filter({ hasText: /older records? dropped by the log limits/ }).waitFor({ timeout: 15_000 });
     await artifacts.shot(s, 'memory-log-dropped-records');
     await workbench.runCommand('View: Close All Editors');
 

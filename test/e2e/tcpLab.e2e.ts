@@ -58,11 +58,12 @@ describe('TCP Lab in code-server (end to end)', function () {
 
   // ---- steps a user takes, shared by the scenarios ---------------------------------------------
 
-  /** Closes every listener and connection (TCP: Stop All), editors and notifications. */
+  /** Closes every listener and connection (TCP: Stop All), forgets the history, closes editors and notifications. */
   async function resetWorkbench(): Promise<void> {
     const { workbench } = current();
     await workbench.page.keyboard.press('Escape');
-    const anyOpen = async () => (await workbench.treeRows()).some((row) => /listening|open|↓/.test(row));
+    const rows = async () => await workbench.treeRows();
+    const anyOpen = async () => (await rows()).some((row) => /listening|open|↓/.test(row) && !/closed by|reset \(RST\)|timed out|stopped/.test(row));
     if (await anyOpen()) {
       try {
         await workbench.runCommand('TCP: Stop All', 10_000);
@@ -70,7 +71,11 @@ describe('TCP Lab in code-server (end to end)', function () {
         // The palette offers Stop All only while something is open: a row seen a moment ago may have been closing.
         if (await anyOpen()) throw err;
       }
-      await workbench.waitForNoTreeRow(/listening ·|↓\d/);
+    }
+    if ((await rows()).some((row) => /listening ·|stopped|↓\d/.test(row))) {
+      // Closed connections and stopped listeners stay in the history until it is cleared.
+      await workbench.runCommand('TCP: Clear History', 15_000);
+      await workbench.waitForNoTreeRow(/listening ·|stopped|↓\d/);
     }
     await workbench.runCommand('View: Close All Editors', 10_000);
     await workbench.clearNotifications();

@@ -174,7 +174,8 @@ export class PanelSession implements Disposable {
   exportRecords(): ExportRecord[] {
     const rows = this.channel?.feed.all() ?? [];
     return rows
-      .filter((row) => row.kind !== 'event' && row.kind !== 'error')
+      // Bytes only: a connect/close row has none, a framing error row only the bytes of an unfinished frame.
+      .filter((row) => row.kind !== 'event' && row.bytes.byteLength > 0)
       .map((row) => ({
         seq: row.rec,
         time: row.time,

@@ -28,6 +28,8 @@ export interface FeedRow {
   note?: string;
   /** A chunk row: the log record it shows, so it can be dropped once the log has forgotten it. */
   record?: TrafficRecord;
+  /** The log forgot the record: the row holds no bytes any more and is skipped until compacted away. */
+  gone?: boolean;
 }
 
 export interface FeedLimits {
@@ -49,6 +51,9 @@ interface Tracked {
   framer?: Framer;
   framerEnded: boolean;
   subscriptions: DisposableStore;
+  /** This connection's chunk rows in log order, so those its log forgot are found from the front. */
+  recordRows: FeedRow[];
+  recordRowsHead: number;
 }
 
 function endpointText(endpoint: { address: string; family: string; port: number } | undefined): string {
@@ -71,6 +76,7 @@ export class TrafficFeed implements Disposable {
   private nextId = 1;
   private referencedBytes = 0;
   private forgottenRows = 0;
+  private goneRows = 0;
   private framing: ResolvedFraming;
   private readonly tracked = new Map<string, Tracked>();
   private readonly subscriptions = new DisposableStore();
@@ -118,7 +124,7 @@ export class TrafficFeed implements Disposable {
   }
 
   get size(): number {
-    return this.rows.length - this.head;
+    return this.rows.length - this.head - this.goneRows;
   }
 
   /** Rows no longer kept: forgotten by the feed's limits, plus records the logs dropped before the panel saw them. */
@@ -151,6 +157,7 @@ export class TrafficFeed implements Disposable {
     let bytes = 0;
     for (let i = this.indexAfter(id + 1); i < this.rows.length && out.length < maxRows; i++) {
       const row = this.rows[i];
+      if (row.gone) continue;
       const cost = Math.min(row.bytes.byteLength, previewBytes);
       if (out.length > 0 && bytes + cost > maxBytes) break;
       bytes += cost;
@@ -162,12 +169,12 @@ export class TrafficFeed implements Disposable {
   row(id: number): FeedRow | undefined {
     const index = this.indexAfter(id);
     const row = this.rows[index];
-    return row && row.id === id ? row : undefined;
+    return row && row.id === id && !row.gone ? row : undefined;
   }
 
   /** Every row, oldest first (for saving the log). */
   all(): readonly FeedRow[] {
-    return this.rows.slice(this.head);
+    return this.rows.slice(this.head).filter((row) => !row.gone);
   }
 
   /** Another framing: the retained records are cut again from the start, so nothing received is hidden. */
@@ -189,26 +196,27 @@ export class TrafficFeed implements Disposable {
   }
 
   /**
-   * Forgets rows whose log already dropped their record, and the oldest rows beyond the limits.
-   * Called per batch, not per chunk.
+   * Lets go of rows whose log already dropped their record (wherever they sit), and of the oldest
+   * rows beyond the limits. Called per batch, not per chunk.
    */
   prune(): void {
-    while (this.size > 0 && this.isStale(this.rows[this.head])) this.dropHead();
-    if (this.referencedBytes > this.limits.maxBytes) {
-      // A quiet client's old rows can sit in front of a chatty one's stale rows: compact them all.
-      const kept: FeedRow[] = [];
-      for (let i = this.head; i < this.rows.length; i++) {
-        const row = this.rows[i];
-        if (this.isStale(row)) this.referencedBytes -= row.bytes.byteLength;
-        else kept.push(row);
+    for (const entry of this.tracked.values()) {
+      const queue = entry.recordRows;
+      while (entry.recordRowsHead < queue.length && this.isStale(queue[entry.recordRowsHead])) this.markGone(queue[entry.recordRowsHead++]);
+      if (entry.recordRowsHead > 1024 && entry.recordRowsHead * 2 > queue.length) {
+        entry.recordRows = queue.slice(entry.recordRowsHead);
+        entry.recordRowsHead = 0;
       }
-      this.rows = kept;
-      this.head = 0;
     }
+    while (this.rows.length > this.head && this.rows[this.head].gone) this.dropHead();
     while (this.size > 0 && (this.size > this.limits.maxRows || this.referencedBytes > this.limits.maxBytes)) {
-      const row = this.rows[this.head];
-      if (!this.isStale(row)) this.forgottenRows++;
+      if (!this.rows[this.head].gone) this.forgottenRows++;
       this.dropHead();
+    }
+    if (this.goneRows > 1024 && this.goneRows * 2 > this.rows.length - this.head) {
+      this.rows = this.rows.slice(this.head).filter((row) => !row.gone);
+      this.head = 0;
+      this.goneRows = 0;
     }
     this.compact();
   }
@@ -225,16 +233,26 @@ export class TrafficFeed implements Disposable {
 
   private isStale(row: FeedRow): boolean {
     // A chunk the log has evicted is counted by the log itself; the row only still pins its bytes.
-    if (!row.record) return false;
+    if (!row.record || row.gone) return false;
     const log = row.connection.log;
     return log.retained.records === 0 || row.rec < log.oldestSeq;
+  }
+
+  private markGone(row: FeedRow): void {
+    if (row.gone) return;
+    row.gone = true;
+    this.goneRows++;
+    this.referencedBytes -= row.bytes.byteLength;
+    row.bytes = NO_BYTES;
+    row.record = undefined;
   }
 
   private dropHead(): void {
     const row = this.rows[this.head];
     this.rows[this.head] = undefined as unknown as FeedRow;
     this.head++;
-    this.referencedBytes -= row.bytes.byteLength;
+    if (row.gone) this.goneRows--;
+    else this.referencedBytes -= row.bytes.byteLength;
   }
 
   private compact(): void {
@@ -261,7 +279,7 @@ export class TrafficFeed implements Disposable {
     let bytes = 0;
     for (let i = Math.min(fromIndex, this.rows.length - 1); i >= this.head && out.length < maxRows; i--) {
       const row = this.rows[i];
-      if (row.id >= beforeId) continue;
+      if (row.id >= beforeId || row.gone) continue;
       const cost = Math.min(row.bytes.byteLength, previewBytes);
       if (out.length > 0 && bytes + cost > maxBytes) break;
       bytes += cost;
@@ -273,7 +291,7 @@ export class TrafficFeed implements Disposable {
   private track(connection: Connection, live: boolean): void {
     if (this.tracked.has(connection.id)) return;
     const subscriptions = new DisposableStore();
-    const entry: Tracked = { connection, framerEnded: false, subscriptions };
+    const entry: Tracked = { connection, framerEnded: false, subscriptions, recordRows: [], recordRowsHead: 0 };
     this.tracked.set(connection.id, entry);
     if (connection.state === 'closed') return;
     subscriptions.add(connection.log.onDidAppend((record) => this.onRecord(entry, record)));
@@ -302,8 +320,9 @@ export class TrafficFeed implements Disposable {
     const kept: FeedRow[] = [];
     for (let i = this.head; i < this.rows.length; i++) {
       const row = this.rows[i];
-      if (row.connection === entry.connection) this.referencedBytes -= row.bytes.byteLength;
-      else kept.push(row);
+      if (row.connection !== entry.connection) kept.push(row);
+      else if (row.gone) this.goneRows--;
+      else this.referencedBytes -= row.bytes.byteLength;
     }
     this.rows = kept;
     this.head = 0;
@@ -317,9 +336,12 @@ export class TrafficFeed implements Disposable {
     this.head = 0;
     this.referencedBytes = 0;
     this.forgottenRows = 0;
+    this.goneRows = 0;
     const pieces: FeedRow[][] = [];
     for (const entry of this.tracked.values()) {
       const { connection } = entry;
+      entry.recordRows = [];
+      entry.recordRowsHead = 0;
       const rows: FeedRow[] = [this.eventRow(connection, connection.openedAt, openedNote(connection))];
       entry.framer = this.framing.mode === 'none' ? undefined : new Framer(this.framing);
       entry.framerEnded = false;
@@ -330,11 +352,7 @@ export class TrafficFeed implements Disposable {
     }
     // Ids are given in time order across connections; a stable sort keeps each stream's own order.
     const merged = pieces.length === 1 ? pieces[0] : pieces.flat().sort((a, b) => a.time - b.time);
-    for (const row of merged) {
-      row.id = this.nextId++;
-      this.rows.push(row);
-      this.referencedBytes += row.bytes.byteLength;
-    }
+    for (const row of merged) this.push(row);
     this.prune();
     this.changeEmitter.fire();
   }
@@ -369,7 +387,7 @@ export class TrafficFeed implements Disposable {
 
   private framerRow(connection: Connection, event: FramerEvent, record: { seq: number; time: number }): FeedRow {
     if (event.type === 'frame') return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', bytes: event.bytes, kind: 'frame' };
-    return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', bytes: NO_BYTES, kind: 'error', note: event.message };
+    return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', bytes: event.bytes ?? NO_BYTES, kind: 'error', note: event.message };
   }
 
   private eventRow(connection: Connection, time: number, note: string): FeedRow {
@@ -380,5 +398,6 @@ export class TrafficFeed implements Disposable {
     row.id = this.nextId++;
     this.rows.push(row);
     this.referencedBytes += row.bytes.byteLength;
+    if (row.record) this.tracked.get(row.connection.id)?.recordRows.push(row);
   }
 }

@@ -1,0 +1,124 @@
+// Connection history end to end, in the packaged extension: a client that came and went is still
+// there to look at; TCP: Open Traffic Panel reaches what is running; a closed outgoing connection
+// reconnects to the same server. The peers are independent Python programs.
+import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
+import type { FrameLocator } from 'playwright-core';
+import { E2ESession } from './harness/session';
+import { PythonPeer } from './harness/pythonPeer';
+import { escapeRegExp } from './harness/workbench';
+
+const workspaceFixture = join(__dirname, 'workspace');
+const host = '127.0.0.1';
+
+describe('Connection history in code-server (end to end)', function () {
+  let session: E2ESession | undefined;
+
+  before(async function () {
+    this.timeout(15 * 60_000);
+    session = await E2ESession.start({ workspaceFixture, userSettings: { 'workbench.colorTheme': 'Default Light Modern' } });
+  });
+
+  afterEach(async function () {
+    this.timeout(30_000);
+    if (session && this.currentTest?.state === 'failed') await session.keepFailureArtifacts(this.currentTest.fullTitle());
+    session?.killPeers();
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await session?.dispose();
+  });
+
+  function current(): E2ESession {
+    assert.ok(session, 'the code-server session did not start');
+    return session;
+  }
+
+  async function panelText(panel: FrameLocator, selector: string): Promise<string> {
+    return (await panel.locator(selector).allTextContents()).join(' | ');
+  }
+
+  async function waitForPanel(panel: FrameLocator, selector: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = await panelText(panel, selector);
+      if (pattern.test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`The traffic panel's ${selector} never matched ${String(pattern)}; it shows "${text}"`);
+      await current().page.waitForTimeout(200);
+    }
+  }
+
+  it('shows a client that came and went in the listener panel opened afterwards, from its first byte', async function () {
+    this.timeout(120_000);
+    const s = current();
+    const { workbench } = s;
+    await workbench.openTcpLabView();
+    const port = await workbench.startListenerOnAnyPort();
+    const listenerRow = new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d)`);
+
+    // The client sends and leaves before anyone looks.
+    const client = s.track(await PythonPeer.connect(host, port));
+    const clientPort = client.events[0].localPort ?? 0;
+    client.send(Buffer.from('Hello-Gone\r\n'));
+    await client.waitFor((e) => e.event === 'sent');
+    client.end();
+    await client.waitFor((e) => e.event === 'closed');
+    await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d).*closed by peer \\(FIN\\)`));
+    await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d).*listening · no clients · 1 closed`));
+    await s.shot('history-closed-client-in-tree');
+
+    // A click on the listener row opens its panel.
+    await workbench.treeRow(listenerRow).locator('.label-name').click();
+    const panel = workbench.webview();
+    await panel.locator('.log').waitFor({ timeout: 15_000 });
+    await waitForPanel(panel, '.log .row.in .content', /Hello-Gone\\r\\n/);
+    await waitForPanel(panel, '.log .row.event .content', /connected from .*closed by peer \(FIN\)/);
+    await waitForPanel(panel, '.header .totals', /^in 12 B \/ 1 msg/);
+    await waitForPanel(panel, '.header .state', /listening, 0 clients open, 1 accepted in all/);
+    await s.shot('history-listener-panel');
+  });
+
+  it('TCP: Open Traffic Panel offers live and recent targets, and reaches the live listener', async function () {
+    this.timeout(120_000);
+    const s = current();
+    const { workbench } = s;
+    await workbench.runCommand('View: Close All Editors', 10_000);
+    const port = await workbench.startListenerOnAnyPort();
+    await workbench.runCommand('TCP: Open Traffic Panel');
+    await workbench.waitForPrompt(/Open a traffic panel on/);
+    const rows = await s.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allTextContents();
+    assert.ok(rows.some((row) => row.includes(`listener ${host}:${port}`) && row.includes('listening')), `the live listener is offered: ${JSON.stringify(rows)}`);
+    assert.ok(rows.some((row) => row.includes('closed by peer (FIN)')), `the recent client is offered too: ${JSON.stringify(rows)}`);
+    assert.ok(rows.at(-1)?.includes('New listener or connection'), `the forms stay one pick away: ${JSON.stringify(rows)}`);
+    await workbench.pick(new RegExp(`listener ${escapeRegExp(`${host}:${port}`)}`));
+    const panel = workbench.webview();
+    await panel.locator('.header').waitFor({ timeout: 15_000 });
+    await waitForPanel(panel, '.header .addresses', new RegExp(`${escapeRegExp(`${host}:${port}`)}`));
+  });
+
+  it('Reconnect opens the same host and port again for a closed outgoing connection', async function () {
+    this.timeout(120_000);
+    const s = current();
+    const { workbench } = s;
+    await workbench.runCommand('View: Close All Editors', 10_000);
+    const { peer: server, port } = await PythonPeer.echoServer();
+    s.track(server);
+    const target = `${host}:${port}`;
+    await workbench.runCommand('TCP: Connect…');
+    await workbench.waitForPrompt(/Connect/);
+    await workbench.type(target);
+    await workbench.pick(new RegExp(`Connect to ${escapeRegExp(target)}`));
+    await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(target)}.*open ·`));
+    await workbench.runOnTarget('TCP: Disconnect', new RegExp(escapeRegExp(target)));
+    const closedRow = new RegExp(`${escapeRegExp(target)}.*closed by you`);
+    await workbench.waitForTreeRow(closedRow);
+
+    const row = workbench.treeRow(closedRow);
+    await row.hover();
+    await row.locator('.actions .action-label[aria-label^="Reconnect"]').click();
+    await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(target)}.*open ·`));
+    await server.waitFor((e) => e.event === 'accepted' && (server.events.filter((x) => x.event === 'accepted').length >= 2), 20_000);
+    await s.shot('history-reconnected');
+  });
+});

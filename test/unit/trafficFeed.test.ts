@@ -1,0 +1,95 @@
+// The panel's rows on the host, on real loopback sockets: history from the first byte, framing
+// applied afterwards that hides nothing, ranges over a long log, and memory bounded by the logs.
+import * as assert from 'node:assert/strict';
+import { TrafficFeed } from '../../src/app/panel/trafficFeed';
+import { Registry } from '../../src/core/registry';
+import { validateFraming } from '../../src/shared/framing';
+import { Cleanup, rawClient, waitUntil } from './support/sockets';
+
+const NONE = { mode: 'none', maxFrameBytes: 1024 * 1024 } as const;
+const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
+
+function crlf() {
+  const checked = validateFraming({ mode: 'delimiter', delimiter: 'crlf' });
+  if (!checked.ok) throw new Error(checked.error);
+  return checked.framing;
+}
+
+describe('TrafficFeed', () => {
+  const cleanup = new Cleanup();
+  let registry: Registry;
+  let feed: TrafficFeed | undefined;
+
+  beforeEach(() => {
+    registry = new Registry();
+    registry.setDefaults({ allowHalfOpen: false });
+  });
+  afterEach(async () => {
+    feed?.dispose();
+    feed = undefined;
+    await registry.stopAll();
+    registry.dispose();
+    await cleanup.run();
+  });
+
+  it('cuts a closed client\'s bytes again under framing applied afterwards, and keeps the unfinished rest as a marked row', async () => {
+    const listener = await registry.listen({ port: 0 });
+    const client = await rawClient(cleanup, listener.address!.port);
+    client.write('hello\n');
+    await waitUntil(() => listener.connections[0]?.totals.bytesIn === 6, 'the first read');
+    client.end('ONE\r\nabc');
+    await waitUntil(() => registry.closedConnections(listener.id).length === 1, 'the client to close');
+
+    feed = new TrafficFeed(registry, listener, NONE);
+    const chunks = feed.all().filter((r) => r.kind === undefined).map((r) => text(r.bytes));
+    assert.deepEqual(chunks, ['hello\n', 'ONE\r\nabc']);
+
+    feed.setFraming(crlf());
+    const framed = feed.all().filter((r) => r.kind !== 'event');
+    assert.deepEqual(framed.map((r) => [r.kind, text(r.bytes)]), [
+      ['frame', 'hello\nONE'],
+      ['error', 'abc'],
+    ]);
+    assert.match(framed[1].note ?? '', /stream ended inside a frame/);
+    const shown = framed.reduce((n, r) => n + r.bytes.length, 0);
+    assert.equal(shown, 14 - 2, 'every received byte is on a row (only the CRLF delimiter itself is cut)');
+  });
+
+  it('reaches the first row of a 100,000-record log by range, within the budgets, and answers before and after', async () => {
+    registry.setDefaults({ allowHalfOpen: false, log: { maxRecords: 200_000, maxBytes: 64 * 1024 * 1024 } });
+    const listener = await registry.listen({ port: 0 });
+    await rawClient(cleanup, listener.address!.port);
+    await waitUntil(() => listener.connections.length === 1, 'the client');
+    const accepted = listener.connections[0];
+    feed = new TrafficFeed(registry, listener, NONE);
+    // Each write sent alone so the log gets 100,000 records.
+    for (let i = 0; i < 100_000; i++) await accepted.send(Buffer.from(String(i)));
+    assert.equal(feed.size, 100_001, 'the connect row and every record');
+    const first = feed.after(0, 10, 1 << 20, 1024);
+    assert.equal(first[0].kind, 'event');
+    assert.deepEqual(first.slice(1).map((r) => text(r.bytes)), ['0', '1', '2', '3', '4', '5', '6', '7', '8']);
+    const tail = feed.tail(5, 1 << 20, 1024);
+    assert.deepEqual(tail.map((r) => text(r.bytes)), ['99995', '99996', '99997', '99998', '99999']);
+    const before = feed.before(tail[0].id, 3, 1 << 20, 1024);
+    assert.deepEqual(before.map((r) => text(r.bytes)), ['99992', '99993', '99994']);
+    const budgeted = feed.after(0, 100_000, 100, 1024);
+    assert.ok(budgeted.reduce((n, r) => n + r.bytes.length, 0) <= 100, 'a byte budget bounds one answer');
+  });
+
+  it('forgets rows whose log dropped them, so an open panel holds no more than the logs do', async () => {
+    registry.setDefaults({ allowHalfOpen: false, log: { maxRecords: 1000, maxBytes: 64 * 1024 } });
+    const listener = await registry.listen({ port: 0 });
+    const client = await rawClient(cleanup, listener.address!.port);
+    await waitUntil(() => listener.connections.length === 1, 'the client');
+    const accepted = listener.connections[0];
+    feed = new TrafficFeed(registry, listener, NONE);
+    const chunk = Buffer.alloc(4096, 0x61);
+    for (let i = 0; i < 2000; i++) client.write(chunk);
+    await waitUntil(() => accepted.totals.bytesIn === 2000 * 4096, 'the flood', 10_000);
+    feed.prune();
+    const held = feed.all().reduce((n, r) => n + r.bytes.length, 0);
+    assert.ok(held <= 64 * 1024, `rows reference ${held} bytes, no more than the log keeps`);
+    assert.ok(feed.dropped > 0, 'what the log dropped is counted');
+    assert.equal(feed.all().filter((r) => r.kind === undefined).at(-1)?.rec, accepted.log.lastSeq, 'the newest record is there');
+  });
+});
