@@ -1,0 +1,90 @@
+// The Listen and Connect forms a panel shows before it has a target, with inline validation; on
+// success the host re-targets the panel and sends a fresh snapshot.
+import { PROTOCOL_LIMITS } from '../shared/protocol';
+import { el } from './dom';
+import type { PanelContext } from './panelState';
+
+type FieldCheck = (value: string) => string | undefined;
+
+function checkHost(value: string): string | undefined {
+  const host = value.trim();
+  if (!host) return 'Enter a host name or IP address, for example 127.0.0.1.';
+  if (/\s/.test(host) || host.length > PROTOCOL_LIMITS.maxHostChars) return `"${host.slice(0, 40)}" is not a host name; use a name or IP address without spaces.`;
+  return undefined;
+}
+
+function checkPort(allowZero: boolean): FieldCheck {
+  return (value) => {
+    const text = value.trim();
+    const min = allowZero ? 0 : 1;
+    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 65535) {
+      return `Port "${text}" is not valid; enter a whole number from ${min} to 65535${allowZero ? ' (0 picks a free port)' : ''}.`;
+    }
+    return undefined;
+  };
+}
+
+function field(id: string, label: string, value: string, check: FieldCheck, onInput: () => void): { root: HTMLElement; input: HTMLInputElement; valid(): boolean } {
+  const error = el('div', { className: 'field-error', attrs: { id: `${id}-error`, 'aria-live': 'polite' } });
+  const input = el('input', { attrs: { id, type: 'text', spellcheck: 'false', 'aria-describedby': `${id}-error` } });
+  input.value = value;
+  const validate = (): boolean => {
+    const problem = check(input.value);
+    error.textContent = problem ?? '';
+    input.setAttribute('aria-invalid', String(problem !== undefined));
+    return problem === undefined;
+  };
+  input.addEventListener('input', () => {
+    validate();
+    onInput();
+  });
+  return { root: el('div', { className: 'field' }, [el('label', { text: label, attrs: { for: id } }), input, error]), input, valid: () => check(input.value) === undefined };
+}
+
+function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect'): HTMLElement {
+  const listen = kind === 'listen';
+  const formError = el('div', { className: 'form-error', attrs: { role: 'alert' } });
+  const button = el('button', { text: listen ? 'Start' : 'Connect', attrs: { type: 'submit' } });
+  let busy = false;
+  const refresh = (): void => {
+    button.disabled = busy || !host.valid() || !port.valid();
+  };
+  const host = field(`${kind}-host`, 'Host', listen ? ctx.settings().defaultHost : '127.0.0.1', checkHost, refresh);
+  const port = field(`${kind}-port`, 'Port', listen ? '0' : '', checkPort(listen), refresh);
+  const form = el('form', { className: 'endpoint-form', attrs: { 'aria-label': listen ? 'Listen' : 'Connect' } }, [
+    el('h2', { text: listen ? 'Listen' : 'Connect' }),
+    el('p', { className: 'hint', text: listen ? 'Accept TCP clients on a local address.' : 'Open a TCP connection to a server.' }),
+    host.root,
+    port.root,
+    el('div', { className: 'actions' }, [button]),
+    formError,
+  ]);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy || !host.valid() || !port.valid()) return;
+    busy = true;
+    refresh();
+    formError.textContent = '';
+    const reply = await ctx.request({ type: kind, host: host.input.value.trim(), port: Number(port.input.value.trim()) });
+    // On success the host re-targets this panel and sends a fresh snapshot; the button stays
+    // disabled until then so a double click cannot open two sockets.
+    if (!reply.ok) {
+      busy = false;
+      refresh();
+      formError.textContent = reply.error ?? 'That did not work.';
+    }
+  });
+  refresh();
+  return form;
+}
+
+/** The Listen and Connect forms of a panel that shows nothing yet. */
+export function renderForms(app: HTMLElement, ctx: PanelContext, notice?: string): void {
+  app.replaceChildren(
+    el('div', { className: 'forms' }, [
+      notice ? el('p', { className: 'notice', text: notice, attrs: { role: 'status' } }) : undefined,
+      endpointForm(ctx, 'listen'),
+      endpointForm(ctx, 'connect'),
+    ]),
+  );
+}

@@ -1,0 +1,58 @@
+// What the panel's pieces share: the view state that survives hiding and reloads, and a context
+// through which each piece reads the settings and target and talks to the host.
+import type { CopyFormat } from '../shared/copyFormats';
+import type { LineEnding, PayloadFormat, TextEncodingName } from '../shared/payloadTypes';
+import type { PanelSettings, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
+import type { ViewMode } from './virtualLog';
+
+export /** What survives the panel being hidden or the window reloading. */
+interface ViewState {
+  targetId?: string;
+  mode: ViewMode;
+  encoding?: TextEncodingName;
+  timestamps?: 'absolute' | 'relative';
+  filterText: string;
+  filterKind: 'text' | 'hex';
+  direction: 'all' | 'in' | 'out';
+  sendFormat: PayloadFormat;
+  sendEncoding?: TextEncodingName;
+  lineEnding?: LineEnding;
+  copyFormat: CopyFormat;
+  history: { format: PayloadFormat; text: string }[];
+  draft: string;
+}
+
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+export function formatBytes(value: number): string {
+  if (value < 1024) return `${value} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let scaled = value;
+  let unit = -1;
+  while (scaled >= 1024 && unit < units.length - 1) {
+    scaled /= 1024;
+    unit++;
+  }
+  return `${scaled.toFixed(scaled < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+export function endpointText(endpoint: { address: string; family: string; port: number }): string {
+  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+}
+
+export function isTargetOpen(target: TargetInfo | undefined): boolean {
+  if (!target) return false;
+  return target.kind === 'connection' ? target.state === 'open' || target.state === 'halfClosed' : target.listening;
+}
+
+/** Handed to each piece of the panel: the shared state, read fresh each time, and the host. */
+export interface PanelContext {
+  view: ViewState;
+  persist(): void;
+  settings(): PanelSettings;
+  target(): TargetInfo | undefined;
+  request(body: RequestBody): Promise<ReplyMessage>;
+  showNotice(text: string): void;
+}

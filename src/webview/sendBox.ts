@@ -1,0 +1,291 @@
+// The send box: payload in text, hex or base64 with live validation, history, the target picker
+// of a listener panel, faults for the next send, and a repeat that runs on the host.
+import { planWrites, summariseWrites, validateFaultOptions, type FaultOptions } from '../shared/faultPlan';
+import { parsePayload } from '../shared/parsePayload';
+import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type PayloadFormat, type TextEncodingName } from '../shared/payloadTypes';
+import { PROTOCOL_LIMITS } from '../shared/protocol';
+import { bytesToBase64 } from './codec';
+import { el, segmented, select } from './dom';
+import { endpointText, isTargetOpen, type PanelContext } from './panelState';
+
+const HISTORY_LIMIT = 50;
+const HISTORY_ENTRY_LIMIT = 64 * 1024;
+const MIN_REPEAT_MS = 10;
+
+/** Fault injection for the next send: how its bytes are cut into writes, and what follows them. */
+export function createFaultControls(onChange: () => void) {
+  const number = (label: string, value: string, min: string) => {
+    const input = el('input', { attrs: { type: 'number', min, value, 'aria-label': label, class: 'small' } });
+    input.addEventListener('input', onChange);
+    return input;
+  };
+  const checkbox = (label: string) => {
+    const input = el('input', { attrs: { type: 'checkbox', 'aria-label': label } });
+    input.addEventListener('change', onChange);
+    return input;
+  };
+  const enabled = checkbox('Inject faults');
+  const splitInto = number('Split into N writes', '1', '1');
+  const splitDelay = number('Pause between split writes in ms', '50', '0');
+  const drip = checkbox('Slow drip, one byte per write');
+  const dripInterval = number('Drip interval in ms', '20', '0');
+  const copies = number('Copies of the payload', '1', '1');
+  const coalesce = checkbox('Coalesce the copies into one write');
+  const after = select('After the last write', [{ value: 'none', label: 'then nothing' }, { value: 'halfClose', label: 'then half-close (FIN)' }, { value: 'reset', label: 'then reset (RST)' }], 'none', onChange);
+  const plan = el('div', { className: 'hint', attrs: { role: 'status', 'aria-label': 'Planned writes' } });
+  let problemText: string | undefined;
+
+  const raw = (): FaultOptions => ({
+    splitInto: Number(splitInto.value),
+    splitDelayMs: Number(splitDelay.value),
+    ...(drip.checked ? { dripIntervalMs: Number(dripInterval.value) } : {}),
+    coalesce: coalesce.checked,
+    after: after.value as FaultOptions['after'],
+  });
+  const copyCount = (): number => Number(copies.value);
+
+  function options(): { faults: FaultOptions; copies: number } | undefined {
+    return enabled.checked ? { faults: raw(), copies: copyCount() } : undefined;
+  }
+
+  /** Shows the write pattern the host will make, computed with the same planner it runs. */
+  function preview(bytes: Uint8Array | undefined): void {
+    problemText = undefined;
+    plan.textContent = '';
+    if (!enabled.checked) return;
+    const n = copyCount();
+    if (!Number.isInteger(n) || n < 1 || n > PROTOCOL_LIMITS.maxCopies) {
+      problemText = `Copies must be a whole number from 1 to ${PROTOCOL_LIMITS.maxCopies}.`;
+      return;
+    }
+    const checked = validateFaultOptions(raw(), 'Faults');
+    if (!checked.ok) {
+      problemText = checked.error;
+      return;
+    }
+    if (!bytes || bytes.length === 0) return;
+    const planned = planWrites(Array.from({ length: n }, () => bytes), checked.options);
+    if (!planned.ok) {
+      problemText = planned.error;
+      return;
+    }
+    let at = 0;
+    const summary = summariseWrites(planned.writes.map((w) => ({ bytes: w.bytes, at: (at += w.delayBeforeMs) })));
+    const tail = checked.options.after === 'halfClose' ? ', then FIN' : checked.options.after === 'reset' ? ', then RST' : '';
+    plan.textContent = `Plan: ${summary}${tail}.`;
+  }
+
+  const root = el('details', { className: 'faults' }, [
+    el('summary', { text: 'Faults' }),
+    el('div', { className: 'fields' }, [
+      el('label', {}, [enabled, ' Inject faults:']),
+      el('span', { text: 'split into' }), splitInto, el('span', { text: 'writes,' }), splitDelay, el('span', { text: 'ms apart;' }),
+      el('label', {}, [drip, ' slow drip every']), dripInterval, el('span', { text: 'ms;' }),
+      copies, el('span', { text: 'copies,' }), el('label', {}, [coalesce, ' coalesced into one write;']),
+      after,
+    ]),
+    plan,
+  ]);
+  return { root, options, preview, problem: () => problemText };
+}
+
+export function createSendBox(ctx: PanelContext) {
+  const input = el('textarea', { attrs: { rows: '3', spellcheck: 'false', 'aria-label': 'Payload to send', 'aria-describedby': 'send-error', placeholder: 'Payload (Ctrl+Enter sends, ↑/↓ history)' } });
+  input.value = ctx.view.draft;
+  const error = el('div', { className: 'field-error', attrs: { id: 'send-error', 'aria-live': 'polite' } });
+  const sendButton = el('button', { text: 'Send', attrs: { type: 'button', class: 'primary' } });
+  const presetButton = el('button', { text: 'Save as preset', attrs: { type: 'button' } });
+  const targetSelect = el('select', { attrs: { 'aria-label': 'Send to', title: 'Send to' } });
+  const repeatToggle = el('input', { attrs: { type: 'checkbox', id: 'repeat', 'aria-label': 'Repeat sending' } });
+  const everyInput = el('input', { attrs: { type: 'number', min: String(MIN_REPEAT_MS), value: '1000', 'aria-label': 'Repeat every N milliseconds', class: 'small' } });
+  const timesInput = el('input', { attrs: { type: 'number', min: '0', value: '0', 'aria-label': 'Repeat count, 0 = until stopped', class: 'small' } });
+  const counter = el('span', { className: 'counter', attrs: { role: 'status', 'aria-live': 'polite' } });
+  const stopButton = el('button', { text: 'Stop', attrs: { type: 'button', 'aria-label': 'Stop repeating' } });
+  stopButton.disabled = true;
+  let historyIndex = -1;
+  const faults = createFaultControls(() => validate());
+
+  const format = segmented<PayloadFormat>('Payload format', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'base64', label: 'Base64' }], ctx.view.sendFormat, (value) => {
+    ctx.view.sendFormat = value;
+    ctx.persist();
+    validate();
+  });
+  const lineEnding = select('Line ending', LINE_ENDINGS.map((e) => ({ value: e, label: { none: 'No line ending', lf: 'LF \\n', cr: 'CR \\r', crlf: 'CRLF \\r\\n' }[e] })), ctx.view.lineEnding ?? ctx.settings().lineEnding, (value) => {
+    ctx.view.lineEnding = value as LineEnding;
+    ctx.persist();
+    validate();
+  });
+  const encoding = select('Send encoding', TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), ctx.view.sendEncoding ?? ctx.settings().encoding, (value) => {
+    ctx.view.sendEncoding = value as TextEncodingName;
+    ctx.persist();
+    validate();
+  });
+
+  function parse() {
+    return parsePayload(input.value, { format: ctx.view.sendFormat, encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding });
+  }
+
+  function canSendTo(): string | undefined {
+    const target = ctx.target();
+    if (!target) return 'Nothing is open in this panel yet.';
+    if (target.kind === 'connection') return isTargetOpen(target) ? undefined : 'The connection is closed.';
+    // A stopped listener no longer accepts, but the clients it already has can still be talked to.
+    if (target.peers.some((p) => p.state === 'open' || p.state === 'halfClosed')) return undefined;
+    return target.listening ? 'No client is connected yet.' : 'The listener is stopped and has no clients left.';
+  }
+
+  function repeatRunning(): boolean {
+    const target = ctx.target();
+    return target?.repeat?.running === true;
+  }
+
+  function validate(): boolean {
+    const result = parse();
+    let problem: string | undefined;
+    if (!result.ok) problem = result.error.message;
+    else if (result.bytes.length === 0) problem = input.value ? undefined : '';
+    faults.preview(result.ok ? result.bytes : undefined);
+    if (problem === undefined || problem === '') problem = faults.problem() ?? problem;
+    error.textContent = problem ?? '';
+    input.setAttribute('aria-invalid', String(!!problem));
+    const blocked = problem !== undefined || (result.ok && result.bytes.length === 0) || canSendTo() !== undefined || repeatRunning();
+    sendButton.disabled = blocked;
+    sendButton.title = canSendTo() ?? (problem || 'Send (Ctrl+Enter)');
+    presetButton.disabled = !result.ok || !input.value;
+    return !blocked;
+  }
+
+  async function sendBytes(bytes: Uint8Array, repeat?: { intervalMs: number; count?: number }): Promise<boolean> {
+    const target = ctx.target();
+    const to = target?.kind === 'listener' ? targetSelect.value : undefined;
+    const fault = faults.options();
+    const reply = await ctx.request({
+      type: 'send',
+      data: bytesToBase64(bytes),
+      ...(to ? { to } : {}),
+      ...(fault ? { faults: fault.faults as Record<string, unknown>, copies: fault.copies } : {}),
+      ...(repeat ? { repeat } : {}),
+    });
+    if (!reply.ok) error.textContent = reply.error ?? 'Sending failed.';
+    if (reply.detail) ctx.showNotice(`Written: ${reply.detail}`);
+    return reply.ok;
+  }
+
+  function remember(): void {
+    const entry = { format: ctx.view.sendFormat, text: input.value };
+    // Big payloads stay out of the history: it lives in the webview state, which should stay small.
+    if (entry.text.length > HISTORY_ENTRY_LIMIT) return;
+    ctx.view.history = [entry, ...ctx.view.history.filter((h) => h.text !== entry.text || h.format !== entry.format)].slice(0, HISTORY_LIMIT);
+    historyIndex = -1;
+    ctx.persist();
+  }
+
+  /** The repeat runs on the host, so it survives the panel being hidden; this only mirrors its state. */
+  function refreshRepeat(): void {
+    const target = ctx.target();
+    const repeat = target?.repeat;
+    stopButton.disabled = !repeat?.running;
+    if (!repeat) counter.textContent = '';
+    else if (repeat.running) counter.textContent = repeat.count ? `sent ${repeat.sent} of ${repeat.count}` : `sent ${repeat.sent}`;
+    else counter.textContent = repeat.outcome ?? `sent ${repeat.sent}`;
+    validate();
+  }
+
+  function send(): void {
+    if (!validate()) return;
+    const result = parse();
+    if (!result.ok) return;
+    const bytes = result.bytes;
+    remember();
+    if (!repeatToggle.checked) {
+      void sendBytes(bytes);
+      return;
+    }
+    const every = Math.max(MIN_REPEAT_MS, Math.floor(Number(everyInput.value)) || 1000);
+    const times = Math.max(0, Math.floor(Number(timesInput.value) || 0));
+    counter.textContent = 'starting…';
+    void sendBytes(bytes, { intervalMs: every, ...(times ? { count: times } : {}) });
+  }
+
+  input.addEventListener('input', () => {
+    ctx.view.draft = input.value.length <= HISTORY_ENTRY_LIMIT ? input.value : '';
+    ctx.persist();
+    validate();
+  });
+  input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      send();
+      return;
+    }
+    const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
+    const atEnd = input.selectionStart === input.value.length;
+    if (event.key === 'ArrowUp' && (atStart || !input.value.includes('\n')) && ctx.view.history.length) {
+      event.preventDefault();
+      historyIndex = Math.min(ctx.view.history.length - 1, historyIndex + 1);
+      recall();
+    } else if (event.key === 'ArrowDown' && (atEnd || !input.value.includes('\n')) && historyIndex >= 0) {
+      event.preventDefault();
+      historyIndex--;
+      if (historyIndex < 0) input.value = '';
+      else recall();
+      validate();
+    }
+  });
+  function recall(): void {
+    const entry = ctx.view.history[historyIndex];
+    input.value = entry.text;
+    ctx.view.sendFormat = entry.format;
+    format.set(entry.format);
+    validate();
+  }
+  sendButton.addEventListener('click', () => send());
+  stopButton.addEventListener('click', async () => {
+    stopButton.disabled = true;
+    const reply = await ctx.request({ type: 'stopRepeat' });
+    if (!reply.ok) ctx.showNotice(reply.error ?? 'Could not stop the repeat.');
+  });
+  presetButton.addEventListener('click', async () => {
+    const reply = await ctx.request({ type: 'savePreset', format: ctx.view.sendFormat, data: input.value, encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding });
+    ctx.showNotice(reply.ok ? 'Payload saved into the preset.' : (reply.error ?? 'Could not save the preset.'));
+  });
+
+  function refreshTargets(): void {
+    const target = ctx.target();
+    if (target?.kind !== 'listener') {
+      targetSelect.hidden = true;
+      validate();
+      return;
+    }
+    targetSelect.hidden = false;
+    const previous = targetSelect.value || 'all';
+    const open = target.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed');
+    const options = [{ value: 'all', label: `All clients (${open.length})` }, ...open.map((p) => ({ value: p.id, label: `${p.id} ${p.remote ? endpointText(p.remote) : ''}` }))];
+    const signature = options.map((o) => o.value + o.label).join('|');
+    if (targetSelect.dataset.signature !== signature) {
+      targetSelect.dataset.signature = signature;
+      targetSelect.replaceChildren(...options.map((o) => el('option', { text: o.label, attrs: { value: o.value } })));
+      targetSelect.value = options.some((o) => o.value === previous) ? previous : 'all';
+    }
+    validate();
+  }
+
+  const root = el('section', { className: 'send', attrs: { 'aria-label': 'Send' } }, [
+    el('div', { className: 'send-options' }, [format.root, lineEnding, encoding, targetSelect]),
+    input,
+    error,
+    faults.root,
+    el('div', { className: 'send-actions' }, [
+      sendButton,
+      el('label', { className: 'repeat', attrs: { for: 'repeat' } }, [repeatToggle, ' Repeat every']),
+      everyInput,
+      el('span', { text: 'ms,' }),
+      timesInput,
+      el('span', { text: 'times (0 = until stopped)' }),
+      counter,
+      stopButton,
+      presetButton,
+    ]),
+  ]);
+  return { root, refreshTargets, refreshRepeat, validate };
+}
