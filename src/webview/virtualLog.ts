@@ -484,7 +484,7 @@ export class VirtualLog {
         ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
         : el('span', { className: 'expand placeholder' }),
       el('span', { className: 'content' }, [
-        record.note && record.kind !== 'error' ? el('span', { className: 'note', text: `[${record.note}] ` }) : undefined,
+        record.note && record.kind !== 'error' && record.kind !== 'event' ? el('span', { className: 'note', text: `[${record.note}] ` }) : undefined,
         content.lines.join('\n'),
       ]),
     );

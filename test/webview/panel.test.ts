@@ -511,6 +511,32 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await firstVisible(), before);
   });
 
+  it('shows a listener\'s history: connect and close rows, closed clients in the peer column, lifetime counters', async () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const rows: WireRecord[] = [
+      { seq: 1, rec: 0, length: 0, time: t0, dir: 'in', conn: 'C2', data: '', kind: 'event', note: 'C2 connected from 127.0.0.1:40001' },
+      { seq: 2, rec: 1, length: 12, time: t0 + 5, dir: 'in', conn: 'C2', data: Buffer.from('Hello-Gone\r\n').toString('base64') },
+      { seq: 3, rec: 0, length: 0, time: t0 + 9, dir: 'in', conn: 'C2', data: '', kind: 'event', note: 'C2 closed by peer (FIN)' },
+    ];
+    await harness.open();
+    await harness.post({
+      type: 'snapshot', settings: SETTINGS, records: rows, feed: feedOf(rows),
+      target: {
+        kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0, local: { address: '127.0.0.1', family: 'IPv4', port: 5000 },
+        totals: { bytesIn: 12, bytesOut: 0, messagesIn: 1, messagesOut: 0 }, startedAt: t0, acceptedCount: 1,
+        peers: [{ id: 'C2', state: 'closed', closeReason: 'peerEnded', remote: { address: '127.0.0.1', family: 'IPv4', port: 40001 } }],
+      },
+    });
+    const page = harness.page;
+    await page.waitForSelector('.row.event');
+    assert.deepEqual(await rowTexts(), ['● C2 connected from 127.0.0.1:40001', 'Hello-Gone\\r\\n', '● C2 closed by peer (FIN)']);
+    assert.deepEqual(await page.$$eval('.row .peer', (n) => n.map((x) => x.textContent)), ['127.0.0.1:40001', '127.0.0.1:40001', '127.0.0.1:40001']);
+    assert.match(await page.locator('.header .state').textContent() ?? '', /listening, 0 clients open, 1 accepted in all/);
+    assert.match(await page.locator('.header .totals').textContent() ?? '', /^in 12 B \/ 1 msg/);
+    assert.match(await page.locator('.row.in').getAttribute('aria-label') ?? '', /Received #1 12 bytes from 127\.0\.0\.1:40001/);
+    assert.equal(await page.getByRole('button', { name: 'Send' }).isDisabled(), true, 'nobody left to send to');
+  });
+
   it('pulls what the host holds beyond its window: older rows on scrolling up, the first record, a long record whole', async () => {
     const at = (n: number) => Date.UTC(2026, 0, 1) + n;
     const row = (n: number): WireRecord => ({ seq: n, rec: n, length: `message ${n}`.length, time: at(n), dir: 'in', conn: 'C1', data: Buffer.from(`message ${n}`).toString('base64') });
