@@ -13,7 +13,8 @@ import { captureFileName } from './captureFiles';
 import type { CaptureManager } from './captureManager';
 import type { TcpLabConfig } from './config';
 import type { ConnectionsTreeProvider } from './connectionsTree';
-import { assessBindExposure, type BindExposure } from '../app/exposurePolicy';
+import { assessBindExposure } from '../app/exposurePolicy';
+import { confirmExposure } from './exposurePrompt';
 import { formatHostPort, parseHostPort, validateHostText, type HostPort } from './hostPort';
 import { readRecentTargets, rememberTarget } from './recentTargets';
 import { connectionPeer, describeItem, isConnection, isListener, listenerAddress } from './targets';
@@ -822,13 +823,6 @@ async function pickListenHost(current: string): Promise<string | undefined> {
     });
     pick.show();
   });
-}
-
-/** One modal question, worded by the exposure policy, before a port becomes reachable from other machines. */
-export async function confirmExposure(exposure: BindExposure): Promise<boolean> {
-  const label = exposure.confirmLabel ?? 'Listen';
-  const choice = await vscode.window.showWarningMessage(exposure.sentence ?? '', { modal: true, detail: exposure.detail }, label);
-  return choice === label;
 }
 
 /** Whether a listener preset asks to answer peers by itself. */

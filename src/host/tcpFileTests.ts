@@ -5,6 +5,7 @@ import type { BytesView } from '../core/tcpFile/bytesView';
 import { blockHasExpectations, type TcpBlock, type TcpFile } from '../core/tcpFile/model';
 import { formatBlockResult } from '../core/tcpFile/report';
 import { runBlock, type BlockResult, type SocketFactory } from '../core/tcpFile/runner';
+import { confirmTcpRun } from './tcpFileTrust';
 import { isTcpDocument, type TcpFileWorkspace } from './tcpFileWorkspace';
 
 const FILE_GLOB = '**/*.tcp';
@@ -134,6 +135,8 @@ export class TcpFileTests implements vscode.Disposable {
     const queue = this.collect(request);
     const finished: BlockResult[] = [];
     const listening: vscode.Disposable[] = [];
+    // What the user confirmed in this run: ten blocks against one host ask once.
+    const approved = new Set<string>();
     queue.forEach((q) => run.enqueued(q.item));
     try {
       for (const q of queue) {
@@ -152,6 +155,7 @@ export class TcpFileTests implements vscode.Disposable {
           ...this.workspace.runOptions(q.uri),
           sockets: this.sockets,
           signal: abort.signal,
+          confirm: (prepared) => confirmTcpRun(prepared, block.name, approved),
           // A LISTEN block waits for a client: say where, since the port may have been 0.
           onListening: (address) => {
             const waiting = vscode.window.setStatusBarMessage(`$(radio-tower) ${block.name}: waiting for a client on ${address.address}:${address.port}`);
