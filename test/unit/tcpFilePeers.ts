@@ -47,6 +47,12 @@ for op, *args in actions:
             got += chunk
     elif op == 'sleep':
         time.sleep(args[0] / 1000)
+    elif op == 'flood':
+        # args[0] zero bytes in 64 KiB writes: a peer that sends more than anyone reads.
+        left, block = args[0], bytes(65536)
+        while left > 0:
+            conn.sendall(block[:min(left, 65536)])
+            left -= min(left, 65536)
     elif op == 'echo':
         while True:
             chunk = conn.recv(65536)
@@ -67,7 +73,7 @@ if not closed:
     conn.close()
 `;
 
-export type PeerAction = ['send', string] | ['recv', number] | ['sleep', number] | ['echo'] | ['close'];
+export type PeerAction = ['send', string] | ['recv', number] | ['sleep', number] | ['flood', number] | ['echo'] | ['close'];
 
 export interface Peer {
   process: ChildProcess;
