@@ -8,8 +8,7 @@ import type { PreparedBlock } from '../core/tcpFile/runner';
 import { confirmExposure } from './exposurePrompt';
 import { formatHostPort } from './hostPort';
 
-export const TRUST_REFUSAL =
-  'Not run: this workspace is not trusted, so a .tcp file runs only after you confirm it; to run without asking, trust the workspace with the command Workspaces: Manage Workspace Trust.';
+export const TRUST_REFUSAL = 'Not run: this workspace is not trusted; confirm the run, or trust the workspace (Workspaces: Manage Workspace Trust) to run .tcp files without asking.';
 export const EXPOSURE_REFUSAL = 'Not run: listening there would make the port reachable from other machines; use 127.0.0.1 or ::1 to keep it on this machine.';
 
 function describeTarget(block: PreparedBlock): string {

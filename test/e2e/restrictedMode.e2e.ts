@@ -1,11 +1,11 @@
 // Issue 11 end to end: a workspace opened with workspace trust ON and never trusted (Restricted
-// Mode). Its listener preset does not start by itself, and a `.tcp` Send does not reach the
-// Python echo server until the user confirms a modal that names the target and the file it reads.
+// Mode). Its listener preset does not start by itself, and a `.tcp` Send (or Send & Check) does not
+// reach the Python echo server until the user confirms a modal that names the target and the file
+// it reads.
 // Its own code-server session, on its own workspace fixture.
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator } from 'playwright-core';
 import { freePort, isPortFree } from '../../scripts/codeServer';
 import { E2ESession } from './harness/session';
 import { PythonPeer } from './harness/pythonPeer';
@@ -78,7 +78,7 @@ describe('Restricted Mode in code-server (end to end)', function () {
     const presetRow = s.workbench.treeRow(new RegExp(escapeRegExp(presetName)));
     await presetRow.hover();
     await presetRow.locator('.actions .action-label[aria-label^="Start Preset"]').click();
-    const dialog = await modal(s, /comes from the settings of a workspace you have not trusted/);
+    const dialog = await s.workbench.modal(/comes from the settings of a workspace you have not trusted/);
     await artifacts.shot(s, 'preset-confirmation');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 5000 });
@@ -93,11 +93,11 @@ describe('Restricted Mode in code-server (end to end)', function () {
     const peer = echo;
 
     await s.workbench.openFile('send.tcp');
-    const send = codeLens(s, /^\s*Send\s*$/);
+    const send = s.workbench.codeLensLink(/^\s*Send\s*$/);
     await send.waitFor({ state: 'visible', timeout: 30_000 });
 
     await send.click();
-    const dialog = await modal(s, /Run "Send the notes" from a \.tcp file of a workspace you have not trusted\?/);
+    const dialog = await s.workbench.modal(/Run "Send the notes" from a \.tcp file of a workspace you have not trusted\?/);
     const text = (await dialog.innerText()).replace(/\s+/g, ' ');
     assert.ok(text.includes(`connect to 127.0.0.1:${echoPort}`), `the confirmation does not name the target: ${text}`);
     assert.ok(text.includes('read and send the file notes.txt'), `the confirmation does not name the file: ${text}`);
@@ -112,24 +112,37 @@ describe('Restricted Mode in code-server (end to end)', function () {
 
     // The same click, confirmed: now the file's bytes arrive, so the silence above was the refusal.
     await send.click();
-    const again = await modal(s, /Run "Send the notes"/);
+    const again = await s.workbench.modal(/Run "Send the notes"/);
     await again.getByRole('button', { name: 'Run Once' }).click();
     assert.equal((await peer.waitForBytes(notes.length, 15_000)).toString('hex'), notes.toString('hex'));
+    // Send ends by opening the connection's traffic panel; wait for it so it does not cover the next step.
+    await s.page.locator('.tabs-container .tab').filter({ hasText: new RegExp(`TCP C\\d+ 127\\.0\\.0\\.1:${echoPort}`) }).first().waitFor({ timeout: 15_000 });
     await artifacts.shot(s, 'send-confirmed');
   });
+
+  it('Send & Check (a Testing-view run) is refused when its confirmation is cancelled, and says how to trust', async function () {
+    this.timeout(60_000);
+    assert.ok(session && echo, 'the code-server session or the echo server did not start');
+    const s = session;
+    const peer = echo;
+    const before = peer.events.length;
+
+    // The confirmed Send above opened the traffic panel: back to the file.
+    await s.workbench.openFile('send.tcp');
+    const check = s.workbench.codeLensLink(/Send & Check/);
+    await check.waitFor({ state: 'visible', timeout: 30_000 });
+    await check.click();
+    const dialog = await s.workbench.modal(/Run "Check the echo" from a \.tcp file of a workspace you have not trusted\?/);
+    const text = (await dialog.innerText()).replace(/\s+/g, ' ');
+    assert.ok(text.includes(`connect to 127.0.0.1:${echoPort} and send only what the .tcp file itself contains`), text);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    // The block's result is the refusal, shown on its lens.
+    await s.workbench.codeLens(/Not run: this workspace is not trusted/).waitFor({ state: 'visible', timeout: 15_000 });
+    await s.page.waitForTimeout(1000);
+    assert.deepEqual(peer.events.slice(before), [], 'the echo server saw a connection or bytes although the run was cancelled');
+    await artifacts.shot(s, 'send-and-check-refused');
+  });
 });
-
-/** The open modal dialog whose message matches. */
-async function modal(session: E2ESession, text: RegExp): Promise<Locator> {
-  const dialog = session.page.locator('.monaco-dialog-box').filter({ hasText: text }).first();
-  await dialog.waitFor({ state: 'visible', timeout: 15_000 });
-  return dialog;
-}
-
-/** A CodeLens in the active editor, by its text (VS Code renders each lens as a link or a label). */
-function codeLens(session: E2ESession, text: RegExp): Locator {
-  return session.page.locator('.editor-instance .codelens-decoration a').filter({ hasText: text }).first();
-}
 
 async function waitForLog(session: E2ESession, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,18 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as net from 'node:net';
-import { engineSockets } from '../../src/core/tcpFile/engineSockets';
-import { parseTcpFile } from '../../src/core/tcpFile/parser';
-import { RECEIVE_LIMIT, runBlock, type PreparedBlock, type RunOptions } from '../../src/core/tcpFile/runner';
-import { hex, serverPeer, stopPeers } from './tcpFilePeers';
+import { RECEIVE_LIMIT, type PreparedBlock } from '../../src/core/tcpFile/runner';
+import { hex, runText, serverPeer, stopPeers } from './tcpFilePeers';
 
 const MiB = 1024 * 1024;
-
-async function runText(text: string, options: Partial<RunOptions> = {}) {
-  const file = parseTcpFile(text);
-  assert.deepEqual(file.diagnostics, [], 'the test file itself must parse cleanly');
-  return runBlock(file, file.blocks[0], { sockets: engineSockets, ...options });
-}
 
 describe('tcp file runner bounds (Python peers on loopback)', function () {
   this.timeout(60_000);
