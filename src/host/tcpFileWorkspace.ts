@@ -27,7 +27,7 @@ export class TcpFileWorkspace implements vscode.Disposable {
   constructor(private readonly state: vscode.Memento) {
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('tcpLab.presets') || e.affectsConfiguration('tcpLab.environments')) this.invalidate();
+        if (e.affectsConfiguration('tcpLab.presets') || e.affectsConfiguration('tcpLab.environments') || e.affectsConfiguration(ALLOW_OUTSIDE_SETTING)) this.invalidate();
       }),
       // Trusting the workspace makes its restricted settings (environments, presets) count.
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidate()),
