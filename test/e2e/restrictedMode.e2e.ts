@@ -127,8 +127,11 @@ describe('Restricted Mode in code-server (end to end)', function () {
     const peer = echo;
     const before = peer.events.length;
 
-    // The confirmed Send above opened the traffic panel: back to the file.
-    await s.workbench.openFile('send.tcp');
+    // The confirmed Send above opened the traffic panel: back to the file's tab (a focused webview
+    // may swallow the Quick Open keys).
+    const fileTab = s.page.locator('.tabs-container .tab').filter({ hasText: 'send.tcp' }).first();
+    await fileTab.click();
+    await s.page.locator('.tabs-container .tab.active').filter({ hasText: 'send.tcp' }).first().waitFor({ timeout: 10_000 });
     const check = s.workbench.codeLensLink(/Send & Check/);
     await check.waitFor({ state: 'visible', timeout: 30_000 });
     await check.click();
