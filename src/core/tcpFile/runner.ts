@@ -272,9 +272,7 @@ class ReceiveStream implements Disposable {
   private head = 0;
   private tail = 0;
   /** The first bytes of the whole run and how many arrived in all: the report shows no more. */
-  private readonly first = new Uint8Array(VIEW_LIMIT);
-  private firstLength = 0;
-  total = 0;
+  private readonly seen = { first: new Uint8Array(VIEW_LIMIT), length: 0 };
   /** Bytes dropped because RECEIVE_LIMIT unread bytes were already held; the waiting expectation fails. */
   overflowed = 0;
   /** EXPECT close: what arrives is consumed at once, keeping only its start for the report. */
@@ -311,16 +309,11 @@ class ReceiveStream implements Disposable {
 
   /** Everything received in the run, as far as the report shows it. */
   get all(): { bytes: Uint8Array; length: number } {
-    return { bytes: this.first.subarray(0, this.firstLength), length: this.total };
+    return { bytes: this.seen.first.subarray(0, Math.min(this.seen.length, VIEW_LIMIT)), length: this.seen.length };
   }
 
   private append(bytes: Uint8Array): void {
-    this.total += bytes.length;
-    if (this.firstLength < VIEW_LIMIT) {
-      const part = bytes.subarray(0, VIEW_LIMIT - this.firstLength);
-      this.first.set(part, this.firstLength);
-      this.firstLength += part.length;
-    }
+    this.keepStart(this.seen, bytes);
     if (this.discard) {
       this.keepStart(this.discard, bytes);
       return;
@@ -350,6 +343,7 @@ class ReceiveStream implements Disposable {
     this.peakBuffered = Math.max(this.peakBuffered, this.tail - this.head);
   }
 
+  /** Count `bytes` into `into`, copying them while its first VIEW_LIMIT bytes are not filled yet. */
   private keepStart(into: { first: Uint8Array; length: number }, bytes: Uint8Array): void {
     const kept = Math.min(into.length, VIEW_LIMIT);
     if (kept < VIEW_LIMIT) into.first.set(bytes.subarray(0, VIEW_LIMIT - kept), kept);
