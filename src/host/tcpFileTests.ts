@@ -68,7 +68,10 @@ export class TcpFileTests implements vscode.Disposable {
       if (!item) await this.discover();
       else if (item.uri && isFileItem(item)) await this.resolveFile(item.uri);
     };
-    this.controller.refreshHandler = () => this.discover();
+    this.controller.refreshHandler = async () => {
+      await this.discover();
+      await this.refreshAllParsed();
+    };
     this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token).then(() => undefined), true);
 
     const watcher = vscode.workspace.createFileSystemWatcher(FILE_GLOB);
@@ -82,9 +85,7 @@ export class TcpFileTests implements vscode.Disposable {
       }),
       vscode.workspace.onDidOpenTextDocument((d) => isTcpDocument(d) && this.update(d.uri, workspace.parse(d))),
       vscode.workspace.onDidChangeTextDocument((e) => isTcpDocument(e.document) && this.update(e.document.uri, workspace.parse(e.document))),
-      workspace.onDidChangeContext(() => {
-        for (const key of this.index.parsedKeys()) void this.refreshParsed(vscode.Uri.parse(key));
-      }),
+      workspace.onDidChangeContext(() => void this.refreshAllParsed()),
     );
     for (const d of vscode.workspace.textDocuments) if (isTcpDocument(d)) this.update(d.uri, workspace.parse(d));
   }
@@ -119,6 +120,11 @@ export class TcpFileTests implements vscode.Disposable {
     const file = await this.index.changed(key);
     if (file) this.update(uri, file);
     else this.controller.items.delete(key);
+  }
+
+  /** Settings changed or the user asked: every file parsed so far is parsed again, the others stay lazy. */
+  private async refreshAllParsed(): Promise<void> {
+    await Promise.all(this.index.parsedKeys().map((key) => this.refreshParsed(vscode.Uri.parse(key))));
   }
 
   /** Mirror a parsed file into the tree: one item per block with expectations. */
