@@ -51,16 +51,10 @@ describe('Restricted Mode in code-server (end to end)', function () {
     }
   });
 
-  afterEach(async function () {
-    this.timeout(30_000);
-    if (session && this.currentTest?.state === 'failed') await artifacts.keepFailure(session, this.currentTest.fullTitle());
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    echo?.kill();
-    await session?.dispose();
-  });
+  artifacts.sessionHooks(
+    () => session,
+    () => echo?.kill(),
+  );
 
   it('a workspace preset does not start by itself, nor after its confirmation is cancelled', async function () {
     this.timeout(60_000);
