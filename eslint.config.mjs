@@ -9,10 +9,10 @@ export default tseslint.config(
     },
   },
   {
-    // The engine and the shared code must run without VS Code: the boundary enforces itself here.
-    files: ['src/core/**', 'src/shared/**', 'src/webview/**'],
+    // The engine, the orchestration layer and the shared code must run without VS Code: the boundary enforces itself here.
+    files: ['src/core/**', 'src/app/**', 'src/shared/**', 'src/webview/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'core, shared and webview code must not depend on the VS Code API.' }] }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'core, app, shared and webview code must not depend on the VS Code API.' }] }],
     },
   },
   {

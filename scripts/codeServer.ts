@@ -109,6 +109,8 @@ export interface StartOptions {
   port: number;
   logPath: string;
   readyTimeoutMs?: number;
+  /** Keep VS Code's workspace trust on (default off), to test Restricted Mode. */
+  workspaceTrust?: boolean;
 }
 
 export interface RunningCodeServer {
@@ -151,7 +153,7 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
       '--bind-addr', `127.0.0.1:${port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--user-data-dir', dirs.userData,
       '--extensions-dir', dirs.extensions,

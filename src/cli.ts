@@ -1,6 +1,7 @@
 // `tcp-lab-test`: run the expectations of `*.tcp` files headless, for CI pipelines.
-// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] FILE...
-// Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed.
+// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...
+// Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed,
+// including a file with an error diagnostic (a misspelled directive must not pass CI silently).
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -12,23 +13,27 @@ import { runBlock } from './core/tcpFile/runner';
 import { parseTcpLabSettings, type TcpLabSettings } from './core/tcpFile/settingsFile';
 import { environmentVariables } from './core/tcpFile/variables';
 
-const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] FILE...
-Runs every block with EXPECT lines in the given .tcp files.
-  --env NAME         use environment NAME from tcpLab.environments
-  --settings FILE    read tcpLab.presets and tcpLab.environments from FILE (default: .vscode/settings.json if present)
-  --timeout DURATION default timeout for blocks without TIMEOUT, e.g. 2s (default 5s)`;
+const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...
+Runs every block with EXPECT lines in the given .tcp files; any error in a file fails the run.
+  --env NAME            use environment NAME from tcpLab.environments
+  --settings FILE       read tcpLab.presets and tcpLab.environments from FILE (default: .vscode/settings.json if present)
+  --timeout DURATION    default timeout for blocks without TIMEOUT, e.g. 2s (default 5s)
+  --root DIR            SEND file may read only files inside DIR (default: the folder of each .tcp file)
+  --allow-outside-root  let SEND file read any file, symlinks and ../ included`;
 
 interface CliOptions {
   files: string[];
   env?: string;
   settings?: string;
   timeoutMs?: number;
+  root?: string;
+  allowOutsideRoot: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [] };
+  const options: CliOptions = { files: [], allowOutsideRoot: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -39,6 +44,8 @@ function parseArgs(argv: string[]): CliOptions {
     if (arg === '--help' || arg === '-h') throw new UsageError('');
     else if (arg === '--env') options.env = value();
     else if (arg === '--settings') options.settings = value();
+    else if (arg === '--root') options.root = path.resolve(value());
+    else if (arg === '--allow-outside-root') options.allowOutsideRoot = true;
     else if (arg === '--timeout') {
       const text = value();
       options.timeoutMs = parseDuration(text);
@@ -100,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
   const environment = environmentVariables(settings.environments, options.env);
   let passed = 0;
   let failed = 0;
+  let fileErrors = 0;
   for (const fileName of options.files) {
     process.stdout.write(`${fileName}\n`);
     let text: string;
@@ -114,15 +122,27 @@ async function main(argv: string[]): Promise<number> {
     for (const d of file.diagnostics) {
       process.stdout.write(`  ${fileName}:${d.line + 1}:${d.startCol + 1} ${d.severity}: ${d.message}\n`);
     }
+    // An error outside any block with EXPECT (say `EXPCT text ok`) would otherwise leave nothing to fail.
+    const errors = file.diagnostics.filter((d) => d.severity === 'error').length;
+    if (errors > 0) {
+      process.stdout.write(`  ✗ ${fileName} has ${errors} error${errors === 1 ? '' : 's'}: fix ${errors === 1 ? 'it' : 'them'} (listed above) for this file to pass.\n`);
+      fileErrors++;
+    }
     const blocks = file.blocks.filter(blockHasExpectations);
     if (blocks.length === 0) process.stdout.write('  (no block with EXPECT lines)\n');
+    const baseDir = path.dirname(path.resolve(fileName));
     for (const block of blocks) {
       if (controller.signal.aborted) break;
       const result = await runBlock(file, block, {
         sockets: engineSockets,
         environment,
         presets: settings.presets,
-        baseDir: path.dirname(path.resolve(fileName)),
+        baseDir,
+        fileRoot: {
+          dir: options.root ?? baseDir,
+          allowOutside: options.allowOutsideRoot,
+          howToAllow: options.root ? 'pass another --root or --allow-outside-root' : 'pass --root DIR for a folder that contains it, or --allow-outside-root',
+        },
         defaultTimeoutMs: options.timeoutMs,
         signal: controller.signal,
       });
@@ -131,8 +151,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatBlockResult(result).join('\n') + '\n');
     }
   }
-  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
-  return failed > 0 || controller.signal.aborted ? 1 : 0;
+  const withErrors = fileErrors > 0 ? `, ${fileErrors} file${fileErrors === 1 ? '' : 's'} with errors` : '';
+  process.stdout.write(`\n${passed} passed, ${failed} failed${withErrors}\n`);
+  return failed > 0 || fileErrors > 0 || controller.signal.aborted ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

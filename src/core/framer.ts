@@ -285,27 +285,42 @@ export class Framer {
     return value;
   }
 
+  /**
+   * Markers mode. The rule that keeps frames independent of how TCP chunks the stream, even when
+   * the markers overlap (start `01 02 03`, end `02`): a frame ends at the first end marker after its
+   * whole start marker, unless a whole start marker lies before that end marker begins (then the end
+   * was lost and the new start begins the next frame). Where a start marker and an end marker
+   * overlap, the end marker wins. Every decision waits until bytes still to come cannot change it:
+   * with no end marker in view, one may still begin at `q.length - end.length + 1`.
+   */
   private cutMarked(framing: Extract<ResolvedFraming, { mode: 'markers' }>, events: FramerEvent[]): void {
     const q = this.queue;
     const { start, end, maxFrameBytes, keepMarkers } = framing;
-    const carry = Math.max(start.length, end.length) - 1;
+    // Bytes at the tail that may still begin a marker, or hold a whole start marker whose fate an
+    // incomplete end marker may still decide.
+    const carry = start.length + end.length - 2;
+    /** Where the first end marker begins, or where one may still begin. */
+    const endLimit = (endAt: number): number => (endAt >= 0 ? endAt : q.length - end.length + 1);
+    /** The first start marker at or after `from` that wholly precedes the end marker (or -1). */
+    const startBefore = (from: number, endAt: number): number => {
+      const at = q.indexOf(start, from);
+      return at >= 0 && at + start.length <= endLimit(endAt) ? at : -1;
+    };
     for (;;) {
       if (this.skipping) {
         // Discard until the over-long frame's end marker, or a new start marker if the end was lost.
         const endAt = q.indexOf(end, this.scanFrom);
-        const found = q.indexOf(start, this.scanFrom);
-        // As below: a start marker that may be the head of an incomplete end marker does not count yet.
-        const startAt = endAt < 0 && found > q.length - end.length ? -1 : found;
-        if (endAt >= 0 && (startAt < 0 || endAt <= startAt)) {
-          q.drop(endAt + end.length);
-          this.skipping = false;
-          this.scanFrom = 0;
-          continue;
-        }
+        const startAt = startBefore(this.scanFrom, endAt);
         if (startAt >= 0) {
           q.drop(startAt);
           this.skipping = false;
           this.beginMarkedFrame(start);
+          continue;
+        }
+        if (endAt >= 0) {
+          q.drop(endAt + end.length);
+          this.skipping = false;
+          this.scanFrom = 0;
           continue;
         }
         q.drop(Math.max(0, q.length - carry));
@@ -329,11 +344,8 @@ export class Framer {
       }
 
       const endAt = q.indexOf(end, this.scanFrom);
-      // Without an end marker in view, a start marker near the tail may be the first bytes of an end
-      // marker that is still arriving; only start markers where a whole end marker would have fit count.
-      const restartLimit = endAt >= 0 ? endAt : q.length - end.length + 1;
-      const restartAt = q.indexOf(start, Math.max(this.scanFrom, start.length));
-      if (restartAt >= 0 && restartAt < restartLimit) {
+      const restartAt = startBefore(Math.max(this.scanFrom, start.length), endAt);
+      if (restartAt >= 0) {
         // A start marker before any end marker means the end was lost: report the broken frame and
         // treat the new start marker as the beginning of the next frame.
         events.push(malformed(q.offset, `The frame at stream offset ${q.offset} has no end marker before the next start marker; it was dropped.`));

@@ -13,7 +13,9 @@ import { captureFileName } from './captureFiles';
 import type { CaptureManager } from './captureManager';
 import type { TcpLabConfig } from './config';
 import type { ConnectionsTreeProvider } from './connectionsTree';
-import { formatHostPort, isAllInterfaces, parseHostPort, validateHostText, type HostPort } from './hostPort';
+import { assessBindExposure } from '../app/exposurePolicy';
+import { confirmExposure } from './exposurePrompt';
+import { formatHostPort, parseHostPort, validateHostText, type HostPort } from './hostPort';
 import { readRecentTargets, rememberTarget } from './recentTargets';
 import { connectionPeer, describeItem, isConnection, isListener, listenerAddress } from './targets';
 import type { TrafficPanelManager } from './trafficPanel';
@@ -127,8 +129,9 @@ class CommandController implements vscode.Disposable {
         if (!answer) return undefined;
         ({ host, port } = answer);
       }
-      if (isAllInterfaces(host) && host !== confirmedHost) {
-        if (!(await confirmAllInterfaces(host, port))) return undefined;
+      const exposure = assessBindExposure(host, port);
+      if (exposure.exposed && host !== confirmedHost) {
+        if (!(await confirmExposure(exposure))) return undefined;
         confirmedHost = host;
       }
       try {
@@ -556,15 +559,16 @@ class CommandController implements vscode.Disposable {
     const { preset } = entry;
     const where = formatHostPort(preset.host, preset.port);
     const action = preset.kind === 'listener' ? `listen on ${where}` : `connect to ${where}`;
+    const exposure = preset.kind === 'listener' ? assessBindExposure(preset.host, preset.port) : undefined;
     if (entry.restricted) {
-      const exposure = preset.kind === 'listener' && isAllInterfaces(preset.host) ? ' This makes the port reachable from other machines on your network.' : '';
+      const exposed = exposure?.exposed ? ` ${exposure.sentence}` : '';
       const choice = await vscode.window.showWarningMessage(
         `Preset "${preset.name}" comes from the settings of a workspace you have not trusted. Start it and ${action}?`,
-        { modal: true, detail: `Restricted Mode never starts workspace presets on its own.${exposure}` },
+        { modal: true, detail: `Restricted Mode never starts workspace presets on its own.${exposed}` },
         'Start',
       );
       if (choice !== 'Start') return undefined;
-    } else if (preset.kind === 'listener' && isAllInterfaces(preset.host) && !(await confirmAllInterfaces(preset.host, preset.port))) {
+    } else if (exposure?.exposed && !(await confirmExposure(exposure))) {
       return undefined;
     }
 
@@ -813,17 +817,6 @@ async function pickListenHost(current: string): Promise<string | undefined> {
     });
     pick.show();
   });
-}
-
-/** One modal question before a port becomes reachable from other machines. */
-async function confirmAllInterfaces(host: string, port: number): Promise<boolean> {
-  const portText = port === 0 ? 'a free port' : `port ${port}`;
-  const choice = await vscode.window.showWarningMessage(
-    `Listening on ${formatHostPort(host, port)} makes ${portText} reachable from other machines on your network.`,
-    { modal: true, detail: 'Choose 127.0.0.1 or ::1 to keep it on this machine.' },
-    'Listen on All Interfaces',
-  );
-  return choice === 'Listen on All Interfaces';
 }
 
 /** Whether a listener preset asks to answer peers by itself. */

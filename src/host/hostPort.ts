@@ -1,6 +1,7 @@
 // Parsing and validation of what users type as a TCP address: `host:port`, `[::1]:9000` or a bare port.
 // Kept free of the VS Code API so the same rules drive inline input validation and the unit tests.
 import { isIP, isIPv6 } from 'node:net';
+import { bindScope } from '../app/exposurePolicy';
 
 export interface HostPort {
   host: string;
@@ -26,10 +27,9 @@ export function formatHostPort(host: string, port: number): string {
   return isIPv6(host) ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** Hosts that make a listener reachable from other machines. */
+/** Hosts that bind every interface (any spelling: the exposure policy parses them). */
 export function isAllInterfaces(host: string): boolean {
-  const bare = host.trim().replace(/^\[(.*)\]$/, '$1');
-  return bare === '' || bare === '0.0.0.0' || bare === '::' || bare === '0:0:0:0:0:0:0:0';
+  return bindScope(host) === 'allInterfaces';
 }
 
 /** Returns a one-sentence problem with the port text, or undefined when it is a usable port. */

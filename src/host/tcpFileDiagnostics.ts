@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isInside } from '../core/tcpFile/fileRoot';
 import type { TcpDiagnostic, TcpFile } from '../core/tcpFile/model';
 import { findPlaceholders } from '../core/tcpFile/variables';
 import { isTcpDocument, type TcpFileWorkspace } from './tcpFileWorkspace';
@@ -16,17 +17,29 @@ export function toVscodeDiagnostic(d: TcpDiagnostic): vscode.Diagnostic {
   return diagnostic;
 }
 
-/** `SEND file` paths that do not exist, checked here because the parser has no file system. */
-function missingFiles(document: vscode.TextDocument, file: TcpFile): vscode.Diagnostic[] {
+/**
+ * `SEND file` paths that do not exist or lead out of the workspace folder, checked here because the
+ * parser has no file system. The run checks again on real paths (symlinks resolved); this is the
+ * early hint while typing.
+ */
+function fileProblems(document: vscode.TextDocument, file: TcpFile, workspace: TcpFileWorkspace): vscode.Diagnostic[] {
   if (document.uri.scheme !== 'file') return [];
   const dir = path.dirname(document.uri.fsPath);
+  const root = workspace.runOptions(document.uri).fileRoot;
   const found: vscode.Diagnostic[] = [];
   for (const block of file.blocks) {
     for (const step of block.steps) {
       if (step.kind !== 'sendFile' || findPlaceholders(step.path).length > 0) continue;
-      if (existsSync(path.resolve(dir, step.path))) continue;
+      const full = path.resolve(dir, step.path);
+      let message: string | undefined;
+      if (root && !root.allowOutside && !isInside(path.resolve(root.dir), full)) {
+        message = `File '${step.path}' is outside ${root.dir}, so SEND file refuses it: move it inside, or ${root.howToAllow}.`;
+      } else if (!existsSync(full)) {
+        message = `File '${step.path}' does not exist: the path is relative to this .tcp file.`;
+      }
+      if (!message) continue;
       const range = new vscode.Range(step.range.line, step.range.endCol - step.path.length, step.range.line, step.range.endCol);
-      const diagnostic = new vscode.Diagnostic(range, `File '${step.path}' does not exist: the path is relative to this .tcp file.`, vscode.DiagnosticSeverity.Warning);
+      const diagnostic = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Warning);
       diagnostic.source = 'TCP Lab';
       found.push(diagnostic);
     }
@@ -41,7 +54,7 @@ export function registerTcpFileDiagnostics(workspace: TcpFileWorkspace): vscode.
   const update = (document: vscode.TextDocument): void => {
     if (!isTcpDocument(document)) return;
     const file = workspace.parse(document);
-    collection.set(document.uri, [...file.diagnostics.map(toVscodeDiagnostic), ...missingFiles(document, file)]);
+    collection.set(document.uri, [...file.diagnostics.map(toVscodeDiagnostic), ...fileProblems(document, file, workspace)]);
   };
   const schedule = (document: vscode.TextDocument): void => {
     const key = document.uri.toString();

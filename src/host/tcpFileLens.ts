@@ -7,6 +7,7 @@ import { blockHasExpectations } from '../core/tcpFile/model';
 import { prepareBlock, type BlockResult } from '../core/tcpFile/runner';
 import type { Registry } from '../core/registry';
 import { sameHost } from './tcpFileSockets';
+import { confirmTcpRun } from './tcpFileTrust';
 import type { TcpFileTests } from './tcpFileTests';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
 
@@ -180,6 +181,11 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
     const prepared = await prepareBlock(file, block, this.workspace.runOptions(uri));
     if (!prepared.ok) {
       void vscode.window.showErrorMessage(prepared.error);
+      return;
+    }
+    const refusal = await confirmTcpRun(prepared.block, block.name);
+    if (refusal) {
+      void vscode.window.showInformationMessage(refusal);
       return;
     }
     const { kind, host, port, steps, timeoutMs } = prepared.block;

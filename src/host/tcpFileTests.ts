@@ -1,10 +1,13 @@
 // The Testing view for `.tcp` files: each file with EXPECT lines is a test and each such block a
-// child; a failure points at its EXPECT line with expected vs received, in text and hex.
+// child; a failure points at its EXPECT line with expected vs received, in text and hex. Files are
+// listed when found and parsed only when expanded, run or opened (see LazyParseIndex).
 import * as vscode from 'vscode';
+import { LazyParseIndex } from '../app/lazyParseIndex';
 import type { BytesView } from '../core/tcpFile/bytesView';
 import { blockHasExpectations, type TcpBlock, type TcpFile } from '../core/tcpFile/model';
 import { formatBlockResult } from '../core/tcpFile/report';
 import { runBlock, type BlockResult, type SocketFactory } from '../core/tcpFile/runner';
+import { confirmTcpRun } from './tcpFileTrust';
 import { isTcpDocument, type TcpFileWorkspace } from './tcpFileWorkspace';
 
 const FILE_GLOB = '**/*.tcp';
@@ -12,6 +15,17 @@ const EXCLUDE_GLOB = '**/node_modules/**';
 
 function blockId(uri: vscode.Uri, index: number): string {
   return `${uri.toString()}#${index}`;
+}
+
+/** File items have the file's URI as id; block items add `#index`. */
+function isFileItem(item: vscode.TestItem): boolean {
+  return !item.id.includes('#');
+}
+
+function collectItems(items: vscode.TestItemCollection): vscode.TestItem[] {
+  const all: vscode.TestItem[] = [];
+  items.forEach((i) => all.push(i));
+  return all;
 }
 
 function lineRange(line: number): vscode.Range {
@@ -37,6 +51,14 @@ export class TcpFileTests implements vscode.Disposable {
   /** Every finished block, wherever the run came from (Testing view or CodeLens). */
   readonly onDidFinishBlocks = this.results.event;
   private readonly subscriptions: vscode.Disposable[] = [this.controller, this.results];
+  private readonly index = new LazyParseIndex<TcpFile>(async (key) => {
+    try {
+      return await this.workspace.read(vscode.Uri.parse(key));
+    } catch {
+      // Deleted or unreadable between the event and the read: it is simply not a test any more.
+      return undefined;
+    }
+  });
 
   constructor(
     private readonly workspace: TcpFileWorkspace,
@@ -44,39 +66,70 @@ export class TcpFileTests implements vscode.Disposable {
   ) {
     this.controller.resolveHandler = async (item) => {
       if (!item) await this.discover();
+      else if (item.uri && isFileItem(item)) await this.resolveFile(item.uri);
     };
-    this.controller.refreshHandler = () => this.discover();
+    this.controller.refreshHandler = async () => {
+      await this.discover();
+      await this.refreshAllParsed();
+    };
     this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token).then(() => undefined), true);
 
     const watcher = vscode.workspace.createFileSystemWatcher(FILE_GLOB);
     this.subscriptions.push(
       watcher,
-      watcher.onDidCreate((uri) => this.refreshFromDisk(uri)),
-      watcher.onDidChange((uri) => this.refreshFromDisk(uri)),
-      watcher.onDidDelete((uri) => this.controller.items.delete(uri.toString())),
+      watcher.onDidCreate((uri) => this.addLazily(uri)),
+      watcher.onDidChange((uri) => this.refreshParsed(uri)),
+      watcher.onDidDelete((uri) => {
+        this.index.forget(uri.toString());
+        this.controller.items.delete(uri.toString());
+      }),
       vscode.workspace.onDidOpenTextDocument((d) => isTcpDocument(d) && this.update(d.uri, workspace.parse(d))),
       vscode.workspace.onDidChangeTextDocument((e) => isTcpDocument(e.document) && this.update(e.document.uri, workspace.parse(e.document))),
-      workspace.onDidChangeContext(() => void this.discover()),
+      workspace.onDidChangeContext(() => void this.refreshAllParsed()),
     );
     for (const d of vscode.workspace.textDocuments) if (isTcpDocument(d)) this.update(d.uri, workspace.parse(d));
   }
 
+  /** Lists every `.tcp` file of the workspace without reading one. */
   private async discover(): Promise<void> {
     const uris = await vscode.workspace.findFiles(FILE_GLOB, EXCLUDE_GLOB);
-    await Promise.all(uris.map((uri) => this.refreshFromDisk(uri)));
+    uris.forEach((uri) => this.addLazily(uri));
   }
 
-  private async refreshFromDisk(uri: vscode.Uri): Promise<void> {
-    try {
-      this.update(uri, await this.workspace.read(uri));
-    } catch {
-      // Deleted or unreadable between the event and the read: it is simply not a test any more.
-      this.controller.items.delete(uri.toString());
-    }
+  /** A file item whose blocks are read when it is expanded or run. */
+  private addLazily(uri: vscode.Uri): void {
+    const key = uri.toString();
+    // A file already parsed is listed exactly when it has blocks with EXPECT lines.
+    if (this.controller.items.get(key) || this.index.isParsed(key)) return;
+    this.index.discover(key);
+    const item = this.controller.createTestItem(key, vscode.workspace.asRelativePath(uri), uri);
+    item.canResolveChildren = true;
+    this.controller.items.add(item);
+  }
+
+  private async resolveFile(uri: vscode.Uri): Promise<void> {
+    const file = await this.index.ensure(uri.toString());
+    if (file) this.update(uri, file);
+    else this.controller.items.delete(uri.toString());
+  }
+
+  /** A file changed on disk: parse it again only if it was parsed before. */
+  private async refreshParsed(uri: vscode.Uri): Promise<void> {
+    const key = uri.toString();
+    if (!this.index.isParsed(key)) return;
+    const file = await this.index.changed(key);
+    if (file) this.update(uri, file);
+    else this.controller.items.delete(key);
+  }
+
+  /** Settings changed or the user asked: every file parsed so far is parsed again, the others stay lazy. */
+  private async refreshAllParsed(): Promise<void> {
+    await Promise.all(this.index.parsedKeys().map((key) => this.refreshParsed(vscode.Uri.parse(key))));
   }
 
   /** Mirror a parsed file into the tree: one item per block with expectations. */
   update(uri: vscode.Uri, file: TcpFile): void {
+    this.index.set(uri.toString(), file);
     const blocks = file.blocks.filter(blockHasExpectations);
     if (blocks.length === 0) {
       this.controller.items.delete(uri.toString());
@@ -88,6 +141,7 @@ export class TcpFileTests implements vscode.Disposable {
       this.controller.items.add(fileItem);
     }
     fileItem.children.replace(blocks.map((block) => this.blockItem(uri, block)));
+    fileItem.canResolveChildren = false;
   }
 
   private blockItem(uri: vscode.Uri, block: TcpBlock): vscode.TestItem {
@@ -109,7 +163,7 @@ export class TcpFileTests implements vscode.Disposable {
     const excluded = new Set((request.exclude ?? []).map((i) => i.id));
     const roots: vscode.TestItem[] = [];
     if (request.include) roots.push(...request.include);
-    else this.controller.items.forEach((i) => roots.push(i));
+    else roots.push(...collectItems(this.controller.items));
     const queue: QueuedBlock[] = [];
     const seen = new Set<string>();
     const add = (item: vscode.TestItem): void => {
@@ -128,12 +182,17 @@ export class TcpFileTests implements vscode.Disposable {
 
   /** Run the requested blocks one after another, reporting each to the Testing view. */
   async run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<BlockResult[]> {
+    // Files listed but never expanded are parsed now, so running them runs their blocks.
+    const roots = request.include ?? collectItems(this.controller.items);
+    await Promise.all(roots.filter((i) => i.uri && isFileItem(i) && i.canResolveChildren).map((i) => this.resolveFile(i.uri as vscode.Uri)));
     const run = this.controller.createTestRun(request);
     const abort = new AbortController();
     const cancel = token.onCancellationRequested(() => abort.abort());
     const queue = this.collect(request);
     const finished: BlockResult[] = [];
     const listening: vscode.Disposable[] = [];
+    // What the user confirmed in this run: ten blocks against one host ask once.
+    const approved = new Set<string>();
     queue.forEach((q) => run.enqueued(q.item));
     try {
       for (const q of queue) {
@@ -152,6 +211,7 @@ export class TcpFileTests implements vscode.Disposable {
           ...this.workspace.runOptions(q.uri),
           sockets: this.sockets,
           signal: abort.signal,
+          confirm: (prepared) => confirmTcpRun(prepared, block.name, approved),
           // A LISTEN block waits for a client: say where, since the port may have been 0.
           onListening: (address) => {
             const waiting = vscode.window.setStatusBarMessage(`$(radio-tower) ${block.name}: waiting for a client on ${address.address}:${address.port}`);

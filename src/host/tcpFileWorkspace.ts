@@ -10,6 +10,7 @@ import type { Preset } from '../shared/preset';
 import type { RunOptions } from '../core/tcpFile/runner';
 
 export const TCP_LANGUAGE_ID = 'tcp';
+export const ALLOW_OUTSIDE_SETTING = 'tcpLab.tcpFiles.allowFilesOutsideWorkspace';
 const SELECTED_ENVIRONMENT_KEY = 'tcpLab.tcpFiles.environment';
 
 export function isTcpDocument(document: vscode.TextDocument): boolean {
@@ -26,8 +27,10 @@ export class TcpFileWorkspace implements vscode.Disposable {
   constructor(private readonly state: vscode.Memento) {
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('tcpLab.presets') || e.affectsConfiguration('tcpLab.environments')) this.invalidate();
+        if (e.affectsConfiguration('tcpLab.presets') || e.affectsConfiguration('tcpLab.environments') || e.affectsConfiguration(ALLOW_OUTSIDE_SETTING)) this.invalidate();
       }),
+      // Trusting the workspace makes its restricted settings (environments, presets) count.
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.invalidate()),
       vscode.workspace.onDidCloseTextDocument((d) => this.cache.delete(d.uri.toString())),
     );
   }
@@ -83,12 +86,19 @@ export class TcpFileWorkspace implements vscode.Disposable {
     return this.parseText(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)));
   }
 
-  /** Everything a run needs besides the sockets. */
+  /** Everything a run needs besides the sockets (and the confirmation, which the caller owns). */
   runOptions(uri: vscode.Uri): Omit<RunOptions, 'sockets'> {
+    const baseDir = uri.scheme === 'file' ? path.dirname(uri.fsPath) : undefined;
+    // SEND file stays inside the workspace folder of the .tcp file (its own folder when it is in none).
+    const folder = vscode.workspace.getWorkspaceFolder(uri);
+    const rootDir = folder?.uri.scheme === 'file' ? folder.uri.fsPath : baseDir;
+    // A restricted setting: in Restricted Mode only the user's own value counts, never the workspace's.
+    const allowOutside = vscode.workspace.getConfiguration().get<boolean>(ALLOW_OUTSIDE_SETTING) === true;
     return {
       environment: this.environment(),
       presets: this.presets(),
-      baseDir: uri.scheme === 'file' ? path.dirname(uri.fsPath) : undefined,
+      baseDir,
+      fileRoot: rootDir ? { dir: rootDir, allowOutside, howToAllow: `set ${ALLOW_OUTSIDE_SETTING} to true in your user settings` } : undefined,
     };
   }
 

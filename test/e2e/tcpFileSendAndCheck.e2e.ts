@@ -4,7 +4,6 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator } from 'playwright-core';
 import { E2ESession } from './harness/session';
 import { PythonPeer } from './harness/pythonPeer';
 import { ScenarioArtifacts } from './harness/scenarioArtifacts';
@@ -60,12 +59,12 @@ describe('.tcp files in code-server (end to end)', function () {
 
     await workbench.openFile(fileName);
     // The lens appears once the extension has activated for the tcp language and parsed the file.
-    const sendAndCheck = codeLens(s, /Send & Check/);
+    const sendAndCheck = s.workbench.codeLens(/Send & Check/);
     await sendAndCheck.waitFor({ state: 'visible', timeout: 30_000 });
     await artifacts.shot(s, 'tcp-file-open');
 
     await sendAndCheck.click();
-    await codeLens(s, /Passed in \d+ ms/).waitFor({ state: 'visible', timeout: 15_000 });
+    await s.workbench.codeLens(/Passed in \d+ ms/).waitFor({ state: 'visible', timeout: 15_000 });
     // The echo server saw exactly the block's payload, so the pass is real traffic.
     assert.equal(peer.received().toString('hex'), Buffer.from(payload).toString('hex'));
     await artifacts.shot(s, 'send-and-check-passed');
@@ -85,7 +84,7 @@ describe('.tcp files in code-server (end to end)', function () {
     // The old result went stale with the edit, so the lens offers Send & Check again.
     await sendAndCheck.waitFor({ state: 'visible', timeout: 15_000 });
     await sendAndCheck.click();
-    const failed = codeLens(s, /Failed: /);
+    const failed = s.workbench.codeLens(/Failed: /);
     await failed.waitFor({ state: 'visible', timeout: 15_000 });
     assert.equal(peer.received().toString('hex'), Buffer.from(payload + payload).toString('hex'), 'the second run must send the payload again');
     await artifacts.shot(s, 'send-and-check-failed');
@@ -104,11 +103,6 @@ describe('.tcp files in code-server (end to end)', function () {
     await artifacts.shot(s, 'testing-view-failed');
   });
 });
-
-/** A CodeLens in the active editor, by its text (VS Code renders each lens as a link or a label). */
-function codeLens(session: E2ESession, text: RegExp): Locator {
-  return session.page.locator('.editor-instance .codelens-decoration a, .editor-instance .codelens-decoration span').filter({ hasText: text }).first();
-}
 
 async function waitUntil(session: E2ESession, check: () => boolean, message: string, timeoutMs = 10_000): Promise<void> {
   await waitUntilAsync(session, () => Promise.resolve(check()), message, timeoutMs);

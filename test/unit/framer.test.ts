@@ -294,6 +294,42 @@ describe('Framer', () => {
       );
     });
 
+    it('markers that overlap (the end marker inside the start marker): every chunking gives the same frames and errors', () => {
+      // Bytes from a tiny alphabet, so markers overlap, repeat and interleave as often as possible.
+      const tiny = (min: number, max: number) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: min, maxLength: max }).map((a) => Uint8Array.from(a));
+      const eventsOf = (definition: unknown, chunks: Uint8Array[]): string[] => {
+        const framer = new Framer(resolve(definition));
+        const events = [...chunks.flatMap((c) => framer.push(c)), ...framer.end()];
+        return events.map((e) => (e.type === 'frame' ? `frame@${e.offset} ${Buffer.from(e.wire).toString('hex')}` : `${e.code}@${e.offset}`));
+      };
+      // Streams are made of the markers themselves and short runs of other bytes, so overlaps are common.
+      const markersAndStream = fc.tuple(tiny(1, 3), tiny(1, 3)).chain(([start, end]) =>
+        fc.tuple(fc.constant(start), fc.constant(end), fc.array(fc.oneof(fc.constant(start), fc.constant(end), tiny(1, 2)), { maxLength: 14 }).map(concat)),
+      );
+      fc.assert(
+        fc.property(markersAndStream, fc.boolean(), cuts, ([start, end, stream], keep, positions) => {
+          const definition = { mode: 'markers', start: Buffer.from(start).toString('hex'), end: Buffer.from(end).toString('hex'), keepMarkers: keep };
+          const whole = eventsOf(definition, [stream]);
+          assert.deepEqual(eventsOf(definition, cut(stream, positions)), whole, 'random chunks');
+          assert.deepEqual(eventsOf(definition, [...stream].map((b) => Uint8Array.of(b))), whole, 'one byte at a time');
+        }),
+        { numRuns: 2000 },
+      );
+    });
+
+    it('markers 01 02 03 … 02: where a start marker and an end marker overlap, the end marker wins', () => {
+      const definition = { mode: 'markers', start: '010203', end: '02', keepMarkers: true };
+      const stream = hex('01 02 03 01 02 03');
+      for (const chunks of [[stream], [...stream].map((b) => Uint8Array.of(b)), [stream.subarray(0, 4), stream.subarray(4)]]) {
+        const framer = new Framer(resolve(definition));
+        const events = [...chunks.flatMap((c) => framer.push(c)), ...framer.end()];
+        assert.deepEqual(
+          events.map((e) => (e.type === 'frame' ? Buffer.from(e.wire).toString('hex') : e.code)),
+          ['0102030102', 'MALFORMED_FRAME'],
+        );
+      }
+    });
+
     it('lengthPrefix with a maximum: over-long frames are skipped by their length and every other frame survives', () => {
       fc.assert(
         fc.property(fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 12 }), cuts, (parts, positions) => {

@@ -1,7 +1,11 @@
 // Python 3 peers for the tcp file runner and CLI tests: a real process on the other end of a
 // loopback socket, following a short script of actions, so nothing about the stream is simulated.
+import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { engineSockets } from '../../src/core/tcpFile/engineSockets';
+import { parseTcpFile } from '../../src/core/tcpFile/parser';
+import { runBlock, type BlockResult, type RunOptions } from '../../src/core/tcpFile/runner';
 
 const PEER = String.raw`
 import json, socket, sys, time
@@ -47,6 +51,12 @@ for op, *args in actions:
             got += chunk
     elif op == 'sleep':
         time.sleep(args[0] / 1000)
+    elif op == 'flood':
+        # args[0] zero bytes in 64 KiB writes: a peer that sends more than anyone reads.
+        left, block = args[0], bytes(65536)
+        while left > 0:
+            conn.sendall(block[:min(left, 65536)])
+            left -= min(left, 65536)
     elif op == 'echo':
         while True:
             chunk = conn.recv(65536)
@@ -67,7 +77,7 @@ if not closed:
     conn.close()
 `;
 
-export type PeerAction = ['send', string] | ['recv', number] | ['sleep', number] | ['echo'] | ['close'];
+export type PeerAction = ['send', string] | ['recv', number] | ['sleep', number] | ['flood', number] | ['echo'] | ['close'];
 
 export interface Peer {
   process: ChildProcess;
@@ -119,4 +129,11 @@ export async function stopPeers(): Promise<void> {
     return exited;
   });
   await Promise.all(waits);
+}
+
+/** Parses `text` (which must parse cleanly) and runs its first block on the bare engine. */
+export async function runText(text: string, options: Partial<RunOptions> = {}): Promise<BlockResult> {
+  const file = parseTcpFile(text);
+  assert.deepEqual(file.diagnostics, [], 'the test file itself must parse cleanly');
+  return runBlock(file, file.blocks[0], { sockets: engineSockets, ...options });
 }

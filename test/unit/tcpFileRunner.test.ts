@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { engineSockets } from '../../src/core/tcpFile/engineSockets';
 import { parseTcpFile } from '../../src/core/tcpFile/parser';
-import { runBlock, runFile, type RunOptions } from '../../src/core/tcpFile/runner';
-import { clientPeer, hex, serverPeer, stopPeers } from './tcpFilePeers';
+import { runBlock, runFile } from '../../src/core/tcpFile/runner';
+import { clientPeer, hex, runText, serverPeer, stopPeers } from './tcpFilePeers';
 
 /** A loopback port that was just free: bound, then released, so connecting to it is refused. */
 async function closedPort(): Promise<number> {
@@ -16,12 +16,6 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-async function runText(text: string, options: Partial<RunOptions> = {}) {
-  const file = parseTcpFile(text);
-  assert.deepEqual(file.diagnostics, [], 'the test file itself must parse cleanly');
-  return runBlock(file, file.blocks[0], { sockets: engineSockets, ...options });
 }
 
 describe('tcp file runner (Python peers on loopback)', function () {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -80,7 +80,45 @@ describe('tcp-lab-test CLI', function () {
     const result = await runCli(cli, ['broken.tcp'], dir);
     assert.equal(result.code, 1);
     assert.match(result.stdout, /broken\.tcp:3:11 error: /);
-    assert.match(result.stdout, /\n0 passed, 1 failed\n$/);
+    assert.match(result.stdout, /\n0 passed, 1 failed, 1 file with errors\n$/);
+  });
+
+  it('fails a file whose only problem is an error outside any block with EXPECT (a misspelled EXPCT)', async () => {
+    const echo = await echoServer();
+    await writeFile(path.join(dir, 'typo.tcp'), `### typo\nCONNECT 127.0.0.1:${echo.port}\nSEND text hi\nEXPCT text hi\n`);
+    const result = await runCli(cli, ['typo.tcp'], dir);
+    assert.equal(result.code, 1, result.stdout);
+    assert.match(result.stdout, /typo\.tcp:4:1 error: .*EXPCT/);
+    assert.match(result.stdout, /✗ typo\.tcp has 1 error: fix it \(listed above\) for this file to pass\./);
+    assert.match(result.stdout, /\n0 passed, 0 failed, 1 file with errors\n$/);
+    // Warnings alone do not fail a run.
+    await writeFile(path.join(dir, 'clean.tcp'), '# only a comment\n');
+    assert.equal((await runCli(cli, ['clean.tcp'], dir)).code, 0);
+  });
+
+  it('sends files only from inside the .tcp file’s folder or --root, unless --allow-outside-root', async () => {
+    const project = path.join(dir, 'project');
+    await mkdir(path.join(project, 'tests'), { recursive: true });
+    await writeFile(path.join(dir, 'secret.txt'), 'private');
+    await writeFile(path.join(project, 'shared.bin'), 'shared');
+    const echo = await echoServer();
+    const block = (file: string, expected: string) => `### send\nCONNECT 127.0.0.1:${echo.port}\nSEND file ${file}\nEXPECT text ${expected}\n`;
+    await writeFile(path.join(project, 'tests', 'leak.tcp'), block('../../secret.txt', 'private'));
+    await writeFile(path.join(project, 'tests', 'shared.tcp'), block('../shared.bin', 'shared'));
+
+    const refused = await runCli(cli, ['tests/leak.tcp'], project);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, /SEND file '\.\.\/\.\.\/secret\.txt' is outside .*tests and is not sent: move the file inside that folder, or pass --root DIR for a folder that contains it, or --allow-outside-root\./);
+    assert.doesNotMatch(refused.stdout, /private/);
+
+    // --root widens the folder to the project, still not beyond it.
+    assert.equal((await runCli(cli, ['--root', '.', 'tests/shared.tcp'], project)).code, 0);
+    const stillOut = await runCli(cli, ['--root', '.', 'tests/leak.tcp'], project);
+    assert.match(stillOut.stdout, /is outside .*project and is not sent: .*pass another --root or --allow-outside-root\./);
+
+    const allowed = await runCli(cli, ['--allow-outside-root', 'tests/leak.tcp'], project);
+    assert.equal(allowed.code, 0, allowed.stdout);
+    assert.match(allowed.stdout, /\n1 passed, 0 failed\n$/);
   });
 
   it('exits 2 with usage on bad arguments', async () => {

@@ -14,8 +14,9 @@ export interface BytesView {
 /** Beyond this many bytes the view is cut, so a flood from a peer cannot swamp a report. */
 export const VIEW_LIMIT = 4096;
 
-export function viewBytes(bytes: Uint8Array, encoding: TextEncodingName): BytesView {
+/** `length`: how many bytes there were in all, when `bytes` holds only their start. */
+export function viewBytes(bytes: Uint8Array, encoding: TextEncodingName, length = bytes.length): BytesView {
   const shown = bytes.length > VIEW_LIMIT ? bytes.subarray(0, VIEW_LIMIT) : bytes;
-  const more = bytes.length > VIEW_LIMIT ? ` … (${bytes.length - VIEW_LIMIT} more bytes)` : '';
-  return { hex: toHex(shown) + more, text: renderVisible(shown, encoding) + more, length: bytes.length };
+  const more = length > shown.length ? ` … (${length - shown.length} more bytes)` : '';
+  return { hex: toHex(shown) + more, text: renderVisible(shown, encoding) + more, length };
 }

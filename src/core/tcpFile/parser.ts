@@ -26,6 +26,9 @@ export interface ParseOptions {
   environment?: Readonly<Record<string, string>>;
 }
 
+/** Diagnostics listed per file: a 50 MiB file of junk must not build a million of them. */
+export const MAX_DIAGNOSTICS = 1000;
+
 export const DIRECTIVES = ['CONNECT', 'LISTEN', 'PRESET', 'ENCODING', 'LINE-ENDING', 'FRAMING', 'TIMEOUT', 'SEND', 'EXPECT'] as const;
 
 const OPTION_ALIASES: Record<string, string> = { LINEENDING: 'LINE-ENDING', LINE_ENDING: 'LINE-ENDING', EOL: 'LINE-ENDING' };
@@ -62,6 +65,8 @@ function restOf(line: string, from: number): Word {
 
 class FileParser {
   private readonly diagnostics: TcpDiagnostic[] = [];
+  /** Problems beyond MAX_DIAGNOSTICS: counted, summed up in one last diagnostic. */
+  private omitted = { count: 0, errors: 0, line: Number.MAX_SAFE_INTEGER };
   private readonly variables = new Map<string, FileVariable>();
   private readonly blocks: TcpBlock[] = [];
   private block!: TcpBlock;
@@ -85,14 +90,31 @@ class FileParser {
     this.checkPlaceholders();
     this.validatePayloads();
     this.diagnostics.sort((a, b) => a.line - b.line || a.startCol - b.startCol);
+    if (this.omitted.count > 0) {
+      const { count, errors, line } = this.omitted;
+      const more = `${count.toLocaleString('en-US')} more problem${count === 1 ? '' : 's'}`;
+      this.diagnostics.push({
+        severity: errors > 0 ? 'error' : 'warning',
+        line,
+        startCol: 0,
+        endCol: Math.max(1, (this.lines[line] ?? '').length),
+        message: `…and ${more} from this line on, not listed (a file shows at most ${MAX_DIAGNOSTICS.toLocaleString('en-US')}): fix the ones above first.`,
+      });
+    }
     return { variables: this.variables, blocks: this.blocks, diagnostics: this.diagnostics };
   }
 
   private report(severity: TcpSeverity, line: number, startCol: number, endCol: number, message: string, block?: TcpBlock): void {
     // An empty range would be invisible in the editor: underline at least one column.
     const end = Math.max(endCol, startCol + 1);
-    this.diagnostics.push({ severity, line, startCol, endCol: end, message });
     if (severity === 'error' && block) block.hasErrors = true;
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS) {
+      this.omitted.count++;
+      if (severity === 'error') this.omitted.errors++;
+      this.omitted.line = Math.min(this.omitted.line, line);
+      return;
+    }
+    this.diagnostics.push({ severity, line, startCol, endCol: end, message });
   }
 
   private error(line: number, startCol: number, endCol: number, message: string): void {

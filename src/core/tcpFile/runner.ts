@@ -3,14 +3,14 @@
 // payload is prepared before a socket opens (a bad payload never half-runs a block), and every
 // socket the run opened is closed when it ends, whatever the outcome.
 import { readFile } from 'node:fs/promises';
-import * as path from 'node:path';
 import type { Disposable, Event } from '../events';
 import { REGEX_TIME_BUDGET_MS, runBoundedRegex } from '../rules';
 import type { CloseReason, ConnectionState, Endpoint } from '../types';
 import type { LineEnding, TextEncodingName } from '../../shared/payloadTypes';
 import type { Preset } from '../../shared/preset';
 import { decodeText } from '../../shared/textStreamDecoder';
-import { viewBytes, type BytesView } from './bytesView';
+import { VIEW_LIMIT, viewBytes, type BytesView } from './bytesView';
+import { resolveSendFile, type FileRoot } from './fileRoot';
 import type { ExpectKind, ExpectStep, Framing, PayloadBody, TcpBlock, TcpFile, TcpRange } from './model';
 import { addressProblem, regexProblem, splitAddress } from './parser';
 import { parsePayload } from '../../shared/parsePayload';
@@ -54,6 +54,13 @@ export interface RunOptions {
   presets?: readonly Preset[];
   /** Directory of the `.tcp` file: `SEND file ./x` is relative to it. */
   baseDir?: string;
+  /** The folder `SEND file` must stay inside; without it, `baseDir` (see `fileRoot.ts`). */
+  fileRoot?: FileRoot;
+  /**
+   * Asked once a block is prepared and before any socket opens (trust, exposure): resolves with a
+   * one-sentence refusal to stop the block, or undefined to go on.
+   */
+  confirm?: (block: PreparedBlock) => Promise<string | undefined>;
   /** Used when a block sets no TIMEOUT. */
   defaultTimeoutMs?: number;
   signal?: AbortSignal;
@@ -84,6 +91,8 @@ export interface PreparedBlock {
   framing: Framing;
   timeoutMs: number;
   steps: PreparedStep[];
+  /** Real paths of the files its `SEND file` lines read, for a confirmation that names them. */
+  files: string[];
 }
 
 export type Preparation = { ok: true; block: PreparedBlock } | { ok: false; error: string; range?: TcpRange };
@@ -116,6 +125,8 @@ export interface BlockResult {
   bytesSent: number;
   durationMs: number;
   connectionId?: string;
+  /** The most received bytes held at once (unread by an expectation): bounded by RECEIVE_LIMIT. */
+  peakBufferedBytes: number;
 }
 
 function fail(error: string, range?: TcpRange): Preparation {
@@ -180,17 +191,22 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
   const timeoutMs = block.options.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   const steps: PreparedStep[] = [];
+  const files: string[] = [];
   for (const step of block.steps) {
     if (step.kind === 'sendFile') {
       const resolved = resolveVariables(step.path, scope);
       if (!resolved.ok) return fail(resolved.error, step.range);
-      const fullPath = path.resolve(options.baseDir ?? process.cwd(), resolved.value);
+      const baseDir = options.baseDir ?? process.cwd();
+      const root = options.fileRoot ?? { dir: baseDir, allowOutside: false, howToAllow: 'run it with a root folder that contains the file' };
+      const located = await resolveSendFile(resolved.value, baseDir, root);
+      if (!located.ok) return fail(located.error, step.range);
       try {
-        steps.push({ kind: 'send', bytes: frame(new Uint8Array(await readFile(fullPath)), framing), range: step.range });
+        steps.push({ kind: 'send', bytes: frame(new Uint8Array(await readFile(located.path)), framing), range: step.range });
       } catch (err) {
         const code = (err as { code?: string }).code ?? 'error';
         return fail(`Cannot read '${resolved.value}' (${code}): check the path, which is relative to the .tcp file.`, step.range);
       }
+      if (!files.includes(located.path)) files.push(located.path);
       continue;
     }
     if (step.kind === 'send') {
@@ -223,40 +239,45 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
     }
     steps.push(prepared);
   }
-  return { ok: true, block: { kind, host, port, encoding, lineEnding, framing, timeoutMs, steps } };
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+  return { ok: true, block: { kind, host, port, encoding, lineEnding, framing, timeoutMs, steps, files } };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** The next framed unit at the head of the buffer, or undefined if it has not fully arrived. */
+/** The next framed unit at the head of the buffer (a copy: the buffer is reused), or undefined if it has not fully arrived. */
 function nextFrame(buffer: Uint8Array, framing: Framing): { unit: Uint8Array; consumed: number } | undefined {
   if (framing === 'line') {
     const lf = buffer.indexOf(0x0a);
     if (lf < 0) return undefined;
     const end = lf > 0 && buffer[lf - 1] === 0x0d ? lf - 1 : lf;
-    return { unit: buffer.subarray(0, end), consumed: lf + 1 };
+    return { unit: buffer.slice(0, end), consumed: lf + 1 };
   }
   const size = framing === 'u16be' ? 2 : 4;
   if (buffer.length < size) return undefined;
   const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   const length = size === 2 ? view.getUint16(0) : view.getUint32(0);
   if (buffer.length < size + length) return undefined;
-  return { unit: buffer.subarray(size, size + length), consumed: size + length };
+  return { unit: buffer.slice(size, size + length), consumed: size + length };
 }
+
+/** Unread bytes a run holds at most, so a peer flooding the editor cannot grow its memory without bound. */
+export const RECEIVE_LIMIT = 4 * 1024 * 1024;
 
 /** Bytes received and not yet consumed by an expectation, plus whether the peer has closed. */
 class ReceiveStream implements Disposable {
-  buffer = new Uint8Array(0);
-  all = new Uint8Array(0);
+  /** Unread bytes are store[head, tail): consuming moves `head`, so reading is linear, not quadratic. */
+  private store = new Uint8Array(64 * 1024);
+  private head = 0;
+  private tail = 0;
+  /** The first bytes of the whole run and how many arrived in all: the report shows no more. */
+  private readonly seen = { first: new Uint8Array(VIEW_LIMIT), length: 0 };
+  /** Bytes dropped because RECEIVE_LIMIT unread bytes were already held; the waiting expectation fails. */
+  overflowed = 0;
+  /** EXPECT close: what arrives is consumed at once, keeping only its start for the report. */
+  private discard: { first: Uint8Array; length: number } | undefined;
+  peakBuffered = 0;
   closed = false;
   private wake: (() => void) | undefined;
   private readonly subscriptions: Disposable[];
@@ -265,8 +286,7 @@ class ReceiveStream implements Disposable {
     this.closed = connection.state === 'closed' || connection.state === 'halfClosed';
     this.subscriptions = [
       connection.onDidReceive((bytes) => {
-        this.buffer = concat(this.buffer, bytes);
-        this.all = concat(this.all, bytes);
+        this.append(bytes);
         this.wake?.();
       }),
       connection.onDidChangeState((state) => {
@@ -282,15 +302,83 @@ class ReceiveStream implements Disposable {
     ];
   }
 
+  /** The unread bytes, without a copy: valid until the next arrival. */
+  get buffer(): Uint8Array {
+    return this.store.subarray(this.head, this.tail);
+  }
+
+  /** Everything received in the run, as far as the report shows it. */
+  get all(): { bytes: Uint8Array; length: number } {
+    return { bytes: this.seen.first.subarray(0, Math.min(this.seen.length, VIEW_LIMIT)), length: this.seen.length };
+  }
+
+  private append(bytes: Uint8Array): void {
+    this.keepStart(this.seen, bytes);
+    if (this.discard) {
+      this.keepStart(this.discard, bytes);
+      return;
+    }
+    const room = RECEIVE_LIMIT - (this.tail - this.head);
+    if (bytes.length > room) {
+      this.overflowed += bytes.length - room;
+      bytes = bytes.subarray(0, room);
+    }
+    if (this.tail + bytes.length > this.store.length) {
+      const unread = this.tail - this.head;
+      const needed = unread + bytes.length;
+      if (needed <= this.store.length / 2) {
+        this.store.copyWithin(0, this.head, this.tail);
+      } else {
+        let size = this.store.length;
+        while (size < needed * 2) size *= 2;
+        const grown = new Uint8Array(Math.min(size, RECEIVE_LIMIT * 2));
+        grown.set(this.store.subarray(this.head, this.tail));
+        this.store = grown;
+      }
+      this.head = 0;
+      this.tail = unread;
+    }
+    this.store.set(bytes, this.tail);
+    this.tail += bytes.length;
+    this.peakBuffered = Math.max(this.peakBuffered, this.tail - this.head);
+  }
+
+  /** Count `bytes` into `into`, copying them while its first VIEW_LIMIT bytes are not filled yet. */
+  private keepStart(into: { first: Uint8Array; length: number }, bytes: Uint8Array): void {
+    const kept = Math.min(into.length, VIEW_LIMIT);
+    if (kept < VIEW_LIMIT) into.first.set(bytes.subarray(0, VIEW_LIMIT - kept), kept);
+    into.length += bytes.length;
+  }
+
   consume(count: number): void {
-    this.buffer = this.buffer.slice(count);
+    this.head += count;
+    if (this.head >= this.tail) {
+      this.head = 0;
+      this.tail = 0;
+      // A burst may have grown the store; give the memory back once everything was read.
+      if (this.store.length > 1024 * 1024) this.store = new Uint8Array(64 * 1024);
+    }
+  }
+
+  /** From now on consume what arrives (EXPECT close): unread bytes and later ones only count. */
+  startDiscarding(): void {
+    this.discard = { first: new Uint8Array(VIEW_LIMIT), length: 0 };
+    this.keepStart(this.discard, this.buffer);
+    this.consume(this.tail - this.head);
+  }
+
+  /** What was consumed since `startDiscarding`, as far as a report shows it. */
+  stopDiscarding(): { bytes: Uint8Array; length: number } {
+    const discard = this.discard ?? { first: new Uint8Array(0), length: 0 };
+    this.discard = undefined;
+    return { bytes: discard.first.slice(0, Math.min(discard.length, VIEW_LIMIT)), length: discard.length };
   }
 
   /**
    * Call `check` now and after every arrival or close until it returns a verdict, or until the
    * deadline, when `onTimeout` decides.
    */
-  wait<T>(check: () => T | undefined, timeoutMs: number, onTimeout: () => T, signal?: AbortSignal): Promise<T> {
+  wait<T>(check: () => T | undefined, timeoutMs: number, onTimeout: () => T, signal?: AbortSignal, onOverflow?: () => T): Promise<T> {
     if (signal?.aborted) return Promise.reject(new Error('The run was cancelled.'));
     return new Promise<T>((resolve, reject) => {
       const finish = (settle: () => void): void => {
@@ -301,7 +389,7 @@ class ReceiveStream implements Disposable {
       };
       const onAbort = (): void => finish(() => reject(new Error('The run was cancelled.')));
       const poll = (): void => {
-        const verdict = check();
+        const verdict = check() ?? (this.overflowed > 0 && onOverflow ? onOverflow() : undefined);
         if (verdict !== undefined) finish(() => resolve(verdict));
       };
       const timer = setTimeout(() => finish(() => resolve(onTimeout())), timeoutMs);
@@ -316,7 +404,13 @@ class ReceiveStream implements Disposable {
   }
 }
 
-type Verdict = { status: 'passed' | 'failed'; message?: string; received: Uint8Array };
+type Verdict = {
+  status: 'passed' | 'failed';
+  message?: string;
+  received: Uint8Array;
+  /** When `received` is only the start of what was compared (EXPECT close consumes a flood). */
+  receivedLength?: number;
+};
 
 function regexTooSlow(regex: RegExp, received: Uint8Array): Verdict {
   return {
@@ -338,26 +432,44 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
   const timedOut = (what: string) => (): Verdict => ({
     status: 'failed',
     message: `Timed out after ${step.timeoutMs} ms waiting for ${what}.`,
-    received: stream.buffer,
+    received: stream.buffer.slice(),
   });
   const closedEarly = (what: string): Verdict => ({
     status: 'failed',
     message: `The peer closed the connection before ${what} arrived.`,
-    received: stream.buffer,
+    received: stream.buffer.slice(),
+  });
+  const overflow = (what: string) => (): Verdict => ({
+    status: 'failed',
+    message: `More than ${RECEIVE_LIMIT / (1024 * 1024)} MiB arrived without ${what}: a run keeps at most that much unread, so it stopped comparing.`,
+    received: stream.buffer.slice(),
   });
 
   switch (step.match) {
-    case 'close':
-      return stream.wait<Verdict>(() => (stream.closed ? { status: 'passed', received: stream.buffer } : undefined), step.timeoutMs, timedOut('the peer to close'), signal);
+    case 'close': {
+      // Whatever arrives before the close is consumed as it comes: nothing after the close can read it,
+      // and holding a flood would cost memory and time for bytes no expectation compares.
+      stream.startDiscarding();
+      const consumed = (): Pick<Verdict, 'received' | 'receivedLength'> => {
+        const d = stream.stopDiscarding();
+        return { received: d.bytes, receivedLength: d.length };
+      };
+      return stream.wait<Verdict>(
+        () => (stream.closed ? { status: 'passed', ...consumed() } : undefined),
+        step.timeoutMs,
+        () => ({ status: 'failed', message: `Timed out after ${step.timeoutMs} ms waiting for the peer to close.`, ...consumed() }),
+        signal,
+      );
+    }
 
     case 'nothing':
       return stream.wait<Verdict>(
         () =>
           stream.buffer.length > 0
-            ? { status: 'failed', message: `Expected nothing for ${step.windowMs} ms but received ${stream.buffer.length} bytes.`, received: stream.buffer }
+            ? { status: 'failed', message: `Expected nothing for ${step.windowMs} ms but received ${stream.buffer.length} bytes.`, received: stream.buffer.slice() }
             : undefined,
         step.windowMs,
-        () => ({ status: 'passed', received: stream.buffer }),
+        () => ({ status: 'passed', received: new Uint8Array(0) }),
         signal,
       );
 
@@ -377,6 +489,8 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
               ? { status: 'passed', received: next.unit }
               : { status: 'failed', message: `The received ${framing === 'line' ? 'line' : 'frame'} does not match /${regex.source}/${regex.flags}.`, received: next.unit };
           }
+          // A pattern that matches the empty string (.*, \d*, (ok)?) must not pass before anything arrived.
+          if (stream.buffer.length === 0) return stream.closed ? closedEarly(what) : undefined;
           const text = decodeText(stream.buffer, prepared.encoding);
           const bounded = runBoundedRegex(regex, text);
           if (bounded.timedOut) return regexTooSlow(regex, stream.buffer.slice());
@@ -390,6 +504,7 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
         step.timeoutMs,
         timedOut(what),
         signal,
+        overflow(what),
       );
     }
 
@@ -409,7 +524,7 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
           const have = stream.buffer;
           const common = Math.min(have.length, expected.length);
           const at = have.subarray(0, common).findIndex((b, i) => b !== expected[i]);
-          if (at >= 0) return { status: 'failed', message: `Received bytes differ from the expected ones at offset ${at}.`, received: have };
+          if (at >= 0) return { status: 'failed', message: `Received bytes differ from the expected ones at offset ${at}.`, received: have.slice() };
           if (have.length < expected.length) return stream.closed ? closedEarly(what) : undefined;
           const received = have.slice(0, expected.length);
           stream.consume(expected.length);
@@ -418,6 +533,7 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
         step.timeoutMs,
         timedOut(what),
         signal,
+        overflow(what),
       );
     }
   }
@@ -476,6 +592,7 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
     received: viewBytes(new Uint8Array(0), 'utf-8'),
     bytesSent: 0,
     durationMs: 0,
+    peakBufferedBytes: 0,
   };
   const finish = (): BlockResult => {
     result.durationMs = Math.round(performance.now() - started);
@@ -488,6 +605,11 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
     return finish();
   }
   const prepared = preparation.block;
+  const refusal = await options.confirm?.(prepared);
+  if (refusal !== undefined) {
+    result.error = refusal;
+    return finish();
+  }
   let listener: RunnerListener | undefined;
   let connection: RunnerConnection | undefined;
   let stream: ReceiveStream | undefined;
@@ -519,7 +641,7 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
       entry.durationMs = Math.round(performance.now() - stepStarted);
       if (step.expected) entry.expected = viewBytes(step.expected, prepared.encoding);
       else if (step.regex) entry.expected = { text: `/${step.regex.source}/${step.regex.flags}`, hex: '', length: 0 };
-      entry.received = viewBytes(verdict.received, prepared.encoding);
+      entry.received = viewBytes(verdict.received, prepared.encoding, verdict.receivedLength);
       if (verdict.status === 'failed') {
         // The stream position is unknown after a mismatch: later expectations would only echo it.
         result.status = 'failed';
@@ -531,7 +653,10 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
     result.status = 'error';
     result.error = errorMessage(err);
   } finally {
-    if (stream) result.received = viewBytes(stream.all, prepared.encoding);
+    if (stream) {
+      result.received = viewBytes(stream.all.bytes, prepared.encoding, stream.all.length);
+      result.peakBufferedBytes = stream.peakBuffered;
+    }
     stream?.dispose();
     connection?.destroy();
     await connection?.waitForClose?.();

@@ -40,6 +40,25 @@ export class ScenarioArtifacts {
     this.write(`${name}.browser-console.log`, `${session.consoleLines.join('\n')}\n`);
   }
 
+  /**
+   * The mocha hooks of a scenario file's describe(): keep the evidence of each failed test, and at
+   * the end run `cleanup` (peers) and stop the session, whatever happened.
+   */
+  sessionHooks(current: () => E2ESession | undefined, cleanup: () => void = () => undefined): void {
+    // Mocha hands its context to `function` hooks as `this`, so the artifacts are reached through a closure.
+    const keep = (session: E2ESession, title: string): Promise<void> => this.keepFailure(session, title);
+    afterEach(async function () {
+      this.timeout(30_000);
+      const session = current();
+      if (session && this.currentTest?.state === 'failed') await keep(session, this.currentTest.fullTitle());
+    });
+    after(async function () {
+      this.timeout(30_000);
+      cleanup();
+      await current()?.dispose();
+    });
+  }
+
   /** Writes again whatever a later reset of the results folder removed. */
   restore(): void {
     for (const [file, data] of this.written) {

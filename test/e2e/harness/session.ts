@@ -39,6 +39,8 @@ export interface SessionOptions {
   /** Folder copied into a temp dir and opened as the workspace. */
   workspaceFixture: string;
   userSettings?: Record<string, unknown>;
+  /** Keep workspace trust on: the workspace then opens untrusted, in Restricted Mode. */
+  workspaceTrust?: boolean;
 }
 
 export class E2ESession {
@@ -64,12 +66,13 @@ export class E2ESession {
     let context: BrowserContext | undefined;
     try {
       const dirs = codeServerDirs(join(tempRoot, 'code-server'));
-      writeUserSettings(dirs, options.userSettings);
+      // The quiet defaults turn trust off; a trust session turns it back on.
+      writeUserSettings(dirs, options.workspaceTrust ? { 'security.workspace.trust.enabled': true, ...options.userSettings } : options.userSettings);
       installExtension(entry, dirs, packagedVsixPath());
       const workspace = join(tempRoot, 'workspace');
       cpSync(options.workspaceFixture, workspace, { recursive: true });
 
-      server = await startCodeServer({ entry, dirs, workspace, port: await freePort(), logPath: join(tempRoot, 'code-server.log') });
+      server = await startCodeServer({ entry, dirs, workspace, port: await freePort(), logPath: join(tempRoot, 'code-server.log'), workspaceTrust: options.workspaceTrust });
       const browserHome = join(tempRoot, 'browser');
       context = await chromium.launchPersistentContext(join(browserHome, 'profile'), {
         executablePath: chromiumPath,

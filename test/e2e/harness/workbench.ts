@@ -214,6 +214,23 @@ export class Workbench {
     await this.page.locator(`.tabs-container .tab[aria-label^="${name}"]`).first().waitFor({ timeout: 10_000 });
   }
 
+  /** A CodeLens in the active editor, by its text (VS Code renders each lens as a link or a label). */
+  codeLens(text: RegExp): Locator {
+    return this.page.locator('.editor-instance .codelens-decoration a, .editor-instance .codelens-decoration span').filter({ hasText: text }).first();
+  }
+
+  /** A clickable CodeLens only: a label's wrapper spans also hold the text of the lenses beside it. */
+  codeLensLink(text: RegExp): Locator {
+    return this.page.locator('.editor-instance .codelens-decoration a').filter({ hasText: text }).first();
+  }
+
+  /** The open modal dialog (showWarningMessage with modal: true) whose text matches. */
+  async modal(text: RegExp, timeoutMs = 15_000): Promise<Locator> {
+    const dialog = this.page.locator('.monaco-dialog-box').filter({ hasText: text }).first();
+    await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
+    return dialog;
+  }
+
   /** Clicks into the active text editor. */
   async focusEditor(): Promise<void> {
     await this.page.locator('.editor-instance .monaco-editor .view-lines').first().click();

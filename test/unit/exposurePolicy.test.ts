@@ -1,0 +1,97 @@
+import * as assert from 'node:assert/strict';
+import * as net from 'node:net';
+import { assessBindExposure, bindScope, ipv6Groups, parseIPv4Loose } from '../../src/app/exposurePolicy';
+import { isAllInterfaces } from '../../src/host/hostPort';
+
+describe('exposure policy', () => {
+  const wildcards = [
+    '',
+    '  ',
+    '0.0.0.0',
+    '::',
+    '[::]',
+    '::0',
+    '0::0',
+    '0::',
+    '::0:0',
+    '0:0:0:0:0:0:0:0',
+    '0000:0000:0000:0000:0000:0000:0000:0000',
+    '[0:0:0:0:0:0:0:0]',
+    '::ffff:0.0.0.0',
+    '::ffff:0:0',
+    '::FFFF:0000:0000',
+    '[::ffff:0.0.0.0]',
+    '::0.0.0.0',
+    '::%eth0',
+    '0',
+    '0x0',
+    '00.0.0.0',
+    '0.0',
+  ];
+  for (const host of wildcards) {
+    it(`"${host}" binds every interface and asks first`, () => {
+      const exposure = assessBindExposure(host, 9000);
+      assert.equal(exposure.scope, 'allInterfaces');
+      assert.equal(exposure.exposed, true);
+      assert.match(exposure.sentence ?? '', /^Listening on .*9000 makes port 9000 reachable from other machines on your network\.$/);
+      assert.equal(exposure.confirmLabel, 'Listen on All Interfaces');
+      assert.ok(isAllInterfaces(host), 'hostPort agrees');
+    });
+  }
+
+  it('loopback spellings expose nothing and ask nothing', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '127.1', '0x7f000001', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::0:1', '::ffff:127.0.0.1', '::ffff:7f00:1', 'localhost', 'LOCALHOST', 'api.localhost']) {
+      assert.deepEqual(assessBindExposure(host, 9000), { exposed: false, scope: 'loopback' }, host);
+      assert.ok(!isAllInterfaces(host), host);
+    }
+  });
+
+  it('one non-loopback address is exposed too, with its own sentence', () => {
+    for (const host of ['192.168.1.2', '10.0.0.1', '::ffff:192.168.1.2', 'fe80::1%eth0', '2001:db8::1', '[2001:db8::1]', '::2', '1::']) {
+      const exposure = assessBindExposure(host, 0);
+      assert.equal(exposure.scope, 'address', host);
+      assert.equal(exposure.exposed, true);
+      assert.match(exposure.sentence ?? '', /makes a free port reachable from other machines on that address's network\.$/);
+      assert.ok(!isAllInterfaces(host), host);
+    }
+    assert.match(assessBindExposure('2001:db8::1', 80).sentence ?? '', /^Listening on \[2001:db8::1\]:80 /);
+  });
+
+  it('a host name may resolve anywhere: ask, naming it', () => {
+    const exposure = assessBindExposure('build-box.lan', 7000);
+    assert.equal(exposure.scope, 'name');
+    assert.equal(exposure.exposed, true);
+    assert.equal(exposure.sentence, "Listening on build-box.lan:7000 binds whatever address 'build-box.lan' resolves to, which can make port 7000 reachable from other machines.");
+  });
+
+  it('parses IPv4 like the resolver and IPv6 into eight groups', () => {
+    assert.equal(parseIPv4Loose('127.1'), 0x7f000001);
+    assert.equal(parseIPv4Loose('010.0.0.1'), 0x08000001);
+    assert.equal(parseIPv4Loose('256.0.0.1'), undefined);
+    assert.equal(parseIPv4Loose('1.2.3.4.5'), undefined);
+    assert.equal(parseIPv4Loose('1.2.65536'), undefined);
+    assert.equal(parseIPv4Loose('example'), undefined);
+    assert.deepEqual(ipv6Groups('::ffff:1.2.3.4'), [0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304]);
+    assert.deepEqual(ipv6Groups('1:2:3:4:5:6:7:8'), [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(ipv6Groups('1::8'), [1, 0, 0, 0, 0, 0, 0, 8]);
+  });
+
+  it('agrees with what the system binds: every wildcard spelling Node accepts really listens on the unspecified address', async () => {
+    // The real check behind the parse: bind each spelling and read back the address the kernel reports.
+    for (const host of ['0.0.0.0', '::', '::0', '0::0', '0:0:0:0:0:0:0:0', '0']) {
+      const server = net.createServer();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(0, host, () => resolve());
+        });
+      } catch {
+        continue; // No IPv6 on this machine: nothing to compare.
+      }
+      const address = server.address() as net.AddressInfo;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      assert.equal(bindScope(address.address), 'allInterfaces', `${host} bound ${address.address}`);
+      assert.equal(bindScope(host), 'allInterfaces', host);
+    }
+  });
+});
