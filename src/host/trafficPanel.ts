@@ -11,6 +11,7 @@ import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } 
 import type { Preset } from '../shared/preset';
 import type { PanelSettings, TargetInfo } from '../shared/protocol';
 import { toCsv, toJsonLines, type ExportRecord } from './logExport';
+import { confirmExposure } from './exposurePrompt';
 import { renderPanelHtml } from './panelHtml';
 import { ListenerBehaviours } from './listenerBehaviours';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
@@ -102,6 +103,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       copy: async () => undefined,
       savePreset: async () => false,
       saveBehaviour: async () => false,
+      confirmExposure: async () => false,
     };
     const session = new PanelSession(this.registry, quiet, targetId, undefined, this.behaviours);
     try {
@@ -152,6 +154,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       copy: async (text) => vscode.env.clipboard.writeText(text),
       savePreset: (request) => this.savePreset(request),
       saveBehaviour: (request) => this.saveBehaviour(request),
+      confirmExposure,
     };
     const session = new PanelSession(this.registry, host, targetId, notice, this.behaviours);
     const open: OpenPanel = { panel, session };

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { Registry } from '../../src/core/registry';
 import type { ExportRecord } from '../../src/host/logExport';
+import type { BindExposure } from '../../src/app/exposurePolicy';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest } from '../../src/app/panel/panelSession';
 import { PROTOCOL_LIMITS, type PanelSettings, type ToWebviewMessage } from '../../src/shared/protocol';
 import { Cleanup, delay, rawClient, rawServer, waitUntil } from './support/sockets';
@@ -35,6 +36,13 @@ export class RecordingHost implements PanelSessionHost {
   async copy(): Promise<void> {}
   async savePreset(): Promise<boolean> {
     return true;
+  }
+  /** What the Listen form asked to expose, and the answer this host gives. */
+  exposureQuestions: BindExposure[] = [];
+  confirmsExposure = false;
+  async confirmExposure(exposure: BindExposure): Promise<boolean> {
+    if (exposure.exposed) this.exposureQuestions.push(exposure);
+    return !exposure.exposed || this.confirmsExposure;
   }
   behaviourSaves: PresetBehaviourRequest[] = [];
   async saveBehaviour(request: PresetBehaviourRequest): Promise<boolean> {
@@ -249,6 +257,28 @@ describe('PanelSession on real sockets', () => {
     const gone = await host.reply(3);
     assert.equal(gone.ok, false);
     assert.match(gone.error ?? '', /no longer kept/);
+  });
+
+  it('asks before the Listen form exposes a port, in every wildcard spelling, and binds nothing when refused', async () => {
+    for (const host of ['0.0.0.0', '::', '::0', '0:0:0:0:0:0:0:0', '::ffff:0.0.0.0']) {
+      const asker = new RecordingHost();
+      const form = new PanelSession(registry, asker);
+      try {
+        form.handle({ type: 'listen', requestId: 1, host, port: 0 });
+        const refused = await asker.reply(1);
+        assert.equal(refused.ok, false, host);
+        assert.match(refused.error ?? '', /not confirmed/);
+        assert.equal(asker.exposureQuestions.length, 1, `${host} was asked about`);
+        assert.equal(registry.listeners().length, 0, `nothing listens after refusing ${host}`);
+      } finally {
+        form.dispose();
+      }
+    }
+    const host = new RecordingHost();
+    session = new PanelSession(registry, host);
+    session.handle({ type: 'listen', requestId: 2, host: '127.0.0.1', port: 0 });
+    assert.equal((await host.reply(2)).ok, true);
+    assert.equal(host.exposureQuestions.length, 0, 'loopback needs no question');
   });
 
   it('ignores and logs malformed messages without throwing', async () => {

@@ -14,6 +14,7 @@ import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
 import { defaultBehaviourInfo, ListenerBehaviours } from '../../host/listenerBehaviours';
 import type { ExportRecord } from '../../host/logExport';
+import { assessBindExposure, type BindExposure } from '../exposurePolicy';
 import { FeedChannel } from './feedChannel';
 import { PanelSender } from './panelSender';
 import { validateWebviewMessage } from './panelMessages';
@@ -45,6 +46,8 @@ export interface PanelSessionHost {
   savePreset(request: PresetPayloadRequest): Promise<boolean>;
   /** Writes framing (and for listeners echo and rules) into this target's preset; false when cancelled. */
   saveBehaviour(request: PresetBehaviourRequest): Promise<boolean>;
+  /** Asks before a listener would be reachable from other machines; true when confirmed (or nothing to ask). */
+  confirmExposure(exposure: BindExposure): Promise<boolean>;
 }
 
 function errorText(err: unknown): string {
@@ -310,6 +313,11 @@ export class PanelSession implements Disposable {
       case 'connect': {
         if (this.targetIsLive()) {
           this.reply(message.requestId, `This panel already shows ${this.target?.id}; open another traffic panel to start something new.`);
+          return;
+        }
+        // The panel's Listen form asks the same question as the palette before exposing a port.
+        if (message.type === 'listen' && !(await this.host.confirmExposure(assessBindExposure(message.host, message.port)))) {
+          this.reply(message.requestId, `Not listening on ${message.host}: binding it was not confirmed; use 127.0.0.1 to stay on this machine.`);
           return;
         }
         try {
