@@ -329,6 +329,13 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
+  // Playwright ends the process on SIGINT itself, before the async stop above has finished: whatever
+  // is left goes here, synchronously (code-server's own exit hook kills its process group first).
+  process.once('exit', () => {
+    floods.killAll();
+    if (session) rmSync(session.tempRoot, { recursive: true, force: true });
+    rmSync(temp, { recursive: true, force: true });
+  });
   const watchdog = setTimeout(() => {
     emit({ kind: 'error', message: `The run took longer than ${runTimeoutMs / 60_000} minutes (BENCH_E2E_TIMEOUT_MIN).` });
     void stopEverything().finally(() => process.exit(1));

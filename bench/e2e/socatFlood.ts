@@ -9,7 +9,7 @@
 // side, which a receiver does after it has read every byte and the FIN: the socat sink at once, TCP Lab
 // when `tcpLab.connection.keepHalfOpen` is false (the default). So the time from spawning the sender to
 // its exit is the end-to-end time until the receiver has every byte. A receiver that keeps the
-// connection half-open makes socat wait the full -t timeout, which is reported as an error.
+// connection half-open makes socat wait its full -t timeout (120 s), which shows in the figures.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from '../../scripts/codeServer';
 import { isListening, sleep } from './procfs';
@@ -38,7 +38,6 @@ export class SocatFloods {
     const code = await exitOf(child);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (code !== 0) throw new Error(`socat flood into 127.0.0.1:${port} exited with ${String(code)}: ${stderrOf(child)}`);
-    if (seconds >= this.closeTimeoutSeconds) throw new Error(`The receiver on 127.0.0.1:${port} never closed after the flood (socat waited its ${this.closeTimeoutSeconds} s timeout): is tcpLab.connection.keepHalfOpen on?`);
     return { bytes, seconds, mibPerSecond: bytes / 2 ** 20 / seconds };
   }
 
