@@ -1,18 +1,21 @@
 // `npm run bench:e2e`: the packaged extension in code-server, driven through the UI like a user, under
 // floods from socat (Debian package) on 127.0.0.1. In one session it measures, and prints as JSON lines:
+//   (g) the extension host's RSS growth over one large flood with the panel open (first, so memory kept
+//       by earlier floods does not hide it);
 //   throughput of a flood into a TCP Lab listener against socat into socat (the anchor), in pairs that
 //   alternate which goes first, with (a) no traffic panel open, (b) the listener's panel open and
 //   following the tail, (c) the panel open and the listener capturing to files;
-//   (d) whether the panel's counter shows exactly the bytes sent after every flood;
-//   (e) command palette open latency and (f) TCP: Start Listener's prompt latency during a flood;
-//   (g) the extension host's RSS growth over one large flood with the panel open.
+//   (d) whether the panel's counter shows exactly the bytes sent after every flood (b, c, g);
+//   (e) command palette open latency and (f) TCP: Start Listener's prompt latency, idle and during
+//       back-to-back floods, with the panel closed and open.
 // Every process it starts (code-server's process group, chromium, socat) is stopped at the end, on
-// failure and on Ctrl+C, and its temp folder is removed.
+// failure and on Ctrl+C, and its temp folders are removed. UI steps and selectors: ./benchUi.ts.
 //
 // Environment: BENCH_E2E_MIB (128, each throughput flood), BENCH_E2E_PAIRS (3 per configuration),
 // BENCH_E2E_RSS_MIB (1024, the memory flood), BENCH_E2E_SAMPLES (15 latency samples per figure),
-// BENCH_E2E_SKIP_PACKAGE=1 (reuse the .vsix on disk, or TCP_LAB_VSIX), BENCH_E2E_TIMEOUT_MIN (20, the
-// whole run). TCP_LAB_CODE_SERVER_DIR and TCP_LAB_CHROMIUM as for the e2e tests.
+// BENCH_E2E_SAMPLE_TIMEOUT_S (10, one latency sample), BENCH_E2E_SKIP_PACKAGE=1 (reuse the .vsix on
+// disk, or TCP_LAB_VSIX), BENCH_E2E_TIMEOUT_MIN (20, the whole run). TCP_LAB_CODE_SERVER_DIR and
+// TCP_LAB_CHROMIUM as for the e2e tests.
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
