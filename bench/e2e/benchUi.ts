@@ -33,6 +33,7 @@ export const commands = {
   startListener: 'TCP: Start Listener',
   startCapture: 'TCP: Start Capture to File…',
   closeAllEditors: 'View: Close All Editors',
+  showExplorer: 'View: Show Explorer',
 } as const;
 
 /** The Connections row (or quick-pick row) of the listener on 127.0.0.1:port. */
@@ -49,6 +50,15 @@ export async function startListener(workbench: Workbench): Promise<number> {
 export async function closeAllEditors(workbench: Workbench): Promise<void> {
   await focusWorkbench(workbench.page);
   await workbench.runCommand(commands.closeAllEditors);
+}
+
+/**
+ * Before Developer: Reload Window: no editors to restore, and the Explorer in the side bar, whose rows
+ * the harness waits for after the reload (an empty Connections view has none).
+ */
+export async function prepareReload(workbench: Workbench): Promise<void> {
+  await closeAllEditors(workbench);
+  await workbench.runCommand(commands.showExplorer);
 }
 
 /** Opens the listener's traffic panel from its Connections row (alone: every other editor is closed first). */
