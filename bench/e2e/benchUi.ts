@@ -22,9 +22,13 @@ export const ui = {
   /** The incoming byte counter inside that text: "in 128.0 MiB", "in 1000 B", "in 134,217,728 bytes". */
   panelBytesIn: /\bin\s+([\d][\d,]*(?:\.\d+)?)\s*(B|bytes|KiB|MiB|GiB|TiB)\b/,
   /** A tail-follow toggle that says it is paused; clicked to follow again. */
-  resumeFollowing: /Resume autoscroll|Follow tail|Resume/i,
+  resumeFollowing: /Resume autoscroll|Follow (the )?tail/i,
   /** The title or prompt of TCP: Start Listener's input box. */
   startListenerPrompt: /Start Listener/,
+  /** Start Capture to File… on a listener: its folder dialog's title, the row that shows the typed folder opened, the accept button. */
+  captureFolderPrompt: /into a folder/,
+  folderDialogParentRow: '..',
+  captureHereButton: 'Capture Here',
   /** The notification that names a listener's folder capture. */
   captureStarted: /Capturing every client of the listener into/,
 } as const;
@@ -70,7 +74,8 @@ export async function openListenerPanel(workbench: Workbench, port: number): Pro
   const row = workbench.treeRow(pattern);
   await row.hover();
   await row.locator(ui.openPanelAction).click();
-  await waitForPanelCounter(workbench, 0, 30_000);
+  const opened = await waitForPanelCounter(workbench, 0, 30_000);
+  if (!opened.shown) throw new Error(`The traffic panel of 127.0.0.1:${port} never showed "in 0 B" (it showed ${opened.last ? `"${opened.last.text}"` : 'no counter'}); adjust ui.panelCounterCandidates or ui.panelBytesIn in bench/e2e/benchUi.ts.`);
   await followTail(workbench);
 }
 
@@ -84,11 +89,11 @@ export async function followTail(workbench: Workbench): Promise<void> {
 export async function startListenerCapture(workbench: Workbench, port: number, folder: string): Promise<void> {
   await focusWorkbench(workbench.page);
   await workbench.runOnTarget(commands.startCapture, listenerAddress(port));
-  await workbench.waitForPrompt(/into a folder/);
+  await workbench.waitForPrompt(ui.captureFolderPrompt);
   // code-server's folder dialog is a quick input holding a path; its button accepts the folder typed.
   await workbench.type(`${folder}/`);
-  await workbench.page.locator(`${ui.quickInput} .quick-input-list .monaco-list-row`, { hasText: '..' }).first().waitFor({ timeout: 10_000 });
-  await workbench.page.locator(ui.quickInput).getByRole('button', { name: 'Capture Here' }).click();
+  await workbench.page.locator(`${ui.quickInput} .quick-input-list .monaco-list-row`, { hasText: ui.folderDialogParentRow }).first().waitFor({ timeout: 10_000 });
+  await workbench.page.locator(ui.quickInput).getByRole('button', { name: ui.captureHereButton }).click();
   await workbench.waitForNotification(ui.captureStarted);
 }
 
