@@ -19,6 +19,8 @@ export const ui = {
    * is read. Today's panel: `<header class="header">… <span class="totals">in 1.2 MiB / 3 msg · out …`.
    */
   panelCounterCandidates: ['header .totals', '.totals', 'header', 'body'],
+  /** The header element whose title holds the exact byte counts. */
+  panelExactCounter: 'header .totals[title]',
   /** The incoming byte counter inside that text: "in 128.0 MiB", "in 1000 B", "in 134,217,728 bytes". */
   panelBytesIn: /\bin\s+([\d][\d,]*(?:\.\d+)?)\s*(B|bytes|KiB|MiB|GiB|TiB)\b/,
   /** A tail-follow toggle that says it is paused; clicked to follow again. */
@@ -120,6 +122,10 @@ export function parsePanelCounter(text: string): PanelCounter | undefined {
 /** The panel's incoming byte counter, read from the newest webview (iframe.webview.ready → iframe#active-frame). */
 export async function readPanelCounter(workbench: Workbench): Promise<PanelCounter | undefined> {
   const frame = workbench.webview();
+  // The header's tooltip has the exact count ("Received 134217728 bytes …"); the text is rounded.
+  const exact = await frame.locator(ui.panelExactCounter).first().getAttribute('title', { timeout: 2000 }).catch(() => null);
+  const exactMatch = exact ? /Received (\d+) bytes/.exec(exact) : null;
+  if (exactMatch) return { text: exactMatch[0], bytes: Number(exactMatch[1]), resolutionBytes: 0 };
   for (const selector of ui.panelCounterCandidates) {
     const element = frame.locator(selector).first();
     if ((await element.count().catch(() => 0)) === 0) continue;

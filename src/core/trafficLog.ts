@@ -149,6 +149,14 @@ export class TrafficLog {
     return out;
   }
 
+  /** The retained record with this number, or undefined once the log has dropped it (O(1): numbers are consecutive). */
+  recordAt(seq: number): TrafficRecord | undefined {
+    if (this.count === 0) return undefined;
+    const index = seq - (this.ring[this.head] as TrafficRecord).seq;
+    if (index < 0 || index >= this.count || !Number.isInteger(index)) return undefined;
+    return this.ring[(this.head + index) & (this.ring.length - 1)];
+  }
+
   /** Retained records with seq greater than `seq`, oldest first: what a viewer that saw `seq` still lacks. */
   recordsAfter(seq: number): readonly TrafficRecord[] {
     const mask = this.ring.length - 1;

@@ -200,6 +200,10 @@ function updateHeader(): void {
   }
   header.close.disabled = !isTargetOpen(target);
   header.totals.textContent = `in ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · out ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`;
+  // The exact counts, for a tooltip and assistive tools: the text rounds above 1 KiB.
+  const exact = `Received ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} messages; sent ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} messages${t.kind === 'listener' ? ', over all clients the listener has had' : ''}`;
+  header.totals.title = exact;
+  header.totals.setAttribute('aria-label', exact);
   header.rate.textContent = `${formatBytes(Math.round(rate))}/s`;
   sendBox.refreshTargets();
   sendBox.refreshRepeat();

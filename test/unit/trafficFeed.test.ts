@@ -1,13 +1,14 @@
 // The panel's rows on the host, on real loopback sockets: history from the first byte, framing
 // applied afterwards that hides nothing, ranges over a long log, and memory bounded by the logs.
 import * as assert from 'node:assert/strict';
-import { TrafficFeed } from '../../src/app/panel/trafficFeed';
+import { TrafficFeed, type FeedRow } from '../../src/app/panel/trafficFeed';
 import { Registry } from '../../src/core/registry';
 import { validateFraming } from '../../src/shared/framing';
 import { Cleanup, rawClient, waitUntil } from './support/sockets';
 
 const NONE = { mode: 'none', maxFrameBytes: 1024 * 1024 } as const;
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
+const rowText = (feed: TrafficFeed, row: FeedRow): string => text(feed.bytesOf(row));
 
 function crlf() {
   const checked = validateFraming({ mode: 'delimiter', delimiter: 'crlf' });
@@ -41,17 +42,17 @@ describe('TrafficFeed', () => {
     await waitUntil(() => registry.closedConnections(listener.id).length === 1, 'the client to close');
 
     feed = new TrafficFeed(registry, listener, NONE);
-    const chunks = feed.all().filter((r) => r.kind === undefined).map((r) => text(r.bytes));
+    const chunks = feed.all().filter((r) => r.kind === undefined).map((r) => rowText(feed!, r));
     assert.deepEqual(chunks, ['hello\n', 'ONE\r\nabc']);
 
     feed.setFraming(crlf());
     const framed = feed.all().filter((r) => r.kind !== 'event');
-    assert.deepEqual(framed.map((r) => [r.kind, text(r.bytes)]), [
+    assert.deepEqual(framed.map((r) => [r.kind, rowText(feed!, r)]), [
       ['frame', 'hello\nONE'],
       ['error', 'abc'],
     ]);
     assert.match(framed[1].note ?? '', /stream ended inside a frame/);
-    const shown = framed.reduce((n, r) => n + r.bytes.length, 0);
+    const shown = framed.reduce((n, r) => n + r.length, 0);
     assert.equal(shown, 14 - 2, 'every received byte is on a row (only the CRLF delimiter itself is cut)');
   });
 
@@ -67,16 +68,16 @@ describe('TrafficFeed', () => {
     assert.equal(feed.size, 100_001, 'the connect row and every record');
     const first = feed.after(0, 10, 1 << 20, 1024);
     assert.equal(first[0].kind, 'event');
-    assert.deepEqual(first.slice(1).map((r) => text(r.bytes)), ['0', '1', '2', '3', '4', '5', '6', '7', '8']);
+    assert.deepEqual(first.slice(1).map((r) => rowText(feed!, r)), ['0', '1', '2', '3', '4', '5', '6', '7', '8']);
     const tail = feed.tail(5, 1 << 20, 1024);
-    assert.deepEqual(tail.map((r) => text(r.bytes)), ['99995', '99996', '99997', '99998', '99999']);
+    assert.deepEqual(tail.map((r) => rowText(feed!, r)), ['99995', '99996', '99997', '99998', '99999']);
     const before = feed.before(tail[0].id, 3, 1 << 20, 1024);
-    assert.deepEqual(before.map((r) => text(r.bytes)), ['99992', '99993', '99994']);
+    assert.deepEqual(before.map((r) => rowText(feed!, r)), ['99992', '99993', '99994']);
     const budgeted = feed.after(0, 100_000, 100, 1024);
-    assert.ok(budgeted.reduce((n, r) => n + r.bytes.length, 0) <= 100, 'a byte budget bounds one answer');
+    assert.ok(budgeted.reduce((n, r) => n + r.length, 0) <= 100, 'a byte budget bounds one answer');
   });
 
-  it('forgets rows whose log dropped them, so an open panel holds no more than the logs do', async () => {
+  it('forgets rows whose log dropped them, and never holds a chunk the log let go', async () => {
     registry.setDefaults({ allowHalfOpen: false, log: { maxRecords: 1000, maxBytes: 64 * 1024 } });
     const listener = await registry.listen({ port: 0 });
     const client = await rawClient(cleanup, listener.address!.port);
@@ -87,8 +88,11 @@ describe('TrafficFeed', () => {
     for (let i = 0; i < 2000; i++) client.write(chunk);
     await waitUntil(() => accepted.totals.bytesIn === 2000 * 4096, 'the flood', 10_000);
     feed.prune();
-    const held = feed.all().reduce((n, r) => n + r.bytes.length, 0);
-    assert.ok(held <= 64 * 1024, `rows reference ${held} bytes, no more than the log keeps`);
+    const rows = feed.all();
+    const shown = rows.reduce((n, r) => n + feed!.bytesOf(r).length, 0);
+    assert.ok(shown <= 64 * 1024, `rows show ${shown} bytes, no more than the log keeps`);
+    assert.ok(rows.every((r) => r.own === undefined || r.kind !== undefined), 'chunk rows own no bytes: they read them from the log');
+    assert.ok(feed.size <= accepted.log.retained.records + 1, `the feed counts only rows it can show (${feed.size})`);
     assert.ok(feed.dropped > 0, 'what the log dropped is counted');
     assert.equal(feed.all().filter((r) => r.kind === undefined).at(-1)?.rec, accepted.log.lastSeq, 'the newest record is there');
   });

@@ -24,12 +24,12 @@ function base64Of(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-export function toWire(row: FeedRow, maxBytes: number): WireRecord {
-  const bytes = row.bytes.byteLength > maxBytes ? row.bytes.subarray(0, maxBytes) : row.bytes;
+export function toWire(row: FeedRow, all: Uint8Array, maxBytes: number): WireRecord {
+  const bytes = all.byteLength > maxBytes ? all.subarray(0, maxBytes) : all;
   return {
     seq: row.id,
     rec: row.rec,
-    length: row.bytes.byteLength,
+    length: row.length,
     time: row.time,
     dir: row.dir,
     conn: row.connection.id,
@@ -79,7 +79,7 @@ export class FeedChannel implements Disposable {
     const rows = this.feed.tail(this.viewRows, PROTOCOL_LIMITS.maxBatchBytes, PROTOCOL_LIMITS.previewBytes);
     this.sentUpTo = this.feed.lastId;
     this.following = true;
-    return rows.map((row) => toWire(row, PROTOCOL_LIMITS.previewBytes));
+    return rows.map((row) => this.wire(row, PROTOCOL_LIMITS.previewBytes));
   }
 
   follow(following: boolean, lastId: number, rows: number): void {
@@ -95,12 +95,16 @@ export class FeedChannel implements Disposable {
     const rows = request.before !== undefined
       ? this.feed.before(request.before, max, maxBatchBytes, previewBytes)
       : this.feed.after(request.after ?? 0, max, maxBatchBytes, previewBytes);
-    return rows.map((row) => toWire(row, previewBytes));
+    return rows.map((row) => this.wire(row, previewBytes));
   }
 
   record(id: number): WireRecord | undefined {
     const row = this.feed.row(id);
-    return row && toWire(row, PROTOCOL_LIMITS.maxRecordBytes);
+    return row && this.wire(row, PROTOCOL_LIMITS.maxRecordBytes);
+  }
+
+  private wire(row: FeedRow, maxBytes: number): WireRecord {
+    return toWire(row, this.feed.bytesOf(row), maxBytes);
   }
 
   dispose(): void {
@@ -121,7 +125,7 @@ export class FeedChannel implements Disposable {
       // More arrived than the view shows: only the newest rows that fit cross; the rest stays pullable.
       const rows = complete ? fresh : this.feed.tail(this.viewRows, maxBatchBytes, previewBytes);
       previous = complete ? this.sentUpTo : (this.feed.before(rows[0]?.id ?? 0, 1, Infinity, 0)[0]?.id ?? 0);
-      records = rows.map((row) => toWire(row, previewBytes));
+      records = rows.map((row) => this.wire(row, previewBytes));
       this.sentUpTo = this.feed.lastId;
     }
     this.updateEmitter.fire({ records, previous, feed: this.info });

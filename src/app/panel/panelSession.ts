@@ -175,17 +175,19 @@ export class PanelSession implements Disposable {
 
   /** Every row of the panel that carries bytes, oldest first, as a saved log holds them. */
   exportRecords(): ExportRecord[] {
-    const rows = this.channel?.feed.all() ?? [];
-    return rows
+    const feed = this.channel?.feed;
+    if (!feed) return [];
+    return feed
+      .all()
       // Bytes only: a connect/close row has none, a framing error row only the bytes of an unfinished frame.
-      .filter((row) => row.kind !== 'event' && row.bytes.byteLength > 0)
+      .filter((row) => row.kind !== 'event' && row.length > 0)
       .map((row) => ({
         seq: row.rec,
         time: row.time,
         dir: row.dir,
         conn: row.connection.id,
         peer: endpointText(row.connection.remote),
-        bytes: row.bytes,
+        bytes: feed.bytesOf(row),
       }));
   }
 

@@ -1,15 +1,16 @@
 // The rows one traffic panel can show, kept on the host: every retained record of its connection,
 // or of every client a listener has had (open and closed), plus a row when a client connects or
-// closes. Received bytes are cut into frames when the panel frames them. Rows reference the bytes
-// the connection logs already hold, so an open panel costs a small object per chunk; the webview
-// asks for the rows it shows, and only those are ever encoded.
+// closes. Received bytes are cut into frames when the panel frames them. A chunk's row holds only
+// its record number: the bytes stay in the connection's log and are read from there when the row
+// is shown, so an open panel pins nothing the log has let go (retained chunks that age into V8's
+// old generation are what made a flood slow). The webview asks for the rows it shows.
 import type { Connection } from '../../core/connection';
 import { DisposableStore, Emitter, type Disposable, type Event } from '../../core/events';
 import { Framer, type FramerEvent } from '../../core/framer';
 import type { Listener } from '../../core/listener';
 import type { Registry } from '../../core/registry';
 import type { TrafficRecord } from '../../core/trafficLog';
-import type { CloseReason, Direction } from '../../core/types';
+import type { Direction } from '../../core/types';
 import type { ResolvedFraming } from '../../shared/framing';
 import { describeCloseReason } from '../../shared/closeReasons';
 
@@ -23,23 +24,24 @@ export interface FeedRow {
   rec: number;
   time: number;
   dir: Direction;
-  bytes: Uint8Array;
+  /** Byte length of what the row shows. */
+  length: number;
   kind?: RowKind;
   note?: string;
-  /** A chunk row: the log record it shows, so it can be dropped once the log has forgotten it. */
-  record?: TrafficRecord;
-  /** The log forgot the record: the row holds no bytes any more and is skipped until compacted away. */
-  gone?: boolean;
+  /** Bytes the row owns (a frame, or the rest of an unfinished one); a chunk's bytes live in the log. */
+  own?: Uint8Array;
+  /** True for a row that shows a log record (its bytes are read from the log by `rec`). */
+  chunk: boolean;
 }
 
 export interface FeedLimits {
   /** Rows kept (oldest forgotten first). */
   maxRows: number;
-  /** Bytes the rows may reference; rows whose log already forgot them go first. */
-  maxBytes: number;
+  /** Bytes the rows' own copies (frames) may hold. */
+  maxOwnBytes: number;
 }
 
-export const DEFAULT_FEED_LIMITS: Readonly<FeedLimits> = { maxRows: 250_000, maxBytes: 64 * 1024 * 1024 };
+export const DEFAULT_FEED_LIMITS: Readonly<FeedLimits> = { maxRows: 250_000, maxOwnBytes: 16 * 1024 * 1024 };
 
 const NO_BYTES = new Uint8Array(0);
 
@@ -52,8 +54,8 @@ interface Tracked {
   framerEnded: boolean;
   subscriptions: DisposableStore;
   /** This connection's chunk rows in log order, so those its log forgot are found from the front. */
-  recordRows: FeedRow[];
-  recordRowsHead: number;
+  chunkRows: FeedRow[];
+  chunkRowsHead: number;
 }
 
 function endpointText(endpoint: { address: string; family: string; port: number } | undefined): string {
@@ -67,16 +69,22 @@ function openedNote(connection: Connection): string {
 }
 
 function closedNote(connection: Connection): string {
-  return `${connection.id} ${describeCloseReason(connection.closeReason as CloseReason | undefined)}`;
+  return `${connection.id} ${describeCloseReason(connection.closeReason)}`;
+}
+
+/** A chunk row whose record the connection's log has dropped (its limits, or Clear). */
+function isStale(row: FeedRow): boolean {
+  return row.chunk && row.connection.log.recordAt(row.rec) === undefined;
 }
 
 export class TrafficFeed implements Disposable {
   private rows: FeedRow[] = [];
   private head = 0;
   private nextId = 1;
-  private referencedBytes = 0;
+  /** Rows that are not chunks (events, frames, errors), and the bytes the frames own. */
+  private otherRows = 0;
+  private ownBytes = 0;
   private forgottenRows = 0;
-  private goneRows = 0;
   private framing: ResolvedFraming;
   private readonly tracked = new Map<string, Tracked>();
   private readonly subscriptions = new DisposableStore();
@@ -116,18 +124,22 @@ export class TrafficFeed implements Disposable {
   }
 
   get firstId(): number {
-    return this.size > 0 ? this.rows[this.head].id : this.nextId;
+    for (let i = this.head; i < this.rows.length; i++) if (!isStale(this.rows[i])) return this.rows[i].id;
+    return this.nextId;
   }
 
   get lastId(): number {
     return this.nextId - 1;
   }
 
+  /** Rows held that can still be shown (as of the last prune). */
   get size(): number {
-    return this.rows.length - this.head - this.goneRows;
+    let chunks = 0;
+    for (const t of this.tracked.values()) chunks += t.chunkRows.length - t.chunkRowsHead;
+    return chunks + this.otherRows;
   }
 
-  /** Rows no longer kept: forgotten by the feed's limits, plus records the logs dropped before the panel saw them. */
+  /** Rows no longer kept: forgotten by the feed's limits, plus records the logs dropped. */
   get dropped(): number {
     let dropped = this.forgottenRows;
     for (const { connection } of this.tracked.values()) dropped += connection.log.evicted.records;
@@ -141,12 +153,18 @@ export class TrafficFeed implements Disposable {
     return pending;
   }
 
-  /** The newest rows that fit: what a view following the tail shows. */
-  tail(maxRows: number, maxBytes: number, previewBytes: number): FeedRow[] {
-    return this.collectBackward(this.rows.length - 1, maxRows, maxBytes, previewBytes);
+  /** The row's bytes: its own, or its record's from the log (empty once the log dropped it). */
+  bytesOf(row: FeedRow): Uint8Array {
+    if (!row.chunk) return row.own ?? NO_BYTES;
+    return row.connection.log.recordAt(row.rec)?.bytes ?? NO_BYTES;
   }
 
-  /** Rows older than `id`, nearest first in the result order oldest→newest. */
+  /** The newest rows that fit: what a view following the tail shows. */
+  tail(maxRows: number, maxBytes: number, previewBytes: number): FeedRow[] {
+    return this.collectBackward(this.rows.length - 1, maxRows, maxBytes, previewBytes, Infinity);
+  }
+
+  /** Rows older than `id`, oldest first. */
   before(id: number, maxRows: number, maxBytes: number, previewBytes: number): FeedRow[] {
     return this.collectBackward(this.indexAfter(id) - 1, maxRows, maxBytes, previewBytes, id);
   }
@@ -157,8 +175,8 @@ export class TrafficFeed implements Disposable {
     let bytes = 0;
     for (let i = this.indexAfter(id + 1); i < this.rows.length && out.length < maxRows; i++) {
       const row = this.rows[i];
-      if (row.gone) continue;
-      const cost = Math.min(row.bytes.byteLength, previewBytes);
+      if (isStale(row)) continue;
+      const cost = Math.min(row.length, previewBytes);
       if (out.length > 0 && bytes + cost > maxBytes) break;
       bytes += cost;
       out.push(row);
@@ -167,14 +185,13 @@ export class TrafficFeed implements Disposable {
   }
 
   row(id: number): FeedRow | undefined {
-    const index = this.indexAfter(id);
-    const row = this.rows[index];
-    return row && row.id === id && !row.gone ? row : undefined;
+    const row = this.rows[this.indexAfter(id)];
+    return row && row.id === id && !isStale(row) ? row : undefined;
   }
 
-  /** Every row, oldest first (for saving the log). */
-  all(): readonly FeedRow[] {
-    return this.rows.slice(this.head).filter((row) => !row.gone);
+  /** Every row that can still be shown, oldest first (for saving the log). */
+  all(): FeedRow[] {
+    return this.rows.slice(this.head).filter((row) => !isStale(row));
   }
 
   /** Another framing: the retained records are cut again from the start, so nothing received is hidden. */
@@ -196,29 +213,37 @@ export class TrafficFeed implements Disposable {
   }
 
   /**
-   * Lets go of rows whose log already dropped their record (wherever they sit), and of the oldest
-   * rows beyond the limits. Called per batch, not per chunk.
+   * Forgets rows whose record the log dropped (wherever they sit) and the oldest rows beyond the
+   * limits. Called per batch, not per chunk.
    */
   prune(): void {
+    let stale = 0;
     for (const entry of this.tracked.values()) {
-      const queue = entry.recordRows;
-      while (entry.recordRowsHead < queue.length && this.isStale(queue[entry.recordRowsHead])) this.markGone(queue[entry.recordRowsHead++]);
-      if (entry.recordRowsHead > 1024 && entry.recordRowsHead * 2 > queue.length) {
-        entry.recordRows = queue.slice(entry.recordRowsHead);
-        entry.recordRowsHead = 0;
+      const queue = entry.chunkRows;
+      while (entry.chunkRowsHead < queue.length && isStale(queue[entry.chunkRowsHead])) {
+        entry.chunkRowsHead++;
+        stale++;
+      }
+      if (entry.chunkRowsHead > 1024 && entry.chunkRowsHead * 2 > queue.length) {
+        entry.chunkRows = queue.slice(entry.chunkRowsHead);
+        entry.chunkRowsHead = 0;
       }
     }
-    while (this.rows.length > this.head && this.rows[this.head].gone) this.dropHead();
-    while (this.size > 0 && (this.size > this.limits.maxRows || this.referencedBytes > this.limits.maxBytes)) {
-      if (!this.rows[this.head].gone) this.forgottenRows++;
+    while (this.rows.length > this.head && isStale(this.rows[this.head])) this.dropHead();
+    // A quiet client's rows in front can hold back a chatty one's stale rows: sweep when they pile up.
+    if (stale > 0 && this.rows.length - this.head > 2 * this.size + 1024) this.sweepStale();
+    while (this.rows.length > this.head && (this.rows.length - this.head > this.limits.maxRows || this.ownBytes > this.limits.maxOwnBytes)) {
+      const row = this.rows[this.head];
+      if (!isStale(row)) {
+        this.forgottenRows++;
+        if (row.chunk) this.dropChunkRow(row);
+      }
       this.dropHead();
     }
-    if (this.goneRows > 1024 && this.goneRows * 2 > this.rows.length - this.head) {
-      this.rows = this.rows.slice(this.head).filter((row) => !row.gone);
+    if (this.head > 1024 && this.head * 2 > this.rows.length) {
+      this.rows = this.rows.slice(this.head);
       this.head = 0;
-      this.goneRows = 0;
     }
-    this.compact();
   }
 
   dispose(): void {
@@ -231,34 +256,26 @@ export class TrafficFeed implements Disposable {
     this.peersEmitter.dispose();
   }
 
-  private isStale(row: FeedRow): boolean {
-    // A chunk the log has evicted is counted by the log itself; the row only still pins its bytes.
-    if (!row.record || row.gone) return false;
-    const log = row.connection.log;
-    return log.retained.records === 0 || row.rec < log.oldestSeq;
+  private sweepStale(): void {
+    const kept: FeedRow[] = [];
+    for (let i = this.head; i < this.rows.length; i++) if (!isStale(this.rows[i])) kept.push(this.rows[i]);
+    this.rows = kept;
+    this.head = 0;
   }
 
-  private markGone(row: FeedRow): void {
-    if (row.gone) return;
-    row.gone = true;
-    this.goneRows++;
-    this.referencedBytes -= row.bytes.byteLength;
-    row.bytes = NO_BYTES;
-    row.record = undefined;
+  /** A live chunk row forgotten by the feed's own limits leaves its connection's queue (always at its front). */
+  private dropChunkRow(row: FeedRow): void {
+    const entry = this.tracked.get(row.connection.id);
+    if (entry && entry.chunkRows[entry.chunkRowsHead] === row) entry.chunkRowsHead++;
   }
 
   private dropHead(): void {
     const row = this.rows[this.head];
     this.rows[this.head] = undefined as unknown as FeedRow;
     this.head++;
-    if (row.gone) this.goneRows--;
-    else this.referencedBytes -= row.bytes.byteLength;
-  }
-
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.rows.length) {
-      this.rows = this.rows.slice(this.head);
-      this.head = 0;
+    if (!row.chunk) {
+      this.otherRows--;
+      this.ownBytes -= row.own?.byteLength ?? 0;
     }
   }
 
@@ -274,13 +291,13 @@ export class TrafficFeed implements Disposable {
     return lo;
   }
 
-  private collectBackward(fromIndex: number, maxRows: number, maxBytes: number, previewBytes: number, beforeId = Infinity): FeedRow[] {
+  private collectBackward(fromIndex: number, maxRows: number, maxBytes: number, previewBytes: number, beforeId: number): FeedRow[] {
     const out: FeedRow[] = [];
     let bytes = 0;
     for (let i = Math.min(fromIndex, this.rows.length - 1); i >= this.head && out.length < maxRows; i--) {
       const row = this.rows[i];
-      if (row.id >= beforeId || row.gone) continue;
-      const cost = Math.min(row.bytes.byteLength, previewBytes);
+      if (row.id >= beforeId || isStale(row)) continue;
+      const cost = Math.min(row.length, previewBytes);
       if (out.length > 0 && bytes + cost > maxBytes) break;
       bytes += cost;
       out.push(row);
@@ -291,7 +308,7 @@ export class TrafficFeed implements Disposable {
   private track(connection: Connection, live: boolean): void {
     if (this.tracked.has(connection.id)) return;
     const subscriptions = new DisposableStore();
-    const entry: Tracked = { connection, framerEnded: false, subscriptions, recordRows: [], recordRowsHead: 0 };
+    const entry: Tracked = { connection, framerEnded: false, subscriptions, chunkRows: [], chunkRowsHead: 0 };
     this.tracked.set(connection.id, entry);
     if (connection.state === 'closed') return;
     subscriptions.add(connection.log.onDidAppend((record) => this.onRecord(entry, record)));
@@ -321,8 +338,10 @@ export class TrafficFeed implements Disposable {
     for (let i = this.head; i < this.rows.length; i++) {
       const row = this.rows[i];
       if (row.connection !== entry.connection) kept.push(row);
-      else if (row.gone) this.goneRows--;
-      else this.referencedBytes -= row.bytes.byteLength;
+      else if (!row.chunk) {
+        this.otherRows--;
+        this.ownBytes -= row.own?.byteLength ?? 0;
+      }
     }
     this.rows = kept;
     this.head = 0;
@@ -334,18 +353,18 @@ export class TrafficFeed implements Disposable {
   private rebuild(): void {
     this.rows = [];
     this.head = 0;
-    this.referencedBytes = 0;
+    this.otherRows = 0;
+    this.ownBytes = 0;
     this.forgottenRows = 0;
-    this.goneRows = 0;
     const pieces: FeedRow[][] = [];
     for (const entry of this.tracked.values()) {
       const { connection } = entry;
-      entry.recordRows = [];
-      entry.recordRowsHead = 0;
-      const rows: FeedRow[] = [this.eventRow(connection, connection.openedAt, openedNote(connection))];
+      entry.chunkRows = [];
+      entry.chunkRowsHead = 0;
       entry.framer = this.framing.mode === 'none' ? undefined : new Framer(this.framing);
       entry.framerEnded = false;
-      for (const record of connection.log.records()) rows.push(...this.rowsFor(entry, record));
+      const rows: FeedRow[] = [this.eventRow(connection, connection.openedAt, openedNote(connection))];
+      for (const record of connection.log.records()) this.rowsFor(entry, record, rows);
       if (connection.remoteEnded || connection.state === 'closed') rows.push(...this.endRows(entry, connection.closedAt ?? Date.now()));
       if (connection.state === 'closed') rows.push(this.eventRow(connection, connection.closedAt ?? Date.now(), closedNote(connection)));
       pieces.push(rows);
@@ -358,18 +377,28 @@ export class TrafficFeed implements Disposable {
   }
 
   private onRecord(entry: Tracked, record: TrafficRecord): void {
-    const rows = this.rowsFor(entry, record);
-    for (const row of rows) this.push(row);
-    if (rows.length) this.changeEmitter.fire();
+    if (record.dir === 'out' || !entry.framer) {
+      // The hot path under a flood: one small object per chunk, no bytes copied or kept.
+      this.push(this.chunkRow(entry.connection, record));
+    } else {
+      for (const event of entry.framer.push(record.bytes)) this.push(this.framerRow(entry.connection, event, record));
+    }
+    this.changeEmitter.fire();
   }
 
-  private rowsFor(entry: Tracked, record: TrafficRecord): FeedRow[] {
-    const { connection } = entry;
-    if (record.dir === 'in' && entry.framer) {
-      return entry.framer.push(record.bytes).map((event) => this.framerRow(connection, event, record));
-    }
+  private rowsFor(entry: Tracked, record: TrafficRecord, into: FeedRow[]): void {
+    if (record.dir === 'out' || !entry.framer) into.push(this.chunkRow(entry.connection, record));
+    else for (const event of entry.framer.push(record.bytes)) into.push(this.framerRow(entry.connection, event, record));
+  }
+
+  private chunkRow(connection: Connection, record: TrafficRecord): FeedRow {
+    const row: FeedRow = { id: 0, connection, rec: record.seq, time: record.time, dir: record.dir, length: record.bytes.byteLength, chunk: true };
     const note = record.dir === 'out' ? this.notes.get(connection.id)?.(record) : undefined;
-    return [{ id: 0, connection, rec: record.seq, time: record.time, dir: record.dir, bytes: record.bytes, record, ...(note ? { kind: 'write' as const, note } : {}) }];
+    if (note) {
+      row.kind = 'write';
+      row.note = note;
+    }
+    return row;
   }
 
   private endRows(entry: Tracked, time: number): FeedRow[] {
@@ -386,18 +415,22 @@ export class TrafficFeed implements Disposable {
   }
 
   private framerRow(connection: Connection, event: FramerEvent, record: { seq: number; time: number }): FeedRow {
-    if (event.type === 'frame') return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', bytes: event.bytes, kind: 'frame' };
-    return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', bytes: event.bytes ?? NO_BYTES, kind: 'error', note: event.message };
+    if (event.type === 'frame') return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', length: event.bytes.byteLength, own: event.bytes, kind: 'frame', chunk: false };
+    const rest = event.bytes ?? NO_BYTES;
+    return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', length: rest.byteLength, own: rest, kind: 'error', note: event.message, chunk: false };
   }
 
   private eventRow(connection: Connection, time: number, note: string): FeedRow {
-    return { id: 0, connection, rec: 0, time, dir: connection.role === 'accepted' ? 'in' : 'out', bytes: NO_BYTES, kind: 'event', note };
+    return { id: 0, connection, rec: 0, time, dir: connection.role === 'accepted' ? 'in' : 'out', length: 0, kind: 'event', note, chunk: false };
   }
 
   private push(row: FeedRow): void {
     row.id = this.nextId++;
     this.rows.push(row);
-    this.referencedBytes += row.bytes.byteLength;
-    if (row.record) this.tracked.get(row.connection.id)?.recordRows.push(row);
+    if (row.chunk) this.tracked.get(row.connection.id)?.chunkRows.push(row);
+    else {
+      this.otherRows++;
+      this.ownBytes += row.own?.byteLength ?? 0;
+    }
   }
 }
