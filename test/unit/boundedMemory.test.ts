@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { READ_HOLD_CAPTURE, type Connection } from '../../src/core/connection';
 import { Listener } from '../../src/core/listener';
+import { MAX_QUEUED_REPLY_BYTES, MockServer, READ_HOLD_REPLIES } from '../../src/core/mockServer';
 import { Cleanup, waitUntil } from './support/sockets';
 
 const MiB = 1024 * 1024;
@@ -129,5 +130,60 @@ describe('bounded memory under fast peers', function () {
     assert.equal(digest.digest('hex'), sentHash, 'the capture holds exactly the bytes sent');
     assert.equal(connection.totals.messagesIn, lines.length);
     assert.equal(connection.totals.bytesIn, size);
+  });
+
+  it('echo to a peer that never reads holds reading: memory bounded, the backlog counted, the echo exact once it reads', async () => {
+    const size = 96 * MiB;
+    const flood = path.join(dir, 'flood.bin');
+    const sentHash = writeFloodFile(flood, size);
+    const listener = await Listener.listen({ port: 0 });
+    cleanup.add(() => listener.dispose());
+    const attached = MockServer.attach(listener, { echo: true });
+    assert.ok(attached.ok);
+    const mock = attached.server;
+    cleanup.add(() => mock.dispose());
+    const backlogEvents: boolean[] = [];
+    mock.onDidChangeReplyBacklog((backlog) => backlogEvents.push(backlog.holdingReads));
+    const accepted = new Promise<Connection>((resolve) => listener.onDidAccept(resolve));
+
+    global.gc?.();
+    const rss = new RssSampler();
+    const flooder = pythonPeer(cleanup, 'flooder.py', ['127.0.0.1', String(listener.address!.port), flood, 'hold']);
+    const connection = await accepted;
+    // Stalled: nothing more read for 500 ms, because we hold or because everything is in.
+    let last = -1;
+    let stableSince = Date.now();
+    await waitUntil(() => {
+      const now = connection.totals.bytesIn;
+      if (now !== last) {
+        last = now;
+        stableSince = Date.now();
+      }
+      return now > 0 && Date.now() - stableSince > 500;
+    }, 'reading to stall', 60_000);
+    const growth = rss.stop();
+    if (process.env.TCPLAB_PRINT_FIGURES) console.log(`echo to a non-reader: RSS +${growth.toFixed(1)} MiB, read ${(connection.totals.bytesIn / MiB).toFixed(1)} MiB, backlog ${mock.queuedReplyBytes} B`);
+    // Without the hold the whole flood was read and waited as echo replies in memory.
+    assert.ok(connection.totals.bytesIn < size / 2, `read ${connection.totals.bytesIn} of ${size} bytes from a peer that reads nothing back`);
+    assert.ok(growth < 48, `RSS grew ${growth.toFixed(1)} MiB while replies waited for a peer that does not read`);
+    assert.deepEqual(connection.readHolds, [READ_HOLD_REPLIES]);
+    const [backlog] = mock.replyBacklog();
+    assert.equal(backlog.connectionId, connection.id);
+    assert.ok(backlog.holdingReads);
+    assert.equal(backlog.bytes, mock.queuedReplyBytes);
+    assert.ok(backlog.bytes > MAX_QUEUED_REPLY_BYTES && backlog.bytes <= MAX_QUEUED_REPLY_BYTES + 256 * 1024, `backlog ${backlog.bytes} B`);
+    // The backlog is what was read and not yet sent, plus the reply the socket is still taking.
+    const notSent = connection.totals.bytesIn - connection.totals.bytesOut;
+    assert.ok(backlog.bytes >= notSent && backlog.bytes <= notSent + 64 * 1024, `backlog ${backlog.bytes} B, read and not sent ${notSent} B`);
+
+    flooder.stdin.write('read\n');
+    await waitUntil(() => connection.totals.bytesOut === size, 'the whole echo to be sent', 60_000);
+    await waitUntil(() => mock.replyBacklog().length === 0, 'the backlog to empty');
+    assert.deepEqual(connection.readHolds, []);
+    connection.end();
+    assert.equal(await flooder.exited, 0, flooder.stderr());
+    assert.deepEqual(flooder.lines, [{ sent: size }, { received: size, sha256: sentHash }]);
+    assert.equal(connection.totals.bytesIn, size);
+    assert.deepEqual(backlogEvents.slice(0, 2), [true, false]);
   });
 });
