@@ -544,10 +544,25 @@ export class Connection implements Disposable {
   }
 
   private handlePeerEnd(): void {
+    if (this.resetBehindData()) return;
     this.peerEnded = true;
     if (this.currentState === 'open') this.setState('halfClosed');
     // Without half-open support the peer's FIN is answered with ours, after anything still queued.
     if (this.options.allowHalfOpen === false) this.end();
+  }
+
+  /**
+   * True when what node reported as the peer's FIN was really an RST. An RST that arrives right
+   * behind data is read by libuv as end of stream (the hang-up flag comes with the last read), so
+   * we ask the kernel: an empty write fails at once on a reset socket (node then emits 'error' and
+   * 'close', reason 'reset') and sends nothing on a half-closed one. Once per connection, not per chunk.
+   */
+  private resetBehindData(): boolean {
+    const socket = this.socket;
+    // With our FIN out no write is possible; with bytes still queued their write reports the reset.
+    if (socket.writableEnded || socket.destroyed || socket.writableLength > 0) return false;
+    socket.write(NO_BYTES);
+    return Boolean(socket.errored);
   }
 
   private handleError(err: Error): void {
@@ -555,6 +570,7 @@ export class Connection implements Disposable {
       this.failOpening(describeSocketError(err, { op: 'connect', host: this.host, port: this.port }), 'error');
       return;
     }
+    if (this.socket.readableLength > 0) this.deliverBuffered();
     const described = describeSocketError(err, { op: this.lastOperation(err), host: this.host, port: this.port });
     if (this.pendingReason === undefined) {
       this.pendingReason =
@@ -562,6 +578,22 @@ export class Connection implements Disposable {
       this.errorForClose = described;
     }
     this.errorEmitter.fire(described);
+  }
+
+  /**
+   * While reading is held node still reads up to its high-water mark into the stream's buffer; an
+   * error destroys the stream without emitting those bytes. They did arrive, so they are logged
+   * and delivered before the error is reported.
+   */
+  private deliverBuffered(): void {
+    const socket = this.socket;
+    while (socket.readableLength > 0) {
+      const before = this.log.totals.messagesIn;
+      const chunk = socket.read() as Buffer | null;
+      if (chunk === null) return;
+      // read() emits 'data' itself unless the error has already been emitted (as it has here).
+      if (this.log.totals.messagesIn === before) this.handleData(chunk);
+    }
   }
 
   private lastOperation(err: Error): 'connect' | 'send' {
