@@ -659,16 +659,17 @@ export class Connection implements Disposable {
       const pending = this.sendQueue[this.sendQueueHead];
       const { bytes } = pending;
       const end = Math.min(bytes.byteLength, pending.offset + SEND_SLICE_BYTES);
-      const slice = pending.offset === 0 && end === bytes.byteLength ? bytes : bytes.subarray(pending.offset, end);
+      const continued = pending.offset > 0;
+      const slice = !continued && end === bytes.byteLength ? bytes : bytes.subarray(pending.offset, end);
       pending.offset = end;
       this.unsentBytes -= slice.byteLength;
-      const last = end === bytes.byteLength;
+      // Each slice is logged as it is handed to the socket, not when the kernel confirms it: a
+      // request precedes its response in the log even if the reply races the callback, and a send
+      // that fails midway still counts and captures what reached the socket.
+      this.log.append('out', slice, continued);
       let accepted: boolean;
-      if (last) {
+      if (end === bytes.byteLength) {
         this.dequeueSend();
-        // Logged when the last byte is handed to the socket, not when the kernel confirms it, so
-        // a request always precedes its response in the log even if the reply races the callback.
-        this.log.append('out', bytes);
         accepted = socket.write(slice, (err) => this.finishSend(pending, err));
         this.sendEmitter.fire(bytes);
       } else {

@@ -13,10 +13,13 @@ export interface TrafficRecord {
   time: number;
   dir: Direction;
   /**
-   * The chunk as node delivered it (or as the caller passed it to send); never copied, so the
-   * caller must not mutate a buffer after sending it.
+   * The chunk as node delivered it (or as the caller passed it to send; a send larger than one
+   * slice as each slice was handed to the socket); never copied, so the caller must not mutate a
+   * buffer after sending it.
    */
   bytes: Uint8Array;
+  /** Set on the second and later slices of one send: the record continues the previous 'out' record. */
+  continued?: true;
 }
 
 export interface TrafficLogLimits {
@@ -133,7 +136,11 @@ export class TrafficLog {
     return this.backpressure;
   }
 
-  append(dir: Direction, bytes: Uint8Array): TrafficRecord {
+  /**
+   * Records a chunk. `continued` marks a later slice of one large send: its bytes count, but it is
+   * not another message, so messagesOut stays one per send however the send was sliced.
+   */
+  append(dir: Direction, bytes: Uint8Array, continued = false): TrafficRecord {
     const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
     const size = bytes.byteLength;
     if (dir === 'in') {
@@ -141,7 +148,8 @@ export class TrafficLog {
       this.totals.messagesIn++;
     } else {
       this.totals.bytesOut += size;
-      this.totals.messagesOut++;
+      if (continued) record.continued = true;
+      else this.totals.messagesOut++;
     }
 
     if (this.count === this.ring.length) this.grow();
@@ -185,7 +193,7 @@ export class TrafficLog {
 
   /**
    * Stream every record appended from now on to `filePath` as JSON Lines
-   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`). Resolves once the file is open (and a capture
+   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`, with `"continued":true` on later slices of a large send). Resolves once the file is open (and a capture
    * that was running before has been flushed and closed).
    */
   async startCapture(filePath: string): Promise<void> {
@@ -276,7 +284,8 @@ export class TrafficLog {
     const { bytes } = record;
     const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
     // Every field is a number, a fixed word or base64, so no JSON escaping is needed.
-    const accepted = capture.stream.write(`{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}","base64":"${base64}"}\n`);
+    const continued = record.continued ? ',"continued":true' : '';
+    const accepted = capture.stream.write(`{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${continued},"base64":"${base64}"}\n`);
     if (!accepted && !capture.awaitingDrain) {
       capture.awaitingDrain = true;
       this.updateBackpressure();
