@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { READ_HOLD_CAPTURE, type Connection } from '../../src/core/connection';
+import { Connection, READ_HOLD_CAPTURE } from '../../src/core/connection';
 import { Listener } from '../../src/core/listener';
 import { MAX_QUEUED_REPLY_BYTES, MockServer, READ_HOLD_REPLIES } from '../../src/core/mockServer';
 import { Cleanup, waitUntil } from './support/sockets';
@@ -130,6 +130,38 @@ describe('bounded memory under fast peers', function () {
     assert.equal(digest.digest('hex'), sentHash, 'the capture holds exactly the bytes sent');
     assert.equal(connection.totals.messagesIn, lines.length);
     assert.equal(connection.totals.bytesIn, size);
+  });
+
+  it('sends wait for a capture file that is behind, so a fast sender cannot queue the capture in memory either', async function () {
+    if (spawnSync('mkfifo', ['--version']).error) this.skip();
+    const fifo = path.join(dir, 'send.fifo');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0, 'mkfifo failed');
+    const captured = path.join(dir, 'send.jsonl');
+    const rate = 4 * MiB;
+    const reader = pythonPeer(cleanup, 'slowReader.py', [fifo, captured, String(rate)]);
+    const listener = await Listener.listen({ port: 0 });
+    cleanup.add(() => listener.dispose());
+    let received = 0;
+    listener.onDidAccept((accepted) => accepted.onDidReceive((chunk) => (received += chunk.length)));
+    const client = await Connection.connect({ host: '127.0.0.1', port: listener.address!.port });
+    cleanup.add(() => client.destroy());
+    await client.log.startCapture(fifo);
+    const payload = randomBytes(8 * MiB);
+    let sawBackpressure = false;
+    client.log.onDidChangeCaptureBackpressure((behind) => (sawBackpressure ||= behind));
+    const started = performance.now();
+    await client.send(payload);
+    const elapsed = performance.now() - started;
+    // About 10.7 MiB of base64 at 4 MiB/s, less what the pipe and the high-water mark absorb.
+    assert.ok(sawBackpressure, 'the capture fell behind');
+    assert.ok(elapsed > 1000, `the send took ${elapsed.toFixed(0)} ms: it did not wait for the capture`);
+    await waitUntil(() => received === payload.length, 'the peer to receive everything');
+    await client.log.stopCapture();
+    assert.equal(await reader.exited, 0, reader.stderr());
+    const lines = readFileSync(captured, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { dir: string; base64: string });
+    assert.ok(Buffer.concat(lines.map((l) => Buffer.from(l.base64, 'base64'))).equals(payload), 'the capture holds the send exactly');
+    assert.equal(client.totals.bytesOut, payload.length);
+    assert.equal(client.totals.messagesOut, 1);
   });
 
   it('echo to a peer that never reads holds reading: memory bounded, the backlog counted, the echo exact once it reads', async () => {
