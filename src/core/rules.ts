@@ -22,9 +22,9 @@ export const MAX_REGEX_INPUT_BYTES = 16 * 1024;
 export const REGEX_TIME_BUDGET_MS = 100;
 
 /**
- * Wall-clock budget of all regex rules together on one frame. A per-match budget let 200 slow
- * rules hold the extension host for 40 s on one frame; a per-frame one bounds every frame, however
- * many rules there are.
+ * Budget of all regex rules together on one frame, in CPU time (each match is stopped by a
+ * wall-clock vm timeout of what is left). A per-match budget let 200 slow rules hold the extension
+ * host for 40 s on one frame; a per-frame one bounds every frame, however many rules there are.
  */
 export const FRAME_REGEX_BUDGET_MS = 50;
 
@@ -93,14 +93,35 @@ interface CompiledRule {
 
 /** The regex time left for one frame, and what each regex rule used of it. */
 interface FrameBudget {
-  deadline: number;
+  /** Milliseconds of CPU time the regex rules may still use on this frame. */
+  left: number;
+  /** Even on a machine too busy to run us, no frame's regex rules run past twice the budget in wall-clock time. */
+  wallDeadline: number;
   spent: boolean;
   /** The frame decoded for regex matching, per encoding. */
   inputs: Map<string, string> | undefined;
-  /** Milliseconds each regex rule took, by rule index. */
+  /** Milliseconds of CPU time each regex rule took, by rule index. */
   used: Map<number, number> | undefined;
   /** The rule the vm timeout stopped, if one was. */
   timedOut?: number;
+}
+
+/** CPU time of this process (user and system), in milliseconds. */
+function cpuMsNow(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * One bounded match, measured in CPU time as well as wall-clock time. The budget is kept in CPU
+ * time, so a machine too busy to run us does not count as a slow pattern.
+ */
+function timedRegex(pattern: RegExp, input: string, leftMs: number): { timedOut: boolean; match: RegExpExecArray | null; cpuMs: number; wallMs: number } {
+  const wallStart = performance.now();
+  const cpuStart = cpuMsNow();
+  // vm timeouts are whole milliseconds, at least one.
+  const { timedOut, match } = runBoundedRegex(pattern, input, Math.max(1, Math.ceil(leftMs)));
+  return { timedOut, match, cpuMs: cpuMsNow() - cpuStart, wallMs: performance.now() - wallStart };
 }
 
 function formatMs(ms: number): string {
@@ -166,7 +187,7 @@ export class RuleSet implements Disposable {
    * share gets a strike; REGEX_STRIKES strikes switch it off, reported through onDidFault.
    */
   evaluate(frame: Uint8Array): RuleHit | undefined {
-    const budget: FrameBudget = { deadline: performance.now() + FRAME_REGEX_BUDGET_MS, spent: false, inputs: undefined, used: undefined };
+    const budget: FrameBudget = { left: FRAME_REGEX_BUDGET_MS, wallDeadline: performance.now() + 2 * FRAME_REGEX_BUDGET_MS, spent: false, inputs: undefined, used: undefined };
     let hit: RuleHit | undefined;
     for (let index = 0; index < this.compiled.length && hit === undefined; index++) {
       const rule = this.compiled[index];
@@ -227,13 +248,19 @@ export class RuleSet implements Disposable {
           input = decodeRuleText(frame.subarray(0, MAX_REGEX_INPUT_BYTES), checked.encoding);
           budget.inputs.set(checked.encoding, input);
         }
-        const started = performance.now();
-        // vm timeouts are whole milliseconds, at least one.
-        const { timedOut, match } = runBoundedRegex(rule.regex!, input, Math.max(1, Math.ceil(budget.deadline - started)));
-        const finished = performance.now();
-        (budget.used ??= new Map()).set(index, finished - started);
+        let attempt = timedRegex(rule.regex!, input, Math.min(budget.left, budget.wallDeadline - performance.now()));
+        let cpuMs = attempt.cpuMs;
+        // The vm timeout is wall-clock time: a match stopped while this process hardly ran was
+        // stalled by a busy machine, not slow, and gets one more try rather than a wrong "no match".
+        if (attempt.timedOut && attempt.cpuMs < attempt.wallMs / 2 && performance.now() < budget.wallDeadline) {
+          attempt = timedRegex(rule.regex!, input, Math.min(budget.left - cpuMs, budget.wallDeadline - performance.now()));
+          cpuMs += attempt.cpuMs;
+        }
+        const { timedOut, match } = attempt;
+        budget.left -= cpuMs;
+        (budget.used ??= new Map()).set(index, cpuMs);
         if (timedOut) budget.timedOut = index;
-        if (timedOut || finished >= budget.deadline) budget.spent = true;
+        if (timedOut || budget.left <= 0 || performance.now() >= budget.wallDeadline) budget.spent = true;
         if (!match) return undefined;
         const encode = (text: string | undefined) => (text === undefined ? undefined : encodeRuleText(text, checked.encoding));
         const named: Record<string, Uint8Array | undefined> = {};
