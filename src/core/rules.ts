@@ -210,7 +210,7 @@ export class RuleSet implements Disposable {
     return hit;
   }
 
-  /** Strikes every regex rule that took more than its share of a spent frame budget; switches off repeat offenders. */
+  /** Strikes every regex rule that took more than its share of a spent frame budget (or was stopped); switches off repeat offenders. */
   private blameOverspenders(frame: Uint8Array, budget: FrameBudget): void {
     this.overBudgetFrames++;
     const active = this.compiled.filter((c) => c.regex !== undefined && c.checked.enabled && c.disabledReason === undefined).length;
@@ -223,8 +223,8 @@ export class RuleSet implements Disposable {
       if (rule.strikes < REGEX_STRIKES) continue;
       const chars = Math.min(frame.length, MAX_REGEX_INPUT_BYTES);
       rule.disabledReason =
-        `its regular expression overran the ${FRAME_REGEX_BUDGET_MS} ms per-frame budget of the regex rules ${rule.strikes} times ` +
-        `(last time ${Math.round(ms)} ms on a ${chars}-byte frame, its share being ${formatMs(share)} ms)`;
+        `its regular expression ran past its share (${formatMs(share)} ms) of the ${FRAME_REGEX_BUDGET_MS} ms regex budget per frame ` +
+        `on ${rule.strikes} frames (the last one ${chars} bytes)`;
       this.faultEmitter.fire({ index, name: rule.checked.name, message: `Rule "${rule.checked.name}" was switched off because ${rule.disabledReason}; simplify the pattern.` });
     }
   }
