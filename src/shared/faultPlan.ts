@@ -1,5 +1,6 @@
 // Fault injection options for one send, and the exact write pattern they produce. Pure and browser-safe:
 // the panel previews the pattern with the same planner the engine executes.
+import { formatBytes } from './formatBytes';
 
 /** How a send is broken up on purpose, to test how a peer reassembles a stream. */
 export interface FaultOptions {
@@ -92,19 +93,6 @@ export function validateRepeatOptions(value: unknown, path = 'repeat'): { ok: tr
   return { ok: true, options: { intervalMs: v.intervalMs, ...(v.count === undefined ? {} : { count: v.count as number }) } };
 }
 
-/** A byte count for a sentence: exact below 1 KiB, else KiB/MiB/GiB with one decimal. */
-function sizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(1).replace(/\.0$/, '')} ${units[unit]}`;
-}
-
 /**
  * Checks that `copies` of a `payloadBytes` payload can be sent with these faults without building
  * an unbounded plan: coalesced copies at most MAX_COALESCED_BYTES in total, and at most
@@ -113,7 +101,7 @@ function sizeText(bytes: number): string {
  */
 export function checkCopies(payloadBytes: number, copies: number, options: Pick<CheckedFaultOptions, 'coalesce' | 'splitInto' | 'dripIntervalMs'>): string | undefined {
   if (payloadBytes === 0 || copies === 0) return undefined;
-  return checkPlanSize(new Array<number>(copies).fill(payloadBytes), options, `${copies} copies of ${sizeText(payloadBytes)}`);
+  return checkPlanSize(new Array<number>(copies).fill(payloadBytes), options, `${copies} copies of ${formatBytes(payloadBytes)}`);
 }
 
 /** The check behind checkCopies, over the sizes of the non-empty payloads; `what` names them in the sentence. */
@@ -121,7 +109,7 @@ function checkPlanSize(sizes: readonly number[], options: Pick<CheckedFaultOptio
   const total = sizes.reduce((n, size) => n + size, 0);
   const coalesced = options.coalesce && sizes.length > 1;
   if (coalesced && total > MAX_COALESCED_BYTES) {
-    return `${what} coalesced into one write would be ${sizeText(total)}, over the ${sizeText(MAX_COALESCED_BYTES)} limit for one write; send fewer copies, a smaller payload, or turn coalesce off.`;
+    return `${what} coalesced into one write would be ${formatBytes(total)}, over the ${formatBytes(MAX_COALESCED_BYTES)} limit for one write; send fewer copies, a smaller payload, or turn coalesce off.`;
   }
   const units = coalesced ? [total] : sizes;
   // A drip over MAX_DRIP_BYTES gets its own sentence from planWrites.
@@ -143,7 +131,7 @@ export function planWrites(payloads: readonly Uint8Array[], options: CheckedFaul
   // Checked by size before anything is allocated: the join and the plan are the costly parts.
   const sizes = payloads.filter((p) => p.length > 0).map((p) => p.length);
   const same = sizes.every((size) => size === sizes[0]);
-  const tooMuch = checkPlanSize(sizes, options, same ? `${sizes.length} copies of ${sizeText(sizes[0] ?? 0)}` : `${sizes.length} payloads`);
+  const tooMuch = checkPlanSize(sizes, options, same ? `${sizes.length} copies of ${formatBytes(sizes[0] ?? 0)}` : `${sizes.length} payloads`);
   if (tooMuch) return { ok: false, error: tooMuch };
   const units = options.coalesce && payloads.length > 1 ? [concatBytes(payloads)] : payloads.filter((p) => p.length > 0);
   const writes: PlannedWrite[] = [];

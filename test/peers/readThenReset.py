@@ -9,15 +9,12 @@ import socket
 import struct
 import sys
 
+from loopback import accept_one
+
 
 def main():
     wanted = int(sys.argv[1])
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    print(server.getsockname()[1], flush=True)
-    conn, _ = server.accept()
-    server.close()
+    conn = accept_one()
     read = 0
     while read < wanted:
         data = conn.recv(65536)

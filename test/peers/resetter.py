@@ -13,6 +13,8 @@ import struct
 import sys
 import time
 
+from loopback import accept_one
+
 
 def main():
     mode = sys.argv[1]
@@ -21,12 +23,7 @@ def main():
         message = sys.argv[3]
         print("connected", flush=True)
     else:
-        server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        print(server.getsockname()[1], flush=True)
-        conn, _ = server.accept()
-        server.close()
+        conn = accept_one()
         message = sys.argv[2]
     line = sys.stdin.readline()
     if not line:

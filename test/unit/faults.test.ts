@@ -99,7 +99,7 @@ describe('fault injection', () => {
         assert.ok(process.memoryUsage().arrayBuffers - before < 1024 * 1024);
         assert.deepEqual(plan, {
           ok: false,
-          error: `${copies} copies of 12 MiB coalesced into one write would be ${copies === 200 ? '2.3 GiB' : '11.7 GiB'}, over the 64 MiB limit for one write; send fewer copies, a smaller payload, or turn coalesce off.`,
+          error: `${copies} copies of 12 MiB coalesced into one write would be ${copies === 200 ? '2.3 GiB' : '12 GiB'}, over the 64 MiB limit for one write; send fewer copies, a smaller payload, or turn coalesce off.`,
         });
       }
       // Exactly at the limit is allowed, and without coalesce the copies stay separate writes of the same buffer.
@@ -116,9 +116,9 @@ describe('fault injection', () => {
       const payload = new Uint8Array(1000);
       assert.deepEqual(planWrites(Array.from({ length: 1000 }, () => payload), checked({ splitInto: 100 })), {
         ok: false,
-        error: '1000 copies of 1000 bytes split into 100 writes each would be 100000 writes, over the limit of 65536; send fewer copies or split less.',
+        error: '1000 copies of 1000 B split into 100 writes each would be 100000 writes, over the limit of 65536; send fewer copies or split less.',
       });
-      assert.equal(checkCopies(1000, 100, { coalesce: false, splitInto: 1, dripIntervalMs: 0 }), '100 copies of 1000 bytes dripped byte by byte would be 100000 writes, over the limit of 65536; send fewer copies or split less.');
+      assert.equal(checkCopies(1000, 100, { coalesce: false, splitInto: 1, dripIntervalMs: 0 }), '100 copies of 1000 B dripped byte by byte would be 100000 writes, over the limit of 65536; send fewer copies or split less.');
       assert.equal(checkCopies(1000, 65, { coalesce: false, splitInto: 1000, dripIntervalMs: undefined }), undefined);
     });
   });
