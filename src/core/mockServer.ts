@@ -43,6 +43,8 @@ export const READ_HOLD_REPLIES = 'replies';
  * slow peer does not flip the hold on every reply.
  */
 export const MAX_QUEUED_REPLY_BYTES = 1024 * 1024;
+/** The same bound by count, for many small replies behind a long delay (each costs a timer and a promise). */
+export const MAX_QUEUED_REPLIES = 4096;
 
 /** Replies waiting on one connection: their count and bytes, and whether they hold its reading. */
 export interface ReplyBacklog {
@@ -61,7 +63,7 @@ class ConnectionSession implements Disposable {
   /** Replies queued but not yet fully handed to the socket (or dropped). */
   queuedReplies = 0;
   queuedBytes = 0;
-  /** Taken while queuedBytes is above MAX_QUEUED_REPLY_BYTES. */
+  /** Taken while the backlog is above MAX_QUEUED_REPLY_BYTES or MAX_QUEUED_REPLIES. */
   readHold: Disposable | undefined;
   readonly store = new DisposableStore();
   /** Pending reply delays, each with the resolver that settles it early on dispose. */
@@ -286,10 +288,10 @@ export class MockServer implements Disposable {
     session.queuedReplies += replies;
     session.queuedBytes += bytes;
     if (!session.active) return;
-    if (session.readHold === undefined && session.queuedBytes > MAX_QUEUED_REPLY_BYTES) {
+    if (session.readHold === undefined && (session.queuedBytes > MAX_QUEUED_REPLY_BYTES || session.queuedReplies > MAX_QUEUED_REPLIES)) {
       session.readHold = session.connection.holdReading(READ_HOLD_REPLIES);
       this.backlogEmitter.fire(backlogOf(session));
-    } else if (session.readHold !== undefined && session.queuedBytes <= MAX_QUEUED_REPLY_BYTES / 2) {
+    } else if (session.readHold !== undefined && session.queuedBytes <= MAX_QUEUED_REPLY_BYTES / 2 && session.queuedReplies <= MAX_QUEUED_REPLIES / 2) {
       session.readHold.dispose();
       session.readHold = undefined;
       this.backlogEmitter.fire(backlogOf(session));
