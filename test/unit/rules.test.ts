@@ -181,23 +181,28 @@ describe('RuleSet', () => {
     });
 
     it('a polynomial .*.*x on 616-byte frames is switched off instead of costing every frame', () => {
+      const input = 'a'.repeat(616);
+      // What one match costs here without the per-frame budget (57 ms on the machine that filed it).
+      const unboundedStart = performance.now();
+      runBoundedRegex(/.*.*x/, input, 5000);
+      const unbounded = performance.now() - unboundedStart;
       const rules = compile([{ name: 'poly', match: 'regex', pattern: '.*.*x', reply: 'never' }]);
-      const faults: RuleFault[] = [];
-      rules.onDidFault((f) => faults.push(f));
-      const frame = bytes('a'.repeat(616));
+      let offAfter: number | undefined;
       const costs: number[] = [];
+      rules.onDidFault(() => (offAfter ??= costs.length + 1));
+      const frame = bytes(input);
       for (let i = 0; i < 6; i++) {
         const before = performance.now();
         assert.equal(rules.evaluate(frame), undefined);
         costs.push(performance.now() - before);
       }
-      // On a fast machine the pattern may fit the budget; then it is allowed, since every frame stays within it.
-      const overran = costs.filter((ms) => ms >= FRAME_REGEX_BUDGET_MS).length;
-      assert.ok(Math.max(...costs) < 2 * FRAME_REGEX_BUDGET_MS + 100, `costs ${costs.map((c) => c.toFixed(0)).join(', ')} ms`);
-      if (overran >= REGEX_STRIKES) {
-        assert.equal(faults.length, 1);
+      const shown = `unbounded ${unbounded.toFixed(0)} ms, frames ${costs.map((c) => c.toFixed(0)).join(', ')} ms`;
+      assert.ok(Math.max(...costs) < 2 * FRAME_REGEX_BUDGET_MS + 100, shown);
+      // Clearly over the budget here: it must be switched off, and cost nothing from then on.
+      if (unbounded > 2 * FRAME_REGEX_BUDGET_MS) assert.ok(offAfter !== undefined && offAfter <= 4, `never switched off; ${shown}`);
+      if (offAfter !== undefined) {
         assert.equal(rules.status()[0].enabled, false);
-        assert.ok(costs.slice(REGEX_STRIKES).every((ms) => ms < 5), 'once off the rule costs nothing');
+        assert.ok(costs.slice(offAfter).every((ms) => ms < 20), `once off the rule costs nothing; ${shown}`);
       }
       rules.dispose();
     });
