@@ -182,10 +182,14 @@ describe('RuleSet', () => {
 
     it('a polynomial .*.*x on 616-byte frames is switched off instead of costing every frame', () => {
       const input = 'a'.repeat(616);
-      // What one match costs here without the per-frame budget (57 ms on the machine that filed it).
-      const unboundedStart = performance.now();
-      runBoundedRegex(/.*.*x/, input, 5000);
-      const unbounded = performance.now() - unboundedStart;
+      // What one match costs here without the per-frame budget (57 ms on the machine that filed it);
+      // the fastest of three, since V8 compiles a regex to machine code only after its first runs.
+      let unbounded = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const started = performance.now();
+        runBoundedRegex(/.*.*x/, input, 5000);
+        unbounded = Math.min(unbounded, performance.now() - started);
+      }
       const rules = compile([{ name: 'poly', match: 'regex', pattern: '.*.*x', reply: 'never' }]);
       let offAfter: number | undefined;
       const costs: number[] = [];
