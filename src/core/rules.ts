@@ -25,6 +25,8 @@ export const REGEX_TIME_BUDGET_MS = 100;
  * Budget of all regex rules together on one frame, in CPU time (each match is stopped by a
  * wall-clock vm timeout of what is left). A per-match budget let 200 slow rules hold the extension
  * host for 40 s on one frame; a per-frame one bounds every frame, however many rules there are.
+ * On an idle machine CPU and wall-clock time agree; on an overloaded one a frame can take longer
+ * by the clock, but then the host waits for the machine, not for the patterns.
  */
 export const FRAME_REGEX_BUDGET_MS = 50;
 
@@ -95,8 +97,6 @@ interface CompiledRule {
 interface FrameBudget {
   /** Milliseconds of CPU time the regex rules may still use on this frame. */
   left: number;
-  /** Even on a machine too busy to run us, no frame's regex rules run past twice the budget in wall-clock time. */
-  wallDeadline: number;
   spent: boolean;
   /** The frame decoded for regex matching, per encoding. */
   inputs: Map<string, string> | undefined;
@@ -122,6 +122,18 @@ function timedRegex(pattern: RegExp, input: string, leftMs: number): { timedOut:
   // vm timeouts are whole milliseconds, at least one.
   const { timedOut, match } = runBoundedRegex(pattern, input, Math.max(1, Math.ceil(leftMs)));
   return { timedOut, match, cpuMs: cpuMsNow() - cpuStart, wallMs: performance.now() - wallStart };
+}
+
+/** More tries for a match a busy machine stalled; a really slow pattern uses its CPU time and is never retried. */
+const STALL_RETRIES = 2;
+
+/**
+ * A match the vm timeout stopped while this process hardly ran: less than half of the time on the
+ * clock, and little CPU time for the rule in all (a slow pattern on a contended machine still
+ * burns CPU, and is judged slow).
+ */
+function isStall(attempt: { timedOut: boolean; cpuMs: number; wallMs: number }, ruleCpuMs: number): boolean {
+  return attempt.timedOut && attempt.cpuMs < attempt.wallMs / 2 && ruleCpuMs < FRAME_REGEX_BUDGET_MS / 5;
 }
 
 function formatMs(ms: number): string {
@@ -187,7 +199,7 @@ export class RuleSet implements Disposable {
    * share gets a strike; REGEX_STRIKES strikes switch it off, reported through onDidFault.
    */
   evaluate(frame: Uint8Array): RuleHit | undefined {
-    const budget: FrameBudget = { left: FRAME_REGEX_BUDGET_MS, wallDeadline: performance.now() + 2 * FRAME_REGEX_BUDGET_MS, spent: false, inputs: undefined, used: undefined };
+    const budget: FrameBudget = { left: FRAME_REGEX_BUDGET_MS, spent: false, inputs: undefined, used: undefined };
     let hit: RuleHit | undefined;
     for (let index = 0; index < this.compiled.length && hit === undefined; index++) {
       const rule = this.compiled[index];
@@ -248,19 +260,23 @@ export class RuleSet implements Disposable {
           input = decodeRuleText(frame.subarray(0, MAX_REGEX_INPUT_BYTES), checked.encoding);
           budget.inputs.set(checked.encoding, input);
         }
-        let attempt = timedRegex(rule.regex!, input, Math.min(budget.left, budget.wallDeadline - performance.now()));
-        let cpuMs = attempt.cpuMs;
         // The vm timeout is wall-clock time: a match stopped while this process hardly ran was
-        // stalled by a busy machine, not slow, and gets one more try rather than a wrong "no match".
-        if (attempt.timedOut && attempt.cpuMs < attempt.wallMs / 2 && performance.now() < budget.wallDeadline) {
-          attempt = timedRegex(rule.regex!, input, Math.min(budget.left - cpuMs, budget.wallDeadline - performance.now()));
+        // stalled by a busy machine, not slow, and is tried again (twice at most) rather than
+        // giving a wrong "no match" or a strike against an innocent rule.
+        let cpuMs = 0;
+        let attempt = timedRegex(rule.regex!, input, budget.left);
+        cpuMs += attempt.cpuMs;
+        for (let retry = 0; retry < STALL_RETRIES && isStall(attempt, cpuMs); retry++) {
+          attempt = timedRegex(rule.regex!, input, Math.max(1, budget.left - cpuMs));
           cpuMs += attempt.cpuMs;
         }
         const { timedOut, match } = attempt;
         budget.left -= cpuMs;
         (budget.used ??= new Map()).set(index, cpuMs);
-        if (timedOut) budget.timedOut = index;
-        if (timedOut || budget.left <= 0 || performance.now() >= budget.wallDeadline) budget.spent = true;
+        // Still stalled after the retries: no verdict on this rule for this frame, and no strike.
+        const slow = timedOut && !isStall(attempt, cpuMs);
+        if (slow) budget.timedOut = index;
+        if (slow || budget.left <= 0) budget.spent = true;
         if (!match) return undefined;
         const encode = (text: string | undefined) => (text === undefined ? undefined : encodeRuleText(text, checked.encoding));
         const named: Record<string, Uint8Array | undefined> = {};
