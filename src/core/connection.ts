@@ -42,6 +42,9 @@ export interface CloseEvent {
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
+/** The read-hold reason a connection takes while its capture file is behind the network. */
+export const READ_HOLD_CAPTURE = 'capture';
+
 /**
  * A send() larger than this is handed to the socket in slices of this size, waiting for 'drain'
  * whenever node's buffer is above its high-water mark. So the bytes queued inside node (and the
@@ -206,6 +209,11 @@ export class Connection implements Disposable {
   private readonly stateEmitter = new Emitter<ConnectionState>();
   private readonly closeEmitter = new Emitter<CloseEvent>();
   private readonly errorEmitter = new Emitter<TcpError>();
+  private readonly readHoldsEmitter = new Emitter<readonly string[]>();
+  /** How many holds each reason has; reading is paused while any exists. */
+  private readonly holdCounts = new Map<string, number>();
+  private holdReasons: readonly string[] = Object.freeze([]);
+  private captureHold: Disposable | undefined;
   private closeWaiters: ((e: CloseEvent) => void)[] = [];
 
   /** Every chunk as node delivered it, after it was appended to the log. */
@@ -216,6 +224,8 @@ export class Connection implements Disposable {
   readonly onDidClose: Event<CloseEvent> = this.closeEmitter.event;
   /** Errors while open (reset, broken pipe, capture file failure); the close event follows socket errors. */
   readonly onDidError: Event<TcpError> = this.errorEmitter.event;
+  /** Fires with the new `readHolds` when reading pauses, resumes, or the set of reasons changes. */
+  readonly onDidChangeReadHolds: Event<readonly string[]> = this.readHoldsEmitter.event;
 
   private constructor(init: ConnectionInit) {
     this.socket = init.socket;
@@ -235,6 +245,7 @@ export class Connection implements Disposable {
     socket.on('error', (err) => this.handleError(err));
     socket.on('close', () => this.handleClose());
     this.log.onDidCaptureError((err) => this.errorEmitter.fire(err));
+    this.log.onDidChangeCaptureBackpressure((behind) => this.handleCaptureBackpressure(behind));
     if (init.role === 'accepted') {
       this.applySocketOptions();
     } else {
@@ -273,6 +284,36 @@ export class Connection implements Disposable {
   get pendingBytes(): number {
     return this.unsentBytes;
   }
+  /**
+   * Why reading from the socket is paused, one entry per reason in the order they began (e.g.
+   * `capture`: the capture file is behind; `replies`: a mock server's replies wait for the peer).
+   * Empty while reading normally. While paused the kernel's receive window fills and TCP flow
+   * control slows the peer down; nothing is dropped.
+   */
+  get readHolds(): readonly string[] {
+    return this.holdReasons;
+  }
+
+  /**
+   * Stop reading from the socket until the returned handle is disposed. Holds are counted per
+   * reason; reading resumes when the last hold of every reason is released (or the connection
+   * closes). Disposing a handle twice has no further effect.
+   */
+  holdReading(reason: string): Disposable {
+    if (this.currentState === 'closed') return { dispose: () => undefined };
+    const count = this.holdCounts.get(reason) ?? 0;
+    this.holdCounts.set(reason, count + 1);
+    if (count === 0) this.readHoldsChanged();
+    let released = false;
+    return {
+      dispose: () => {
+        if (released) return;
+        released = true;
+        this.releaseHold(reason);
+      },
+    };
+  }
+
   /** We sent FIN (end()); nothing more can be sent. */
   get localEnded(): boolean {
     return this.localEndRequested;
@@ -302,7 +343,8 @@ export class Connection implements Disposable {
       this.sendQueueHead === this.sendQueue.length &&
       !this.waitingForDrain &&
       bytes.byteLength <= SEND_SLICE_BYTES &&
-      !this.socket.destroyed
+      !this.socket.destroyed &&
+      !this.log.captureBackpressure
     ) {
       // The common case (nothing queued, node not asking us to wait, one slice): hand the bytes
       // over at once, without the queue entry the general path needs.
@@ -388,6 +430,39 @@ export class Connection implements Disposable {
     return new Promise((resolve) => this.closeWaiters.push(resolve));
   }
 
+  private releaseHold(reason: string): void {
+    const count = this.holdCounts.get(reason);
+    // Undefined when the close already dropped every hold.
+    if (count === undefined) return;
+    if (count > 1) {
+      this.holdCounts.set(reason, count - 1);
+      return;
+    }
+    this.holdCounts.delete(reason);
+    this.readHoldsChanged();
+  }
+
+  private readHoldsChanged(): void {
+    const wasPaused = this.holdReasons.length > 0;
+    this.holdReasons = Object.freeze([...this.holdCounts.keys()]);
+    const paused = this.holdReasons.length > 0;
+    if (paused && !wasPaused) this.socket.pause();
+    else if (!paused && wasPaused && !this.socket.destroyed) this.socket.resume();
+    this.readHoldsEmitter.fire(this.holdReasons);
+  }
+
+  private handleCaptureBackpressure(behind: boolean): void {
+    if (behind) {
+      this.captureHold ??= this.holdReading(READ_HOLD_CAPTURE);
+      return;
+    }
+    const hold = this.captureHold;
+    this.captureHold = undefined;
+    hold?.dispose();
+    // Sends also waited for the capture (see pumpSendQueue).
+    if (!this.waitingForDrain) this.pumpSendQueue();
+  }
+
   private applySocketOptions(): void {
     const socket = this.socket;
     // Keep-alive matters while idle, so unlike TCP_NODELAY it is set at once.
@@ -469,10 +544,25 @@ export class Connection implements Disposable {
   }
 
   private handlePeerEnd(): void {
+    if (this.resetBehindData()) return;
     this.peerEnded = true;
     if (this.currentState === 'open') this.setState('halfClosed');
     // Without half-open support the peer's FIN is answered with ours, after anything still queued.
     if (this.options.allowHalfOpen === false) this.end();
+  }
+
+  /**
+   * True when what node reported as the peer's FIN was really an RST. An RST that arrives right
+   * behind data is read by libuv as end of stream (the hang-up flag comes with the last read), so
+   * we ask the kernel: an empty write fails at once on a reset socket (node then emits 'error' and
+   * 'close', reason 'reset') and sends nothing on a half-closed one. Once per connection, not per chunk.
+   */
+  private resetBehindData(): boolean {
+    const socket = this.socket;
+    // With our FIN out no write is possible; with bytes still queued their write reports the reset.
+    if (socket.writableEnded || socket.destroyed || socket.writableLength > 0) return false;
+    socket.write(NO_BYTES);
+    return Boolean(socket.errored);
   }
 
   private handleError(err: Error): void {
@@ -480,6 +570,7 @@ export class Connection implements Disposable {
       this.failOpening(describeSocketError(err, { op: 'connect', host: this.host, port: this.port }), 'error');
       return;
     }
+    if (this.socket.readableLength > 0) this.deliverBuffered();
     const described = describeSocketError(err, { op: this.lastOperation(err), host: this.host, port: this.port });
     if (this.pendingReason === undefined) {
       this.pendingReason =
@@ -487,6 +578,22 @@ export class Connection implements Disposable {
       this.errorForClose = described;
     }
     this.errorEmitter.fire(described);
+  }
+
+  /**
+   * While reading is held node still reads up to its high-water mark into the stream's buffer; an
+   * error destroys the stream without emitting those bytes. They did arrive, so they are logged
+   * and delivered before the error is reported.
+   */
+  private deliverBuffered(): void {
+    const socket = this.socket;
+    while (socket.readableLength > 0) {
+      const before = this.log.totals.messagesIn;
+      const chunk = socket.read() as Buffer | null;
+      if (chunk === null) return;
+      // read() emits 'data' itself unless the error has already been emitted (as it has here).
+      if (this.log.totals.messagesIn === before) this.handleData(chunk);
+    }
   }
 
   private lastOperation(err: Error): 'connect' | 'send' {
@@ -499,6 +606,12 @@ export class Connection implements Disposable {
     this.closedTime = Date.now();
     this.reasonForClose = this.pendingReason ?? (this.peerEnded && !this.localEndedFirst ? 'peerEnded' : 'local');
     this.rejectUnsent();
+    this.captureHold = undefined;
+    if (this.holdCounts.size > 0) {
+      this.holdCounts.clear();
+      this.holdReasons = Object.freeze([]);
+      this.readHoldsEmitter.fire(this.holdReasons);
+    }
     this.setState('closed');
     // The file must not outlive the socket; a write failure has already been reported by onDidError.
     this.log.stopCapture().catch(() => undefined);
@@ -541,19 +654,22 @@ export class Connection implements Disposable {
     if (this.noDelayPending && this.sendQueueHead < this.sendQueue.length) this.applyNoDelay();
     while (this.sendQueueHead < this.sendQueue.length) {
       if (socket.destroyed) return;
+      // A capture file behind the network holds sends back too, resumed by handleCaptureBackpressure.
+      if (this.log.captureBackpressure) return;
       const pending = this.sendQueue[this.sendQueueHead];
       const { bytes } = pending;
       const end = Math.min(bytes.byteLength, pending.offset + SEND_SLICE_BYTES);
-      const slice = pending.offset === 0 && end === bytes.byteLength ? bytes : bytes.subarray(pending.offset, end);
+      const continued = pending.offset > 0;
+      const slice = !continued && end === bytes.byteLength ? bytes : bytes.subarray(pending.offset, end);
       pending.offset = end;
       this.unsentBytes -= slice.byteLength;
-      const last = end === bytes.byteLength;
+      // Each slice is logged as it is handed to the socket, not when the kernel confirms it: a
+      // request precedes its response in the log even if the reply races the callback, and a send
+      // that fails midway still counts and captures what reached the socket.
+      this.log.append('out', slice, continued);
       let accepted: boolean;
-      if (last) {
+      if (end === bytes.byteLength) {
         this.dequeueSend();
-        // Logged when the last byte is handed to the socket, not when the kernel confirms it, so
-        // a request always precedes its response in the log even if the reply races the callback.
-        this.log.append('out', bytes);
         accepted = socket.write(slice, (err) => this.finishSend(pending, err));
         this.sendEmitter.fire(bytes);
       } else {

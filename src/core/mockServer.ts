@@ -34,12 +34,37 @@ export interface MockRuleHit extends RuleHit {
   connectionId: string;
 }
 
+/** The read-hold reason a connection takes while its mock-server replies wait for the peer. */
+export const READ_HOLD_REPLIES = 'replies';
+
+/**
+ * Reply bytes allowed to wait per connection (delayed, or not yet taken by a peer that does not
+ * read) before the connection stops reading new frames. Reading resumes below half of it, so a
+ * slow peer does not flip the hold on every reply.
+ */
+export const MAX_QUEUED_REPLY_BYTES = 1024 * 1024;
+/** The same bound by count, for many small replies behind a long delay (each costs a timer and a promise). */
+export const MAX_QUEUED_REPLIES = 4096;
+
+/** Replies waiting on one connection: their count and bytes, and whether they hold its reading. */
+export interface ReplyBacklog {
+  connectionId: string;
+  replies: number;
+  bytes: number;
+  holdingReads: boolean;
+}
+
 /** Per-connection state: its framed stream, the chain that keeps replies in frame order, and cleanup. */
 class ConnectionSession implements Disposable {
   /** Replies are chained so a delayed reply never overtakes a later frame's reply. */
   replies: Promise<void> = Promise.resolve();
   /** Set once a rule asked to close: later frames are no longer answered. */
   closing = false;
+  /** Replies queued but not yet fully handed to the socket (or dropped). */
+  queuedReplies = 0;
+  queuedBytes = 0;
+  /** Taken while the backlog is above MAX_QUEUED_REPLY_BYTES or MAX_QUEUED_REPLIES. */
+  readHold: Disposable | undefined;
   readonly store = new DisposableStore();
   /** Pending reply delays, each with the resolver that settles it early on dispose. */
   private readonly waits = new Map<ReturnType<typeof setTimeout>, (ok: boolean) => void>();
@@ -75,6 +100,8 @@ class ConnectionSession implements Disposable {
       resolve(false);
     }
     this.waits.clear();
+    this.readHold?.dispose();
+    this.readHold = undefined;
     this.store.dispose();
   }
 }
@@ -94,6 +121,7 @@ export class MockServer implements Disposable {
   private readonly hitEmitter = new Emitter<MockRuleHit>();
   private readonly faultEmitter = new Emitter<RuleFault>();
   private readonly errorEmitter = new Emitter<TcpError>();
+  private readonly backlogEmitter = new Emitter<ReplyBacklog>();
   /** Every frame received on any connection of the listener. */
   readonly onDidFrame: Event<MockFrame> = this.frameEmitter.event;
   /** An over-long, malformed or incomplete frame. */
@@ -105,6 +133,11 @@ export class MockServer implements Disposable {
   readonly onDidFaultRule: Event<RuleFault> = this.faultEmitter.event;
   /** A reply could not be sent (the peer went away meanwhile, …). */
   readonly onDidError: Event<TcpError> = this.errorEmitter.event;
+  /**
+   * A connection started or stopped holding its reading because its replies wait (see
+   * MAX_QUEUED_REPLY_BYTES). Not fired per reply: read `replyBacklog()` for the live figures.
+   */
+  readonly onDidChangeReplyBacklog: Event<ReplyBacklog> = this.backlogEmitter.event;
 
   constructor(
     readonly listener: Listener,
@@ -118,6 +151,7 @@ export class MockServer implements Disposable {
     this.store.add(this.hitEmitter);
     this.store.add(this.faultEmitter);
     this.store.add(this.errorEmitter);
+    this.store.add(this.backlogEmitter);
     this.store.add(listener.onDidAccept((connection) => this.attach(connection)));
     for (const connection of listener.connections) this.attach(connection);
   }
@@ -134,6 +168,22 @@ export class MockServer implements Disposable {
 
   get settings(): PresetBehaviour {
     return this.behaviour;
+  }
+
+  /** Replies waiting on each connection that has any, in the order the connections were accepted. */
+  replyBacklog(): ReplyBacklog[] {
+    const out: ReplyBacklog[] = [];
+    for (const session of this.sessions.values()) {
+      if (session.queuedReplies > 0) out.push(backlogOf(session));
+    }
+    return out;
+  }
+
+  /** Reply bytes waiting on all connections together. */
+  get queuedReplyBytes(): number {
+    let total = 0;
+    for (const session of this.sessions.values()) total += session.queuedBytes;
+    return total;
   }
 
   /** Each rule's name, kind, hit count and whether it is (still) on. */
@@ -229,20 +279,45 @@ export class MockServer implements Disposable {
     }
   }
 
+  /**
+   * Counts a reply in (or out of) the session's backlog and holds the connection's reading while
+   * the backlog is over its bound: a peer that sends without reading then meets TCP flow control
+   * instead of growing our memory with every frame it sends.
+   */
+  private countQueued(session: ConnectionSession, replies: number, bytes: number): void {
+    session.queuedReplies += replies;
+    session.queuedBytes += bytes;
+    if (!session.active) return;
+    if (session.readHold === undefined && (session.queuedBytes > MAX_QUEUED_REPLY_BYTES || session.queuedReplies > MAX_QUEUED_REPLIES)) {
+      session.readHold = session.connection.holdReading(READ_HOLD_REPLIES);
+      this.backlogEmitter.fire(backlogOf(session));
+    } else if (session.readHold !== undefined && session.queuedBytes <= MAX_QUEUED_REPLY_BYTES / 2 && session.queuedReplies <= MAX_QUEUED_REPLIES / 2) {
+      session.readHold.dispose();
+      session.readHold = undefined;
+      this.backlogEmitter.fire(backlogOf(session));
+    }
+  }
+
   private queueReply(
     session: ConnectionSession,
     reply: { source: 'echo' | 'rule'; rule?: { index: number; name: string }; bytes: Uint8Array | undefined; delayMs: number; close: boolean },
   ): void {
     const connection = session.connection;
+    const size = reply.bytes?.length ?? 0;
+    this.countQueued(session, 1, size);
     session.replies = session.replies.then(async () => {
-      if (!(await session.wait(reply.delayMs))) return;
-      // The peer may have gone, or a rule may have half-closed meanwhile; that is not an error.
-      if (!connection.writable) return;
       try {
-        if (reply.bytes && reply.bytes.length > 0) await connection.send(reply.bytes);
-      } catch (err) {
-        if (session.active) this.errorEmitter.fire(err instanceof TcpError ? err : new TcpError('SEND_FAILED', String(err)));
-        return;
+        if (!(await session.wait(reply.delayMs))) return;
+        // The peer may have gone, or a rule may have half-closed meanwhile; that is not an error.
+        if (!connection.writable) return;
+        try {
+          if (reply.bytes && reply.bytes.length > 0) await connection.send(reply.bytes);
+        } catch (err) {
+          if (session.active) this.errorEmitter.fire(err instanceof TcpError ? err : new TcpError('SEND_FAILED', String(err)));
+          return;
+        }
+      } finally {
+        this.countQueued(session, -1, -size);
       }
       if (reply.close) connection.end();
       if (session.active) {
@@ -256,6 +331,10 @@ export class MockServer implements Disposable {
       }
     });
   }
+}
+
+function backlogOf(session: ConnectionSession): ReplyBacklog {
+  return { connectionId: session.connection.id, replies: session.queuedReplies, bytes: session.queuedBytes, holdingReads: session.readHold !== undefined };
 }
 
 /** Framing compared by value (Uint8Arrays as hex) to tell whether an update changed it. */

@@ -13,10 +13,13 @@ export interface TrafficRecord {
   time: number;
   dir: Direction;
   /**
-   * The chunk as node delivered it (or as the caller passed it to send); never copied, so the
-   * caller must not mutate a buffer after sending it.
+   * The chunk as node delivered it (or as the caller passed it to send; a send larger than one
+   * slice as each slice was handed to the socket); never copied, so the caller must not mutate a
+   * buffer after sending it.
    */
   bytes: Uint8Array;
+  /** Set on the second and later slices of one send: the record continues the previous 'out' record. */
+  continued?: true;
 }
 
 export interface TrafficLogLimits {
@@ -33,6 +36,14 @@ export interface TrafficLogLimits {
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
+
+/**
+ * How much capture text may wait for the disk before the log reports backpressure (the owning
+ * connection then stops reading). Node's default of 16 KiB is below one base64 line of a 64 KiB
+ * chunk, which would pause the socket after every chunk; 1 MiB keeps a fast disk at full speed and
+ * still bounds the memory a slow one can cost.
+ */
+export const CAPTURE_HIGH_WATER_BYTES = 1024 * 1024;
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
@@ -54,6 +65,8 @@ interface ActiveCapture {
   stream: WriteStream;
   /** Set by the stream's 'error' event; reported by stopCapture() if nobody saw it earlier. */
   failure?: TcpError;
+  /** write() returned false and 'drain' has not come yet: the disk is behind. */
+  awaitingDrain: boolean;
 }
 
 export class TrafficLog {
@@ -71,6 +84,7 @@ export class TrafficLog {
   private capture: ActiveCapture | undefined;
   /** The flush of the last stopped capture, so every stopCapture() caller sees its outcome. */
   private stopping: Promise<void> | undefined;
+  private backpressure = false;
 
   /** Exact counts since the log was created; eviction and clear() never reduce them. */
   readonly totals: TrafficTotals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
@@ -82,6 +96,14 @@ export class TrafficLog {
   private readonly captureErrorEmitter = new Emitter<TcpError>();
   /** Fires once when writing the capture file fails; capturing stops at that point. */
   readonly onDidCaptureError: Event<TcpError> = this.captureErrorEmitter.event;
+  private readonly backpressureEmitter = new Emitter<boolean>();
+  /**
+   * Fires with true when the capture file falls behind (more than CAPTURE_HIGH_WATER_BYTES waiting
+   * for the disk) and with false once it has caught up, stopped or failed. The owner should stop
+   * adding records meanwhile (a Connection stops reading its socket), so nothing is dropped and
+   * memory stays bounded.
+   */
+  readonly onDidChangeCaptureBackpressure: Event<boolean> = this.backpressureEmitter.event;
 
   constructor(limits?: Partial<TrafficLogLimits>, clock: () => number = Date.now) {
     this.maxRecords = sanitizeLimit(limits?.maxRecords, DEFAULT_LOG_LIMITS.maxRecords);
@@ -119,7 +141,16 @@ export class TrafficLog {
     return this.capture !== undefined && this.capture.failure === undefined;
   }
 
-  append(dir: Direction, bytes: Uint8Array): TrafficRecord {
+  /** The capture file is behind: see onDidChangeCaptureBackpressure. */
+  get captureBackpressure(): boolean {
+    return this.backpressure;
+  }
+
+  /**
+   * Records a chunk. `continued` marks a later slice of one large send: its bytes count, but it is
+   * not another message, so messagesOut stays one per send however the send was sliced.
+   */
+  append(dir: Direction, bytes: Uint8Array, continued = false): TrafficRecord {
     const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
     const size = bytes.byteLength;
     if (dir === 'in') {
@@ -127,7 +158,8 @@ export class TrafficLog {
       this.totals.messagesIn++;
     } else {
       this.totals.bytesOut += size;
-      this.totals.messagesOut++;
+      if (continued) record.continued = true;
+      else this.totals.messagesOut++;
     }
 
     if (this.count === this.ring.length) this.grow();
@@ -179,7 +211,7 @@ export class TrafficLog {
 
   /**
    * Stream every record appended from now on to `filePath` as JSON Lines
-   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`). Resolves once the file is open (and a capture
+   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`, with `"continued":true` on later slices of a large send). Resolves once the file is open (and a capture
    * that was running before has been flushed and closed).
    */
   async startCapture(filePath: string): Promise<void> {
@@ -188,14 +220,20 @@ export class TrafficLog {
     // was already reported through onDidCaptureError. Reusing its path while it flushes is not supported.
     const previous = this.capture ? this.stopCapture().catch(() => undefined) : undefined;
     this.stopping = undefined;
-    const stream = createWriteStream(filePath, { flags: 'w' });
-    const capture: ActiveCapture = { filePath, stream };
+    const stream = createWriteStream(filePath, { flags: 'w', highWaterMark: CAPTURE_HIGH_WATER_BYTES });
+    const capture: ActiveCapture = { filePath, stream, awaitingDrain: false };
     // Installed before the file is open so records appended meanwhile are queued in order.
     this.capture = capture;
+    this.updateBackpressure();
     let opened = false;
+    stream.on('drain', () => {
+      capture.awaitingDrain = false;
+      this.updateBackpressure();
+    });
     stream.on('error', (err) => {
       if (capture.failure) return;
       capture.failure = captureError(filePath, err);
+      this.updateBackpressure();
       // A file that cannot even be opened is reported by startCapture's rejection instead.
       if (opened) this.captureErrorEmitter.fire(capture.failure);
     });
@@ -208,6 +246,7 @@ export class TrafficLog {
       const onError = (): void => {
         stream.off('open', onOpen);
         if (this.capture === capture) this.capture = undefined;
+        this.updateBackpressure();
         stream.destroy();
         reject(capture.failure ?? captureError(filePath, new Error('open failed')));
       };
@@ -225,6 +264,8 @@ export class TrafficLog {
     const capture = this.capture;
     if (!capture) return this.stopping ?? Promise.resolve();
     this.capture = undefined;
+    // What is already queued still reaches the file; nothing new is added, so the owner may go on.
+    this.updateBackpressure();
     this.stopping = this.finishCapture(capture);
     return this.stopping;
   }
@@ -251,15 +292,31 @@ export class TrafficLog {
     const capture = this.capture;
     this.capture = undefined;
     capture?.stream.end();
+    this.updateBackpressure();
     this.appendEmitter.dispose();
     this.captureErrorEmitter.dispose();
+    this.backpressureEmitter.dispose();
   }
 
   private writeCaptureLine(capture: ActiveCapture, record: TrafficRecord): void {
     const { bytes } = record;
     const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
     // Every field is a number, a fixed word or base64, so no JSON escaping is needed.
-    capture.stream.write(`{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}","base64":"${base64}"}\n`);
+    const continued = record.continued ? ',"continued":true' : '';
+    const accepted = capture.stream.write(`{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${continued},"base64":"${base64}"}\n`);
+    if (!accepted && !capture.awaitingDrain) {
+      capture.awaitingDrain = true;
+      this.updateBackpressure();
+    }
+  }
+
+  /** Derives the backpressure flag from the active capture and fires when it changes. */
+  private updateBackpressure(): void {
+    const capture = this.capture;
+    const behind = capture !== undefined && capture.failure === undefined && capture.awaitingDrain;
+    if (behind === this.backpressure) return;
+    this.backpressure = behind;
+    this.backpressureEmitter.fire(behind);
   }
 
   private grow(): void {

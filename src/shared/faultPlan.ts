@@ -1,5 +1,6 @@
 // Fault injection options for one send, and the exact write pattern they produce. Pure and browser-safe:
 // the panel previews the pattern with the same planner the engine executes.
+import { formatBytes } from './formatBytes';
 
 /** How a send is broken up on purpose, to test how a peer reassembles a stream. */
 export interface FaultOptions {
@@ -34,6 +35,13 @@ export const MAX_FAULT_DELAY_MS = 60_000;
 /** A drip over more bytes than this would take hours at any useful interval; refuse rather than hang. */
 export const MAX_DRIP_BYTES = 65_536;
 export const MAX_SPLIT_WRITES = 65_536;
+/**
+ * Largest single write that coalescing copies may build: the joined bytes are one allocation, and
+ * 200 copies of a 12 MiB payload asked for 2.34 GiB (1000 copies threw a RangeError).
+ */
+export const MAX_COALESCED_BYTES = 64 * 1024 * 1024;
+/** Most writes one faulty send may plan (copies × split parts or dripped bytes), each a planned object. */
+export const MAX_PLANNED_WRITES = 65_536;
 
 /** Repeat a send every `intervalMs`, `count` times or (without count) until stopped. */
 export interface RepeatOptions {
@@ -86,11 +94,45 @@ export function validateRepeatOptions(value: unknown, path = 'repeat'): { ok: tr
 }
 
 /**
+ * Checks that `copies` of a `payloadBytes` payload can be sent with these faults without building
+ * an unbounded plan: coalesced copies at most MAX_COALESCED_BYTES in total, and at most
+ * MAX_PLANNED_WRITES writes. Returns the sentence for the user, or undefined when it fits. The panel
+ * may call it before building anything; planWrites applies the same check to what it is given.
+ */
+export function checkCopies(payloadBytes: number, copies: number, options: Pick<CheckedFaultOptions, 'coalesce' | 'splitInto' | 'dripIntervalMs'>): string | undefined {
+  if (payloadBytes === 0 || copies === 0) return undefined;
+  return checkPlanSize(new Array<number>(copies).fill(payloadBytes), options, `${copies} copies of ${formatBytes(payloadBytes)}`);
+}
+
+/** The check behind checkCopies, over the sizes of the non-empty payloads; `what` names them in the sentence. */
+function checkPlanSize(sizes: readonly number[], options: Pick<CheckedFaultOptions, 'coalesce' | 'splitInto' | 'dripIntervalMs'>, what: string): string | undefined {
+  const total = sizes.reduce((n, size) => n + size, 0);
+  const coalesced = options.coalesce && sizes.length > 1;
+  if (coalesced && total > MAX_COALESCED_BYTES) {
+    return `${what} coalesced into one write would be ${formatBytes(total)}, over the ${formatBytes(MAX_COALESCED_BYTES)} limit for one write; send fewer copies, a smaller payload, or turn coalesce off.`;
+  }
+  const units = coalesced ? [total] : sizes;
+  // A drip over MAX_DRIP_BYTES gets its own sentence from planWrites.
+  if (options.dripIntervalMs !== undefined && units.some((size) => size > MAX_DRIP_BYTES)) return undefined;
+  const writes = units.reduce((n, size) => n + (options.dripIntervalMs !== undefined ? size : Math.min(options.splitInto, size)), 0);
+  if (writes > MAX_PLANNED_WRITES) {
+    const how = options.dripIntervalMs !== undefined ? 'dripped byte by byte' : `split into ${options.splitInto} writes each`;
+    return `${what} ${how} would be ${writes} writes, over the limit of ${MAX_PLANNED_WRITES}; send fewer copies or split less.`;
+  }
+  return undefined;
+}
+
+/**
  * The writes a faulty send will make, in order. Each payload (or all of them joined, with coalesce)
  * is one write, split into `splitInto` near-equal parts `splitDelayMs` apart, or dripped byte by byte.
  * Sizes differ by at most one byte, larger parts first, and a split never produces empty writes.
  */
 export function planWrites(payloads: readonly Uint8Array[], options: CheckedFaultOptions): { ok: true; writes: PlannedWrite[] } | { ok: false; error: string } {
+  // Checked by size before anything is allocated: the join and the plan are the costly parts.
+  const sizes = payloads.filter((p) => p.length > 0).map((p) => p.length);
+  const same = sizes.every((size) => size === sizes[0]);
+  const tooMuch = checkPlanSize(sizes, options, same ? `${sizes.length} copies of ${formatBytes(sizes[0] ?? 0)}` : `${sizes.length} payloads`);
+  if (tooMuch) return { ok: false, error: tooMuch };
   const units = options.coalesce && payloads.length > 1 ? [concatBytes(payloads)] : payloads.filter((p) => p.length > 0);
   const writes: PlannedWrite[] = [];
   for (const unit of units) {

@@ -124,8 +124,12 @@ function readEscape(input: string, at: number): Escape | ParseError {
     }
     return { length: 6, text: String.fromCharCode(unit) };
   }
-  const shown = String.fromCodePoint(input.codePointAt(at + 1) as number);
-  return { message: `Invalid escape at position ${at}: '\\${shown}' is not a known escape; ${ESCAPE_HELP}.`, position: at };
+  const codePoint = input.codePointAt(at + 1) as number;
+  // A control or invisible character after the backslash is named by its code, so the sentence stays one visible line.
+  const shown = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(String.fromCodePoint(codePoint))
+    ? `a backslash followed by U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`
+    : `'\\${String.fromCodePoint(codePoint)}'`;
+  return { message: `Invalid escape at position ${at}: ${shown} is not a known escape; ${ESCAPE_HELP}.`, position: at };
 }
 
 function readUnicodeUnit(input: string, at: number): number {

@@ -8,19 +8,15 @@ on EOF it first sends the optional reply (proving the connection was only half-c
 when its stdin closes.
 """
 import json
-import socket
 import sys
 import time
+
+from loopback import accept_one
 
 
 def main():
     reply = sys.argv[1].encode("utf-8") if len(sys.argv) > 1 else b""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(1)
-    print(server.getsockname()[1], flush=True)
-    conn, _ = server.accept()
-    server.close()
+    conn = accept_one()
     reads = []
     start = None
     end = "eof"

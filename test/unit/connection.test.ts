@@ -10,7 +10,7 @@ import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
 import { Listener } from '../../src/core/listener';
 import type { ConnectionState } from '../../src/core/types';
-import { ByteSink, Cleanup, delay, hangingLoopbackPort, nextEvent, rawServer, waitUntil } from './support/sockets';
+import { ByteSink, Cleanup, delay, hangingLoopbackPort, nextEvent, rawServer, startPythonPeer, waitUntil } from './support/sockets';
 
 describe('Connection', () => {
   const cleanup = new Cleanup();
@@ -326,7 +326,11 @@ describe('Connection', () => {
     await waitUntil(() => sink.length === expected.length, 'every byte to arrive');
     assert.ok(sink.bytes().equals(expected), 'bytes arrive in send order');
     assert.deepEqual(sendOrder, sizes.map((_, i) => i + 1));
-    assert.deepEqual(client.log.records().map((r) => r.bytes[0]), sizes.map((_, i) => i + 1));
+    // A send larger than one slice is logged slice by slice; the first slice of each send starts a record group.
+    const records = client.log.records();
+    assert.deepEqual(records.filter((r) => !r.continued).map((r) => r.bytes[0]), sizes.map((_, i) => i + 1));
+    assert.ok(Buffer.concat(records.map((r) => r.bytes)).equals(expected), 'the log holds the bytes in wire order');
+    assert.equal(client.totals.messagesOut, sizes.length);
     assert.equal(client.totals.bytesOut, expected.length);
     assert.equal(client.pendingBytes, 0);
   });
@@ -375,7 +379,11 @@ describe('Connection', () => {
     await assert.rejects(big, (e: TcpError) => e instanceof TcpError && e.code === 'CLOSED' && e.message.includes(client.id));
     await assert.rejects(queued, (e: TcpError) => e.code === 'CLOSED');
     assert.equal(client.pendingBytes, 0);
-    assert.equal(client.totals.bytesOut, 0, 'nothing counted as sent that was not sent completely');
+    // What reached the socket before the destroy is counted (and logged), the rest is not.
+    const handed = client.totals.bytesOut;
+    assert.ok(handed > 0 && handed < 32 * 1024 * 1024, `bytesOut ${handed}`);
+    assert.equal(client.log.retained.bytes + client.log.evicted.bytes, handed);
+    assert.equal(client.totals.messagesOut, 1, 'the queued send behind it never started');
     assert.equal(client.closeReason, 'local');
   });
 
@@ -447,5 +455,32 @@ describe('Connection', () => {
     assert.equal(client.totals.messagesOut, 1);
     assert.equal(client.queuedBytes, 0);
     assert.equal(client.pendingBytes, 0);
+  });
+
+  it('a large send that fails midway counts and captures the slices that reached the socket', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tcplab-partial-'));
+    cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+    const size = 32 * 1024 * 1024;
+    const payload = new Uint8Array(size);
+    for (let i = 0; i < size; i += 4096) payload[i] = (i / 4096) & 0xff;
+    // The peer reads 1 MiB of the 32 and resets: the send fails with most of it never handed over.
+    const { port } = await startPythonPeer(cleanup, 'readThenReset.py', [String(1024 * 1024)]);
+    const client = await connectTo(port);
+    const file = path.join(dir, 'partial.jsonl');
+    await client.log.startCapture(file);
+    await assert.rejects(client.send(payload), (err: TcpError) => err instanceof TcpError);
+    await client.waitForClose();
+    await client.log.stopCapture();
+
+    const out = client.totals.bytesOut;
+    assert.ok(out >= 1024 * 1024 && out < size, `bytesOut ${out}`);
+    assert.equal(client.totals.messagesOut, 1, 'one send, however many slices reached the socket');
+    const records = client.log.records();
+    assert.ok(records.length > 1 && records.slice(1).every((r) => r.continued === true) && records[0].continued === undefined);
+    assert.deepEqual(Buffer.concat(records.map((r) => r.bytes)), Buffer.from(payload.subarray(0, out)), 'the log holds exactly the prefix handed over');
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as { base64: string; continued?: boolean });
+    assert.equal(lines.length, records.length);
+    assert.deepEqual(Buffer.concat(lines.map((l) => Buffer.from(l.base64, 'base64'))), Buffer.from(payload.subarray(0, out)), 'the capture too');
+    assert.ok(lines.slice(1).every((l) => l.continued === true));
   });
 });

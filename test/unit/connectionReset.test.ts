@@ -206,3 +206,69 @@ describe('reset() as the peer sees it', () => {
     await peer.waitForClose();
   });
 });
+
+describe('a reset from the peer right behind its data', () => {
+  const cleanup = new Cleanup();
+  afterEach(() => cleanup.run());
+
+  // libuv reads the data, sees the hang-up in the same poll and reports end of stream, as for a
+  // FIN; the engine must still report what the wire did. Reading is held until the Python peer has
+  // sent and reset, so data and RST are both waiting when we read: no race decides the outcome.
+  for (const role of ['accepted', 'client'] as const) {
+    for (const allowHalfOpen of [true, false]) {
+      it(`${role}, half-open ${allowHalfOpen ? 'on' : 'off'}: the data is read and the close reason is reset, not peerEnded`, async () => {
+        let connection: Connection;
+        let peer: Awaited<ReturnType<typeof startPythonPeer>>;
+        if (role === 'accepted') {
+          const listener = await Listener.listen({ port: 0, allowHalfOpen });
+          cleanup.add(() => listener.dispose());
+          const accepted = nextEvent(listener.onDidAccept);
+          peer = await startPythonPeer(cleanup, 'resetter.py', ['client', String(listener.address!.port), 'last words']);
+          connection = await accepted;
+        } else {
+          peer = await startPythonPeer(cleanup, 'resetter.py', ['server', 'last words']);
+          connection = await Connection.connect({ host: '127.0.0.1', port: peer.port, allowHalfOpen });
+        }
+        cleanup.add(() => connection.destroy());
+        const hold = connection.holdReading('test');
+        const sink = new ByteSink();
+        connection.onDidReceive(sink.push);
+        const states: string[] = [];
+        connection.onDidChangeState((state) => states.push(state));
+        const reset = new Promise<void>((resolve) => peer.child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('reset') && resolve()));
+        peer.child.stdin.write('go\n');
+        await reset;
+        const closed = closeOf(connection);
+        hold.dispose();
+        const event = await closed;
+        assert.equal(sink.text(), 'last words');
+        assert.equal(event.reason, 'reset');
+        assert.equal(event.error?.code, 'ECONNRESET');
+        assert.ok(!states.includes('halfClosed'), `states ${states.join(' → ')}`);
+        assert.equal(connection.remoteEnded, false);
+      });
+    }
+  }
+
+  it('bytes node read while reading was held are delivered and counted when a reset follows them', async () => {
+    const listener = await Listener.listen({ port: 0 });
+    cleanup.add(() => listener.dispose());
+    const accepted = nextEvent(listener.onDidAccept);
+    const peer = await startPythonPeer(cleanup, 'resetter.py', ['client', String(listener.address!.port), 'held bytes']);
+    const connection = await accepted;
+    cleanup.add(() => connection.destroy());
+    const hold = connection.holdReading('test');
+    const sink = new ByteSink();
+    connection.onDidReceive(sink.push);
+    const closed = closeOf(connection);
+    // The gap lets node read the data into its stream buffer (a paused stream still reads up to its
+    // high-water mark) before the RST fails the next read and destroys the stream.
+    peer.child.stdin.write('go 100\n');
+    const event = await closed;
+    hold.dispose();
+    assert.equal(event.reason, 'reset');
+    assert.equal(sink.text(), 'held bytes');
+    assert.equal(connection.totals.bytesIn, 'held bytes'.length);
+    assert.deepEqual(connection.readHolds, []);
+  });
+});

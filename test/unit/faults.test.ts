@@ -7,7 +7,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
 import { Repeater, sendWithFaults, type WriteRecord } from '../../src/core/faults';
-import { planWrites, summariseWrites, validateFaultOptions, validateRepeatOptions, type CheckedFaultOptions } from '../../src/shared/faultPlan';
+import { checkCopies, MAX_COALESCED_BYTES, planWrites, summariseWrites, validateFaultOptions, validateRepeatOptions, type CheckedFaultOptions } from '../../src/shared/faultPlan';
 import { ByteSink, Cleanup, delay, nextEvent, rawServer, startPythonPeer, waitUntil } from './support/sockets';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -87,6 +87,39 @@ describe('fault injection', () => {
       assert.deepEqual(validateRepeatOptions({ intervalMs: 10, count: 1.5 }), { ok: false, error: 'repeat.count must be a whole number, at least 1, or left out to repeat until stopped (got 1.5).' });
       const drip = planWrites([new Uint8Array(70000)], checked({ dripIntervalMs: 1 }));
       assert.deepEqual(drip, { ok: false, error: 'A slow drip of 70000 bytes is over the 65536-byte limit; drip a smaller payload.' });
+    });
+
+    it('bounds copies × coalesce before allocating: one sentence instead of a RangeError or gigabytes', () => {
+      const large = new Uint8Array(12 * 1024 * 1024);
+      for (const copies of [200, 1000]) {
+        const before = process.memoryUsage().arrayBuffers;
+        const started = performance.now();
+        const plan = planWrites(Array.from({ length: copies }, () => large), checked({ coalesce: true }));
+        assert.ok(performance.now() - started < 50, 'refused without joining anything');
+        assert.ok(process.memoryUsage().arrayBuffers - before < 1024 * 1024);
+        assert.deepEqual(plan, {
+          ok: false,
+          error: `${copies} copies of 12 MiB coalesced into one write would be ${copies === 200 ? '2.3 GiB' : '12 GiB'}, over the 64 MiB limit for one write; send fewer copies, a smaller payload, or turn coalesce off.`,
+        });
+      }
+      // Exactly at the limit is allowed, and without coalesce the copies stay separate writes of the same buffer.
+      const quarter = new Uint8Array(MAX_COALESCED_BYTES / 4);
+      const atLimit = planWrites([quarter, quarter, quarter, quarter], checked({ coalesce: true }));
+      assert.ok(atLimit.ok && atLimit.writes.length === 1 && atLimit.writes[0].bytes.length === MAX_COALESCED_BYTES);
+      const separate = planWrites(Array.from({ length: 1000 }, () => large), checked({}));
+      assert.ok(separate.ok && separate.writes.length === 1000 && separate.writes.every((w) => w.bytes.buffer === large.buffer && w.bytes.length === large.length));
+      assert.equal(checkCopies(large.length, 6, { coalesce: true, splitInto: 1, dripIntervalMs: undefined }), '6 copies of 12 MiB coalesced into one write would be 72 MiB, over the 64 MiB limit for one write; send fewer copies, a smaller payload, or turn coalesce off.');
+      assert.equal(checkCopies(large.length, 5, { coalesce: true, splitInto: 1, dripIntervalMs: undefined }), undefined);
+    });
+
+    it('bounds the number of planned writes across copies', () => {
+      const payload = new Uint8Array(1000);
+      assert.deepEqual(planWrites(Array.from({ length: 1000 }, () => payload), checked({ splitInto: 100 })), {
+        ok: false,
+        error: '1000 copies of 1000 B split into 100 writes each would be 100000 writes, over the limit of 65536; send fewer copies or split less.',
+      });
+      assert.equal(checkCopies(1000, 100, { coalesce: false, splitInto: 1, dripIntervalMs: 0 }), '100 copies of 1000 B dripped byte by byte would be 100000 writes, over the limit of 65536; send fewer copies or split less.');
+      assert.equal(checkCopies(1000, 65, { coalesce: false, splitInto: 1000, dripIntervalMs: undefined }), undefined);
     });
   });
 

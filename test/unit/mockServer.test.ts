@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { TcpError } from '../../src/core/errors';
 import { Listener } from '../../src/core/listener';
-import { MockServer, type MockFramingError, type MockReply } from '../../src/core/mockServer';
+import { MAX_QUEUED_REPLIES, MockServer, READ_HOLD_REPLIES, type MockFramingError, type MockReply } from '../../src/core/mockServer';
 import { validatePresetBehaviour } from '../../src/shared/presetBehaviour';
 import { ByteSink, Cleanup, delay, nextEvent, rawClient, runPythonPeer, waitUntil } from './support/sockets';
 
@@ -93,6 +93,35 @@ describe('MockServer', () => {
     socket.write('slow\nfast\n');
     await waitUntil(() => sink.text() === 'slow done\nfast done\n', 'both replies');
     assert.ok(performance.now() - started >= 195, 'the reply waited for its delay');
+  });
+
+  it('many small replies waiting behind a delayed one hold reading by their count, and all go out in order', async () => {
+    const { listener, server, port } = await mock({
+      framing: { mode: 'delimiter', delimiter: 'lf' },
+      rules: [
+        { match: 'exact', pattern: 'slow', reply: 'S\n', delayMs: 600 },
+        { match: 'exact', pattern: 'f', reply: 'F\n' },
+      ],
+    });
+    const { socket, sink } = await client(port);
+    const first = 'slow\n' + 'f\n'.repeat(MAX_QUEUED_REPLIES);
+    socket.write(first);
+    await waitUntil(() => listener.connections[0]?.readHolds.includes(READ_HOLD_REPLIES), 'the replies to hold reading');
+    const connection = listener.connections[0];
+    const [backlog] = server.replyBacklog();
+    assert.equal(backlog.replies, MAX_QUEUED_REPLIES + 1);
+    assert.equal(backlog.bytes, 2 * (MAX_QUEUED_REPLIES + 1));
+    assert.ok(backlog.holdingReads);
+    // Held: a second batch waits in the kernel until the slow reply and the backlog behind it went out.
+    socket.write('f\n'.repeat(1000));
+    await delay(200);
+    assert.equal(connection.totals.bytesIn, first.length);
+    const expected = 'S\n' + 'F\n'.repeat(MAX_QUEUED_REPLIES + 1000);
+    await waitUntil(() => sink.length === expected.length, 'every reply');
+    assert.equal(sink.text(), expected);
+    await waitUntil(() => server.replyBacklog().length === 0, 'the backlog to empty');
+    assert.deepEqual(connection.readHolds, []);
+    assert.equal(server.queuedReplyBytes, 0);
   });
 
   it('half-closes after a close rule replies, and answers nothing after it', async () => {
@@ -210,8 +239,9 @@ describe('MockServer', () => {
     const fault = nextEvent(server.onDidFaultRule);
     const { socket, sink } = await client(port);
     const started = performance.now();
-    socket.write('x'.repeat(40) + '\n');
-    await waitUntil(() => sink.text() === 'ok\n', 'the fallback reply');
+    // Switched off after its second overrun of the per-frame budget; the fallback answers both frames.
+    socket.write('x'.repeat(40) + '\n' + 'x'.repeat(40) + '\n');
+    await waitUntil(() => sink.text() === 'ok\nok\n', 'the fallback replies');
     assert.ok(performance.now() - started < 2000);
     assert.equal((await fault).name, 'evil');
     assert.equal(server.ruleStatus()[0].enabled, false);

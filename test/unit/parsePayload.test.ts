@@ -44,6 +44,14 @@ describe('parseText', () => {
     assertOneSentence(error.message);
   });
 
+  it('names an invisible character after a backslash by its code, keeping the sentence on one line', () => {
+    const error = errorOf(parseText('ab\\\n', 'utf-8'));
+    assert.equal(error.position, 2);
+    assert.match(error.message, /^Invalid escape at position 2: a backslash followed by U\+000A is not a known escape;/);
+    assert.doesNotMatch(error.message, /\n/);
+    assertOneSentence(error.message);
+  });
+
   it('reports a lone backslash at the end', () => {
     const error = errorOf(parseText('ok\\', 'utf-8'));
     assert.equal(error.position, 2);
