@@ -42,6 +42,8 @@ export interface ConnectionInfo {
   closeReason?: CloseReason;
   /** An outgoing connection TCP Lab can open again with the same host, port and options. */
   reconnectable: boolean;
+  /** Why reading is paused right now (Connection.readHolds), empty when it is not. */
+  readHolds: string[];
 }
 
 export interface RegistrySnapshot {
@@ -97,6 +99,7 @@ export function describeConnection(connection: Connection, reconnectable = false
     closedAt: connection.closedAt,
     closeReason: connection.closeReason,
     reconnectable,
+    readHolds: [...connection.readHolds],
   };
 }
 
@@ -310,6 +313,7 @@ export class Registry implements Disposable {
     store.add(connection.onDidChangeState((state) => {
       if (state !== 'closed') this.fire('updated', 'connection', id);
     }));
+    store.add(connection.onDidChangeReadHolds(() => this.fire('updated', 'connection', id)));
     // Per chunk only a timer check: consumers hear of traffic a few times a second.
     store.add(connection.log.onDidAppend(this.markTotalsChanged));
     store.add(

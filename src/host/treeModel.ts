@@ -4,6 +4,7 @@ import type { ConnectionInfo, ListenerInfo, RegistrySnapshot } from '../core/reg
 import type { ConnectionState, Endpoint } from '../core/types';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { describeCloseReason } from '../shared/closeReasons';
+import { describeReadHolds } from '../shared/readHolds';
 import { formatHostPort } from './hostPort';
 
 export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload' | 'placeholder';
@@ -145,6 +146,8 @@ function connectionNode(info: ConnectionInfo, kind: 'connection' | 'client', now
     `Received ${info.totals.bytesIn} bytes in ${info.totals.messagesIn} chunks; sent ${info.totals.bytesOut} bytes in ${info.totals.messagesOut} writes`,
   ];
   if (info.queuedBytes > 0 && !closed) tooltip.push(`${info.queuedBytes} bytes waiting to be written`);
+  const slowed = closed ? undefined : describeReadHolds(info.readHolds);
+  if (slowed) tooltip.push(`Reading paused: ${slowed}; TCP flow control slows the peer, nothing is dropped`);
   const contextValue: TreeContextValue = closed ? (info.reconnectable ? 'closedClient' : 'closedConnection') : kind;
   return {
     // The same id open and closed: the row stays where it is and keeps its selection as it closes.
@@ -152,7 +155,7 @@ function connectionNode(info: ConnectionInfo, kind: 'connection' | 'client', now
     kind,
     contextValue,
     label,
-    description,
+    description: slowed ? `${description} · ⏸ ${info.readHolds.join(', ')}` : description,
     tooltip: tooltip.join('\n'),
     icon,
     color,

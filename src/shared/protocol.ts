@@ -155,6 +155,8 @@ export type TargetInfo =
       totals: TrafficTotals;
       startedAt: number;
       stoppedAt?: number;
+      /** Why some clients' reading is paused, e.g. "2 clients: capture is slowing this connection". */
+      slowedBy?: string;
       /** Clients accepted over the listener's life. */
       acceptedCount: number;
       /** Every client the panel shows (open ones and those the history keeps), open ones first. */

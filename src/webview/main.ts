@@ -158,6 +158,7 @@ const header = {
   totals: el('span', { className: 'totals' }),
   rate: el('span', { className: 'rate', attrs: { 'aria-label': 'Current rate' } }),
   latency: el('span', { className: 'latency', attrs: { 'aria-label': 'Request to response latency' } }),
+  slowed: el('span', { className: 'slowed', attrs: { role: 'status' } }),
   close: el('button', { attrs: { type: 'button' } }),
 };
 header.close.addEventListener('click', async () => {
@@ -205,6 +206,8 @@ function updateHeader(): void {
   header.totals.title = exact;
   header.totals.setAttribute('aria-label', exact);
   header.rate.textContent = `${formatBytes(Math.round(rate))}/s`;
+  header.slowed.hidden = !t.slowedBy;
+  header.slowed.textContent = t.slowedBy ? `⏸ ${t.slowedBy}` : '';
   sendBox.refreshTargets();
   sendBox.refreshRepeat();
   behaviourEditor.refreshTarget(t);
@@ -297,7 +300,7 @@ const behaviourEditor = createBehaviourEditor({
 
 function showTarget(): void {
   app.replaceChildren(
-    el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.close]),
+    el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.slowed, header.close]),
     toolbar(),
     log.root,
     el('div', { className: 'footer' }, [statusLine, noticeLine]),

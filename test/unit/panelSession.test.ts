@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { Registry } from '../../src/core/registry';
+import { projectTree } from '../../src/host/treeModel';
 import type { ExportRecord } from '../../src/host/logExport';
 import type { BindExposure } from '../../src/app/exposurePolicy';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest } from '../../src/app/panel/panelSession';
@@ -290,5 +291,41 @@ describe('PanelSession on real sockets', () => {
     await delay(20);
     assert.equal(host.logged.length, 5);
     assert.deepEqual(host.posted, []);
+  });
+});
+
+describe('PanelSession: held reading is shown', () => {
+  const cleanup = new Cleanup();
+  let registry: Registry;
+  afterEach(async () => {
+    await registry.stopAll();
+    registry.dispose();
+    await cleanup.run();
+  });
+
+  it('says in the header and the tree when capture is slowing a connection, and when it no longer is', async () => {
+    registry = new Registry();
+    const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
+    await rawClient(cleanup, listener.address!.port);
+    await waitUntil(() => listener.connections.length === 1, 'the client');
+    const accepted = listener.connections[0];
+    const host = new RecordingHost();
+    const session = new PanelSession(registry, host, accepted.id);
+    const listenerSession = new PanelSession(registry, new RecordingHost(), listener.id);
+    try {
+      session.handle({ type: 'ready' });
+      // The hold the engine takes when the capture file falls behind (tested with a slow reader in boundedMemory.test.ts).
+      const hold = accepted.holdReading('capture');
+      await waitUntil(() => host.of('target').some((m) => m.target.kind === 'connection' && /capture is slowing/.test(m.target.slowedBy ?? '')), 'the header to say so');
+      const listenerTarget = listenerSession.describeTarget();
+      assert.match(listenerTarget?.kind === 'listener' ? (listenerTarget.slowedBy ?? '') : '', /^1 client: capture is slowing/);
+      const row = projectTree(registry.snapshot(), [], Date.now()).byId.get(`connection:${accepted.id}`);
+      assert.match(row?.description ?? '', /⏸ capture/);
+      hold.dispose();
+      await waitUntil(() => { const t = host.of('target').at(-1)?.target; return t?.kind === 'connection' && t.slowedBy === undefined; }, 'the notice to go');
+    } finally {
+      session.dispose();
+      listenerSession.dispose();
+    }
   });
 });

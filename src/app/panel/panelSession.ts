@@ -11,6 +11,7 @@ import type { Registry } from '../../core/registry';
 import type { ResolvedFraming } from '../../shared/framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/payloadTypes';
 import { validatePresetBehaviour } from '../../shared/presetBehaviour';
+import { describeReadHolds } from '../../shared/readHolds';
 import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
 import { defaultBehaviourInfo, ListenerBehaviours } from '../../host/listenerBehaviours';
 import type { ExportRecord } from '../../host/logExport';
@@ -136,6 +137,7 @@ export class PanelSession implements Disposable {
         closeReason: target.closeReason,
         ...(target.closedAt !== undefined ? { closedAt: target.closedAt } : {}),
         role: target.role,
+        ...(describeReadHolds(target.readHolds) ? { slowedBy: describeReadHolds(target.readHolds) } : {}),
         ...(this.latency ? { latency: this.latencyInfo() } : {}),
         ...(repeat ? { repeat } : {}),
       };
@@ -148,6 +150,8 @@ export class PanelSession implements Disposable {
       ...(connection.closeReason ? { closeReason: connection.closeReason } : {}),
     }));
     peers.sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed'));
+    const held = (this.channel?.feed.connections() ?? []).filter((c) => c.readHolds.length > 0);
+    const slowedBy = held.length ? `${held.length} client${held.length === 1 ? '' : 's'}: ${describeReadHolds(held[0].readHolds)}` : undefined;
     return {
       kind: 'listener',
       id: target.id,
@@ -159,6 +163,7 @@ export class PanelSession implements Disposable {
       startedAt: target.startedAt,
       ...(target.stoppedAt !== undefined ? { stoppedAt: target.stoppedAt } : {}),
       acceptedCount: target.acceptedCount,
+      ...(slowedBy ? { slowedBy } : {}),
       peers,
       ...(repeat ? { repeat } : {}),
       ...(server ? { ruleHits: server.ruleStatus().map((r) => ({ hits: r.hits, enabled: r.enabled, ...(r.disabledReason ? { disabledReason: r.disabledReason } : {}) })) } : {}),

@@ -316,6 +316,8 @@ export class TrafficFeed implements Disposable {
       if (connection.remoteEnded) this.endFraming(entry, Date.now());
       this.peersEmitter.fire();
     }));
+    // The header says when reading is held (a slow capture, replies the peer does not read).
+    subscriptions.add(connection.onDidChangeReadHolds(() => this.peersEmitter.fire()));
     subscriptions.add(connection.onDidClose(() => {
       this.endFraming(entry, Date.now());
       this.push(this.eventRow(connection, connection.closedAt ?? Date.now(), closedNote(connection)));
