@@ -115,6 +115,11 @@ function showFollowing(following: boolean): void {
 async function copySelected(): Promise<void> {
   const record = selectedRecord;
   if (!record) return;
+  // The clipboard is the user's: only a real click or key press in the panel may write to it.
+  if (navigator.userActivation && !navigator.userActivation.isActive) {
+    showNotice('Copying needs a click or a key press in the panel; press Copy as or Ctrl+C.');
+    return;
+  }
   const bytes = await logWindow.wholeBytes(record);
   if (!bytes) {
     showNotice('That record is too large to copy or no longer kept; use Save log instead.');

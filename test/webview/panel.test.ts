@@ -456,6 +456,17 @@ describe('traffic panel webview in Chromium', function () {
       assert.deepEqual(await harness.posted(), [{ type: 'copy', text: formatForCopy(new Uint8Array([0x41, 0x00, 0x27]), id, 'utf-8') }]);
     }
     assert.ok(COPY_FORMATS.some((f) => f.id === 'c') && COPY_FORMATS.some((f) => f.id === 'python') && COPY_FORMATS.some((f) => f.id === 'node'));
+
+    // A click that no person made (script, not a gesture) does not reach the clipboard.
+    await harness.clearPosted();
+    // Run by a timer once the last activation (5 s in Chromium) has lapsed. Playwright's evaluate and
+    // its polling count as gestures, so the test only waits, then reads the page once.
+    await page.evaluate(() => {
+      setTimeout(() => (document.querySelector('button[title^="Copy the selected record"]') as HTMLButtonElement).click(), 6500);
+    });
+    await page.waitForTimeout(8000);
+    assert.match(await page.evaluate(() => document.querySelector('.notice')?.textContent ?? ''), /Copying needs a click or a key press/);
+    assert.deepEqual(await harness.posted(), []);
   });
 
   it('shows peers and sends to one client or all in a listener panel', async () => {

@@ -13,6 +13,13 @@ import { TrafficFeed, type FeedLimits, type FeedRow } from './trafficFeed';
 
 /** Rows a following view is assumed to show until it says how many. */
 const DEFAULT_VIEW_ROWS = 200;
+/** Updates while rows arrive no faster than a view shows them: about 30 a second. */
+const UPDATE_INTERVAL_MS = 34;
+/**
+ * Updates while more rows arrive than the view can show: the screen is then a blur anyway, and
+ * every repaint of the webview takes CPU the sockets need (on two cores, the wire slows down).
+ */
+const FLOOD_UPDATE_INTERVAL_MS = 100;
 
 export interface FeedUpdate {
   records: WireRecord[];
@@ -53,7 +60,7 @@ export class FeedChannel implements Disposable {
 
   constructor(registry: Registry, target: Listener | Connection, framing: ResolvedFraming, limits?: FeedLimits) {
     this.feed = new TrafficFeed(registry, target, framing, limits);
-    this.batcher = new PanelBatcher<never>({ flush: () => this.flush() });
+    this.batcher = new PanelBatcher<never>({ flush: () => this.flush(), intervalMs: UPDATE_INTERVAL_MS });
     this.feed.onDidAppend(() => this.batcher.touch());
     this.feed.onDidChangePeers(() => this.batcher.touch());
   }
@@ -127,6 +134,7 @@ export class FeedChannel implements Disposable {
       previous = complete ? this.sentUpTo : (this.feed.before(rows[0]?.id ?? 0, 1, Infinity, 0)[0]?.id ?? 0);
       records = rows.map((row) => this.wire(row, previewBytes));
       this.sentUpTo = this.feed.lastId;
+      this.batcher.setInterval(complete ? UPDATE_INTERVAL_MS : FLOOD_UPDATE_INTERVAL_MS);
     }
     this.updateEmitter.fire({ records, previous, feed: this.info });
   }

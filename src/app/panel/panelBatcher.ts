@@ -34,7 +34,7 @@ export class PanelBatcher<T> {
   private timer: unknown;
   private lastFlush = -Infinity;
   private disposed = false;
-  private readonly intervalMs: number;
+  private intervalMs: number;
   private readonly maxPendingSize: number;
   private readonly timers: BatchTimers;
 
@@ -65,6 +65,11 @@ export class PanelBatcher<T> {
     this.pending = [];
     this.pendingSize = 0;
     this.dropped = 0;
+  }
+
+  /** Changes the minimum time between two flushes from the next one on. */
+  setInterval(ms: number): void {
+    this.intervalMs = ms;
   }
 
   get pendingCount(): number {
