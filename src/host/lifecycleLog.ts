@@ -4,7 +4,7 @@ import type * as vscode from 'vscode';
 import { DisposableStore } from '../core/events';
 import type { Registry, RegistryChange } from '../core/registry';
 import type { CloseReason } from '../core/types';
-import { connectionPeer, isListener, listenerAddress } from './targets';
+import { connectionPeer, isListener, listenerAddress } from '../app/targets';
 
 const CLOSE_REASONS: Record<CloseReason, string> = {
   local: 'closed by us',

@@ -6,7 +6,7 @@ import type { BytesView } from '../core/tcpFile/bytesView';
 import { blockHasExpectations } from '../core/tcpFile/model';
 import { prepareBlock, type BlockResult } from '../core/tcpFile/runner';
 import type { Registry } from '../core/registry';
-import { sameHost } from './tcpFileSockets';
+import { sameHost } from '../app/tcpFileSockets';
 import { confirmTcpRun } from './tcpFileTrust';
 import type { TcpFileTests } from './tcpFileTests';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';

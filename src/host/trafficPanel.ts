@@ -12,8 +12,8 @@ import type { Preset } from '../shared/preset';
 import type { PanelSettings, TargetInfo } from '../shared/protocol';
 import { toCsv, toJsonLines, type ExportRecord } from './logExport';
 import { confirmExposure } from './exposurePrompt';
-import { renderPanelHtml } from './panelHtml';
-import { ListenerBehaviours } from './listenerBehaviours';
+import { renderPanelHtml } from '../app/panelHtml';
+import { ListenerBehaviours } from '../app/listenerBehaviours';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
 
 const VIEW_TYPE = 'tcpLab.traffic';

@@ -4,7 +4,7 @@ import type { ConnectionInfo, ListenerInfo, RegistrySnapshot } from '../core/reg
 import type { ConnectionState, Endpoint } from '../core/types';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { describeCloseReason } from '../shared/closeReasons';
-import { formatHostPort } from './hostPort';
+import { formatHostPort } from '../app/hostPort';
 
 export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload' | 'placeholder';
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { parseJsonc } from '../../src/host/jsonc';
+import { parseJsonc } from '../../src/app/jsonc';
 
 describe('settings file reader (JSONC)', () => {
   it('reads a settings file with comments and trailing commas', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { Registry } from '../../src/core/registry';
 import { waitUntil as waitFor } from './support/sockets';
-import { Throttle } from '../../src/host/throttle';
+import { Throttle } from '../../src/app/throttle';
 import { formatAge, formatBytes, GROUP_IDS, projectTree, type PresetEntry, type TreeModel, type TreeNode } from '../../src/host/treeModel';
 
 function node(model: TreeModel, id: string): TreeNode {

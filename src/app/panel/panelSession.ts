@@ -12,7 +12,8 @@ import type { ResolvedFraming } from '../../shared/framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/payloadTypes';
 import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
-import { defaultBehaviourInfo, ListenerBehaviours } from '../../host/listenerBehaviours';
+import { defaultBehaviourInfo, ListenerBehaviours } from '../listenerBehaviours';
+// eslint-disable-next-line no-restricted-imports -- allowlisted: logExport.ts is vscode-free and moves to app once the issue-18 work on it lands.
 import type { ExportRecord } from '../../host/logExport';
 import { assessBindExposure, type BindExposure } from '../exposurePolicy';
 import { FeedChannel } from './feedChannel';

@@ -3,7 +3,8 @@ import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
 import type { RegistryItem } from '../core/registry';
 import { formatHostPort } from './hostPort';
-import { formatEndpoint } from './treeModel';
+// eslint-disable-next-line no-restricted-imports -- allowlisted until treeModel.ts moves to app.
+import { formatEndpoint } from '../host/treeModel';
 
 export function isListener(item: RegistryItem): item is Listener {
   return 'broadcast' in item;

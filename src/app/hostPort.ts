@@ -1,7 +1,7 @@
 // Parsing and validation of what users type as a TCP address: `host:port`, `[::1]:9000` or a bare port.
 // Kept free of the VS Code API so the same rules drive inline input validation and the unit tests.
 import { isIP, isIPv6 } from 'node:net';
-import { bindScope } from '../app/exposurePolicy';
+import { bindScope } from './exposurePolicy';
 
 export interface HostPort {
   host: string;
