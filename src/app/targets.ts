@@ -2,9 +2,7 @@
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
 import type { RegistryItem } from '../core/registry';
-import { formatHostPort } from './hostPort';
-// eslint-disable-next-line no-restricted-imports -- allowlisted until treeModel.ts moves to app.
-import { formatEndpoint } from '../host/treeModel';
+import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
 export function isListener(item: RegistryItem): item is Listener {
   return 'broadcast' in item;

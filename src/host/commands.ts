@@ -15,7 +15,7 @@ import type { TcpLabConfig } from './config';
 import type { ConnectionsTreeProvider } from './connectionsTree';
 import { assessBindExposure } from '../app/exposurePolicy';
 import { confirmExposure } from './exposurePrompt';
-import { formatHostPort, parseHostPort, validateHostText, type HostPort } from '../app/hostPort';
+import { formatHostPort, parseHostPort, validateHostText, type HostPort } from '../shared/hostPort';
 import { readRecentTargets, rememberTarget } from '../app/recentTargets';
 import { connectionPeer, describeItem, isConnection, isListener, listenerAddress } from '../app/targets';
 import type { TrafficPanelManager } from './trafficPanel';

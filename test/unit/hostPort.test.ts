@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { formatHostPort, isAllInterfaces, parseHostPort, validateHostText, validatePortText } from '../../src/app/hostPort';
+import { isAllInterfaces } from '../../src/app/exposurePolicy';
+import { formatHostPort, parseHostPort, validateHostText, validatePortText } from '../../src/shared/hostPort';
 import { MAX_RECENT_TARGETS, readRecentTargets, rememberTarget } from '../../src/app/recentTargets';
 
 function ok(input: string, options?: Parameters<typeof parseHostPort>[1]) {

@@ -5,6 +5,7 @@
 import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type FromWebviewMessage, type SendMessage } from '../../shared/protocol';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../../shared/payloadTypes';
 import { validateFaultOptions, validateRepeatOptions } from '../../shared/faultPlan';
+import { isPortNumber } from '../../shared/hostPort';
 
 export type ValidationResult = { ok: true; message: FromWebviewMessage } | { ok: false; reason: string };
 
@@ -38,7 +39,7 @@ function boundedString(value: unknown, max: number): value is string {
 
 function hostAndPort(raw: Fields): string | undefined {
   if (!boundedString(raw.host, PROTOCOL_LIMITS.maxHostChars) || raw.host.trim() === '') return 'host must be a non-empty string of at most 255 characters';
-  if (typeof raw.port !== 'number' || !Number.isInteger(raw.port) || raw.port < 0 || raw.port > 65535) return 'port must be an integer from 0 to 65535';
+  if (!isPortNumber(raw.port, { allowZeroPort: true })) return 'port must be an integer from 0 to 65535';
   return undefined;
 }
 

@@ -19,6 +19,7 @@ import { assessBindExposure, type BindExposure } from '../exposurePolicy';
 import { FeedChannel } from './feedChannel';
 import { PanelSender } from './panelSender';
 import { validateWebviewMessage } from './panelMessages';
+import { formatEndpoint } from '../../shared/hostPort';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -59,7 +60,7 @@ const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: 1024 * 1024 }
 
 function endpointText(endpoint: { address: string; family: string; port: number } | undefined): string | undefined {
   if (!endpoint) return undefined;
-  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+  return formatEndpoint(endpoint);
 }
 
 export class PanelSession implements Disposable {

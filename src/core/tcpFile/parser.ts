@@ -18,6 +18,7 @@ import {
 } from './model';
 import { parsePayload } from '../../shared/parsePayload';
 import { findPlaceholders, isDefined, placeholderShapeError } from './variables';
+import { isPortNumber, splitHostPort, validateHostText } from '../../shared/hostPort';
 
 export interface ParseOptions {
   /** Names from `tcpLab.presets`; when given, `PRESET x` is checked against them. */
@@ -477,19 +478,19 @@ export function locate(body: PayloadBody, position: number): { line: number; col
 
 /** `host:port` or `[v6]:port`; undefined when valid. */
 export function splitAddress(text: string): { host: string; port: number } | undefined {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:\s[\]]+):(\d+)$/.exec(text);
-  if (!m) return undefined;
-  return { host: m[1], port: Number(m[2]) };
+  const split = splitHostPort(text);
+  return split && { host: split.host, port: Number(split.portText) };
 }
 
 export function addressProblem(text: string, listening: boolean): string | undefined {
   const parsed = splitAddress(text);
   if (!parsed) return `Invalid address '${text}': write host:port, for example 127.0.0.1:7000 or [::1]:7000.`;
   const min = listening ? 0 : 1;
-  if (!Number.isInteger(parsed.port) || parsed.port < min || parsed.port > 65535) {
+  if (!isPortNumber(parsed.port, { allowZeroPort: listening })) {
     return `Port ${parsed.port} in '${text}' is out of range: use ${min} to 65535.`;
   }
-  return undefined;
+  const hostProblem = validateHostText(parsed.host);
+  return hostProblem && `Invalid address '${text}': ${hostProblem}`;
 }
 
 export function regexProblem(source: string, flags: string): string | undefined {

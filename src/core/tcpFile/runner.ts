@@ -15,6 +15,7 @@ import type { ExpectKind, ExpectStep, Framing, PayloadBody, TcpBlock, TcpFile, T
 import { addressProblem, regexProblem, splitAddress } from './parser';
 import { parsePayload } from '../../shared/parsePayload';
 import { resolveVariables, type VariableScope } from './variables';
+import { formatEndpoint } from '../../shared/hostPort';
 
 /** The part of the engine's Connection a run needs; `Connection` satisfies it structurally. */
 export interface RunnerConnection {
@@ -568,7 +569,7 @@ function acceptFirst(listener: RunnerListener, timeoutMs: number, signal?: Abort
     });
     const timer = setTimeout(() => {
       cleanup();
-      const where = listener.address ? `${listener.address.address}:${listener.address.port}` : 'the listener';
+      const where = listener.address ? formatEndpoint(listener.address) : 'the listener';
       reject(new Error(`No peer connected to ${where} within ${timeoutMs} ms: start the client, or raise TIMEOUT.`));
     }, timeoutMs);
     if (signal?.aborted) onAbort();
