@@ -1,4 +1,5 @@
-// The engine's public vocabulary, shared by the listener, connection, registry and the host.
+// The engine's public vocabulary, defined once for the engine, the host and the webview: the core
+// re-exports it (core/types.ts) and the panel protocol carries it as it is.
 
 export type AddressFamily = 'IPv4' | 'IPv6';
 
