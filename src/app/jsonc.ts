@@ -1,53 +1,28 @@
-// A small reader for JSON with comments and trailing commas, the dialect of VS Code's settings files.
-// Restricted Mode hides a restricted setting's workspace value from the configuration API entirely, so
-// to *show* workspace presets there (without applying them) we read the settings file ourselves.
+// JSON with comments and trailing commas, the dialect of VS Code's settings files, read with the
+// parser VS Code itself uses. Restricted Mode hides a restricted setting's workspace value from the
+// configuration API entirely, so to *show* workspace presets there (without applying them) we read
+// the settings file ourselves; the CLI reads the same files the same way.
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser';
 
-/** Parses JSONC; throws a SyntaxError for anything JSON.parse would reject once comments are gone. */
+/** Parses JSONC; throws a SyntaxError naming the first problem and where it is. */
 export function parseJsonc(text: string): unknown {
-  return JSON.parse(stripJsonc(text));
+  const errors: ParseError[] = [];
+  const value: unknown = parse(text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length > 0) {
+    const [first] = errors;
+    const { line, column } = position(text, first.offset);
+    throw new SyntaxError(`${describeError(printParseErrorCode(first.error))} at line ${line}, column ${column}`);
+  }
+  return value;
 }
 
-/** Removes comments and trailing commas outside strings, keeping everything else byte for byte. */
-export function stripJsonc(text: string): string {
-  let out = '';
-  let i = 0;
-  // A comma is held back until we know whether a closing bracket follows it.
-  let pendingComma = false;
-  const flushComma = (): void => {
-    if (pendingComma) out += ',';
-    pendingComma = false;
-  };
-  while (i < text.length) {
-    const ch = text[i];
-    const next = text[i + 1];
-    if (ch === '"') {
-      flushComma();
-      let end = i + 1;
-      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
-      out += text.slice(i, end + 1);
-      i = end + 1;
-    } else if (ch === '/' && next === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (ch === '/' && next === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 2;
-    } else if (ch === ',') {
-      flushComma();
-      pendingComma = true;
-      i++;
-    } else if (ch === '}' || ch === ']') {
-      pendingComma = false;
-      out += ch;
-      i++;
-    } else if (/\s/.test(ch)) {
-      out += ch;
-      i++;
-    } else {
-      flushComma();
-      out += ch;
-      i++;
-    }
-  }
-  flushComma();
-  return out;
+/** `PropertyNameExpected` → `property name expected`. */
+function describeError(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+function position(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
 }
