@@ -3,12 +3,10 @@
 // a broken block before any socket opens.
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type PayloadFormat, type TextEncodingName } from '../../shared/payloadTypes';
 import {
-  FRAMINGS,
   type BlockOptions,
   type ExpectKind,
   type ExpectStep,
   type FileVariable,
-  type Framing,
   type PayloadBody,
   type TcpBlock,
   type TcpDiagnostic,
@@ -19,6 +17,7 @@ import {
 import { parsePayload } from '../../shared/parsePayload';
 import { findPlaceholders, isDefined, placeholderShapeError } from './variables';
 import { isPortNumber, splitHostPort, validateHostText } from '../../shared/hostPort';
+import { FRAMING_SHORT_NAMES, parseTcpFraming } from './framing';
 
 export interface ParseOptions {
   /** Names from `tcpLab.presets`; when given, `PRESET x` is checked against them. */
@@ -303,9 +302,13 @@ class FileParser {
         break;
       }
       case 'FRAMING': {
-        const v = value.text.toLowerCase();
-        if ((FRAMINGS as readonly string[]).includes(v)) options.framing = v as Framing;
-        else badValue(FRAMINGS);
+        if (value.text === '') {
+          badValue(Object.keys(FRAMING_SHORT_NAMES));
+          break;
+        }
+        const framing = parseTcpFraming(value.text);
+        if (framing.ok) options.framing = framing.framing;
+        else this.error(index, value.start, value.end, framing.error);
         break;
       }
       default: {
