@@ -1,7 +1,6 @@
-// One byte-size wording for the tree, the panel header and the target picker, so the same count
-// reads the same everywhere.
+// Byte counts for people: exact below 1 KiB, so small test exchanges read as the counts people
+// expect, then KiB/MiB/GiB/TiB. Shared so sentences, the tree and the panel agree.
 
-/** Exact below 1 KiB so small test exchanges read as the byte counts people expect; 1.0 KiB, 25 KiB above. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
