@@ -179,8 +179,8 @@ describe('.tcp FRAMING on the shared framing definition', function () {
       assert.equal(result.status, 'passed', result.error ?? result.expectations.find((e) => e.status !== 'passed')?.message);
       return { ms, peak: result.peakBufferedBytes };
     };
-    // One unmeasured round of each warms the JIT; then the fastest of five, interleaved: on a shared
-    // machine load only ever adds time, so the minimum is the cost of the path itself.
+    // One unmeasured round of each warms the JIT; then five rounds, each a raw read and a framed run
+    // back to back: on a shared machine load only ever adds time, so the best round shows the path's cost.
     await rawRead();
     await framedRead();
     const raws: number[] = [];
@@ -189,13 +189,16 @@ describe('.tcp FRAMING on the shared framing definition', function () {
       raws.push(await rawRead());
       frameds.push(await framedRead());
     }
-    const rawMs = Math.min(...raws);
-    const framedMs = Math.min(...frameds.map((f) => f.ms));
-    const ratio = framedMs / rawMs;
-    console.log(`      64 MiB: raw read ${rawMs.toFixed(0)} ms, through ${frames} framed EXPECTs ${framedMs.toFixed(0)} ms (${ratio.toFixed(2)}x)`);
+    // Each round's pair ran back to back under the same load; the median of the paired ratios is not
+    // pulled by one round that a burst of load (or a GC) hit.
+    const ratios = raws.map((rawMs, i) => frameds[i].ms / rawMs);
+    const ratio = [...ratios].sort((a, b) => a - b)[2];
+    const rawMs = [...raws].sort((a, b) => a - b)[2];
+    const framedMs = [...frameds.map((f) => f.ms)].sort((a, b) => a - b)[2];
+    console.log(`      64 MiB: raw read ${rawMs.toFixed(0)} ms, through ${frames} framed EXPECTs ${framedMs.toFixed(0)} ms (medians); paired ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
     const result = { peakBufferedBytes: Math.max(...frameds.map((f) => f.peak)) };
     assert.ok(result.peakBufferedBytes < 2 * MiB, `held ${result.peakBufferedBytes} bytes at once`);
-    // The target is 2x (met on a quiet machine, about 1.7x); the bound is generous because two shared
+    // The target is 2x (the median ratio is about 1.5-3x here); the bound is generous because two shared
     // cores and the GC of the 64 MiB the file itself expects swing single runs. A receive that re-copied
     // its buffer per chunk or per frame would be tens of times slower, and still fail here.
     assert.ok(ratio <= 6, `the framed receive took ${ratio.toFixed(2)}x the raw read`);

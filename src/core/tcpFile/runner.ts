@@ -359,10 +359,10 @@ class ReceiveStream implements Disposable {
   consume(count: number): void {
     this.head += count;
     if (this.head >= this.tail) {
+      // The store is kept at the size it grew to: framed runs drain it after every frame, and shrinking
+      // it then would make each frame regrow it. It is bounded (2 × RECEIVE_LIMIT) and freed with the run.
       this.head = 0;
       this.tail = 0;
-      // A burst may have grown the store; give the memory back once everything was read.
-      if (this.store.length > 1024 * 1024) this.store = new Uint8Array(64 * 1024);
     }
   }
 
