@@ -1,5 +1,10 @@
 import tseslint from 'typescript-eslint';
 
+// One `no-restricted-imports` entry per layer: flat config replaces a rule's options per file, so each
+// layer lists everything it may not import. Dependencies point one way: webview → shared ← core ← app ← host.
+const noVscode = { name: 'vscode', message: 'core, app, shared and webview code must not depend on the VS Code API.' };
+const browserOnly = { group: ['node:*', 'vscode'], message: 'shared and webview code runs in a browser: no Node or VS Code imports.' };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.e2e/**', '.vscode-test/**', '*.vsix'] },
   ...tseslint.configs.recommended,
@@ -9,17 +14,41 @@ export default tseslint.config(
     },
   },
   {
-    // The engine, the orchestration layer and the shared code must run without VS Code: the boundary enforces itself here.
-    files: ['src/core/**', 'src/app/**', 'src/shared/**', 'src/webview/**'],
+    // The engine runs without VS Code and knows nothing of the layers built on it.
+    files: ['src/core/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'core, app, shared and webview code must not depend on the VS Code API.' }] }],
+      'no-restricted-imports': ['error', {
+        paths: [noVscode],
+        patterns: [{ regex: '(^|/)(app|host|webview)(/|$)', message: 'core may import only core and shared.' }],
+      }],
     },
   },
   {
-    // Shared code also runs in the webview, so it may not use Node built-ins.
-    files: ['src/shared/**', 'src/webview/**'],
+    // The orchestration layer is vscode-free; src/host adapts it, never the other way round.
+    files: ['src/app/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'vscode'], message: 'shared and webview code runs in a browser: no Node or VS Code imports.' }] }],
+      'no-restricted-imports': ['error', {
+        paths: [noVscode],
+        patterns: [{ regex: '(^|/)(host|webview)(/|$)', message: 'app may not import host or webview code (move the vscode-free piece into app).' }],
+      }],
+    },
+  },
+  {
+    // Shared code runs in the webview too and depends on nothing but itself.
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [browserOnly, { regex: '^\\.\\./', message: 'shared code may import only other shared files.' }],
+      }],
+    },
+  },
+  {
+    // The webview is browser code that talks to the host only through the shared protocol.
+    files: ['src/webview/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [browserOnly, { regex: '^\\.\\./(?!shared/)', message: 'the webview may import only ../shared.' }],
+      }],
     },
   },
 );

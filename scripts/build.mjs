@@ -5,6 +5,10 @@ import * as esbuild from 'esbuild';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
+// Node bundles prefer a package's ES module build: jsonc-parser's UMD `main` loads its parts through
+// a require() esbuild cannot see, which breaks the bundle at run time.
+const nodeMainFields = ['module', 'main'];
+
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
   {
@@ -14,6 +18,7 @@ const targets = [
     format: 'cjs',
     target: 'node18',
     external: ['vscode'],
+    mainFields: nodeMainFields,
   },
   {
     // The headless test runner (`tcp-lab-test`), run by node directly from the package's bin.
@@ -23,6 +28,7 @@ const targets = [
     format: 'cjs',
     target: 'node18',
     banner: { js: '#!/usr/bin/env node' },
+    mainFields: nodeMainFields,
   },
   {
     entryPoints: ['src/webview/main.ts'],

@@ -10,7 +10,7 @@ import { blockHasExpectations } from './core/tcpFile/model';
 import { parseDuration, parseTcpFile } from './core/tcpFile/parser';
 import { formatBlockResult } from './core/tcpFile/report';
 import { runBlock } from './core/tcpFile/runner';
-import { parseTcpLabSettings, type TcpLabSettings } from './core/tcpFile/settingsFile';
+import { parseTcpLabSettings, type TcpLabSettings } from './app/settingsFile';
 import { environmentVariables } from './core/tcpFile/variables';
 
 const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...

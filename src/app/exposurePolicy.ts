@@ -3,7 +3,7 @@
 // `0:0:0:0:0:0:0:0`, `[::]`, `::ffff:0.0.0.0` and `0` (which the resolver reads as 0.0.0.0) are
 // all the same wildcard, and a list always misses one. Every bind path (palette, presets, panel,
 // `.tcp` LISTEN blocks) asks through here, so they all ask the same question.
-import { isIPv4, isIPv6 } from 'node:net';
+import { formatHostPort, isIPv4, isIPv6, unbracketHost } from '../shared/hostPort';
 
 /** What a bind reaches: only this machine, every interface, one address of it, or a name we cannot judge. */
 export type BindScope = 'loopback' | 'allInterfaces' | 'address' | 'name';
@@ -88,10 +88,9 @@ export function bindScope(host: string): BindScope {
 }
 
 function where(host: string, port: number | undefined): string {
-  const bare = host.trim().replace(/^\[(.*)\]$/, '$1');
+  const bare = unbracketHost(host.trim());
   const shown = bare === '' ? '*' : bare;
-  if (port === undefined) return shown;
-  return shown.includes(':') ? `[${shown}]:${port}` : `${shown}:${port}`;
+  return port === undefined ? shown : formatHostPort(shown, port);
 }
 
 /** Does listening on `host` expose the port, and if so, the question to ask (port 0 reads "a free port"). */
@@ -127,4 +126,9 @@ export function assessBindExposure(host: string, port?: number): BindExposure {
         confirmLabel: 'Listen Anyway',
       };
   }
+}
+
+/** Hosts that bind every interface, in any spelling. */
+export function isAllInterfaces(host: string): boolean {
+  return bindScope(host) === 'allInterfaces';
 }

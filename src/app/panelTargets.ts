@@ -4,6 +4,8 @@
 import type { ConnectionInfo, ListenerInfo, RegistrySnapshot } from '../core/registry';
 import type { Endpoint, TrafficTotals } from '../core/types';
 import { describeCloseReason } from '../shared/closeReasons';
+import { formatBytes } from '../shared/formatBytes';
+import { formatEndpoint } from '../shared/hostPort';
 
 export interface PanelTargetPick {
   /** Undefined: the Listen/Connect forms. */
@@ -16,24 +18,11 @@ export interface PanelTargetPick {
 }
 
 function endpointText(endpoint: Endpoint | undefined): string {
-  if (!endpoint) return '?';
-  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
-}
-
-function bytes(value: number): string {
-  if (value < 1024) return `${value} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let scaled = value / 1024;
-  let unit = 0;
-  while (scaled >= 1024 && unit < units.length - 1) {
-    scaled /= 1024;
-    unit++;
-  }
-  return `${scaled < 10 ? scaled.toFixed(1) : Math.round(scaled)} ${units[unit]}`;
+  return endpoint ? formatEndpoint(endpoint) : '?';
 }
 
 function traffic(totals: TrafficTotals): string {
-  return `↓${bytes(totals.bytesIn)} ↑${bytes(totals.bytesOut)}`;
+  return `↓${formatBytes(totals.bytesIn)} ↑${formatBytes(totals.bytesOut)}`;
 }
 
 function listenerPick(info: ListenerInfo, byId: ReadonlyMap<string, ConnectionInfo>): PanelTargetPick & { at: number } {

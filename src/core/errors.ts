@@ -1,6 +1,8 @@
 // Every failure the engine reports becomes a TcpError whose message is ONE sentence that names the
 // input that failed and says what to do next, so the host can show it verbatim without a stack trace.
-import { isIP } from 'node:net';
+import { formatHostPort, ipVersion, isHostName, isPortNumber, unbracketHost } from '../shared/hostPort';
+
+export { formatHostPort };
 
 export class TcpError extends Error {
   /** A node errno (`EADDRINUSE`, …) or one of our own codes (`INVALID_PORT`, `TIMEOUT`, …). */
@@ -21,11 +23,6 @@ export interface SocketErrorContext {
   port: number;
   /** The connect timeout that expired, so the sentence can say how long we waited. */
   timeoutMs?: number;
-}
-
-/** `127.0.0.1:80`, `[::1]:80`: the notation people paste into other tools. */
-export function formatHostPort(host: string, port: number): string {
-  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** Pull the errno out of whatever node threw; Happy Eyeballs may wrap several in an AggregateError. */
@@ -134,15 +131,11 @@ export function validatePort(value: unknown, purpose: 'listen' | 'connect' = 'li
   if (!Number.isInteger(port)) {
     throw new TcpError('INVALID_PORT', `Port ${String(value)} is not a whole number; ${hint}.`);
   }
-  if (port < 0 || port > 65535 || (purpose === 'connect' && port === 0)) {
+  if (!isPortNumber(port, { allowZeroPort: purpose !== 'connect' })) {
     throw new TcpError('INVALID_PORT', `Port ${String(value).trim()} is out of range; ${hint}.`);
   }
   return port;
 }
-
-// RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens (underscores are
-// tolerated because real intranets use them).
-const HOST_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 
 /** Accepts an IPv4/IPv6 literal (brackets around IPv6 are removed) or a host name; returns it trimmed. */
 export function validateHost(value: unknown): string {
@@ -151,13 +144,8 @@ export function validateHost(value: unknown): string {
     const shown = typeof value === 'string' ? 'An empty host' : `Host ${String(value)}`;
     throw new TcpError('INVALID_HOST', `${shown} is not valid; ${hint}.`);
   }
-  let host = value.trim();
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  if (isIP(host)) return host;
-  const withoutRootDot = host.endsWith('.') ? host.slice(0, -1) : host;
-  const labels = withoutRootDot.split('.');
-  const looksNumeric = /^[\d.]+$/.test(withoutRootDot);
-  if (withoutRootDot.length > 253 || looksNumeric || !labels.every((label) => HOST_LABEL.test(label))) {
+  const host = unbracketHost(value.trim());
+  if (ipVersion(host) === 0 && !isHostName(host)) {
     throw new TcpError('INVALID_HOST', `Host "${value}" is not a valid host name or IP address; ${hint}.`);
   }
   return host;

@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
 import type { Registry } from '../core/registry';
-import { captureFileName, resolveCaptureDirectory } from './captureFiles';
+import { captureFileName, resolveCaptureDirectory } from '../app/captureFiles';
 import type { TcpLabConfig } from './config';
 
 export class CaptureManager implements vscode.Disposable {

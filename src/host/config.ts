@@ -5,7 +5,7 @@ import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../core/history';
 import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
-import { parseJsonc } from './jsonc';
+import { parseJsonc } from '../app/jsonc';
 import { checkPayloadParses, validatePresets, type PresetProblem } from './presetValidation';
 import type { PresetEntry } from './treeModel';
 

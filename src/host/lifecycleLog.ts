@@ -4,7 +4,8 @@ import type * as vscode from 'vscode';
 import { DisposableStore } from '../core/events';
 import type { Registry, RegistryChange } from '../core/registry';
 import type { CloseReason } from '../core/types';
-import { connectionPeer, isListener, listenerAddress } from './targets';
+import { connectionPeer, isListener, listenerAddress } from '../app/targets';
+import { formatEndpoint } from '../shared/hostPort';
 
 const CLOSE_REASONS: Record<CloseReason, string> = {
   local: 'closed by us',
@@ -43,7 +44,7 @@ export class LifecycleLog implements vscode.Disposable {
       this.listenerNames.set(id, name);
       this.log.info(`[${id}] Listening on ${name}`);
       store.add(item.onDidError((err) => this.log.error(`[${id}] ${err.message}`)));
-      store.add(item.onDidReject((peer) => this.log.warn(`[${id}] Refused ${peer.address}:${peer.port}: the listener's connection limit is reached`)));
+      store.add(item.onDidReject((peer) => this.log.warn(`[${id}] Refused ${formatEndpoint(peer)}: the listener's connection limit is reached`)));
       return;
     }
     const peer = connectionPeer(item);

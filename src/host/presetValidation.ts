@@ -5,7 +5,7 @@ import { parsePayload } from '../shared/parsePayload';
 import { validatePresetBehaviour } from '../shared/presetBehaviour';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
-import { validateHostText } from './hostPort';
+import { validateHostText } from '../shared/hostPort';
 import { describeValue, isRecord } from '../shared/describeValue';
 
 export const PRESETS_SETTING = 'tcpLab.presets';

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Registry } from '../core/registry';
 import type { TcpLabConfig } from './config';
 import { CONNECTIONS_VIEW_ID, TREE_REFRESH_INTERVAL_MS } from './connectionsTree';
-import { Throttle } from './throttle';
+import { Throttle } from '../app/throttle';
 
 export class ConnectionsStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('tcpLab.status', vscode.StatusBarAlignment.Left, 50);

@@ -6,10 +6,11 @@ import type { BytesView } from '../core/tcpFile/bytesView';
 import { blockHasExpectations } from '../core/tcpFile/model';
 import { prepareBlock, type BlockResult } from '../core/tcpFile/runner';
 import type { Registry } from '../core/registry';
-import { sameHost } from './tcpFileSockets';
+import { sameHost } from '../app/tcpFileSockets';
 import { confirmTcpRun } from './tcpFileTrust';
 import type { TcpFileTests } from './tcpFileTests';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
+import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
 export const SEND_COMMAND = 'tcpLab.tcpFiles.send';
 export const SEND_AND_CHECK_COMMAND = 'tcpLab.tcpFiles.sendAndCheck';
@@ -204,7 +205,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       await vscode.commands.executeCommand(OPEN_PANEL_COMMAND, listener.id);
       if (payloads.length === 0) return;
       if (listener.connections.length === 0) {
-        const where = listener.address ? `${listener.address.address}:${listener.address.port}` : `${host}:${port}`;
+        const where = listener.address ? formatEndpoint(listener.address) : formatHostPort(host, port);
         void vscode.window.showInformationMessage(`Listening on ${where}: no client is connected yet, so nothing was sent. Click Send again once a client connects.`);
         return;
       }

@@ -9,6 +9,7 @@ import { formatBlockResult } from '../core/tcpFile/report';
 import { runBlock, type BlockResult, type SocketFactory } from '../core/tcpFile/runner';
 import { confirmTcpRun } from './tcpFileTrust';
 import { isTcpDocument, type TcpFileWorkspace } from './tcpFileWorkspace';
+import { formatEndpoint } from '../shared/hostPort';
 
 const FILE_GLOB = '**/*.tcp';
 const EXCLUDE_GLOB = '**/node_modules/**';
@@ -214,8 +215,8 @@ export class TcpFileTests implements vscode.Disposable {
           confirm: (prepared) => confirmTcpRun(prepared, block.name, approved),
           // A LISTEN block waits for a client: say where, since the port may have been 0.
           onListening: (address) => {
-            const waiting = vscode.window.setStatusBarMessage(`$(radio-tower) ${block.name}: waiting for a client on ${address.address}:${address.port}`);
-            run.appendOutput(`Listening on ${address.address}:${address.port} for '${block.name}'\r\n`, undefined, q.item);
+            const waiting = vscode.window.setStatusBarMessage(`$(radio-tower) ${block.name}: waiting for a client on ${formatEndpoint(address)}`);
+            run.appendOutput(`Listening on ${formatEndpoint(address)} for '${block.name}'\r\n`, undefined, q.item);
             listening.push(waiting);
           },
         });

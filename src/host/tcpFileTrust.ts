@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { assessBindExposure } from '../app/exposurePolicy';
 import type { PreparedBlock } from '../core/tcpFile/runner';
 import { confirmExposure } from './exposurePrompt';
-import { formatHostPort } from './hostPort';
+import { formatHostPort } from '../shared/hostPort';
 
 export const TRUST_REFUSAL = 'Not run: this workspace is not trusted; confirm the run, or trust the workspace (Workspaces: Manage Workspace Trust) to run .tcp files without asking.';
 export const EXPOSURE_REFUSAL = 'Not run: listening there would make the port reachable from other machines; use 127.0.0.1 or ::1 to keep it on this machine.';

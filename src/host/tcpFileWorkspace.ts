@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { parseTcpFile } from '../core/tcpFile/parser';
 import type { TcpFile } from '../core/tcpFile/model';
 import { environmentVariables } from '../core/tcpFile/variables';
-import type { Environments } from '../core/tcpFile/settingsFile';
+import type { Environments } from '../app/settingsFile';
 import type { Preset } from '../shared/preset';
 import type { RunOptions } from '../core/tcpFile/runner';
 

@@ -6,7 +6,7 @@ import { registerEnvironmentStatus } from './tcpEnvironmentStatus';
 import { registerTcpFileDiagnostics } from './tcpFileDiagnostics';
 import { TcpFileLens } from './tcpFileLens';
 import type { Registry } from '../core/registry';
-import { registrySockets } from './tcpFileSockets';
+import { registrySockets } from '../app/tcpFileSockets';
 import { TcpFileTests } from './tcpFileTests';
 import { registerTcpFileVariables } from './tcpFileVariables';
 import { TcpFileWorkspace } from './tcpFileWorkspace';

@@ -12,9 +12,10 @@ import type { Preset } from '../shared/preset';
 import type { PanelSettings, TargetInfo } from '../shared/protocol';
 import { toCsv, toJsonLines, type ExportRecord } from './logExport';
 import { confirmExposure } from './exposurePrompt';
-import { renderPanelHtml } from './panelHtml';
-import { ListenerBehaviours } from './listenerBehaviours';
+import { renderPanelHtml } from '../app/panelHtml';
+import { ListenerBehaviours } from '../app/listenerBehaviours';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
+import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
 const VIEW_TYPE = 'tcpLab.traffic';
 
@@ -42,7 +43,7 @@ function readSettings(): PanelSettings {
 function titleFor(target: TargetInfo | undefined): string {
   if (!target) return 'TCP Lab';
   if (target.kind === 'listener') return `TCP ${target.id} :${target.local?.port ?? target.requestedPort}`;
-  return `TCP ${target.id} ${target.remote ? `${target.remote.address}:${target.remote.port}` : ''}`.trim();
+  return `TCP ${target.id} ${target.remote ? formatEndpoint(target.remote) : ''}`.trim();
 }
 
 export class TrafficPanelManager implements vscode.Disposable {
@@ -219,7 +220,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     const port = target.kind === 'listener' ? (target.local?.port ?? target.requestedPort) : (target.remote?.port ?? 0);
     const { config, presets, scope } = this.readPresets();
     const existing = presets.find((p) => p.kind === kind && p.host === host && p.port === port);
-    const preset: Record<string, unknown> = (existing as unknown as Record<string, unknown> | undefined) ?? { name: `${kind === 'listener' ? 'Listener' : 'Client'} ${host}:${port}`, kind, host, port };
+    const preset: Record<string, unknown> = (existing as unknown as Record<string, unknown> | undefined) ?? { name: `${kind === 'listener' ? 'Listener' : 'Client'} ${formatHostPort(host, port)}`, kind, host, port };
     preset.framing = behaviour.framing;
     if (kind === 'listener') {
       preset.echo = behaviour.echo;
@@ -245,13 +246,13 @@ export class TrafficPanelManager implements vscode.Disposable {
     const existing = presets.find((p) => p.kind === kind && p.host === host && p.port === port);
     const name = await vscode.window.showInputBox({
       title: 'Save payload into a preset',
-      prompt: existing ? `Payload name in preset "${existing.name}"` : `Payload name (a new preset for ${kind} ${host}:${port} is created)`,
+      prompt: existing ? `Payload name in preset "${existing.name}"` : `Payload name (a new preset for ${kind} ${formatHostPort(host, port)} is created)`,
       value: `payload ${(existing?.payloads?.length ?? 0) + 1}`,
       validateInput: (value) => (value.trim() ? undefined : 'Enter a name for the payload.'),
     });
     if (!name) return false;
     const payload = { name: name.trim(), format: request.format, data: request.data };
-    const preset: Preset = existing ?? { name: `${kind === 'listener' ? 'Listener' : 'Client'} ${host}:${port}`, kind, host, port, encoding: request.encoding, lineEnding: request.lineEnding, payloads: [] };
+    const preset: Preset = existing ?? { name: `${kind === 'listener' ? 'Listener' : 'Client'} ${formatHostPort(host, port)}`, kind, host, port, encoding: request.encoding, lineEnding: request.lineEnding, payloads: [] };
     preset.payloads = [...(Array.isArray(preset.payloads) ? preset.payloads : []), payload];
     const next = existing ? presets : [...presets, preset];
     await config.update('presets', next, useWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);

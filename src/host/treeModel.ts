@@ -1,11 +1,12 @@
 // The Connections tree as plain data, projected from a registry snapshot and the presets. No VS Code
 // types here, so the unit tests can check exactly what the tree will show for real sockets.
 import type { ConnectionInfo, ListenerInfo, RegistrySnapshot } from '../core/registry';
-import type { ConnectionState, Endpoint } from '../core/types';
+import type { ConnectionState } from '../core/types';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { describeCloseReason } from '../shared/closeReasons';
 import { describeReadHolds } from '../shared/readHolds';
-import { formatHostPort } from './hostPort';
+import { formatBytes } from '../shared/formatBytes';
+import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
 export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload' | 'placeholder';
 
@@ -226,23 +227,6 @@ const PAYLOAD_ICONS: Record<PresetPayload['format'], string> = {
   hex: 'file-binary',
   base64: 'symbol-key',
 };
-
-export function formatEndpoint(endpoint: Endpoint): string {
-  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
-}
-
-/** Exact below 1 KiB so small test exchanges read as the byte counts people expect. */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
-}
 
 export function formatAge(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));

@@ -1,10 +1,9 @@
 // How a close reads to a person: what the wire did and who did it, not the engine's internal name.
 // Shared so the tree, the panel header and the lifecycle rows say the same words.
 
-/** The engine's close reasons (core/types CloseReason), restated: shared code may not import the core. */
-export type CloseReasonName = 'local' | 'peerEnded' | 'reset' | 'error' | 'timeout';
+import type { CloseReason } from './types';
 
-const PHRASES: Record<CloseReasonName, string> = {
+const PHRASES: Record<CloseReason, string> = {
   local: 'closed by you',
   peerEnded: 'closed by peer (FIN)',
   reset: 'reset (RST)',
@@ -13,5 +12,5 @@ const PHRASES: Record<CloseReasonName, string> = {
 };
 
 export function describeCloseReason(reason: string | undefined): string {
-  return reason !== undefined && reason in PHRASES ? PHRASES[reason as CloseReasonName] : 'closed';
+  return reason !== undefined && reason in PHRASES ? PHRASES[reason as CloseReason] : 'closed';
 }

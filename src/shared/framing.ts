@@ -2,6 +2,7 @@
 // panel (display), the auto-reply rules (what a rule matches) and listener presets (settings.json), so it
 // is plain JSON data here, validated into a resolved form the core framer consumes.
 import { describeValue, isRecord } from './describeValue';
+import { keyList } from './keyList';
 
 export type FramingMode = 'none' | 'delimiter' | 'lengthPrefix' | 'fixed' | 'markers';
 
@@ -61,6 +62,9 @@ export interface MarkersFraming extends FramingCommon {
 }
 
 export type FramingDefinition = NoFraming | DelimiterFraming | LengthPrefixFraming | FixedFraming | MarkersFraming;
+
+/** Every key a framing definition may carry: the panel's message check keeps exactly these. */
+export const FRAMING_KEYS = keyList<FramingDefinition>()(['mode', 'maxFrameBytes', 'delimiter', 'keepDelimiter', 'lengthBytes', 'endian', 'adjustment', 'lengthIncludesHeader', 'keepHeader', 'size', 'start', 'end', 'keepMarkers']);
 
 /** A validated definition with every default filled in and every hex field decoded. */
 export type ResolvedFraming =

@@ -5,23 +5,10 @@
 // and the webview asks (`rows`, `record`) for anything else it wants to show. So an open panel
 // costs what a person can see, not what the wire carries.
 // Bytes always travel as base64 strings so every message is plain JSON.
-// Shared code may not depend on the core, so the few engine shapes the wire carries are restated
-// here; they are structurally identical to those in core/types.
 import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes';
+import type { ConnectionState, Direction, Endpoint, TrafficTotals } from './types';
 
-export type Direction = 'in' | 'out';
-export type ConnectionState = 'connecting' | 'open' | 'halfClosed' | 'closed';
-export interface Endpoint {
-  address: string;
-  family: 'IPv4' | 'IPv6';
-  port: number;
-}
-export interface TrafficTotals {
-  bytesIn: number;
-  bytesOut: number;
-  messagesIn: number;
-  messagesOut: number;
-}
+export type { ConnectionState, Direction, Endpoint, TrafficTotals };
 
 /** Message types the host sends to the webview. */
 export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'cleared', 'reply', 'behaviour'] as const;

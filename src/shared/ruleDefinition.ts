@@ -3,6 +3,7 @@
 // engine uses when it compiles the rule.
 import { decodeHexField } from './framing';
 import { describeValue, isRecord } from './describeValue';
+import { keyList } from './keyList';
 
 export type RuleMatchKind = 'exact' | 'hexPrefix' | 'contains' | 'regex';
 
@@ -34,6 +35,9 @@ export interface RuleDefinition {
   /** false keeps the rule in the list without using it. */
   enabled?: boolean;
 }
+
+/** Every key a rule may carry: the panel's message check keeps exactly these. */
+export const RULE_KEYS = keyList<RuleDefinition>()(['name', 'match', 'pattern', 'patternFormat', 'ignoreCase', 'flags', 'reply', 'replyFormat', 'encoding', 'delayMs', 'closeAfterReply', 'enabled']);
 
 /** A piece of a reply template: literal bytes or text, or a reference to a capture group. */
 export type ReplySegment = { kind: 'literal'; text: string } | { kind: 'bytes'; bytes: Uint8Array } | { kind: 'group'; ref: number | string };

@@ -1,27 +1,18 @@
 // The Listen and Connect forms a panel shows before it has a target, with inline validation; on
 // success the host re-targets the panel and sends a fresh snapshot.
-import { PROTOCOL_LIMITS } from '../shared/protocol';
+import { unbracketHost, validateHostText, validatePortText } from '../shared/hostPort';
 import { el } from './dom';
 import type { PanelContext } from './panelState';
 
 type FieldCheck = (value: string) => string | undefined;
 
+// The forms accept what the host will: one host:port definition, shared with the input boxes and the engine.
 function checkHost(value: string): string | undefined {
-  const host = value.trim();
-  if (!host) return 'Enter a host name or IP address, for example 127.0.0.1.';
-  if (/\s/.test(host) || host.length > PROTOCOL_LIMITS.maxHostChars) return `"${host.slice(0, 40)}" is not a host name; use a name or IP address without spaces.`;
-  return undefined;
+  return validateHostText(unbracketHost(value.trim()));
 }
 
 function checkPort(allowZero: boolean): FieldCheck {
-  return (value) => {
-    const text = value.trim();
-    const min = allowZero ? 0 : 1;
-    if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 65535) {
-      return `Port "${text}" is not valid; enter a whole number from ${min} to 65535${allowZero ? ' (0 picks a free port)' : ''}.`;
-    }
-    return undefined;
-  };
+  return (value) => validatePortText(value, { allowZeroPort: allowZero });
 }
 
 function field(id: string, label: string, value: string, check: FieldCheck, onInput: () => void): { root: HTMLElement; input: HTMLInputElement; valid(): boolean } {

@@ -4,6 +4,8 @@ import type { CopyFormat } from '../shared/copyFormats';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../shared/payloadTypes';
 import type { PanelSettings, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
 import type { ViewMode } from './virtualLog';
+export { formatBytes } from '../shared/formatBytes';
+export { formatEndpoint as endpointText } from '../shared/hostPort';
 
 export /** What survives the panel being hidden or the window reloading. */
 interface ViewState {
@@ -24,22 +26,6 @@ interface ViewState {
 
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-export function formatBytes(value: number): string {
-  if (value < 1024) return `${value} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let scaled = value;
-  let unit = -1;
-  while (scaled >= 1024 && unit < units.length - 1) {
-    scaled /= 1024;
-    unit++;
-  }
-  return `${scaled.toFixed(scaled < 10 ? 2 : 1)} ${units[unit]}`;
-}
-
-export function endpointText(endpoint: { address: string; family: string; port: number }): string {
-  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
 }
 
 export function isTargetOpen(target: TargetInfo | undefined): boolean {

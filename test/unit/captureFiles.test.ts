@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Registry } from '../../src/core/registry';
-import { captureFileName, resolveCaptureDirectory } from '../../src/host/captureFiles';
+import { captureFileName, resolveCaptureDirectory } from '../../src/app/captureFiles';
 
 describe('capture files', () => {
   const registry = new Registry();

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { assessBindExposure, bindScope, ipv6Groups, parseIPv4Loose } from '../../src/app/exposurePolicy';
-import { isAllInterfaces } from '../../src/host/hostPort';
+import { isAllInterfaces } from '../../src/app/exposurePolicy';
 
 describe('exposure policy', () => {
   const wildcards = [

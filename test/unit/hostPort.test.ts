@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { formatHostPort, isAllInterfaces, parseHostPort, validateHostText, validatePortText } from '../../src/host/hostPort';
-import { MAX_RECENT_TARGETS, readRecentTargets, rememberTarget } from '../../src/host/recentTargets';
+import { isAllInterfaces } from '../../src/app/exposurePolicy';
+import { formatHostPort, parseHostPort, validateHostText, validatePortText } from '../../src/shared/hostPort';
+import { MAX_RECENT_TARGETS, readRecentTargets, rememberTarget } from '../../src/app/recentTargets';
 
 function ok(input: string, options?: Parameters<typeof parseHostPort>[1]) {
   const result = parseHostPort(input, options);

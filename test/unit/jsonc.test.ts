@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { parseJsonc } from '../../src/host/jsonc';
+import { parseJsonc } from '../../src/app/jsonc';
+import { parseTcpLabSettings } from '../../src/app/settingsFile';
 
 describe('settings file reader (JSONC)', () => {
   it('reads a settings file with comments and trailing commas', () => {
@@ -29,5 +30,26 @@ describe('settings file reader (JSONC)', () => {
     assert.throws(() => parseJsonc('{ "a": 1 "b": 2 }'), SyntaxError);
     assert.throws(() => parseJsonc('{ "a": [1,, 2] }'), SyntaxError);
     assert.throws(() => parseJsonc('{ "a": '), SyntaxError);
+  });
+
+  it('keeps ", ]" and ", }" inside strings, for the extension and the CLI alike', () => {
+    const payload = 'list [1, 2, ] and {a, }';
+    const text = `{
+      // a payload that looks like trailing commas
+      "tcpLab.presets": [
+        { "name": "Tricky", "kind": "client", "host": "127.0.0.1", "port": 7000, /* inline */
+          "payloads": [{ "name": "p", "format": "text", "data": ${JSON.stringify(payload)}, }], },
+      ],
+      "tcpLab.environments": { "local": { "list": ${JSON.stringify(payload)}, }, },
+    }`;
+    const parsed = parseJsonc(text) as { 'tcpLab.presets': Array<{ payloads: Array<{ data: string }> }> };
+    assert.equal(parsed['tcpLab.presets'][0].payloads[0].data, payload);
+    const settings = parseTcpLabSettings(text, 'settings.json');
+    assert.equal((settings.presets[0] as unknown as { payloads: Array<{ data: string }> }).payloads[0].data, payload);
+    assert.deepEqual(settings.environments, { local: { list: payload } });
+  });
+
+  it('names the file and the place when the CLI reads broken settings', () => {
+    assert.throws(() => parseTcpLabSettings('{\n  "a": 1\n  "b": 2\n}', 'settings.json'), /Cannot read settings\.json: comma expected at line 3, column 3\. Fix the JSON/);
   });
 });

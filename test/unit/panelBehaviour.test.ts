@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { Registry } from '../../src/core/registry';
 import { MockServer } from '../../src/core/mockServer';
-import { ListenerBehaviours } from '../../src/host/listenerBehaviours';
+import { ListenerBehaviours } from '../../src/app/listenerBehaviours';
 import { PanelSession } from '../../src/app/panel/panelSession';
 import type { BehaviourInfo, WireRecord } from '../../src/shared/protocol';
 import { RecordingHost } from './panelSession.test';

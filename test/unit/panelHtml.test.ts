@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { renderPanelHtml } from '../../src/host/panelHtml';
+import { renderPanelHtml } from '../../src/app/panelHtml';
 
 describe('renderPanelHtml', () => {
   const html = renderPanelHtml({ cspSource: 'https://webview.example', nonce: 'abc123+/=', scriptUri: 'https://webview.example/dist/webview.js', styleUri: 'https://webview.example/media/panel.css', title: 'TCP "C1" <x>' });

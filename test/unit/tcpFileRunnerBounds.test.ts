@@ -27,9 +27,18 @@ describe('tcp file runner bounds (Python peers on loopback)', function () {
     assert.ok(result.peakBufferedBytes < MiB, `held ${result.peakBufferedBytes} bytes at once`);
   });
 
-  it('a flood that never completes a line stops at the unread-bytes bound with one sentence', async () => {
+  it('a flood that never completes a line fails at the maximum frame size, as the panel framing does', async () => {
     const peer = await serverPeer([['flood', 16 * MiB]]);
     const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nFRAMING line\nEXPECT within 30s text never`);
+    assert.equal(result.status, 'failed');
+    assert.match(result.expectations[0].message ?? '', /^The frame at stream offset 0 is at least \d+ bytes, over the 1048576-byte maximum frame size/);
+    assert.ok(result.peakBufferedBytes <= RECEIVE_LIMIT, `held ${result.peakBufferedBytes} bytes`);
+  });
+
+  it('a flood that never completes a frame larger than the bound stops at the unread-bytes bound with one sentence', async () => {
+    const peer = await serverPeer([['flood', 16 * MiB]]);
+    const framing = JSON.stringify({ mode: 'delimiter', delimiter: 'lf', maxFrameBytes: 16 * MiB });
+    const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nFRAMING ${framing}\nEXPECT within 30s text never`);
     assert.equal(result.status, 'failed');
     assert.equal(result.expectations[0].message, 'More than 4 MiB arrived without 5 expected bytes: a run keeps at most that much unread, so it stopped comparing.');
     assert.ok(result.peakBufferedBytes <= RECEIVE_LIMIT, `held ${result.peakBufferedBytes} bytes`);

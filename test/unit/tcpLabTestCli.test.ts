@@ -37,6 +37,7 @@ describe('tcp-lab-test CLI', function () {
       format: 'cjs',
       target: 'node18',
       banner: { js: '#!/usr/bin/env node' },
+      mainFields: ['module', 'main'],
       logLevel: 'silent',
     });
   });

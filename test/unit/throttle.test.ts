@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { Throttle, type ThrottleTimers } from '../../src/host/throttle';
+import { Throttle, type ThrottleTimers } from '../../src/app/throttle';
 
 /** A manual clock: timers fire only when the test advances time. */
 class ManualTimers implements ThrottleTimers {

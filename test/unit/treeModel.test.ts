@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import { Registry } from '../../src/core/registry';
 import { waitUntil as waitFor } from './support/sockets';
-import { Throttle } from '../../src/host/throttle';
-import { formatAge, formatBytes, GROUP_IDS, projectTree, type PresetEntry, type TreeModel, type TreeNode } from '../../src/host/treeModel';
+import { Throttle } from '../../src/app/throttle';
+import { formatBytes } from '../../src/shared/formatBytes';
+import { formatAge, GROUP_IDS, projectTree, type PresetEntry, type TreeModel, type TreeNode } from '../../src/host/treeModel';
 
 function node(model: TreeModel, id: string): TreeNode {
   const found = model.byId.get(id);

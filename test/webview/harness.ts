@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { renderPanelHtml } from '../../src/host/panelHtml';
+import { renderPanelHtml } from '../../src/app/panelHtml';
 import type { FeedInfo, FromWebviewMessage, PanelSettings, TargetInfo, ToWebviewMessage, WireRecord } from '../../src/shared/protocol';
 
 const root = resolve(__dirname, '..', '..');

@@ -50,7 +50,7 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await listen.getByLabel('Host').inputValue(), '0.0.0.0');
 
     await connect.getByLabel('Port').fill('99999');
-    assert.match((await page.locator('#connect-port-error').textContent()) ?? '', /Port "99999" is not valid; enter a whole number from 1 to 65535/);
+    assert.match((await page.locator('#connect-port-error').textContent()) ?? '', /Port 99999 is out of range; enter a port from 1 to 65535/);
     assert.equal(await connect.getByRole('button', { name: 'Connect' }).isDisabled(), true);
 
     await connect.getByLabel('Port').fill('7000');

@@ -5,6 +5,9 @@
 import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type FromWebviewMessage, type SendMessage } from '../../shared/protocol';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../../shared/payloadTypes';
 import { validateFaultOptions, validateRepeatOptions } from '../../shared/faultPlan';
+import { isPortNumber } from '../../shared/hostPort';
+import { FRAMING_KEYS } from '../../shared/framing';
+import { RULE_KEYS } from '../../shared/ruleDefinition';
 
 export type ValidationResult = { ok: true; message: FromWebviewMessage } | { ok: false; reason: string };
 
@@ -13,8 +16,6 @@ const TARGET_ID = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 type Fields = Record<string, unknown>;
 
-const FRAMING_KEYS = ['mode', 'maxFrameBytes', 'delimiter', 'keepDelimiter', 'lengthBytes', 'endian', 'adjustment', 'lengthIncludesHeader', 'keepHeader', 'size', 'start', 'end', 'keepMarkers'];
-const RULE_KEYS = ['name', 'match', 'pattern', 'patternFormat', 'ignoreCase', 'flags', 'reply', 'replyFormat', 'encoding', 'delayMs', 'closeAfterReply', 'enabled'];
 
 function pick(fields: Fields, keys: readonly string[]): Fields {
   return Object.fromEntries(keys.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
@@ -38,7 +39,7 @@ function boundedString(value: unknown, max: number): value is string {
 
 function hostAndPort(raw: Fields): string | undefined {
   if (!boundedString(raw.host, PROTOCOL_LIMITS.maxHostChars) || raw.host.trim() === '') return 'host must be a non-empty string of at most 255 characters';
-  if (typeof raw.port !== 'number' || !Number.isInteger(raw.port) || raw.port < 0 || raw.port > 65535) return 'port must be an integer from 0 to 65535';
+  if (!isPortNumber(raw.port, { allowZeroPort: true })) return 'port must be an integer from 0 to 65535';
   return undefined;
 }
 

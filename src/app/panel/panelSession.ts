@@ -13,12 +13,14 @@ import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/p
 import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import { describeReadHolds } from '../../shared/readHolds';
 import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
-import { defaultBehaviourInfo, ListenerBehaviours } from '../../host/listenerBehaviours';
+import { defaultBehaviourInfo, ListenerBehaviours } from '../listenerBehaviours';
+// eslint-disable-next-line no-restricted-imports -- allowlisted: logExport.ts is vscode-free and moves to app once the issue-18 work on it lands.
 import type { ExportRecord } from '../../host/logExport';
 import { assessBindExposure, type BindExposure } from '../exposurePolicy';
 import { FeedChannel } from './feedChannel';
 import { PanelSender } from './panelSender';
 import { validateWebviewMessage } from './panelMessages';
+import { formatEndpoint } from '../../shared/hostPort';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -59,7 +61,7 @@ const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: 1024 * 1024 }
 
 function endpointText(endpoint: { address: string; family: string; port: number } | undefined): string | undefined {
   if (!endpoint) return undefined;
-  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+  return formatEndpoint(endpoint);
 }
 
 export class PanelSession implements Disposable {

@@ -13,6 +13,7 @@ import type { TrafficRecord } from '../../core/trafficLog';
 import type { Direction } from '../../core/types';
 import type { ResolvedFraming } from '../../shared/framing';
 import { describeCloseReason } from '../../shared/closeReasons';
+import { formatEndpoint } from '../../shared/hostPort';
 
 export type RowKind = 'frame' | 'error' | 'write' | 'event';
 
@@ -60,7 +61,7 @@ interface Tracked {
 
 function endpointText(endpoint: { address: string; family: string; port: number } | undefined): string {
   if (!endpoint) return 'an unknown peer';
-  return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
+  return formatEndpoint(endpoint);
 }
 
 /** The lifecycle sentence of a connection: who it is and what ended it. */

@@ -1,6 +1,7 @@
 // The parsed shape of a `*.tcp` file: what the parser produces and the runner, the CLI and the
 // VS Code adapters consume. Positions are 0-based lines and columns (end exclusive), as VS Code counts.
 import type { LineEnding, TextEncodingName } from '../../shared/payloadTypes';
+import type { TcpFraming } from './framing';
 
 export interface TcpRange {
   line: number;
@@ -15,10 +16,6 @@ export interface TcpDiagnostic extends TcpRange {
   message: string;
 }
 
-/** How received bytes are cut into the units an expectation is compared with. */
-export type Framing = 'none' | 'line' | 'u16be' | 'u32be';
-
-export const FRAMINGS: readonly Framing[] = ['none', 'line', 'u16be', 'u32be'];
 
 /** One source line's contribution to a (possibly multi-line) payload body. */
 export interface BodySegment {
@@ -67,7 +64,8 @@ export type TcpStep = SendStep | ExpectStep;
 export interface BlockOptions {
   encoding?: TextEncodingName;
   lineEnding?: LineEnding;
-  framing?: Framing;
+  /** How received bytes are cut into the units an expectation is compared with (see ./framing.ts). */
+  framing?: TcpFraming;
   timeoutMs?: number;
 }
 

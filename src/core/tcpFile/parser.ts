@@ -3,12 +3,10 @@
 // a broken block before any socket opens.
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type PayloadFormat, type TextEncodingName } from '../../shared/payloadTypes';
 import {
-  FRAMINGS,
   type BlockOptions,
   type ExpectKind,
   type ExpectStep,
   type FileVariable,
-  type Framing,
   type PayloadBody,
   type TcpBlock,
   type TcpDiagnostic,
@@ -18,6 +16,8 @@ import {
 } from './model';
 import { parsePayload } from '../../shared/parsePayload';
 import { findPlaceholders, isDefined, placeholderShapeError } from './variables';
+import { isPortNumber, splitHostPort, validateHostText } from '../../shared/hostPort';
+import { FRAMING_SHORT_NAMES, parseTcpFraming } from './framing';
 
 export interface ParseOptions {
   /** Names from `tcpLab.presets`; when given, `PRESET x` is checked against them. */
@@ -302,9 +302,13 @@ class FileParser {
         break;
       }
       case 'FRAMING': {
-        const v = value.text.toLowerCase();
-        if ((FRAMINGS as readonly string[]).includes(v)) options.framing = v as Framing;
-        else badValue(FRAMINGS);
+        if (value.text === '') {
+          badValue(Object.keys(FRAMING_SHORT_NAMES));
+          break;
+        }
+        const framing = parseTcpFraming(value.text);
+        if (framing.ok) options.framing = framing.framing;
+        else this.error(index, value.start, value.end, framing.error);
         break;
       }
       default: {
@@ -477,19 +481,19 @@ export function locate(body: PayloadBody, position: number): { line: number; col
 
 /** `host:port` or `[v6]:port`; undefined when valid. */
 export function splitAddress(text: string): { host: string; port: number } | undefined {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:\s[\]]+):(\d+)$/.exec(text);
-  if (!m) return undefined;
-  return { host: m[1], port: Number(m[2]) };
+  const split = splitHostPort(text);
+  return split && { host: split.host, port: Number(split.portText) };
 }
 
 export function addressProblem(text: string, listening: boolean): string | undefined {
   const parsed = splitAddress(text);
   if (!parsed) return `Invalid address '${text}': write host:port, for example 127.0.0.1:7000 or [::1]:7000.`;
   const min = listening ? 0 : 1;
-  if (!Number.isInteger(parsed.port) || parsed.port < min || parsed.port > 65535) {
+  if (!isPortNumber(parsed.port, { allowZeroPort: listening })) {
     return `Port ${parsed.port} in '${text}' is out of range: use ${min} to 65535.`;
   }
-  return undefined;
+  const hostProblem = validateHostText(parsed.host);
+  return hostProblem && `Invalid address '${text}': ${hostProblem}`;
 }
 
 export function regexProblem(source: string, flags: string): string | undefined {

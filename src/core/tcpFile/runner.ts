@@ -11,10 +11,12 @@ import type { Preset } from '../../shared/preset';
 import { decodeText } from '../../shared/textStreamDecoder';
 import { VIEW_LIMIT, viewBytes, type BytesView } from './bytesView';
 import { resolveSendFile, type FileRoot } from './fileRoot';
-import type { ExpectKind, ExpectStep, Framing, PayloadBody, TcpBlock, TcpFile, TcpRange } from './model';
+import type { ExpectKind, ExpectStep, PayloadBody, TcpBlock, TcpFile, TcpRange } from './model';
+import { encodeFrame, FrameQueue, NO_TCP_FRAMING, presetTcpFraming, type ReceivedUnit, type TcpFraming } from './framing';
 import { addressProblem, regexProblem, splitAddress } from './parser';
 import { parsePayload } from '../../shared/parsePayload';
 import { resolveVariables, type VariableScope } from './variables';
+import { formatEndpoint } from '../../shared/hostPort';
 
 /** The part of the engine's Connection a run needs; `Connection` satisfies it structurally. */
 export interface RunnerConnection {
@@ -88,7 +90,7 @@ export interface PreparedBlock {
   port: number;
   encoding: TextEncodingName;
   lineEnding: LineEnding;
-  framing: Framing;
+  framing: TcpFraming;
   timeoutMs: number;
   steps: PreparedStep[];
   /** Real paths of the files its `SEND file` lines read, for a confirmation that names them. */
@@ -133,17 +135,6 @@ function fail(error: string, range?: TcpRange): Preparation {
   return { ok: false, error, range };
 }
 
-function frame(bytes: Uint8Array, framing: Framing): Uint8Array {
-  if (framing !== 'u16be' && framing !== 'u32be') return bytes;
-  const size = framing === 'u16be' ? 2 : 4;
-  const out = new Uint8Array(size + bytes.length);
-  const view = new DataView(out.buffer);
-  if (size === 2) view.setUint16(0, bytes.length);
-  else view.setUint32(0, bytes.length);
-  out.set(bytes, size);
-  return out;
-}
-
 function bodyText(body: PayloadBody, scope: VariableScope): { ok: true; value: string } | { ok: false; error: string } {
   return resolveVariables(body.text, scope);
 }
@@ -167,6 +158,7 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
   let port: number;
   let encoding: TextEncodingName = 'utf-8';
   let lineEnding: LineEnding = 'none';
+  let framing: TcpFraming = NO_TCP_FRAMING;
   if (target.kind === 'preset') {
     const preset = options.presets?.find((p) => p.name === target.name);
     if (!preset) return fail(`Unknown preset '${target.name}': define it in tcpLab.presets.`, target.range);
@@ -175,6 +167,11 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
     port = preset.port;
     encoding = preset.encoding ?? encoding;
     lineEnding = preset.lineEnding ?? lineEnding;
+    if (preset.framing !== undefined) {
+      const checked = presetTcpFraming(preset.framing, preset.name);
+      if (!checked.ok) return fail(`${checked.error} Fix the preset, or set FRAMING in the block.`, target.range);
+      framing = checked.framing;
+    }
   } else {
     kind = target.kind;
     const resolved = resolveVariables(target.address, scope);
@@ -187,7 +184,7 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
   }
   encoding = block.options.encoding ?? encoding;
   lineEnding = block.options.lineEnding ?? lineEnding;
-  const framing = block.options.framing ?? 'none';
+  framing = block.options.framing ?? framing;
   const timeoutMs = block.options.timeoutMs ?? options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   const steps: PreparedStep[] = [];
@@ -200,12 +197,16 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
       const root = options.fileRoot ?? { dir: baseDir, allowOutside: false, howToAllow: 'run it with a root folder that contains the file' };
       const located = await resolveSendFile(resolved.value, baseDir, root);
       if (!located.ok) return fail(located.error, step.range);
+      let bytes: Uint8Array;
       try {
-        steps.push({ kind: 'send', bytes: frame(new Uint8Array(await readFile(located.path)), framing), range: step.range });
+        bytes = new Uint8Array(await readFile(located.path));
       } catch (err) {
         const code = (err as { code?: string }).code ?? 'error';
         return fail(`Cannot read '${resolved.value}' (${code}): check the path, which is relative to the .tcp file.`, step.range);
       }
+      const framed = encodeFrame(bytes, framing);
+      if (!framed.ok) return fail(`Line ${step.range.line + 1}: ${framed.error}`, step.range);
+      steps.push({ kind: 'send', bytes: framed.bytes, range: step.range });
       if (!files.includes(located.path)) files.push(located.path);
       continue;
     }
@@ -214,7 +215,9 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
       if (!text.ok) return fail(text.error, step.range);
       const parsed = parsePayload(text.value, { format: step.format, encoding, lineEnding: step.format === 'text' ? lineEnding : 'none' });
       if (!parsed.ok) return fail(`Line ${step.range.line + 1}: ${parsed.error.message}`, step.range);
-      steps.push({ kind: 'send', bytes: frame(parsed.bytes, framing), range: step.range });
+      const framed = encodeFrame(parsed.bytes, framing);
+      if (!framed.ok) return fail(`Line ${step.range.line + 1}: ${framed.error}`, step.range);
+      steps.push({ kind: 'send', bytes: framed.bytes, range: step.range });
       continue;
     }
     const prepared: PreparedStep = {
@@ -243,23 +246,7 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/** The next framed unit at the head of the buffer (a copy: the buffer is reused), or undefined if it has not fully arrived. */
-function nextFrame(buffer: Uint8Array, framing: Framing): { unit: Uint8Array; consumed: number } | undefined {
-  if (framing === 'line') {
-    const lf = buffer.indexOf(0x0a);
-    if (lf < 0) return undefined;
-    const end = lf > 0 && buffer[lf - 1] === 0x0d ? lf - 1 : lf;
-    return { unit: buffer.slice(0, end), consumed: lf + 1 };
-  }
-  const size = framing === 'u16be' ? 2 : 4;
-  if (buffer.length < size) return undefined;
-  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  const length = size === 2 ? view.getUint16(0) : view.getUint32(0);
-  if (buffer.length < size + length) return undefined;
-  return { unit: buffer.slice(size, size + length), consumed: size + length };
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 /** Unread bytes a run holds at most, so a peer flooding the editor cannot grow its memory without bound. */
@@ -281,8 +268,14 @@ class ReceiveStream implements Disposable {
   closed = false;
   private wake: (() => void) | undefined;
   private readonly subscriptions: Disposable[];
+  /** With FRAMING: the shared framer, fed every stored byte once, as it arrives. */
+  private readonly frames: FrameQueue | undefined;
+  /** Bytes stored since the run began, and the count at the framer's last reset: frame offsets count from there. */
+  private stored = 0;
+  private frameBase = 0;
 
-  constructor(connection: RunnerConnection) {
+  constructor(connection: RunnerConnection, framing: TcpFraming) {
+    this.frames = framing.framing.mode === 'none' ? undefined : new FrameQueue(framing);
     this.closed = connection.state === 'closed' || connection.state === 'halfClosed';
     this.subscriptions = [
       connection.onDidReceive((bytes) => {
@@ -290,16 +283,27 @@ class ReceiveStream implements Disposable {
         this.wake?.();
       }),
       connection.onDidChangeState((state) => {
-        if (state === 'halfClosed' || state === 'closed') {
-          this.closed = true;
-          this.wake?.();
-        }
+        if (state === 'halfClosed' || state === 'closed') this.markClosed();
       }),
-      connection.onDidClose(() => {
-        this.closed = true;
-        this.wake?.();
-      }),
+      connection.onDidClose(() => this.markClosed()),
     ];
+    if (this.closed) this.frames?.end();
+  }
+
+  private markClosed(): void {
+    if (!this.closed) this.frames?.end();
+    this.closed = true;
+    this.wake?.();
+  }
+
+  /** With FRAMING: the next frame (its bytes consumed from the stream) or framing error, if one is complete. */
+  nextUnit(): ReceivedUnit | undefined {
+    const unit = this.frames?.take();
+    if (unit?.kind === 'frame') {
+      const headOffset = this.stored - (this.tail - this.head);
+      this.consume(Math.max(0, this.frameBase + unit.end - headOffset));
+    }
+    return unit;
   }
 
   /** The unread bytes, without a copy: valid until the next arrival. */
@@ -340,6 +344,8 @@ class ReceiveStream implements Disposable {
     }
     this.store.set(bytes, this.tail);
     this.tail += bytes.length;
+    this.stored += bytes.length;
+    this.frames?.push(bytes);
     this.peakBuffered = Math.max(this.peakBuffered, this.tail - this.head);
   }
 
@@ -353,10 +359,10 @@ class ReceiveStream implements Disposable {
   consume(count: number): void {
     this.head += count;
     if (this.head >= this.tail) {
+      // The store is kept at the size it grew to: framed runs drain it after every frame, and shrinking
+      // it then would make each frame regrow it. It is bounded (2 × RECEIVE_LIMIT) and freed with the run.
       this.head = 0;
       this.tail = 0;
-      // A burst may have grown the store; give the memory back once everything was read.
-      if (this.store.length > 1024 * 1024) this.store = new Uint8Array(64 * 1024);
     }
   }
 
@@ -365,6 +371,8 @@ class ReceiveStream implements Disposable {
     this.discard = { first: new Uint8Array(VIEW_LIMIT), length: 0 };
     this.keepStart(this.discard, this.buffer);
     this.consume(this.tail - this.head);
+    this.frames?.reset();
+    this.frameBase = this.stored;
   }
 
   /** What was consumed since `startDiscarding`, as far as a report shows it. */
@@ -428,7 +436,10 @@ function describeExpectation(step: ExpectStep): string {
 
 /** Check one expectation against the stream; resolves with its verdict. */
 function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expect' }>, prepared: PreparedBlock, signal?: AbortSignal): Promise<Verdict> {
-  const framing = prepared.framing;
+  const framed = prepared.framing.framing.mode !== 'none';
+  const unitName = prepared.framing.stripTrailingCr ? 'line' : 'frame';
+  // An over-long or malformed frame (or a stream that ended inside one) fails the expectation waiting for it.
+  const framingFailed = (message: string): Verdict => ({ status: 'failed', message, received: stream.buffer.slice() });
   const timedOut = (what: string) => (): Verdict => ({
     status: 'failed',
     message: `Timed out after ${step.timeoutMs} ms waiting for ${what}.`,
@@ -478,16 +489,16 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
       const what = `a match for /${regex.source}/${regex.flags}`;
       return stream.wait<Verdict>(
         () => {
-          if (framing !== 'none') {
-            const next = nextFrame(stream.buffer, framing);
+          if (framed) {
+            const next = stream.nextUnit();
             if (!next) return stream.closed ? closedEarly(what) : undefined;
-            stream.consume(next.consumed);
+            if (next.kind === 'error') return framingFailed(next.message);
             // Bounded like a mock server's rules: a .tcp file from a repository must not hang the editor.
-            const bounded = runBoundedRegex(regex, decodeText(next.unit, prepared.encoding));
-            if (bounded.timedOut) return regexTooSlow(regex, next.unit);
+            const bounded = runBoundedRegex(regex, decodeText(next.bytes, prepared.encoding));
+            if (bounded.timedOut) return regexTooSlow(regex, next.bytes);
             return bounded.match
-              ? { status: 'passed', received: next.unit }
-              : { status: 'failed', message: `The received ${framing === 'line' ? 'line' : 'frame'} does not match /${regex.source}/${regex.flags}.`, received: next.unit };
+              ? { status: 'passed', received: next.bytes }
+              : { status: 'failed', message: `The received ${unitName} does not match /${regex.source}/${regex.flags}.`, received: next.bytes };
           }
           // A pattern that matches the empty string (.*, \d*, (ok)?) must not pass before anything arrived.
           if (stream.buffer.length === 0) return stream.closed ? closedEarly(what) : undefined;
@@ -513,13 +524,13 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
       const what = `${expected.length} expected bytes`;
       return stream.wait<Verdict>(
         () => {
-          if (framing !== 'none') {
-            const next = nextFrame(stream.buffer, framing);
+          if (framed) {
+            const next = stream.nextUnit();
             if (!next) return stream.closed ? closedEarly(what) : undefined;
-            stream.consume(next.consumed);
-            return sameBytes(next.unit, expected)
-              ? { status: 'passed', received: next.unit }
-              : { status: 'failed', message: `The received ${framing === 'line' ? 'line' : 'frame'} differs from the expected bytes.`, received: next.unit };
+            if (next.kind === 'error') return framingFailed(next.message);
+            return sameBytes(next.bytes, expected)
+              ? { status: 'passed', received: next.bytes }
+              : { status: 'failed', message: `The received ${unitName} differs from the expected bytes.`, received: next.bytes };
           }
           const have = stream.buffer;
           const common = Math.min(have.length, expected.length);
@@ -568,7 +579,7 @@ function acceptFirst(listener: RunnerListener, timeoutMs: number, signal?: Abort
     });
     const timer = setTimeout(() => {
       cleanup();
-      const where = listener.address ? `${listener.address.address}:${listener.address.port}` : 'the listener';
+      const where = listener.address ? formatEndpoint(listener.address) : 'the listener';
       reject(new Error(`No peer connected to ${where} within ${timeoutMs} ms: start the client, or raise TIMEOUT.`));
     }, timeoutMs);
     if (signal?.aborted) onAbort();
@@ -623,7 +634,7 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
       connection = await accepted;
     }
     // Subscribe before yielding to the event loop, so not one received byte is missed.
-    stream = new ReceiveStream(connection);
+    stream = new ReceiveStream(connection, prepared.framing);
     result.connectionId = connection.id;
 
     let expectIndex = 0;

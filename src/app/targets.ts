@@ -2,8 +2,7 @@
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
 import type { RegistryItem } from '../core/registry';
-import { formatHostPort } from './hostPort';
-import { formatEndpoint } from './treeModel';
+import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
 export function isListener(item: RegistryItem): item is Listener {
   return 'broadcast' in item;

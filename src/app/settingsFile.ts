@@ -1,8 +1,9 @@
 // Reads `tcpLab.presets` and `tcpLab.environments` from a VS Code settings file, so the CLI runs a
 // `.tcp` file with the same presets and environments as the editor. Settings files are JSON with
-// comments and trailing commas, which JSON.parse rejects; strip those first.
-import type { Preset } from '../../shared/preset';
-import { isRecord } from '../../shared/describeValue';
+// comments and trailing commas, read by the same JSONC reader as the extension's.
+import type { Preset } from '../shared/preset';
+import { isRecord } from '../shared/describeValue';
+import { parseJsonc } from './jsonc';
 
 export type Environments = Record<string, Record<string, string>>;
 
@@ -11,35 +12,11 @@ export interface TcpLabSettings {
   environments: Environments;
 }
 
-/** Remove `//` and block comments and trailing commas outside strings. */
-export function stripJsonComments(text: string): string {
-  let out = '';
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
-      const start = i++;
-      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      out += text.slice(start, ++i);
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-    } else if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
-      i = end < 0 ? text.length : end + 2;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out.replace(/,(\s*[}\]])/g, '$1');
-}
-
-
 /** Parse settings text; throws an Error with one sentence naming the file when it is not valid JSON. */
 export function parseTcpLabSettings(text: string, fileName: string): TcpLabSettings {
   let root: unknown;
   try {
-    root = JSON.parse(stripJsonComments(text));
+    root = parseJsonc(text);
   } catch (err) {
     throw new Error(`Cannot read ${fileName}: ${err instanceof Error ? err.message : String(err)}. Fix the JSON or pass --settings.`);
   }
