@@ -57,6 +57,8 @@ export class LogWindow {
       onUserScrollUp: () => this.setFollowing(false),
       onReachStart: () => void this.loadOlder(),
       onReachEnd: () => void this.loadNewer(),
+      // Following means the end stays in view whatever changed the log's size.
+      onResize: () => this.scheduleRender(),
     });
   }
 

@@ -68,6 +68,7 @@ function rowContext(): RowContext {
     timestamps: view.timestamps ?? settings.timestamps,
     origin,
     peerLabel: peers ? (conn) => peers.get(conn) ?? conn : undefined,
+    wrap: view.wrap === true,
   };
 }
 
@@ -103,7 +104,7 @@ const followButton = el('button', { text: 'Pause autoscroll', attrs: { type: 'bu
 followButton.addEventListener('click', () => logWindow.setFollowing(!logWindow.isFollowing));
 const startButton = el('button', { text: 'First record', attrs: { type: 'button', title: 'Show the oldest records TCP Lab still keeps' } });
 startButton.addEventListener('click', () => void logWindow.jumpToStart());
-const copyButton = el('button', { text: 'Copy as', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
+const copyButton = el('button', { text: 'Copy', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
 copyButton.disabled = true;
 copyButton.addEventListener('click', () => void copySelected());
 
@@ -215,7 +216,8 @@ function scheduleHeader(): void {
   });
 }
 
-function toolbar(): HTMLElement {
+/** The view controls above the log (one row), and the actions on its records under it. */
+function toolbars(): { view: HTMLElement; actions: HTMLElement } {
   const filterInput = el('input', { attrs: { type: 'search', placeholder: 'Filter', 'aria-label': 'Filter the log by text or hex bytes', spellcheck: 'false' } });
   filterInput.value = view.filterText;
   let filterTimer: ReturnType<typeof setTimeout> | undefined;
@@ -229,18 +231,38 @@ function toolbar(): HTMLElement {
   });
   const clearButton = el('button', { text: 'Clear', attrs: { type: 'button', title: 'Clear the log (counters stay)' } });
   clearButton.addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
-  const saveFormat = select('Log file format', [{ value: 'jsonl', label: 'JSON Lines' }, { value: 'csv', label: 'CSV' }], 'jsonl', () => undefined);
-  const saveButton = el('button', { text: 'Save log as…', attrs: { type: 'button' } });
-  saveButton.addEventListener('click', async () => {
-    const reply = await requests.request({ type: 'saveLog', format: saveFormat.value as 'jsonl' | 'csv' });
-    if (!reply.ok && reply.error) showNotice(reply.error);
+  // The toolbar is rebuilt with every snapshot (Apply framing sends one): choices live in the view state.
+  const saveFormat = select('Log file format', [{ value: 'jsonl', label: 'JSON Lines' }, { value: 'csv', label: 'CSV' }], view.saveFormat ?? 'jsonl', (value) => {
+    view.saveFormat = value as 'jsonl' | 'csv';
+    persist();
   });
-  return el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Log view' } }, [
-    segmented<ViewMode>('View mode', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'dump', label: 'Dump' }], view.mode, (mode) => {
-      view.mode = mode;
-      persist();
-      log.setContext(rowContext());
-    }).root,
+  const saveButton = el('button', { text: 'Save log…', attrs: { type: 'button', title: 'Save every record TCP Lab keeps for this panel' } });
+  saveButton.addEventListener('click', async () => {
+    const reply = await requests.request({ type: 'saveLog', format: saveFormat.value as 'jsonl' | 'csv', encoding: displayEncoding() });
+    // The status line says where the file went (or why not), replacing whatever it said before.
+    if (reply.ok && reply.detail) showNotice(reply.detail);
+    else if (!reply.ok && reply.error) showNotice(reply.error);
+  });
+  const wrapButton = el('button', { text: 'Wrap', attrs: { type: 'button', 'aria-pressed': String(view.wrap === true), title: 'Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)' } });
+  wrapButton.addEventListener('click', () => {
+    view.wrap = !view.wrap;
+    wrapButton.setAttribute('aria-pressed', String(view.wrap));
+    persist();
+    log.setContext(rowContext());
+  });
+  const copyFormat = select('Copy format', COPY_FORMATS.map((f) => ({ value: f.id, label: f.label })), view.copyFormat, (value) => {
+    view.copyFormat = value as CopyFormat;
+    persist();
+  });
+  const viewBar = el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Log view' } }, [
+    group(
+      segmented<ViewMode>('View mode', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'dump', label: 'Dump' }], view.mode, (mode) => {
+        view.mode = mode;
+        persist();
+        log.setContext(rowContext());
+      }).root,
+      wrapButton,
+    ),
     select('Display encoding', TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), displayEncoding(), (value) => {
       view.encoding = value as TextEncodingName;
       persist();
@@ -253,28 +275,39 @@ function toolbar(): HTMLElement {
       persist();
       log.setContext(rowContext());
     }),
-    filterInput,
-    select('Filter kind', [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], view.filterKind, (value) => {
-      view.filterKind = value as 'text' | 'hex';
-      persist();
-      logWindow.refilter();
-    }),
-    select('Direction', [{ value: 'all', label: '⇄ both' }, { value: 'in', label: '← received' }, { value: 'out', label: '→ sent' }], view.direction, (value) => {
-      view.direction = value as 'all' | 'in' | 'out';
-      persist();
-      logWindow.refilter();
-    }),
-    followButton,
-    startButton,
-    clearButton,
-    copyButton,
-    select('Copy format', COPY_FORMATS.map((f) => ({ value: f.id, label: f.label })), view.copyFormat, (value) => {
-      view.copyFormat = value as CopyFormat;
-      persist();
-    }),
-    saveButton,
-    saveFormat,
+    group(
+      filterInput,
+      select('Filter kind', [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], view.filterKind, (value) => {
+        view.filterKind = value as 'text' | 'hex';
+        persist();
+        logWindow.refilter();
+      }),
+      select('Direction', [{ value: 'all', label: '⇄ both' }, { value: 'in', label: '← received' }, { value: 'out', label: '→ sent' }], view.direction, (value) => {
+        view.direction = value as 'all' | 'in' | 'out';
+        persist();
+        logWindow.refilter();
+      }),
+    ),
+    group(followButton, startButton),
   ]);
+  const actions = el('div', { className: 'toolbar log-actions', attrs: { role: 'toolbar', 'aria-label': 'Log actions' } }, [
+    group(labelFor('Copy as', copyFormat), copyFormat, copyButton),
+    group(labelFor('Save as', saveFormat), saveFormat, saveButton),
+    clearButton,
+  ]);
+  return { view: viewBar, actions };
+}
+
+/** Controls that belong together wrap as one piece, so no dropdown ends up alone on a line. */
+function group(...children: HTMLElement[]): HTMLElement {
+  return el('span', { className: 'tool-group' }, children);
+}
+
+let labelIds = 0;
+/** A visible label for a toolbar dropdown (its accessible name stays the aria-label). */
+function labelFor(text: string, control: HTMLElement): HTMLElement {
+  control.id ||= `toolbar-${++labelIds}`;
+  return el('label', { className: 'tool-label', text, attrs: { for: control.id } });
 }
 
 const context: PanelContext = {
@@ -292,12 +325,16 @@ const behaviourEditor = createBehaviourEditor({
 });
 
 function showTarget(): void {
+  const bars = toolbars();
   app.replaceChildren(
     el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.close]),
-    toolbar(),
-    log.root,
-    el('div', { className: 'footer' }, [statusLine, noticeLine]),
-    behaviourEditor.root,
+    bars.view,
+    // The log keeps most of the height: open sections sit beside it on wide panels and scroll by
+    // themselves below it on narrow ones (media/panel.css).
+    el('div', { className: 'workspace' }, [
+      el('div', { className: 'log-column' }, [log.root, el('div', { className: 'footer' }, [statusLine, noticeLine, bars.actions])]),
+      el('div', { className: 'sections' }, [behaviourEditor.root, sendBox.faults]),
+    ]),
     sendBox.root,
   );
   updateHeader();

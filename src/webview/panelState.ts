@@ -18,6 +18,9 @@ interface ViewState {
   sendEncoding?: TextEncodingName;
   lineEnding?: LineEnding;
   copyFormat: CopyFormat;
+  /** Wrap long log lines to the width, or keep them whole and scroll sideways. */
+  wrap?: boolean;
+  saveFormat?: 'jsonl' | 'csv';
   history: { format: PayloadFormat; text: string }[];
   draft: string;
 }

@@ -413,14 +413,14 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await page.getByRole('status', { name: 'Planned writes' }).textContent(), 'Plan: 3 writes: 4 B at 0 ms, 3 B at 40 ms, 3 B at 80 ms, then FIN.');
     await page.getByLabel('Split into N writes').fill('0');
     assert.match((await page.locator('#send-error').textContent()) ?? '', /^Faults\.splitInto must be a whole number of writes from 1/);
-    assert.equal(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: /^Send/ }).isDisabled(), true);
     await page.getByLabel('Split into N writes').fill('1');
     await page.getByLabel('Copies of the payload').fill('3');
     await page.getByLabel('Coalesce the copies into one write').check();
     await page.getByRole('combobox', { name: 'After the last write' }).selectOption('reset');
     assert.equal(await page.getByRole('status', { name: 'Planned writes' }).textContent(), 'Plan: 1 write: 30 B at 0 ms, then RST.');
     await harness.clearPosted();
-    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByRole('button', { name: 'Send (1 write, then RST)', exact: true }).click();
     const [send] = (await harness.posted()) as SendMessage[];
     assert.deepEqual(send.faults, { splitInto: 1, splitDelayMs: 40, coalesce: true, after: 'reset' });
     assert.equal(send.copies, 3);
@@ -452,7 +452,7 @@ describe('traffic panel webview in Chromium', function () {
     for (const { id } of COPY_FORMATS) {
       await page.getByRole('combobox', { name: 'Copy format' }).selectOption(id);
       await harness.clearPosted();
-      await page.getByRole('button', { name: 'Copy as', exact: true }).click();
+      await page.getByRole('button', { name: 'Copy', exact: true }).click();
       assert.deepEqual(await harness.posted(), [{ type: 'copy', text: formatForCopy(new Uint8Array([0x41, 0x00, 0x27]), id, 'utf-8') }]);
     }
     assert.ok(COPY_FORMATS.some((f) => f.id === 'c') && COPY_FORMATS.some((f) => f.id === 'python') && COPY_FORMATS.some((f) => f.id === 'node'));
