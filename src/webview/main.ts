@@ -10,7 +10,7 @@ import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyForm
 import { el, segmented, select } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
-import { endpointText, formatBytes, isTargetOpen, plural, type PanelContext, type ViewState } from './panelState';
+import { endpointText, formatBytes, formatDuration, isTargetOpen, plural, type PanelContext, type ViewState } from './panelState';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
 import type { RowContext, ViewMode } from './virtualLog';
@@ -98,7 +98,7 @@ log.root.addEventListener('keydown', (event) => {
 
 // ---------- shared widgets ----------
 
-const statusLine = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
+const statusLine = el('div', { className: 'status', attrs: { id: 'log-status', role: 'status', 'aria-live': 'polite' } });
 const noticeLine = el('div', { className: 'notice', attrs: { role: 'status' } });
 const followButton = el('button', { text: 'Pause autoscroll', attrs: { type: 'button', 'aria-pressed': 'false' } });
 followButton.addEventListener('click', () => logWindow.setFollowing(!logWindow.isFollowing));
@@ -142,7 +142,10 @@ function updateStatus(): void {
   const more = logWindow.more;
   const parts = [`${plural(feed.size, 'row')} kept`];
   if (held < feed.size) parts.push(`${held} loaded${more.before ? ' (scroll up for older)' : ''}`);
-  if (shown !== held) parts.push(`${shown} match the filter`);
+  const problem = logWindow.filterProblem;
+  filterInput?.setAttribute('aria-invalid', String(problem !== undefined));
+  if (problem) parts.push(`none shown: ${problem}`);
+  else if (shown !== held) parts.push(`${shown} ${shown === 1 ? 'matches' : 'match'} the filter`);
   if (feed.dropped) parts.push(`${plural(feed.dropped, 'older record')} dropped by the log limits (a capture file keeps every byte)`);
   if (feed.pendingFrameBytes) parts.push(`${plural(feed.pendingFrameBytes, 'byte')} waiting for the rest of a frame`);
   statusLine.textContent = parts.join(', ');
@@ -187,7 +190,7 @@ function updateHeader(): void {
     header.latency.hidden = !latency;
     if (latency) {
       header.latency.textContent =
-        latency.p50 === undefined ? 'latency: no answer yet' : `latency p50 ${latency.p50} ms · p95 ${latency.p95} ms (${latency.count} answer${latency.count === 1 ? '' : 's'})`;
+        latency.p50 === undefined ? 'latency: no answer yet' : `latency p50 ${formatDuration(latency.p50)} · p95 ${formatDuration(latency.p95 ?? latency.p50)} (${plural(latency.count, 'answer')})`;
     }
   } else {
     header.latency.hidden = true;
@@ -216,15 +219,18 @@ function scheduleHeader(): void {
   });
 }
 
+let filterInput: HTMLInputElement | undefined;
+
 /** The view controls above the log (one row), and the actions on its records under it. */
 function toolbars(): { view: HTMLElement; actions: HTMLElement } {
-  const filterInput = el('input', { attrs: { type: 'search', placeholder: 'Filter', 'aria-label': 'Filter the log by text or hex bytes', spellcheck: 'false' } });
-  filterInput.value = view.filterText;
+  const input = el('input', { attrs: { type: 'search', placeholder: 'Filter', 'aria-label': 'Filter the log by text or hex bytes', spellcheck: 'false', 'aria-describedby': 'log-status' } });
+  filterInput = input;
+  input.value = view.filterText;
   let filterTimer: ReturnType<typeof setTimeout> | undefined;
-  filterInput.addEventListener('input', () => {
+  input.addEventListener('input', () => {
     clearTimeout(filterTimer);
     filterTimer = setTimeout(() => {
-      view.filterText = filterInput.value;
+      view.filterText = input.value;
       persist();
       logWindow.refilter();
     }, 150);
@@ -276,7 +282,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
       log.setContext(rowContext());
     }),
     group(
-      filterInput,
+      input,
       select('Filter kind', [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], view.filterKind, (value) => {
         view.filterKind = value as 'text' | 'hex';
         persist();

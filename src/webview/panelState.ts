@@ -41,6 +41,13 @@ export function formatBytes(value: number): string {
   return `${scaled.toFixed(scaled < 10 ? 2 : 1)} ${units[unit]}`;
 }
 
+/** A latency as people read it: milliseconds up to 10 s, then seconds, then minutes. */
+export function formatDuration(ms: number): string {
+  if (ms < 10_000) return `${ms} ms`;
+  if (ms < 600_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
 export function endpointText(endpoint: { address: string; family: string; port: number }): string {
   return endpoint.family === 'IPv6' ? `[${endpoint.address}]:${endpoint.port}` : `${endpoint.address}:${endpoint.port}`;
 }

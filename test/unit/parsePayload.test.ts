@@ -86,7 +86,7 @@ describe('parseHex', () => {
   it('points at a non-hex character', () => {
     const error = errorOf(parseHex('48 6G'));
     assert.equal(error.position, 4);
-    assert.equal(error.message, "Invalid hex at position 4: 'G' is not a hex digit; use 0-9 and A-F.");
+    assert.equal(error.message, "Invalid hex at position 5: 'G' is not a hex digit; use 0-9 and A-F.");
   });
 
   it('points at the lone nibble of an odd group', () => {

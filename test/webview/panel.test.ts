@@ -145,6 +145,21 @@ describe('traffic panel webview in Chromium', function () {
     await harness.page.waitForTimeout(250);
     await harness.settle();
     assert.deepEqual(await rowTexts(), ['\\x01\\x02\\x03']);
+    assert.match(await harness.page.locator('.status').textContent() ?? '', /^4 rows kept, 1 matches the filter$/);
+    // An odd-length hex filter is invalid: it says so and shows nothing, rather than every record.
+    await filter.fill('02 0');
+    await harness.page.waitForTimeout(250);
+    await harness.settle();
+    assert.deepEqual(await rowTexts(), []);
+    assert.match(await harness.page.locator('.status').textContent() ?? '', /^4 rows kept, none shown: Invalid hex at position 4: '0' is a lone digit/);
+    assert.equal(await filter.getAttribute('aria-invalid'), 'true');
+    await filter.fill('');
+    await harness.page.waitForTimeout(250);
+    await harness.settle();
+    assert.equal(await filter.getAttribute('aria-invalid'), 'false');
+    assert.equal((await rowTexts()).length, 4);
+    await openConnection([wire('in', 'only')]);
+    assert.equal(await harness.page.locator('.status').textContent(), '1 row kept');
   });
 
   it('posts text, hex and base64 sends with the right bytes, and blocks invalid hex', async () => {
@@ -282,7 +297,7 @@ describe('traffic panel webview in Chromium', function () {
     await page.locator('details.behaviour > summary').click();
     await page.getByRole('combobox', { name: 'Framing' }).selectOption('markers');
     await page.getByRole('textbox', { name: 'Start marker (hex)' }).fill('0g');
-    assert.match((await page.locator('#framing-error').textContent()) ?? '', /^Framing\.start has "g" at position 1, which is not a hex digit/);
+    assert.match((await page.locator('#framing-error').textContent()) ?? '', /^Framing\.start has "g" at position 2, which is not a hex digit/);
     assert.equal(await page.getByRole('button', { name: 'Apply framing' }).isDisabled(), true);
     await page.getByRole('textbox', { name: 'Start marker (hex)' }).fill('0b');
     await page.getByRole('textbox', { name: 'End marker (hex)' }).fill('1c 0d');
@@ -374,6 +389,14 @@ describe('traffic panel webview in Chromium', function () {
     assert.match((await page.locator('tr[data-rule="0"] .rule-state').textContent()) ?? '', /switched off: its regex took longer than 50 ms/);
     assert.equal(await page.locator('tr[data-rule="0"]').getAttribute('class'), 'disabled');
     assert.equal(await page.locator('tr[data-rule="1"] .rule-hits').textContent(), '2');
+    // In the light theme's colours "on" is green (the testing "passed" colour), only "switched off" is the error colour.
+    await page.evaluate(() => {
+      const light: Record<string, string> = { '--vscode-errorForeground': '#a1260d', '--vscode-testing-iconPassed': '#388a34', '--vscode-foreground': '#3b3b3b', '--vscode-editor-background': '#ffffff', '--vscode-descriptionForeground': '#717171' };
+      for (const [name, value] of Object.entries(light)) document.documentElement.style.setProperty(name, value);
+    });
+    const stateColour = (row: number): Promise<string> => page.$eval(`tr[data-rule="${row}"] .rule-state`, (n) => getComputedStyle(n).color);
+    assert.equal(await stateColour(1), 'rgb(56, 138, 52)');
+    assert.equal(await stateColour(0), 'rgb(161, 38, 13)');
 
     // Reorder, edit, remove: each posts the whole list in its new order.
     await harness.clearPosted();
@@ -441,6 +464,9 @@ describe('traffic panel webview in Chromium', function () {
     await harness.page.waitForFunction(() => document.querySelector('.latency')?.textContent === 'latency: no answer yet');
     await harness.post({ type: 'target', target: connectionTarget({ role: 'client', latency: { count: 12, p50: 3.2, p95: 17.5 } }) });
     await harness.page.waitForFunction(() => document.querySelector('.latency')?.textContent === 'latency p50 3.2 ms · p95 17.5 ms (12 answers)');
+    // Long waits read in seconds and minutes, not "35179.9 ms".
+    await harness.post({ type: 'target', target: connectionTarget({ role: 'client', latency: { count: 1, p50: 35179.9, p95: 754000 } }) });
+    await harness.page.waitForFunction(() => document.querySelector('.latency')?.textContent === 'latency p50 35.2 s · p95 12.6 min (1 answer)');
   });
 
   it('copies a record in each code format', async () => {

@@ -404,12 +404,12 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
             stream.consume(next.consumed);
             return sameBytes(next.unit, expected)
               ? { status: 'passed', received: next.unit }
-              : { status: 'failed', message: `The received ${framing === 'line' ? 'line' : 'frame'} differs from the expected bytes.`, received: next.unit };
+              : { status: 'failed', message: `Expected bytes and the received ${framing === 'line' ? 'line' : 'frame'} differ.`, received: next.unit };
           }
           const have = stream.buffer;
           const common = Math.min(have.length, expected.length);
           const at = have.subarray(0, common).findIndex((b, i) => b !== expected[i]);
-          if (at >= 0) return { status: 'failed', message: `Received bytes differ from the expected ones at offset ${at}.`, received: have };
+          if (at >= 0) return { status: 'failed', message: `Expected and received bytes differ at offset ${at}.`, received: have };
           if (have.length < expected.length) return stream.closed ? closedEarly(what) : undefined;
           const received = have.slice(0, expected.length);
           stream.consume(expected.length);
