@@ -1,5 +1,6 @@
 // Loads the built webview bundle into real headless Chromium, behind the exact HTML and CSP the
 // extension serves, with a stub `acquireVsCodeApi` that records what the panel posts.
+import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -119,6 +120,20 @@ export class PanelHarness {
 
   async clearPosted(): Promise<void> {
     await this.page.evaluate(() => ((window as unknown as { __posted: unknown[] }).__posted.length = 0));
+  }
+
+  /** Starts the browser before the suite, stops it after, and checks each passed test's page: within its CSP, no errors. */
+  useInSuite(): void {
+    before(async () => this.start());
+    after(async () => this.stop());
+    const checkClean = async (test: Mocha.Test | undefined): Promise<void> => {
+      if (test?.state === 'failed') return;
+      assert.deepEqual(await this.cspViolations(), []);
+      assert.deepEqual(this.pageErrors, []);
+    };
+    afterEach(async function () {
+      await checkClean(this.currentTest);
+    });
   }
 
   async cspViolations(): Promise<string[]> {

@@ -45,15 +45,7 @@ async function lineReach(page: Page): Promise<{ text: string; clipped: boolean; 
 
 describe('traffic panel layout in Chromium', function () {
   const harness = new PanelHarness();
-
-  before(async () => harness.start());
-  after(async () => harness.stop());
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') return;
-    assert.deepEqual(await harness.cspViolations(), []);
-    assert.deepEqual(harness.pageErrors, []);
-  });
+  harness.useInSuite();
 
   async function open(size: { width: number; height: number }, target: TargetInfo, records: WireRecord[] = []): Promise<Page> {
     const page = await harness.open();

@@ -9,16 +9,7 @@ const decode = (base64: string): number[] => [...Buffer.from(base64, 'base64')];
 
 describe('traffic panel webview in Chromium', function () {
   const harness = new PanelHarness();
-
-  before(async () => harness.start());
-  after(async () => harness.stop());
-
-  afterEach(async function () {
-    // Every page must stay within its own CSP and never throw.
-    if (this.currentTest?.state === 'failed') return;
-    assert.deepEqual(await harness.cspViolations(), []);
-    assert.deepEqual(harness.pageErrors, []);
-  });
+  harness.useInSuite();
 
   async function openConnection(records: WireRecord[] = [], settings = SETTINGS): Promise<void> {
     await harness.open();
