@@ -78,9 +78,14 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
   if (record.kind === 'error') {
     // A frame the stream ended inside keeps its bytes: they are shown, never hidden.
     const rest = record.length > 0 ? ` ${toVisiblePrefix(leadingBytesOf(record, PREVIEW_CHARS * 4), ctx.encoding)}` : '';
-    return { lines: [`⚠ ${record.note ?? 'framing error'}${rest}`], truncated: false };
+    const line = `⚠ ${record.note ?? 'framing error'}${rest}`;
+    // These rows cannot be expanded, so with wrapping on they wrap rather than end in an ellipsis.
+    return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
-  if (record.kind === 'event') return { lines: [`● ${record.note ?? ''}`], truncated: false };
+  if (record.kind === 'event') {
+    const line = `● ${record.note ?? ''}`;
+    return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
+  }
   // Text is decoded as part of the connection's stream, so a character split between records shows whole.
   const carry = ctx.mode === 'text' ? carryOf(record, ctx.encoding) : undefined;
   if (!expanded) {
@@ -133,7 +138,8 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
 
 /** Line count without building the content, for the common (not expanded) case. */
 function previewLines(record: LogRecord, ctx: RowContext, columns: number | undefined): number {
-  if (ctx.mode !== 'dump' || record.kind === 'event' || record.kind === 'error') return 1;
+  if (record.kind === 'event' || record.kind === 'error') return columns ? rowContent(record, ctx, false, columns).lines.length : 1;
+  if (ctx.mode !== 'dump') return 1;
   if (columns) return rowContent(record, ctx, false, columns).lines.length;
   return Math.max(1, Math.min(PREVIEW_DUMP_LINES, Math.ceil(record.length / 16)));
 }
@@ -579,7 +585,8 @@ export class VirtualLog {
         ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
         : el('span', { className: 'expand placeholder' }),
       el('span', { className: 'content' }, [
-        record.note && record.kind !== 'error' ? el('span', { className: 'note', text: `[${record.note}] ` }) : undefined,
+        // Error and event rows say their note in the content itself.
+        record.note && record.kind !== 'error' && record.kind !== 'event' ? el('span', { className: 'note', text: `[${record.note}] ` }) : undefined,
         content.lines.join('\n'),
       ]),
     );

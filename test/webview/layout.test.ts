@@ -2,6 +2,8 @@
 // dump lines, autoscroll that only the user pauses, faults that stay visible, a one-row toolbar that
 // remembers, and a log that keeps most of the height.
 import * as assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { SendMessage, TargetInfo, WireRecord } from '../../src/shared/protocol';
 import { connectionTarget, DARK_THEME, feedOf, HIGH_CONTRAST_THEME, LIGHT_THEME, PanelHarness, SETTINGS, wire } from './harness';
@@ -246,6 +248,35 @@ describe('traffic panel layout in Chromium', function () {
         const narrow = await measure();
         assert.ok(narrow.log >= 0.33 * 720, `at 800×720 the log is ${narrow.log} px`);
       });
+
+      for (const size of SIZES) {
+        it(`shows a listener's dump with Framing and Faults open at ${size.width}×${size.height} (screenshot)`, async function () {
+          if (themeName !== 'dark') this.skip();
+          const now = Date.now();
+          const records = [
+            { ...wire('in', '', 'C2', now - 4000), kind: 'event' as const, note: 'C2 connected from 127.0.0.1:40001' },
+            wire('in', 'GET /status HTTP/1.1\r\nHost: device\r\n\r\n', 'C2', now - 3000),
+            wire('out', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK', 'C2', now - 2000),
+            wire('in', new Uint8Array([0x7e, 0x01, 0x00, 0x04, 0xc0, 0xfe, 0xbe, 0xef, 0xff, 0x00, 0x10, 0x7e]), 'C2', now - 1000),
+          ];
+          const page = await open(size, listenerTarget(), records);
+          await chooseMode(page, 'Dump');
+          await page.locator('details.behaviour > summary').click();
+          await page.locator('details.faults > summary').click();
+          await page.getByLabel('Inject faults').check();
+          await page.getByLabel('Split into N writes').fill('3');
+          await page.getByRole('textbox', { name: 'Payload to send' }).fill('STATUS?\\r\\n');
+          // The narrower panel wraps, the wider one scrolls sideways: both keep every line whole.
+          if (size.width < 1400) await page.getByRole('button', { name: 'Wrap' }).click();
+          await harness.settle();
+          for (const line of await lineReach(page)) assert.ok(!line.clipped && !line.beyondScroll, `cut off: ${line.text.slice(0, 40)}…`);
+          // Every run writes the picture under test-results/; the README's copies change only on request.
+          const root = resolve(__dirname, '..', '..');
+          const dir = process.env.TCP_LAB_UPDATE_SCREENSHOTS === '1' ? join(root, 'docs', 'screenshots') : join(root, 'test-results', 'webview');
+          mkdirSync(dir, { recursive: true });
+          await page.screenshot({ path: join(dir, `traffic-panel-${size.width}x${size.height}.png`) });
+        });
+      }
     });
   }
 });
