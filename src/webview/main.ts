@@ -10,7 +10,7 @@ import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyForm
 import { el, segmented, select } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
-import { endpointText, formatBytes, formatDuration, isTargetOpen, plural, type PanelContext, type ViewState } from './panelState';
+import { endpointText, formatBytes, formatDuration, isTargetOpen, plural, restartTargetOf, type PanelContext, type ViewState } from './panelState';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
 import type { RowContext, ViewMode } from './virtualLog';
@@ -47,6 +47,9 @@ let headerQueued = false;
 const rateSamples: { at: number; bytes: number }[] = [];
 
 function persist(): void {
+  // Remembered so that, after a reload closed it, the panel can offer to start the same thing again.
+  const restart = target ? restartTargetOf(target) : undefined;
+  if (restart) view.lastTarget = restart;
   vscode.setState({ ...view, targetId: target?.id });
 }
 
@@ -361,7 +364,7 @@ function onMessage(message: ToWebviewMessage): void {
       rateSamples.length = 0;
       persist();
       if (!target) {
-        renderForms(app, context, message.notice);
+        renderForms(app, context, message.notice, view.lastTarget);
         return;
       }
       behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.kind);

@@ -21,8 +21,24 @@ interface ViewState {
   /** Wrap long log lines to the width, or keep them whole and scroll sideways. */
   wrap?: boolean;
   saveFormat?: 'jsonl' | 'csv';
+  /** What this panel last showed that can be started again after a reload: a listener or an outgoing connection. */
+  lastTarget?: RestartTarget;
   history: { format: PayloadFormat; text: string }[];
   draft: string;
+}
+
+/** A listener to start again on its port, or a server to connect to again. */
+export interface RestartTarget {
+  kind: 'listen' | 'connect';
+  host: string;
+  port: number;
+}
+
+/** What could bring a target back after a reload (accepted connections cannot be). */
+export function restartTargetOf(target: TargetInfo): RestartTarget | undefined {
+  if (target.kind === 'listener') return { kind: 'listen', host: target.host, port: target.local?.port ?? target.requestedPort };
+  if (target.role === 'client' && target.remote) return { kind: 'connect', host: target.remote.address, port: target.remote.port };
+  return undefined;
 }
 
 export function plural(count: number, noun: string): string {

@@ -62,6 +62,39 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await page.getByRole('form', { name: 'Connect' }).count(), 0);
   });
 
+  it('after a reload closed its listener, offers to restart it on the same port (and a client to reconnect)', async () => {
+    // The panel showed a listener on port 44217 and remembered it in its state...
+    await harness.open();
+    const listener: TargetInfo = {
+      kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0,
+      local: { address: '127.0.0.1', family: 'IPv4', port: 44217 },
+      totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: Date.now(), acceptedCount: 0, peers: [],
+    };
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: listener, records: [], feed: feedOf([]) });
+    await harness.page.waitForSelector('.log');
+    const state = await harness.page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+    // ...then the window reloaded: the host has no such listener and sends the forms.
+    let page = await harness.open(state);
+    await harness.post({ type: 'snapshot', settings: SETTINGS, records: [], feed: feedOf([]), notice: 'L1 closed when the window reloaded; start a listener or connect again.' });
+    const listen = page.getByRole('form', { name: 'Listen' });
+    const restart = listen.getByRole('button', { name: 'Restart on 127.0.0.1:44217' });
+    await restart.waitFor();
+    assert.equal(await listen.getByLabel('Port').inputValue(), '44217', 'the port is the one it had, not 0');
+    await harness.clearPosted();
+    await restart.click();
+    const [request] = await harness.posted();
+    assert.deepEqual({ ...request, requestId: 0 }, { type: 'listen', requestId: 0, host: '127.0.0.1', port: 44217 });
+
+    // An outgoing connection comes back as Reconnect, its form first.
+    await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget({ role: 'client' }), records: [], feed: feedOf([]) });
+    await harness.page.waitForSelector('.log');
+    page = await harness.open(await harness.page.evaluate(() => (window as unknown as { __state: unknown }).__state));
+    await harness.post({ type: 'snapshot', settings: SETTINGS, records: [], feed: feedOf([]) });
+    await page.getByRole('button', { name: 'Reconnect to 127.0.0.1:7000' }).waitFor();
+    assert.equal(await page.locator('form').first().getAttribute('aria-label'), 'Connect');
+  });
+
   it('renders Text with visible escapes, Hex and Dump, per encoding', async () => {
     const bytes = new Uint8Array([0x48, 0x69, 0x0d, 0x0a, 0x00, 0xff, 0x5c, 0xe4, 0xbd, 0xa0]);
     await openConnection([wire('in', bytes), wire('out', 'ping')]);
