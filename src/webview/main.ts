@@ -10,7 +10,8 @@ import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyForm
 import { el, segmented, select } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
-import { endpointText, formatBytes, formatDuration, isTargetOpen, plural, restartTargetOf, type PanelContext, type ViewState } from './panelState';
+import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, plural, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
+import type { BehaviourInfo } from '../shared/protocol';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
 import type { RowContext, ViewMode } from './virtualLog';
@@ -333,10 +334,41 @@ const behaviourEditor = createBehaviourEditor({
   notice: (text) => showNotice(text),
 });
 
+/** What a reload closed, while the forms offered it again: its framing and rules come back on request. */
+let reopened: { target: RestartTarget; behaviour: BehaviourInfo | undefined } | undefined;
+const restoreBar = el('div', { className: 'restore', attrs: { role: 'status' } });
+
+/** Offers the framing and rules the panel had before the reload, once the same target is back. */
+function offerBehaviourAgain(current: BehaviourInfo | undefined): void {
+  const previous = reopened;
+  reopened = undefined;
+  restoreBar.replaceChildren();
+  if (!previous || !target || !sameRestartTarget(previous.target, restartTargetOf(target))) return;
+  if (!hasBehaviour(previous.behaviour) || hasBehaviour(current)) return;
+  const behaviour = previous.behaviour;
+  const what = [behaviour.framing.mode !== 'none' ? 'framing' : '', behaviour.echo ? 'echo' : '', behaviour.rules.length ? plural(behaviour.rules.length, 'rule') : ''].filter(Boolean).join(', ');
+  const apply = el('button', { text: 'Apply them again', attrs: { type: 'button', class: 'primary' } });
+  const dismiss = el('button', { text: 'Dismiss', attrs: { type: 'button' } });
+  apply.addEventListener('click', async () => {
+    apply.disabled = true;
+    const reply = await requests.request({ type: 'behaviour', behaviour });
+    if (reply.ok) {
+      restoreBar.replaceChildren();
+      showNotice(`Applied again: ${what}. Save into preset keeps them for good.`);
+    } else {
+      apply.disabled = false;
+      showNotice(reply.error ?? 'Could not apply them again.');
+    }
+  });
+  dismiss.addEventListener('click', () => restoreBar.replaceChildren());
+  restoreBar.replaceChildren(el('span', { text: `Before the reload this panel had ${what}. ` }), apply, dismiss);
+}
+
 function showTarget(): void {
   const bars = toolbars();
   app.replaceChildren(
     el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.close]),
+    restoreBar,
     bars.view,
     // The log keeps most of the height: open sections sit beside it on wide panels and scroll by
     // themselves below it on narrow ones (media/panel.css).
@@ -351,6 +383,10 @@ function showTarget(): void {
 
 // ---------- host messages ----------
 
+function rememberBehaviour(behaviour: BehaviourInfo | undefined): void {
+  view.lastBehaviour = hasBehaviour(behaviour) ? behaviour : undefined;
+}
+
 function applySettings(next: PanelSettings): void {
   settings = next;
   logWindow.setLimits(settings.maxRecords, settings.maxBytes);
@@ -362,11 +398,15 @@ function onMessage(message: ToWebviewMessage): void {
       applySettings(message.settings);
       target = message.target;
       rateSamples.length = 0;
-      persist();
       if (!target) {
+        if (view.lastTarget) reopened = { target: view.lastTarget, behaviour: view.lastBehaviour };
+        persist();
         renderForms(app, context, message.notice, view.lastTarget);
         return;
       }
+      offerBehaviourAgain(message.behaviour);
+      rememberBehaviour(message.behaviour);
+      persist();
       behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.kind);
       log.setContext(rowContext());
       showTarget();
@@ -391,6 +431,8 @@ function onMessage(message: ToWebviewMessage): void {
       logWindow.refilter();
       return;
     case 'behaviour':
+      rememberBehaviour(message.behaviour);
+      persist();
       if (target) behaviourEditor.setBehaviour(message.behaviour, target.kind);
       return;
     case 'cleared':

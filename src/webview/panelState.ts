@@ -2,7 +2,7 @@
 // through which each piece reads the settings and target and talks to the host.
 import type { CopyFormat } from '../shared/copyFormats';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../shared/payloadTypes';
-import type { PanelSettings, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
+import type { BehaviourInfo, PanelSettings, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
 import type { ViewMode } from './virtualLog';
 
 export /** What survives the panel being hidden or the window reloading. */
@@ -23,6 +23,8 @@ interface ViewState {
   saveFormat?: 'jsonl' | 'csv';
   /** What this panel last showed that can be started again after a reload: a listener or an outgoing connection. */
   lastTarget?: RestartTarget;
+  /** The framing, echo and rules it had, when any: offered again once the same target is back. */
+  lastBehaviour?: BehaviourInfo;
   history: { format: PayloadFormat; text: string }[];
   draft: string;
 }
@@ -39,6 +41,15 @@ export function restartTargetOf(target: TargetInfo): RestartTarget | undefined {
   if (target.kind === 'listener') return { kind: 'listen', host: target.host, port: target.local?.port ?? target.requestedPort };
   if (target.role === 'client' && target.remote) return { kind: 'connect', host: target.remote.address, port: target.remote.port };
   return undefined;
+}
+
+/** Whether a behaviour does anything (framing, echo or a rule). */
+export function hasBehaviour(behaviour: BehaviourInfo | undefined): behaviour is BehaviourInfo {
+  return behaviour !== undefined && (behaviour.framing.mode !== 'none' || behaviour.echo || behaviour.rules.length > 0);
+}
+
+export function sameRestartTarget(a: RestartTarget | undefined, b: RestartTarget | undefined): boolean {
+  return a !== undefined && b !== undefined && a.kind === b.kind && a.host === b.host && a.port === b.port;
 }
 
 export function plural(count: number, noun: string): string {

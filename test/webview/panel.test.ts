@@ -62,7 +62,7 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await page.getByRole('form', { name: 'Connect' }).count(), 0);
   });
 
-  it('after a reload closed its listener, offers to restart it on the same port (and a client to reconnect)', async () => {
+  it('after a reload closed its listener, offers to restart it on the same port with its framing and rules (and a client to reconnect)', async () => {
     // The panel showed a listener on port 44217 and remembered it in its state...
     await harness.open();
     const listener: TargetInfo = {
@@ -70,7 +70,7 @@ describe('traffic panel webview in Chromium', function () {
       local: { address: '127.0.0.1', family: 'IPv4', port: 44217 },
       totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: Date.now(), acceptedCount: 0, peers: [],
     };
-    await harness.post({ type: 'snapshot', settings: SETTINGS, target: listener, records: [], feed: feedOf([]) });
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: listener, records: [], feed: feedOf([]), behaviour: { framing: { mode: 'delimiter', delimiter: 'lf' }, echo: false, rules: [{ match: 'exact', pattern: 'PING', reply: 'PONG' }] } });
     await harness.page.waitForSelector('.log');
     const state = await harness.page.evaluate(() => (window as unknown as { __state: unknown }).__state);
     // ...then the window reloaded: the host has no such listener and sends the forms.
@@ -84,6 +84,22 @@ describe('traffic panel webview in Chromium', function () {
     await restart.click();
     const [request] = await harness.posted();
     assert.deepEqual({ ...request, requestId: 0 }, { type: 'listen', requestId: 0, host: '127.0.0.1', port: 44217 });
+
+    // The listener had framing and a rule: once it is back (the host answers with its snapshot),
+    // the panel offers them again rather than silently losing them.
+    const restarted: TargetInfo = { ...listener, id: 'L2' };
+    const framing = { mode: 'delimiter', delimiter: 'lf' };
+    const rules = [{ match: 'exact', pattern: 'PING', reply: 'PONG' }];
+    await harness.post({ type: 'reply', requestId: (request as { requestId: number }).requestId, ok: true, targetId: 'L2' });
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: restarted, records: [], feed: feedOf([]), behaviour: { framing: { mode: 'none' }, echo: false, rules: [] } });
+    await page.getByText('Before the reload this panel had framing, 1 rule.').waitFor();
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Apply them again' }).click();
+    const [reapply] = await harness.posted();
+    assert.deepEqual({ ...reapply, requestId: 0 }, { type: 'behaviour', requestId: 0, behaviour: { framing, echo: false, rules } });
+    await harness.post({ type: 'reply', requestId: (reapply as { requestId: number }).requestId, ok: true });
+    await page.getByText('Applied again: framing, 1 rule. Save into preset keeps them for good.').waitFor();
+
 
     // An outgoing connection comes back as Reconnect, its form first.
     await harness.open();
