@@ -5,9 +5,10 @@ import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../core/history';
 import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
-import { locateSettingEntry, parseJsonc, positionOf } from './jsonc';
+import { parseJsonc } from './jsonc';
 import { checkPayloadParses, validatePresets, type PresetProblem } from './presetValidation';
 import type { BrokenPresetEntry, PresetEntry } from './treeModel';
+import { locateSettingEntry, positionOf } from './settingsLocation';
 
 type PresetOrigin = PresetEntry['origin'];
 
