@@ -42,6 +42,23 @@ export function wrapLine(line: string, columns: number): string[] {
   return pieces;
 }
 
+const DUMP_OFFSET = 8;
+const DUMP_HEX_COLUMN = 16 * 3 - 1;
+
+/**
+ * How many lines wrapDumpLine makes of a dump line with `bytes` bytes (and `suffix` characters after
+ * its ASCII), without building it: a long log's row heights are laid out by count alone.
+ * Valid for the 8-digit offsets of a row preview.
+ */
+export function wrappedDumpLineCount(bytes: number, suffix: number, columns: number): number {
+  const length = DUMP_OFFSET + 3 + DUMP_HEX_COLUMN + 3 + bytes + suffix;
+  if (length <= columns) return 1;
+  const hexIndent = DUMP_OFFSET + 3;
+  const perLine = Math.floor((columns - hexIndent + 1) / 3);
+  if (perLine < 1) return Math.ceil(length / columns);
+  return Math.max(1, Math.ceil(bytes / perLine)) + Math.max(1, Math.ceil((DUMP_OFFSET + 3 + bytes + suffix) / columns));
+}
+
 /**
  * A dump line (`offset | hex | ASCII`) that does not fit breaks before its ASCII column, then between
  * whole bytes, continuation lines indented under the column they continue: bytes and characters

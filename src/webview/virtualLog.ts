@@ -6,7 +6,7 @@ import type { TextEncodingName } from '../shared/payloadTypes';
 import { hexDumpLines, toHex } from '../shared/hexFormat';
 import { toVisiblePrefix, toVisibleText } from './codec';
 import { el } from './dom';
-import { displayWidth, wrapDumpLine, wrapLine } from './lineWrap';
+import { displayWidth, wrapDumpLine, wrapLine, wrappedDumpLineCount } from './lineWrap';
 import { bytesOf, isComplete, leadingBytesOf, type LogRecord } from './recordStore';
 import { carryOf, streamBytes, type TextCarry } from './streamText';
 
@@ -140,8 +140,17 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
 function previewLines(record: LogRecord, ctx: RowContext, columns: number | undefined): number {
   if (record.kind === 'event' || record.kind === 'error') return columns ? rowContent(record, ctx, false, columns).lines.length : 1;
   if (ctx.mode !== 'dump') return 1;
-  if (columns) return rowContent(record, ctx, false, columns).lines.length;
-  return Math.max(1, Math.min(PREVIEW_DUMP_LINES, Math.ceil(record.length / 16)));
+  const full = Math.max(1, Math.min(PREVIEW_DUMP_LINES, Math.ceil(record.length / 16)));
+  if (!columns || record.length === 0) return full;
+  // Counted, not built: a Wrap toggle on a million-record log must not dump every record.
+  const shown = Math.min(record.length, PREVIEW_DUMP_LINES * 16);
+  const truncated = record.length > shown;
+  let lines = 0;
+  for (let line = 0; line < full; line++) {
+    const bytes = Math.min(16, shown - line * 16);
+    lines += wrappedDumpLineCount(bytes, truncated && line === full - 1 ? 2 : 0, columns);
+  }
+  return lines;
 }
 
 export interface VirtualLogEvents {
