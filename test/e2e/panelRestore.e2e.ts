@@ -4,8 +4,8 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import { E2ESession } from './harness/session';
 import { ScenarioArtifacts } from './harness/scenarioArtifacts';
+import { useScenarioSession } from './harness/scenarioSession';
 import { escapeRegExp } from './harness/workbench';
 
 const fixture = join(__dirname, 'workspacePanel');
@@ -15,28 +15,11 @@ const artifacts = new ScenarioArtifacts('panelRestore');
 after(() => artifacts.restore());
 
 describe('Traffic panel across a reload in code-server (end to end)', function () {
-  let session: E2ESession | undefined;
-
-  before(async function () {
-    this.timeout(15 * 60_000);
-    artifacts.reset();
-    session = await E2ESession.start({ workspaceFixture: fixture, userSettings: {} });
-  });
-
-  afterEach(async function () {
-    this.timeout(30_000);
-    if (session && this.currentTest?.state === 'failed') await artifacts.keepFailure(session, this.currentTest.fullTitle());
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
-  });
+  const current = useScenarioSession(artifacts, () => ({ fixture }));
 
   it('restarts the listener on its port from the restored panel and applies its framing again', async function () {
     this.timeout(120_000);
-    assert.ok(session, 'the code-server session did not start');
-    const s = session;
+    const s = current();
     const { workbench } = s;
     await workbench.openTcpLabView();
     const port = await workbench.startListenerOnAnyPort();

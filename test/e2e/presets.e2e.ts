@@ -5,10 +5,10 @@
 import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { E2ESession } from './harness/session';
+import type { E2ESession } from './harness/session';
 import { PythonPeer } from './harness/pythonPeer';
 import { ScenarioArtifacts } from './harness/scenarioArtifacts';
-import { StagedWorkspace } from './harness/stagedWorkspace';
+import { useScenarioSession } from './harness/scenarioSession';
 import { escapeRegExp } from './harness/workbench';
 
 const fixture = join(__dirname, 'workspacePresets');
@@ -18,41 +18,23 @@ const artifacts = new ScenarioArtifacts('presets');
 after(() => artifacts.restore());
 
 describe('Presets in code-server (end to end)', function () {
-  let session: E2ESession | undefined;
   let echo: PythonPeer | undefined;
   let port = 0;
 
-  before(async function () {
-    this.timeout(15 * 60_000);
-    artifacts.reset();
+  before(async () => {
     const started = await PythonPeer.echoServer();
     echo = started.peer;
     port = started.port;
-    const staged = StagedWorkspace.copy(fixture);
-    try {
-      staged.edit(settingsPath, (text) => text.replace('"port": 47071', `"port": ${port}`));
-      session = await E2ESession.start({ workspaceFixture: staged.dir, userSettings: {} });
-      session.track(echo);
-    } finally {
-      staged.dispose();
-    }
   });
-
-  afterEach(async function () {
-    this.timeout(30_000);
-    if (session && this.currentTest?.state === 'failed') await artifacts.keepFailure(session, this.currentTest.fullTitle());
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    echo?.kill();
-    await session?.dispose();
-  });
+  after(() => echo?.kill());
+  const current = useScenarioSession(artifacts, () => ({
+    fixture,
+    stage: (staged) => staged.edit(settingsPath, (text) => text.replace('"port": 47071', `"port": ${port}`)),
+  }));
 
   it('keeps a broken preset visible and opens its settings file at the entry, writing nothing', async function () {
     this.timeout(60_000);
-    assert.ok(session, 'the code-server session did not start');
-    const s = session;
+    const s = current();
     const userSettings = join(s.dirs.userData, 'User', 'settings.json');
     const userBefore = existsSync(userSettings) ? readFileSync(userSettings, 'utf8') : '';
     const workspaceBefore = readFileSync(join(s.workspace, settingsPath), 'utf8');
@@ -81,8 +63,8 @@ describe('Presets in code-server (end to end)', function () {
 
   it('labels what a preset started with its name, and sends its payload there without asking', async function () {
     this.timeout(60_000);
-    assert.ok(session && echo, 'the code-server session or the echo server did not start');
-    const s = session;
+    assert.ok(echo, 'the echo server did not start');
+    const s = current();
     await s.workbench.openTcpLabView();
     const presetRow = s.workbench.treeRow(/^Echo device/);
     await presetRow.hover();

@@ -3,9 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { E2ESession } from './harness/session';
 import { ScenarioArtifacts } from './harness/scenarioArtifacts';
-import { StagedWorkspace } from './harness/stagedWorkspace';
+import { useScenarioSession } from './harness/scenarioSession';
 
 const fixture = join(__dirname, 'workspaceTcpTyping');
 const fileName = 'typing.tcp';
@@ -14,32 +13,11 @@ const artifacts = new ScenarioArtifacts('tcpFileTyping');
 after(() => artifacts.restore());
 
 describe('.tcp typing in code-server (end to end)', function () {
-  let session: E2ESession | undefined;
-
-  before(async function () {
-    this.timeout(15 * 60_000);
-    artifacts.reset();
-    const staged = StagedWorkspace.copy(fixture);
-    try {
-      session = await E2ESession.start({ workspaceFixture: staged.dir, userSettings: {} });
-    } finally {
-      staged.dispose();
-    }
-  });
-
-  afterEach(async function () {
-    this.timeout(30_000);
-    if (session && this.currentTest?.state === 'failed') await artifacts.keepFailure(session, this.currentTest.fullTitle());
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
-  });
+  const current = useScenarioSession(artifacts, () => ({ fixture }));
 
   it('types {{host}} and {{port}} with the keyboard and saves exactly what was typed', async function () {
     this.timeout(60_000);
-    assert.ok(session, 'the code-server session did not start');
+    const session = current();
     const { page, workbench } = session;
     await workbench.openFile(fileName);
     await workbench.focusEditor();
