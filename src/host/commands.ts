@@ -381,7 +381,9 @@ class CommandController implements vscode.Disposable {
   // ---- Sending ----------------------------------------------------------------------------------
 
   async sendTyped(format: PayloadFormat, arg: CommandArg): Promise<void> {
-    const target = await this.resolveTarget(arg, 'any', `Send ${format === 'hex' ? 'hex' : 'text'} to…`);
+    // With one listener or connection open there is nothing to choose; the input box names it.
+    const only = targetIdOf(arg) === undefined ? this.soleTarget() : undefined;
+    const target = only ?? (await this.resolveTarget(arg, 'any', `Send ${format === 'hex' ? 'hex' : 'text'} to…`));
     if (!target) return;
     const encoding = this.config.defaultEncoding;
     // Hex means exactly these bytes: the default line ending belongs to text only.
@@ -436,10 +438,13 @@ class CommandController implements vscode.Disposable {
   /** The last-used target while it is open; otherwise the only one; otherwise ask. */
   private async defaultSendTarget(): Promise<RegistryItem | undefined> {
     const last = this.lastTargetId ? this.registry.getLive(this.lastTargetId) : undefined;
-    if (last) return last;
+    return last ?? this.soleTarget() ?? this.resolveTarget(undefined, 'any', 'Send selection to…');
+  }
+
+  /** The one listener or connection open, when there is exactly one. */
+  private soleTarget(): RegistryItem | undefined {
     const candidates = [...this.registry.connections(), ...this.registry.listeners()];
-    if (candidates.length === 1) return candidates[0];
-    return this.resolveTarget(undefined, 'any', 'Send selection to…');
+    return candidates.length === 1 ? candidates[0] : undefined;
   }
 
   async sendFile(arg: unknown): Promise<void> {
@@ -456,7 +461,8 @@ class CommandController implements vscode.Disposable {
     await this.sendTo(target, bytes);
   }
 
-  private async sendTo(target: RegistryItem, bytes: Uint8Array): Promise<void> {
+  /** `why` tells the status line how the target was chosen when nobody was asked. */
+  private async sendTo(target: RegistryItem, bytes: Uint8Array, why?: string): Promise<void> {
     const name = describeItem(target);
     if (isListener(target)) {
       if (target.connections.length === 0) {
@@ -469,7 +475,7 @@ class CommandController implements vscode.Disposable {
     }
     this.lastTargetId = target.id;
     const clients = isListener(target) ? ` (${plural(target.connections.length, 'client')})` : '';
-    vscode.window.setStatusBarMessage(`TCP Lab: sent ${plural(bytes.length, 'byte')} to ${name}${clients}`, 4000);
+    vscode.window.setStatusBarMessage(`TCP Lab: sent ${plural(bytes.length, 'byte')} to ${name}${clients}${why ? `, ${why}` : ''}`, 4000);
   }
 
   // ---- Traffic panel, presets, addresses ---------------------------------------------------------
@@ -578,6 +584,7 @@ class CommandController implements vscode.Disposable {
         : await this.registry.connect({ host: preset.host, port: preset.port });
       const stillOpen = (this.presetItems.get(preset.name) ?? []).filter((id) => this.registry.getLive(id));
       this.presetItems.set(preset.name, [item.id, ...stillOpen]);
+      this.services.tree.nameAfterPreset(item.id, preset.name);
       if (isListener(item)) {
         if (hasMockBehaviour(preset) && !(await this.attachMockServer(item, preset))) return undefined;
         this.announceListening(item);
@@ -655,7 +662,16 @@ class CommandController implements vscode.Disposable {
     const started = (this.presetItems.get(entry.preset.name) ?? [])
       .map((id) => this.registry.getLive(id))
       .filter((item): item is RegistryItem => item !== undefined);
-    let target: RegistryItem | undefined = started.length === 1 ? started[0] : undefined;
+    // The preset's own listener or connection is the obvious target; one open to the preset's
+    // address (e.g. reconnected from the history) is the next most obvious. Ask only beyond that.
+    const own = started.length > 0 ? started : this.openAtPresetAddress(entry.preset);
+    let target: RegistryItem | undefined = own.length === 1 ? own[0] : undefined;
+    const why = target ? (started.length > 0 ? `started by preset "${entry.preset.name}"` : `open at preset "${entry.preset.name}"'s address`) : undefined;
+    if (!target && own.length > 1) {
+      const picked = await vscode.window.showQuickPick(own.map((item) => ({ ...pickItemFor(item), item })), { title: `Send "${payload.name}" to…`, placeHolder: `Preset "${entry.preset.name}" has several open` });
+      if (!picked) return;
+      target = picked.item;
+    }
     if (!target && this.registry.listeners().length + this.registry.connections().length > 0) {
       target = await this.resolveTarget(undefined, 'any', `Send "${payload.name}" to…`);
       if (!target) return;
@@ -667,7 +683,15 @@ class CommandController implements vscode.Disposable {
       target = await this.startPresetEntry(entry);
       if (!target) return;
     }
-    await this.sendTo(target, parsed.bytes);
+    await this.sendTo(target, parsed.bytes, why);
+  }
+
+  /** Open outgoing connections to a client preset's host and port, or listeners on a listener preset's port. */
+  private openAtPresetAddress(preset: Preset): RegistryItem[] {
+    const loopback = (address: string): boolean => address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
+    const sameHost = (address: string): boolean => address === preset.host || (preset.host === 'localhost' && loopback(address));
+    if (preset.kind === 'listener') return preset.port === 0 ? [] : this.registry.listeners().filter((l) => l.address?.port === preset.port);
+    return this.registry.connections().filter((c) => c.role === 'client' && c.remote?.port === preset.port && sameHost(c.remote.address));
   }
 
   // ---- Capture to file ------------------------------------------------------------------------

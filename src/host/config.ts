@@ -7,7 +7,10 @@ import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } 
 import type { Preset } from '../shared/preset';
 import { parseJsonc } from '../app/jsonc';
 import { checkPayloadParses, validatePresets, type PresetProblem } from './presetValidation';
-import type { PresetEntry } from './treeModel';
+import type { BrokenPresetEntry, PresetEntry } from './treeModel';
+import { locateSettingEntry, positionOf } from './settingsLocation';
+
+type PresetOrigin = PresetEntry['origin'];
 
 export const SECTION = 'tcpLab';
 
@@ -34,6 +37,7 @@ export class TcpLabConfig implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<vscode.ConfigurationChangeEvent>();
   private readonly presetsEmitter = new vscode.EventEmitter<void>();
   private presetCache: PresetEntry[] | undefined;
+  private brokenCache: BrokenPresetEntry[] = [];
   /**
    * Workspace preset values read from the settings files while the workspace is untrusted: VS Code
    * withholds a restricted setting's workspace value from the API, yet the user should see them.
@@ -187,7 +191,7 @@ export class TcpLabConfig implements vscode.Disposable {
     const info = this.section().inspect<unknown>('presets');
     const trusted = vscode.workspace.isTrusted;
     const entries: PresetEntry[] = [];
-    const problems: PresetProblem[] = [];
+    const problems: (PresetProblem & { origin: PresetOrigin })[] = [];
     const scopes: { value: unknown; origin: PresetEntry['origin'] }[] = trusted
       ? [
           { value: info?.workspaceFolderValue, origin: 'workspaceFolder' },
@@ -197,15 +201,69 @@ export class TcpLabConfig implements vscode.Disposable {
       : [...this.untrustedScopes, { value: info?.globalValue, origin: 'user' }];
     for (const { value, origin } of scopes) {
       const result = validatePresets(value, checkPayloadParses);
-      problems.push(...result.problems);
+      problems.push(...result.problems.map((problem) => ({ ...problem, origin })));
       for (const preset of result.presets) {
         if (entries.some((e) => e.preset.name === preset.name)) continue;
         entries.push({ preset, origin, restricted: !trusted && origin !== 'user' });
       }
     }
     this.reportProblems(problems);
+    this.brokenCache = problems.map((p) => ({
+      name: p.presetName ?? (p.index >= 0 ? `Entry ${p.index + 1}` : `${SECTION}.presets`),
+      origin: p.origin,
+      index: p.index,
+      reason: p.message,
+    }));
     this.presetCache = entries;
     return entries;
+  }
+
+  /** Entries of tcpLab.presets that cannot be used, with the reason: the tree keeps them visible. */
+  brokenPresets(): BrokenPresetEntry[] {
+    this.presets();
+    return this.brokenCache;
+  }
+
+  /**
+   * Opens the settings file that holds a preset entry (user, workspace or folder settings) at that
+   * entry. It only opens and selects: nothing is written, whatever the file holds.
+   */
+  async revealPresetEntry(origin: PresetOrigin, index: number): Promise<void> {
+    const document = await this.settingsDocument(origin);
+    if (!document) {
+      void vscode.window.showWarningMessage(`Could not find the ${origin === 'user' ? 'user' : 'workspace'} settings file that holds ${SECTION}.presets; open it with "Preferences: Open Settings (JSON)".`);
+      return;
+    }
+    const editor = await vscode.window.showTextDocument(document);
+    const text = document.getText();
+    const offset = locateSettingEntry(text, `${SECTION}.presets`, index);
+    if (offset === undefined) return;
+    const at = positionOf(text, offset);
+    const position = new vscode.Position(at.line, at.character);
+    editor.selection = new vscode.Selection(position, position);
+    editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private async settingsDocument(origin: PresetOrigin): Promise<vscode.TextDocument | undefined> {
+    if (origin === 'user') {
+      // The user settings file has no public URI; VS Code's own command opens it (and writes nothing).
+      await vscode.commands.executeCommand('workbench.action.openSettingsJson');
+      const document = vscode.window.activeTextEditor?.document;
+      return document && /settings\.json$/i.test(document.uri.path) ? document : undefined;
+    }
+    const workspaceFile = vscode.workspace.workspaceFile;
+    const candidates = origin === 'workspace' && workspaceFile && workspaceFile.scheme !== 'untitled'
+      ? [workspaceFile]
+      : (vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json'));
+    for (const uri of candidates) {
+      try {
+        const document = await vscode.workspace.openTextDocument(uri);
+        if (locateSettingEntry(document.getText(), `${SECTION}.presets`, -1) !== undefined) return document;
+      } catch {
+        // No settings file in this folder: try the next.
+      }
+    }
+    return undefined;
   }
 
   findPreset(name: string): PresetEntry | undefined {
@@ -259,16 +317,17 @@ export class TcpLabConfig implements vscode.Disposable {
     this.presetsEmitter.fire();
   }
 
-  private reportProblems(problems: readonly PresetProblem[]): void {
+  private reportProblems(problems: readonly (PresetProblem & { origin: PresetOrigin })[]): void {
     const current = new Set(problems.map((p) => p.message));
     // Forget fixed problems, so the same mistake made again later is reported again.
     for (const message of this.shownProblems) if (!current.has(message)) this.shownProblems.delete(message);
-    for (const { message } of problems) {
+    for (const { message, origin, index } of problems) {
       if (this.shownProblems.has(message)) continue;
       this.shownProblems.add(message);
       this.log.warn(message);
+      // To the file and line of the bad entry, not the Settings UI: its "Edit in settings.json" writes a default.
       void vscode.window.showWarningMessage(message, 'Open Settings').then((choice) => {
-        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.presets`);
+        if (choice) void this.revealPresetEntry(origin, index);
       });
     }
   }

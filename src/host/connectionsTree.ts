@@ -33,8 +33,17 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     );
   }
 
+  private readonly presetNames = new Map<string, string>();
+
   private project(): TreeModel {
-    return projectTree(this.registry.snapshot(), this.config.presets(), Date.now());
+    const presets = this.config.presets();
+    return projectTree(this.registry.snapshot(), presets, Date.now(), { presetNames: this.presetNames, brokenPresets: this.config.brokenPresets() });
+  }
+
+  /** Calls a listener or connection a preset started by the preset's name. */
+  nameAfterPreset(targetId: string, presetName: string): void {
+    this.presetNames.set(targetId, presetName);
+    this.throttle.trigger();
   }
 
   private rebuild(): void {

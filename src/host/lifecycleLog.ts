@@ -3,17 +3,9 @@
 import type * as vscode from 'vscode';
 import { DisposableStore } from '../core/events';
 import type { Registry, RegistryChange } from '../core/registry';
-import type { CloseReason } from '../core/types';
+import { describeCloseReason } from '../shared/closeReasons';
 import { connectionPeer, isListener, listenerAddress } from '../app/targets';
 import { formatEndpoint } from '../shared/hostPort';
-
-const CLOSE_REASONS: Record<CloseReason, string> = {
-  local: 'closed by us',
-  peerEnded: 'ended by the peer',
-  reset: 'reset',
-  error: 'closed by an error',
-  timeout: 'timed out',
-};
 
 export class LifecycleLog implements vscode.Disposable {
   private readonly subscriptions = new DisposableStore();
@@ -56,7 +48,7 @@ export class LifecycleLog implements vscode.Disposable {
     }));
     store.add(item.onDidClose(({ reason, error }) => {
       const totals = item.totals;
-      const line = `[${id}] ${peer} ${CLOSE_REASONS[reason]}; received ${totals.bytesIn} bytes, sent ${totals.bytesOut} bytes`;
+      const line = `[${id}] ${peer} ${describeCloseReason(reason)}; received ${totals.bytesIn} bytes, sent ${totals.bytesOut} bytes`;
       if (error) this.log.warn(`${line}: ${error.message}`);
       else this.log.info(line);
       this.release(id);

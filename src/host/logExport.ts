@@ -1,5 +1,7 @@
 // Turns a panel's retained traffic into the two save formats. Plain functions over plain data,
 // so the format is tested without VS Code and the host only adds the save dialog.
+import type { TextEncodingName } from '../shared/payloadTypes';
+import { renderVisible } from '../shared/textStreamDecoder';
 
 export interface ExportRecord {
   seq: number;
@@ -33,11 +35,23 @@ function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
-/** A header row, then one row per record with the bytes as hex (lossless, spreadsheet-safe). */
-export function toCsv(records: readonly ExportRecord[]): string {
-  const rows = ['seq,time,iso,dir,conn,peer,length,hex'];
+/** Peer text a spreadsheet would run as a formula (=, +, -, @) is shown after an apostrophe instead. */
+function inertText(text: string): string {
+  return /^[=+\-@]/.test(text) ? `'${text}` : text;
+}
+
+/**
+ * A header row, then one row per record: the bytes as hex (lossless) and as text in the panel's
+ * encoding with escapes visible (`\r\n`, `\xFF`), the way the panel shows them.
+ */
+export function toCsv(records: readonly ExportRecord[], encoding: TextEncodingName = 'utf-8'): string {
+  const rows = ['seq,time,iso,dir,conn,peer,length,hex,text'];
   for (const r of records) {
-    rows.push([String(r.seq), String(r.time), new Date(r.time).toISOString(), r.dir, r.conn, r.peer ?? '', String(r.bytes.length), hex(r.bytes)].map(csvField).join(','));
+    rows.push(
+      [String(r.seq), String(r.time), new Date(r.time).toISOString(), r.dir, r.conn, r.peer ?? '', String(r.bytes.length), hex(r.bytes), inertText(renderVisible(r.bytes, encoding))]
+        .map(csvField)
+        .join(','),
+    );
   }
   return rows.join('\r\n') + '\r\n';
 }

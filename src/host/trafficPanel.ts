@@ -151,7 +151,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       settings: readSettings,
       log: (line) => this.output.warn(line),
       onDidRetarget: () => (panel.title = titleFor(session.describeTarget())),
-      saveLog: (format, records, suggestedName) => this.saveLog(format, records, suggestedName),
+      saveLog: (format, records, suggestedName, encoding) => this.saveLog(format, records, suggestedName, encoding),
       copy: async (text) => vscode.env.clipboard.writeText(text),
       savePreset: (request) => this.savePreset(request),
       saveBehaviour: (request) => this.saveBehaviour(request),
@@ -184,7 +184,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     });
   }
 
-  private async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string): Promise<string | undefined> {
+  private async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string, encoding?: TextEncodingName): Promise<string | undefined> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const uri = await vscode.window.showSaveDialog({
       title: 'Save traffic log',
@@ -192,7 +192,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
     });
     if (!uri) return undefined;
-    const text = format === 'csv' ? toCsv(records) : toJsonLines(records);
+    const text = format === 'csv' ? toCsv(records, encoding ?? readSettings().encoding) : toJsonLines(records);
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const where = uri.scheme === 'file' ? uri.fsPath : uri.toString();
     this.output.info(`Saved ${records.length} records to ${where}.`);

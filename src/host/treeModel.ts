@@ -18,7 +18,7 @@ export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'pre
 export type TreeContextValue =
   | 'listenersGroup' | 'clientsGroup' | 'presetsGroup'
   | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload'
-  | 'closedConnection' | 'closedClient' | 'stoppedListener' | 'placeholder';
+  | 'closedConnection' | 'closedClient' | 'stoppedListener' | 'placeholder' | 'brokenPreset';
 
 export interface TreeNode {
   /** Stable across refreshes, so VS Code keeps expansion and selection. */
@@ -53,27 +53,48 @@ export interface PresetEntry {
   restricted: boolean;
 }
 
+/** A preset entry the settings hold but that cannot be used: shown with its reason, never dropped silently. */
+export interface BrokenPresetEntry {
+  /** The entry's name, or "Entry N" when it has none. */
+  name: string;
+  origin: PresetEntry['origin'];
+  /** Position in that scope's list. */
+  index: number;
+  /** The one sentence saying what is wrong and what to do. */
+  reason: string;
+}
+
+/** What the tree shows beyond the registry and the valid presets. */
+export interface TreeExtras {
+  /** Registry id → the name of the preset that started it. */
+  presetNames?: ReadonlyMap<string, string>;
+  brokenPresets?: readonly BrokenPresetEntry[];
+}
+
 export const GROUP_IDS = { listeners: 'group:listeners', clients: 'group:clients', presets: 'group:presets' } as const;
 
-export function projectTree(snapshot: RegistrySnapshot, presets: readonly PresetEntry[], now: number): TreeModel {
+export function projectTree(snapshot: RegistrySnapshot, presets: readonly PresetEntry[], now: number, extras: TreeExtras = {}): TreeModel {
+  const broken = extras.brokenPresets ?? [];
   const connectionsById = new Map(snapshot.connections.map((c) => [c.id, c]));
   const clients = snapshot.connections.filter((c) => c.role === 'client' || (c.listenerId !== undefined && !snapshot.listeners.some((l) => l.id === c.listenerId)));
   const roots: TreeNode[] = [];
 
   // An empty root lets VS Code show the welcome view with its Start Listener / Connect… buttons.
-  if (snapshot.listeners.length === 0 && clients.length === 0 && presets.length === 0) {
+  if (snapshot.listeners.length === 0 && clients.length === 0 && presets.length === 0 && broken.length === 0) {
     return { roots, byId: new Map() };
   }
 
-  const listenerNodes = snapshot.listeners.map((info) => listenerNode(info, connectionsById, now));
+  const named = (node: TreeNode): TreeNode => withPresetName(node, node.targetId ? extras.presetNames?.get(node.targetId) : undefined);
+  const listenerNodes = snapshot.listeners.map((info) => named(listenerNode(info, connectionsById, now)));
   const listening = snapshot.listeners.filter((l) => l.listening).length;
   roots.push(groupNode(GROUP_IDS.listeners, 'listenersGroup', 'Listeners', listenerNodes, withRecent(countLabel(listening, 'listener'), listenerNodes.length - listening)));
-  const clientNodes = clients.map((info) => connectionNode(info, 'client', now));
+  const clientNodes = clients.map((info) => named(connectionNode(info, 'client', now)));
   const openClients = clients.filter((c) => c.state !== 'closed').length;
   roots.push(groupNode(GROUP_IDS.clients, 'clientsGroup', 'Clients', clientNodes, withRecent(countLabel(openClients, 'connection'), clientNodes.length - openClients)));
-  if (presets.length > 0) {
-    const presetNodes = presets.map(presetNode);
-    roots.push(groupNode(GROUP_IDS.presets, 'presetsGroup', 'Presets', presetNodes, countLabel(presetNodes.length, 'preset')));
+  if (presets.length > 0 || broken.length > 0) {
+    const presetNodes = [...presets.map(presetNode), ...broken.map(brokenPresetNode)];
+    const description = countLabel(presets.length, 'preset') + (broken.length ? ` · ${broken.length} with problems` : '');
+    roots.push(groupNode(GROUP_IDS.presets, 'presetsGroup', 'Presets', presetNodes, description));
   }
 
   const byId = new Map<string, TreeNode>();
@@ -120,6 +141,29 @@ function listenerNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, C
     collapsible: children.length > 0 ? 'expanded' : 'none',
     children,
     targetId: info.id,
+  };
+}
+
+/** A listener or connection a preset started is called by the preset's name; its address moves to the description. */
+function withPresetName(node: TreeNode, presetName: string | undefined): TreeNode {
+  if (presetName === undefined) return node;
+  return { ...node, label: presetName, description: `${node.label} · ${node.description ?? ''}`, tooltip: `Started from preset "${presetName}"\n${node.tooltip}` };
+}
+
+function brokenPresetNode(entry: BrokenPresetEntry): TreeNode {
+  const origin = { user: 'user settings', workspace: 'workspace settings', workspaceFolder: 'folder settings' }[entry.origin];
+  return {
+    // By place, not name: two broken entries may share a name, or lack one.
+    id: `brokenPreset:${entry.origin}:${entry.index}`,
+    kind: 'preset',
+    contextValue: 'brokenPreset',
+    label: entry.name,
+    description: entry.reason,
+    tooltip: `${entry.reason}\nEntry ${entry.index + 1} of tcpLab.presets in the ${origin}; it starts nothing until it is fixed.`,
+    icon: 'warning',
+    color: 'list.warningForeground',
+    collapsible: 'none',
+    children: [],
   };
 }
 

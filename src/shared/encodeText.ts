@@ -144,7 +144,7 @@ function loneSurrogateError(text: string, index: number, basePosition: number): 
 export function unencodableError(codePoint: number, encoding: TextEncodingName, position: number): ParseError {
   const shown = codePoint < 0x20 || codePoint === 0x7f ? '' : `'${String.fromCodePoint(codePoint)}' `;
   return {
-    message: `Cannot encode ${shown}(${codePointLabel(codePoint)}) at position ${position} in ${encoding}; remove it or choose an encoding that has it.`,
+    message: `Cannot encode ${shown}(${codePointLabel(codePoint)}) at position ${position + 1} in ${encoding}; remove it or choose an encoding that has it.`,
     position,
   };
 }

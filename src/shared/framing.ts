@@ -113,13 +113,13 @@ export function decodeHexField(text: string, field: string, positionOffset = 0):
     }
     const value = parseInt(ch, 16);
     if (Number.isNaN(value)) {
-      return { ok: false, error: `${field} has "${ch}" at position ${positionOffset + i}, which is not a hex digit; use pairs like "0d 0a".` };
+      return { ok: false, error: `${field} has "${ch}" at position ${positionOffset + i + 1}, which is not a hex digit; use pairs like "0d 0a".` };
     }
     if (digits.length % 2 === 0) pendingStart = i;
     digits.push(value);
   }
   if (digits.length % 2 !== 0) {
-    return { ok: false, error: `${field} has an unpaired hex digit at position ${positionOffset + pendingStart}; write every byte as two digits.` };
+    return { ok: false, error: `${field} has an unpaired hex digit at position ${positionOffset + pendingStart + 1}; write every byte as two digits.` };
   }
   const bytes = new Uint8Array(digits.length / 2);
   for (let i = 0; i < bytes.length; i++) bytes[i] = digits[2 * i] * 16 + digits[2 * i + 1];

@@ -104,13 +104,13 @@ export function parseHexDump(dump: string): ParseResult {
       if (second < 0) {
         return {
           ok: false,
-          error: { message: `Invalid hex dump at position ${lineStart}: the line has no 'offset | hex | ASCII' columns; paste lines as produced by the dump view.`, position: lineStart },
+          error: { message: `Invalid hex dump at position ${lineStart + 1}: the line has no 'offset | hex | ASCII' columns; paste lines as produced by the dump view.`, position: lineStart },
         };
       }
       const parsed = parseHex(line.slice(first + 1, second));
       if (!parsed.ok) {
         const position = lineStart + first + 1 + parsed.error.position;
-        return { ok: false, error: { message: parsed.error.message.replace(/position \d+/, `position ${position}`), position } };
+        return { ok: false, error: { message: parsed.error.message.replace(/position \d+/, `position ${position + 1}`), position } };
       }
       writer.append(parsed.bytes);
     }

@@ -94,7 +94,7 @@ type Escape = { length: number; byte?: number; text: string };
 function readEscape(input: string, at: number): Escape | ParseError {
   const kind = input[at + 1];
   if (kind === undefined) {
-    return { message: `Invalid escape at position ${at}: the text ends with a lone backslash; write \\\\ for a literal backslash.`, position: at };
+    return { message: `Invalid escape at position ${at + 1}: the text ends with a lone backslash; write \\\\ for a literal backslash.`, position: at };
   }
   const simple = SIMPLE_ESCAPES[kind];
   if (simple !== undefined) {
@@ -103,22 +103,22 @@ function readEscape(input: string, at: number): Escape | ParseError {
   if (kind === 'x') {
     const digits = input.slice(at + 2, at + 4);
     if (!/^[0-9a-fA-F]{2}$/.test(digits)) {
-      return { message: `Invalid escape at position ${at}: '\\x' needs exactly two hex digits; write a byte like \\x0A.`, position: at };
+      return { message: `Invalid escape at position ${at + 1}: '\\x' needs exactly two hex digits; write a byte like \\x0A.`, position: at };
     }
     return { length: 4, byte: parseInt(digits, 16), text: '' };
   }
   if (kind === 'u') {
     const unit = readUnicodeUnit(input, at);
     if (unit < 0) {
-      return { message: `Invalid escape at position ${at}: '\\u' needs exactly four hex digits; write a character like \\u00E9.`, position: at };
+      return { message: `Invalid escape at position ${at + 1}: '\\u' needs exactly four hex digits; write a character like \\u00E9.`, position: at };
     }
     if (unit >= 0xdc00 && unit <= 0xdfff) {
-      return { message: `Invalid escape at position ${at}: \\u${hex4(unit)} is the second half of a surrogate pair with no first half; write the pair as \\uD83D\\uDE00 or the character itself.`, position: at };
+      return { message: `Invalid escape at position ${at + 1}: \\u${hex4(unit)} is the second half of a surrogate pair with no first half; write the pair as \\uD83D\\uDE00 or the character itself.`, position: at };
     }
     if (unit >= 0xd800 && unit <= 0xdbff) {
       const low = input.startsWith('\\u', at + 6) ? readUnicodeUnit(input, at + 6) : -1;
       if (low < 0xdc00 || low > 0xdfff) {
-        return { message: `Invalid escape at position ${at}: \\u${hex4(unit)} is the first half of a surrogate pair and must be followed by its second half; write the pair as \\uD83D\\uDE00 or the character itself.`, position: at };
+        return { message: `Invalid escape at position ${at + 1}: \\u${hex4(unit)} is the first half of a surrogate pair and must be followed by its second half; write the pair as \\uD83D\\uDE00 or the character itself.`, position: at };
       }
       return { length: 12, text: String.fromCharCode(unit, low) };
     }
@@ -129,7 +129,7 @@ function readEscape(input: string, at: number): Escape | ParseError {
   const shown = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u.test(String.fromCodePoint(codePoint))
     ? `a backslash followed by U+${codePoint.toString(16).toUpperCase().padStart(4, '0')}`
     : `'\\${String.fromCodePoint(codePoint)}'`;
-  return { message: `Invalid escape at position ${at}: ${shown} is not a known escape; ${ESCAPE_HELP}.`, position: at };
+  return { message: `Invalid escape at position ${at + 1}: ${shown} is not a known escape; ${ESCAPE_HELP}.`, position: at };
 }
 
 function readUnicodeUnit(input: string, at: number): number {
@@ -169,10 +169,10 @@ export function parseHex(input: string): ParseResult {
   const endGroup = (end: number): ParseResult | undefined => {
     if (pendingNibble >= 0) {
       const at = end - 1;
-      return fail(`Invalid hex at position ${at}: '${input[at]}' is a lone digit (odd number of digits in this group); write every byte as two digits, such as 0${input[at]}.`, at);
+      return fail(`Invalid hex at position ${at + 1}: '${input[at]}' is a lone digit (odd number of digits in this group); write every byte as two digits, such as 0${input[at]}.`, at);
     }
     if (prefixAt >= 0 && groupDigits === 0) {
-      return fail(`Invalid hex at position ${prefixAt}: '${input.slice(prefixAt, prefixAt + 2)}' is not followed by any hex digits; write a byte after it, such as 0x41.`, prefixAt);
+      return fail(`Invalid hex at position ${prefixAt + 1}: '${input.slice(prefixAt, prefixAt + 2)}' is not followed by any hex digits; write a byte after it, such as 0x41.`, prefixAt);
     }
     groupDigits = 0;
     prefixAt = -1;
@@ -196,7 +196,7 @@ export function parseHex(input: string): ParseResult {
     }
     if (nibble === NOT_HEX) {
       const shown = String.fromCodePoint(input.codePointAt(index) as number);
-      return fail(`Invalid hex at position ${index}: '${shown}' is not a hex digit; use 0-9 and A-F.`, index);
+      return fail(`Invalid hex at position ${index + 1}: '${shown}' is not a hex digit; use 0-9 and A-F.`, index);
     }
     groupDigits++;
     if (pendingNibble < 0) {
@@ -247,10 +247,10 @@ export function parseBase64(input: string): ParseResult {
     const value = code < 128 ? BASE64_VALUES[code] : -1;
     if (value < 0) {
       const shown = String.fromCodePoint(input.codePointAt(index) as number);
-      return fail(`Invalid base64 at position ${index}: '${shown}' is not a base64 character; use A-Z, a-z, 0-9, + and / (or - and _).`, index);
+      return fail(`Invalid base64 at position ${index + 1}: '${shown}' is not a base64 character; use A-Z, a-z, 0-9, + and / (or - and _).`, index);
     }
     if (paddingAt >= 0) {
-      return fail(`Invalid base64 at position ${paddingAt}: '=' padding may only appear at the end; remove it or move it after the data.`, paddingAt);
+      return fail(`Invalid base64 at position ${paddingAt + 1}: '=' padding may only appear at the end; remove it or move it after the data.`, paddingAt);
     }
     dataCount++;
     lastDataAt = index;
@@ -262,10 +262,10 @@ export function parseBase64(input: string): ParseResult {
     }
   }
   if (dataCount % 4 === 1) {
-    return fail(`Invalid base64 at position ${lastDataAt}: one leftover character cannot form a byte; check for a missing or extra character.`, lastDataAt);
+    return fail(`Invalid base64 at position ${lastDataAt + 1}: one leftover character cannot form a byte; check for a missing or extra character.`, lastDataAt);
   }
   if (paddingCount > 0 && (dataCount + paddingCount) % 4 !== 0) {
-    return fail(`Invalid base64 at position ${paddingAt}: the '=' padding does not match the data length; fix or remove the padding.`, paddingAt);
+    return fail(`Invalid base64 at position ${paddingAt + 1}: the '=' padding does not match the data length; fix or remove the padding.`, paddingAt);
   }
   return { ok: true, bytes: writer.toBytes() };
 }

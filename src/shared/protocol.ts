@@ -342,6 +342,8 @@ export interface SaveLogMessage {
   type: 'saveLog';
   requestId: number;
   format: 'jsonl' | 'csv';
+  /** The panel's display encoding: the CSV's text column reads the bytes as the panel shows them. */
+  encoding?: TextEncodingName;
 }
 
 /** Put text on the clipboard (webviews cannot always reach it themselves). */

@@ -129,8 +129,8 @@ export function findCatastrophicShape(source: string): string | undefined {
     const ch = source[i];
     if (ch === '\\') {
       const next = source[i + 1] ?? '';
-      if (/[1-9]/.test(next)) return `the backreference "\\${next}" at position ${i}`;
-      if (next === 'k' && source[i + 2] === '<') return `the named backreference at position ${i}`;
+      if (/[1-9]/.test(next)) return `the backreference "\\${next}" at position ${i + 1}`;
+      if (next === 'k' && source[i + 2] === '<') return `the named backreference at position ${i + 1}`;
       let length = 2;
       if ((next === 'u' || next === 'p' || next === 'P') && source[i + 2] === '{') {
         const close = source.indexOf('}', i + 3);
@@ -199,7 +199,7 @@ export function findCatastrophicShape(source: string): string | undefined {
     const quantifier = readQuantifier(source, i);
     if (quantifier) {
       if (closed && closed.quantified && quantifier.max > 1 && !hasFence(closed)) {
-        return `the nested quantifier "${source.slice(closed.start, i + quantifier.length)}" at position ${closed.start}`;
+        return `the nested quantifier "${source.slice(closed.start, i + quantifier.length)}" at position ${closed.start + 1}`;
       }
       if (lastAtom) lastAtom.quantified = true;
       for (const g of groups) g.quantified = true;

@@ -220,7 +220,7 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
           el('td', { text: rule.reply === undefined ? '(none)' : `${rule.replyFormat === 'hex' ? 'hex ' : ''}${JSON.stringify(rule.reply)}` }),
           el('td', { text: rule.delayMs ? `${String(rule.delayMs)} ms` : '' }),
           el('td', { className: 'rule-hits', text: String(status?.hits ?? 0) }),
-          el('td', { className: 'rule-state', text: state + (rule.closeAfterReply ? ', closes' : '') }),
+          el('td', { className: 'rule-state', text: state + (rule.closeAfterReply ? ', closes' : ''), attrs: { 'data-state': status?.disabledReason ? 'switchedOff' : rule.enabled === false ? 'disabled' : 'on' } }),
           el('td', {}, [
             ruleButton('Edit', `Edit rule ${index + 1}`, () => {
               editing = index;

@@ -32,10 +32,11 @@ export function toVisiblePrefix(bytes: Uint8Array, encoding: TextEncodingName): 
   return new TextStreamDecoder(encoding, { escapes: true }).write(bytes);
 }
 
-/** Byte pattern for the log filter: "48 65" or "0x4865". Undefined when it is not valid hex. */
-export function parseHexPattern(input: string): Uint8Array | undefined {
+/** Byte pattern for the log filter: "48 65" or "0x4865", or why it is not one. */
+export function parseHexPattern(input: string): { bytes: Uint8Array } | { error: string } {
   const result = parseHex(input.trim());
-  return result.ok && result.bytes.length > 0 ? result.bytes : undefined;
+  if (!result.ok) return { error: result.error.message };
+  return result.bytes.length > 0 ? { bytes: result.bytes } : { error: 'The hex filter has no bytes; type some, such as 0D 0A.' };
 }
 
 export function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {

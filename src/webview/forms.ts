@@ -2,7 +2,7 @@
 // success the host re-targets the panel and sends a fresh snapshot.
 import { unbracketHost, validateHostText, validatePortText } from '../shared/hostPort';
 import { el } from './dom';
-import type { PanelContext } from './panelState';
+import type { PanelContext, RestartTarget } from './panelState';
 
 type FieldCheck = (value: string) => string | undefined;
 
@@ -32,7 +32,7 @@ function field(id: string, label: string, value: string, check: FieldCheck, onIn
   return { root: el('div', { className: 'field' }, [el('label', { text: label, attrs: { for: id } }), input, error]), input, valid: () => check(input.value) === undefined };
 }
 
-function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect'): HTMLElement {
+function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: RestartTarget): HTMLElement {
   const listen = kind === 'listen';
   const formError = el('div', { className: 'form-error', attrs: { role: 'alert' } });
   const button = el('button', { text: listen ? 'Start' : 'Connect', attrs: { type: 'submit' } });
@@ -40,8 +40,9 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect'): HTMLElemen
   const refresh = (): void => {
     button.disabled = busy || !host.valid() || !port.valid();
   };
-  const host = field(`${kind}-host`, 'Host', listen ? ctx.settings().defaultHost : '127.0.0.1', checkHost, refresh);
-  const port = field(`${kind}-port`, 'Port', listen ? '0' : '', checkPort(listen), refresh);
+  const again = previous?.kind === kind ? previous : undefined;
+  const host = field(`${kind}-host`, 'Host', again?.host ?? (listen ? ctx.settings().defaultHost : '127.0.0.1'), checkHost, refresh);
+  const port = field(`${kind}-port`, 'Port', again ? String(again.port) : listen ? '0' : '', checkPort(listen), refresh);
   const form = el('form', { className: 'endpoint-form', attrs: { 'aria-label': listen ? 'Listen' : 'Connect' } }, [
     el('h2', { text: listen ? 'Listen' : 'Connect' }),
     el('p', { className: 'hint', text: listen ? 'Accept TCP clients on a local address.' : 'Open a TCP connection to a server.' }),
@@ -50,6 +51,12 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect'): HTMLElemen
     el('div', { className: 'actions' }, [button]),
     formError,
   ]);
+  if (again) {
+    // One click brings back what the reload closed; the fields stay editable for another choice.
+    const where = again.host.includes(':') ? `[${again.host}]:${again.port}` : `${again.host}:${again.port}`;
+    button.textContent = listen ? `Restart on ${where}` : `Reconnect to ${where}`;
+    button.classList.add('primary');
+  }
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     if (busy || !host.valid() || !port.valid()) return;
@@ -69,13 +76,14 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect'): HTMLElemen
   return form;
 }
 
-/** The Listen and Connect forms of a panel that shows nothing yet. */
-export function renderForms(app: HTMLElement, ctx: PanelContext, notice?: string): void {
+/**
+ * The Listen and Connect forms of a panel that shows nothing yet. After a reload closed what the
+ * panel showed, `previous` fills its form in and offers to start it again, first.
+ */
+export function renderForms(app: HTMLElement, ctx: PanelContext, notice?: string, previous?: RestartTarget): void {
+  const forms = [endpointForm(ctx, 'listen', previous), endpointForm(ctx, 'connect', previous)];
+  if (previous?.kind === 'connect') forms.reverse();
   app.replaceChildren(
-    el('div', { className: 'forms' }, [
-      notice ? el('p', { className: 'notice', text: notice, attrs: { role: 'status' } }) : undefined,
-      endpointForm(ctx, 'listen'),
-      endpointForm(ctx, 'connect'),
-    ]),
+    el('div', { className: 'forms' }, [notice ? el('p', { className: 'notice', text: notice, attrs: { role: 'status' } }) : undefined, ...forms]),
   );
 }

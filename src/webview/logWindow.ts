@@ -42,6 +42,7 @@ export class LogWindow {
   private renderQueued = false;
   private filterBytes: Uint8Array | undefined;
   private filterNeedle = '';
+  private filterError: string | undefined;
   private encoding: TextEncodingName;
 
   constructor(
@@ -57,6 +58,8 @@ export class LogWindow {
       onUserScrollUp: () => this.setFollowing(false),
       onReachStart: () => void this.loadOlder(),
       onReachEnd: () => void this.loadNewer(),
+      // Following means the end stays in view whatever changed the log's size.
+      onResize: () => this.scheduleRender(),
     });
   }
 
@@ -66,6 +69,11 @@ export class LogWindow {
 
   get isFollowing(): boolean {
     return this.following;
+  }
+
+  /** Why the filter matches nothing at all: it is not valid hex. */
+  get filterProblem(): string | undefined {
+    return this.filterError;
   }
 
   /** Rows held here, and how many of them the filter shows. */
@@ -157,7 +165,9 @@ export class LogWindow {
   refilter(): void {
     const filter = this.deps.filter();
     this.filterNeedle = filter.text.trim().toLowerCase();
-    this.filterBytes = filter.kind === 'hex' ? parseHexPattern(filter.text) : undefined;
+    const pattern = filter.kind === 'hex' && this.filterNeedle ? parseHexPattern(filter.text) : undefined;
+    this.filterBytes = pattern && 'bytes' in pattern ? pattern.bytes : undefined;
+    this.filterError = pattern && 'error' in pattern ? pattern.error : undefined;
     const kept: LogRecord[] = [];
     for (const record of this.store) if (this.matches(record)) kept.push(record);
     this.log.reset(kept);
@@ -192,7 +202,8 @@ export class LogWindow {
     if (filter.direction !== 'all' && record.dir !== filter.direction) return false;
     if (!this.filterNeedle) return true;
     if (record.kind === 'event') return false;
-    if (filter.kind === 'hex') return this.filterBytes ? indexOfBytes(bytesOf(record), this.filterBytes) >= 0 : true;
+    // An invalid hex filter shows nothing (and the status line says why) rather than everything.
+    if (filter.kind === 'hex') return this.filterBytes ? indexOfBytes(bytesOf(record), this.filterBytes) >= 0 : false;
     return toVisibleText(bytesOf(record), this.encoding).toLowerCase().includes(this.filterNeedle);
   }
 

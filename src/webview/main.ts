@@ -10,7 +10,8 @@ import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyForm
 import { el, segmented, select } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
-import { endpointText, formatBytes, isTargetOpen, plural, type PanelContext, type ViewState } from './panelState';
+import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, plural, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
+import type { BehaviourInfo } from '../shared/protocol';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
 import type { RowContext, ViewMode } from './virtualLog';
@@ -47,6 +48,9 @@ let headerQueued = false;
 const rateSamples: { at: number; bytes: number }[] = [];
 
 function persist(): void {
+  // Remembered so that, after a reload closed it, the panel can offer to start the same thing again.
+  const restart = target ? restartTargetOf(target) : undefined;
+  if (restart) view.lastTarget = restart;
   vscode.setState({ ...view, targetId: target?.id });
 }
 
@@ -68,6 +72,7 @@ function rowContext(): RowContext {
     timestamps: view.timestamps ?? settings.timestamps,
     origin,
     peerLabel: peers ? (conn) => peers.get(conn) ?? conn : undefined,
+    wrap: view.wrap === true,
   };
 }
 
@@ -97,13 +102,13 @@ log.root.addEventListener('keydown', (event) => {
 
 // ---------- shared widgets ----------
 
-const statusLine = el('div', { className: 'status', attrs: { role: 'status', 'aria-live': 'polite' } });
+const statusLine = el('div', { className: 'status', attrs: { id: 'log-status', role: 'status', 'aria-live': 'polite' } });
 const noticeLine = el('div', { className: 'notice', attrs: { role: 'status' } });
 const followButton = el('button', { text: 'Pause autoscroll', attrs: { type: 'button', 'aria-pressed': 'false' } });
 followButton.addEventListener('click', () => logWindow.setFollowing(!logWindow.isFollowing));
 const startButton = el('button', { text: 'First record', attrs: { type: 'button', title: 'Show the oldest records TCP Lab still keeps' } });
 startButton.addEventListener('click', () => void logWindow.jumpToStart());
-const copyButton = el('button', { text: 'Copy as', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
+const copyButton = el('button', { text: 'Copy', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
 copyButton.disabled = true;
 copyButton.addEventListener('click', () => void copySelected());
 
@@ -146,7 +151,10 @@ function updateStatus(): void {
   const more = logWindow.more;
   const parts = [`${plural(feed.size, 'row')} kept`];
   if (held < feed.size) parts.push(`${held} loaded${more.before ? ' (scroll up for older)' : ''}`);
-  if (shown !== held) parts.push(`${shown} match the filter`);
+  const problem = logWindow.filterProblem;
+  filterInput?.setAttribute('aria-invalid', String(problem !== undefined));
+  if (problem) parts.push(`none shown: ${problem}`);
+  else if (shown !== held) parts.push(`${shown} ${shown === 1 ? 'matches' : 'match'} the filter`);
   if (feed.dropped) parts.push(`${plural(feed.dropped, 'older record')} dropped by the log limits (a capture file keeps every byte)`);
   if (feed.pendingFrameBytes) parts.push(`${plural(feed.pendingFrameBytes, 'byte')} waiting for the rest of a frame`);
   statusLine.textContent = parts.join(', ');
@@ -192,7 +200,7 @@ function updateHeader(): void {
     header.latency.hidden = !latency;
     if (latency) {
       header.latency.textContent =
-        latency.p50 === undefined ? 'latency: no answer yet' : `latency p50 ${latency.p50} ms · p95 ${latency.p95} ms (${latency.count} answer${latency.count === 1 ? '' : 's'})`;
+        latency.p50 === undefined ? 'latency: no answer yet' : `latency p50 ${formatDuration(latency.p50)} · p95 ${formatDuration(latency.p95 ?? latency.p50)} (${plural(latency.count, 'answer')})`;
     }
   } else {
     header.latency.hidden = true;
@@ -227,32 +235,56 @@ function scheduleHeader(): void {
   });
 }
 
-function toolbar(): HTMLElement {
-  const filterInput = el('input', { attrs: { type: 'search', placeholder: 'Filter', 'aria-label': 'Filter the log by text or hex bytes', spellcheck: 'false' } });
-  filterInput.value = view.filterText;
+let filterInput: HTMLInputElement | undefined;
+
+/** The view controls above the log (one row), and the actions on its records under it. */
+function toolbars(): { view: HTMLElement; actions: HTMLElement } {
+  const input = el('input', { attrs: { type: 'search', placeholder: 'Filter', 'aria-label': 'Filter the log by text or hex bytes', spellcheck: 'false', 'aria-describedby': 'log-status' } });
+  filterInput = input;
+  input.value = view.filterText;
   let filterTimer: ReturnType<typeof setTimeout> | undefined;
-  filterInput.addEventListener('input', () => {
+  input.addEventListener('input', () => {
     clearTimeout(filterTimer);
     filterTimer = setTimeout(() => {
-      view.filterText = filterInput.value;
+      view.filterText = input.value;
       persist();
       logWindow.refilter();
     }, 150);
   });
   const clearButton = el('button', { text: 'Clear', attrs: { type: 'button', title: 'Clear the log (counters stay)' } });
   clearButton.addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
-  const saveFormat = select('Log file format', [{ value: 'jsonl', label: 'JSON Lines' }, { value: 'csv', label: 'CSV' }], 'jsonl', () => undefined);
-  const saveButton = el('button', { text: 'Save log as…', attrs: { type: 'button' } });
-  saveButton.addEventListener('click', async () => {
-    const reply = await requests.request({ type: 'saveLog', format: saveFormat.value as 'jsonl' | 'csv' });
-    if (!reply.ok && reply.error) showNotice(reply.error);
+  // The toolbar is rebuilt with every snapshot (Apply framing sends one): choices live in the view state.
+  const saveFormat = select('Log file format', [{ value: 'jsonl', label: 'JSON Lines' }, { value: 'csv', label: 'CSV' }], view.saveFormat ?? 'jsonl', (value) => {
+    view.saveFormat = value as 'jsonl' | 'csv';
+    persist();
   });
-  return el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Log view' } }, [
-    segmented<ViewMode>('View mode', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'dump', label: 'Dump' }], view.mode, (mode) => {
-      view.mode = mode;
-      persist();
-      log.setContext(rowContext());
-    }).root,
+  const saveButton = el('button', { text: 'Save log…', attrs: { type: 'button', title: 'Save every record TCP Lab keeps for this panel' } });
+  saveButton.addEventListener('click', async () => {
+    const reply = await requests.request({ type: 'saveLog', format: saveFormat.value as 'jsonl' | 'csv', encoding: displayEncoding() });
+    // The status line says where the file went (or why not), replacing whatever it said before.
+    if (reply.ok && reply.detail) showNotice(reply.detail);
+    else if (!reply.ok && reply.error) showNotice(reply.error);
+  });
+  const wrapButton = el('button', { text: 'Wrap', attrs: { type: 'button', 'aria-pressed': String(view.wrap === true), title: 'Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)' } });
+  wrapButton.addEventListener('click', () => {
+    view.wrap = !view.wrap;
+    wrapButton.setAttribute('aria-pressed', String(view.wrap));
+    persist();
+    log.setContext(rowContext());
+  });
+  const copyFormat = select('Copy format', COPY_FORMATS.map((f) => ({ value: f.id, label: f.label })), view.copyFormat, (value) => {
+    view.copyFormat = value as CopyFormat;
+    persist();
+  });
+  const viewBar = el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Log view' } }, [
+    group(
+      segmented<ViewMode>('View mode', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'dump', label: 'Dump' }], view.mode, (mode) => {
+        view.mode = mode;
+        persist();
+        log.setContext(rowContext());
+      }).root,
+      wrapButton,
+    ),
     select('Display encoding', TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), displayEncoding(), (value) => {
       view.encoding = value as TextEncodingName;
       persist();
@@ -265,28 +297,39 @@ function toolbar(): HTMLElement {
       persist();
       log.setContext(rowContext());
     }),
-    filterInput,
-    select('Filter kind', [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], view.filterKind, (value) => {
-      view.filterKind = value as 'text' | 'hex';
-      persist();
-      logWindow.refilter();
-    }),
-    select('Direction', [{ value: 'all', label: '⇄ both' }, { value: 'in', label: '← received' }, { value: 'out', label: '→ sent' }], view.direction, (value) => {
-      view.direction = value as 'all' | 'in' | 'out';
-      persist();
-      logWindow.refilter();
-    }),
-    followButton,
-    startButton,
-    clearButton,
-    copyButton,
-    select('Copy format', COPY_FORMATS.map((f) => ({ value: f.id, label: f.label })), view.copyFormat, (value) => {
-      view.copyFormat = value as CopyFormat;
-      persist();
-    }),
-    saveButton,
-    saveFormat,
+    group(
+      input,
+      select('Filter kind', [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], view.filterKind, (value) => {
+        view.filterKind = value as 'text' | 'hex';
+        persist();
+        logWindow.refilter();
+      }),
+      select('Direction', [{ value: 'all', label: '⇄ both' }, { value: 'in', label: '← received' }, { value: 'out', label: '→ sent' }], view.direction, (value) => {
+        view.direction = value as 'all' | 'in' | 'out';
+        persist();
+        logWindow.refilter();
+      }),
+    ),
+    group(followButton, startButton),
   ]);
+  const actions = el('div', { className: 'toolbar log-actions', attrs: { role: 'toolbar', 'aria-label': 'Log actions' } }, [
+    group(labelFor('Copy as', copyFormat), copyFormat, copyButton),
+    group(labelFor('Save as', saveFormat), saveFormat, saveButton),
+    clearButton,
+  ]);
+  return { view: viewBar, actions };
+}
+
+/** Controls that belong together wrap as one piece, so no dropdown ends up alone on a line. */
+function group(...children: HTMLElement[]): HTMLElement {
+  return el('span', { className: 'tool-group' }, children);
+}
+
+let labelIds = 0;
+/** A visible label for a toolbar dropdown (its accessible name stays the aria-label). */
+function labelFor(text: string, control: HTMLElement): HTMLElement {
+  control.id ||= `toolbar-${++labelIds}`;
+  return el('label', { className: 'tool-label', text, attrs: { for: control.id } });
 }
 
 const context: PanelContext = {
@@ -303,19 +346,58 @@ const behaviourEditor = createBehaviourEditor({
   notice: (text) => showNotice(text),
 });
 
+/** What a reload closed, while the forms offered it again: its framing and rules come back on request. */
+let reopened: { target: RestartTarget; behaviour: BehaviourInfo | undefined } | undefined;
+const restoreBar = el('div', { className: 'restore', attrs: { role: 'status' } });
+
+/** Offers the framing and rules the panel had before the reload, once the same target is back. */
+function offerBehaviourAgain(current: BehaviourInfo | undefined): void {
+  const previous = reopened;
+  reopened = undefined;
+  restoreBar.replaceChildren();
+  if (!previous || !target || !sameRestartTarget(previous.target, restartTargetOf(target))) return;
+  if (!hasBehaviour(previous.behaviour) || hasBehaviour(current)) return;
+  const behaviour = previous.behaviour;
+  const what = [behaviour.framing.mode !== 'none' ? 'framing' : '', behaviour.echo ? 'echo' : '', behaviour.rules.length ? plural(behaviour.rules.length, 'rule') : ''].filter(Boolean).join(', ');
+  const apply = el('button', { text: 'Apply them again', attrs: { type: 'button', class: 'primary' } });
+  const dismiss = el('button', { text: 'Dismiss', attrs: { type: 'button' } });
+  apply.addEventListener('click', async () => {
+    apply.disabled = true;
+    const reply = await requests.request({ type: 'behaviour', behaviour });
+    if (reply.ok) {
+      restoreBar.replaceChildren();
+      showNotice(`Applied again: ${what}. Save into preset keeps them for good.`);
+    } else {
+      apply.disabled = false;
+      showNotice(reply.error ?? 'Could not apply them again.');
+    }
+  });
+  dismiss.addEventListener('click', () => restoreBar.replaceChildren());
+  restoreBar.replaceChildren(el('span', { text: `Before the reload this panel had ${what}. ` }), apply, dismiss);
+}
+
 function showTarget(): void {
+  const bars = toolbars();
   app.replaceChildren(
     el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.slowed, header.close]),
-    toolbar(),
-    log.root,
-    el('div', { className: 'footer' }, [statusLine, noticeLine]),
-    behaviourEditor.root,
+    restoreBar,
+    bars.view,
+    // The log keeps most of the height: open sections sit beside it on wide panels and scroll by
+    // themselves below it on narrow ones (media/panel.css).
+    el('div', { className: 'workspace' }, [
+      el('div', { className: 'log-column' }, [log.root, el('div', { className: 'footer' }, [statusLine, noticeLine, bars.actions])]),
+      el('div', { className: 'sections' }, [behaviourEditor.root, sendBox.faults]),
+    ]),
     sendBox.root,
   );
   updateHeader();
 }
 
 // ---------- host messages ----------
+
+function rememberBehaviour(behaviour: BehaviourInfo | undefined): void {
+  view.lastBehaviour = hasBehaviour(behaviour) ? behaviour : undefined;
+}
 
 function applySettings(next: PanelSettings): void {
   settings = next;
@@ -328,11 +410,15 @@ function onMessage(message: ToWebviewMessage): void {
       applySettings(message.settings);
       target = message.target;
       rateSamples.length = 0;
-      persist();
       if (!target) {
-        renderForms(app, context, message.notice);
+        if (view.lastTarget) reopened = { target: view.lastTarget, behaviour: view.lastBehaviour };
+        persist();
+        renderForms(app, context, message.notice, view.lastTarget);
         return;
       }
+      offerBehaviourAgain(message.behaviour);
+      rememberBehaviour(message.behaviour);
+      persist();
       behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.kind);
       log.setContext(rowContext());
       showTarget();
@@ -357,6 +443,8 @@ function onMessage(message: ToWebviewMessage): void {
       logWindow.refilter();
       return;
     case 'behaviour':
+      rememberBehaviour(message.behaviour);
+      persist();
       if (target) behaviourEditor.setBehaviour(message.behaviour, target.kind);
       return;
     case 'cleared':

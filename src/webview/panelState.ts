@@ -2,7 +2,7 @@
 // through which each piece reads the settings and target and talks to the host.
 import type { CopyFormat } from '../shared/copyFormats';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../shared/payloadTypes';
-import type { PanelSettings, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
+import type { BehaviourInfo, PanelSettings, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
 import type { ViewMode } from './virtualLog';
 export { formatBytes } from '../shared/formatBytes';
 export { formatEndpoint as endpointText } from '../shared/hostPort';
@@ -20,12 +20,49 @@ interface ViewState {
   sendEncoding?: TextEncodingName;
   lineEnding?: LineEnding;
   copyFormat: CopyFormat;
+  /** Wrap long log lines to the width, or keep them whole and scroll sideways. */
+  wrap?: boolean;
+  saveFormat?: 'jsonl' | 'csv';
+  /** What this panel last showed that can be started again after a reload: a listener or an outgoing connection. */
+  lastTarget?: RestartTarget;
+  /** The framing, echo and rules it had, when any: offered again once the same target is back. */
+  lastBehaviour?: BehaviourInfo;
   history: { format: PayloadFormat; text: string }[];
   draft: string;
 }
 
+/** A listener to start again on its port, or a server to connect to again. */
+export interface RestartTarget {
+  kind: 'listen' | 'connect';
+  host: string;
+  port: number;
+}
+
+/** What could bring a target back after a reload (accepted connections cannot be). */
+export function restartTargetOf(target: TargetInfo): RestartTarget | undefined {
+  if (target.kind === 'listener') return { kind: 'listen', host: target.host, port: target.local?.port ?? target.requestedPort };
+  if (target.role === 'client' && target.remote) return { kind: 'connect', host: target.remote.address, port: target.remote.port };
+  return undefined;
+}
+
+/** Whether a behaviour does anything (framing, echo or a rule). */
+export function hasBehaviour(behaviour: BehaviourInfo | undefined): behaviour is BehaviourInfo {
+  return behaviour !== undefined && (behaviour.framing.mode !== 'none' || behaviour.echo || behaviour.rules.length > 0);
+}
+
+export function sameRestartTarget(a: RestartTarget | undefined, b: RestartTarget | undefined): boolean {
+  return a !== undefined && b !== undefined && a.kind === b.kind && a.host === b.host && a.port === b.port;
+}
+
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** A latency as people read it: milliseconds up to 10 s, then seconds, then minutes. */
+export function formatDuration(ms: number): string {
+  if (ms < 10_000) return `${ms} ms`;
+  if (ms < 600_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
 }
 
 export function isTargetOpen(target: TargetInfo | undefined): boolean {

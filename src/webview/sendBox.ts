@@ -33,7 +33,9 @@ export function createFaultControls(onChange: () => void) {
   const coalesce = checkbox('Coalesce the copies into one write');
   const after = select('After the last write', [{ value: 'none', label: 'then nothing' }, { value: 'halfClose', label: 'then half-close (FIN)' }, { value: 'reset', label: 'then reset (RST)' }], 'none', onChange);
   const plan = el('div', { className: 'hint', attrs: { role: 'status', 'aria-label': 'Planned writes' } });
+  const summary = el('summary', { text: 'Faults' });
   let problemText: string | undefined;
+  let armedText: string | undefined;
 
   const raw = (): FaultOptions => ({
     splitInto: Number(splitInto.value),
@@ -48,35 +50,45 @@ export function createFaultControls(onChange: () => void) {
     return enabled.checked ? { faults: raw(), copies: copyCount() } : undefined;
   }
 
-  /** Shows the write pattern the host will make, computed with the same planner it runs. */
+  /**
+   * Shows the write pattern the host will make, computed with the same planner it runs, and keeps
+   * the armed state visible on the section's summary even while it is collapsed.
+   */
   function preview(bytes: Uint8Array | undefined): void {
     problemText = undefined;
     plan.textContent = '';
-    if (!enabled.checked) return;
+    armedText = enabled.checked ? describe(bytes) : undefined;
+    summary.textContent = armedText ? `Faults: armed, ${armedText}` : 'Faults';
+    root.classList.toggle('armed', armedText !== undefined);
+  }
+
+  /** What the next send will do, in a few words ("3 writes, then RST"); sets problemText when it cannot. */
+  function describe(bytes: Uint8Array | undefined): string {
     const n = copyCount();
     if (!Number.isInteger(n) || n < 1 || n > PROTOCOL_LIMITS.maxCopies) {
       problemText = `Copies must be a whole number from 1 to ${PROTOCOL_LIMITS.maxCopies}.`;
-      return;
+      return 'options to fix';
     }
     const checked = validateFaultOptions(raw(), 'Faults');
     if (!checked.ok) {
       problemText = checked.error;
-      return;
+      return 'options to fix';
     }
-    if (!bytes || bytes.length === 0) return;
+    const tail = checked.options.after === 'halfClose' ? ', then FIN' : checked.options.after === 'reset' ? ', then RST' : '';
+    if (!bytes || bytes.length === 0) return `split and timed${tail}`;
     const planned = planWrites(Array.from({ length: n }, () => bytes), checked.options);
     if (!planned.ok) {
       problemText = planned.error;
-      return;
+      return 'options to fix';
     }
     let at = 0;
-    const summary = summariseWrites(planned.writes.map((w) => ({ bytes: w.bytes, at: (at += w.delayBeforeMs) })));
-    const tail = checked.options.after === 'halfClose' ? ', then FIN' : checked.options.after === 'reset' ? ', then RST' : '';
-    plan.textContent = `Plan: ${summary}${tail}.`;
+    plan.textContent = `Plan: ${summariseWrites(planned.writes.map((w) => ({ bytes: w.bytes, at: (at += w.delayBeforeMs) })))}${tail}.`;
+    const count = planned.writes.length;
+    return `${count} write${count === 1 ? '' : 's'}${tail}`;
   }
 
   const root = el('details', { className: 'faults' }, [
-    el('summary', { text: 'Faults' }),
+    summary,
     el('div', { className: 'fields' }, [
       el('label', {}, [enabled, ' Inject faults:']),
       el('span', { text: 'split into' }), splitInto, el('span', { text: 'writes,' }), splitDelay, el('span', { text: 'ms apart;' }),
@@ -86,7 +98,7 @@ export function createFaultControls(onChange: () => void) {
     ]),
     plan,
   ]);
-  return { root, options, preview, problem: () => problemText };
+  return { root, options, preview, problem: () => problemText, armed: () => armedText };
 }
 
 export function createSendBox(ctx: PanelContext) {
@@ -150,6 +162,9 @@ export function createSendBox(ctx: PanelContext) {
     input.setAttribute('aria-invalid', String(!!problem));
     const blocked = problem !== undefined || (result.ok && result.bytes.length === 0) || canSendTo() !== undefined || repeatRunning();
     sendButton.disabled = blocked;
+    // Armed faults change what Send does: the button says so, also while the Faults section is closed.
+    const armed = faults.armed();
+    sendButton.textContent = armed ? `Send (${armed})` : 'Send';
     sendButton.title = canSendTo() ?? (problem || 'Send (Ctrl+Enter)');
     presetButton.disabled = !result.ok || !input.value;
     return !blocked;
@@ -274,7 +289,6 @@ export function createSendBox(ctx: PanelContext) {
     el('div', { className: 'send-options' }, [format.root, lineEnding, encoding, targetSelect]),
     input,
     error,
-    faults.root,
     el('div', { className: 'send-actions' }, [
       sendButton,
       el('label', { className: 'repeat', attrs: { for: 'repeat' } }, [repeatToggle, ' Repeat every']),
@@ -287,5 +301,6 @@ export function createSendBox(ctx: PanelContext) {
       presetButton,
     ]),
   ]);
-  return { root, refreshTargets, refreshRepeat, validate };
+  /** The Faults section; the panel places it beside or under the log with the other sections. */
+  return { root, faults: faults.root, refreshTargets, refreshRepeat, validate };
 }

@@ -6,6 +6,7 @@ import type { TextEncodingName } from '../shared/payloadTypes';
 import { hexDumpLines, toHex } from '../shared/hexFormat';
 import { toVisiblePrefix, toVisibleText } from './codec';
 import { el } from './dom';
+import { displayWidth, wrapDumpLine, wrapLine, wrappedDumpLineCount } from './lineWrap';
 import { bytesOf, isComplete, leadingBytesOf, type LogRecord } from './recordStore';
 import { carryOf, streamBytes, type TextCarry } from './streamText';
 
@@ -33,6 +34,8 @@ export interface RowContext {
   origin: number;
   /** Listener panels show which client a record came from. */
   peerLabel?: (conn: string) => string;
+  /** Long lines wrap to the log's width; otherwise they stay whole and the log scrolls sideways. */
+  wrap: boolean;
 }
 
 function pad(value: number, width: number): string {
@@ -66,14 +69,23 @@ function continuation(carry: TextCarry | undefined): string {
   return carry && carry.hold > 0 ? CONTINUES_MARK : '';
 }
 
-/** What a row shows for a record in the current mode; the preview unless expanded. */
-export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean): Content {
+/**
+ * What a row shows for a record in the current mode; the preview unless expanded. With `columns`
+ * (wrapping on) dump and expanded lines are cut to fit; a one-line text or hex preview is not, it
+ * ends in an ellipsis instead.
+ */
+export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean, columns?: number): Content {
   if (record.kind === 'error') {
     // A frame the stream ended inside keeps its bytes: they are shown, never hidden.
     const rest = record.length > 0 ? ` ${toVisiblePrefix(leadingBytesOf(record, PREVIEW_CHARS * 4), ctx.encoding)}` : '';
-    return { lines: [`⚠ ${record.note ?? 'framing error'}${rest}`], truncated: false };
+    const line = `⚠ ${record.note ?? 'framing error'}${rest}`;
+    // These rows cannot be expanded, so with wrapping on they wrap rather than end in an ellipsis.
+    return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
-  if (record.kind === 'event') return { lines: [`● ${record.note ?? ''}`], truncated: false };
+  if (record.kind === 'event') {
+    const line = `● ${record.note ?? ''}`;
+    return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
+  }
   // Text is decoded as part of the connection's stream, so a character split between records shows whole.
   const carry = ctx.mode === 'text' ? carryOf(record, ctx.encoding) : undefined;
   if (!expanded) {
@@ -93,7 +105,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
         const lines = hexDumpLines(leadingBytesOf(record, PREVIEW_DUMP_LINES * 16));
         const truncated = record.length > PREVIEW_DUMP_LINES * 16;
         if (truncated) lines[lines.length - 1] += ' …';
-        return { lines: lines.length ? lines : [''], truncated };
+        return { lines: lines.length ? (columns ? lines.flatMap((line) => wrapDumpLine(line, columns)) : lines) : [''], truncated };
       }
     }
   }
@@ -101,15 +113,21 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
   const shown = bytes.subarray(0, EXPANDED_LIMIT);
   let lines: string[];
   switch (ctx.mode) {
-    case 'text':
-      lines = wrap(toVisibleText(shown, ctx.encoding) + (shown.length === bytes.length ? continuation(carry) : ''), TEXT_COLUMNS);
+    case 'text': {
+      const text = toVisibleText(shown, ctx.encoding) + (shown.length === bytes.length ? continuation(carry) : '');
+      lines = columns ? wrapLine(text, columns) : wrap(text, TEXT_COLUMNS);
       break;
-    case 'hex':
+    }
+    case 'hex': {
+      // Whole bytes per line: "48 65 " is three columns a byte.
+      const perLine = columns ? Math.max(1, Math.min(HEX_BYTES_PER_LINE, Math.floor((columns + 1) / 3))) : HEX_BYTES_PER_LINE;
       lines = [];
-      for (let offset = 0; offset < shown.length; offset += HEX_BYTES_PER_LINE) lines.push(toHex(shown.subarray(offset, offset + HEX_BYTES_PER_LINE)));
+      for (let offset = 0; offset < shown.length; offset += perLine) lines.push(toHex(shown.subarray(offset, offset + perLine)));
       break;
+    }
     case 'dump':
       lines = hexDumpLines(shown);
+      if (columns) lines = lines.flatMap((line) => wrapDumpLine(line, columns));
       break;
   }
   if (!lines.length) lines = [''];
@@ -119,9 +137,20 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
 }
 
 /** Line count without building the content, for the common (not expanded) case. */
-function previewLines(record: LogRecord, mode: ViewMode): number {
-  if (mode !== 'dump') return 1;
-  return Math.max(1, Math.min(PREVIEW_DUMP_LINES, Math.ceil(record.length / 16)));
+function previewLines(record: LogRecord, ctx: RowContext, columns: number | undefined): number {
+  if (record.kind === 'event' || record.kind === 'error') return columns ? rowContent(record, ctx, false, columns).lines.length : 1;
+  if (ctx.mode !== 'dump') return 1;
+  const full = Math.max(1, Math.min(PREVIEW_DUMP_LINES, Math.ceil(record.length / 16)));
+  if (!columns || record.length === 0) return full;
+  // Counted, not built: a Wrap toggle on a million-record log must not dump every record.
+  const shown = Math.min(record.length, PREVIEW_DUMP_LINES * 16);
+  const truncated = record.length > shown;
+  let lines = 0;
+  for (let line = 0; line < full; line++) {
+    const bytes = Math.min(16, shown - line * 16);
+    lines += wrappedDumpLineCount(bytes, truncated && line === full - 1 ? 2 : 0, columns);
+  }
+  return lines;
 }
 
 export interface VirtualLogEvents {
@@ -132,6 +161,8 @@ export interface VirtualLogEvents {
   /** The view reached the first (or last) row it holds: time to load the neighbours. */
   onReachStart(): void;
   onReachEnd(): void;
+  /** The log's box changed size (the panel, or a section beside or below it): time to re-place the view. */
+  onResize(): void;
 }
 
 /** Within this many pixels of an edge the neighbouring rows are loaded. */
@@ -151,27 +182,52 @@ export class VirtualLog {
   private selectedSeq: number | undefined;
   private lastAutoScrollTop = -1;
   private layoutVersion = 0;
+  /** Columns a wrapped line may take; undefined while wrapping is off (or nothing is measured yet). */
+  private columns: number | undefined;
+  /** An invisible row of the real layout, for measuring the content column and one character. */
+  private readonly probe: HTMLElement;
+  private readonly probeChars: HTMLElement;
+  private charWidth = 0;
+  private contentLeft = 0;
+  /** The widest line drawn since the layout changed, in columns: the sideways scroll range stays put. */
+  private widest = 0;
+  private lastWidth = -1;
 
   constructor(
     private ctx: RowContext,
     private readonly events: VirtualLogEvents,
   ) {
     this.spacer = el('div', { className: 'spacer' });
+    this.probeChars = el('span', { text: '0'.repeat(10) });
+    this.probe = el('div', { className: 'row probe', attrs: { 'aria-hidden': 'true' } });
+    this.probe.hidden = true;
     this.root = el('div', {
       className: 'log',
       attrs: { role: 'listbox', tabindex: '0', 'aria-label': 'Traffic log: arrow keys move, Enter expands, Ctrl+C copies' },
-    }, [this.spacer]);
+    }, [this.spacer, this.probe]);
+    this.root.classList.toggle('wrap', ctx.wrap);
     this.root.addEventListener('scroll', () => {
-      if (this.lastAutoScrollTop >= 0 && this.root.scrollTop < this.lastAutoScrollTop - LINE_HEIGHT) {
+      // Only the user moves the view up. A log that grew (a section above or below it collapsed)
+      // clamps scrollTop too, but leaves the view at the end: that is no reason to stop following.
+      const atEnd = this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - LINE_HEIGHT;
+      if (this.lastAutoScrollTop >= 0 && this.root.scrollTop < this.lastAutoScrollTop - LINE_HEIGHT && !atEnd) {
         this.lastAutoScrollTop = -1;
         events.onUserScrollUp();
-      }
+      } else if (atEnd && this.lastAutoScrollTop >= 0) this.lastAutoScrollTop = this.root.scrollTop;
       this.render();
       if (this.count === 0) return;
       if (this.root.scrollTop <= EDGE_PX) events.onReachStart();
       if (this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - EDGE_PX) events.onReachEnd();
     });
     this.root.addEventListener('keydown', (event) => this.onKey(event));
+    new ResizeObserver(() => {
+      const width = this.root.clientWidth;
+      if (width !== this.lastWidth) {
+        this.lastWidth = width;
+        if (this.measure()) this.relayoutKeepingPosition();
+      }
+      events.onResize();
+    }).observe(this.root);
     this.spacer.addEventListener('click', (event) => {
       const row = (event.target as HTMLElement).closest<HTMLElement>('.row');
       if (!row) return;
@@ -196,8 +252,11 @@ export class VirtualLog {
   }
 
   setContext(ctx: RowContext): void {
-    const layoutChanged = ctx.mode !== this.ctx.mode || ctx.encoding !== this.ctx.encoding;
+    const peersChanged = !ctx.peerLabel !== !this.ctx.peerLabel;
+    let layoutChanged = ctx.mode !== this.ctx.mode || ctx.encoding !== this.ctx.encoding || ctx.wrap !== this.ctx.wrap || peersChanged;
     this.ctx = ctx;
+    this.root.classList.toggle('wrap', ctx.wrap);
+    if (this.measure()) layoutChanged = true;
     if (layoutChanged) this.relayoutKeepingPosition();
     else this.invalidateRows();
     this.render();
@@ -211,6 +270,7 @@ export class VirtualLog {
     this.end = 0;
     for (const record of records) this.push(record);
     this.invalidateRows();
+    this.resetWidth();
   }
 
   /** Replaces the list with older rows in front, keeping the rows on screen where they are. */
@@ -337,10 +397,52 @@ export class VirtualLog {
   private heightOf(record: LogRecord): number {
     let lines: number;
     if (this.expanded.has(record.seq)) {
-      lines = this.expandedLines.get(record.seq) ?? rowContent(record, this.ctx, true).lines.length;
+      lines = this.expandedLines.get(record.seq) ?? rowContent(record, this.ctx, true, this.columns).lines.length;
       this.expandedLines.set(record.seq, lines);
-    } else lines = previewLines(record, this.ctx.mode);
+    } else lines = previewLines(record, this.ctx, this.columns);
     return lines * LINE_HEIGHT + ROW_PADDING;
+  }
+
+  /**
+   * Measures the content column and a character with the probe row, and works out how many columns
+   * a wrapped line may take. Returns whether that changed (rows then need laying out again).
+   */
+  private measure(): boolean {
+    const before = this.columns;
+    this.probe.replaceChildren(
+      el('span', { className: 'time', text: '00:00:00.000' }),
+      el('span', { className: 'dir', text: '← RX' }),
+      ...(this.ctx.peerLabel ? [el('span', { className: 'peer', text: '' })] : []),
+      el('span', { className: 'len', text: '0' }),
+      el('span', { className: 'expand placeholder' }),
+      el('span', { className: 'content' }, [this.probeChars]),
+    );
+    this.probe.hidden = false;
+    const content = this.probe.lastElementChild as HTMLElement;
+    this.charWidth = this.probeChars.getBoundingClientRect().width / 10;
+    this.contentLeft = content.offsetLeft;
+    const available = content.clientWidth;
+    // Hidden and emptied again, so find-in-page and the tests' row readers never meet it.
+    this.probe.hidden = true;
+    this.probe.replaceChildren();
+    this.columns = this.ctx.wrap && this.charWidth > 0 ? Math.max(16, Math.floor(available / this.charWidth)) : undefined;
+    this.applyMinWidth();
+    return this.columns !== before;
+  }
+
+  private applyMinWidth(): void {
+    const wanted = this.ctx.wrap || this.widest === 0 || this.charWidth <= 0 ? '' : `${Math.ceil(this.contentLeft + this.widest * this.charWidth + 2 * ROW_PADDING + 6)}px`;
+    if (this.spacer.style.minWidth !== wanted) this.spacer.style.minWidth = wanted;
+  }
+
+  /** Without wrapping, the sideways scroll range covers the widest line drawn so far. */
+  private noteWidth(lines: readonly string[]): void {
+    if (this.ctx.wrap || this.charWidth <= 0) return;
+    let widest = this.widest;
+    for (const line of lines) if (line.length > widest) widest = Math.max(widest, displayWidth(line));
+    if (widest === this.widest) return;
+    this.widest = widest;
+    this.applyMinWidth();
   }
 
   private relayoutKeepingPosition(): void {
@@ -350,6 +452,7 @@ export class VirtualLog {
     const anchorIndex = this.indexAt(offset + this.base);
     const anchorSeq = this.entries[anchorIndex]?.seq;
     this.expandedLines.clear();
+    this.resetWidth();
     this.end = 0;
     for (let i = this.head; i < this.entries.length; i++) {
       this.tops[i] = this.end;
@@ -362,6 +465,12 @@ export class VirtualLog {
 
   private invalidateRows(): void {
     this.layoutVersion++;
+  }
+
+  /** Other rows, or rows laid out anew: the sideways range starts over from what gets drawn. */
+  private resetWidth(): void {
+    this.widest = 0;
+    this.applyMinWidth();
   }
 
   private toggleExpanded(record: LogRecord): void {
@@ -464,7 +573,8 @@ export class VirtualLog {
 
   private fillRow(row: HTMLElement, record: LogRecord): void {
     const expanded = this.expanded.has(record.seq);
-    const content = rowContent(record, this.ctx, expanded);
+    const content = rowContent(record, this.ctx, expanded, this.columns);
+    this.noteWidth(content.lines);
     const incoming = record.dir === 'in';
     row.id = `row-${record.seq}`;
     row.dataset.seq = String(record.seq);
@@ -484,6 +594,7 @@ export class VirtualLog {
         ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
         : el('span', { className: 'expand placeholder' }),
       el('span', { className: 'content' }, [
+        // Error and event rows say their note in the content itself.
         record.note && record.kind !== 'error' && record.kind !== 'event' ? el('span', { className: 'note', text: `[${record.note}] ` }) : undefined,
         content.lines.join('\n'),
       ]),

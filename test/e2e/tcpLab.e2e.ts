@@ -229,8 +229,9 @@ describe('TCP Lab in code-server (end to end)', function () {
     await s.workbench.waitForTreeRow(new RegExp(`${target}.*open`));
     await s.shot('client-connected');
 
-    await current().workbench.runOnTarget('TCP: Send Text…', new RegExp(target));
-    await s.workbench.waitForPrompt(/Text to send/);
+    // The only connection open: Send Text… asks no target and names it in its title.
+    await s.workbench.runCommand('TCP: Send Text…');
+    await s.workbench.waitForPrompt(new RegExp(`Send Text to connection to ${target}.*Text to send`));
     await s.workbench.answer('echo me');
     await echo.waitForBytes(7);
     assert.equal(echo.received().toString('utf8'), 'echo me');

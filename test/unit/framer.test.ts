@@ -48,8 +48,8 @@ describe('framing definition validation', () => {
   const cases: [unknown, RegExp][] = [
     ['lf', /^framing must be an object/],
     [{ mode: 'lines' }, /^framing\.mode must be one of "none", "delimiter"/],
-    [{ mode: 'delimiter', delimiter: '0g' }, /^framing\.delimiter has "g" at position 1/],
-    [{ mode: 'delimiter', delimiter: '0d0' }, /^framing\.delimiter has an unpaired hex digit at position 2/],
+    [{ mode: 'delimiter', delimiter: '0g' }, /^framing\.delimiter has "g" at position 2/],
+    [{ mode: 'delimiter', delimiter: '0d0' }, /^framing\.delimiter has an unpaired hex digit at position 3/],
     [{ mode: 'delimiter' }, /^framing\.delimiter must be "lf", "crlf", "cr", "nul" or a hex byte sequence/],
     [{ mode: 'delimiter', delimiter: 'lf', keepDelimiter: 'yes' }, /^framing\.keepDelimiter must be true or false/],
     [{ mode: 'lengthPrefix', lengthBytes: 3 }, /^framing\.lengthBytes must be 1, 2, 4 or 8 \(got 3\)/],

@@ -52,10 +52,10 @@ describe('lifecycle log', () => {
     const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     const listening = at(new RegExp(`^info \\[${listener.id}\\] Listening on ${escape(`127.0.0.1:${port}`)}$`));
     const connected = at(new RegExp(`^info \\[${client.id}\\] Connected to ${escape(`127.0.0.1:${port}`)}$`));
-    const clientClosed = at(new RegExp(`^info \\[${client.id}\\] ${escape(`127.0.0.1:${port}`)} closed by us; received 0 bytes, sent 4 bytes$`));
+    const clientClosed = at(new RegExp(`^info \\[${client.id}\\] ${escape(`127.0.0.1:${port}`)} closed by you; received 0 bytes, sent 4 bytes$`));
     const acceptedLine = at(new RegExp(`^info \\[${accepted.id}\\] Accepted ${escape(`127.0.0.1:${clientPort}`)} on ${listener.id}$`));
     const halfClosed = at(new RegExp(`^info \\[${accepted.id}\\] ${escape(`127.0.0.1:${clientPort}`)} half-closed`));
-    const acceptedClosed = at(new RegExp(`^info \\[${accepted.id}\\] ${escape(`127.0.0.1:${clientPort}`)} (closed by us|ended by the peer); received 4 bytes, sent 0 bytes$`));
+    const acceptedClosed = at(new RegExp(`^info \\[${accepted.id}\\] ${escape(`127.0.0.1:${clientPort}`)} (closed by you|closed by peer \\(FIN\\)); received 4 bytes, sent 0 bytes$`));
     const stopped = at(new RegExp(`^info \\[${listener.id}\\] Stopped listening on ${escape(`127.0.0.1:${port}`)}$`));
     assert.equal(lines.length, 7, lines.join('\n'));
     assert.ok(listening < acceptedLine && acceptedLine < halfClosed && halfClosed < acceptedClosed, lines.join('\n'));

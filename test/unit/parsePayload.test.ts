@@ -47,7 +47,8 @@ describe('parseText', () => {
   it('names an invisible character after a backslash by its code, keeping the sentence on one line', () => {
     const error = errorOf(parseText('ab\\\n', 'utf-8'));
     assert.equal(error.position, 2);
-    assert.match(error.message, /^Invalid escape at position 2: a backslash followed by U\+000A is not a known escape;/);
+    // Positions count from 1, as VS Code columns do.
+    assert.match(error.message, /^Invalid escape at position 3: a backslash followed by U\+000A is not a known escape;/);
     assert.doesNotMatch(error.message, /\n/);
     assertOneSentence(error.message);
   });
@@ -94,7 +95,7 @@ describe('parseHex', () => {
   it('points at a non-hex character', () => {
     const error = errorOf(parseHex('48 6G'));
     assert.equal(error.position, 4);
-    assert.equal(error.message, "Invalid hex at position 4: 'G' is not a hex digit; use 0-9 and A-F.");
+    assert.equal(error.message, "Invalid hex at position 5: 'G' is not a hex digit; use 0-9 and A-F.");
   });
 
   it('points at the lone nibble of an odd group', () => {

@@ -43,7 +43,7 @@ describe('hex formatting', () => {
     const result = parseHexDump(dump);
     assert.ok(!result.ok);
     assert.equal(result.error.position, dump.indexOf('G'));
-    assert.match(result.error.message, new RegExp(`position ${dump.indexOf('G')}: 'G'`));
+    assert.match(result.error.message, new RegExp(`position ${dump.indexOf('G') + 1}: 'G'`));
     const noColumns = parseHexDump('00000000 | 41\n');
     assert.ok(!noColumns.ok);
     assert.equal(noColumns.error.position, 0);

@@ -31,7 +31,7 @@ describe('preset behaviour (framing, echo, rules)', () => {
     const cases: [unknown, string][] = [
       [{ framing: { mode: 'fixed', size: 'ten' } }, 'tcpLab.presets[3].framing.size must be a whole number of bytes, at least 1 (got "ten").'],
       [{ echo: 'yes' }, 'tcpLab.presets[3].echo must be true or false (got "yes").'],
-      [{ rules: [{ match: 'exact', pattern: 'a', reply: 'b' }, { match: 'regex', pattern: '(x+)*', reply: 'b' }] }, 'tcpLab.presets[3].rules[1].pattern is refused because the nested quantifier "(x+)*" at position 0 can make matching take exponential time; repeat only groups that end or start with a separator such as "," (e.g. "(\\w+,)*"), and avoid backreferences.'],
+      [{ rules: [{ match: 'exact', pattern: 'a', reply: 'b' }, { match: 'regex', pattern: '(x+)*', reply: 'b' }] }, 'tcpLab.presets[3].rules[1].pattern is refused because the nested quantifier "(x+)*" at position 1 can make matching take exponential time; repeat only groups that end or start with a separator such as "," (e.g. "(\\w+,)*"), and avoid backreferences.'],
       [{ kind: 'client', echo: true }, 'tcpLab.presets[3] is a client preset, but echo and rules only apply to listener presets; move them to a listener preset or remove them.'],
       [[], 'tcpLab.presets[3] must be an object.'],
     ];

@@ -121,7 +121,7 @@ describe('preset payload data, checked with the shared parser', () => {
     assert.equal(presets.length, 0);
     assert.equal(problems.length, 1);
     assert.equal(problems[0].field, 'payloads[0].data');
-    assert.match(problems[0].message, /^Preset "Dev": "payloads\[0\]\.data" does not parse: .*position 4/);
+    assert.match(problems[0].message, /^Preset "Dev": "payloads\[0\]\.data" does not parse: .*position 5/);
   });
 });
 

@@ -105,7 +105,7 @@ describe('encodeText', () => {
       const result = encodeText(text, encoding);
       assert.ok(!result.ok);
       assert.equal(result.error.position, position);
-      assert.match(result.error.message, new RegExp(`U\\+[0-9A-F]{4,}\\) at position ${position} in ${encoding}`));
+      assert.match(result.error.message, new RegExp(`U\\+[0-9A-F]{4,}\\) at position ${position + 1} in ${encoding}`), 'positions in messages count from 1, like VS Code columns');
     }
   });
 

@@ -56,6 +56,21 @@ describe('TrafficFeed', () => {
     assert.equal(shown, 14 - 2, 'every received byte is on a row (only the CRLF delimiter itself is cut)');
   });
 
+  it('shows a listener\'s clients coming and going as lifecycle rows, with the peer and the human close reason', async () => {
+    const listener = await registry.listen({ port: 0 });
+    feed = new TrafficFeed(registry, listener, NONE);
+    const client = await rawClient(cleanup, listener.address!.port);
+    await waitUntil(() => listener.connections.length === 1, 'the client to connect');
+    const peer = `127.0.0.1:${client.localPort}`;
+    const id = listener.connections[0].id;
+    client.end();
+    await waitUntil(() => registry.closedConnections(listener.id).length === 1, 'the client to close');
+    await waitUntil(() => feed!.all().filter((r) => r.kind === 'event').length === 2, 'both lifecycle rows');
+    const events = feed.all().filter((r) => r.kind === 'event');
+    assert.deepEqual(events.map((r) => r.note), [`${id} connected from ${peer}`, `${id} closed by peer (FIN)`]);
+    assert.ok(events.every((r) => r.time > 0 && r.connection.id === id), 'each row has its time and its connection');
+  });
+
   it('reaches the first row of a 100,000-record log by range, within the budgets, and answers before and after', async () => {
     registry.setDefaults({ allowHalfOpen: false, log: { maxRecords: 200_000, maxBytes: 64 * 1024 * 1024 } });
     const listener = await registry.listen({ port: 0 });

@@ -170,6 +170,57 @@ describe('Connections tree model', () => {
     assert.equal(echo.collapsible, 'none');
   });
 
+  it('calls what a preset started by the preset name, with the address in the description', async () => {
+    const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
+    const port = listener.address!.port;
+    const client = await registry.connect({ host: '127.0.0.1', port });
+    await waitFor(() => listener.connections.length === 1, 'the accepted connection');
+    const names = new Map([[listener.id, 'Echo'], [client.id, 'Device']]);
+    const model = projectTree(registry.snapshot(), presetEntries, Date.now(), { presetNames: names });
+    const listenerRow = byTarget(model, listener.id);
+    assert.equal(listenerRow.label, 'Echo');
+    assert.equal(listenerRow.description, `127.0.0.1:${port} · listening · 1 client`);
+    assert.match(listenerRow.tooltip, /^Started from preset "Echo"\nListener /);
+    const clientRow = byTarget(model, client.id);
+    assert.equal(clientRow.label, 'Device');
+    assert.match(clientRow.description ?? '', new RegExp(`^127\\.0\\.0\\.1:${port} · open · `));
+    // The accepted side was not started from a preset: it keeps its address.
+    const accepted = byTarget(model, listener.connections[0].id);
+    assert.match(accepted.label, /^127\.0\.0\.1:\d+$/);
+    // Closed, the row keeps the name (it stays in the history under the same id).
+    client.destroy();
+    await client.waitForClose();
+    await waitFor(() => registry.snapshot().connections.some((c) => c.id === client.id && c.state === 'closed'), 'the client to close');
+    const closed = byTarget(projectTree(registry.snapshot(), presetEntries, Date.now(), { presetNames: names }), client.id);
+    assert.equal(closed.label, 'Device');
+    assert.equal(closed.id, clientRow.id);
+  });
+
+  it('keeps broken presets visible with a warning icon and the reason, each by its place in the settings', () => {
+    const reason = 'Preset "PLC": "port" must be a whole number from 1 to 65535, but is "abc".';
+    const model = projectTree(registry.snapshot(), presetEntries, Date.now(), {
+      brokenPresets: [
+        { name: 'PLC', origin: 'workspace', index: 2, reason },
+        { name: 'PLC', origin: 'user', index: 0, reason },
+        { name: 'Entry 4', origin: 'workspace', index: 3, reason: 'Entry 4 of tcpLab.presets has no "name"; give the preset a non-empty name.' },
+      ],
+    });
+    const presets = node(model, GROUP_IDS.presets);
+    assert.equal(presets.description, '2 presets · 3 with problems');
+    assert.deepEqual(presets.children.map((c) => c.label), ['Device', 'Echo', 'PLC', 'PLC', 'Entry 4']);
+    const plc = node(model, 'brokenPreset:workspace:2');
+    assert.equal(plc.contextValue, 'brokenPreset');
+    assert.equal(plc.icon, 'warning');
+    assert.equal(plc.color, 'list.warningForeground');
+    assert.equal(plc.description, reason);
+    assert.match(plc.tooltip, /^Preset "PLC": "port".*\nEntry 3 of tcpLab.presets in the workspace settings; it starts nothing until it is fixed\.$/);
+    assert.equal(plc.presetName, undefined, 'no Start or Send action reaches a broken preset');
+    assert.ok(node(model, 'brokenPreset:user:0'));
+    // Only broken presets and nothing open: the tree still shows them instead of the welcome view.
+    const onlyBroken = projectTree(registry.snapshot(), [], Date.now(), { brokenPresets: [{ name: 'PLC', origin: 'user', index: 0, reason }] });
+    assert.deepEqual(onlyBroken.roots.map((r) => r.label), ['Listeners', 'Clients', 'Presets']);
+  });
+
   it('coalesces a flood of registry changes into a few refreshes that end on exact totals', async () => {
     const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
     const client = await registry.connect({ host: '127.0.0.1', port: listener.address!.port });

@@ -1,5 +1,6 @@
 // Loads the built webview bundle into real headless Chromium, behind the exact HTML and CSP the
 // extension serves, with a stub `acquireVsCodeApi` that records what the panel posts.
+import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -28,6 +29,39 @@ export const DARK_THEME = `:root {
   --vscode-list-hoverBackground: #2a2d2e; --vscode-list-activeSelectionForeground: #ffffff; --vscode-list-activeSelectionBackground: #04395e;
 }`;
 
+/** Light Modern's values for the same variables. */
+export const LIGHT_THEME = `:root {
+  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px;
+  --vscode-editor-font-family: monospace; --vscode-editor-font-size: 13px;
+  --vscode-foreground: #3b3b3b; --vscode-descriptionForeground: #717171; --vscode-errorForeground: #f85149;
+  --vscode-editor-background: #ffffff; --vscode-panel-border: #e5e5e5; --vscode-widget-border: #e5e5e5;
+  --vscode-button-foreground: #ffffff; --vscode-button-background: #005fb8; --vscode-button-hoverBackground: #0258a8;
+  --vscode-button-secondaryForeground: #3b3b3b; --vscode-button-secondaryBackground: #e5e5e5; --vscode-button-secondaryHoverBackground: #cccccc;
+  --vscode-input-foreground: #3b3b3b; --vscode-input-background: #ffffff; --vscode-input-border: #cecece;
+  --vscode-inputValidation-errorBorder: #be1100; --vscode-dropdown-foreground: #3b3b3b; --vscode-dropdown-background: #ffffff;
+  --vscode-focusBorder: #005fb8; --vscode-badge-foreground: #3b3b3b; --vscode-badge-background: #cccccc;
+  --vscode-charts-blue: #1a85ff; --vscode-charts-orange: #d18616; --vscode-charts-green: #388a34; --vscode-textLink-foreground: #005fb8;
+  --vscode-testing-iconPassed: #388a34; --vscode-editorWarning-foreground: #bf8803;
+  --vscode-list-hoverBackground: #f2f2f2; --vscode-list-activeSelectionForeground: #000000; --vscode-list-activeSelectionBackground: #e8e8e8;
+}`;
+
+/** High Contrast (dark): borders carry the structure. */
+export const HIGH_CONTRAST_THEME = `:root {
+  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px;
+  --vscode-editor-font-family: monospace; --vscode-editor-font-size: 13px;
+  --vscode-foreground: #ffffff; --vscode-descriptionForeground: #ffffffb3; --vscode-errorForeground: #f48771;
+  --vscode-editor-background: #000000; --vscode-panel-border: #6fc3df; --vscode-widget-border: #6fc3df;
+  --vscode-contrastBorder: #6fc3df; --vscode-contrastActiveBorder: #f38518;
+  --vscode-button-foreground: #ffffff; --vscode-button-background: #000000; --vscode-button-border: #6fc3df;
+  --vscode-button-secondaryForeground: #ffffff; --vscode-button-secondaryBackground: #000000;
+  --vscode-input-foreground: #ffffff; --vscode-input-background: #000000; --vscode-input-border: #6fc3df;
+  --vscode-inputValidation-errorBorder: #f48771; --vscode-dropdown-foreground: #ffffff; --vscode-dropdown-background: #000000;
+  --vscode-focusBorder: #f38518; --vscode-badge-foreground: #ffffff; --vscode-badge-background: #000000;
+  --vscode-charts-blue: #3794ff; --vscode-charts-orange: #d18616; --vscode-charts-green: #89d185; --vscode-textLink-foreground: #21a6ff;
+  --vscode-testing-iconPassed: #73c991; --vscode-editorWarning-foreground: #fff000;
+  --vscode-list-hoverBackground: #000000; --vscode-list-activeSelectionForeground: #ffffff; --vscode-list-activeSelectionBackground: #000000;
+}`;
+
 export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1' };
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -38,6 +72,8 @@ export class PanelHarness {
   private profile!: string;
   private browser?: Browser;
   page!: Page;
+  /** The theme variables the next pages get, as VS Code injects them. */
+  theme = DARK_THEME;
   /** alert/confirm/prompt dialogs the page tried to open (an XSS would show up here). */
   dialogs: string[] = [];
   pageErrors: string[] = [];
@@ -55,7 +91,7 @@ export class PanelHarness {
           .replace('<link', `<link rel="stylesheet" href="${this.origin}/theme.css">\n<link`);
         res.writeHead(200, { 'content-type': 'text/html' }).end(html);
       } else if (req.url === '/theme.css') {
-        res.writeHead(200, { 'content-type': 'text/css' }).end(DARK_THEME);
+        res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'no-store' }).end(this.theme);
       } else if (req.url && files[req.url]) {
         res.writeHead(200, { 'content-type': files[req.url][1] }).end(readFileSync(files[req.url][0]));
       } else {
@@ -119,6 +155,20 @@ export class PanelHarness {
 
   async clearPosted(): Promise<void> {
     await this.page.evaluate(() => ((window as unknown as { __posted: unknown[] }).__posted.length = 0));
+  }
+
+  /** Starts the browser before the suite, stops it after, and checks each passed test's page: within its CSP, no errors. */
+  useInSuite(): void {
+    before(async () => this.start());
+    after(async () => this.stop());
+    const checkClean = async (test: Mocha.Test | undefined): Promise<void> => {
+      if (test?.state === 'failed') return;
+      assert.deepEqual(await this.cspViolations(), []);
+      assert.deepEqual(this.pageErrors, []);
+    };
+    afterEach(async function () {
+      await checkClean(this.currentTest);
+    });
   }
 
   async cspViolations(): Promise<string[]> {

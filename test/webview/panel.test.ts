@@ -9,16 +9,7 @@ const decode = (base64: string): number[] => [...Buffer.from(base64, 'base64')];
 
 describe('traffic panel webview in Chromium', function () {
   const harness = new PanelHarness();
-
-  before(async () => harness.start());
-  after(async () => harness.stop());
-
-  afterEach(async function () {
-    // Every page must stay within its own CSP and never throw.
-    if (this.currentTest?.state === 'failed') return;
-    assert.deepEqual(await harness.cspViolations(), []);
-    assert.deepEqual(harness.pageErrors, []);
-  });
+  harness.useInSuite();
 
   async function openConnection(records: WireRecord[] = [], settings = SETTINGS): Promise<void> {
     await harness.open();
@@ -69,6 +60,55 @@ describe('traffic panel webview in Chromium', function () {
     await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: [], feed: feedOf([]) });
     await page.getByRole('heading', { name: 'Connection C1' }).waitFor();
     assert.equal(await page.getByRole('form', { name: 'Connect' }).count(), 0);
+  });
+
+  it('after a reload closed its listener, offers to restart it on the same port with its framing and rules (and a client to reconnect)', async () => {
+    // The panel showed a listener on port 44217 and remembered it in its state...
+    await harness.open();
+    const listener: TargetInfo = {
+      kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0,
+      local: { address: '127.0.0.1', family: 'IPv4', port: 44217 },
+      totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: Date.now(), acceptedCount: 0, peers: [],
+    };
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: listener, records: [], feed: feedOf([]), behaviour: { framing: { mode: 'delimiter', delimiter: 'lf' }, echo: false, rules: [{ match: 'exact', pattern: 'PING', reply: 'PONG' }] } });
+    await harness.page.waitForSelector('.log');
+    const state = await harness.page.evaluate(() => (window as unknown as { __state: unknown }).__state);
+    // ...then the window reloaded: the host has no such listener and sends the forms.
+    let page = await harness.open(state);
+    await harness.post({ type: 'snapshot', settings: SETTINGS, records: [], feed: feedOf([]), notice: 'L1 closed when the window reloaded; start a listener or connect again.' });
+    const listen = page.getByRole('form', { name: 'Listen' });
+    const restart = listen.getByRole('button', { name: 'Restart on 127.0.0.1:44217' });
+    await restart.waitFor();
+    assert.equal(await listen.getByLabel('Port').inputValue(), '44217', 'the port is the one it had, not 0');
+    await harness.clearPosted();
+    await restart.click();
+    const [request] = await harness.posted();
+    assert.deepEqual({ ...request, requestId: 0 }, { type: 'listen', requestId: 0, host: '127.0.0.1', port: 44217 });
+
+    // The listener had framing and a rule: once it is back (the host answers with its snapshot),
+    // the panel offers them again rather than silently losing them.
+    const restarted: TargetInfo = { ...listener, id: 'L2' };
+    const framing = { mode: 'delimiter', delimiter: 'lf' };
+    const rules = [{ match: 'exact', pattern: 'PING', reply: 'PONG' }];
+    await harness.post({ type: 'reply', requestId: (request as { requestId: number }).requestId, ok: true, targetId: 'L2' });
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: restarted, records: [], feed: feedOf([]), behaviour: { framing: { mode: 'none' }, echo: false, rules: [] } });
+    await page.getByText('Before the reload this panel had framing, 1 rule.').waitFor();
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Apply them again' }).click();
+    const [reapply] = await harness.posted();
+    assert.deepEqual({ ...reapply, requestId: 0 }, { type: 'behaviour', requestId: 0, behaviour: { framing, echo: false, rules } });
+    await harness.post({ type: 'reply', requestId: (reapply as { requestId: number }).requestId, ok: true });
+    await page.getByText('Applied again: framing, 1 rule. Save into preset keeps them for good.').waitFor();
+
+
+    // An outgoing connection comes back as Reconnect, its form first.
+    await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget({ role: 'client' }), records: [], feed: feedOf([]) });
+    await harness.page.waitForSelector('.log');
+    page = await harness.open(await harness.page.evaluate(() => (window as unknown as { __state: unknown }).__state));
+    await harness.post({ type: 'snapshot', settings: SETTINGS, records: [], feed: feedOf([]) });
+    await page.getByRole('button', { name: 'Reconnect to 127.0.0.1:7000' }).waitFor();
+    assert.equal(await page.locator('form').first().getAttribute('aria-label'), 'Connect');
   });
 
   it('renders Text with visible escapes, Hex and Dump, per encoding', async () => {
@@ -145,6 +185,21 @@ describe('traffic panel webview in Chromium', function () {
     await harness.page.waitForTimeout(250);
     await harness.settle();
     assert.deepEqual(await rowTexts(), ['\\x01\\x02\\x03']);
+    assert.match(await harness.page.locator('.status').textContent() ?? '', /^4 rows kept, 1 matches the filter$/);
+    // An odd-length hex filter is invalid: it says so and shows nothing, rather than every record.
+    await filter.fill('02 0');
+    await harness.page.waitForTimeout(250);
+    await harness.settle();
+    assert.deepEqual(await rowTexts(), []);
+    assert.match(await harness.page.locator('.status').textContent() ?? '', /^4 rows kept, none shown: Invalid hex at position 4: '0' is a lone digit/);
+    assert.equal(await filter.getAttribute('aria-invalid'), 'true');
+    await filter.fill('');
+    await harness.page.waitForTimeout(250);
+    await harness.settle();
+    assert.equal(await filter.getAttribute('aria-invalid'), 'false');
+    assert.equal((await rowTexts()).length, 4);
+    await openConnection([wire('in', 'only')]);
+    assert.equal(await harness.page.locator('.status').textContent(), '1 row kept');
   });
 
   it('posts text, hex and base64 sends with the right bytes, and blocks invalid hex', async () => {
@@ -282,7 +337,7 @@ describe('traffic panel webview in Chromium', function () {
     await page.locator('details.behaviour > summary').click();
     await page.getByRole('combobox', { name: 'Framing' }).selectOption('markers');
     await page.getByRole('textbox', { name: 'Start marker (hex)' }).fill('0g');
-    assert.match((await page.locator('#framing-error').textContent()) ?? '', /^Framing\.start has "g" at position 1, which is not a hex digit/);
+    assert.match((await page.locator('#framing-error').textContent()) ?? '', /^Framing\.start has "g" at position 2, which is not a hex digit/);
     assert.equal(await page.getByRole('button', { name: 'Apply framing' }).isDisabled(), true);
     await page.getByRole('textbox', { name: 'Start marker (hex)' }).fill('0b');
     await page.getByRole('textbox', { name: 'End marker (hex)' }).fill('1c 0d');
@@ -374,6 +429,14 @@ describe('traffic panel webview in Chromium', function () {
     assert.match((await page.locator('tr[data-rule="0"] .rule-state').textContent()) ?? '', /switched off: its regex took longer than 50 ms/);
     assert.equal(await page.locator('tr[data-rule="0"]').getAttribute('class'), 'disabled');
     assert.equal(await page.locator('tr[data-rule="1"] .rule-hits').textContent(), '2');
+    // In the light theme's colours "on" is green (the testing "passed" colour), only "switched off" is the error colour.
+    await page.evaluate(() => {
+      const light: Record<string, string> = { '--vscode-errorForeground': '#a1260d', '--vscode-testing-iconPassed': '#388a34', '--vscode-foreground': '#3b3b3b', '--vscode-editor-background': '#ffffff', '--vscode-descriptionForeground': '#717171' };
+      for (const [name, value] of Object.entries(light)) document.documentElement.style.setProperty(name, value);
+    });
+    const stateColour = (row: number): Promise<string> => page.$eval(`tr[data-rule="${row}"] .rule-state`, (n) => getComputedStyle(n).color);
+    assert.equal(await stateColour(1), 'rgb(56, 138, 52)');
+    assert.equal(await stateColour(0), 'rgb(161, 38, 13)');
 
     // Reorder, edit, remove: each posts the whole list in its new order.
     await harness.clearPosted();
@@ -413,14 +476,14 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await page.getByRole('status', { name: 'Planned writes' }).textContent(), 'Plan: 3 writes: 4 B at 0 ms, 3 B at 40 ms, 3 B at 80 ms, then FIN.');
     await page.getByLabel('Split into N writes').fill('0');
     assert.match((await page.locator('#send-error').textContent()) ?? '', /^Faults\.splitInto must be a whole number of writes from 1/);
-    assert.equal(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled(), true);
+    assert.equal(await page.getByRole('button', { name: /^Send/ }).isDisabled(), true);
     await page.getByLabel('Split into N writes').fill('1');
     await page.getByLabel('Copies of the payload').fill('3');
     await page.getByLabel('Coalesce the copies into one write').check();
     await page.getByRole('combobox', { name: 'After the last write' }).selectOption('reset');
     assert.equal(await page.getByRole('status', { name: 'Planned writes' }).textContent(), 'Plan: 1 write: 30 B at 0 ms, then RST.');
     await harness.clearPosted();
-    await page.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.getByRole('button', { name: 'Send (1 write, then RST)', exact: true }).click();
     const [send] = (await harness.posted()) as SendMessage[];
     assert.deepEqual(send.faults, { splitInto: 1, splitDelayMs: 40, coalesce: true, after: 'reset' });
     assert.equal(send.copies, 3);
@@ -441,6 +504,9 @@ describe('traffic panel webview in Chromium', function () {
     await harness.page.waitForFunction(() => document.querySelector('.latency')?.textContent === 'latency: no answer yet');
     await harness.post({ type: 'target', target: connectionTarget({ role: 'client', latency: { count: 12, p50: 3.2, p95: 17.5 } }) });
     await harness.page.waitForFunction(() => document.querySelector('.latency')?.textContent === 'latency p50 3.2 ms · p95 17.5 ms (12 answers)');
+    // Long waits read in seconds and minutes, not "35179.9 ms".
+    await harness.post({ type: 'target', target: connectionTarget({ role: 'client', latency: { count: 1, p50: 35179.9, p95: 754000 } }) });
+    await harness.page.waitForFunction(() => document.querySelector('.latency')?.textContent === 'latency p50 35.2 s · p95 12.6 min (1 answer)');
   });
 
   it('copies a record in each code format', async () => {
@@ -452,7 +518,7 @@ describe('traffic panel webview in Chromium', function () {
     for (const { id } of COPY_FORMATS) {
       await page.getByRole('combobox', { name: 'Copy format' }).selectOption(id);
       await harness.clearPosted();
-      await page.getByRole('button', { name: 'Copy as', exact: true }).click();
+      await page.getByRole('button', { name: 'Copy', exact: true }).click();
       assert.deepEqual(await harness.posted(), [{ type: 'copy', text: formatForCopy(new Uint8Array([0x41, 0x00, 0x27]), id, 'utf-8') }]);
     }
     assert.ok(COPY_FORMATS.some((f) => f.id === 'c') && COPY_FORMATS.some((f) => f.id === 'python') && COPY_FORMATS.some((f) => f.id === 'node'));

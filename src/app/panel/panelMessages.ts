@@ -129,7 +129,8 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       return { ok: true, message: { type, requestId } };
     case 'saveLog':
       if (fields.format !== 'jsonl' && fields.format !== 'csv') return refuse('saveLog: format must be "jsonl" or "csv"');
-      return { ok: true, message: { type, requestId, format: fields.format } };
+      if (fields.encoding !== undefined && !(TEXT_ENCODINGS as readonly unknown[]).includes(fields.encoding)) return refuse('saveLog: unknown encoding');
+      return { ok: true, message: { type, requestId, format: fields.format, ...(fields.encoding !== undefined ? { encoding: fields.encoding as never } : {}) } };
     case 'copy':
       if (!boundedString(fields.text, PROTOCOL_LIMITS.maxCopyChars)) return refuse('copy: text must be a string of at most 32 Mi characters');
       return { ok: true, message: { type, text: fields.text } };

@@ -44,7 +44,8 @@ export interface PanelSessionHost {
   /** Called when the panel starts showing another target (title, panel map). */
   onDidRetarget(targetId: string): void;
   /** Asks where to save and writes; resolves the saved file's path, or undefined when the user cancelled. */
-  saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string): Promise<string | undefined>;
+  /** `encoding` is the panel's display encoding, for the CSV's text column. */
+  saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string, encoding?: TextEncodingName): Promise<string | undefined>;
   copy(text: string): Promise<void>;
   savePreset(request: PresetPayloadRequest): Promise<boolean>;
   /** Writes framing (and for listeners echo and rules) into this target's preset; false when cancelled. */
@@ -391,7 +392,7 @@ export class PanelSession implements Disposable {
         const records = this.exportRecords();
         const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         try {
-          const path = await this.host.saveLog(message.format, records, `tcp-lab-${target.id}-${stamp}.${message.format}`);
+          const path = await this.host.saveLog(message.format, records, `tcp-lab-${target.id}-${stamp}.${message.format}`, message.encoding ?? this.host.settings().encoding);
           this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${path}.` });
         } catch (err) {
           this.reply(message.requestId, `Could not save the log: ${errorText(err)}`);

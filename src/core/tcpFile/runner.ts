@@ -530,12 +530,12 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
             if (next.kind === 'error') return framingFailed(next.message);
             return sameBytes(next.bytes, expected)
               ? { status: 'passed', received: next.bytes }
-              : { status: 'failed', message: `The received ${unitName} differs from the expected bytes.`, received: next.bytes };
+              : { status: 'failed', message: `Expected bytes and the received ${unitName} differ.`, received: next.bytes };
           }
           const have = stream.buffer;
           const common = Math.min(have.length, expected.length);
           const at = have.subarray(0, common).findIndex((b, i) => b !== expected[i]);
-          if (at >= 0) return { status: 'failed', message: `Received bytes differ from the expected ones at offset ${at}.`, received: have.slice() };
+          if (at >= 0) return { status: 'failed', message: `Expected and received bytes differ at offset ${at}.`, received: have.slice() };
           if (have.length < expected.length) return stream.closed ? closedEarly(what) : undefined;
           const received = have.slice(0, expected.length);
           stream.consume(expected.length);
