@@ -1,5 +1,6 @@
 // Every `tcpLab.*` command. Each works from the palette (asking for what it needs) and from the tree
 // (acting on the clicked item). Failures end in one sentence for the user, never a stack trace.
+import { errorMessage, targetIdOf } from '../app/commandArgs';
 import * as vscode from 'vscode';
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
@@ -856,19 +857,6 @@ function suggestPresetName(base: PresetBase, existing: ReadonlySet<string>): str
 
 function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
-
-function targetIdOf(arg: unknown): string | undefined {
-  if (typeof arg === 'string') return arg;
-  if (typeof arg === 'object' && arg !== null && 'targetId' in arg) {
-    const { targetId } = arg as { targetId?: unknown };
-    return typeof targetId === 'string' ? targetId : undefined;
-  }
-  return undefined;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function errorCode(err: unknown): string | undefined {

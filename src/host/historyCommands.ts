@@ -1,5 +1,6 @@
 // Commands on what TCP Lab remembers: open a traffic panel on anything live or recent (a quick pick
 // when no row was clicked), reconnect a closed outgoing connection, save a log, forget history.
+import { errorMessage, targetIdOf } from '../app/commandArgs';
 import * as vscode from 'vscode';
 import { panelTargetPicks } from '../app/panelTargets';
 import type { Registry } from '../core/registry';
@@ -16,19 +17,6 @@ export const HISTORY_COMMANDS = {
 interface Services {
   registry: Registry;
   panels: TrafficPanelManager;
-}
-
-function targetIdOf(arg: unknown): string | undefined {
-  if (typeof arg === 'string') return arg;
-  if (typeof arg === 'object' && arg !== null && 'targetId' in arg) {
-    const { targetId } = arg as { targetId?: unknown };
-    return typeof targetId === 'string' ? targetId : undefined;
-  }
-  return undefined;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Asks which live or recent item; `undefined` item = the forms; `false` = cancelled. */

@@ -4,36 +4,21 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
-import { E2ESession } from './harness/session';
 import { PythonPeer } from './harness/pythonPeer';
+import { ScenarioArtifacts } from './harness/scenarioArtifacts';
+import { useScenarioSession } from './harness/scenarioSession';
 import { escapeRegExp } from './harness/workbench';
 
 const workspaceFixture = join(__dirname, 'workspace');
 const host = '127.0.0.1';
+const artifacts = new ScenarioArtifacts('history');
+
+after(() => artifacts.restore());
 
 describe('Connection history in code-server (end to end)', function () {
-  let session: E2ESession | undefined;
+  const current = useScenarioSession(artifacts, () => ({ fixture: workspaceFixture, userSettings: { 'workbench.colorTheme': 'Default Light Modern' } }));
 
-  before(async function () {
-    this.timeout(15 * 60_000);
-    session = await E2ESession.start({ workspaceFixture, userSettings: { 'workbench.colorTheme': 'Default Light Modern' } });
-  });
-
-  afterEach(async function () {
-    this.timeout(30_000);
-    if (session && this.currentTest?.state === 'failed') await session.keepFailureArtifacts(this.currentTest.fullTitle());
-    session?.killPeers();
-  });
-
-  after(async function () {
-    this.timeout(30_000);
-    await session?.dispose();
-  });
-
-  function current(): E2ESession {
-    assert.ok(session, 'the code-server session did not start');
-    return session;
-  }
+  afterEach(() => current().killPeers());
 
   async function panelText(panel: FrameLocator, selector: string): Promise<string> {
     return (await panel.locator(selector).allTextContents()).join(' | ');
@@ -66,7 +51,7 @@ describe('Connection history in code-server (end to end)', function () {
     await client.waitFor((e) => e.event === 'closed');
     await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d).*closed by peer \\(FIN\\)`));
     await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d).*listening · no clients · 1 closed`));
-    await s.shot('history-closed-client-in-tree');
+    await artifacts.shot(s, 'closed-client-in-tree');
 
     // A click on the listener row opens its panel.
     await workbench.treeRow(listenerRow).locator('.label-name').click();
@@ -76,7 +61,7 @@ describe('Connection history in code-server (end to end)', function () {
     await waitForPanel(panel, '.log .row.event .content', /connected from .*closed by peer \(FIN\)/);
     await waitForPanel(panel, '.header .totals', /^in 12 B \/ 1 msg/);
     await waitForPanel(panel, '.header .state', /listening, 0 clients open, 1 accepted in all/);
-    await s.shot('history-listener-panel');
+    await artifacts.shot(s, 'listener-panel');
   });
 
   it('TCP: Open Traffic Panel offers live and recent targets, and reaches the live listener', async function () {
@@ -119,6 +104,6 @@ describe('Connection history in code-server (end to end)', function () {
     await row.locator('.actions .action-label[aria-label^="Reconnect"]').click();
     await workbench.waitForTreeRow(new RegExp(`${escapeRegExp(target)}.*open ·`));
     await server.waitFor((e) => e.event === 'accepted' && (server.events.filter((x) => x.event === 'accepted').length >= 2), 20_000);
-    await s.shot('history-reconnected');
+    await artifacts.shot(s, 'reconnected');
   });
 });

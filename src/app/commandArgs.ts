@@ -1,0 +1,16 @@
+// What every command handler needs from its arguments, whichever file registers it: the registry id
+// a tree row or a caller passed, and the one sentence of whatever went wrong.
+
+/** A tree node's `targetId`, or a registry id given as a string; undefined for anything else. */
+export function targetIdOf(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (typeof arg === 'object' && arg !== null && 'targetId' in arg) {
+    const { targetId } = arg as { targetId?: unknown };
+    return typeof targetId === 'string' ? targetId : undefined;
+  }
+  return undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
