@@ -36,6 +36,8 @@ export interface TrafficLogLimits {
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
+/** What closes every capture line after its base64. */
+const LINE_END = '"}\n';
 
 /**
  * How much capture text may wait for the disk before the log reports backpressure (the owning
@@ -303,7 +305,14 @@ export class TrafficLog {
     const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
     // Every field is a number, a fixed word or base64, so no JSON escaping is needed.
     const continued = record.continued ? ',"continued":true' : '';
-    const accepted = capture.stream.write(`{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${continued},"base64":"${base64}"}\n`);
+    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${continued},"base64":"`;
+    // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
+    // string of the base64 handed to the stream costs five times as much CPU per byte captured.
+    const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
+    line.write(head, 0, 'latin1');
+    line.write(base64, head.length, 'latin1');
+    line.write(LINE_END, head.length + base64.length, 'latin1');
+    const accepted = capture.stream.write(line);
     if (!accepted && !capture.awaitingDrain) {
       capture.awaitingDrain = true;
       this.updateBackpressure();
