@@ -18,7 +18,7 @@
 // TCP_LAB_CHROMIUM as for the e2e tests.
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/codeServer';
@@ -84,15 +84,35 @@ interface CaptureCheck {
 /** Incoming bytes recorded in a JSON Lines capture file (the base64 of every `in` record). */
 function capturedBytesIn(file: string): number {
   let total = 0;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line) continue;
+  const count = (line: string): void => {
+    if (!line) return;
     let record: { dir?: string; base64?: string };
     try {
       record = JSON.parse(line) as { dir?: string; base64?: string };
     } catch {
-      continue; // A last line still being written.
+      return; // A last line still being written.
     }
     if (record.dir === 'in' && record.base64) total += Buffer.byteLength(record.base64, 'base64');
+  };
+  // Read in blocks: a 1 GiB flood's capture is larger than the longest string V8 can make.
+  const fd = openSync(file, 'r');
+  try {
+    const block = Buffer.allocUnsafe(16 * 1024 * 1024);
+    let carry = Buffer.alloc(0);
+    for (;;) {
+      const read = readSync(fd, block, 0, block.length, null);
+      if (read === 0) break;
+      let data = Buffer.concat([carry, block.subarray(0, read)]);
+      let newline: number;
+      while ((newline = data.indexOf(0x0a)) >= 0) {
+        count(data.toString('latin1', 0, newline));
+        data = data.subarray(newline + 1);
+      }
+      carry = Buffer.from(data);
+    }
+    count(carry.toString('latin1'));
+  } finally {
+    closeSync(fd);
   }
   return total;
 }
