@@ -26,7 +26,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const config = new TcpLabConfig(log);
   const tree = new ConnectionsTreeProvider(registry, config);
   const treeView = vscode.window.createTreeView(CONNECTIONS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
-  const panels = new TrafficPanelManager(context, registry);
+  const panels = new TrafficPanelManager(context, registry, config);
   const captures = new CaptureManager(registry, config, log);
   context.subscriptions.push(
     captures,

@@ -20,7 +20,7 @@ import { formatHostPort, parseHostPort, validateHostText, type HostPort } from '
 import { readRecentTargets, rememberTarget } from '../app/recentTargets';
 import { connectionPeer, describeItem, isConnection, isListener, listenerAddress } from '../app/targets';
 import type { TrafficPanelManager } from './trafficPanel';
-import type { PresetEntry, TreeNode } from './treeModel';
+import type { PresetEntry, TreeNode } from '../app/treeModel';
 
 export const COMMANDS = {
   startListener: 'tcpLab.startListener',

@@ -1,14 +1,15 @@
 // The one owner of the `tcpLab.*` settings: typed getters, change events, preset validation with
 // warnings, and writes that land in the scope the user already keeps the key in.
 import * as vscode from 'vscode';
+import type { PanelSettings } from '../shared/protocol';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../core/history';
 import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
 import type { Preset } from '../shared/preset';
 import { parseJsonc } from '../app/jsonc';
-import { checkPayloadParses, validatePresets, type PresetProblem } from './presetValidation';
-import type { BrokenPresetEntry, PresetEntry } from './treeModel';
-import { locateSettingEntry, positionOf } from './settingsLocation';
+import { checkPayloadParses, validatePresets, type PresetProblem } from '../app/presetValidation';
+import type { BrokenPresetEntry, PresetEntry } from '../app/treeModel';
+import { locateSettingEntry, positionOf } from '../app/settingsLocation';
 
 type PresetOrigin = PresetEntry['origin'];
 
@@ -149,6 +150,19 @@ export class TcpLabConfig implements vscode.Disposable {
     return {
       maxRecords: positiveInteger(section.get('log.maxRecords'), DEFAULT_LOG_LIMITS.maxRecords),
       maxBytes: positiveInteger(section.get('log.maxBytes'), DEFAULT_LOG_LIMITS.maxBytes),
+    };
+  }
+
+  /** What a traffic panel needs of the settings, validated like every other read. */
+  get panelSettings(): PanelSettings {
+    const limits = this.logLimits;
+    return {
+      encoding: this.defaultEncoding,
+      lineEnding: this.defaultLineEnding,
+      timestamps: this.timestamps,
+      maxRecords: limits.maxRecords,
+      maxBytes: limits.maxBytes,
+      defaultHost: this.defaultHost,
     };
   }
 

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { Registry } from '../core/registry';
 import type { TcpLabConfig } from './config';
 import { Throttle } from '../app/throttle';
-import { projectTree, updateInPlace, type TreeModel, type TreeNode } from './treeModel';
+import { projectTree, updateInPlace, type TreeModel, type TreeNode } from '../app/treeModel';
 
 export const CONNECTIONS_VIEW_ID = 'tcpLab.connections';
 

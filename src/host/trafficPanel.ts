@@ -6,38 +6,22 @@ import * as vscode from 'vscode';
 import type { Listener } from '../core/listener';
 import type { MockServer } from '../core/mockServer';
 import type { Registry } from '../core/registry';
-import { DEFAULT_LOG_LIMITS } from '../core/trafficLog';
-import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
-import type { Preset } from '../shared/preset';
-import type { PanelSettings, TargetInfo } from '../shared/protocol';
-import { toCsv, toJsonLines, type ExportRecord } from './logExport';
+import type { TextEncodingName } from '../shared/payloadTypes';
+import type { TargetInfo } from '../shared/protocol';
+import { toCsv, toJsonLines, type ExportRecord } from '../app/logExport';
 import { confirmExposure } from './exposurePrompt';
+import { presetForTarget, withBehaviour, withPayload } from '../app/targetPresets';
+import type { TcpLabConfig } from './config';
 import { renderPanelHtml } from '../app/panelHtml';
 import { ListenerBehaviours } from '../app/listenerBehaviours';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
-import { formatEndpoint, formatHostPort } from '../shared/hostPort';
+import { formatEndpoint } from '../shared/hostPort';
 
 const VIEW_TYPE = 'tcpLab.traffic';
 
 interface OpenPanel {
   panel: vscode.WebviewPanel;
   session: PanelSession;
-}
-
-function readSettings(): PanelSettings {
-  const config = vscode.workspace.getConfiguration('tcpLab');
-  const encoding = config.get<string>('defaultEncoding', 'utf-8');
-  const lineEnding = config.get<string>('defaultLineEnding', 'none');
-  const positive = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : fallback);
-  const host = config.get<string>('listener.defaultHost', '127.0.0.1');
-  return {
-    encoding: (TEXT_ENCODINGS as readonly string[]).includes(encoding) ? (encoding as TextEncodingName) : 'utf-8',
-    lineEnding: (LINE_ENDINGS as readonly string[]).includes(lineEnding) ? (lineEnding as LineEnding) : 'none',
-    timestamps: config.get<string>('timestamps') === 'relative' ? 'relative' : 'absolute',
-    maxRecords: positive(config.get('log.maxRecords'), DEFAULT_LOG_LIMITS.maxRecords),
-    maxBytes: positive(config.get('log.maxBytes'), DEFAULT_LOG_LIMITS.maxBytes),
-    defaultHost: typeof host === 'string' && host.trim() ? host.trim() : '127.0.0.1',
-  };
 }
 
 function titleFor(target: TargetInfo | undefined): string {
@@ -56,6 +40,8 @@ export class TrafficPanelManager implements vscode.Disposable {
   constructor(
     private readonly context: vscode.ExtensionContext,
     private readonly registry: Registry,
+    /** The one owner of `tcpLab.*`: what panels read, and where "Save as preset" writes. */
+    private readonly config: TcpLabConfig,
   ) {
     this.output = vscode.window.createOutputChannel('TCP Lab: Traffic Panel', { log: true });
     this.disposables.push(
@@ -64,8 +50,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: unknown) => this.restore(panel, state),
       }),
-      vscode.workspace.onDidChangeConfiguration((e) => {
-        if (!e.affectsConfiguration('tcpLab')) return;
+      config.onDidChange(() => {
         for (const open of this.panels) open.session.settingsChanged();
       }),
     );
@@ -97,7 +82,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     // A session without a webview owns the same export as the panel's Save log.
     const quiet: PanelSessionHost = {
       post: () => undefined,
-      settings: readSettings,
+      settings: () => this.config.panelSettings,
       log: (line) => this.output.warn(line),
       onDidRetarget: () => undefined,
       saveLog: (format, records, name) => this.saveLog(format, records, name),
@@ -148,7 +133,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     const disposables: vscode.Disposable[] = [];
     const host: PanelSessionHost = {
       post: (message) => void webview.postMessage(message),
-      settings: readSettings,
+      settings: () => this.config.panelSettings,
       log: (line) => this.output.warn(line),
       onDidRetarget: () => (panel.title = titleFor(session.describeTarget())),
       saveLog: (format, records, suggestedName, encoding) => this.saveLog(format, records, suggestedName, encoding),
@@ -192,7 +177,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
     });
     if (!uri) return undefined;
-    const text = format === 'csv' ? toCsv(records, encoding ?? readSettings().encoding) : toJsonLines(records);
+    const text = format === 'csv' ? toCsv(records, encoding ?? this.config.panelSettings.encoding) : toJsonLines(records);
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const where = uri.scheme === 'file' ? uri.fsPath : uri.toString();
     this.output.info(`Saved ${records.length} records to ${where}.`);
@@ -202,61 +187,29 @@ export class TrafficPanelManager implements vscode.Disposable {
     return where;
   }
 
-  /** The presets list from the settings scope we write to, and that scope. */
-  private readPresets(): { config: vscode.WorkspaceConfiguration; presets: Preset[]; scope: vscode.ConfigurationTarget } {
-    const config = vscode.workspace.getConfiguration('tcpLab');
-    const inspected = config.inspect<unknown>('presets');
-    const useWorkspace = vscode.workspace.workspaceFolders !== undefined && vscode.workspace.isTrusted;
-    const current = (useWorkspace ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
-    const presets: Preset[] = Array.isArray(current) ? (current.filter((p) => typeof p === 'object' && p !== null) as Preset[]) : [];
-    return { config, presets, scope: useWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global };
-  }
-
   /** Writes framing (listeners: also echo and rules) into this target's preset, creating it if needed. */
   private async saveBehaviour(request: PresetBehaviourRequest): Promise<boolean> {
-    const { target, behaviour } = request;
-    const kind: Preset['kind'] = target.kind === 'listener' ? 'listener' : 'client';
-    const host = target.kind === 'listener' ? target.host : (target.remote?.address ?? '127.0.0.1');
-    const port = target.kind === 'listener' ? (target.local?.port ?? target.requestedPort) : (target.remote?.port ?? 0);
-    const { config, presets, scope } = this.readPresets();
-    const existing = presets.find((p) => p.kind === kind && p.host === host && p.port === port);
-    const preset: Record<string, unknown> = (existing as unknown as Record<string, unknown> | undefined) ?? { name: `${kind === 'listener' ? 'Listener' : 'Client'} ${formatHostPort(host, port)}`, kind, host, port };
-    preset.framing = behaviour.framing;
-    if (kind === 'listener') {
-      preset.echo = behaviour.echo;
-      preset.rules = behaviour.rules;
-    }
-    const next = existing ? presets : [...presets, preset as unknown as Preset];
-    await config.update('presets', next, scope);
-    this.output.info(`Saved framing${kind === 'listener' ? ', echo and rules' : ''} into preset "${String(preset.name)}".`);
+    const { preset } = presetForTarget(this.config.presets(), request.target);
+    const saved = withBehaviour(preset, request.behaviour);
+    await this.config.savePreset(saved);
+    this.output.info(`Saved framing${saved.kind === 'listener' ? ', echo and rules' : ''} into preset "${saved.name}".`);
     return true;
   }
 
   /** Adds the payload to this target's preset (matched by kind, host and port), creating it if needed. */
   private async savePreset(request: PresetPayloadRequest): Promise<boolean> {
-    const { target } = request;
-    const kind: Preset['kind'] = target.kind === 'listener' ? 'listener' : 'client';
-    const host = target.kind === 'listener' ? target.host : (target.remote?.address ?? '127.0.0.1');
-    const port = target.kind === 'listener' ? (target.local?.port ?? target.requestedPort) : (target.remote?.port ?? 0);
-    const config = vscode.workspace.getConfiguration('tcpLab');
-    const inspected = config.inspect<unknown>('presets');
-    const useWorkspace = vscode.workspace.workspaceFolders !== undefined && vscode.workspace.isTrusted;
-    const current = (useWorkspace ? inspected?.workspaceValue : inspected?.globalValue) ?? [];
-    const presets: Preset[] = Array.isArray(current) ? (current.filter((p) => typeof p === 'object' && p !== null) as Preset[]) : [];
-    const existing = presets.find((p) => p.kind === kind && p.host === host && p.port === port);
+    const { preset, existing } = presetForTarget(this.config.presets(), request.target);
     const name = await vscode.window.showInputBox({
       title: 'Save payload into a preset',
-      prompt: existing ? `Payload name in preset "${existing.name}"` : `Payload name (a new preset for ${kind} ${formatHostPort(host, port)} is created)`,
-      value: `payload ${(existing?.payloads?.length ?? 0) + 1}`,
+      prompt: existing ? `Payload name in preset "${preset.name}"` : `Payload name (a new preset "${preset.name}" is created)`,
+      value: `payload ${(preset.payloads?.length ?? 0) + 1}`,
       validateInput: (value) => (value.trim() ? undefined : 'Enter a name for the payload.'),
     });
     if (!name) return false;
-    const payload = { name: name.trim(), format: request.format, data: request.data };
-    const preset: Preset = existing ?? { name: `${kind === 'listener' ? 'Listener' : 'Client'} ${formatHostPort(host, port)}`, kind, host, port, encoding: request.encoding, lineEnding: request.lineEnding, payloads: [] };
-    preset.payloads = [...(Array.isArray(preset.payloads) ? preset.payloads : []), payload];
-    const next = existing ? presets : [...presets, preset];
-    await config.update('presets', next, useWorkspace ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global);
-    this.output.info(`Saved payload "${payload.name}" into preset "${preset.name}".`);
+    const base = existing ? preset : { ...preset, encoding: request.encoding, lineEnding: request.lineEnding };
+    const saved = withPayload(base, { name: name.trim(), format: request.format, data: request.data });
+    await this.config.savePreset(saved);
+    this.output.info(`Saved payload "${name.trim()}" into preset "${saved.name}".`);
     return true;
   }
 }

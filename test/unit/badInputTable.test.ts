@@ -3,7 +3,7 @@
 // nothing left open. `PRINT_BAD_INPUT=1 npx mocha` prints the table as markdown.
 import * as assert from 'node:assert/strict';
 import { Registry } from '../../src/core/registry';
-import { checkPayloadParses, validatePresets } from '../../src/host/presetValidation';
+import { checkPayloadParses, validatePresets } from '../../src/app/presetValidation';
 import { parsePayload } from '../../src/shared/parsePayload';
 import { Cleanup, rawServer } from './support/sockets';
 

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { toCsv, toJsonLines, type ExportRecord } from '../../src/host/logExport';
+import { toCsv, toJsonLines, type ExportRecord } from '../../src/app/logExport';
 
 const records: ExportRecord[] = [
   { seq: 1, time: 0, dir: 'in', conn: 'C1', peer: '127.0.0.1:4000', bytes: new Uint8Array([0x68, 0x69, 0x00]) },

@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { panelTargetPicks } from '../../src/app/panelTargets';
 import { Registry } from '../../src/core/registry';
-import { projectTree, updateInPlace } from '../../src/host/treeModel';
+import { projectTree, updateInPlace } from '../../src/app/treeModel';
 import { Cleanup, rawClient, waitUntil } from './support/sockets';
 
 describe('Open Traffic Panel choices and tree refreshes', () => {

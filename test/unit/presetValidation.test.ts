@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPayloadParses, validatePresets, type PayloadDataCheck } from '../../src/host/presetValidation';
+import { checkPayloadParses, validatePresets, type PayloadDataCheck } from '../../src/app/presetValidation';
 
 const good = {
   name: 'PLC',

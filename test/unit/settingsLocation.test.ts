@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { locateSettingEntry, positionOf } from '../../src/host/settingsLocation';
+import { locateSettingEntry, positionOf } from '../../src/app/settingsLocation';
 
 describe('settings file locations', () => {
   it('finds the line of one entry of a list setting, past comments, strings and nested values', () => {

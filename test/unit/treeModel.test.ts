@@ -3,7 +3,7 @@ import { Registry } from '../../src/core/registry';
 import { waitUntil as waitFor } from './support/sockets';
 import { Throttle } from '../../src/app/throttle';
 import { formatBytes } from '../../src/shared/formatBytes';
-import { formatAge, GROUP_IDS, projectTree, type PresetEntry, type TreeModel, type TreeNode } from '../../src/host/treeModel';
+import { formatAge, GROUP_IDS, projectTree, type PresetEntry, type TreeModel, type TreeNode } from '../../src/app/treeModel';
 
 function node(model: TreeModel, id: string): TreeNode {
   const found = model.byId.get(id);

@@ -14,8 +14,7 @@ import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import { describeReadHolds } from '../../shared/readHolds';
 import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
 import { defaultBehaviourInfo, ListenerBehaviours } from '../listenerBehaviours';
-// eslint-disable-next-line no-restricted-imports -- allowlisted: logExport.ts is vscode-free and moves to app once the issue-18 work on it lands.
-import type { ExportRecord } from '../../host/logExport';
+import type { ExportRecord } from '../logExport';
 import { assessBindExposure, type BindExposure } from '../exposurePolicy';
 import { FeedChannel } from './feedChannel';
 import { PanelSender } from './panelSender';
