@@ -83,7 +83,8 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
     return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
   if (record.kind === 'event') {
-    const line = `● ${record.note ?? ''}`;
+    // The direction column already marks it with ●; the content is the sentence alone.
+    const line = record.note ?? '';
     return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
   // Text is decoded as part of the connection's stream, so a character split between records shows whole.
