@@ -95,10 +95,10 @@ export function registerCommands(services: CommandServices): vscode.Disposable {
       }
     }),
   );
-  return vscode.Disposable.from(...registrations, controller);
+  return vscode.Disposable.from(...registrations);
 }
 
-class CommandController implements vscode.Disposable {
+class CommandController {
   private readonly registry: Registry;
   private readonly config: TcpLabConfig;
   private readonly log: vscode.LogOutputChannel;
@@ -108,8 +108,6 @@ class CommandController implements vscode.Disposable {
   private readonly typedTargets = new Map<string, HostPort>();
   /** Registry ids started from each preset, so its payloads go to them first. */
   private readonly presetItems = new Map<string, string[]>();
-  /** Mock servers answering on listeners started from presets with framing, echo or rules, by listener id. */
-  private readonly mockServers = new Map<string, vscode.Disposable>();
 
   constructor(private readonly services: CommandServices) {
     this.registry = services.registry;
@@ -625,20 +623,13 @@ class CommandController implements vscode.Disposable {
       server.onDidFaultRule((fault) => this.log.warn(`[${id}] rule "${fault.name}" switched off: ${fault.message}`)),
       server.onDidError((err) => this.log.error(`[${id}] ${err.message}`)),
     ];
-    const release = (): void => {
+    // Only the log lines are ours; the server has one owner, the listener behaviours the panels share,
+    // which dispose it when the listener stops (and its panel edits this same server, so nothing answers twice).
+    subscriptions.push(listener.onDidStop(() => {
       for (const subscription of subscriptions) subscription.dispose();
-      server.dispose();
-      this.mockServers.delete(id);
-    };
-    subscriptions.push(listener.onDidStop(release));
-    this.mockServers.set(id, { dispose: release });
-    // The listener's panel edits this same server rather than attaching a second one that would answer twice.
+    }));
     this.services.panels.adoptMockServer(listener, server, preset);
     return true;
-  }
-
-  dispose(): void {
-    for (const server of [...this.mockServers.values()]) server.dispose();
   }
 
   /** The inline Send on a preset payload: to what that preset started, else to a chosen target. */
