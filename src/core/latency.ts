@@ -63,6 +63,23 @@ export class LatencyTracker implements Disposable {
     };
   }
 
+  /**
+   * Replays what happened before the tracker existed (a panel opened after the exchange), from the
+   * log's records and their epoch times, so an answer that came before the panel still counts.
+   */
+  seed(records: readonly { dir: 'in' | 'out'; time: number }[], now: number = Date.now()): void {
+    let waitingAt: number | undefined;
+    for (const record of records) {
+      if (record.dir === 'out') waitingAt ??= record.time;
+      else if (waitingAt !== undefined) {
+        this.record(record.time - waitingAt);
+        waitingAt = undefined;
+      }
+    }
+    // A request still unanswered keeps waiting, on this tracker's own clock.
+    if (waitingAt !== undefined) this.waitingSince = this.clock() - Math.max(0, now - waitingAt);
+  }
+
   /** Forget every sample (e.g. the user pressed reset in the panel). */
   reset(): void {
     this.waitingSince = undefined;

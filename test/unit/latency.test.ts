@@ -28,6 +28,22 @@ describe('LatencyTracker', () => {
     tracker.dispose();
   });
 
+  it('counts an exchange from before it existed (a panel opened after a .tcp Send got its answer), and keeps waiting for an open request', () => {
+    const sends = new Emitter<Uint8Array>();
+    const receives = new Emitter<Uint8Array>();
+    let now = 1000;
+    const tracker = new LatencyTracker({ onDidSend: sends.event, onDidReceive: receives.event }, () => now);
+    tracker.seed([{ dir: 'out', time: 5_000 }, { dir: 'in', time: 5_005 }, { dir: 'in', time: 5_006 }, { dir: 'out', time: 5_100 }], 5_130);
+    assert.equal(tracker.stats().count, 1, 'the answered request counts: no "no answer yet"');
+    assert.equal(tracker.stats().last, 5);
+    // The last send, 30 ms before the seed, is still waiting; its answer arrives 10 ms later.
+    now = 1010;
+    receives.fire(new Uint8Array([1]));
+    assert.equal(tracker.stats().count, 2);
+    assert.equal(tracker.stats().last, 40);
+    tracker.dispose();
+  });
+
   it('reports nearest-rank p50 and p95', () => {
     const sends = new Emitter<Uint8Array>();
     const receives = new Emitter<Uint8Array>();

@@ -238,8 +238,10 @@ export class PanelSession implements Disposable {
     if (existingServer) this.watchServer(existingServer);
     if (item instanceof Connection) {
       // Request → response latency only means something where we ask and a server answers.
-      if (item.role === 'client' && item.state !== 'closed') {
+      if (item.role === 'client') {
         this.latency = new LatencyTracker(item);
+        // Sends a .tcp lens or the palette made before the panel opened count too.
+        this.latency.seed(item.log.records());
         subscriptions.add(this.latency.onDidUpdate(() => channel.touch()));
       }
       subscriptions.add(item.onDidChangeState(() => channel.touch()));
