@@ -14,6 +14,7 @@ import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
 export const SEND_COMMAND = 'tcpLab.tcpFiles.send';
 export const SEND_AND_CHECK_COMMAND = 'tcpLab.tcpFiles.sendAndCheck';
+export const CANCEL_RUN_COMMAND = 'tcpLab.tcpFiles.cancelRun';
 const OPEN_PANEL_COMMAND = 'tcpLab.openTrafficPanel';
 
 /** The latest Send & Check result of each block, for documents at the version it ran on. */
@@ -60,6 +61,8 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
     after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('testing.iconFailed') },
   });
   private readonly subscriptions: vscode.Disposable[];
+  /** Send & Check runs still going (a LISTEN block may wait for a client), by document and block. */
+  private readonly running = new Map<string, vscode.CancellationTokenSource>();
 
   constructor(
     private readonly workspace: TcpFileWorkspace,
@@ -76,6 +79,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       vscode.languages.registerFoldingRangeProvider(selector, this),
       vscode.commands.registerCommand(SEND_COMMAND, (uri: vscode.Uri, index: number) => this.send(uri, index)),
       vscode.commands.registerCommand(SEND_AND_CHECK_COMMAND, (uri: vscode.Uri, index: number) => this.sendAndCheck(uri, index)),
+      vscode.commands.registerCommand(CANCEL_RUN_COMMAND, (uri: vscode.Uri, index: number) => this.running.get(runKey(uri, index))?.cancel()),
       workspace.onDidChangeContext(() => this.changed.fire()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length > 0) this.decorate(e.document);
@@ -101,6 +105,11 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       const range = new vscode.Range(block.headerLine, 0, block.headerLine, 0);
       lenses.push(new vscode.CodeLens(range, { title: '$(play) Send', command: SEND_COMMAND, arguments: [document.uri, block.index], tooltip: 'Open or reuse the connection, send this block’s payloads and show the traffic panel' }));
       if (!blockHasExpectations(block)) continue;
+      if (this.running.has(runKey(document.uri, block.index))) {
+        // A run in progress (a LISTEN block waiting for its client, a slow peer) can be stopped from here.
+        lenses.push(new vscode.CodeLens(range, { title: '$(debug-stop) Cancel', command: CANCEL_RUN_COMMAND, arguments: [document.uri, block.index], tooltip: 'Stop this block’s run; its sockets are closed' }));
+        continue;
+      }
       lenses.push(new vscode.CodeLens(range, { title: '$(beaker) Send & Check', command: SEND_AND_CHECK_COMMAND, arguments: [document.uri, block.index], tooltip: 'Run this block and check its EXPECT lines' }));
       const result = results?.get(block.index);
       if (result) {
@@ -224,16 +233,27 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       void vscode.window.showErrorMessage('This block has no EXPECT lines to check: use Send, or add EXPECT text … below its SEND lines.');
       return undefined;
     }
+    const key = runKey(uri, index);
+    if (this.running.has(key)) return undefined;
     const cancel = new vscode.CancellationTokenSource();
+    this.running.set(key, cancel);
+    this.changed.fire();
     try {
       const [result] = await this.tests.run(new vscode.TestRunRequest(items), cancel.token);
       return result;
     } finally {
+      this.running.delete(key);
       cancel.dispose();
+      this.changed.fire();
     }
   }
 
   dispose(): void {
+    for (const source of this.running.values()) source.cancel();
     for (const s of this.subscriptions) s.dispose();
   }
+}
+
+function runKey(uri: vscode.Uri, index: number): string {
+  return `${uri.toString()}#${index}`;
 }

@@ -31,7 +31,7 @@ describe('.tcp files in code-server (end to end)', function () {
     const staged = StagedWorkspace.copy(fixture);
     try {
       // The block targets {{host}}:{{port}}; the file's own variable carries this run's echo port.
-      staged.edit(fileName, (text) => text.replace(/^@port = \d+$/m, `@port = ${started.port}`));
+      staged.edit(fileName, (text) => `${text.replace(/^@port = \d+$/m, `@port = ${started.port}`)}\n### Wait for a device\nLISTEN 127.0.0.1:0\nEXPECT within 60s text hello\n`);
       session = await E2ESession.start({ workspaceFixture: staged.dir, userSettings: { 'workbench.colorTheme': 'Default Light Modern' } });
       session.track(echo);
     } finally {
@@ -101,6 +101,27 @@ describe('.tcp files in code-server (end to end)', function () {
     assert.match((await blockRow.getAttribute('aria-label')) ?? '', new RegExp(`^${blockName}\\b.*\\(Failed\\)`));
     assert.ok((await blockRow.locator('.codicon-testing-failed-icon').count()) > 0, `"${blockName}" shows no failed icon in the Testing view`);
     await artifacts.shot(s, 'testing-view-failed');
+  });
+
+  it('a LISTEN block waiting for its client offers Cancel in the editor, and Cancel ends the run', async function () {
+    this.timeout(60_000);
+    assert.ok(session, 'the code-server session did not start');
+    const s = session;
+    await s.workbench.runCommand('View: Close All Editors', 10_000);
+    await s.workbench.openFile(fileName);
+    // The second block's lens: it listens and waits up to 60 s for a client that never comes.
+    const lenses = s.page.locator('.editor-instance .codelens-decoration a').filter({ hasText: /Send & Check/ });
+    await lenses.nth(1).waitFor({ state: 'visible', timeout: 30_000 });
+    await lenses.nth(1).click();
+    const cancel = s.workbench.codeLensLink(/Cancel/);
+    await cancel.waitFor({ state: 'visible', timeout: 15_000 });
+    await artifacts.shot(s, 'listen-block-waiting');
+    const started = Date.now();
+    await cancel.click();
+    await cancel.waitFor({ state: 'detached', timeout: 15_000 });
+    assert.ok(Date.now() - started < 15_000, 'the run ended on Cancel, long before its 60 s timeout');
+    await lenses.nth(1).waitFor({ state: 'visible', timeout: 15_000 });
+    await artifacts.shot(s, 'listen-block-cancelled');
   });
 });
 
