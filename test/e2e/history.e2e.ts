@@ -2,6 +2,7 @@
 // there to look at; TCP: Open Traffic Panel reaches what is running; a closed outgoing connection
 // reconnects to the same server. The peers are independent Python programs.
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
 import { PythonPeer } from './harness/pythonPeer';
@@ -62,6 +63,20 @@ describe('Connection history in code-server (end to end)', function () {
     await waitForPanel(panel, '.header .totals', /^in 12 B \/ 1 msg/);
     await waitForPanel(panel, '.header .state', /listening, 0 clients open, 1 accepted in all/);
     await artifacts.shot(s, 'listener-panel');
+
+    // Save log as CSV: the save dialog (a path in a quick input here), a confirmation with the path,
+    // and a file whose text column shows the bytes with their escapes and the log's record number.
+    await panel.getByRole('combobox', { name: 'Log file format' }).selectOption('csv');
+    await panel.getByRole('button', { name: 'Save log…' }).click();
+    await workbench.waitForPrompt(/Save traffic log|CSV|\.csv/);
+    const saved = join(s.workspace, 'gone-client.csv');
+    await workbench.answer(saved);
+    await workbench.waitForNotification(new RegExp(`Saved 1 record to .*gone-client\\.csv`));
+    await waitForPanel(panel, '.status, .notice', /Saved 1 record to .*gone-client\.csv/);
+    const [header, row] = readFileSync(saved, 'utf8').split('\r\n');
+    assert.equal(header, 'seq,time,iso,dir,conn,peer,length,hex,text');
+    const fields = row.split(',');
+    assert.deepEqual([fields[0], fields[3], fields[6], fields[7], fields[8]], ['1', 'in', '12', Buffer.from('Hello-Gone\r\n').toString('hex'), 'Hello-Gone\\r\\n']);
   });
 
   it('TCP: Open Traffic Panel offers live and recent targets, and reaches the live listener', async function () {
@@ -72,7 +87,13 @@ describe('Connection history in code-server (end to end)', function () {
     const port = await workbench.startListenerOnAnyPort();
     await workbench.runCommand('TCP: Open Traffic Panel');
     await workbench.waitForPrompt(/Open a traffic panel on/);
-    const rows = await s.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').allTextContents();
+    // The list fills in as the picks arrive: read it until the live listener is there (or 10 s pass).
+    const list = s.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    let rows = await list.allTextContents();
+    for (let tries = 0; tries < 50 && !rows.some((row) => row.includes(`listener ${host}:${port}`)); tries++) {
+      await s.page.waitForTimeout(200);
+      rows = await list.allTextContents();
+    }
     assert.ok(rows.some((row) => row.includes(`listener ${host}:${port}`) && row.includes('listening')), `the live listener is offered: ${JSON.stringify(rows)}`);
     assert.ok(rows.some((row) => row.includes('closed by peer (FIN)')), `the recent client is offered too: ${JSON.stringify(rows)}`);
     assert.ok(rows.at(-1)?.includes('New listener or connection'), `the forms stay one pick away: ${JSON.stringify(rows)}`);
