@@ -41,7 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerHistoryCommands({ registry, panels }),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
-  registerTcpFiles(context, registry);
+  registerTcpFiles(context, registry, config);
   // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
   // live to open connections (evicting at once if they shrank).
   const applySocketDefaults = () => {

@@ -1,5 +1,6 @@
 // Shared state of the `.tcp` features: the parsed documents, the settings they depend on
 // (presets, environments) and the selected environment, with one event when any of them changes.
+import type { TcpLabConfig } from './config';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseTcpFile } from '../core/tcpFile/parser';
@@ -24,9 +25,13 @@ export class TcpFileWorkspace implements vscode.Disposable {
   readonly onDidChangeContext = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [this.changed];
 
-  constructor(private readonly state: vscode.Memento) {
+  constructor(
+    private readonly state: vscode.Memento,
+    /** The one reader of `tcpLab.*`: presets validated, environments checked. */
+    private readonly config: TcpLabConfig,
+  ) {
     this.subscriptions.push(
-      vscode.workspace.onDidChangeConfiguration((e) => {
+      config.onDidChange((e) => {
         if (e.affectsConfiguration('tcpLab.presets') || e.affectsConfiguration('tcpLab.environments') || e.affectsConfiguration(ALLOW_OUTSIDE_SETTING)) this.invalidate();
       }),
       // Trusting the workspace makes its restricted settings (environments, presets) count.
@@ -36,13 +41,12 @@ export class TcpFileWorkspace implements vscode.Disposable {
   }
 
   presets(): Preset[] {
-    const value = vscode.workspace.getConfiguration('tcpLab').get<unknown>('presets');
-    return Array.isArray(value) ? value.filter((p): p is Preset => typeof p === 'object' && p !== null && typeof (p as Preset).name === 'string') : [];
+    // A workspace preset in Restricted Mode is only listed, never used (VS Code ignores it for a run too).
+    return this.config.presets().filter((entry) => !entry.restricted).map((entry) => entry.preset);
   }
 
   environments(): Environments {
-    const value = vscode.workspace.getConfiguration('tcpLab').get<unknown>('environments');
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Environments) : {};
+    return this.config.environments;
   }
 
   /** Names a user can pick; `$shared` is merged into each, not picked. */
@@ -93,7 +97,7 @@ export class TcpFileWorkspace implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(uri);
     const rootDir = folder?.uri.scheme === 'file' ? folder.uri.fsPath : baseDir;
     // A restricted setting: in Restricted Mode only the user's own value counts, never the workspace's.
-    const allowOutside = vscode.workspace.getConfiguration().get<boolean>(ALLOW_OUTSIDE_SETTING) === true;
+    const allowOutside = this.config.allowFilesOutsideWorkspace;
     return {
       environment: this.environment(),
       presets: this.presets(),

@@ -1,6 +1,7 @@
 // Everything `.tcp` in the editor, registered in one call from the composition root: diagnostics,
 // CodeLens with inline results and hovers, the Testing view, the environment switcher, and
 // completion and hovers for {{variables}}.
+import type { TcpLabConfig } from './config';
 import type * as vscode from 'vscode';
 import { registerEnvironmentStatus } from './tcpEnvironmentStatus';
 import { registerTcpFileDiagnostics } from './tcpFileDiagnostics';
@@ -11,8 +12,8 @@ import { TcpFileTests } from './tcpFileTests';
 import { registerTcpFileVariables } from './tcpFileVariables';
 import { TcpFileWorkspace } from './tcpFileWorkspace';
 
-export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry): void {
-  const workspace = new TcpFileWorkspace(context.workspaceState);
+export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry, config: TcpLabConfig): void {
+  const workspace = new TcpFileWorkspace(context.workspaceState, config);
   const tests = new TcpFileTests(workspace, registrySockets(registry));
   context.subscriptions.push(
     workspace,
