@@ -55,3 +55,8 @@ export function toCsv(records: readonly ExportRecord[], encoding: TextEncodingNa
   }
   return rows.join('\r\n') + '\r\n';
 }
+
+/** The file name a saved log is offered under: the target and when, so saves never overwrite each other. */
+export function logFileName(targetId: string, format: 'jsonl' | 'csv', now = new Date()): string {
+  return `tcp-lab-${targetId}-${now.toISOString().replace(/[:.]/g, '-')}.${format}`;
+}

@@ -8,7 +8,7 @@ import type { MockServer } from '../core/mockServer';
 import type { Registry } from '../core/registry';
 import type { TextEncodingName } from '../shared/payloadTypes';
 import type { TargetInfo } from '../shared/protocol';
-import { toCsv, toJsonLines, type ExportRecord } from '../app/logExport';
+import { logFileName, toCsv, toJsonLines, type ExportRecord } from '../app/logExport';
 import { confirmExposure } from './exposurePrompt';
 import { presetForTarget, withBehaviour, withPayload } from '../app/targetPresets';
 import type { TcpLabConfig } from './config';
@@ -94,8 +94,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     const session = new PanelSession(this.registry, quiet, targetId, undefined, this.behaviours);
     try {
       const records = session.exportRecords();
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      await this.saveLog('jsonl', records, `tcp-lab-${targetId}-${stamp}.jsonl`);
+      await this.saveLog('jsonl', records, logFileName(targetId, 'jsonl'));
     } finally {
       session.dispose();
     }

@@ -14,7 +14,7 @@ import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import { describeReadHolds } from '../../shared/readHolds';
 import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
 import { defaultBehaviourInfo, ListenerBehaviours } from '../listenerBehaviours';
-import type { ExportRecord } from '../logExport';
+import { logFileName, type ExportRecord } from '../logExport';
 import { assessBindExposure, type BindExposure } from '../exposurePolicy';
 import { FeedChannel } from './feedChannel';
 import { PanelSender } from './panelSender';
@@ -358,20 +358,9 @@ export class PanelSession implements Disposable {
       case 'behaviour':
         this.reply(message.requestId, this.setBehaviour(message.behaviour));
         return;
-      case 'saveBehaviour': {
-        const target = this.describeTarget();
-        if (!target) {
-          this.reply(message.requestId, 'Open a connection or listener first; presets belong to one.');
-          return;
-        }
-        try {
-          const saved = await this.host.saveBehaviour({ target, behaviour: this.behaviour });
-          this.reply(message.requestId, saved ? undefined : 'Saving into the preset was cancelled.');
-        } catch (err) {
-          this.reply(message.requestId, `Could not save into the preset: ${errorText(err)}`);
-        }
+      case 'saveBehaviour':
+        await this.saveIntoPreset(message.requestId, (target) => this.host.saveBehaviour({ target, behaviour: this.behaviour }), 'Saving into the preset was cancelled.', 'Could not save into the preset');
         return;
-      }
       case 'close': {
         const target = this.target;
         if (target instanceof Connection) target.destroy();
@@ -391,9 +380,8 @@ export class PanelSession implements Disposable {
           return;
         }
         const records = this.exportRecords();
-        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
         try {
-          const path = await this.host.saveLog(message.format, records, `tcp-lab-${target.id}-${stamp}.${message.format}`, message.encoding ?? this.host.settings().encoding);
+          const path = await this.host.saveLog(message.format, records, logFileName(target.id, message.format), message.encoding ?? this.host.settings().encoding);
           this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${path}.` });
         } catch (err) {
           this.reply(message.requestId, `Could not save the log: ${errorText(err)}`);
@@ -403,20 +391,28 @@ export class PanelSession implements Disposable {
       case 'copy':
         await this.host.copy(message.text);
         return;
-      case 'savePreset': {
-        const target = this.describeTarget();
-        if (!target) {
-          this.reply(message.requestId, 'Open a connection or listener first; presets belong to one.');
-          return;
-        }
-        try {
-          const saved = await this.host.savePreset({ target, format: message.format, data: message.data, encoding: message.encoding, lineEnding: message.lineEnding });
-          this.reply(message.requestId, saved ? undefined : 'Saving the preset was cancelled.');
-        } catch (err) {
-          this.reply(message.requestId, `Could not save the preset: ${errorText(err)}`);
-        }
+      case 'savePreset':
+        await this.saveIntoPreset(
+          message.requestId,
+          (target) => this.host.savePreset({ target, format: message.format, data: message.data, encoding: message.encoding, lineEnding: message.lineEnding }),
+          'Saving the preset was cancelled.',
+          'Could not save the preset',
+        );
         return;
-      }
+    }
+  }
+
+  /** Both "save into a preset" requests: they need a target, and end in one sentence when cancelled or failed. */
+  private async saveIntoPreset(requestId: number, save: (target: TargetInfo) => Promise<boolean>, cancelled: string, failed: string): Promise<void> {
+    const target = this.describeTarget();
+    if (!target) {
+      this.reply(requestId, 'Open a connection or listener first; presets belong to one.');
+      return;
+    }
+    try {
+      this.reply(requestId, (await save(target)) ? undefined : cancelled);
+    } catch (err) {
+      this.reply(requestId, `${failed}: ${errorText(err)}`);
     }
   }
 
