@@ -5,6 +5,8 @@ import { findPlaceholders, placeholderShapeError, resolveVariables } from '../co
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
 
 const DYNAMIC_HELP: Record<string, { insert: string; detail: string }> = {
+  $counter: { insert: '$counter', detail: '1, 2, 3 … : one more for every payload that uses it in this run' },
+  $datetime: { insert: '$datetime ${1|iso8601,rfc1123|}', detail: 'The date and time in UTC, ISO 8601 or RFC 1123' },
   $timestamp: { insert: '$timestamp', detail: 'Unix time in seconds, when the block runs' },
   $randomInt: { insert: '$randomInt ${1:0} ${2:100}', detail: 'A random integer, min ≤ n < max' },
   $uuid: { insert: '$uuid', detail: 'A random UUID v4' },
