@@ -2,6 +2,7 @@
 // TCP preserves bytes, not message boundaries, so every mode keeps a small queue and only cuts a frame
 // once its end is certain. An over-long or malformed frame produces an error event and the framer
 // resynchronises on its own, so one bad frame never blocks the ones after it.
+import { verifyChecksum } from '../shared/checksum';
 import { validateFraming, type ResolvedFraming } from '../shared/framing';
 
 export type FramingErrorCode = 'FRAME_TOO_LONG' | 'MALFORMED_FRAME' | 'INCOMPLETE_FRAME';
@@ -14,6 +15,8 @@ export interface FrameEvent {
   wire: Uint8Array;
   /** Offset in the stream (bytes since the connection opened) where the frame's first wire byte sits. */
   offset: number;
+  /** With a checksum in the framing: why this frame failed it ("CRC-16/MODBUS expected E4 09, got 00 00"). */
+  checksumError?: string;
 }
 
 export interface FramingErrorEvent {
@@ -161,6 +164,14 @@ export class Framer {
       case 'markers':
         this.cutMarked(this.framing, events);
         break;
+    }
+    const checksum = this.framing.checksum;
+    if (checksum) {
+      for (const event of events) {
+        if (event.type !== 'frame') continue;
+        const verdict = verifyChecksum(event.bytes, checksum);
+        if (!verdict.ok) event.checksumError = verdict.message;
+      }
     }
     return events;
   }

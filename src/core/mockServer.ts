@@ -269,7 +269,8 @@ export class MockServer implements Disposable {
     const connectionId = session.connection.id;
     this.frameEmitter.fire({ connectionId, frame });
     if (session.closing) return;
-    const hit = this.ruleSet.evaluate(frame.bytes);
+    const checksum = frame.checksumError !== undefined ? 'invalid' : this.behaviour.framing.checksum ? 'valid' : undefined;
+    const hit = this.ruleSet.evaluate(frame.bytes, checksum);
     if (hit) {
       this.hitEmitter.fire({ ...hit, connectionId });
       if (hit.closeAfterReply) session.closing = true;

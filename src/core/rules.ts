@@ -198,12 +198,14 @@ export class RuleSet implements Disposable {
    * are skipped for this frame (the cheap kinds still run), and each rule that used more than its
    * share gets a strike; REGEX_STRIKES strikes switch it off, reported through onDidFault.
    */
-  evaluate(frame: Uint8Array): RuleHit | undefined {
+  /** `checksum`: what the framing's checksum said of this frame, when the framing checks one. */
+  evaluate(frame: Uint8Array, checksum?: 'valid' | 'invalid'): RuleHit | undefined {
     const budget: FrameBudget = { left: FRAME_REGEX_BUDGET_MS, spent: false, inputs: undefined, used: undefined };
     let hit: RuleHit | undefined;
     for (let index = 0; index < this.compiled.length && hit === undefined; index++) {
       const rule = this.compiled[index];
       if (!rule.checked.enabled || rule.disabledReason !== undefined) continue;
+      if (checksum !== undefined && rule.checked.checksum !== 'any' && rule.checked.checksum !== checksum) continue;
       if (rule.regex !== undefined && budget.spent) continue;
       const captures = this.match(rule, index, frame, budget);
       if (!captures) continue;

@@ -1,6 +1,7 @@
 // How a received byte stream is cut into messages ("frames"). One definition is shared by the traffic
 // panel (display), the auto-reply rules (what a rule matches) and listener presets (settings.json), so it
 // is plain JSON data here, validated into a resolved form the core framer consumes.
+import { validateChecksum, type ChecksumDefinition, type ResolvedChecksum } from './checksum';
 import { describeValue, isRecord } from './describeValue';
 import { keyList } from './keyList';
 
@@ -17,6 +18,11 @@ export const MAX_FRAME_BYTES_LIMIT = 256 * 1024 * 1024;
 interface FramingCommon {
   /** Largest frame content accepted; longer frames are reported and skipped. Default 1 MiB. Not applied in `none` mode, whose frames are the chunks node delivers (at most 64 KiB each). */
   maxFrameBytes?: number;
+  /**
+   * Verify each frame's checksum: its last bytes are the checksum of the bytes before them (as a
+   * send with the same definition appends it). A frame that fails is still shown, marked and counted.
+   */
+  checksum?: ChecksumDefinition | string;
 }
 
 /** Each chunk is reported exactly as TCP delivered it. */
@@ -64,10 +70,13 @@ export interface MarkersFraming extends FramingCommon {
 export type FramingDefinition = NoFraming | DelimiterFraming | LengthPrefixFraming | FixedFraming | MarkersFraming;
 
 /** Every key a framing definition may carry: the panel's message check keeps exactly these. */
-export const FRAMING_KEYS = keyList<FramingDefinition>()(['mode', 'maxFrameBytes', 'delimiter', 'keepDelimiter', 'lengthBytes', 'endian', 'adjustment', 'lengthIncludesHeader', 'keepHeader', 'size', 'start', 'end', 'keepMarkers']);
+export const FRAMING_KEYS = keyList<FramingDefinition>()(['mode', 'maxFrameBytes', 'checksum', 'delimiter', 'keepDelimiter', 'lengthBytes', 'endian', 'adjustment', 'lengthIncludesHeader', 'keepHeader', 'size', 'start', 'end', 'keepMarkers']);
 
 /** A validated definition with every default filled in and every hex field decoded. */
-export type ResolvedFraming =
+export type ResolvedFraming = FrameCut & { checksum?: ResolvedChecksum };
+
+/** How frames are cut, without the checksum check that may follow. */
+type FrameCut =
   | { mode: 'none'; maxFrameBytes: number }
   | { mode: 'delimiter'; maxFrameBytes: number; delimiter: Uint8Array; keepDelimiter: boolean }
   | {
@@ -160,6 +169,16 @@ function decodeMarker(def: Record<string, unknown>, key: string, path: string, n
  * (e.g. `tcpLab.presets[2].framing`). Unknown extra keys are ignored so older versions tolerate newer presets.
  */
 export function validateFraming(value: unknown, path = 'framing'): FramingValidation {
+  const cut = validateCut(value, path);
+  if (!cut.ok || !isRecord(value) || value.checksum === undefined) return cut;
+  if (cut.framing.mode === 'none') {
+    return { ok: false, error: `${path}.checksum needs frames to check: choose a framing mode other than "none" (the chunks TCP delivers are not messages).` };
+  }
+  const checksum = validateChecksum(value.checksum, `${path}.checksum`);
+  return checksum.ok ? { ok: true, framing: { ...cut.framing, checksum: checksum.checksum } } : checksum;
+}
+
+function validateCut(value: unknown, path: string): FramingValidation {
   if (value === undefined) return { ok: true, framing: { mode: 'none', maxFrameBytes: DEFAULT_MAX_FRAME_BYTES } };
   if (!isRecord(value)) return { ok: false, error: `${path} must be an object with a "mode" (got ${describeValue(value)}).` };
   const mode = value.mode;
@@ -236,6 +255,10 @@ export function validateFraming(value: unknown, path = 'framing'): FramingValida
 
 /** A one-line human summary for the panel header and the tree, e.g. `length prefix (2 bytes, big endian)`. */
 export function describeFraming(framing: ResolvedFraming): string {
+  return framing.checksum ? `${describeCut(framing)}, ${framing.checksum.label} checked` : describeCut(framing);
+}
+
+function describeCut(framing: ResolvedFraming): string {
   const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
   switch (framing.mode) {
     case 'none':

@@ -63,8 +63,10 @@ export interface WireRecord {
    * client connecting or closing (`note` says who and how).
    */
   kind?: 'frame' | 'error' | 'write' | 'event';
-  /** One sentence shown with the row (framing error, "write 2 of 3 at 50 ms"). */
+  /** One sentence shown with the row (framing error, "write 2 of 3 at 50 ms", a failed checksum). */
   note?: string;
+  /** A frame that failed the framing's checksum: shown marked, `note` says expected and got. */
+  invalid?: true;
 }
 
 /** Client connections: request → response latency so far (ms). */
@@ -112,6 +114,8 @@ export interface FeedInfo {
   dropped: number;
   /** Received bytes waiting for the rest of a frame. */
   pendingFrameBytes: number;
+  /** Frames that failed the framing's checksum since the framing was set. */
+  badChecksums?: number;
 }
 
 /** What a panel is looking at: one connection, or a listener with its clients. */

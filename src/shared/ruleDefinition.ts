@@ -34,10 +34,19 @@ export interface RuleDefinition {
   closeAfterReply?: boolean;
   /** false keeps the rule in the list without using it. */
   enabled?: boolean;
+  /**
+   * With a checksum in the framing: answer only frames that pass it (`valid`, the default, as a real
+   * device drops corrupt requests), only those that fail it (`invalid`, to send an error reply), or `any`.
+   */
+  checksum?: RuleChecksumRequirement;
 }
 
+export type RuleChecksumRequirement = 'valid' | 'invalid' | 'any';
+
+const RULE_CHECKSUM_REQUIREMENTS: readonly RuleChecksumRequirement[] = ['valid', 'invalid', 'any'];
+
 /** Every key a rule may carry: the panel's message check keeps exactly these. */
-export const RULE_KEYS = keyList<RuleDefinition>()(['name', 'match', 'pattern', 'patternFormat', 'ignoreCase', 'flags', 'reply', 'replyFormat', 'encoding', 'delayMs', 'closeAfterReply', 'enabled']);
+export const RULE_KEYS = keyList<RuleDefinition>()(['name', 'match', 'pattern', 'patternFormat', 'ignoreCase', 'flags', 'reply', 'replyFormat', 'encoding', 'delayMs', 'closeAfterReply', 'enabled', 'checksum']);
 
 /** A piece of a reply template: literal bytes or text, or a reference to a capture group. */
 export type ReplySegment = { kind: 'literal'; text: string } | { kind: 'bytes'; bytes: Uint8Array } | { kind: 'group'; ref: number | string };
@@ -59,6 +68,7 @@ export interface CheckedRule {
   delayMs: number;
   closeAfterReply: boolean;
   enabled: boolean;
+  checksum: RuleChecksumRequirement;
 }
 
 export type RulesValidation = { ok: true; rules: CheckedRule[] } | { ok: false; error: string };
@@ -441,6 +451,10 @@ export function validateRule(value: unknown, path: string): { ok: true; rule: Ch
   if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_RULE_DELAY_MS) {
     return { ok: false, error: `${path}.delayMs must be a whole number of milliseconds from 0 to ${MAX_RULE_DELAY_MS} (got ${describeValue(delayMs)}).` };
   }
+  const checksum = value.checksum ?? 'valid';
+  if (!RULE_CHECKSUM_REQUIREMENTS.includes(checksum as RuleChecksumRequirement)) {
+    return { ok: false, error: `${path}.checksum must be "valid", "invalid" or "any" (got ${describeValue(checksum)}).` };
+  }
   if (reply === undefined && value.closeAfterReply !== true) {
     return { ok: false, error: `${path} has neither "reply" nor "closeAfterReply", so it would do nothing; add one of them.` };
   }
@@ -461,6 +475,7 @@ export function validateRule(value: unknown, path: string): { ok: true; rule: Ch
       delayMs,
       closeAfterReply: value.closeAfterReply === true,
       enabled: value.enabled !== false,
+      checksum: checksum as RuleChecksumRequirement,
     },
   };
 }

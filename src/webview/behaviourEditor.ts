@@ -2,6 +2,7 @@
 // auto-reply rules with their live hit counters. Every field is checked as it is typed with the same
 // shared validators the host uses, so a problem shows as one sentence before anything is posted; the
 // host checks again and runs the rules (they keep answering while the panel is hidden or closed).
+import { CHECKSUM_ALGORITHMS, CHECKSUM_INFO, validateChecksum } from '../shared/checksum';
 import { FRAMING_MODES, validateFraming, type FramingMode } from '../shared/framing';
 import type { BehaviourInfo, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
 import { RULE_MATCH_KINDS, validateRule, validateRules } from '../shared/ruleDefinition';
@@ -113,7 +114,20 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
         break;
       }
     }
-    if (mode !== 'none') parts.push(labelled('Max frame bytes', max));
+    if (mode !== 'none') {
+      // A checksum set in settings keeps its range, order and width while its algorithm stays chosen.
+      const saved = def.checksum === undefined ? undefined : validateChecksum(def.checksum);
+      const savedChecksum = saved?.ok ? saved.checksum : undefined;
+      const checksum = select('Verify checksum', [{ value: '', label: 'no checksum' }, ...CHECKSUM_ALGORITHMS.map((a) => ({ value: a, label: `check ${CHECKSUM_INFO[a].label}` }))], savedChecksum?.algorithm ?? '', checkFraming);
+      parts.push(labelled('Max frame bytes', max), checksum);
+      const cut = read;
+      read = () => {
+        if (!checksum.value) return cut();
+        if (savedChecksum?.algorithm !== checksum.value) return { ...cut(), checksum: { algorithm: checksum.value } };
+        const { algorithm, from, toEndMinus, order, width } = savedChecksum;
+        return { ...cut(), checksum: { algorithm, from, toEndMinus, order, width } };
+      };
+    }
     readFraming = read;
     framingFields.replaceChildren(...parts);
     checkFraming();

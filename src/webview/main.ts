@@ -156,6 +156,7 @@ function updateStatus(): void {
   if (problem) parts.push(`none shown: ${problem}`);
   else if (shown !== held) parts.push(`${shown} ${shown === 1 ? 'matches' : 'match'} the filter`);
   if (feed.dropped) parts.push(`${plural(feed.dropped, 'older record')} dropped by the log limits (a capture file keeps every byte)`);
+  if (feed.badChecksums) parts.push(`${plural(feed.badChecksums, 'frame')} failed the checksum`);
   if (feed.pendingFrameBytes) parts.push(`${plural(feed.pendingFrameBytes, 'byte')} waiting for the rest of a frame`);
   statusLine.textContent = parts.join(', ');
   startButton.disabled = !more.before;

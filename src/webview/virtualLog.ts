@@ -579,11 +579,11 @@ export class VirtualLog {
     const incoming = record.dir === 'in';
     row.id = `row-${record.seq}`;
     row.dataset.seq = String(record.seq);
-    row.className = `row ${record.kind === 'event' ? 'event' : incoming ? 'in' : 'out'}${record.kind ? ` kind-${record.kind}` : ''}`;
+    row.className = `row ${record.kind === 'event' ? 'event' : incoming ? 'in' : 'out'}${record.kind ? ` kind-${record.kind}` : ''}${record.invalid ? ' invalid' : ''}`;
     row.setAttribute('aria-selected', String(this.selectedSeq === record.seq));
     const peer = this.ctx.peerLabel?.(record.conn);
     const number = record.rec > 0 ? ` #${record.rec}` : '';
-    const what = record.kind === 'error' ? 'Framing error' : record.kind === 'event' ? 'Connection event' : record.kind === 'frame' ? `Received frame${number} of ${record.length} bytes` : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
+    const what = record.kind === 'error' ? 'Framing error' : record.kind === 'event' ? 'Connection event' : record.kind === 'frame' ? `Received ${record.invalid ? 'invalid ' : ''}frame${number} of ${record.length} bytes` : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
     row.setAttribute('aria-label', `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${record.note ? `: ${record.note}` : ''}`);
     row.title = record.rec > 0 ? `Record #${record.rec} of ${record.conn}` : '';
     row.replaceChildren(

@@ -43,6 +43,7 @@ export function toWire(row: FeedRow, all: Uint8Array, maxBytes: number): WireRec
     data: base64Of(bytes),
     ...(row.kind ? { kind: row.kind } : {}),
     ...(row.note ? { note: row.note } : {}),
+    ...(row.invalid ? { invalid: true } : {}),
   };
 }
 
@@ -67,7 +68,7 @@ export class FeedChannel implements Disposable {
 
   get info(): FeedInfo {
     const feed = this.feed;
-    return { firstId: feed.firstId, lastId: feed.lastId, size: feed.size, dropped: feed.dropped, pendingFrameBytes: feed.pendingFrameBytes };
+    return { firstId: feed.firstId, lastId: feed.lastId, size: feed.size, dropped: feed.dropped, pendingFrameBytes: feed.pendingFrameBytes, badChecksums: feed.badChecksums };
   }
 
   /** Asks for an update soon (state or counters changed). */

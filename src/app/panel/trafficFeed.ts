@@ -29,6 +29,8 @@ export interface FeedRow {
   length: number;
   kind?: RowKind;
   note?: string;
+  /** A frame that failed the framing's checksum (`note` says expected and got). */
+  invalid?: boolean;
   /** Bytes the row owns (a frame, or the rest of an unfinished one); a chunk's bytes live in the log. */
   own?: Uint8Array;
   /** True for a row that shows a log record (its bytes are read from the log by `rec`). */
@@ -86,6 +88,8 @@ export class TrafficFeed implements Disposable {
   private otherRows = 0;
   private ownBytes = 0;
   private forgottenRows = 0;
+  /** Frames that failed the framing's checksum since the rows were last built. */
+  private badChecksumCount = 0;
   private framing: ResolvedFraming;
   private readonly tracked = new Map<string, Tracked>();
   private readonly subscriptions = new DisposableStore();
@@ -145,6 +149,11 @@ export class TrafficFeed implements Disposable {
     let dropped = this.forgottenRows;
     for (const { connection } of this.tracked.values()) dropped += connection.log.evicted.records;
     return dropped;
+  }
+
+  /** Frames that failed the framing's checksum, over every connection, since the framing was set. */
+  get badChecksums(): number {
+    return this.badChecksumCount;
   }
 
   /** Received bytes held while the framing waits for the rest of a frame, over every connection. */
@@ -359,6 +368,7 @@ export class TrafficFeed implements Disposable {
     this.otherRows = 0;
     this.ownBytes = 0;
     this.forgottenRows = 0;
+    this.badChecksumCount = 0;
     const pieces: FeedRow[][] = [];
     for (const entry of this.tracked.values()) {
       const { connection } = entry;
@@ -418,7 +428,15 @@ export class TrafficFeed implements Disposable {
   }
 
   private framerRow(connection: Connection, event: FramerEvent, record: { seq: number; time: number }): FeedRow {
-    if (event.type === 'frame') return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', length: event.bytes.byteLength, own: event.bytes, kind: 'frame', chunk: false };
+    if (event.type === 'frame') {
+      const row: FeedRow = { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', length: event.bytes.byteLength, own: event.bytes, kind: 'frame', chunk: false };
+      if (event.checksumError !== undefined) {
+        row.note = event.checksumError;
+        row.invalid = true;
+        this.badChecksumCount++;
+      }
+      return row;
+    }
     const rest = event.bytes ?? NO_BYTES;
     return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', length: rest.byteLength, own: rest, kind: 'error', note: event.message, chunk: false };
   }

@@ -75,8 +75,12 @@ export function encodeFrame(bytes: Uint8Array, tcp: TcpFraming): { ok: true; byt
   return { ok: true, bytes: out };
 }
 
-/** One unit an expectation compares: a frame (its bytes, and the stream offset just after it) or a framing error. */
-export type ReceivedUnit = { kind: 'frame'; bytes: Uint8Array; end: number } | { kind: 'error'; message: string };
+/**
+ * One unit an expectation compares: a frame (its bytes, and the stream offset just after it) or a
+ * framing error. A whole frame that failed the framing's checksum is an error that still has its
+ * `end`, so the expectation fails on it and the stream moves past it.
+ */
+export type ReceivedUnit = { kind: 'frame'; bytes: Uint8Array; end: number } | { kind: 'error'; message: string; end?: number };
 
 /** Cuts received bytes into units with the shared Framer, queued until expectations take them. */
 export class FrameQueue {
@@ -120,6 +124,10 @@ export class FrameQueue {
     for (const event of events) {
       if (event.type === 'error') {
         this.units.push({ kind: 'error', message: event.message });
+        continue;
+      }
+      if (event.checksumError !== undefined) {
+        this.units.push({ kind: 'error', message: `A received frame failed its checksum: ${event.checksumError}.`, end: event.offset + event.wire.length });
         continue;
       }
       let bytes = event.bytes;

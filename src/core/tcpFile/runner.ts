@@ -299,7 +299,7 @@ class ReceiveStream implements Disposable {
   /** With FRAMING: the next frame (its bytes consumed from the stream) or framing error, if one is complete. */
   nextUnit(): ReceivedUnit | undefined {
     const unit = this.frames?.take();
-    if (unit?.kind === 'frame') {
+    if (unit?.end !== undefined) {
       const headOffset = this.stored - (this.tail - this.head);
       this.consume(Math.max(0, this.frameBase + unit.end - headOffset));
     }
