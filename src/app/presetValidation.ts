@@ -1,7 +1,10 @@
 // Validation of the `tcpLab.presets` setting. Settings are hand-edited JSON, so every entry is checked
 // on its own: a broken one yields exactly one sentence naming the preset and the field, and is
 // skipped, while the valid ones keep working.
+import { validateChecksum } from '../shared/checksum';
 import { parsePayload } from '../shared/parsePayload';
+import { validatePayloadRepeat, validateSequence } from '../shared/quickSend';
+import { findPlaceholders } from '../shared/variables';
 import { validatePresetBehaviour } from '../shared/presetBehaviour';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
@@ -32,6 +35,8 @@ const KINDS = ['listener', 'client'] as const;
 
 /** A payload that does not parse would only fail at send time; the settings reader catches it early. */
 export const checkPayloadParses: PayloadDataCheck = (payload, preset) => {
+  // Dynamic variables are only known at send time; the bytes around them are checked then.
+  if (findPlaceholders(payload.data).some((p) => p.name.startsWith('$'))) return undefined;
   const result = parsePayload(payload.data, {
     format: payload.format,
     encoding: preset.encoding ?? 'utf-8',
@@ -131,6 +136,11 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
       if (dataProblem) return problem(`${field}.data`, `does not parse: ${lowerFirst(dataProblem.replace(/\.$/, ''))}`);
       checked.push(candidate);
     }
+    const names = checked.map((p) => p.name);
+    for (const [i, payload] of checked.entries()) {
+      const extra = payloadExtrasProblem(payload, `Preset "${name}": payloads[${i}]`, names);
+      if (extra) return { problem: { index, presetName: name, field: extra.field.replace(/^.*?: /, ''), message: extra.message } };
+    }
     preset.payloads = checked;
   }
 
@@ -145,6 +155,27 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
 }
 
 
+
+/** The quick-send fields of one payload: checksum, repeat, sequence. */
+function payloadExtrasProblem(payload: PresetPayload, path: string, names: readonly string[]): { field: string; message: string } | undefined {
+  if (payload.checksum !== undefined) {
+    const checked = validateChecksum(payload.checksum, `${path}.checksum`);
+    if (!checked.ok) return { field: `${path}.checksum`, message: checked.error };
+  }
+  if (payload.repeat !== undefined) {
+    const checked = validatePayloadRepeat(payload.repeat, `${path}.repeat`);
+    if (!checked.ok) return { field: `${path}.repeat`, message: checked.error };
+  }
+  if (payload.sequence !== undefined) {
+    if (payload.repeat !== undefined) return { field: `${path}.repeat`, message: `${path} has both "repeat" and "sequence"; a button does one of them, so keep one.` };
+    // A step sends another payload's data and checksum, never its sequence, so sequences cannot nest or loop.
+    const checked = validateSequence(payload.sequence, `${path}.sequence`, names);
+    if (!checked.ok) return { field: `${path}.sequence`, message: checked.error };
+  } else if (payload.data === '') {
+    return { field: `${path}.data`, message: `${path}.data is empty; write the bytes to send, or add a "sequence".` };
+  }
+  return undefined;
+}
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);

@@ -3,7 +3,8 @@
 // after it. Plain data in and out; writing goes through the one settings owner (host/config.ts).
 import type { Preset, PresetPayload } from '../shared/preset';
 import { formatHostPort } from '../shared/hostPort';
-import type { BehaviourInfo, TargetInfo } from '../shared/protocol';
+import type { LineEnding, TextEncodingName } from '../shared/payloadTypes';
+import type { BehaviourInfo, QuickSendInfo, TargetInfo } from '../shared/protocol';
 import type { PresetEntry } from './treeModel';
 
 export interface TargetPresetBase {
@@ -37,4 +38,22 @@ export function withBehaviour(preset: Preset, behaviour: BehaviourInfo): Preset 
 /** The preset with one more payload at the end. */
 export function withPayload(preset: Preset, payload: PresetPayload): Preset {
   return { ...preset, payloads: [...(preset.payloads ?? []), payload] };
+}
+
+/**
+ * The quick-send bar of a panel: the payloads of the preset matching its target. A restricted
+ * preset (a workspace one in Restricted Mode) shows none: its bytes were not chosen by the user.
+ */
+export function quickSendFor(
+  entries: readonly PresetEntry[],
+  target: TargetInfo | undefined,
+  defaults: { encoding: TextEncodingName; lineEnding: LineEnding },
+): QuickSendInfo | undefined {
+  if (!target) return undefined;
+  const base = targetPresetBase(target);
+  const found = entries.find(({ preset }) => preset.kind === base.kind && preset.host === base.host && preset.port === base.port);
+  const payloads = found?.preset.payloads;
+  if (!found || found.restricted || !payloads?.length) return undefined;
+  const { preset } = found;
+  return { preset: preset.name, encoding: preset.encoding ?? defaults.encoding, lineEnding: preset.lineEnding ?? defaults.lineEnding, payloads };
 }

@@ -10,7 +10,7 @@ import type { TextEncodingName } from '../shared/payloadTypes';
 import type { TargetInfo } from '../shared/protocol';
 import { logFileName, toCsv, toJsonLines, type ExportRecord } from '../app/logExport';
 import { confirmExposure } from './exposurePrompt';
-import { presetForTarget, withBehaviour, withPayload } from '../app/targetPresets';
+import { presetForTarget, quickSendFor, withBehaviour, withPayload } from '../app/targetPresets';
 import type { TcpLabConfig } from './config';
 import { renderPanelHtml } from '../app/panelHtml';
 import { ListenerBehaviours } from '../app/listenerBehaviours';
@@ -140,6 +140,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       savePreset: (request) => this.savePreset(request),
       saveBehaviour: (request) => this.saveBehaviour(request),
       confirmExposure,
+      quickSend: (target) => quickSendFor(this.config.presets(), target, { encoding: this.config.defaultEncoding, lineEnding: this.config.defaultLineEnding }),
     };
     const session = new PanelSession(this.registry, host, targetId, notice, this.behaviours);
     const open: OpenPanel = { panel, session };
@@ -206,7 +207,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     });
     if (!name) return false;
     const base = existing ? preset : { ...preset, encoding: request.encoding, lineEnding: request.lineEnding };
-    const saved = withPayload(base, { name: name.trim(), format: request.format, data: request.data });
+    const saved = withPayload(base, { name: name.trim(), format: request.format, data: request.data, ...(request.checksum ? { checksum: request.checksum } : {}) });
     await this.config.savePreset(saved);
     this.output.info(`Saved payload "${name.trim()}" into preset "${saved.name}".`);
     return true;

@@ -1,14 +1,23 @@
 // The shape of one entry of the `tcpLab.presets` setting. The JSON schema in package.json mirrors it;
 // validation lives beside the host's configuration module.
+import type { ChecksumDefinition } from './checksum';
 import type { FramingDefinition } from './framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes';
+import type { SequenceStepDefinition } from './quickSend';
 import type { RuleDefinition } from './ruleDefinition';
 
-/** A named payload saved in a preset, sent from the tree, the panel or a command. */
+/** A named payload saved in a preset, sent from the tree, the panel's quick-send bar or a command. */
 export interface PresetPayload {
   name: string;
   format: PayloadFormat;
+  /** May hold `{{$counter}}` and the other dynamic variables. */
   data: string;
+  /** Appended to the data (before the line ending). */
+  checksum?: ChecksumDefinition | string;
+  /** The quick-send button repeats the payload. */
+  repeat?: { intervalMs: number; count?: number };
+  /** The quick-send button runs these steps after sending the data (if any). */
+  sequence?: SequenceStepDefinition[];
 }
 
 export interface Preset {

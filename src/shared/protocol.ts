@@ -5,17 +5,20 @@
 // and the webview asks (`rows`, `record`) for anything else it wants to show. So an open panel
 // costs what a person can see, not what the wire carries.
 // Bytes always travel as base64 strings so every message is plain JSON.
+import type { ChecksumDefinition } from './checksum';
 import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes';
+import type { PresetPayload } from './preset';
+import type { SequenceWireStep } from './quickSend';
 import type { ConnectionState, Direction, Endpoint, TrafficTotals } from './types';
 
 export type { ConnectionState, Direction, Endpoint, TrafficTotals };
 
 /** Message types the host sends to the webview. */
-export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'cleared', 'reply', 'behaviour'] as const;
+export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'cleared', 'reply', 'behaviour', 'quickSend'] as const;
 export type ToWebviewType = (typeof TO_WEBVIEW_TYPES)[number];
 
 /** Message types the webview sends to the host. */
-export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record'] as const;
+export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record', 'sendSequence'] as const;
 export type FromWebviewType = (typeof FROM_WEBVIEW_TYPES)[number];
 
 /** Wire limits, shared so the webview refuses early what the host would refuse anyway. */
@@ -167,6 +170,15 @@ export interface BehaviourInfo {
   rules: Record<string, unknown>[];
 }
 
+/** The preset of this panel's target (matched by kind, host and port) and its payloads, for the quick-send bar. */
+export interface QuickSendInfo {
+  preset: string;
+  encoding: TextEncodingName;
+  lineEnding: LineEnding;
+  /** As validated from settings: data, checksum, repeat and sequence exactly as written there. */
+  payloads: PresetPayload[];
+}
+
 /** User settings the panel honours. */
 export interface PanelSettings {
   encoding: TextEncodingName;
@@ -190,6 +202,14 @@ export interface SnapshotMessage {
   /** One sentence shown above the forms, e.g. why a restored panel lost its target. */
   notice?: string;
   behaviour?: BehaviourInfo;
+  /** The quick-send bar's buttons, when a preset matches the target. */
+  quickSend?: QuickSendInfo;
+}
+
+/** The matching preset's payloads changed (settings edited, or the target's preset appeared or went). */
+export interface QuickSendMessage {
+  type: 'quickSend';
+  quickSend?: QuickSendInfo;
 }
 
 /** The framing, echo or rules changed (from this panel or another one on the same listener). */
@@ -245,7 +265,7 @@ export interface ReplyMessage {
   feed?: FeedInfo;
 }
 
-export type ToWebviewMessage = SnapshotMessage | TrafficMessage | TargetMessage | SettingsMessage | ClearedMessage | ReplyMessage | BehaviourMessage;
+export type ToWebviewMessage = SnapshotMessage | TrafficMessage | TargetMessage | SettingsMessage | ClearedMessage | ReplyMessage | BehaviourMessage | QuickSendMessage;
 
 // ---- webview → host ----
 
@@ -311,6 +331,19 @@ export interface SendMessage {
   repeat?: { intervalMs: number; count?: number };
 }
 
+/**
+ * Run a quick-send sequence on the host: sends, expectations over what arrives from the recipients
+ * after it starts, and delays, in order; the reply comes when it ended (error: the step that failed).
+ */
+export interface SendSequenceMessage {
+  type: 'sendSequence';
+  requestId: number;
+  to?: string;
+  steps: SequenceWireStep[];
+  /** How regex expectations read received bytes. */
+  encoding: TextEncodingName;
+}
+
 /** Replace the panel's framing and (listeners) echo and rules. */
 export interface SetBehaviourMessage {
   type: 'behaviour';
@@ -364,6 +397,7 @@ export interface SavePresetMessage {
   data: string;
   encoding: TextEncodingName;
   lineEnding: LineEnding;
+  checksum?: ChecksumDefinition;
 }
 
 export type FromWebviewMessage =
@@ -381,7 +415,8 @@ export type FromWebviewMessage =
   | StopRepeatMessage
   | FollowMessage
   | RowsMessage
-  | RecordMessage;
+  | RecordMessage
+  | SendSequenceMessage;
 
 /** Messages that expect a `reply`. */
 export type RequestMessage = Extract<FromWebviewMessage, { requestId: number }>;

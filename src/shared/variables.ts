@@ -93,6 +93,26 @@ export function resolveVariables(text: string, scope: VariableScope): Resolution
   return resolveWithin(text, scope, [], once(() => nextCount(scope)));
 }
 
+/**
+ * Only the `$` variables, for panel and preset payloads: they have no file or environment, so
+ * `{{name}}` there stays as typed rather than failing as undefined.
+ */
+export function resolveDynamicVariables(text: string, scope: VariableScope): Resolution {
+  const counter = once(() => nextCount(scope));
+  let out = '';
+  let last = 0;
+  for (const p of findPlaceholders(text)) {
+    if (!p.name.startsWith('$')) continue;
+    const shape = placeholderShapeError(p);
+    if (shape) return { ok: false, error: shape };
+    const value = dynamicValue(p, scope, counter);
+    if (!value.ok) return value;
+    out += text.slice(last, p.start) + value.value;
+    last = p.end;
+  }
+  return { ok: true, value: out + text.slice(last) };
+}
+
 /** Counts per scope object, so a panel's scope counts its sends and each `.tcp` block run its own. */
 const counts = new WeakMap<VariableScope, number>();
 

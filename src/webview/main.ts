@@ -12,6 +12,7 @@ import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
 import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, plural, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
 import type { BehaviourInfo } from '../shared/protocol';
+import { createQuickSendBar } from './quickSend';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
 import type { RowContext, ViewMode } from './virtualLog';
@@ -342,6 +343,7 @@ const context: PanelContext = {
   showNotice,
 };
 const sendBox = createSendBox(context);
+const quickSend = createQuickSendBar(context, sendBox);
 const behaviourEditor = createBehaviourEditor({
   request: (body) => requests.request(body),
   notice: (text) => showNotice(text),
@@ -389,6 +391,7 @@ function showTarget(): void {
       el('div', { className: 'log-column' }, [log.root, el('div', { className: 'footer' }, [statusLine, noticeLine, bars.actions])]),
       el('div', { className: 'sections' }, [behaviourEditor.root, sendBox.faults]),
     ]),
+    quickSend.root,
     sendBox.root,
   );
   updateHeader();
@@ -421,6 +424,7 @@ function onMessage(message: ToWebviewMessage): void {
       rememberBehaviour(message.behaviour);
       persist();
       behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.kind);
+      quickSend.set(message.quickSend);
       log.setContext(rowContext());
       showTarget();
       logWindow.reset(message.records, message.feed);
@@ -447,6 +451,9 @@ function onMessage(message: ToWebviewMessage): void {
       rememberBehaviour(message.behaviour);
       persist();
       if (target) behaviourEditor.setBehaviour(message.behaviour, target.kind);
+      return;
+    case 'quickSend':
+      quickSend.set(message.quickSend);
       return;
     case 'cleared':
       logWindow.clear();

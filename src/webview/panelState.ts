@@ -1,6 +1,8 @@
 // What the panel's pieces share: the view state that survives hiding and reloads, and a context
 // through which each piece reads the settings and target and talks to the host.
+import type { ChecksumDefinition } from '../shared/checksum';
 import type { CopyFormat } from '../shared/copyFormats';
+import type { VariableScope } from '../shared/variables';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../shared/payloadTypes';
 import type { BehaviourInfo, PanelSettings, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
 import type { ViewMode } from './virtualLog';
@@ -29,6 +31,10 @@ interface ViewState {
   lastBehaviour?: BehaviourInfo;
   history: { format: PayloadFormat; text: string }[];
   draft: string;
+  /** The checksum the send box appends, as a definition (algorithm, range, order); absent: none. */
+  sendChecksum?: ChecksumDefinition;
+  /** The last `{{$counter}}` value this panel sent (send box and quick-send bar count together). */
+  counter?: number;
 }
 
 /** A listener to start again on its port, or a server to connect to again. */
@@ -78,4 +84,22 @@ export interface PanelContext {
   target(): TargetInfo | undefined;
   request(body: RequestBody): Promise<ReplyMessage>;
   showNotice(text: string): void;
+}
+
+/** The variables of a send from this panel: `{{$counter}}` counts on in the view state, so it survives hiding. */
+export function sendScope(ctx: PanelContext): VariableScope {
+  return {
+    file: new Map(),
+    environment: {},
+    counter: () => {
+      ctx.view.counter = (ctx.view.counter ?? 0) + 1;
+      ctx.persist();
+      return ctx.view.counter;
+    },
+  };
+}
+
+/** The variables of a preview: the counter value the next send would use, without using it up. */
+export function previewScope(ctx: PanelContext): VariableScope {
+  return { file: new Map(), environment: {}, counter: () => (ctx.view.counter ?? 0) + 1 };
 }

@@ -1,14 +1,67 @@
 // The send box: payload in text, hex or base64 with live validation, history, the target picker
-// of a listener panel, faults for the next send, and a repeat that runs on the host.
+// of a listener panel, a checksum appended with a live preview, dynamic variables, faults for the
+// next send, and a repeat that runs on the host.
+import { CHECKSUM_ALGORITHMS, CHECKSUM_INFO, describeAppended, validateChecksum, type ChecksumDefinition, type ResolvedChecksum } from '../shared/checksum';
 import { planWrites, summariseWrites, validateFaultOptions, type FaultOptions } from '../shared/faultPlan';
-import { parsePayload } from '../shared/parsePayload';
+import { buildPayload, type PayloadBuild } from '../shared/payloadBytes';
+import { findPlaceholders, type VariableScope } from '../shared/variables';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type PayloadFormat, type TextEncodingName } from '../shared/payloadTypes';
 import { PROTOCOL_LIMITS } from '../shared/protocol';
 import { bytesToBase64 } from './codec';
 import { el, segmented, select } from './dom';
-import { endpointText, isTargetOpen, type PanelContext } from './panelState';
+import { endpointText, isTargetOpen, previewScope, sendScope, type PanelContext } from './panelState';
 
 const HISTORY_LIMIT = 50;
+
+/** The checksum picker: an algorithm, the covered range and the byte order, checked as typed. */
+export function createChecksumControls(initial: ChecksumDefinition | undefined, onChange: () => void) {
+  const algorithm = el('select', { attrs: { 'aria-label': 'Append checksum', title: 'Append a checksum to every send' } });
+  algorithm.replaceChildren(
+    el('option', { text: 'No checksum', attrs: { value: '' } }),
+    ...CHECKSUM_ALGORITHMS.map((a) => el('option', { text: `+ ${CHECKSUM_INFO[a].label}`, attrs: { value: a } })),
+  );
+  const number = (label: string, value: number | undefined) => el('input', { attrs: { type: 'number', min: '0', value: String(value ?? 0), 'aria-label': label, class: 'small' } });
+  const from = number('Checksum from byte', initial?.from);
+  const minus = number('Checksum to the end minus N bytes', initial?.toEndMinus);
+  const order = el('select', { attrs: { 'aria-label': 'Checksum byte order' } });
+  order.replaceChildren(el('option', { text: 'big endian', attrs: { value: 'big' } }), el('option', { text: 'little endian', attrs: { value: 'little' } }));
+  const range = el('span', { className: 'checksum-range' }, [el('span', { text: 'from byte' }), from, el('span', { text: 'to end −' }), minus, order]);
+  const known = initial && validateChecksum(initial);
+  algorithm.value = known?.ok ? known.checksum.algorithm : '';
+  order.value = known?.ok ? known.checksum.order : 'big';
+  const refresh = () => {
+    range.hidden = algorithm.value === '';
+  };
+  algorithm.addEventListener('change', () => {
+    // A new algorithm starts from its usual byte order (little for Modbus), which the user may then change.
+    if (algorithm.value) order.value = CHECKSUM_INFO[algorithm.value as keyof typeof CHECKSUM_INFO].order;
+    refresh();
+    onChange();
+  });
+  for (const input of [from, minus, order]) input.addEventListener('input', onChange);
+  refresh();
+
+  /** The definition as chosen (for the view state), or undefined for none. */
+  function definition(): ChecksumDefinition | undefined {
+    if (!algorithm.value) return undefined;
+    return { algorithm: algorithm.value, from: Number(from.value), toEndMinus: Number(minus.value), order: order.value as 'big' | 'little' };
+  }
+  function resolved(): { ok: true; checksum?: ResolvedChecksum } | { ok: false; error: string } {
+    const def = definition();
+    if (!def) return { ok: true };
+    const checked = validateChecksum(def, 'Checksum');
+    return checked.ok ? { ok: true, checksum: checked.checksum } : checked;
+  }
+  /** Shows a preset payload's checksum (Shift+click on a quick-send button), or none. */
+  function set(checksum: ResolvedChecksum | undefined): void {
+    algorithm.value = checksum?.algorithm ?? '';
+    from.value = String(checksum?.from ?? 0);
+    minus.value = String(checksum?.toEndMinus ?? 0);
+    order.value = checksum?.order ?? 'big';
+    refresh();
+  }
+  return { algorithm, range, definition, resolved, set };
+}
 const HISTORY_ENTRY_LIMIT = 64 * 1024;
 const MIN_REPEAT_MS = 10;
 
@@ -116,6 +169,12 @@ export function createSendBox(ctx: PanelContext) {
   stopButton.disabled = true;
   let historyIndex = -1;
   const faults = createFaultControls(() => validate());
+  const checksum = createChecksumControls(ctx.view.sendChecksum, () => {
+    ctx.view.sendChecksum = checksum.definition();
+    ctx.persist();
+    validate();
+  });
+  const preview = el('div', { className: 'hint checksum-preview', attrs: { role: 'status', 'aria-label': 'Checksum appended' } });
 
   const format = segmented<PayloadFormat>('Payload format', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'base64', label: 'Base64' }], ctx.view.sendFormat, (value) => {
     ctx.view.sendFormat = value;
@@ -133,8 +192,21 @@ export function createSendBox(ctx: PanelContext) {
     validate();
   });
 
-  function parse() {
-    return parsePayload(input.value, { format: ctx.view.sendFormat, encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding });
+  /** The bytes the send box holds; `scope` is the send's (it uses up a counter value) or the preview's. */
+  function parse(scope: VariableScope = previewScope(ctx)): PayloadBuild {
+    const chosen = checksum.resolved();
+    if (!chosen.ok) return chosen;
+    return buildPayload({ format: ctx.view.sendFormat, data: input.value, checksum: chosen.checksum }, { encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding }, scope);
+  }
+
+  function showPreview(result: PayloadBuild): void {
+    const chosen = checksum.resolved();
+    if (!result.ok || !result.checksum || !chosen.ok || !chosen.checksum) {
+      preview.textContent = '';
+      return;
+    }
+    const variable = findPlaceholders(input.value).some((p) => p.name.startsWith('$'));
+    preview.textContent = `${describeAppended(result.checksum, chosen.checksum)}${variable ? ', over the variables as they would be now' : ''}`;
   }
 
   function canSendTo(): string | undefined {
@@ -153,8 +225,9 @@ export function createSendBox(ctx: PanelContext) {
 
   function validate(): boolean {
     const result = parse();
+    showPreview(result);
     let problem: string | undefined;
-    if (!result.ok) problem = result.error.message;
+    if (!result.ok) problem = result.error;
     else if (result.bytes.length === 0) problem = input.value ? undefined : '';
     faults.preview(result.ok ? result.bytes : undefined);
     if (problem === undefined || problem === '') problem = faults.problem() ?? problem;
@@ -208,8 +281,11 @@ export function createSendBox(ctx: PanelContext) {
 
   function send(): void {
     if (!validate()) return;
-    const result = parse();
-    if (!result.ok) return;
+    const result = parse(sendScope(ctx));
+    if (!result.ok) {
+      error.textContent = result.error;
+      return;
+    }
     const bytes = result.bytes;
     remember();
     if (!repeatToggle.checked) {
@@ -261,7 +337,8 @@ export function createSendBox(ctx: PanelContext) {
     if (!reply.ok) ctx.showNotice(reply.error ?? 'Could not stop the repeat.');
   });
   presetButton.addEventListener('click', async () => {
-    const reply = await ctx.request({ type: 'savePreset', format: ctx.view.sendFormat, data: input.value, encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding });
+    const chosen = checksum.definition();
+    const reply = await ctx.request({ type: 'savePreset', format: ctx.view.sendFormat, data: input.value, encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding, ...(chosen ? { checksum: chosen } : {}) });
     ctx.showNotice(reply.ok ? 'Payload saved into the preset.' : (reply.error ?? 'Could not save the preset.'));
   });
 
@@ -286,8 +363,9 @@ export function createSendBox(ctx: PanelContext) {
   }
 
   const root = el('section', { className: 'send', attrs: { 'aria-label': 'Send' } }, [
-    el('div', { className: 'send-options' }, [format.root, lineEnding, encoding, targetSelect]),
+    el('div', { className: 'send-options' }, [format.root, lineEnding, encoding, checksum.algorithm, checksum.range, targetSelect]),
     input,
+    preview,
     error,
     el('div', { className: 'send-actions' }, [
       sendButton,
@@ -301,6 +379,24 @@ export function createSendBox(ctx: PanelContext) {
       presetButton,
     ]),
   ]);
+  /** Puts a payload into the box to edit before sending (Shift+click on a quick-send button). */
+  function load(payload: { format: PayloadFormat; data: string }, payloadChecksum: ResolvedChecksum | undefined): void {
+    ctx.view.sendFormat = payload.format;
+    format.set(payload.format);
+    input.value = payload.data;
+    ctx.view.draft = payload.data.length <= HISTORY_ENTRY_LIMIT ? payload.data : '';
+    checksum.set(payloadChecksum);
+    ctx.view.sendChecksum = checksum.definition();
+    ctx.persist();
+    validate();
+    input.focus();
+  }
+
+  /** Who a send goes to: a client id or 'all' in a listener panel, undefined in a connection panel. */
+  function recipient(): string | undefined {
+    return ctx.target()?.kind === 'listener' ? targetSelect.value || 'all' : undefined;
+  }
+
   /** The Faults section; the panel places it beside or under the log with the other sections. */
-  return { root, faults: faults.root, refreshTargets, refreshRepeat, validate };
+  return { root, faults: faults.root, refreshTargets, refreshRepeat, validate, load, recipient, canSend: canSendTo };
 }

@@ -9,6 +9,7 @@ Usage:
   modbusPeer.py client PORT     Sends one request with a correct CRC and one with a corrupt CRC, reads
                                 for a second, prints "reply ok|bad <hex>" per 9-byte reply, exits 0.
 """
+import os
 import select
 import socket
 import sys
@@ -35,7 +36,7 @@ def serve():
     server.listen(4)
     print(server.getsockname()[1], flush=True)
     # The test ends the peer by closing stdin: never a kill by name.
-    threading.Thread(target=lambda: (sys.stdin.read(), server.close(), sys.exit(0)), daemon=True).start()
+    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
 
     def handle(conn):
         pending = b""

@@ -8,6 +8,9 @@ import { validateFaultOptions, validateRepeatOptions } from '../../shared/faultP
 import { isPortNumber } from '../../shared/hostPort';
 import { FRAMING_KEYS } from '../../shared/framing';
 import { RULE_KEYS } from '../../shared/ruleDefinition';
+import { CHECKSUM_KEYS, validateChecksum } from '../../shared/checksum';
+import { MAX_SEQUENCE_STEPS, MAX_STEP_WAIT_MS, type SequenceWireStep } from '../../shared/quickSend';
+import { findCatastrophicShape } from '../../shared/ruleDefinition';
 
 export type ValidationResult = { ok: true; message: FromWebviewMessage } | { ok: false; reason: string };
 
@@ -93,6 +96,25 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       }
       return { ok: true, message };
     }
+    case 'sendSequence': {
+      if (fields.to !== undefined && (typeof fields.to !== 'string' || (fields.to !== 'all' && !TARGET_ID.test(fields.to)))) {
+        return refuse('sendSequence: to must be a client id or "all"');
+      }
+      if (!(TEXT_ENCODINGS as readonly unknown[]).includes(fields.encoding)) return refuse('sendSequence: unknown encoding');
+      if (!Array.isArray(fields.steps) || fields.steps.length === 0 || fields.steps.length > MAX_SEQUENCE_STEPS) {
+        return refuse(`sendSequence: steps must be a list of 1 to ${MAX_SEQUENCE_STEPS} steps`);
+      }
+      const steps: SequenceWireStep[] = [];
+      let base64Chars = 0;
+      for (const raw of fields.steps as unknown[]) {
+        const step = sequenceStep(raw);
+        if (typeof step === 'string') return refuse(`sendSequence: ${step}`);
+        if ('data' in step) base64Chars += step.data.length;
+        steps.push(step);
+      }
+      if (base64Chars > PROTOCOL_LIMITS.maxSendBase64) return refuse('sendSequence: the steps carry more than 16 MiB');
+      return { ok: true, message: { type, requestId, steps, encoding: fields.encoding as never, ...(fields.to !== undefined ? { to: fields.to as string } : {}) } };
+    }
     case 'behaviour': {
       const behaviour = fields.behaviour;
       if (typeof behaviour !== 'object' || behaviour === null || Array.isArray(behaviour)) return refuse('behaviour: behaviour must be an object');
@@ -139,6 +161,13 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       if (!boundedString(fields.data, PROTOCOL_LIMITS.maxPresetDataChars)) return refuse('savePreset: data must be a string of at most 1 Mi characters');
       if (!(TEXT_ENCODINGS as readonly unknown[]).includes(fields.encoding)) return refuse('savePreset: unknown encoding');
       if (!(LINE_ENDINGS as readonly unknown[]).includes(fields.lineEnding)) return refuse('savePreset: unknown line ending');
+      let checksum: Fields | undefined;
+      if (fields.checksum !== undefined) {
+        const checked = validateChecksum(fields.checksum, 'savePreset.checksum');
+        if (!checked.ok || typeof fields.checksum !== 'object') return refuse(checked.ok ? 'savePreset: checksum must be an object' : checked.error);
+        // Only the keys a preset knows are kept: this definition is written into settings.json.
+        checksum = pick(fields.checksum as Fields, CHECKSUM_KEYS);
+      }
       return {
         ok: true,
         message: {
@@ -148,9 +177,51 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
           data: fields.data,
           encoding: fields.encoding as never,
           lineEnding: fields.lineEnding as never,
+          ...(checksum ? { checksum: checksum as never } : {}),
         },
       };
     }
   }
   return refuse(`unhandled message type ${type}`);
+}
+
+function isWait(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_STEP_WAIT_MS;
+}
+
+function isBase64(value: unknown): value is string {
+  return typeof value === 'string' && value.length % 4 === 0 && BASE64.test(value);
+}
+
+/** One resolved step of a quick-send sequence, or why it is refused. */
+function sequenceStep(raw: unknown): SequenceWireStep | string {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'each step must be an object';
+  const step = raw as Fields;
+  switch (step.kind) {
+    case 'send':
+      if (!isBase64(step.data) || step.data === '') return 'a send step needs non-empty base64 data';
+      return { kind: 'send', data: step.data };
+    case 'delay':
+      if (!isWait(step.ms)) return `a delay must be 0 to ${MAX_STEP_WAIT_MS} ms`;
+      return { kind: 'delay', ms: step.ms };
+    case 'expect': {
+      if (!isWait(step.withinMs)) return `an expectation must wait 0 to ${MAX_STEP_WAIT_MS} ms`;
+      if (!boundedString(step.label, PROTOCOL_LIMITS.maxNameChars)) return 'an expectation needs a short label';
+      if (step.match === 'bytes') {
+        if (!isBase64(step.data) || step.data === '') return 'a bytes expectation needs non-empty base64 data';
+        return { kind: 'expect', match: 'bytes', data: step.data, withinMs: step.withinMs, label: step.label };
+      }
+      if (step.match !== 'regex' || !boundedString(step.pattern, 2000) || step.pattern === '') return 'an expectation must match bytes or a regex of at most 2000 characters';
+      // The host runs this pattern over peer bytes: the same refusal of exponential shapes as the rules.
+      if (findCatastrophicShape(step.pattern)) return 'the expectation\'s regex can take exponential time';
+      try {
+        new RegExp(step.pattern);
+      } catch {
+        return 'the expectation\'s regex does not compile';
+      }
+      return { kind: 'expect', match: 'regex', pattern: step.pattern, withinMs: step.withinMs, label: step.label };
+    }
+    default:
+      return 'a step kind must be send, expect or delay';
+  }
 }

@@ -6,7 +6,8 @@ import { type Disposable } from '../../core/events';
 import { sendWithFaults, Repeater, type WriteRecord } from '../../core/faults';
 import { Listener } from '../../core/listener';
 import { planWrites, summariseWrites, validateFaultOptions } from '../../shared/faultPlan';
-import type { RepeatInfo, SendMessage } from '../../shared/protocol';
+import type { RepeatInfo, SendMessage, SendSequenceMessage } from '../../shared/protocol';
+import { runSequence } from './sequenceRun';
 import type { TrafficFeed } from './trafficFeed';
 
 export interface SendOutcome {
@@ -21,6 +22,8 @@ function errorText(err: unknown): string {
 export class PanelSender implements Disposable {
   private repeater: Repeater | undefined;
   private info: RepeatInfo | undefined;
+  /** The running quick-send sequence, stopped by Stop like a repeat. */
+  private sequence: AbortController | undefined;
 
   constructor(
     private readonly target: Listener | Connection,
@@ -35,6 +38,32 @@ export class PanelSender implements Disposable {
 
   stopRepeat(): void {
     if (this.repeater?.running) this.repeater.stop();
+    this.sequence?.abort();
+  }
+
+  /** Runs a quick-send sequence to the chosen recipients; resolves when it ended. */
+  async handleSequence(message: SendSequenceMessage): Promise<SendOutcome> {
+    if (this.sequence) return { error: 'A sequence is already running in this panel; wait for it to end or press Stop.' };
+    const recipients = this.recipients(message.to);
+    if (typeof recipients === 'string') return { error: recipients };
+    const controller = new AbortController();
+    this.sequence = controller;
+    try {
+      return await runSequence(
+        message.steps,
+        {
+          encoding: message.encoding,
+          send: async (bytes) => (await this.send(bytes, { type: 'send', requestId: message.requestId, data: '', ...(message.to !== undefined ? { to: message.to } : {}) })).error,
+          onDidReceive: (listener) => {
+            const subscriptions = recipients.map((connection) => connection.onDidReceive(listener));
+            return { dispose: () => subscriptions.forEach((s) => s.dispose()) };
+          },
+        },
+        controller.signal,
+      );
+    } finally {
+      this.sequence = undefined;
+    }
   }
 
   /** Sends once, or starts a repeat; resolves with the one sentence for the reply. */
@@ -80,6 +109,7 @@ export class PanelSender implements Disposable {
   dispose(): void {
     this.repeater?.dispose();
     this.repeater = undefined;
+    this.sequence?.abort();
   }
 
   /** The connections a send goes to: the panel's connection, one client, or every open client. */

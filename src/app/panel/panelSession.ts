@@ -12,7 +12,8 @@ import type { ResolvedFraming } from '../../shared/framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/payloadTypes';
 import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import { describeReadHolds } from '../../shared/readHolds';
-import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
+import type { ChecksumDefinition } from '../../shared/checksum';
+import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, QuickSendInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
 import { defaultBehaviourInfo, ListenerBehaviours } from '../listenerBehaviours';
 import { logFileName, type ExportRecord } from '../logExport';
 import { assessBindExposure, type BindExposure } from '../exposurePolicy';
@@ -32,6 +33,7 @@ export interface PresetPayloadRequest {
   data: string;
   encoding: TextEncodingName;
   lineEnding: LineEnding;
+  checksum?: ChecksumDefinition;
 }
 
 /** What the session needs from its surroundings; the VS Code adapter implements it, tests stub it. */
@@ -51,6 +53,8 @@ export interface PanelSessionHost {
   saveBehaviour(request: PresetBehaviourRequest): Promise<boolean>;
   /** Asks before a listener would be reachable from other machines; true when confirmed (or nothing to ask). */
   confirmExposure(exposure: BindExposure): Promise<boolean>;
+  /** The quick-send bar for this target: its preset's payloads, if a preset matches. */
+  quickSend?(target: TargetInfo): QuickSendInfo | undefined;
 }
 
 function errorText(err: unknown): string {
@@ -110,6 +114,13 @@ export class PanelSession implements Disposable {
 
   settingsChanged(): void {
     this.host.post({ type: 'settings', settings: this.host.settings() });
+    // Presets may have changed too: the quick-send bar follows them.
+    this.host.post({ type: 'quickSend', quickSend: this.quickSend() });
+  }
+
+  private quickSend(): QuickSendInfo | undefined {
+    const target = this.describeTarget();
+    return target ? this.host.quickSend?.(target) : undefined;
   }
 
   /** Entry point for everything the webview posts. Never throws. */
@@ -276,7 +287,7 @@ export class PanelSession implements Disposable {
     const channel = this.channel;
     const records = channel?.snapshotRows() ?? [];
     const feed = channel?.info ?? { firstId: 1, lastId: 0, size: 0, dropped: 0, pendingFrameBytes: 0 };
-    this.host.post({ type: 'snapshot', settings: this.host.settings(), target: this.describeTarget(), records, feed, notice: this.notice, behaviour: this.behaviour });
+    this.host.post({ type: 'snapshot', settings: this.host.settings(), target: this.describeTarget(), records, feed, notice: this.notice, behaviour: this.behaviour, quickSend: this.quickSend() });
     this.notice = undefined;
   }
 
@@ -350,6 +361,12 @@ export class PanelSession implements Disposable {
         this.reply(message.requestId, outcome.error, { detail: outcome.detail });
         return;
       }
+      case 'sendSequence': {
+        if (!this.sender) return this.reply(message.requestId, 'This panel is not showing a connection or listener yet.');
+        const outcome = await this.sender.handleSequence(message);
+        this.reply(message.requestId, outcome.error, { detail: outcome.detail });
+        return;
+      }
       case 'stopRepeat':
         this.sender?.stopRepeat();
         this.reply(message.requestId, undefined);
@@ -394,7 +411,7 @@ export class PanelSession implements Disposable {
       case 'savePreset':
         await this.saveIntoPreset(
           message.requestId,
-          (target) => this.host.savePreset({ target, format: message.format, data: message.data, encoding: message.encoding, lineEnding: message.lineEnding }),
+          (target) => this.host.savePreset({ target, format: message.format, data: message.data, encoding: message.encoding, lineEnding: message.lineEnding, ...(message.checksum ? { checksum: message.checksum } : {}) }),
           'Saving the preset was cancelled.',
           'Could not save the preset',
         );
