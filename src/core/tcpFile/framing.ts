@@ -3,6 +3,7 @@
 // something of its own: it drops one CR before each LF, so LF and CRLF peers read the same.
 import { Framer, type FramerEvent } from '../framer';
 import { validateFraming, type FramingDefinition, type ResolvedFraming } from '../../shared/framing';
+import { findChecksumClause, parseChecksumClause } from './checksumClause';
 
 export interface TcpFraming {
   /** As written in the file (or `preset` for a PRESET's framing), for messages. */
@@ -36,6 +37,16 @@ export function parseTcpFraming(text: string): TcpFramingResult {
     }
     const checked = validateFraming(definition, 'FRAMING');
     return checked.ok ? { ok: true, framing: { label: value, framing: checked.framing, stripTrailingCr: false } } : checked;
+  }
+  // `FRAMING u16be CHECKSUM crc16modbus`: a short name whose frames must pass a checksum.
+  const clause = findChecksumClause(value);
+  if (clause !== undefined) {
+    const checksum = parseChecksumClause(value.slice(clause + 'CHECKSUM'.length));
+    if (!checksum.ok) return checksum;
+    const cut = parseTcpFraming(value.slice(0, clause));
+    if (!cut.ok) return cut;
+    if (cut.framing.framing.mode === 'none') return { ok: false, error: 'FRAMING none has no frames to check: choose line, u16be, u32be or a JSON framing before CHECKSUM.' };
+    return { ok: true, framing: { ...cut.framing, label: value, framing: { ...cut.framing.framing, checksum: checksum.checksum } } };
   }
   const name = value.toLowerCase();
   const definition = FRAMING_SHORT_NAMES[name];

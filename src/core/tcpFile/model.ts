@@ -1,5 +1,6 @@
 // The parsed shape of a `*.tcp` file: what the parser produces and the runner, the CLI and the
 // VS Code adapters consume. Positions are 0-based lines and columns (end exclusive), as VS Code counts.
+import type { ResolvedChecksum } from '../../shared/checksum';
 import type { LineEnding, TextEncodingName } from '../../shared/payloadTypes';
 import type { TcpFraming } from './framing';
 
@@ -40,7 +41,7 @@ export type TcpTarget =
 export type SendFormat = 'text' | 'hex' | 'base64';
 
 export type SendStep =
-  | { kind: 'send'; format: SendFormat; body: PayloadBody; range: TcpRange }
+  | { kind: 'send'; format: SendFormat; body: PayloadBody; range: TcpRange; /** `CHECKSUM …` at the end of the SEND line. */ checksum?: ResolvedChecksum }
   | { kind: 'sendFile'; path: string; range: TcpRange };
 
 export type ExpectKind = 'text' | 'hex' | 'regex' | 'close' | 'nothing';

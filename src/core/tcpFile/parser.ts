@@ -18,6 +18,8 @@ import { parsePayload } from '../../shared/parsePayload';
 import { findPlaceholders, isDefined, placeholderShapeError } from './variables';
 import { isPortNumber, splitHostPort, validateHostText } from '../../shared/hostPort';
 import { FRAMING_SHORT_NAMES, parseTcpFraming } from './framing';
+import { findChecksumClause, parseChecksumClause } from './checksumClause';
+import type { ResolvedChecksum } from '../../shared/checksum';
 
 export interface ParseOptions {
   /** Names from `tcpLab.presets`; when given, `PRESET x` is checked against them. */
@@ -347,9 +349,24 @@ class FileParser {
       this.error(index, format.start, format.end, `Unknown SEND format '${format.text}': use text, hex, base64 or file.`);
       return;
     }
-    const body = this.newBody(index, rest);
-    this.block.steps.push({ kind: 'send', format: kind, body, range });
+    const clause = this.checksumClause(index, rest);
+    if (clause === 'error') return;
+    const body = this.newBody(index, clause?.payload ?? rest);
+    this.block.steps.push({ kind: 'send', format: kind, body, range, ...(clause ? { checksum: clause.checksum } : {}) });
     this.continuing = { body, joiner: kind === 'text' ? '\n' : ' ' };
+  }
+
+  /** A trailing `CHECKSUM algorithm [key=value …]` on a SEND line, split off its payload. */
+  private checksumClause(index: number, rest: Word): { payload: Word; checksum: ResolvedChecksum } | 'error' | undefined {
+    const at = findChecksumClause(rest.text);
+    if (at === undefined) return undefined;
+    const parsed = parseChecksumClause(rest.text.slice(at + 'CHECKSUM'.length));
+    if (!parsed.ok) {
+      this.error(index, rest.start + at, rest.end, parsed.error);
+      return 'error';
+    }
+    const payload = rest.text.slice(0, at).trimEnd();
+    return { payload: { text: payload, start: rest.start, end: rest.start + payload.length }, checksum: parsed.checksum };
   }
 
   private parseExpect(line: string, index: number, keyword: Word): void {

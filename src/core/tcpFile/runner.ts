@@ -16,6 +16,7 @@ import { encodeFrame, FrameQueue, NO_TCP_FRAMING, presetTcpFraming, type Receive
 import { addressProblem, regexProblem, splitAddress } from './parser';
 import { parsePayload } from '../../shared/parsePayload';
 import { resolveVariables, type VariableScope } from './variables';
+import { buildPayload } from '../../shared/payloadBytes';
 import { formatEndpoint } from '../../shared/hostPort';
 
 /** The part of the engine's Connection a run needs; `Connection` satisfies it structurally. */
@@ -213,8 +214,9 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
     if (step.kind === 'send') {
       const text = bodyText(step.body, scope);
       if (!text.ok) return fail(text.error, step.range);
-      const parsed = parsePayload(text.value, { format: step.format, encoding, lineEnding: step.format === 'text' ? lineEnding : 'none' });
-      if (!parsed.ok) return fail(`Line ${step.range.line + 1}: ${parsed.error.message}`, step.range);
+      // The checksum covers the payload and precedes its line ending; a length-prefix frame wraps both.
+      const parsed = buildPayload({ format: step.format, data: text.value, checksum: step.checksum }, { encoding, lineEnding: step.format === 'text' ? lineEnding : 'none' });
+      if (!parsed.ok) return fail(`Line ${step.range.line + 1}: ${parsed.error}`, step.range);
       const framed = encodeFrame(parsed.bytes, framing);
       if (!framed.ok) return fail(`Line ${step.range.line + 1}: ${framed.error}`, step.range);
       steps.push({ kind: 'send', bytes: framed.bytes, range: step.range });
