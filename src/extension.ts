@@ -4,6 +4,7 @@ import { Registry } from './core/registry';
 import { registerCommands } from './host/commands';
 import { registerHistoryCommands } from './host/historyCommands';
 import { CaptureManager } from './host/captureManager';
+import { registerChecksumCommands } from './host/checksumCommands';
 import { TcpLabConfig } from './host/config';
 import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
 import { ContextKeys } from './host/contextKeys';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): void {
     panels,
     registerCommands({ context, registry, config, tree, treeView, panels, captures, log }),
     registerHistoryCommands({ registry, panels }),
+    registerChecksumCommands(),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
   registerTcpFiles(context, registry, config);

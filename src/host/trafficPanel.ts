@@ -9,6 +9,7 @@ import type { Registry } from '../core/registry';
 import type { TextEncodingName } from '../shared/payloadTypes';
 import type { TargetInfo } from '../shared/protocol';
 import { logFileName, toCsv, toJsonLines, type ExportRecord } from '../app/logExport';
+import { COMPUTE_CHECKSUM_COMMAND } from './checksumCommands';
 import { confirmExposure } from './exposurePrompt';
 import { presetForTarget, quickSendFor, withBehaviour, withPayload } from '../app/targetPresets';
 import type { TcpLabConfig } from './config';
@@ -140,6 +141,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       savePreset: (request) => this.savePreset(request),
       saveBehaviour: (request) => this.saveBehaviour(request),
       confirmExposure,
+      computeChecksum: (subject) => void vscode.commands.executeCommand(COMPUTE_CHECKSUM_COMMAND, subject),
       quickSend: (target) => quickSendFor(this.config.presets(), target, { encoding: this.config.defaultEncoding, lineEnding: this.config.defaultLineEnding }),
     };
     const session = new PanelSession(this.registry, host, targetId, notice, this.behaviours);

@@ -18,7 +18,7 @@ export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'c
 export type ToWebviewType = (typeof TO_WEBVIEW_TYPES)[number];
 
 /** Message types the webview sends to the host. */
-export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record', 'sendSequence'] as const;
+export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record', 'sendSequence', 'computeChecksum'] as const;
 export type FromWebviewType = (typeof FROM_WEBVIEW_TYPES)[number];
 
 /** Wire limits, shared so the webview refuses early what the host would refuse anyway. */
@@ -389,6 +389,16 @@ export interface CopyMessage {
   text: string;
 }
 
+/** Run TCP: Compute Checksum over a row's bytes, or over text selected in the log. */
+export interface ComputeChecksumMessage {
+  type: 'computeChecksum';
+  /** The row's bytes, base64. */
+  data?: string;
+  text?: string;
+  /** Where they came from, e.g. "record #12". */
+  source: string;
+}
+
 /** Store the payload being edited into a preset of this target. */
 export interface SavePresetMessage {
   type: 'savePreset';
@@ -416,7 +426,8 @@ export type FromWebviewMessage =
   | FollowMessage
   | RowsMessage
   | RecordMessage
-  | SendSequenceMessage;
+  | SendSequenceMessage
+  | ComputeChecksumMessage;
 
 /** Messages that expect a `reply`. */
 export type RequestMessage = Extract<FromWebviewMessage, { requestId: number }>;

@@ -7,6 +7,7 @@ import { createBehaviourEditor } from './behaviourEditor';
 import { TEXT_ENCODINGS, type TextEncodingName } from '../shared/payloadTypes';
 import { describeCloseReason } from '../shared/closeReasons';
 import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyFormats';
+import { bytesToBase64 } from './codec';
 import { el, segmented, select } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
@@ -87,6 +88,7 @@ const logWindow = new LogWindow(
     onSelect: (record) => {
       selectedRecord = record;
       copyButton.disabled = !record;
+      checksumButton.disabled = !record;
     },
     onFollowChange: (following) => showFollowing(following),
     onStatus: () => updateStatus(),
@@ -112,6 +114,27 @@ startButton.addEventListener('click', () => void logWindow.jumpToStart());
 const copyButton = el('button', { text: 'Copy', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
 copyButton.disabled = true;
 copyButton.addEventListener('click', () => void copySelected());
+const checksumButton = el('button', { text: 'Checksum', attrs: { type: 'button', title: 'Every checksum of the text selected in the log, or of the selected record (TCP: Compute Checksum)' } });
+checksumButton.disabled = true;
+checksumButton.addEventListener('click', () => void checksumOfSelection());
+
+/** Text selected inside the log wins over the selected row: "select bytes in a row". */
+async function checksumOfSelection(): Promise<void> {
+  const selection = window.getSelection();
+  const text = selection && !selection.isCollapsed && log.root.contains(selection.anchorNode) ? selection.toString() : '';
+  if (text.trim() !== '') {
+    vscode.postMessage({ type: 'computeChecksum', text, source: 'text selected in the log' });
+    return;
+  }
+  const record = selectedRecord;
+  if (!record) return;
+  const bytes = await logWindow.wholeBytes(record);
+  if (!bytes) {
+    showNotice('That record is too large or no longer kept; select part of its text instead.');
+    return;
+  }
+  vscode.postMessage({ type: 'computeChecksum', data: bytesToBase64(bytes), source: record.rec ? `record #${record.rec}` : 'the selected row' });
+}
 
 function showFollowing(following: boolean): void {
   followButton.textContent = following ? 'Pause autoscroll' : 'Resume autoscroll';
@@ -315,7 +338,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     group(followButton, startButton),
   ]);
   const actions = el('div', { className: 'toolbar log-actions', attrs: { role: 'toolbar', 'aria-label': 'Log actions' } }, [
-    group(labelFor('Copy as', copyFormat), copyFormat, copyButton),
+    group(labelFor('Copy as', copyFormat), copyFormat, copyButton, checksumButton),
     group(labelFor('Save as', saveFormat), saveFormat, saveButton),
     clearButton,
   ]);
@@ -459,6 +482,7 @@ function onMessage(message: ToWebviewMessage): void {
       logWindow.clear();
       selectedRecord = undefined;
       copyButton.disabled = true;
+      checksumButton.disabled = true;
       return;
     case 'reply':
       requests.settle(message);

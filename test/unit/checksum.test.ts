@@ -15,6 +15,8 @@ import {
   verifyChecksum,
   type ResolvedChecksum,
 } from '../../src/shared/checksum';
+import { checksumLines, checksumSubjectOfText } from '../../src/app/checksumInput';
+import { validateWebviewMessage } from '../../src/app/panel/panelMessages';
 
 const ascii = (text: string) => new TextEncoder().encode(text);
 const hex = (text: string) => Uint8Array.from(text.split(' ').map((b) => parseInt(b, 16)));
@@ -142,5 +144,25 @@ describe('checksums', () => {
         assert.equal(verifyChecksum(corrupted, checksum).ok, false);
       }),
     );
+  });
+});
+
+describe('TCP: Compute Checksum input', () => {
+  it('reads selected hex as bytes and anything else as UTF-8 text', () => {
+    const hexSubject = checksumSubjectOfText(' 01 03 00 0A 00 02\n');
+    assert.equal(hexSubject.described, '6 bytes, read as hex');
+    assert.equal(checksumLines(hexSubject.bytes).find((l) => l.label === 'CRC-16/MODBUS')?.value, 'E4 09');
+    const textSubject = checksumSubjectOfText('123456789');
+    // Nine digits are hex too (an odd count is not): text it is.
+    assert.equal(textSubject.described, '9 bytes of UTF-8 text');
+    assert.equal(checksumLines(textSubject.bytes).find((l) => l.label === 'CRC-32')?.value, 'CB F4 39 26');
+    assert.equal(checksumSubjectOfText('héllo').described, '6 bytes of UTF-8 text');
+    assert.equal(checksumLines(new Uint8Array(0)).length, CHECKSUM_ALGORITHMS.length);
+  });
+
+  it('accepts a panel row or selected log text, and refuses anything else', () => {
+    assert.deepEqual(validateWebviewMessage({ type: 'computeChecksum', data: 'AQMACgAC', source: 'record #3' }), { ok: true, message: { type: 'computeChecksum', data: 'AQMACgAC', source: 'record #3' } });
+    assert.deepEqual(validateWebviewMessage({ type: 'computeChecksum', text: '01 03', source: 'text selected in the log' }).ok, true);
+    assert.deepEqual(validateWebviewMessage({ type: 'computeChecksum', source: 'x' }), { ok: false, reason: 'computeChecksum: give data or a non-empty text' });
   });
 });

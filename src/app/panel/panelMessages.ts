@@ -54,7 +54,7 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
   if (typeof type !== 'string' || !(FROM_WEBVIEW_TYPES as readonly string[]).includes(type)) {
     return refuse(`unknown message type ${JSON.stringify(String(type)).slice(0, 40)}`);
   }
-  const needsRequestId = !['ready', 'clear', 'copy', 'follow'].includes(type);
+  const needsRequestId = !['ready', 'clear', 'copy', 'follow', 'computeChecksum'].includes(type);
   if (needsRequestId && !isRequestId(fields.requestId)) return refuse(`${type}: requestId must be a positive integer`);
   const requestId = fields.requestId as number;
 
@@ -95,6 +95,15 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
         message.repeat = repeat.options;
       }
       return { ok: true, message };
+    }
+    case 'computeChecksum': {
+      if (!boundedString(fields.source, PROTOCOL_LIMITS.maxNameChars)) return refuse('computeChecksum: source must be a short string');
+      if (fields.data !== undefined) {
+        if (!boundedString(fields.data, PROTOCOL_LIMITS.maxSendBase64) || !isBase64(fields.data)) return refuse('computeChecksum: data must be base64 of at most 16 MiB');
+        return { ok: true, message: { type, data: fields.data, source: fields.source } };
+      }
+      if (!boundedString(fields.text, PROTOCOL_LIMITS.maxCopyChars) || fields.text === '') return refuse('computeChecksum: give data or a non-empty text');
+      return { ok: true, message: { type, text: fields.text, source: fields.source } };
     }
     case 'sendSequence': {
       if (fields.to !== undefined && (typeof fields.to !== 'string' || (fields.to !== 'all' && !TARGET_ID.test(fields.to)))) {

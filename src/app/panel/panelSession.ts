@@ -55,6 +55,8 @@ export interface PanelSessionHost {
   confirmExposure(exposure: BindExposure): Promise<boolean>;
   /** The quick-send bar for this target: its preset's payloads, if a preset matches. */
   quickSend?(target: TargetInfo): QuickSendInfo | undefined;
+  /** Shows every checksum of a row's bytes or of text selected in the log (TCP: Compute Checksum). */
+  computeChecksum?(subject: { bytes?: Uint8Array; text?: string; source: string }): void;
 }
 
 function errorText(err: unknown): string {
@@ -361,6 +363,9 @@ export class PanelSession implements Disposable {
         this.reply(message.requestId, outcome.error, { detail: outcome.detail });
         return;
       }
+      case 'computeChecksum':
+        this.host.computeChecksum?.({ ...(message.data !== undefined ? { bytes: new Uint8Array(Buffer.from(message.data, 'base64')) } : { text: message.text }), source: message.source });
+        return;
       case 'sendSequence': {
         if (!this.sender) return this.reply(message.requestId, 'This panel is not showing a connection or listener yet.');
         const outcome = await this.sender.handleSequence(message);

@@ -1,0 +1,44 @@
+// TCP: Compute Checksum: every algorithm's value over the selected bytes — text selected in an
+// editor, or a row (or the text selected in it) of a traffic panel, which passes its bytes in.
+import * as vscode from 'vscode';
+import { checksumLines, checksumSubjectOfText, type ChecksumSubject } from '../app/checksumInput';
+
+export const COMPUTE_CHECKSUM_COMMAND = 'tcpLab.computeChecksum';
+
+/** What the traffic panel passes: a row's bytes, or text selected in the log. */
+export interface ComputeChecksumArgs {
+  bytes?: Uint8Array;
+  text?: string;
+  /** Where they came from, e.g. "record #12". */
+  source?: string;
+}
+
+export function registerChecksumCommands(): vscode.Disposable {
+  return vscode.commands.registerCommand(COMPUTE_CHECKSUM_COMMAND, async (args?: ComputeChecksumArgs) => {
+    const subject = await subjectOf(args);
+    if (!subject) return;
+    const items = checksumLines(subject.bytes).map((line) => ({ label: line.label, description: line.value, value: line.value }));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: `Checksums of ${subject.described}${args?.source ? ` (${args.source})` : ''}`,
+      placeHolder: 'Pick one to copy its bytes',
+      matchOnDescription: true,
+    });
+    if (!picked) return;
+    await vscode.env.clipboard.writeText(picked.value);
+    void vscode.window.showInformationMessage(`Copied ${picked.value} (${picked.label}).`);
+  });
+}
+
+async function subjectOf(args: ComputeChecksumArgs | undefined): Promise<ChecksumSubject | undefined> {
+  if (args?.bytes) return { bytes: args.bytes, described: `${args.bytes.length} byte${args.bytes.length === 1 ? '' : 's'}` };
+  if (typeof args?.text === 'string' && args.text !== '') return checksumSubjectOfText(args.text);
+  const editor = vscode.window.activeTextEditor;
+  const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
+  if (selected) return checksumSubjectOfText(selected);
+  const typed = await vscode.window.showInputBox({
+    title: 'Compute Checksum',
+    prompt: 'Bytes in hex (01 03 00 0A) or text; or select them in an editor or a traffic panel row first',
+    validateInput: (value) => (value === '' ? 'Type some bytes or text.' : undefined),
+  });
+  return typed ? checksumSubjectOfText(typed) : undefined;
+}
