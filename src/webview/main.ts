@@ -114,7 +114,8 @@ startButton.addEventListener('click', () => void logWindow.jumpToStart());
 const copyButton = el('button', { text: 'Copy', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
 copyButton.disabled = true;
 copyButton.addEventListener('click', () => void copySelected());
-const checksumButton = el('button', { text: 'Checksum', attrs: { type: 'button', title: 'Every checksum of the text selected in the log, or of the selected record (TCP: Compute Checksum)' } });
+// Σ keeps the footer on one line in a narrow panel; the title and accessible name say what it does.
+const checksumButton = el('button', { text: 'Σ', attrs: { type: 'button', 'aria-label': 'Checksum', title: 'Checksums of the text selected in the log, or of the selected record (TCP: Compute Checksum)' } });
 checksumButton.disabled = true;
 checksumButton.addEventListener('click', () => void checksumOfSelection());
 
