@@ -64,6 +64,13 @@ export class PythonPeer {
     return { peer, port: listening.port ?? 0 };
   }
 
+  /** A Modbus RTU-style server that checks each request's CRC with its own code (peers/modbusServer.py). */
+  static async modbusServer(port = 0): Promise<{ peer: PythonPeer; port: number }> {
+    const peer = new PythonPeer('Modbus server', 'modbusServer.py', [String(port)]);
+    const listening = await peer.waitFor((e) => e.event === 'listening', 10_000);
+    return { peer, port: listening.port ?? 0 };
+  }
+
   get events(): readonly PeerEvent[] {
     return this.seen;
   }
