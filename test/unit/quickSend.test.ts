@@ -2,9 +2,12 @@
 // settings, the panel's sequence message checked, and a sequence run on real sockets against a
 // Python Modbus-style server that verifies every CRC with its own code.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseJsonc } from '../../src/app/jsonc';
 import { PanelSession } from '../../src/app/panel/panelSession';
 import { validateWebviewMessage } from '../../src/app/panel/panelMessages';
-import { validatePresets } from '../../src/app/presetValidation';
+import { checkPayloadParses, validatePresets } from '../../src/app/presetValidation';
 import { quickSendFor } from '../../src/app/targetPresets';
 import { Registry } from '../../src/core/registry';
 import { defaultChecksum } from '../../src/shared/checksum';
@@ -113,5 +116,20 @@ describe('quick-send sequence on real sockets', () => {
     assert.deepEqual([reply.ok, reply.error], [false, 'Step 5 of 5 (expect /\\x01\\x03/) was not met within 300 ms.']);
     await waitUntil(() => verdicts.split('\n').length >= 3, 'the peer to judge both requests');
     assert.equal(verdicts, 'ok 01 03 00 0a 00 02 e4 09\nbad 01 03 00 0a 00 02 e4 f6\n');
+  });
+});
+
+describe('the README example', () => {
+  it('is a valid preset whose payloads send what the README says', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Device and PLC protocols'));
+    const example = /```jsonc\n([\s\S]*?)```/.exec(section);
+    assert.ok(example, 'the section has a JSON example');
+    const { presets, problems } = validatePresets((parseJsonc(`{${example[1]}}`) as Record<string, unknown>)['tcpLab.presets'], checkPayloadParses);
+    assert.deepEqual(problems, []);
+    const [read] = presets[0].payloads ?? [];
+    assert.deepEqual(read.checksum, { algorithm: 'crc16modbus' });
+    const built = buildPayload({ format: read.format, data: read.data, checksum: defaultChecksum('crc16modbus') }, { encoding: 'utf-8', lineEnding: 'none' });
+    assert.equal(built.ok && Buffer.from(built.bytes).toString('hex'), '0103000a0002e409');
   });
 });
