@@ -8,6 +8,7 @@ import { parseJsonc } from '../../src/app/jsonc';
 import { PanelSession } from '../../src/app/panel/panelSession';
 import { validateWebviewMessage } from '../../src/app/panel/panelMessages';
 import { checkPayloadParses, validatePresets } from '../../src/app/presetValidation';
+import { presetPayloadBytes } from '../../src/app/presetPayloads';
 import { quickSendFor } from '../../src/app/targetPresets';
 import { Registry } from '../../src/core/registry';
 import { defaultChecksum } from '../../src/shared/checksum';
@@ -131,5 +132,19 @@ describe('the README example', () => {
     assert.deepEqual(read.checksum, { algorithm: 'crc16modbus' });
     const built = buildPayload({ format: read.format, data: read.data, checksum: defaultChecksum('crc16modbus') }, { encoding: 'utf-8', lineEnding: 'none' });
     assert.equal(built.ok && Buffer.from(built.bytes).toString('hex'), '0103000a0002e409');
+  });
+});
+
+describe('preset payload bytes outside the panel', () => {
+  it('appends the checksum before a text line ending and counts per scope', () => {
+    const preset = { name: 'P', kind: 'client', host: '127.0.0.1', port: 1, lineEnding: 'crlf' } as const;
+    const scope = { file: new Map(), environment: {} };
+    const defaults = { encoding: 'utf-8', lineEnding: 'none' } as const;
+    const text = presetPayloadBytes({ name: 'a', format: 'text', data: 'N{{$counter}}', checksum: 'xor' }, preset, defaults, scope);
+    assert.equal(text.ok && Buffer.from(text.bytes).toString('latin1'), 'N1\x7f\r\n');
+    const again = presetPayloadBytes({ name: 'a', format: 'text', data: 'N{{$counter}}' }, preset, defaults, scope);
+    assert.equal(again.ok && Buffer.from(again.bytes).toString('latin1'), 'N2\r\n');
+    const hexPayload = presetPayloadBytes({ name: 'b', format: 'hex', data: '01 03 00 0A 00 02', checksum: { algorithm: 'crc16modbus' } }, preset, defaults, scope);
+    assert.equal(hexPayload.ok && Buffer.from(hexPayload.bytes).toString('hex'), '0103000a0002e409');
   });
 });

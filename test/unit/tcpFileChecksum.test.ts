@@ -56,4 +56,13 @@ describe('tcp file checksums', function () {
     assert.equal(bad.status, 'failed');
     assert.equal(bad.expectations[0].message, 'A received frame failed its checksum: CRC-16/MODBUS expected E4 09, got 00 00.');
   });
+
+  it('counts {{$counter}} per block run, one number per payload', async () => {
+    const peer = await echoServer();
+    const file = `###\nCONNECT 127.0.0.1:${peer.port}\nSEND text a{{$counter}}{{$counter}}\nSEND text b{{$counter}}\nEXPECT text a11b2`;
+    const first = await runText(file);
+    assert.equal(first.status, 'passed', JSON.stringify(first.expectations));
+    const second = await runText(file);
+    assert.equal(second.status, 'passed', 'a new run counts from 1 again');
+  });
 });

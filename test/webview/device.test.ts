@@ -53,6 +53,12 @@ describe('device protocols in the panel (Chromium)', function () {
     const [send] = await sent('send');
     assert.equal(hex(send.data), '01 03 00 0A 00 02 E4 09');
 
+    // Save as preset keeps the checksum with the payload.
+    await harness.clearPosted();
+    await page.getByRole('button', { name: 'Save as preset' }).click();
+    const [save] = await sent('savePreset');
+    assert.deepEqual(save.checksum, { algorithm: 'crc16modbus', from: 0, toEndMinus: 0, order: 'little' });
+
     // The range: a checksum over the bytes after a start byte, and a range that cannot fit.
     await page.getByRole('combobox', { name: 'Append checksum' }).selectOption('xor');
     await page.getByLabel('Checksum from byte').fill('1');
