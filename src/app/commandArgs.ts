@@ -1,5 +1,9 @@
 // What every command handler needs from its arguments, whichever file registers it: the registry id
 // a tree row or a caller passed, and the one sentence of whatever went wrong.
+import type { TreeNode } from './treeModel';
+
+/** What a command acting on an item may receive: a tree node, a registry id, or nothing (then it asks). */
+export type CommandArg = TreeNode | string | undefined;
 
 /** A tree node's `targetId`, or a registry id given as a string; undefined for anything else. */
 export function targetIdOf(arg: unknown): string | undefined {

@@ -10,7 +10,8 @@ import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyForm
 import { el, segmented, select } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
-import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, plural, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
+import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
+import { plural } from '../shared/plural';
 import type { BehaviourInfo } from '../shared/protocol';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
