@@ -127,8 +127,3 @@ export function assessBindExposure(host: string, port?: number): BindExposure {
       };
   }
 }
-
-/** Hosts that bind every interface, in any spelling. */
-export function isAllInterfaces(host: string): boolean {
-  return bindScope(host) === 'allInterfaces';
-}

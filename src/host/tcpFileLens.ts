@@ -8,7 +8,7 @@ import { prepareBlock, type BlockResult } from '../core/tcpFile/runner';
 import type { Registry } from '../core/registry';
 import { sameHost } from '../app/tcpFileSockets';
 import { confirmTcpRun } from './tcpFileTrust';
-import type { TcpFileTests } from './tcpFileTests';
+import type { TcpFileTestController } from './tcpFileTestController';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
 import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
@@ -67,7 +67,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
   constructor(
     private readonly workspace: TcpFileWorkspace,
     private readonly registry: Registry,
-    private readonly tests: TcpFileTests,
+    private readonly tests: TcpFileTestController,
   ) {
     const selector: vscode.DocumentSelector = { language: TCP_LANGUAGE_ID };
     this.subscriptions = [

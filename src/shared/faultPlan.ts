@@ -94,17 +94,10 @@ export function validateRepeatOptions(value: unknown, path = 'repeat'): { ok: tr
 }
 
 /**
- * Checks that `copies` of a `payloadBytes` payload can be sent with these faults without building
- * an unbounded plan: coalesced copies at most MAX_COALESCED_BYTES in total, and at most
- * MAX_PLANNED_WRITES writes. Returns the sentence for the user, or undefined when it fits. The panel
- * may call it before building anything; planWrites applies the same check to what it is given.
+ * Checks that these payloads can be sent with these faults without building an unbounded plan:
+ * coalesced at most MAX_COALESCED_BYTES in total, and at most MAX_PLANNED_WRITES writes. `what`
+ * names the payloads in the sentence for the user; undefined when it fits.
  */
-export function checkCopies(payloadBytes: number, copies: number, options: Pick<CheckedFaultOptions, 'coalesce' | 'splitInto' | 'dripIntervalMs'>): string | undefined {
-  if (payloadBytes === 0 || copies === 0) return undefined;
-  return checkPlanSize(new Array<number>(copies).fill(payloadBytes), options, `${copies} copies of ${formatBytes(payloadBytes)}`);
-}
-
-/** The check behind checkCopies, over the sizes of the non-empty payloads; `what` names them in the sentence. */
 function checkPlanSize(sizes: readonly number[], options: Pick<CheckedFaultOptions, 'coalesce' | 'splitInto' | 'dripIntervalMs'>, what: string): string | undefined {
   const total = sizes.reduce((n, size) => n + size, 0);
   const coalesced = options.coalesce && sizes.length > 1;
