@@ -1,5 +1,5 @@
 // `tcp-lab-test`: run the expectations of `*.tcp` files headless, for CI pipelines.
-// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...
+// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
 // Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed,
 // including a file with an error diagnostic (a misspelled directive must not pass CI silently).
 import { existsSync, readdirSync } from 'node:fs';
@@ -10,16 +10,18 @@ import { blockHasExpectations } from './core/tcpFile/model';
 import { parseDuration, parseTcpFile } from './core/tcpFile/parser';
 import { formatBlockResult } from './core/tcpFile/report';
 import { runBlock } from './core/tcpFile/runner';
+import { unattendedListenRefusal } from './app/exposurePolicy';
 import { parseTcpLabSettings, type TcpLabSettings } from './app/settingsFile';
 import { environmentVariables } from './core/tcpFile/variables';
 
-const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...
+const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
 Runs every block with EXPECT lines in the given .tcp files; any error in a file fails the run.
   --env NAME            use environment NAME from tcpLab.environments
   --settings FILE       read tcpLab.presets and tcpLab.environments from FILE (default: .vscode/settings.json if present)
   --timeout DURATION    default timeout for blocks without TIMEOUT, e.g. 2s (default 5s)
   --root DIR            SEND file may read only files inside DIR (default: the folder of each .tcp file)
-  --allow-outside-root  let SEND file read any file, symlinks and ../ included`;
+  --allow-outside-root  let SEND file read any file, symlinks and ../ included
+  --allow-exposed       let a LISTEN block bind an address other machines can reach (0.0.0.0, ::, a LAN address)`;
 
 interface CliOptions {
   files: string[];
@@ -28,12 +30,13 @@ interface CliOptions {
   timeoutMs?: number;
   root?: string;
   allowOutsideRoot: boolean;
+  allowExposed: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [], allowOutsideRoot: false };
+  const options: CliOptions = { files: [], allowOutsideRoot: false, allowExposed: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -46,6 +49,7 @@ function parseArgs(argv: string[]): CliOptions {
     else if (arg === '--settings') options.settings = value();
     else if (arg === '--root') options.root = path.resolve(value());
     else if (arg === '--allow-outside-root') options.allowOutsideRoot = true;
+    else if (arg === '--allow-exposed') options.allowExposed = true;
     else if (arg === '--timeout') {
       const text = value();
       options.timeoutMs = parseDuration(text);
@@ -143,6 +147,10 @@ async function main(argv: string[]): Promise<number> {
           allowOutside: options.allowOutsideRoot,
           howToAllow: options.root ? 'pass another --root or --allow-outside-root' : 'pass --root DIR for a folder that contains it, or --allow-outside-root',
         },
+        // The exposure policy the editor asks; nobody is here to answer, so the run needs the flag.
+        confirm: options.allowExposed
+          ? undefined
+          : async (prepared) => unattendedListenRefusal(prepared.kind, prepared.host, prepared.port, 'Listen on 127.0.0.1 or ::1, or pass --allow-exposed.'),
         defaultTimeoutMs: options.timeoutMs,
         signal: controller.signal,
       });

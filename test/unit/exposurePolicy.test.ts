@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { assessBindExposure, bindScope, ipv6Groups, parseIPv4Loose } from '../../src/app/exposurePolicy';
+import { assessBindExposure, bindScope, ipv6Groups, parseIPv4Loose, unattendedListenRefusal } from '../../src/app/exposurePolicy';
 
 describe('exposure policy', () => {
   const wildcards = [
@@ -89,5 +89,14 @@ describe('exposure policy', () => {
       assert.equal(bindScope(address.address), 'allInterfaces', `${host} bound ${address.address}`);
       assert.equal(bindScope(host), 'allInterfaces', host);
     }
+  });
+
+  it('refuses an unattended LISTEN only where it would be asked: wide or network hosts, never loopback or a connect', () => {
+    const how = 'Pass --allow-exposed.';
+    for (const host of ['0.0.0.0', '::', '::ffff:0.0.0.0', '192.168.1.2', 'example.test']) {
+      assert.match(unattendedListenRefusal('listen', host, 9000, how) ?? '', /^Not run: Listening on .* reachable from other machines.* Pass --allow-exposed\.$/, host);
+    }
+    for (const host of ['127.0.0.1', '::1', 'localhost']) assert.equal(unattendedListenRefusal('listen', host, 9000, how), undefined, host);
+    assert.equal(unattendedListenRefusal('connect', '0.0.0.0', 9000, how), undefined);
   });
 });
