@@ -13,6 +13,7 @@ import { runBlock } from './core/tcpFile/runner';
 import { unattendedListenRefusal } from './app/exposurePolicy';
 import { parseTcpLabSettings, type TcpLabSettings } from './app/settingsFile';
 import { environmentVariables } from './core/tcpFile/variables';
+import { errorMessage } from './shared/errorMessage';
 
 const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
 Runs every block with EXPECT lines in the given .tcp files; any error in a file fails the run.
@@ -79,14 +80,17 @@ function expandPattern(arg: string): string[] {
 
 async function loadSettings(options: CliOptions): Promise<TcpLabSettings> {
   const file = options.settings ?? path.join('.vscode', 'settings.json');
-  if (!options.settings && !existsSync(file)) return { presets: [], environments: {} };
+  if (!options.settings && !existsSync(file)) return { presets: [], environments: {}, problems: [] };
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
     throw new UsageError(`Cannot read settings file '${file}': check the --settings path.`);
   }
-  return parseTcpLabSettings(text, file);
+  const settings = parseTcpLabSettings(text, file);
+  // The editor skips a broken preset and says why; so does the run (a block naming it then fails).
+  for (const problem of settings.problems) process.stdout.write(`${file}: warning: ${problem}\n`);
+  return settings;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -100,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`Unknown environment '${options.env}': ${known.length ? `use one of ${known.join(', ')}` : 'define it in tcpLab.environments'}.`);
     }
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     process.stderr.write(message ? `${message}\n${USAGE}\n` : `${USAGE}\n`);
     return message ? 2 : 0;
   }
@@ -169,7 +173,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`tcp-lab-test stopped unexpectedly: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`tcp-lab-test stopped unexpectedly: ${errorMessage(err)}\n`);
     process.exitCode = 1;
   },
 );

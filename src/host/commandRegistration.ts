@@ -2,7 +2,7 @@
 // exports an id table and an object whose `commands()` maps each id to its handler; the composition
 // root (extension.ts) passes those maps to `registerCommands`, which adds the one error net.
 import * as vscode from 'vscode';
-import { errorMessage } from '../app/commandArgs';
+import { errorMessage } from '../shared/errorMessage';
 
 /** Handlers by command id. A handler receives what VS Code passes (a tree node, a URI, an id or nothing). */
 export type CommandHandlers = Readonly<Record<string, (...args: unknown[]) => unknown>>;

@@ -1,7 +1,7 @@
 // Opening and closing: Start Listener (with the exposure question and a retry on another port),
 // Connect… (recent targets and client presets), Stop Listener, Disconnect, Stop All, Copy Address.
 import * as vscode from 'vscode';
-import { errorMessage, type CommandArg } from '../app/commandArgs';
+import type { CommandArg } from '../app/commandArgs';
 import { assessBindExposure } from '../app/exposurePolicy';
 import { readRecentTargets, rememberTarget } from '../app/recentTargets';
 import type { TargetMemory } from '../app/targetMemory';
@@ -10,6 +10,7 @@ import type { Connection } from '../core/connection';
 import { errorCode } from '../core/errors';
 import type { Listener } from '../core/listener';
 import type { Registry } from '../core/registry';
+import { errorMessage } from '../shared/errorMessage';
 import { formatHostPort, type HostPort } from '../shared/hostPort';
 import { plural } from '../shared/plural';
 import { promptConnectTarget, promptListenAddress } from './addressPrompts';

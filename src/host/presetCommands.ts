@@ -1,7 +1,7 @@
 // Presets from the palette and the tree: Save as Preset, Start Preset (Restricted Mode asks first,
 // a listener preset may answer as a mock server), and the inline Send on a preset's payload.
 import * as vscode from 'vscode';
-import { errorMessage, type CommandArg } from '../app/commandArgs';
+import type { CommandArg } from '../app/commandArgs';
 import { assessBindExposure } from '../app/exposurePolicy';
 import { PresetStarts, hasMockBehaviour, openAtPresetAddress, presetBaseOf, suggestPresetName } from '../app/presetStarts';
 import type { TargetMemory } from '../app/targetMemory';
@@ -10,6 +10,7 @@ import type { PresetEntry, TreeNode } from '../app/treeModel';
 import type { Listener } from '../core/listener';
 import { MockServer } from '../core/mockServer';
 import type { Registry, RegistryItem } from '../core/registry';
+import { errorMessage } from '../shared/errorMessage';
 import { formatHostPort } from '../shared/hostPort';
 import { parsePayload } from '../shared/parsePayload';
 import { plural } from '../shared/plural';

@@ -11,6 +11,7 @@ import { confirmTcpRun } from './tcpFileTrust';
 import type { TcpFileTestController } from './tcpFileTestController';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
 import { formatEndpoint, formatHostPort } from '../shared/hostPort';
+import { errorMessage } from '../shared/errorMessage';
 
 export const SEND_COMMAND = 'tcpLab.tcpFiles.send';
 export const SEND_AND_CHECK_COMMAND = 'tcpLab.tcpFiles.sendAndCheck';
@@ -220,7 +221,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       }
       for (const bytes of payloads) await listener.broadcast(bytes);
     } catch (err) {
-      void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      void vscode.window.showErrorMessage(errorMessage(err));
     }
   }
 

@@ -1,6 +1,7 @@
 // Fault injection options for one send, and the exact write pattern they produce. Pure and browser-safe:
 // the panel previews the pattern with the same planner the engine executes.
 import { formatBytes } from './formatBytes';
+import { keyList } from './keyList';
 
 /** How a send is broken up on purpose, to test how a peer reassembles a stream. */
 export interface FaultOptions {
@@ -15,6 +16,9 @@ export interface FaultOptions {
   /** After the last write: half-close (FIN) or reset (RST). */
   after?: 'none' | 'halfClose' | 'reset';
 }
+
+/** The keys of FaultOptions, for the panel message check: a new option left out fails to compile. */
+export const FAULT_KEYS = keyList<FaultOptions>()(['coalesce', 'splitInto', 'splitDelayMs', 'dripIntervalMs', 'after']);
 
 export interface CheckedFaultOptions {
   coalesce: boolean;

@@ -20,6 +20,7 @@ import { FeedChannel } from './feedChannel';
 import { PanelSender } from './panelSender';
 import { validateWebviewMessage } from './panelMessages';
 import { formatEndpoint } from '../../shared/hostPort';
+import { errorMessage } from '../../shared/errorMessage';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -51,10 +52,6 @@ export interface PanelSessionHost {
   saveBehaviour(request: PresetBehaviourRequest): Promise<boolean>;
   /** Asks before a listener would be reachable from other machines; true when confirmed (or nothing to ask). */
   confirmExposure(exposure: BindExposure): Promise<boolean>;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: 1024 * 1024 };
@@ -119,7 +116,7 @@ export class PanelSession implements Disposable {
       this.host.log(`Ignored a message from the traffic panel: ${result.reason}.`);
       return;
     }
-    this.dispatch(result.message).catch((err: unknown) => this.host.log(`Traffic panel request failed: ${errorText(err)}`));
+    this.dispatch(result.message).catch((err: unknown) => this.host.log(`Traffic panel request failed: ${errorMessage(err)}`));
   }
 
   /** The panel's target as the webview sees it. */
@@ -340,7 +337,7 @@ export class PanelSession implements Disposable {
           this.reply(message.requestId, undefined, { targetId: item.id });
           this.postSnapshot();
         } catch (err) {
-          this.reply(message.requestId, errorText(err));
+          this.reply(message.requestId, errorMessage(err));
         }
         return;
       }
@@ -384,7 +381,7 @@ export class PanelSession implements Disposable {
           const path = await this.host.saveLog(message.format, records, logFileName(target.id, message.format), message.encoding ?? this.host.settings().encoding);
           this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${path}.` });
         } catch (err) {
-          this.reply(message.requestId, `Could not save the log: ${errorText(err)}`);
+          this.reply(message.requestId, `Could not save the log: ${errorMessage(err)}`);
         }
         return;
       }
@@ -412,7 +409,7 @@ export class PanelSession implements Disposable {
     try {
       this.reply(requestId, (await save(target)) ? undefined : cancelled);
     } catch (err) {
-      this.reply(requestId, `${failed}: ${errorText(err)}`);
+      this.reply(requestId, `${failed}: ${errorMessage(err)}`);
     }
   }
 

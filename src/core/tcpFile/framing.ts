@@ -3,6 +3,7 @@
 // something of its own: it drops one CR before each LF, so LF and CRLF peers read the same.
 import { Framer, type FramerEvent } from '../framer';
 import { validateFraming, type FramingDefinition, type ResolvedFraming } from '../../shared/framing';
+import { errorMessage } from '../../shared/errorMessage';
 
 export interface TcpFraming {
   /** As written in the file (or `preset` for a PRESET's framing), for messages. */
@@ -32,7 +33,7 @@ export function parseTcpFraming(text: string): TcpFramingResult {
     try {
       definition = JSON.parse(value);
     } catch (err) {
-      return { ok: false, error: `FRAMING ${value.slice(0, 40)} is not valid JSON (${err instanceof Error ? err.message : String(err)}): write a framing definition such as {"mode":"delimiter","delimiter":"crlf"}.` };
+      return { ok: false, error: `FRAMING ${value.slice(0, 40)} is not valid JSON (${errorMessage(err)}): write a framing definition such as {"mode":"delimiter","delimiter":"crlf"}.` };
     }
     const checked = validateFraming(definition, 'FRAMING');
     return checked.ok ? { ok: true, framing: { label: value, framing: checked.framing, stripTrailingCr: false } } : checked;
