@@ -8,7 +8,7 @@ import { LatencyTracker } from '../../core/latency';
 import type { MockServer } from '../../core/mockServer';
 import { Listener } from '../../core/listener';
 import type { Registry } from '../../core/registry';
-import type { ResolvedFraming } from '../../shared/framing';
+import { DEFAULT_MAX_FRAME_BYTES, type ResolvedFraming } from '../../shared/framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/payloadTypes';
 import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import { describeReadHolds } from '../../shared/readHolds';
@@ -54,7 +54,7 @@ export interface PanelSessionHost {
   confirmExposure(exposure: BindExposure): Promise<boolean>;
 }
 
-const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: 1024 * 1024 };
+const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: DEFAULT_MAX_FRAME_BYTES };
 
 function endpointText(endpoint: { address: string; family: string; port: number } | undefined): string | undefined {
   if (!endpoint) return undefined;
