@@ -14,6 +14,7 @@ import { unattendedListenRefusal } from './app/exposurePolicy';
 import { parseTcpLabSettings, type TcpLabSettings } from './app/settingsFile';
 import { environmentVariables } from './core/tcpFile/variables';
 import { errorMessage } from './shared/errorMessage';
+import { plural } from './shared/plural';
 
 const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
 Runs every block with EXPECT lines in the given .tcp files; any error in a file fails the run.
@@ -133,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
     // An error outside any block with EXPECT (say `EXPCT text ok`) would otherwise leave nothing to fail.
     const errors = file.diagnostics.filter((d) => d.severity === 'error').length;
     if (errors > 0) {
-      process.stdout.write(`  ✗ ${fileName} has ${errors} error${errors === 1 ? '' : 's'}: fix ${errors === 1 ? 'it' : 'them'} (listed above) for this file to pass.\n`);
+      process.stdout.write(`  ✗ ${fileName} has ${plural(errors, 'error')}: fix ${errors === 1 ? 'it' : 'them'} (listed above) for this file to pass.\n`);
       fileErrors++;
     }
     const blocks = file.blocks.filter(blockHasExpectations);
@@ -163,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatBlockResult(result).join('\n') + '\n');
     }
   }
-  const withErrors = fileErrors > 0 ? `, ${fileErrors} file${fileErrors === 1 ? '' : 's'} with errors` : '';
+  const withErrors = fileErrors > 0 ? `, ${plural(fileErrors, 'file')} with errors` : '';
   process.stdout.write(`\n${passed} passed, ${failed} failed${withErrors}\n`);
   return failed > 0 || fileErrors > 0 || controller.signal.aborted ? 1 : 0;
 }

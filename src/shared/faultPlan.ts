@@ -2,6 +2,7 @@
 // the panel previews the pattern with the same planner the engine executes.
 import { formatBytes } from './formatBytes';
 import { keyList } from './keyList';
+import { plural } from './plural';
 
 /** How a send is broken up on purpose, to test how a peer reassembles a stream. */
 export interface FaultOptions {
@@ -167,5 +168,5 @@ export function summariseWrites(writes: readonly { bytes: Uint8Array; at: number
   if (writes.length === 0) return 'nothing written';
   const parts = writes.map((w) => `${w.bytes.length} B at ${Math.round(w.at)} ms`);
   const shown = parts.length > 8 ? [...parts.slice(0, 8), `… ${parts.length - 8} more`] : parts;
-  return `${writes.length} write${writes.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
+  return `${plural(writes.length, 'write')}: ${shown.join(', ')}`;
 }

@@ -21,6 +21,7 @@ import { PanelSender } from './panelSender';
 import { validateWebviewMessage } from './panelMessages';
 import { formatEndpoint } from '../../shared/hostPort';
 import { errorMessage } from '../../shared/errorMessage';
+import { plural } from '../../shared/plural';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -150,7 +151,7 @@ export class PanelSession implements Disposable {
     }));
     peers.sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed'));
     const held = (this.channel?.feed.connections() ?? []).filter((c) => c.readHolds.length > 0);
-    const slowedBy = held.length ? `${held.length} client${held.length === 1 ? '' : 's'}: ${describeReadHolds(held[0].readHolds)}` : undefined;
+    const slowedBy = held.length ? `${plural(held.length, 'client')}: ${describeReadHolds(held[0].readHolds)}` : undefined;
     return {
       kind: 'listener',
       id: target.id,
@@ -379,7 +380,7 @@ export class PanelSession implements Disposable {
         const records = this.exportRecords();
         try {
           const path = await this.host.saveLog(message.format, records, logFileName(target.id, message.format), message.encoding ?? this.host.settings().encoding);
-          this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${path}.` });
+          this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${plural(records.length, 'record')} to ${path}.` });
         } catch (err) {
           this.reply(message.requestId, `Could not save the log: ${errorMessage(err)}`);
         }
