@@ -128,7 +128,12 @@ export function assessBindExposure(host: string, port?: number): BindExposure {
   }
 }
 
-/** Hosts that bind every interface, in any spelling. */
-export function isAllInterfaces(host: string): boolean {
-  return bindScope(host) === 'allInterfaces';
+/**
+ * For a run nobody can be asked in (the `tcp-lab-test` CLI): the sentence refusing a LISTEN on a host
+ * other machines can reach, ending with `howToAllow`; undefined for loopback and for connects.
+ */
+export function unattendedListenRefusal(kind: 'listen' | 'connect', host: string, port: number, howToAllow: string): string | undefined {
+  if (kind !== 'listen') return undefined;
+  const exposure = assessBindExposure(host, port);
+  return exposure.exposed ? `Not run: ${exposure.sentence} ${howToAllow}` : undefined;
 }

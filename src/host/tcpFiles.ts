@@ -8,13 +8,13 @@ import { registerTcpFileDiagnostics } from './tcpFileDiagnostics';
 import { TcpFileLens } from './tcpFileLens';
 import type { Registry } from '../core/registry';
 import { registrySockets } from '../app/tcpFileSockets';
-import { TcpFileTests } from './tcpFileTests';
+import { TcpFileTestController } from './tcpFileTestController';
 import { registerTcpFileVariables } from './tcpFileVariables';
 import { TcpFileWorkspace } from './tcpFileWorkspace';
 
 export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry, config: TcpLabConfig): void {
   const workspace = new TcpFileWorkspace(context.workspaceState, config);
-  const tests = new TcpFileTests(workspace, registrySockets(registry));
+  const tests = new TcpFileTestController(workspace, registrySockets(registry));
   context.subscriptions.push(
     workspace,
     registerTcpFileDiagnostics(workspace),

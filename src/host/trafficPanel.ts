@@ -16,6 +16,7 @@ import { renderPanelHtml } from '../app/panelHtml';
 import { ListenerBehaviours } from '../app/listenerBehaviours';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
 import { formatEndpoint } from '../shared/hostPort';
+import { plural } from '../shared/plural';
 
 const VIEW_TYPE = 'tcpLab.traffic';
 
@@ -180,7 +181,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const where = uri.scheme === 'file' ? uri.fsPath : uri.toString();
     this.output.info(`Saved ${records.length} records to ${where}.`);
-    void vscode.window.showInformationMessage(`Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${where}.`, 'Open').then((choice) => {
+    void vscode.window.showInformationMessage(`Saved ${plural(records.length, 'record')} to ${where}.`, 'Open').then((choice) => {
       if (choice === 'Open') void vscode.window.showTextDocument(uri);
     });
     return where;

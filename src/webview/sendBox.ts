@@ -7,6 +7,7 @@ import { PROTOCOL_LIMITS } from '../shared/protocol';
 import { bytesToBase64 } from './codec';
 import { el, segmented, select } from './dom';
 import { endpointText, isTargetOpen, type PanelContext } from './panelState';
+import { plural } from '../shared/plural';
 
 const HISTORY_LIMIT = 50;
 const HISTORY_ENTRY_LIMIT = 64 * 1024;
@@ -84,7 +85,7 @@ export function createFaultControls(onChange: () => void) {
     let at = 0;
     plan.textContent = `Plan: ${summariseWrites(planned.writes.map((w) => ({ bytes: w.bytes, at: (at += w.delayBeforeMs) })))}${tail}.`;
     const count = planned.writes.length;
-    return `${count} write${count === 1 ? '' : 's'}${tail}`;
+    return `${plural(count, 'write')}${tail}`;
   }
 
   const root = el('details', { className: 'faults' }, [

@@ -8,14 +8,11 @@ import { Listener } from '../../core/listener';
 import { planWrites, summariseWrites, validateFaultOptions } from '../../shared/faultPlan';
 import type { RepeatInfo, SendMessage } from '../../shared/protocol';
 import type { TrafficFeed } from './trafficFeed';
+import { errorMessage } from '../../shared/errorMessage';
 
 export interface SendOutcome {
   error?: string;
   detail?: string;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export class PanelSender implements Disposable {
@@ -52,7 +49,7 @@ export class PanelSender implements Disposable {
         if (outcome.error !== undefined) throw new TcpError('SEND_FAILED', outcome.error);
       }, repeat);
     } catch (err) {
-      return { error: errorText(err) };
+      return { error: errorMessage(err) };
     }
     this.repeater = repeater;
     const info: RepeatInfo = { running: true, sent: 0, intervalMs: repeat.intervalMs, ...(repeat.count !== undefined ? { count: repeat.count } : {}) };
@@ -107,7 +104,7 @@ export class PanelSender implements Disposable {
         else await recipients[0].send(bytes);
         return {};
       } catch (err) {
-        return { error: errorText(err) };
+        return { error: errorMessage(err) };
       }
     }
     const checked = validateFaultOptions(message.faults, 'faults');
@@ -125,7 +122,7 @@ export class PanelSender implements Disposable {
           const result = await sendWithFaults(connection, payloads, checked.options);
           return { connection, writes: result.writes, after: result.after };
         } catch (err) {
-          return { connection, error: errorText(err), writes: ((err as { writes?: WriteRecord[] }).writes ?? []) as WriteRecord[] };
+          return { connection, error: errorMessage(err), writes: ((err as { writes?: WriteRecord[] }).writes ?? []) as WriteRecord[] };
         } finally {
           this.feed.setOutgoingNote(connection.id, undefined);
         }

@@ -16,8 +16,6 @@ export interface Placeholder {
 
 const PLACEHOLDER = /\{\{\s*([^\s{}]*)((?:\s+[^\s{}]+)*)\s*\}\}/g;
 
-export const DYNAMIC_VARIABLES = ['$timestamp', '$randomInt', '$uuid'] as const;
-
 export function findPlaceholders(text: string): Placeholder[] {
   const found: Placeholder[] = [];
   for (const m of text.matchAll(PLACEHOLDER)) {
