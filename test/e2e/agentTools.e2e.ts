@@ -3,37 +3,18 @@
 // model). What the tools open must show in the Connections tree and the traffic panel like anything
 // the user opened, and the traffic must be real: a Python client and echo server are the peers.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FrameLocator } from 'playwright-core';
-import { repoRoot } from '../../scripts/codeServer';
 import { PythonPeer } from './harness/pythonPeer';
 import { ScenarioArtifacts } from './harness/scenarioArtifacts';
 import { useScenarioSession } from './harness/scenarioSession';
+import { invokeTool as callTool, packToolInvoker, startTool, type ToolCall } from './harness/toolInvoker';
 
 const fixture = join(__dirname, 'workspaceAgent');
-const invokerDir = join(__dirname, 'toolInvoker');
 const artifacts = new ScenarioArtifacts('agentTools');
 
 after(() => artifacts.restore());
-
-interface ToolCall {
-  name: string;
-  ok: boolean;
-  text?: string;
-  error?: string;
-}
-
-/** Packs the test-only invoker extension into its own .vsix (it never goes into TCP Lab's). */
-function packInvoker(outDir: string): string {
-  const vsix = join(outDir, 'tool-invoker.vsix');
-  const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: invokerDir, encoding: 'utf8', timeout: 60_000 });
-  if (result.status !== 0 || !existsSync(vsix)) throw new Error(`Packing the tool invoker failed: ${result.stdout}${result.stderr}`);
-  return vsix;
-}
 
 describe('Language-model tools in code-server (end to end)', function () {
   let echo: PythonPeer | undefined;
@@ -56,52 +37,15 @@ describe('Language-model tools in code-server (end to end)', function () {
     return {
       fixture,
       stage: (staged) => staged.edit('echo.tcp', (text) => text.replace('@port = 0', `@port = ${echoPort}`)),
-      extraExtensions: () => [packInvoker(invokerOut as string)],
+      extraExtensions: () => [packToolInvoker(invokerOut as string)],
     };
   });
 
-  /** Calls one tool the way an agent does and returns what the invoker recorded. */
-  async function invokeTool(name: string, input: Record<string, unknown>): Promise<ToolCall> {
-    return (await startTool(name, input))();
-  }
-
-  /** Starts a tool call; the returned function waits for its result (so a test can answer a dialog first). */
-  async function startTool(name: string, input: Record<string, unknown>): Promise<() => Promise<ToolCall>> {
-    const s = current();
-    const results = join(s.workspace, '.tool-results.jsonl');
-    const count = (): number => (existsSync(results) ? readFileSync(results, 'utf8').trim().split('\n').filter(Boolean).length : 0);
-    const before = count();
-    await s.workbench.runCommand('TCP Lab Test: Invoke Language Model Tool');
-    await s.workbench.waitForPrompt(/Invoke a language-model tool/);
-    await s.workbench.answer(`${name} ${JSON.stringify(input)}`);
-    return async () => {
-      const deadline = Date.now() + 30_000;
-      while (count() <= before) {
-        if (Date.now() > deadline) throw new Error(`${name} returned nothing within 30 s`);
-        await s.page.waitForTimeout(150);
-      }
-      const lines = readFileSync(results, 'utf8').trim().split('\n');
-      return JSON.parse(lines[lines.length - 1]) as ToolCall;
-    };
-  }
+  const invokeTool = (name: string, input: Record<string, unknown>): Promise<ToolCall> => callTool(current(), name, input);
 
   function ok(call: ToolCall): string {
     assert.ok(call.ok, `${call.name} failed: ${call.error ?? ''}`);
     return call.text ?? '';
-  }
-
-  async function panelText(panel: FrameLocator, selector: string): Promise<string> {
-    return (await panel.locator(selector).allTextContents()).join(' | ');
-  }
-
-  async function waitForPanel(panel: FrameLocator, selector: string, pattern: RegExp, timeoutMs = 20_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = await panelText(panel, selector);
-      if (pattern.test(found)) return;
-      if (Date.now() > deadline) throw new Error(`The panel's ${selector} never matched ${String(pattern)}; it shows: ${found}`);
-      await current().page.waitForTimeout(200);
-    }
   }
 
   it('an agent listens, waits for a client, checks its line, answers, and the tree and the panel show it all', async function () {
@@ -140,8 +84,8 @@ describe('Language-model tools in code-server (end to end)', function () {
     await row.locator('.actions .action-label[aria-label^="Open Traffic Panel"]').click();
     const panel = workbench.webview();
     await panel.locator('.log').waitFor({ timeout: 15_000 });
-    await waitForPanel(panel, '.log .row.in .content', /READ 40001/);
-    await waitForPanel(panel, '.log .row.out .content', /VALUE 17/);
+    await workbench.waitForPanelText(panel, '.log .row.in .content', /READ 40001/);
+    await workbench.waitForPanelText(panel, '.log .row.out .content', /VALUE 17/);
     await artifacts.shot(s, 'panel-shows-agent-traffic');
 
     // A model that gets an input wrong hears one sentence, and nothing opens.
@@ -157,7 +101,7 @@ describe('Language-model tools in code-server (end to end)', function () {
   it("listening beyond loopback waits for the user's answer in VS Code's own confirmation; Cancel opens nothing", async function () {
     this.timeout(60_000);
     const s = current();
-    const pending = await startTool('tcplab_listen', { host: '0.0.0.0', port: 0 });
+    const pending = await startTool(s, 'tcplab_listen', { host: '0.0.0.0', port: 0 });
     const dialog = await s.workbench.modal(/Listening on 0\.0\.0\.0:0 makes a free port reachable from other machines on your network\./);
     assert.match((await dialog.textContent()) ?? '', /Listen on 0\.0\.0\.0:0\?/);
     await artifacts.shot(s, 'confirmation-for-all-interfaces');
