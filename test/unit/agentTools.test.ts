@@ -221,6 +221,30 @@ describe('language-model tools (app/agentTools)', function () {
       assert.match(error(await call('tcplab_expect', { id: listenerId, match: 'text', value: 'x', timeoutMs: 200 })), /^No client connected to 127\.0\.0\.1:\d+ \(L\d+\) within 200 ms; /);
     });
 
+    it('a client that came and went before the call is still the one checked; a read of a silent connection says so', async () => {
+      // Without half-open connections the client's FIN closes ours too, so the client is gone before the call.
+      registry.setDefaults({ allowHalfOpen: false });
+      const listened = text(await call('tcplab_listen', { port: 0 }));
+      const [, port, listenerId] = /127\.0\.0\.1:(\d+) with id (L\d+)/.exec(listened)!;
+      const peer = clientPeer(Number(port), [['send', hex('quick\n')], ['close']]);
+      assert.equal(await peer.exited, 0);
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (registry.closedConnections(listenerId).length === 1) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 10);
+      });
+      assert.match(text(await call('tcplab_expect', { id: listenerId, match: 'text', value: 'quick\\n' })), /^Passed on C\d+ .*Matched 6 bytes: quick\\n/);
+      // That client has been checked: the next expectation waits for a new one.
+      assert.match(error(await call('tcplab_expect', { id: listenerId, match: 'close', timeoutMs: 100 })), /^No client connected to .* within 100 ms/);
+
+      const silent = await serverPeer([]);
+      const id = /id (C\d+)/.exec(text(await call('tcplab_connect', { target: `127.0.0.1:${silent.port}` })))![1];
+      assert.match(text(await call('tcplab_read', { id })), /, open; no records yet, in 0 B \/ out 0 B in all\.\nNo records after #0\.$/);
+    });
+
     it('a listener preset with echo answers the client as a mock server owned by the host', async () => {
       presets = [{ name: 'Echo', kind: 'listener', host: '127.0.0.1', port: 0, echo: true, framing: { mode: 'delimiter', delimiter: 'lf' } }];
       const listened = text(await call('tcplab_listen', { preset: 'Echo' }));

@@ -129,8 +129,8 @@ export class AgentTools {
   private readonly approvals = new Set<string>();
   /** Per connection: how many received bytes earlier tcplab_expect calls consumed. */
   private readonly expectCursor = new WeakMap<Connection, number>();
-  /** The preset each listener or connection was started from, for its encoding and framing. */
-  private readonly presetOf = new Map<string, Preset>();
+  /** The preset each listener or connection was started from, for its encoding and framing (forgotten with the item). */
+  private readonly presetOf = new WeakMap<RegistryItem, Preset>();
 
   constructor(
     private readonly registry: Registry,
@@ -325,7 +325,7 @@ export class AgentTools {
     const lines = [`Listening on ${listenerAddress(listener)} with id ${listener.id}.`];
     const preset = target.preset;
     if (preset) {
-      this.presetOf.set(listener.id, preset);
+      this.presetOf.set(listener, preset);
       this.host.nameAfterPreset(listener.id, preset.name);
       if (hasMockBehaviour(preset)) {
         const attached = MockServer.attach(listener, preset, `Preset "${preset.name}"`);
@@ -352,7 +352,7 @@ export class AgentTools {
     }
     const connection = await this.registry.connect({ host: target.host, port: target.port, timeoutMs: num(input, 'timeoutMs') });
     if (target.preset) {
-      this.presetOf.set(connection.id, target.preset);
+      this.presetOf.set(connection, target.preset);
       this.host.nameAfterPreset(connection.id, target.preset.name);
     }
     const local = connection.local ? ` from ${formatHostPort(connection.local.address, connection.local.port)}` : '';
@@ -361,9 +361,15 @@ export class AgentTools {
 
   // ---- send ---------------------------------------------------------------------------------------
 
+  /** The preset `item` (or, for an accepted client, its listener) was started from. */
+  private presetBehind(item: RegistryItem | undefined): Preset | undefined {
+    if (!item) return undefined;
+    const owner = !isListener(item) && item.listenerId !== undefined ? this.registry.get(item.listenerId) : item;
+    return owner ? this.presetOf.get(owner) : undefined;
+  }
+
   private encodingFor(input: Input, item: RegistryItem | undefined): TextEncodingName {
-    const owner = item && !isListener(item) && item.listenerId !== undefined ? item.listenerId : item?.id;
-    return (str(input, 'encoding') as TextEncodingName | undefined) ?? (owner !== undefined ? this.presetOf.get(owner)?.encoding : undefined) ?? this.host.defaultEncoding();
+    return (str(input, 'encoding') as TextEncodingName | undefined) ?? this.presetBehind(item)?.encoding ?? this.host.defaultEncoding();
   }
 
   private payload(input: Input, item: RegistryItem | undefined): ReturnType<typeof parsePayload> {
@@ -406,7 +412,10 @@ export class AgentTools {
 
   // ---- expect -------------------------------------------------------------------------------------
 
-  /** The connection an expectation watches: the id's own, or a listener's one client (waiting for it). */
+  /**
+   * The connection an expectation watches: the id's own, or a listener's one client: the open one, else
+   * one that already came and went unwatched (a fast client), else the next to connect.
+   */
   private async expectTarget(id: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ ok: true; connection: Connection; waitedMs: number } | { ok: false; error: string }> {
     const item = this.registry.get(id);
     if (!item) return { ok: false, error: `There is no listener or connection with id "${id}"; tcplab_list shows the ids.` };
@@ -414,6 +423,9 @@ export class AgentTools {
     const open = item.connections;
     if (open.length === 1) return { ok: true, connection: open[0], waitedMs: 0 };
     if (open.length > 1) return { ok: false, error: `Listener ${id} has ${open.length} clients (${open.map((c) => c.id).join(', ')}); give the id of the one to watch.` };
+    const unwatched = this.registry.closedConnections(id).filter((c) => !this.expectCursor.has(c));
+    if (unwatched.length === 1) return { ok: true, connection: unwatched[0], waitedMs: 0 };
+    if (unwatched.length > 1) return { ok: false, error: `Listener ${id} had ${unwatched.length} clients that have closed (${unwatched.map((c) => c.id).join(', ')}); give the id of the one to check.` };
     if (!item.listening) return { ok: false, error: `Listener ${id} is stopped and has no open client; give a connection id from tcplab_list.` };
     const started = Date.now();
     const accepted = await new Promise<Connection | undefined>((resolve) => {
@@ -518,8 +530,7 @@ export class AgentTools {
       const parsed = parseTcpFraming(text);
       return parsed.ok ? parsed : { ok: false, error: `"framing": ${parsed.error}` };
     }
-    const presetOwner = owner && !isListener(owner) && owner.listenerId !== undefined ? owner.listenerId : owner?.id;
-    const preset = presetOwner !== undefined ? this.presetOf.get(presetOwner) : undefined;
+    const preset = this.presetBehind(owner);
     if (preset?.framing !== undefined) {
       const parsed = presetTcpFraming(preset.framing, preset.name);
       if (parsed.ok) return parsed;
@@ -544,7 +555,8 @@ export class AgentTools {
     const format = str(input, 'format') ?? 'text';
     const encoding = this.encodingFor(input, item);
     const log = item.log;
-    const lines = [`${describeItem(item)} (${item.id}), ${item.state}; records #${log.oldestSeq}–#${log.lastSeq} kept, in ${formatBytes(item.totals.bytesIn)} / out ${formatBytes(item.totals.bytesOut)} in all.`];
+    const kept = log.lastSeq === 0 ? 'no records yet' : log.retained.records === 0 ? 'no records kept' : `records #${log.oldestSeq}–#${log.lastSeq} kept`;
+    const lines = [`${describeItem(item)} (${item.id}), ${item.state}; ${kept}, in ${formatBytes(item.totals.bytesIn)} / out ${formatBytes(item.totals.bytesOut)} in all.`];
     if (since + 1 < log.oldestSeq) lines.push(`Records #${since + 1}–#${log.oldestSeq - 1} are no longer kept (the log limits dropped them).`);
     const records = log.recordsAfter(since);
     let budget = maxBytes;
