@@ -135,6 +135,7 @@ describe('language-model tools (app/agentTools)', function () {
 
   describe('input validation', () => {
     const bad: [ToolName, unknown, RegExp][] = [
+      ['tcplab_expect', { id: 'C1', match: 'text', since: -1 }, /^"since" must be at least 0, not -1\.$/],
       ['tcplab_listen', { port: 70000 }, /^"port" must be at most 65535, not 70000\.$/],
       ['tcplab_listen', { port: '5020' }, /^"port" must be a number, not the text "5020"\.$/],
       ['tcplab_listen', { port: 1.5 }, /whole number/],
@@ -153,6 +154,7 @@ describe('language-model tools (app/agentTools)', function () {
       ['tcplab_list', { verbose: true }, /"verbose" is not an input of this tool; use no inputs\./],
       ['tcplab_run_tcp_file', {}, /^The input "path" is required\.$/],
       ['tcplab_close', { id: 42 }, /^"id" must be text, not number 42\.$/],
+      ['tcplab_list', ['a'], /^The input must be an object, not a list\.$/],
       ['tcplab_listen', { preset: 'Nope' }, /There is no valid preset named "Nope" in tcpLab.presets; there are no presets yet\./],
     ];
     for (const [name, input, expected] of bad) {
@@ -283,6 +285,22 @@ describe('language-model tools (app/agentTools)', function () {
       assert.match(text(await call('tcplab_expect', { id, match: 'nothing', timeoutMs: 150 })), /nothing arrived for 150 ms/);
       // `since` looks again at records already consumed.
       assert.match(text(await call('tcplab_expect', { id, match: 'regex', value: 'b.d', since: 0 })), /^Passed/);
+    });
+
+    it('a cancelled wait ends at once with one sentence, and a client preset gives target and encoding', async () => {
+      const peer = await serverPeer([['recv', 4]]);
+      presets = [{ name: 'Latin device', kind: 'client', host: '127.0.0.1', port: peer.port, encoding: 'latin1' }];
+      const connected = text(await call('tcplab_connect', { preset: 'Latin device' }));
+      const id = /id (C\d+)/.exec(connected)![1];
+      assert.deepEqual(named, [[id, 'Latin device']]);
+      // latin1 from the preset: é is one byte, not UTF-8's two.
+      assert.match(text(await call('tcplab_send', { id, data: 'café' })), /^Sent 4 bytes/);
+      const abort = new AbortController();
+      const started = Date.now();
+      setTimeout(() => abort.abort(), 100);
+      await tools.prepare('tcplab_expect', { id, match: 'text', value: 'never', timeoutMs: 60_000 });
+      assert.equal(error(await tools.invoke('tcplab_expect', { id, match: 'text', value: 'never', timeoutMs: 60_000 }, abort.signal)), 'Cancelled while waiting.');
+      assert.ok(Date.now() - started < 5000, 'the cancelled wait did not run to its timeout');
     });
 
     it('compares whole lines with framing "line"', async () => {

@@ -55,7 +55,7 @@ function checkValue(value: unknown, schema: ToolSchema, path: string): string | 
 }
 
 function checkObject(value: unknown, schema: ToolSchema, path: string): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path} must be an object, not ${describe(value)}.`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `${path === 'input' ? 'The input' : path} must be an object, not ${describe(value)}.`;
   const record = value as Record<string, unknown>;
   const properties = schema.properties ?? {};
   for (const key of schema.required ?? []) {
