@@ -412,6 +412,8 @@ describe('language-model tools (app/agentTools)', function () {
         assert.equal(error(await call(name, input)), RESTRICTED_REFUSAL, name);
       }
       assert.equal(registry.listeners().length + registry.connections().length, 0);
+      // Nothing will run, so nothing is put to the user either.
+      assert.deepEqual(await tools.prepare('tcplab_listen', { host: '0.0.0.0', port: 0 }), { invocationMessage: 'tcplab_listen: refused in Restricted Mode' });
     });
   });
 

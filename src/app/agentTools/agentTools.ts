@@ -141,6 +141,8 @@ export class AgentTools {
 
   /** What prepareInvocation returns; never opens anything. */
   async prepare(name: ToolName, rawInput: unknown): Promise<PreparedCall> {
+    // Nothing will run, so there is nothing to confirm: invoke answers with the refusal.
+    if (!this.host.isTrusted()) return { invocationMessage: `${name}: refused in Restricted Mode` };
     const checked = this.check(name, rawInput);
     if (!checked.ok) return { invocationMessage: `${name}: ${checked.error}` };
     const input = checked.input;
