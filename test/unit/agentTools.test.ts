@@ -270,7 +270,7 @@ describe('language-model tools (app/agentTools)', function () {
       assert.match(text(await call('tcplab_expect', { id, match: 'regex', value: '^220 (\\w+)\\r\\n' })), /^Passed on .*Matched 11 bytes: 220 ready\\r\\n/);
       const mismatch = text(await call('tcplab_expect', { id, match: 'hex', value: '42 59 45 21', timeoutMs: 2000 }));
       assert.match(mismatch, /^Not matched on C\d+ \(127\.0\.0\.1:\d+\) after \d+ ms: /);
-      assert.match(mismatch, /Received instead 3 bytes: BYE  \[hex 42 59 45\]\.$/);
+      assert.match(mismatch, /Received instead 3 bytes: BYE  \[hex 42 59 45\]\. Nothing was consumed; to compare only what arrives later, pass "since": 3\.$/);
       assert.match(text(await call('tcplab_expect', { id, match: 'close', timeoutMs: 5000 })), /^Passed on .*: the peer closed\./);
       assert.match(text(await call('tcplab_close', { id })), /was already closed\.$|^Closed /);
     });

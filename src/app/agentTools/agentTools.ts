@@ -523,7 +523,9 @@ export class AgentTools {
       const what = match === 'close' ? 'the peer closed' : match === 'nothing' ? `nothing arrived for ${timeoutMs} ms` : 'matched';
       return { ok: true, text: `Passed on ${where} after ${elapsed} ms: ${what}. ${match === 'close' || match === 'nothing' ? 'Received meanwhile' : 'Matched'} ${shown}.` };
     }
-    return { ok: true, text: `Not matched on ${where} after ${elapsed} ms: ${result.message ?? 'the expectation failed.'} Received instead ${shown}.` };
+    // A failed expectation consumes nothing, so the same bytes would fail the next one too: say how to skip them.
+    const skip = connection.log.lastSeq > 0 ? ` Nothing was consumed; to compare only what arrives later, pass "since": ${connection.log.lastSeq}.` : '';
+    return { ok: true, text: `Not matched on ${where} after ${elapsed} ms: ${result.message ?? 'the expectation failed.'} Received instead ${shown}.${skip}` };
   }
 
   private framingFor(input: Input, owner: RegistryItem | undefined): { ok: true; framing: TcpFraming } | { ok: false; error: string } {
