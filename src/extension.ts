@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { Registry } from './core/registry';
 import { TargetMemory } from './app/targetMemory';
 import { CaptureCommands } from './host/captureCommands';
+import { registerLanguageModelTools } from './host/languageModelTools';
 import { CaptureManager } from './host/captureManager';
 import { registerCommands } from './host/commandRegistration';
 import { ConnectCommands } from './host/connectCommands';
@@ -54,7 +55,9 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCommands(log, connections, send, presets, new CaptureCommands(captures, picker), new HistoryCommands(registry, panels)),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
-  registerTcpFiles(context, registry, config);
+  const tcpFiles = registerTcpFiles(context, registry, config);
+  // The tcplab_* tools for agents in chat, on the same registry: what they open shows in the tree.
+  context.subscriptions.push(registerLanguageModelTools({ context, registry, config, tree, panels, tcpFiles, log }));
   // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
   // live to open connections (evicting at once if they shrank).
   const applySocketDefaults = () => {

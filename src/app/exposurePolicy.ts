@@ -137,3 +137,22 @@ export function unattendedListenRefusal(kind: 'listen' | 'connect', host: string
   const exposure = assessBindExposure(host, port);
   return exposure.exposed ? `Not run: ${exposure.sentence} ${howToAllow}` : undefined;
 }
+
+/**
+ * Does connecting to `host` leave this machine, and if so, the question to ask. The language-model
+ * tools ask before an agent opens a socket to another machine, as the bind questions do for listening.
+ */
+export function assessConnectExposure(host: string, port: number): BindExposure {
+  const scope = bindScope(host);
+  if (scope === 'loopback') return { exposed: false, scope };
+  const at = where(host, port);
+  return {
+    exposed: true,
+    scope,
+    sentence: scope === 'name'
+      ? `Connecting to ${at} opens a socket to whatever address '${host.trim()}' resolves to, which can be another machine.`
+      : `Connecting to ${at} opens a socket to another machine.`,
+    detail: 'Use 127.0.0.1, ::1 or localhost to stay on this machine.',
+    confirmLabel: 'Connect',
+  };
+}

@@ -12,7 +12,8 @@ import { TcpFileTestController } from './tcpFileTestController';
 import { registerTcpFileVariables } from './tcpFileVariables';
 import { TcpFileWorkspace } from './tcpFileWorkspace';
 
-export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry, config: TcpLabConfig): void {
+/** Returns the shared `.tcp` state, which the language-model tools run files through too. */
+export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry, config: TcpLabConfig): TcpFileWorkspace {
   const workspace = new TcpFileWorkspace(context.workspaceState, config);
   const tests = new TcpFileTestController(workspace, registrySockets(registry));
   context.subscriptions.push(
@@ -23,4 +24,5 @@ export function registerTcpFiles(context: vscode.ExtensionContext, registry: Reg
     registerEnvironmentStatus(workspace),
     registerTcpFileVariables(workspace),
   );
+  return workspace;
 }

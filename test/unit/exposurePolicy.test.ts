@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { assessBindExposure, bindScope, ipv6Groups, parseIPv4Loose, unattendedListenRefusal } from '../../src/app/exposurePolicy';
+import { assessBindExposure, assessConnectExposure, bindScope, ipv6Groups, parseIPv4Loose, unattendedListenRefusal } from '../../src/app/exposurePolicy';
 
 describe('exposure policy', () => {
   const wildcards = [
@@ -58,6 +58,17 @@ describe('exposure policy', () => {
     assert.equal(exposure.scope, 'name');
     assert.equal(exposure.exposed, true);
     assert.equal(exposure.sentence, "Listening on build-box.lan:7000 binds whatever address 'build-box.lan' resolves to, which can make port 7000 reachable from other machines.");
+  });
+
+  it('connecting: loopback in any spelling stays on this machine; an address or a name leaves it and asks', () => {
+    for (const host of ['127.0.0.1', '127.1', '::1', '[::1]', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST', 'db.localhost']) {
+      assert.deepEqual(assessConnectExposure(host, 5020), { exposed: false, scope: 'loopback' }, host);
+    }
+    assert.equal(assessConnectExposure('192.0.2.10', 502).sentence, 'Connecting to 192.0.2.10:502 opens a socket to another machine.');
+    assert.equal(assessConnectExposure('2001:db8::1', 502).sentence, 'Connecting to [2001:db8::1]:502 opens a socket to another machine.');
+    assert.equal(assessConnectExposure('plc.example', 502).sentence, "Connecting to plc.example:502 opens a socket to whatever address 'plc.example' resolves to, which can be another machine.");
+    // The unspecified address is not loopback by policy, whatever a system makes of connecting to it.
+    assert.equal(assessConnectExposure('0.0.0.0', 80).exposed, true);
   });
 
   it('parses IPv4 like the resolver and IPv6 into eight groups', () => {
