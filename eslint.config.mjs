@@ -5,6 +5,24 @@ import tseslint from 'typescript-eslint';
 const noVscode = { name: 'vscode', message: 'core, app, shared and webview code must not depend on the VS Code API.' };
 const browserOnly = { group: ['node:*', 'vscode'], message: 'shared and webview code runs in a browser: no Node or VS Code imports.' };
 
+// src/host holds only adapters to the VS Code API: a file there that never imports vscode is
+// vscode-free logic in the wrong folder (it belongs in src/app, where mocha can test it).
+const layers = {
+  rules: {
+    'host-imports-vscode': {
+      meta: { type: 'suggestion', schema: [], messages: { move: 'This src/host file does not import vscode: move it to src/app (host files only adapt the VS Code API).' } },
+      create(context) {
+        return {
+          Program(program) {
+            const importsVscode = program.body.some((node) => node.type === 'ImportDeclaration' && node.source.value === 'vscode');
+            if (!importsVscode) context.report({ node: program, messageId: 'move' });
+          },
+        };
+      },
+    },
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.e2e/**', '.vscode-test/**', '*.vsix'] },
   ...tseslint.configs.recommended,
@@ -32,6 +50,11 @@ export default tseslint.config(
         patterns: [{ regex: '(^|/)(host|webview)(/|$)', message: 'app may not import host or webview code (move the vscode-free piece into app).' }],
       }],
     },
+  },
+  {
+    files: ['src/host/**'],
+    plugins: { layers },
+    rules: { 'layers/host-imports-vscode': 'error' },
   },
   {
     // Shared code runs in the webview too and depends on nothing but itself.

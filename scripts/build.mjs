@@ -1,5 +1,5 @@
 // One esbuild script for both bundles; types are checked separately by `npm run check-types`.
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -41,15 +41,13 @@ const targets = [
 
 const common = { bundle: true, minify: production, sourcemap: !production, logLevel: 'info' };
 
-// The webview entry arrives with the traffic panel; build whichever bundles exist.
-const existing = targets.filter((t) => t.entryPoints.every((entry) => existsSync(entry)));
 if (watch) {
-  for (const t of existing) {
+  for (const t of targets) {
     const ctx = await esbuild.context({ ...common, ...t });
     await ctx.watch();
   }
 } else {
-  await Promise.all(existing.map((t) => esbuild.build({ ...common, ...t })));
+  await Promise.all(targets.map((t) => esbuild.build({ ...common, ...t })));
   // The CLI is started through its shebang (package bin), so it must be executable.
-  if (existsSync('dist/cli.js')) chmodSync('dist/cli.js', 0o755);
+  chmodSync('dist/cli.js', 0o755);
 }

@@ -1,5 +1,5 @@
 // `tcp-lab-test`: run the expectations of `*.tcp` files headless, for CI pipelines.
-// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...
+// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
 // Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed,
 // including a file with an error diagnostic (a misspelled directive must not pass CI silently).
 import { existsSync, readdirSync } from 'node:fs';
@@ -10,16 +10,20 @@ import { blockHasExpectations } from './core/tcpFile/model';
 import { parseDuration, parseTcpFile } from './core/tcpFile/parser';
 import { formatBlockResult } from './core/tcpFile/report';
 import { runBlock } from './core/tcpFile/runner';
+import { unattendedListenRefusal } from './app/exposurePolicy';
 import { parseTcpLabSettings, type TcpLabSettings } from './app/settingsFile';
 import { environmentVariables } from './core/tcpFile/variables';
+import { errorMessage } from './shared/errorMessage';
+import { plural } from './shared/plural';
 
-const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...
+const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
 Runs every block with EXPECT lines in the given .tcp files; any error in a file fails the run.
   --env NAME            use environment NAME from tcpLab.environments
   --settings FILE       read tcpLab.presets and tcpLab.environments from FILE (default: .vscode/settings.json if present)
   --timeout DURATION    default timeout for blocks without TIMEOUT, e.g. 2s (default 5s)
   --root DIR            SEND file may read only files inside DIR (default: the folder of each .tcp file)
-  --allow-outside-root  let SEND file read any file, symlinks and ../ included`;
+  --allow-outside-root  let SEND file read any file, symlinks and ../ included
+  --allow-exposed       let a LISTEN block bind an address other machines can reach (0.0.0.0, ::, a LAN address)`;
 
 interface CliOptions {
   files: string[];
@@ -28,12 +32,13 @@ interface CliOptions {
   timeoutMs?: number;
   root?: string;
   allowOutsideRoot: boolean;
+  allowExposed: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [], allowOutsideRoot: false };
+  const options: CliOptions = { files: [], allowOutsideRoot: false, allowExposed: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -46,6 +51,7 @@ function parseArgs(argv: string[]): CliOptions {
     else if (arg === '--settings') options.settings = value();
     else if (arg === '--root') options.root = path.resolve(value());
     else if (arg === '--allow-outside-root') options.allowOutsideRoot = true;
+    else if (arg === '--allow-exposed') options.allowExposed = true;
     else if (arg === '--timeout') {
       const text = value();
       options.timeoutMs = parseDuration(text);
@@ -75,14 +81,17 @@ function expandPattern(arg: string): string[] {
 
 async function loadSettings(options: CliOptions): Promise<TcpLabSettings> {
   const file = options.settings ?? path.join('.vscode', 'settings.json');
-  if (!options.settings && !existsSync(file)) return { presets: [], environments: {} };
+  if (!options.settings && !existsSync(file)) return { presets: [], environments: {}, problems: [] };
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
     throw new UsageError(`Cannot read settings file '${file}': check the --settings path.`);
   }
-  return parseTcpLabSettings(text, file);
+  const settings = parseTcpLabSettings(text, file);
+  // The editor skips a broken preset and says why; so does the run (a block naming it then fails).
+  for (const problem of settings.problems) process.stdout.write(`${file}: warning: ${problem}\n`);
+  return settings;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -96,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
       throw new UsageError(`Unknown environment '${options.env}': ${known.length ? `use one of ${known.join(', ')}` : 'define it in tcpLab.environments'}.`);
     }
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     process.stderr.write(message ? `${message}\n${USAGE}\n` : `${USAGE}\n`);
     return message ? 2 : 0;
   }
@@ -125,7 +134,7 @@ async function main(argv: string[]): Promise<number> {
     // An error outside any block with EXPECT (say `EXPCT text ok`) would otherwise leave nothing to fail.
     const errors = file.diagnostics.filter((d) => d.severity === 'error').length;
     if (errors > 0) {
-      process.stdout.write(`  ✗ ${fileName} has ${errors} error${errors === 1 ? '' : 's'}: fix ${errors === 1 ? 'it' : 'them'} (listed above) for this file to pass.\n`);
+      process.stdout.write(`  ✗ ${fileName} has ${plural(errors, 'error')}: fix ${errors === 1 ? 'it' : 'them'} (listed above) for this file to pass.\n`);
       fileErrors++;
     }
     const blocks = file.blocks.filter(blockHasExpectations);
@@ -143,6 +152,10 @@ async function main(argv: string[]): Promise<number> {
           allowOutside: options.allowOutsideRoot,
           howToAllow: options.root ? 'pass another --root or --allow-outside-root' : 'pass --root DIR for a folder that contains it, or --allow-outside-root',
         },
+        // The exposure policy the editor asks; nobody is here to answer, so the run needs the flag.
+        confirm: options.allowExposed
+          ? undefined
+          : async (prepared) => unattendedListenRefusal(prepared.kind, prepared.host, prepared.port, 'Listen on 127.0.0.1 or ::1, or pass --allow-exposed.'),
         defaultTimeoutMs: options.timeoutMs,
         signal: controller.signal,
       });
@@ -151,7 +164,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(formatBlockResult(result).join('\n') + '\n');
     }
   }
-  const withErrors = fileErrors > 0 ? `, ${fileErrors} file${fileErrors === 1 ? '' : 's'} with errors` : '';
+  const withErrors = fileErrors > 0 ? `, ${plural(fileErrors, 'file')} with errors` : '';
   process.stdout.write(`\n${passed} passed, ${failed} failed${withErrors}\n`);
   return failed > 0 || fileErrors > 0 || controller.signal.aborted ? 1 : 0;
 }
@@ -161,7 +174,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`tcp-lab-test stopped unexpectedly: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`tcp-lab-test stopped unexpectedly: ${errorMessage(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,10 +1,17 @@
 // Composition root: build the core, wrap it in host adapters, register every disposable.
 import * as vscode from 'vscode';
 import { Registry } from './core/registry';
-import { registerCommands } from './host/commands';
-import { registerHistoryCommands } from './host/historyCommands';
+import { TargetMemory } from './app/targetMemory';
+import { CaptureCommands } from './host/captureCommands';
+import { registerLanguageModelTools } from './host/languageModelTools';
 import { CaptureManager } from './host/captureManager';
-import { registerChecksumCommands } from './host/checksumCommands';
+import { ChecksumCommands } from './host/checksumCommands';
+import { registerCommands } from './host/commandRegistration';
+import { ConnectCommands } from './host/connectCommands';
+import { HistoryCommands } from './host/historyCommands';
+import { PresetCommands } from './host/presetCommands';
+import { SendCommands } from './host/sendCommands';
+import { TargetPicker } from './host/targetPicker';
 import { TcpLabConfig } from './host/config';
 import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
 import { ContextKeys } from './host/contextKeys';
@@ -29,6 +36,12 @@ export function activate(context: vscode.ExtensionContext): void {
   const treeView = vscode.window.createTreeView(CONNECTIONS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const panels = new TrafficPanelManager(context, registry, config);
   const captures = new CaptureManager(registry, config, log);
+  // The commands, one file per job; they share what was last used and how a target is picked.
+  const memory = new TargetMemory((id) => registry.get(id) !== undefined);
+  const picker = new TargetPicker(registry, memory, tree, treeView, panels);
+  const send = new SendCommands(registry, config, memory, picker);
+  const presets = new PresetCommands({ registry, config, log, tree, panels, memory, picker, send });
+  const connections = new ConnectCommands({ registry, config, log, workspaceState: context.workspaceState, memory, picker, panels, presets });
   context.subscriptions.push(
     captures,
     config,
@@ -38,12 +51,14 @@ export function activate(context: vscode.ExtensionContext): void {
     new ConnectionsStatusBar(registry, config),
     new ContextKeys(registry, config),
     panels,
-    registerCommands({ context, registry, config, tree, treeView, panels, captures, log }),
-    registerHistoryCommands({ registry, panels }),
-    registerChecksumCommands(),
+    presets,
+    // To add a command: declare it in package.json, handle it in a CommandSource, and list that here.
+    registerCommands(log, connections, send, presets, new CaptureCommands(captures, picker), new HistoryCommands(registry, panels), new ChecksumCommands()),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
-  registerTcpFiles(context, registry, config);
+  const tcpFiles = registerTcpFiles(context, registry, config);
+  // The tcplab_* tools for agents in chat, on the same registry: what they open shows in the tree.
+  context.subscriptions.push(registerLanguageModelTools({ context, registry, config, tree, panels, tcpFiles, log }));
   // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
   // live to open connections (evicting at once if they shrank).
   const applySocketDefaults = () => {

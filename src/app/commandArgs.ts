@@ -1,5 +1,9 @@
 // What every command handler needs from its arguments, whichever file registers it: the registry id
-// a tree row or a caller passed, and the one sentence of whatever went wrong.
+// a tree row or a caller passed.
+import type { TreeNode } from './treeModel';
+
+/** What a command acting on an item may receive: a tree node, a registry id, or nothing (then it asks). */
+export type CommandArg = TreeNode | string | undefined;
 
 /** A tree node's `targetId`, or a registry id given as a string; undefined for anything else. */
 export function targetIdOf(arg: unknown): string | undefined {
@@ -9,8 +13,4 @@ export function targetIdOf(arg: unknown): string | undefined {
     return typeof targetId === 'string' ? targetId : undefined;
   }
   return undefined;
-}
-
-export function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }

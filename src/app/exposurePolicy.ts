@@ -128,7 +128,31 @@ export function assessBindExposure(host: string, port?: number): BindExposure {
   }
 }
 
-/** Hosts that bind every interface, in any spelling. */
-export function isAllInterfaces(host: string): boolean {
-  return bindScope(host) === 'allInterfaces';
+/**
+ * For a run nobody can be asked in (the `tcp-lab-test` CLI): the sentence refusing a LISTEN on a host
+ * other machines can reach, ending with `howToAllow`; undefined for loopback and for connects.
+ */
+export function unattendedListenRefusal(kind: 'listen' | 'connect', host: string, port: number, howToAllow: string): string | undefined {
+  if (kind !== 'listen') return undefined;
+  const exposure = assessBindExposure(host, port);
+  return exposure.exposed ? `Not run: ${exposure.sentence} ${howToAllow}` : undefined;
+}
+
+/**
+ * Does connecting to `host` leave this machine, and if so, the question to ask. The language-model
+ * tools ask before an agent opens a socket to another machine, as the bind questions do for listening.
+ */
+export function assessConnectExposure(host: string, port: number): BindExposure {
+  const scope = bindScope(host);
+  if (scope === 'loopback') return { exposed: false, scope };
+  const at = where(host, port);
+  return {
+    exposed: true,
+    scope,
+    sentence: scope === 'name'
+      ? `Connecting to ${at} opens a socket to whatever address '${host.trim()}' resolves to, which can be another machine.`
+      : `Connecting to ${at} opens a socket to another machine.`,
+    detail: 'Use 127.0.0.1, ::1 or localhost to stay on this machine.',
+    confirmLabel: 'Connect',
+  };
 }

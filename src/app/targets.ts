@@ -1,7 +1,7 @@
 // Small helpers for telling the registry's two kinds of item apart and naming them for people.
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
-import type { RegistryItem } from '../core/registry';
+import type { Registry, RegistryItem } from '../core/registry';
 import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
 export function isListener(item: RegistryItem): item is Listener {
@@ -25,4 +25,10 @@ export function connectionPeer(connection: Connection): string {
 export function describeItem(item: RegistryItem): string {
   if (isListener(item)) return `listener ${listenerAddress(item)}`;
   return item.role === 'client' ? `connection to ${connectionPeer(item)}` : `client ${connectionPeer(item)}`;
+}
+
+/** The one listener or connection open, when there is exactly one: then a command need not ask. */
+export function soleItem(registry: Registry): RegistryItem | undefined {
+  const candidates = [...registry.connections(), ...registry.listeners()];
+  return candidates.length === 1 ? candidates[0] : undefined;
 }

@@ -26,7 +26,7 @@ export interface SocketErrorContext {
 }
 
 /** Pull the errno out of whatever node threw; Happy Eyeballs may wrap several in an AggregateError. */
-function errorCode(err: unknown): string | undefined {
+export function errorCode(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') return code;

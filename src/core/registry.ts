@@ -146,22 +146,14 @@ export class Registry implements Disposable {
 
   async listen(options: ListenOptions): Promise<Listener> {
     this.throwIfDisposed();
-    const listener = await Listener.listen({ ...this.defaults, ...options });
-    if (this.disposed) {
-      listener.dispose();
-      this.throwIfDisposed();
-    }
+    const listener = this.unlessDisposed(await Listener.listen({ ...this.defaults, ...options }));
     this.add(listener);
     return listener;
   }
 
   async connect(options: ConnectOptions): Promise<Connection> {
     this.throwIfDisposed();
-    const connection = await Connection.connect({ ...this.defaults, ...options });
-    if (this.disposed) {
-      connection.dispose();
-      this.throwIfDisposed();
-    }
+    const connection = this.unlessDisposed(await Connection.connect({ ...this.defaults, ...options }));
     // Everything but the abort signal (it belonged to that one attempt) is what Reconnect reuses.
     const reusable: ConnectOptions = { ...options };
     delete reusable.signal;
@@ -280,6 +272,15 @@ export class Registry implements Disposable {
     this.historyById.clear();
     this.changeEmitter.dispose();
     this.totalsEmitter.dispose();
+  }
+
+  /** An item that opened while the registry was being disposed is closed again, and the caller told so. */
+  private unlessDisposed<T extends RegistryItem>(item: T): T {
+    if (this.disposed) {
+      item.dispose();
+      this.throwIfDisposed();
+    }
+    return item;
   }
 
   private throwIfDisposed(): void {

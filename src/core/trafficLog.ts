@@ -191,17 +191,6 @@ export class TrafficLog {
     return this.ring[(this.head + index) & (this.ring.length - 1)];
   }
 
-  /** Retained records with seq greater than `seq`, oldest first: what a viewer that saw `seq` still lacks. */
-  recordsAfter(seq: number): readonly TrafficRecord[] {
-    const mask = this.ring.length - 1;
-    const oldest = this.count > 0 ? (this.ring[this.head] as TrafficRecord).seq : this.nextSeq;
-    // seq numbers are consecutive inside the ring, so the start index is arithmetic, not a search.
-    const skip = Math.min(this.count, Math.max(0, seq - oldest + 1));
-    const out = new Array<TrafficRecord>(this.count - skip);
-    for (let i = skip; i < this.count; i++) out[i - skip] = this.ring[(this.head + i) & mask] as TrafficRecord;
-    return out;
-  }
-
   clear(): void {
     this.evicted.records += this.count;
     this.evicted.bytes += this.retainedBytes;

@@ -10,6 +10,7 @@ import type { Listener } from '../core/listener';
 import type { Registry } from '../core/registry';
 import { captureFileName, resolveCaptureDirectory } from '../app/captureFiles';
 import type { TcpLabConfig } from './config';
+import { errorMessage } from '../shared/errorMessage';
 
 export class CaptureManager implements vscode.Disposable {
   /** Folders that every (current and future) client of a listener captures into, by listener id. */
@@ -82,7 +83,7 @@ export class CaptureManager implements vscode.Disposable {
       await this.start(connection, join(folder, captureFileName(connection, new Date())));
     } catch (err) {
       // An automatic capture that cannot start must not pass unnoticed: the user relies on it.
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       this.log.error(message);
       void vscode.window.showErrorMessage(message);
     }

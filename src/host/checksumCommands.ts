@@ -2,8 +2,11 @@
 // editor, or a row (or the text selected in it) of a traffic panel, which passes its bytes in.
 import * as vscode from 'vscode';
 import { checksumLines, checksumSubjectOfText, type ChecksumSubject } from '../app/checksumInput';
+import type { CommandHandlers, CommandSource } from './commandRegistration';
 
-export const COMPUTE_CHECKSUM_COMMAND = 'tcpLab.computeChecksum';
+export const CHECKSUM_COMMANDS = {
+  computeChecksum: 'tcpLab.computeChecksum',
+} as const;
 
 /** What the traffic panel passes: a row's bytes, or text selected in the log. */
 export interface ComputeChecksumArgs {
@@ -13,8 +16,13 @@ export interface ComputeChecksumArgs {
   source?: string;
 }
 
-export function registerChecksumCommands(): vscode.Disposable {
-  return vscode.commands.registerCommand(COMPUTE_CHECKSUM_COMMAND, async (args?: ComputeChecksumArgs) => {
+/** TCP: Compute Checksum; like every command file, registered by the composition root. */
+export class ChecksumCommands implements CommandSource {
+  commands(): CommandHandlers {
+    return { [CHECKSUM_COMMANDS.computeChecksum]: (args) => this.compute(args as ComputeChecksumArgs | undefined) };
+  }
+
+  async compute(args: ComputeChecksumArgs | undefined): Promise<void> {
     const subject = await subjectOf(args);
     if (!subject) return;
     const items = checksumLines(subject.bytes).map((line) => ({ label: line.label, description: line.value, value: line.value }));
@@ -26,7 +34,7 @@ export function registerChecksumCommands(): vscode.Disposable {
     if (!picked) return;
     await vscode.env.clipboard.writeText(picked.value);
     void vscode.window.showInformationMessage(`Copied ${picked.value} (${picked.label}).`);
-  });
+  }
 }
 
 async function subjectOf(args: ComputeChecksumArgs | undefined): Promise<ChecksumSubject | undefined> {

@@ -2,7 +2,7 @@
 // warnings, and writes that land in the scope the user already keeps the key in.
 import * as vscode from 'vscode';
 import type { PanelSettings } from '../shared/protocol';
-import type { Environments } from '../app/settingsFile';
+import { readEnvironments, type Environments } from '../app/settingsFile';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../core/history';
 import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
@@ -157,18 +157,11 @@ export class TcpLabConfig implements vscode.Disposable {
   }
 
   /**
-   * `.tcp` variables per environment: only string values of object entries count (a restricted
-   * setting, so an untrusted workspace's own value is ignored by VS Code).
+   * `.tcp` variables per environment, read as the CLI reads them (a restricted setting, so an
+   * untrusted workspace's own value is ignored by VS Code).
    */
   get environments(): Environments {
-    const value = this.section().get<unknown>('environments');
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
-    const environments: Environments = {};
-    for (const [name, vars] of Object.entries(value)) {
-      if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) continue;
-      environments[name] = Object.fromEntries(Object.entries(vars).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
-    }
-    return environments;
+    return readEnvironments(this.section().get<unknown>('environments'));
   }
 
   /** Whether `SEND file` may read outside the workspace folder (restricted setting). */

@@ -1,9 +1,10 @@
 // Commands on what TCP Lab remembers: open a traffic panel on anything live or recent (a quick pick
 // when no row was clicked), reconnect a closed outgoing connection, save a log, forget history.
-import { errorMessage, targetIdOf } from '../app/commandArgs';
 import * as vscode from 'vscode';
+import { targetIdOf } from '../app/commandArgs';
 import { panelTargetPicks } from '../app/panelTargets';
 import type { Registry } from '../core/registry';
+import type { CommandHandlers, CommandSource } from './commandRegistration';
 import type { TrafficPanelManager } from './trafficPanel';
 
 export const HISTORY_COMMANDS = {
@@ -13,11 +14,6 @@ export const HISTORY_COMMANDS = {
   removeFromHistory: 'tcpLab.removeFromHistory',
   clearHistory: 'tcpLab.clearHistory',
 } as const;
-
-interface Services {
-  registry: Registry;
-  panels: TrafficPanelManager;
-}
 
 /** Asks which live or recent item; `undefined` item = the forms; `false` = cancelled. */
 async function pickTarget(registry: Registry, title: string, filter: (id: string) => boolean = () => true, withForms = true): Promise<string | undefined | false> {
@@ -33,49 +29,46 @@ async function pickTarget(registry: Registry, title: string, filter: (id: string
   return picked ? picked.pick.targetId : false;
 }
 
-export function registerHistoryCommands(services: Services): vscode.Disposable {
-  const { registry, panels } = services;
-  const handlers: Record<string, (arg: unknown) => Promise<void>> = {
-    // With exactly one live target it still asks: the user may want the forms instead.
-    [HISTORY_COMMANDS.openTrafficPanel]: async (arg) => {
-      const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Open a traffic panel on…'));
-      if (id === false) return;
-      panels.open(id);
-    },
-    [HISTORY_COMMANDS.reconnect]: async (arg) => {
-      const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Reconnect which closed connection?', (candidate) => {
-        const info = registry.snapshot().connections.find((c) => c.id === candidate);
-        return info?.state === 'closed' && info.reconnectable;
-      }, false));
-      if (id === false || id === undefined) return;
-      const connection = await registry.reconnect(id);
-      vscode.window.setStatusBarMessage(`TCP Lab: ${connection.id} reconnected to ${connection.label}`, 4000);
-      panels.open(connection.id);
-    },
-    [HISTORY_COMMANDS.saveLog]: async (arg) => {
-      const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Save the log of…', () => true, false));
-      if (id === false || id === undefined) return;
-      await panels.saveLogOf(id);
-    },
-    [HISTORY_COMMANDS.removeFromHistory]: async (arg) => {
-      const id = targetIdOf(arg);
-      if (id === undefined) return;
-      if (!registry.remove(id)) void vscode.window.showInformationMessage(`${id} is still open; close it first, then remove it from the history.`);
-    },
-    [HISTORY_COMMANDS.clearHistory]: async (arg) => {
-      const id = targetIdOf(arg);
-      registry.clearHistory(id?.startsWith('L') ? id : undefined);
-    },
-  };
-  return vscode.Disposable.from(
-    ...Object.entries(handlers).map(([command, handler]) =>
-      vscode.commands.registerCommand(command, async (arg: unknown) => {
-        try {
-          await handler(arg);
-        } catch (err) {
-          void vscode.window.showErrorMessage(errorMessage(err));
-        }
-      }),
-    ),
-  );
+/** The history's commands; like every command file, registered by the composition root. */
+export class HistoryCommands implements CommandSource {
+  constructor(
+    private readonly registry: Registry,
+    private readonly panels: TrafficPanelManager,
+  ) {}
+
+  commands(): CommandHandlers {
+    const { registry, panels } = this;
+    return {
+      // With exactly one live target it still asks: the user may want the forms instead.
+      [HISTORY_COMMANDS.openTrafficPanel]: async (arg) => {
+        const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Open a traffic panel on…'));
+        if (id === false) return;
+        panels.open(id);
+      },
+      [HISTORY_COMMANDS.reconnect]: async (arg) => {
+        const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Reconnect which closed connection?', (candidate) => {
+          const info = registry.snapshot().connections.find((c) => c.id === candidate);
+          return info?.state === 'closed' && info.reconnectable;
+        }, false));
+        if (id === false || id === undefined) return;
+        const connection = await registry.reconnect(id);
+        vscode.window.setStatusBarMessage(`TCP Lab: ${connection.id} reconnected to ${connection.label}`, 4000);
+        panels.open(connection.id);
+      },
+      [HISTORY_COMMANDS.saveLog]: async (arg) => {
+        const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Save the log of…', () => true, false));
+        if (id === false || id === undefined) return;
+        await panels.saveLogOf(id);
+      },
+      [HISTORY_COMMANDS.removeFromHistory]: (arg) => {
+        const id = targetIdOf(arg);
+        if (id === undefined) return;
+        if (!registry.remove(id)) void vscode.window.showInformationMessage(`${id} is still open; close it first, then remove it from the history.`);
+      },
+      [HISTORY_COMMANDS.clearHistory]: (arg) => {
+        const id = targetIdOf(arg);
+        registry.clearHistory(id?.startsWith('L') ? id : undefined);
+      },
+    };
+  }
 }

@@ -2,6 +2,7 @@
 // so an idle extension takes no room, and a click brings the Connections view forward.
 import * as vscode from 'vscode';
 import type { Registry } from '../core/registry';
+import { plural } from '../shared/plural';
 import type { TcpLabConfig } from './config';
 import { CONNECTIONS_VIEW_ID, TREE_REFRESH_INTERVAL_MS } from './connectionsTree';
 import { Throttle } from '../app/throttle';
@@ -45,8 +46,4 @@ export class ConnectionsStatusBar implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

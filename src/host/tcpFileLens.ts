@@ -8,9 +8,10 @@ import { prepareBlock, type BlockResult } from '../core/tcpFile/runner';
 import type { Registry } from '../core/registry';
 import { sameHost } from '../app/tcpFileSockets';
 import { confirmTcpRun } from './tcpFileTrust';
-import type { TcpFileTests } from './tcpFileTests';
+import type { TcpFileTestController } from './tcpFileTestController';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
 import { formatEndpoint, formatHostPort } from '../shared/hostPort';
+import { errorMessage } from '../shared/errorMessage';
 
 export const SEND_COMMAND = 'tcpLab.tcpFiles.send';
 export const SEND_AND_CHECK_COMMAND = 'tcpLab.tcpFiles.sendAndCheck';
@@ -67,7 +68,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
   constructor(
     private readonly workspace: TcpFileWorkspace,
     private readonly registry: Registry,
-    private readonly tests: TcpFileTests,
+    private readonly tests: TcpFileTestController,
   ) {
     const selector: vscode.DocumentSelector = { language: TCP_LANGUAGE_ID };
     this.subscriptions = [
@@ -220,7 +221,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       }
       for (const bytes of payloads) await listener.broadcast(bytes);
     } catch (err) {
-      void vscode.window.showErrorMessage(err instanceof Error ? err.message : String(err));
+      void vscode.window.showErrorMessage(errorMessage(err));
     }
   }
 

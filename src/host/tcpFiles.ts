@@ -8,13 +8,14 @@ import { registerTcpFileDiagnostics } from './tcpFileDiagnostics';
 import { TcpFileLens } from './tcpFileLens';
 import type { Registry } from '../core/registry';
 import { registrySockets } from '../app/tcpFileSockets';
-import { TcpFileTests } from './tcpFileTests';
+import { TcpFileTestController } from './tcpFileTestController';
 import { registerTcpFileVariables } from './tcpFileVariables';
 import { TcpFileWorkspace } from './tcpFileWorkspace';
 
-export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry, config: TcpLabConfig): void {
+/** Returns the shared `.tcp` state, which the language-model tools run files through too. */
+export function registerTcpFiles(context: vscode.ExtensionContext, registry: Registry, config: TcpLabConfig): TcpFileWorkspace {
   const workspace = new TcpFileWorkspace(context.workspaceState, config);
-  const tests = new TcpFileTests(workspace, registrySockets(registry));
+  const tests = new TcpFileTestController(workspace, registrySockets(registry));
   context.subscriptions.push(
     workspace,
     registerTcpFileDiagnostics(workspace),
@@ -23,4 +24,5 @@ export function registerTcpFiles(context: vscode.ExtensionContext, registry: Reg
     registerEnvironmentStatus(workspace),
     registerTcpFileVariables(workspace),
   );
+  return workspace;
 }

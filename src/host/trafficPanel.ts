@@ -9,7 +9,7 @@ import type { Registry } from '../core/registry';
 import type { TextEncodingName } from '../shared/payloadTypes';
 import type { TargetInfo } from '../shared/protocol';
 import { logFileName, toCsv, toJsonLines, type ExportRecord } from '../app/logExport';
-import { COMPUTE_CHECKSUM_COMMAND } from './checksumCommands';
+import { CHECKSUM_COMMANDS } from './checksumCommands';
 import { confirmExposure } from './exposurePrompt';
 import { presetForTarget, quickSendFor, withBehaviour, withPayload } from '../app/targetPresets';
 import type { TcpLabConfig } from './config';
@@ -17,6 +17,7 @@ import { renderPanelHtml } from '../app/panelHtml';
 import { ListenerBehaviours } from '../app/listenerBehaviours';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
 import { formatEndpoint } from '../shared/hostPort';
+import { plural } from '../shared/plural';
 
 const VIEW_TYPE = 'tcpLab.traffic';
 
@@ -141,7 +142,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       savePreset: (request) => this.savePreset(request),
       saveBehaviour: (request) => this.saveBehaviour(request),
       confirmExposure,
-      computeChecksum: (subject) => void vscode.commands.executeCommand(COMPUTE_CHECKSUM_COMMAND, subject),
+      computeChecksum: (subject) => void vscode.commands.executeCommand(CHECKSUM_COMMANDS.computeChecksum, subject),
       quickSend: (target) => quickSendFor(this.config.presets(), target, { encoding: this.config.defaultEncoding, lineEnding: this.config.defaultLineEnding }),
     };
     const session = new PanelSession(this.registry, host, targetId, notice, this.behaviours);
@@ -183,7 +184,7 @@ export class TrafficPanelManager implements vscode.Disposable {
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const where = uri.scheme === 'file' ? uri.fsPath : uri.toString();
     this.output.info(`Saved ${records.length} records to ${where}.`);
-    void vscode.window.showInformationMessage(`Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${where}.`, 'Open').then((choice) => {
+    void vscode.window.showInformationMessage(`Saved ${plural(records.length, 'record')} to ${where}.`, 'Open').then((choice) => {
       if (choice === 'Open') void vscode.window.showTextDocument(uri);
     });
     return where;

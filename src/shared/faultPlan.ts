@@ -1,6 +1,8 @@
 // Fault injection options for one send, and the exact write pattern they produce. Pure and browser-safe:
 // the panel previews the pattern with the same planner the engine executes.
 import { formatBytes } from './formatBytes';
+import { keyList } from './keyList';
+import { plural } from './plural';
 
 /** How a send is broken up on purpose, to test how a peer reassembles a stream. */
 export interface FaultOptions {
@@ -15,6 +17,9 @@ export interface FaultOptions {
   /** After the last write: half-close (FIN) or reset (RST). */
   after?: 'none' | 'halfClose' | 'reset';
 }
+
+/** The keys of FaultOptions, for the panel message check: a new option left out fails to compile. */
+export const FAULT_KEYS = keyList<FaultOptions>()(['coalesce', 'splitInto', 'splitDelayMs', 'dripIntervalMs', 'after']);
 
 export interface CheckedFaultOptions {
   coalesce: boolean;
@@ -94,17 +99,10 @@ export function validateRepeatOptions(value: unknown, path = 'repeat'): { ok: tr
 }
 
 /**
- * Checks that `copies` of a `payloadBytes` payload can be sent with these faults without building
- * an unbounded plan: coalesced copies at most MAX_COALESCED_BYTES in total, and at most
- * MAX_PLANNED_WRITES writes. Returns the sentence for the user, or undefined when it fits. The panel
- * may call it before building anything; planWrites applies the same check to what it is given.
+ * Checks that these payloads can be sent with these faults without building an unbounded plan:
+ * coalesced at most MAX_COALESCED_BYTES in total, and at most MAX_PLANNED_WRITES writes. `what`
+ * names the payloads in the sentence for the user; undefined when it fits.
  */
-export function checkCopies(payloadBytes: number, copies: number, options: Pick<CheckedFaultOptions, 'coalesce' | 'splitInto' | 'dripIntervalMs'>): string | undefined {
-  if (payloadBytes === 0 || copies === 0) return undefined;
-  return checkPlanSize(new Array<number>(copies).fill(payloadBytes), options, `${copies} copies of ${formatBytes(payloadBytes)}`);
-}
-
-/** The check behind checkCopies, over the sizes of the non-empty payloads; `what` names them in the sentence. */
 function checkPlanSize(sizes: readonly number[], options: Pick<CheckedFaultOptions, 'coalesce' | 'splitInto' | 'dripIntervalMs'>, what: string): string | undefined {
   const total = sizes.reduce((n, size) => n + size, 0);
   const coalesced = options.coalesce && sizes.length > 1;
@@ -170,5 +168,5 @@ export function summariseWrites(writes: readonly { bytes: Uint8Array; at: number
   if (writes.length === 0) return 'nothing written';
   const parts = writes.map((w) => `${w.bytes.length} B at ${Math.round(w.at)} ms`);
   const shown = parts.length > 8 ? [...parts.slice(0, 8), `… ${parts.length - 8} more`] : parts;
-  return `${writes.length} write${writes.length === 1 ? '' : 's'}: ${shown.join(', ')}`;
+  return `${plural(writes.length, 'write')}: ${shown.join(', ')}`;
 }

@@ -252,24 +252,3 @@ function validateCut(value: unknown, path: string): FramingValidation {
     }
   }
 }
-
-/** A one-line human summary for the panel header and the tree, e.g. `length prefix (2 bytes, big endian)`. */
-export function describeFraming(framing: ResolvedFraming): string {
-  return framing.checksum ? `${describeCut(framing)}, ${framing.checksum.label} checked` : describeCut(framing);
-}
-
-function describeCut(framing: ResolvedFraming): string {
-  const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
-  switch (framing.mode) {
-    case 'none':
-      return 'raw chunks';
-    case 'delimiter':
-      return `delimiter ${hex(framing.delimiter)}${framing.keepDelimiter ? ' (kept)' : ''}`;
-    case 'lengthPrefix':
-      return `length prefix (${framing.lengthBytes} byte${framing.lengthBytes === 1 ? '' : 's'}, ${framing.endian} endian)`;
-    case 'fixed':
-      return `fixed ${framing.size} bytes`;
-    case 'markers':
-      return `markers ${hex(framing.start)} … ${hex(framing.end)}`;
-  }
-}

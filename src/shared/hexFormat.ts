@@ -1,7 +1,4 @@
-// Bytes → hex text: a plain hex string and the classic three-column dump (and the dump read back).
-import type { ParseResult } from './payloadTypes';
-import { ByteWriter } from './byteWriter';
-import { parseHex } from './parsePayload';
+// Bytes → hex text: a plain hex string and the classic three-column dump.
 
 // Output is assembled as ASCII bytes in one typed array and turned into a string by a single native
 // decode: a 16 MiB log dumps in a fraction of the time string concatenation per line would take.
@@ -88,33 +85,4 @@ export function hexDump(bytes: Uint8Array, startOffset = 0): string {
 /** The dump as separate lines, for views that render line by line. */
 export function hexDumpLines(bytes: Uint8Array, startOffset = 0): string[] {
   return bytes.length === 0 ? [] : hexDump(bytes, startOffset).split('\n');
-}
-
-/**
- * Read a dump made by hexDump back into bytes: only the middle column counts (the ASCII column may
- * itself contain '|'). Positions in errors refer to the whole dump text.
- */
-export function parseHexDump(dump: string): ParseResult {
-  const writer = new ByteWriter(dump.length / 4);
-  let lineStart = 0;
-  for (const line of dump.split('\n')) {
-    if (line.trim() !== '') {
-      const first = line.indexOf('|');
-      const second = first < 0 ? -1 : line.indexOf('|', first + 1);
-      if (second < 0) {
-        return {
-          ok: false,
-          error: { message: `Invalid hex dump at position ${lineStart + 1}: the line has no 'offset | hex | ASCII' columns; paste lines as produced by the dump view.`, position: lineStart },
-        };
-      }
-      const parsed = parseHex(line.slice(first + 1, second));
-      if (!parsed.ok) {
-        const position = lineStart + first + 1 + parsed.error.position;
-        return { ok: false, error: { message: parsed.error.message.replace(/position \d+/, `position ${position + 1}`), position } };
-      }
-      writer.append(parsed.bytes);
-    }
-    lineStart += line.length + 1;
-  }
-  return { ok: true, bytes: writer.toBytes() };
 }

@@ -9,7 +9,8 @@ export interface PayloadOptions {
   lineEnding: LineEnding;
 }
 
-const LINE_ENDING_TEXT: Record<LineEnding, string> = { none: '', lf: '\n', cr: '\r', crlf: '\r\n' };
+/** The characters of each line ending. */
+export const LINE_ENDING_TEXT: Record<LineEnding, string> = { none: '', lf: '\n', cr: '\r', crlf: '\r\n' };
 
 /**
  * Parse a payload and append the chosen line ending. For text the line ending is encoded like the text

@@ -1,7 +1,7 @@
 // Validation of the mock-server fields of a preset (`framing`, `echo`, `rules`), the counterpart of
 // presetSchemaFragment.json. The JSON schema only guides editing in settings.json; this check is what
 // decides, with one sentence naming the field, because settings can be written by hand or by other tools.
-import { DEFAULT_MAX_FRAME_BYTES, validateFraming, type ResolvedFraming } from './framing';
+import { validateFraming, type ResolvedFraming } from './framing';
 import { validateRules, type CheckedRule } from './ruleDefinition';
 
 export interface PresetBehaviour {
@@ -11,11 +11,6 @@ export interface PresetBehaviour {
 }
 
 export type PresetBehaviourValidation = { ok: true; behaviour: PresetBehaviour } | { ok: false; error: string };
-
-/** The behaviour of a preset that sets none of the fields: raw chunks, no echo, no rules. */
-export function defaultBehaviour(): PresetBehaviour {
-  return { framing: { mode: 'none', maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }, echo: false, rules: [] };
-}
 
 /**
  * Checks `framing`, `echo` and `rules` of one preset; `path` names it in messages, e.g.

@@ -13,13 +13,14 @@ import type { ConnectionState, Direction, Endpoint, TrafficTotals } from './type
 
 export type { ConnectionState, Direction, Endpoint, TrafficTotals };
 
-/** Message types the host sends to the webview. */
-export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'cleared', 'reply', 'behaviour', 'quickSend'] as const;
-export type ToWebviewType = (typeof TO_WEBVIEW_TYPES)[number];
+/** Every message type the webview sends, as a record so that a new message left out fails to compile. */
+const FROM_WEBVIEW: Record<FromWebviewMessage['type'], true> = {
+  ready: true, listen: true, connect: true, send: true, close: true, clear: true, saveLog: true, copy: true, savePreset: true,
+  behaviour: true, saveBehaviour: true, stopRepeat: true, follow: true, rows: true, record: true, sendSequence: true, computeChecksum: true,
+};
 
-/** Message types the webview sends to the host. */
-export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record', 'sendSequence', 'computeChecksum'] as const;
-export type FromWebviewType = (typeof FROM_WEBVIEW_TYPES)[number];
+/** Message types the webview sends to the host: what the host accepts from it. */
+export const FROM_WEBVIEW_TYPES: readonly FromWebviewMessage['type'][] = Object.keys(FROM_WEBVIEW) as FromWebviewMessage['type'][];
 
 /** Wire limits, shared so the webview refuses early what the host would refuse anyway. */
 export const PROTOCOL_LIMITS = {

@@ -500,23 +500,3 @@ export function validateRules(value: unknown, path = 'rules'): RulesValidation {
   return { ok: true, rules };
 }
 
-/** One line for the tree and the panel, e.g. `regex ^PING (\d+)$ → "PONG $1\n", after 200 ms, then close`. */
-export function describeRule(rule: CheckedRule): string {
-  const pattern = rule.patternFormat === 'hex' ? `hex ${rule.patternText}` : JSON.stringify(rule.patternText);
-  const what = { exact: 'exactly', hexPrefix: 'starts with', contains: 'contains', regex: 'regex' }[rule.match];
-  const reply = rule.reply === undefined ? 'no reply' : rule.replyFormat === 'hex' ? `hex ${templateText(rule)}` : JSON.stringify(templateText(rule));
-  const extras = [rule.delayMs > 0 ? `after ${rule.delayMs} ms` : '', rule.closeAfterReply ? 'then close' : '', rule.enabled ? '' : 'off'].filter((x) => x !== '');
-  return [`${what} ${pattern} → ${reply}`, ...extras].join(', ');
-}
-
-/** The reply template written back as the user would type it. */
-function templateText(rule: CheckedRule): string {
-  return (rule.reply ?? [])
-    .map((segment) => {
-      if (segment.kind === 'literal') return segment.text.replace(/\$/g, '$$$$');
-      if (segment.kind === 'bytes') return Array.from(segment.bytes, (b) => b.toString(16).padStart(2, '0')).join(' ');
-      return typeof segment.ref === 'number' ? `$${segment.ref}` : `\${${segment.ref}}`;
-    })
-    .join(rule.replyFormat === 'hex' ? ' ' : '');
-}
-

@@ -7,6 +7,7 @@ import { FRAMING_MODES, validateFraming, type FramingMode } from '../shared/fram
 import type { BehaviourInfo, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
 import { RULE_MATCH_KINDS, validateRule, validateRules } from '../shared/ruleDefinition';
 import { el, select } from './dom';
+import { plural } from '../shared/plural';
 
 export interface BehaviourEditorHost {
   request(body: RequestBody): Promise<ReplyMessage>;
@@ -283,7 +284,7 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
   }
 
   function describeApplied(): string {
-    return `${MODE_LABELS[applied.framing.mode as FramingMode] ?? 'framing'}, echo ${applied.echo ? 'on' : 'off'}, ${applied.rules.length} rule${applied.rules.length === 1 ? '' : 's'}`;
+    return `${MODE_LABELS[applied.framing.mode as FramingMode] ?? 'framing'}, echo ${applied.echo ? 'on' : 'off'}, ${plural(applied.rules.length, 'rule')}`;
   }
 
   const mockSection = el('div', { className: 'mock' }, [

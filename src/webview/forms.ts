@@ -1,6 +1,6 @@
 // The Listen and Connect forms a panel shows before it has a target, with inline validation; on
 // success the host re-targets the panel and sends a fresh snapshot.
-import { unbracketHost, validateHostText, validatePortText } from '../shared/hostPort';
+import { formatHostPort, unbracketHost, validateHostText, validatePortText } from '../shared/hostPort';
 import { el } from './dom';
 import type { PanelContext, RestartTarget } from './panelState';
 
@@ -53,7 +53,7 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
   ]);
   if (again) {
     // One click brings back what the reload closed; the fields stay editable for another choice.
-    const where = again.host.includes(':') ? `[${again.host}]:${again.port}` : `${again.host}:${again.port}`;
+    const where = formatHostPort(again.host, again.port);
     button.textContent = listen ? `Restart on ${where}` : `Reconnect to ${where}`;
     button.classList.add('primary');
   }

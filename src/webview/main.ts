@@ -11,7 +11,9 @@ import { bytesToBase64 } from './codec';
 import { el, segmented, select } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
-import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, plural, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
+import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
+import { plural } from '../shared/plural';
+import { formatHostPort } from '../shared/hostPort';
 import type { BehaviourInfo } from '../shared/protocol';
 import { createQuickSendBar } from './quickSend';
 import { createSendBox } from './sendBox';
@@ -233,9 +235,9 @@ function updateHeader(): void {
     const open = t.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
     header.title.textContent = `Listener ${t.id}`;
     const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
-    header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${open} client${open === 1 ? '' : 's'} open${seen}`;
+    header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${plural(open, 'client')} open${seen}`;
     header.state.dataset.state = t.listening ? 'open' : 'closed';
-    header.addresses.textContent = t.local ? endpointText(t.local) : `${t.host}:${t.requestedPort}`;
+    header.addresses.textContent = t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort);
     header.close.textContent = 'Stop listener';
   }
   header.close.disabled = !isTargetOpen(target);

@@ -60,9 +60,6 @@ export function sameRestartTarget(a: RestartTarget | undefined, b: RestartTarget
   return a !== undefined && b !== undefined && a.kind === b.kind && a.host === b.host && a.port === b.port;
 }
 
-export function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
 
 /** A latency as people read it: milliseconds up to 10 s, then seconds, then minutes. */
 export function formatDuration(ms: number): string {

@@ -10,8 +10,12 @@ import { PROTOCOL_LIMITS } from '../shared/protocol';
 import { bytesToBase64 } from './codec';
 import { el, segmented, select } from './dom';
 import { endpointText, isTargetOpen, previewScope, sendScope, type PanelContext } from './panelState';
+import { plural } from '../shared/plural';
 
 const HISTORY_LIMIT = 50;
+
+const HISTORY_ENTRY_LIMIT = 64 * 1024;
+const MIN_REPEAT_MS = 10;
 
 /** The checksum picker: an algorithm, the covered range and the byte order, checked as typed. */
 export function createChecksumControls(initial: ChecksumDefinition | undefined, onChange: () => void) {
@@ -62,8 +66,6 @@ export function createChecksumControls(initial: ChecksumDefinition | undefined, 
   }
   return { algorithm, range, definition, resolved, set };
 }
-const HISTORY_ENTRY_LIMIT = 64 * 1024;
-const MIN_REPEAT_MS = 10;
 
 /** Fault injection for the next send: how its bytes are cut into writes, and what follows them. */
 export function createFaultControls(onChange: () => void) {
@@ -137,7 +139,7 @@ export function createFaultControls(onChange: () => void) {
     let at = 0;
     plan.textContent = `Plan: ${summariseWrites(planned.writes.map((w) => ({ bytes: w.bytes, at: (at += w.delayBeforeMs) })))}${tail}.`;
     const count = planned.writes.length;
-    return `${count} write${count === 1 ? '' : 's'}${tail}`;
+    return `${plural(count, 'write')}${tail}`;
   }
 
   const root = el('details', { className: 'faults' }, [

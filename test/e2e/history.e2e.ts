@@ -21,19 +21,7 @@ describe('Connection history in code-server (end to end)', function () {
 
   afterEach(() => current().killPeers());
 
-  async function panelText(panel: FrameLocator, selector: string): Promise<string> {
-    return (await panel.locator(selector).allTextContents()).join(' | ');
-  }
-
-  async function waitForPanel(panel: FrameLocator, selector: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const text = await panelText(panel, selector);
-      if (pattern.test(text)) return text;
-      if (Date.now() > deadline) throw new Error(`The traffic panel's ${selector} never matched ${String(pattern)}; it shows "${text}"`);
-      await current().page.waitForTimeout(200);
-    }
-  }
+  const waitForPanel = (panel: FrameLocator, selector: string, pattern: RegExp, timeoutMs?: number): Promise<string> => current().workbench.waitForPanelText(panel, selector, pattern, timeoutMs);
 
   it('shows a client that came and went in the listener panel opened afterwards, from its first byte', async function () {
     this.timeout(120_000);

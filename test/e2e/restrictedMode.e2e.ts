@@ -1,16 +1,18 @@
 // Issue 11 end to end: a workspace opened with workspace trust ON and never trusted (Restricted
 // Mode). Its listener preset does not start by itself, and a `.tcp` Send (or Send & Check) does not
 // reach the Python echo server until the user confirms a modal that names the target and the file
-// it reads.
+// it reads. An agent's language-model tool call is refused there, and opens nothing.
 // Its own code-server session, on its own workspace fixture.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, isPortFree } from '../../scripts/codeServer';
 import { E2ESession } from './harness/session';
 import { PythonPeer } from './harness/pythonPeer';
 import { ScenarioArtifacts } from './harness/scenarioArtifacts';
 import { StagedWorkspace } from './harness/stagedWorkspace';
+import { invokeTool, packToolInvoker } from './harness/toolInvoker';
 import { escapeRegExp } from './harness/workbench';
 
 const fixture = join(__dirname, 'workspaceRestricted');
@@ -26,6 +28,7 @@ describe('Restricted Mode in code-server (end to end)', function () {
   let echo: PythonPeer | undefined;
   let echoPort = 0;
   let presetPort = 0;
+  const invokerOut = mkdtempSync(join(tmpdir(), 'tcp-lab-invoker-'));
 
   before(async function () {
     // Installing code-server on a machine that lacks it takes a few minutes; later runs reuse it.
@@ -44,6 +47,7 @@ describe('Restricted Mode in code-server (end to end)', function () {
         workspaceTrust: true,
         // No startup question: the folder simply opens untrusted, as after answering "No".
         userSettings: { 'workbench.colorTheme': 'Default Light Modern', 'security.workspace.trust.startupPrompt': 'never' },
+        extraExtensions: [packToolInvoker(invokerOut)],
       });
       session.track(echo);
     } finally {
@@ -53,7 +57,10 @@ describe('Restricted Mode in code-server (end to end)', function () {
 
   artifacts.sessionHooks(
     () => session,
-    () => echo?.kill(),
+    () => {
+      echo?.kill();
+      rmSync(invokerOut, { recursive: true, force: true });
+    },
   );
 
   it('a workspace preset does not start by itself, nor after its confirmation is cancelled', async function () {
@@ -138,6 +145,24 @@ describe('Restricted Mode in code-server (end to end)', function () {
     await s.page.waitForTimeout(1000);
     assert.deepEqual(peer.events.slice(before), [], 'the echo server saw a connection or bytes although the run was cancelled');
     await artifacts.shot(s, 'send-and-check-refused');
+  });
+
+  it("an agent's language-model tool calls are refused: nothing listens, nothing connects", async function () {
+    this.timeout(60_000);
+    assert.ok(session && echo, 'the code-server session or the echo server did not start');
+    const s = session;
+    const peer = echo;
+    const before = peer.events.length;
+    const listen = await invokeTool(s, 'tcplab_listen', { port: presetPort });
+    assert.equal(listen.ok, false, `the listen went ahead: ${listen.text ?? ''}`);
+    assert.match(listen.error ?? '', /^TCP Lab's tools do not run in Restricted Mode: trust the workspace/);
+    assert.ok(await isPortFree(presetPort), `port ${presetPort} is open although the tool was refused`);
+    const connect = await invokeTool(s, 'tcplab_connect', { target: `127.0.0.1:${echoPort}` });
+    assert.equal(connect.ok, false, `the connect went ahead: ${connect.text ?? ''}`);
+    assert.match(connect.error ?? '', /Restricted Mode/);
+    await s.page.waitForTimeout(1000);
+    assert.deepEqual(peer.events.slice(before), [], 'the echo server saw a connection although the tool was refused');
+    await artifacts.shot(s, 'agent-tools-refused');
   });
 });
 

@@ -1,7 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { assessBindExposure, bindScope, ipv6Groups, parseIPv4Loose } from '../../src/app/exposurePolicy';
-import { isAllInterfaces } from '../../src/app/exposurePolicy';
+import { assessBindExposure, assessConnectExposure, bindScope, ipv6Groups, parseIPv4Loose, unattendedListenRefusal } from '../../src/app/exposurePolicy';
 
 describe('exposure policy', () => {
   const wildcards = [
@@ -35,14 +34,12 @@ describe('exposure policy', () => {
       assert.equal(exposure.exposed, true);
       assert.match(exposure.sentence ?? '', /^Listening on .*9000 makes port 9000 reachable from other machines on your network\.$/);
       assert.equal(exposure.confirmLabel, 'Listen on All Interfaces');
-      assert.ok(isAllInterfaces(host), 'hostPort agrees');
     });
   }
 
   it('loopback spellings expose nothing and ask nothing', () => {
     for (const host of ['127.0.0.1', '127.1.2.3', '127.1', '0x7f000001', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::0:1', '::ffff:127.0.0.1', '::ffff:7f00:1', 'localhost', 'LOCALHOST', 'api.localhost']) {
       assert.deepEqual(assessBindExposure(host, 9000), { exposed: false, scope: 'loopback' }, host);
-      assert.ok(!isAllInterfaces(host), host);
     }
   });
 
@@ -52,7 +49,6 @@ describe('exposure policy', () => {
       assert.equal(exposure.scope, 'address', host);
       assert.equal(exposure.exposed, true);
       assert.match(exposure.sentence ?? '', /makes a free port reachable from other machines on that address's network\.$/);
-      assert.ok(!isAllInterfaces(host), host);
     }
     assert.match(assessBindExposure('2001:db8::1', 80).sentence ?? '', /^Listening on \[2001:db8::1\]:80 /);
   });
@@ -62,6 +58,17 @@ describe('exposure policy', () => {
     assert.equal(exposure.scope, 'name');
     assert.equal(exposure.exposed, true);
     assert.equal(exposure.sentence, "Listening on build-box.lan:7000 binds whatever address 'build-box.lan' resolves to, which can make port 7000 reachable from other machines.");
+  });
+
+  it('connecting: loopback in any spelling stays on this machine; an address or a name leaves it and asks', () => {
+    for (const host of ['127.0.0.1', '127.1', '::1', '[::1]', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST', 'db.localhost']) {
+      assert.deepEqual(assessConnectExposure(host, 5020), { exposed: false, scope: 'loopback' }, host);
+    }
+    assert.equal(assessConnectExposure('192.0.2.10', 502).sentence, 'Connecting to 192.0.2.10:502 opens a socket to another machine.');
+    assert.equal(assessConnectExposure('2001:db8::1', 502).sentence, 'Connecting to [2001:db8::1]:502 opens a socket to another machine.');
+    assert.equal(assessConnectExposure('plc.example', 502).sentence, "Connecting to plc.example:502 opens a socket to whatever address 'plc.example' resolves to, which can be another machine.");
+    // The unspecified address is not loopback by policy, whatever a system makes of connecting to it.
+    assert.equal(assessConnectExposure('0.0.0.0', 80).exposed, true);
   });
 
   it('parses IPv4 like the resolver and IPv6 into eight groups', () => {
@@ -93,5 +100,14 @@ describe('exposure policy', () => {
       assert.equal(bindScope(address.address), 'allInterfaces', `${host} bound ${address.address}`);
       assert.equal(bindScope(host), 'allInterfaces', host);
     }
+  });
+
+  it('refuses an unattended LISTEN only where it would be asked: wide or network hosts, never loopback or a connect', () => {
+    const how = 'Pass --allow-exposed.';
+    for (const host of ['0.0.0.0', '::', '::ffff:0.0.0.0', '192.168.1.2', 'example.test']) {
+      assert.match(unattendedListenRefusal('listen', host, 9000, how) ?? '', /^Not run: Listening on .* reachable from other machines.* Pass --allow-exposed\.$/, host);
+    }
+    for (const host of ['127.0.0.1', '::1', 'localhost']) assert.equal(unattendedListenRefusal('listen', host, 9000, how), undefined, host);
+    assert.equal(unattendedListenRefusal('connect', '0.0.0.0', 9000, how), undefined);
   });
 });

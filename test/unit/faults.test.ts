@@ -7,7 +7,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Connection } from '../../src/core/connection';
 import { TcpError } from '../../src/core/errors';
 import { Repeater, sendWithFaults, type WriteRecord } from '../../src/core/faults';
-import { checkCopies, MAX_COALESCED_BYTES, planWrites, summariseWrites, validateFaultOptions, validateRepeatOptions, type CheckedFaultOptions } from '../../src/shared/faultPlan';
+import { MAX_COALESCED_BYTES, planWrites, summariseWrites, validateFaultOptions, validateRepeatOptions, type CheckedFaultOptions } from '../../src/shared/faultPlan';
 import { ByteSink, Cleanup, delay, nextEvent, rawServer, startPythonPeer, waitUntil } from './support/sockets';
 
 const text = (value: string) => new TextEncoder().encode(value);
@@ -108,8 +108,9 @@ describe('fault injection', () => {
       assert.ok(atLimit.ok && atLimit.writes.length === 1 && atLimit.writes[0].bytes.length === MAX_COALESCED_BYTES);
       const separate = planWrites(Array.from({ length: 1000 }, () => large), checked({}));
       assert.ok(separate.ok && separate.writes.length === 1000 && separate.writes.every((w) => w.bytes.buffer === large.buffer && w.bytes.length === large.length));
-      assert.equal(checkCopies(large.length, 6, { coalesce: true, splitInto: 1, dripIntervalMs: undefined }), '6 copies of 12 MiB coalesced into one write would be 72 MiB, over the 64 MiB limit for one write; send fewer copies, a smaller payload, or turn coalesce off.');
-      assert.equal(checkCopies(large.length, 5, { coalesce: true, splitInto: 1, dripIntervalMs: undefined }), undefined);
+      const copies = (n: number) => Array.from({ length: n }, () => large);
+      assert.deepEqual(planWrites(copies(6), checked({ coalesce: true })), { ok: false, error: '6 copies of 12 MiB coalesced into one write would be 72 MiB, over the 64 MiB limit for one write; send fewer copies, a smaller payload, or turn coalesce off.' });
+      assert.ok(planWrites(copies(5), checked({ coalesce: true })).ok);
     });
 
     it('bounds the number of planned writes across copies', () => {
@@ -118,8 +119,8 @@ describe('fault injection', () => {
         ok: false,
         error: '1000 copies of 1000 B split into 100 writes each would be 100000 writes, over the limit of 65536; send fewer copies or split less.',
       });
-      assert.equal(checkCopies(1000, 100, { coalesce: false, splitInto: 1, dripIntervalMs: 0 }), '100 copies of 1000 B dripped byte by byte would be 100000 writes, over the limit of 65536; send fewer copies or split less.');
-      assert.equal(checkCopies(1000, 65, { coalesce: false, splitInto: 1000, dripIntervalMs: undefined }), undefined);
+      assert.deepEqual(planWrites(Array.from({ length: 100 }, () => payload), checked({ dripIntervalMs: 0 })), { ok: false, error: '100 copies of 1000 B dripped byte by byte would be 100000 writes, over the limit of 65536; send fewer copies or split less.' });
+      assert.ok(planWrites(Array.from({ length: 65 }, () => payload), checked({ splitInto: 1000 })).ok);
     });
   });
 

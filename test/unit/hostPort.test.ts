@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { isAllInterfaces } from '../../src/app/exposurePolicy';
+import { bindScope } from '../../src/app/exposurePolicy';
 import { formatHostPort, parseHostPort, validateHostText, validatePortText } from '../../src/shared/hostPort';
 import { MAX_RECENT_TARGETS, readRecentTargets, rememberTarget } from '../../src/app/recentTargets';
 
@@ -76,8 +76,8 @@ describe('host:port parsing', () => {
   });
 
   it('recognises hosts that expose a listener to the network', () => {
-    for (const host of ['0.0.0.0', '::', '[::]', '', '0:0:0:0:0:0:0:0']) assert.ok(isAllInterfaces(host), host);
-    for (const host of ['127.0.0.1', '::1', 'localhost', '192.168.1.2']) assert.ok(!isAllInterfaces(host), host);
+    for (const host of ['0.0.0.0', '::', '[::]', '', '0:0:0:0:0:0:0:0']) assert.equal(bindScope(host), 'allInterfaces', host);
+    for (const host of ['127.0.0.1', '::1', 'localhost', '192.168.1.2']) assert.notEqual(bindScope(host), 'allInterfaces', host);
   });
 });
 

@@ -52,4 +52,20 @@ describe('settings file reader (JSONC)', () => {
   it('names the file and the place when the CLI reads broken settings', () => {
     assert.throws(() => parseTcpLabSettings('{\n  "a": 1\n  "b": 2\n}', 'settings.json'), /Cannot read settings\.json: comma expected at line 3, column 3\. Fix the JSON/);
   });
+
+  it('validates presets as the editor does and reads environments as the schema allows', () => {
+    const settings = parseTcpLabSettings(`{
+      "tcpLab.presets": [
+        { "name": "Good", "kind": "client", "host": "127.0.0.1", "port": 7000 },
+        { "name": "Far", "kind": "client", "host": "127.0.0.1", "port": 70000 },
+        { "name": "Bad hex", "kind": "client", "host": "127.0.0.1", "port": 7000, "payloads": [{ "name": "p", "format": "hex", "data": "zz" }] },
+      ],
+      "tcpLab.environments": { "local": { "host": "127.0.0.1", "port": 7000, "tls": false, "nested": { "x": 1 } }, "broken": 3 },
+    }`, 'settings.json');
+    assert.deepEqual(settings.presets.map((p) => p.name), ['Good']);
+    assert.equal(settings.problems.length, 2);
+    assert.match(settings.problems[0], /"Far".*port/);
+    assert.match(settings.problems[1], /"Bad hex"/);
+    assert.deepEqual(settings.environments, { local: { host: '127.0.0.1', port: '7000', tls: 'false' } });
+  });
 });

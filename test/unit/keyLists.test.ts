@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { FRAMING_KEYS } from '../../src/shared/framing';
 import { RULE_KEYS } from '../../src/shared/ruleDefinition';
+import { FAULT_KEYS } from '../../src/shared/faultPlan';
 import { validateWebviewMessage } from '../../src/app/panel/panelMessages';
 
 // The TypeScript types are checked against the lists at compile time (shared/keyList.ts); here the
@@ -24,5 +25,13 @@ describe('key whitelists follow their definitions', () => {
     const checked = validateWebviewMessage({ type: 'behaviour', requestId: 1, behaviour: { framing, echo: false, rules: [rule], extra: 1 } });
     assert.ok(checked.ok && checked.message.type === 'behaviour');
     assert.deepEqual(checked.message.behaviour, { framing, echo: false, rules: [rule] });
+  });
+
+  it('a send with every fault option keeps them all, and only them', () => {
+    const faults = { coalesce: true, splitInto: 2, splitDelayMs: 5, dripIntervalMs: 1, after: 'halfClose', extra: 1 };
+    assert.deepEqual([...FAULT_KEYS].sort(), Object.keys(faults).filter((k) => k !== 'extra').sort(), 'the test names every option');
+    const checked = validateWebviewMessage({ type: 'send', requestId: 1, data: 'aGk=', faults });
+    assert.ok(checked.ok && checked.message.type === 'send', JSON.stringify(checked));
+    assert.deepEqual(checked.message.faults, { coalesce: true, splitInto: 2, splitDelayMs: 5, dripIntervalMs: 1, after: 'halfClose' });
   });
 });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { validatePresetBehaviour, defaultBehaviour } from '../../src/shared/presetBehaviour';
+import { validatePresetBehaviour } from '../../src/shared/presetBehaviour';
 import { FRAMING_MODES, MAX_FRAME_BYTES_LIMIT, DEFAULT_MAX_FRAME_BYTES } from '../../src/shared/framing';
 import { RuleSet } from '../../src/core/rules';
 import { RULE_MATCH_KINDS, MAX_RULES, MAX_RULE_DELAY_MS, MAX_PATTERN_CHARS } from '../../src/shared/ruleDefinition';
@@ -24,7 +24,8 @@ describe('preset behaviour (framing, echo, rules)', () => {
     assert.equal(result.behaviour.echo, true);
     assert.equal(result.behaviour.framing.mode, 'markers');
     assert.equal(result.behaviour.rules[0].name, 'rule 1');
-    assert.deepEqual(validatePresetBehaviour({ kind: 'client' }), { ok: true, behaviour: defaultBehaviour() });
+    // A preset that sets none of the fields: raw chunks, no echo, no rules.
+    assert.deepEqual(validatePresetBehaviour({ kind: 'client' }), { ok: true, behaviour: { framing: { mode: 'none', maxFrameBytes: 1048576 }, echo: false, rules: [] } });
   });
 
   it('names the bad field with the preset path', () => {

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import * as net from 'node:net';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { parseTcpFile } from '../../src/core/tcpFile/parser';
@@ -122,6 +123,27 @@ describe('tcp-lab-test CLI', function () {
     assert.match(allowed.stdout, /\n1 passed, 0 failed\n$/);
   });
 
+  it('refuses a LISTEN other machines could reach unless --allow-exposed: nobody is there to ask', async () => {
+    const port = await freePort();
+    const wide = path.join(dir, 'wide.tcp');
+    await writeFile(wide, `### wide\nLISTEN 0.0.0.0:${port}\nTIMEOUT 5s\nEXPECT text hi\n`);
+    const refused = await runCli(cli, [wide], dir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, new RegExp(`Not run: Listening on 0\\.0\\.0\\.0:${port} makes port ${port} reachable from other machines on your network\\. Listen on 127\\.0\\.0\\.1 or ::1, or pass --allow-exposed\\.`));
+    assert.match(refused.stdout, /\n0 passed, 1 failed\n$/);
+
+    // With the flag the block listens and passes; on loopback it needs no flag.
+    const loopback = path.join(dir, 'loopback.tcp');
+    await writeFile(loopback, `### local\nLISTEN 127.0.0.1:${port}\nTIMEOUT 5s\nEXPECT text hi\n`);
+    for (const [args, label] of [[['--allow-exposed', wide], 'wide with --allow-exposed'], [[loopback], 'loopback']] as const) {
+      const running = runCli(cli, [...args], dir);
+      await sendWhenListening(port, 'hi');
+      const result = await running;
+      assert.equal(result.code, 0, `${label}: ${result.stdout}`);
+      assert.match(result.stdout, /\n1 passed, 0 failed\n$/);
+    }
+  });
+
   it('exits 2 with usage on bad arguments', async () => {
     const none = await runCli(cli, [], dir);
     assert.equal(none.code, 2);
@@ -139,3 +161,30 @@ describe('tcp-lab-test CLI', function () {
     }
   });
 });
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Connects to 127.0.0.1:port as soon as the CLI listens there, sends `text` and closes. */
+async function sendWhenListening(port: number, text: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const socket = net.connect(port, '127.0.0.1');
+    try {
+      await once(socket, 'connect');
+      socket.end(text);
+      await once(socket, 'close');
+      return;
+    } catch (err) {
+      socket.destroy();
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}

@@ -8,7 +8,7 @@ import type { Listener } from '../../core/listener';
 import type { Registry } from '../../core/registry';
 import type { ResolvedFraming } from '../../shared/framing';
 import { PROTOCOL_LIMITS, type FeedInfo, type WireRecord } from '../../shared/protocol';
-import { PanelBatcher } from './panelBatcher';
+import { FlushScheduler } from './flushScheduler';
 import { TrafficFeed, type FeedLimits, type FeedRow } from './trafficFeed';
 
 /** Rows a following view is assumed to show until it says how many. */
@@ -49,7 +49,7 @@ export function toWire(row: FeedRow, all: Uint8Array, maxBytes: number): WireRec
 
 export class FeedChannel implements Disposable {
   readonly feed: TrafficFeed;
-  private readonly batcher: PanelBatcher<never>;
+  private readonly flushes: FlushScheduler;
   private following = true;
   private viewRows = DEFAULT_VIEW_ROWS;
   /** The last row id the webview was sent while following. */
@@ -61,9 +61,9 @@ export class FeedChannel implements Disposable {
 
   constructor(registry: Registry, target: Listener | Connection, framing: ResolvedFraming, limits?: FeedLimits) {
     this.feed = new TrafficFeed(registry, target, framing, limits);
-    this.batcher = new PanelBatcher<never>({ flush: () => this.flush(), intervalMs: UPDATE_INTERVAL_MS });
-    this.feed.onDidAppend(() => this.batcher.touch());
-    this.feed.onDidChangePeers(() => this.batcher.touch());
+    this.flushes = new FlushScheduler(() => this.flush(), UPDATE_INTERVAL_MS);
+    this.feed.onDidAppend(() => this.flushes.touch());
+    this.feed.onDidChangePeers(() => this.flushes.touch());
   }
 
   get info(): FeedInfo {
@@ -73,7 +73,7 @@ export class FeedChannel implements Disposable {
 
   /** Asks for an update soon (state or counters changed). */
   touch(): void {
-    this.batcher.touch();
+    this.flushes.touch();
   }
 
   /** A hidden webview is torn down and starts over with a snapshot; nothing is sent meanwhile. */
@@ -94,7 +94,7 @@ export class FeedChannel implements Disposable {
     this.following = following;
     this.viewRows = Math.max(1, Math.min(PROTOCOL_LIMITS.maxBatchRows, Math.floor(rows) || DEFAULT_VIEW_ROWS));
     if (following) this.sentUpTo = lastId;
-    this.batcher.touch();
+    this.flushes.touch();
   }
 
   rows(request: { before?: number; after?: number; max: number }): WireRecord[] {
@@ -116,7 +116,7 @@ export class FeedChannel implements Disposable {
   }
 
   dispose(): void {
-    this.batcher.dispose();
+    this.flushes.dispose();
     this.feed.dispose();
     this.updateEmitter.dispose();
   }
@@ -135,7 +135,7 @@ export class FeedChannel implements Disposable {
       previous = complete ? this.sentUpTo : (this.feed.before(rows[0]?.id ?? 0, 1, Infinity, 0)[0]?.id ?? 0);
       records = rows.map((row) => this.wire(row, previewBytes));
       this.sentUpTo = this.feed.lastId;
-      this.batcher.setInterval(complete ? UPDATE_INTERVAL_MS : FLOOD_UPDATE_INTERVAL_MS);
+      this.flushes.setInterval(complete ? UPDATE_INTERVAL_MS : FLOOD_UPDATE_INTERVAL_MS);
     }
     this.updateEmitter.fire({ records, previous, feed: this.info });
   }

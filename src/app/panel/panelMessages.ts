@@ -2,23 +2,25 @@
 // part of the extension (it renders peer bytes), so nothing it sends is taken on faith: type,
 // field types, sizes and ids are verified, and anything else is refused with a reason to log.
 // No `vscode` import, so mocha tests it directly.
-import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type FromWebviewMessage, type SendMessage } from '../../shared/protocol';
+import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type FromWebviewMessage, type RequestMessage, type SendMessage } from '../../shared/protocol';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../../shared/payloadTypes';
-import { validateFaultOptions, validateRepeatOptions } from '../../shared/faultPlan';
+import { FAULT_KEYS, validateFaultOptions, validateRepeatOptions } from '../../shared/faultPlan';
 import { isPortNumber } from '../../shared/hostPort';
 import { FRAMING_KEYS } from '../../shared/framing';
-import { RULE_KEYS } from '../../shared/ruleDefinition';
+import { findCatastrophicShape, RULE_KEYS } from '../../shared/ruleDefinition';
 import { CHECKSUM_KEYS, validateChecksum } from '../../shared/checksum';
 import { MAX_SEQUENCE_STEPS, MAX_STEP_WAIT_MS, type SequenceWireStep } from '../../shared/quickSend';
-import { findCatastrophicShape } from '../../shared/ruleDefinition';
 
 export type ValidationResult = { ok: true; message: FromWebviewMessage } | { ok: false; reason: string };
+
+/** The messages that expect no reply, as a record so that every message type is placed on one side. */
+const WITHOUT_REPLY: Record<Exclude<FromWebviewMessage['type'], RequestMessage['type']>, true> = { ready: true, clear: true, copy: true, follow: true, computeChecksum: true };
+const NO_REQUEST_ID = Object.keys(WITHOUT_REPLY);
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const TARGET_ID = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 type Fields = Record<string, unknown>;
-
 
 function pick(fields: Fields, keys: readonly string[]): Fields {
   return Object.fromEntries(keys.filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
@@ -54,7 +56,7 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
   if (typeof type !== 'string' || !(FROM_WEBVIEW_TYPES as readonly string[]).includes(type)) {
     return refuse(`unknown message type ${JSON.stringify(String(type)).slice(0, 40)}`);
   }
-  const needsRequestId = !['ready', 'clear', 'copy', 'follow', 'computeChecksum'].includes(type);
+  const needsRequestId = !(NO_REQUEST_ID as readonly string[]).includes(type);
   if (needsRequestId && !isRequestId(fields.requestId)) return refuse(`${type}: requestId must be a positive integer`);
   const requestId = fields.requestId as number;
 
@@ -80,8 +82,7 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       if (fields.faults !== undefined) {
         const faults = validateFaultOptions(fields.faults, 'send.faults');
         if (!faults.ok) return refuse(faults.error);
-        const f = fields.faults as Fields;
-        message.faults = Object.fromEntries(['coalesce', 'splitInto', 'splitDelayMs', 'dripIntervalMs', 'after'].filter((k) => f[k] !== undefined).map((k) => [k, f[k]]));
+        message.faults = pick(fields.faults as Fields, FAULT_KEYS);
       }
       if (fields.copies !== undefined) {
         if (typeof fields.copies !== 'number' || !Number.isInteger(fields.copies) || fields.copies < 1 || fields.copies > PROTOCOL_LIMITS.maxCopies) {

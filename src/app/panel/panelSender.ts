@@ -9,14 +9,11 @@ import { planWrites, summariseWrites, validateFaultOptions } from '../../shared/
 import type { RepeatInfo, SendMessage, SendSequenceMessage } from '../../shared/protocol';
 import { runSequence } from './sequenceRun';
 import type { TrafficFeed } from './trafficFeed';
+import { errorMessage } from '../../shared/errorMessage';
 
 export interface SendOutcome {
   error?: string;
   detail?: string;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 export class PanelSender implements Disposable {
@@ -81,7 +78,7 @@ export class PanelSender implements Disposable {
         if (outcome.error !== undefined) throw new TcpError('SEND_FAILED', outcome.error);
       }, repeat);
     } catch (err) {
-      return { error: errorText(err) };
+      return { error: errorMessage(err) };
     }
     this.repeater = repeater;
     const info: RepeatInfo = { running: true, sent: 0, intervalMs: repeat.intervalMs, ...(repeat.count !== undefined ? { count: repeat.count } : {}) };
@@ -137,7 +134,7 @@ export class PanelSender implements Disposable {
         else await recipients[0].send(bytes);
         return {};
       } catch (err) {
-        return { error: errorText(err) };
+        return { error: errorMessage(err) };
       }
     }
     const checked = validateFaultOptions(message.faults, 'faults');
@@ -155,7 +152,7 @@ export class PanelSender implements Disposable {
           const result = await sendWithFaults(connection, payloads, checked.options);
           return { connection, writes: result.writes, after: result.after };
         } catch (err) {
-          return { connection, error: errorText(err), writes: ((err as { writes?: WriteRecord[] }).writes ?? []) as WriteRecord[] };
+          return { connection, error: errorMessage(err), writes: ((err as { writes?: WriteRecord[] }).writes ?? []) as WriteRecord[] };
         } finally {
           this.feed.setOutgoingNote(connection.id, undefined);
         }

@@ -8,7 +8,7 @@ import { LatencyTracker } from '../../core/latency';
 import type { MockServer } from '../../core/mockServer';
 import { Listener } from '../../core/listener';
 import type { Registry } from '../../core/registry';
-import type { ResolvedFraming } from '../../shared/framing';
+import { DEFAULT_MAX_FRAME_BYTES, type ResolvedFraming } from '../../shared/framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/payloadTypes';
 import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import { describeReadHolds } from '../../shared/readHolds';
@@ -21,6 +21,8 @@ import { FeedChannel } from './feedChannel';
 import { PanelSender } from './panelSender';
 import { validateWebviewMessage } from './panelMessages';
 import { formatEndpoint } from '../../shared/hostPort';
+import { errorMessage } from '../../shared/errorMessage';
+import { plural } from '../../shared/plural';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -59,11 +61,7 @@ export interface PanelSessionHost {
   computeChecksum?(subject: { bytes?: Uint8Array; text?: string; source: string }): void;
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: 1024 * 1024 };
+const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: DEFAULT_MAX_FRAME_BYTES };
 
 function endpointText(endpoint: { address: string; family: string; port: number } | undefined): string | undefined {
   if (!endpoint) return undefined;
@@ -132,7 +130,7 @@ export class PanelSession implements Disposable {
       this.host.log(`Ignored a message from the traffic panel: ${result.reason}.`);
       return;
     }
-    this.dispatch(result.message).catch((err: unknown) => this.host.log(`Traffic panel request failed: ${errorText(err)}`));
+    this.dispatch(result.message).catch((err: unknown) => this.host.log(`Traffic panel request failed: ${errorMessage(err)}`));
   }
 
   /** The panel's target as the webview sees it. */
@@ -166,7 +164,7 @@ export class PanelSession implements Disposable {
     }));
     peers.sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed'));
     const held = (this.channel?.feed.connections() ?? []).filter((c) => c.readHolds.length > 0);
-    const slowedBy = held.length ? `${held.length} client${held.length === 1 ? '' : 's'}: ${describeReadHolds(held[0].readHolds)}` : undefined;
+    const slowedBy = held.length ? `${plural(held.length, 'client')}: ${describeReadHolds(held[0].readHolds)}` : undefined;
     return {
       kind: 'listener',
       id: target.id,
@@ -353,7 +351,7 @@ export class PanelSession implements Disposable {
           this.reply(message.requestId, undefined, { targetId: item.id });
           this.postSnapshot();
         } catch (err) {
-          this.reply(message.requestId, errorText(err));
+          this.reply(message.requestId, errorMessage(err));
         }
         return;
       }
@@ -404,9 +402,9 @@ export class PanelSession implements Disposable {
         const records = this.exportRecords();
         try {
           const path = await this.host.saveLog(message.format, records, logFileName(target.id, message.format), message.encoding ?? this.host.settings().encoding);
-          this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${records.length} record${records.length === 1 ? '' : 's'} to ${path}.` });
+          this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${plural(records.length, 'record')} to ${path}.` });
         } catch (err) {
-          this.reply(message.requestId, `Could not save the log: ${errorText(err)}`);
+          this.reply(message.requestId, `Could not save the log: ${errorMessage(err)}`);
         }
         return;
       }
@@ -434,7 +432,7 @@ export class PanelSession implements Disposable {
     try {
       this.reply(requestId, (await save(target)) ? undefined : cancelled);
     } catch (err) {
-      this.reply(requestId, `${failed}: ${errorText(err)}`);
+      this.reply(requestId, `${failed}: ${errorMessage(err)}`);
     }
   }
 

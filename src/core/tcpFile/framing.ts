@@ -2,7 +2,8 @@
 // cut by core/framer.ts), written either as JSON or as one of four short names. Only `line` adds
 // something of its own: it drops one CR before each LF, so LF and CRLF peers read the same.
 import { Framer, type FramerEvent } from '../framer';
-import { validateFraming, type FramingDefinition, type ResolvedFraming } from '../../shared/framing';
+import { DEFAULT_MAX_FRAME_BYTES, validateFraming, type FramingDefinition, type ResolvedFraming } from '../../shared/framing';
+import { errorMessage } from '../../shared/errorMessage';
 import { findChecksumClause, parseChecksumClause } from './checksumClause';
 
 export interface TcpFraming {
@@ -21,7 +22,7 @@ export const FRAMING_SHORT_NAMES: Readonly<Record<string, FramingDefinition>> = 
   u32be: { mode: 'lengthPrefix', lengthBytes: 4, endian: 'big' },
 };
 
-export const NO_TCP_FRAMING: TcpFraming = { label: 'none', framing: { mode: 'none', maxFrameBytes: 1024 * 1024 }, stripTrailingCr: false };
+export const NO_TCP_FRAMING: TcpFraming = { label: 'none', framing: { mode: 'none', maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }, stripTrailingCr: false };
 
 export type TcpFramingResult = { ok: true; framing: TcpFraming } | { ok: false; error: string };
 
@@ -33,7 +34,7 @@ export function parseTcpFraming(text: string): TcpFramingResult {
     try {
       definition = JSON.parse(value);
     } catch (err) {
-      return { ok: false, error: `FRAMING ${value.slice(0, 40)} is not valid JSON (${err instanceof Error ? err.message : String(err)}): write a framing definition such as {"mode":"delimiter","delimiter":"crlf"}.` };
+      return { ok: false, error: `FRAMING ${value.slice(0, 40)} is not valid JSON (${errorMessage(err)}): write a framing definition such as {"mode":"delimiter","delimiter":"crlf"}.` };
     }
     const checked = validateFraming(definition, 'FRAMING');
     return checked.ok ? { ok: true, framing: { label: value, framing: checked.framing, stripTrailingCr: false } } : checked;

@@ -276,8 +276,10 @@ class ReceiveStream implements Disposable {
   private stored = 0;
   private frameBase = 0;
 
-  constructor(connection: RunnerConnection, framing: TcpFraming) {
+  /** `unread`: bytes that arrived before the stream existed and still count (an expectation on an open connection). */
+  constructor(connection: RunnerConnection, framing: TcpFraming, unread?: Uint8Array) {
     this.frames = framing.framing.mode === 'none' ? undefined : new FrameQueue(framing);
+    if (unread && unread.length > 0) this.append(unread);
     this.closed = connection.state === 'closed' || connection.state === 'halfClosed';
     this.subscriptions = [
       connection.onDidReceive((bytes) => {
@@ -306,6 +308,11 @@ class ReceiveStream implements Disposable {
       this.consume(Math.max(0, this.frameBase + unit.end - headOffset));
     }
     return unit;
+  }
+
+  /** Bytes stored and then consumed by expectations (what EXPECT close discards is not counted). */
+  get consumedBytes(): number {
+    return this.stored - (this.tail - this.head);
   }
 
   /** The unread bytes, without a copy: valid until the next arrival. */
@@ -436,8 +443,10 @@ function describeExpectation(step: ExpectStep): string {
   return `EXPECT ${within}${step.match}${body ? ' ' + body : ''}${step.windowMs !== undefined ? ' ' + step.windowMs + 'ms' : ''}`;
 }
 
+type Expectation = Pick<Extract<PreparedStep, { kind: 'expect' }>, 'match' | 'expected' | 'regex' | 'timeoutMs' | 'windowMs'>;
+
 /** Check one expectation against the stream; resolves with its verdict. */
-function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expect' }>, prepared: PreparedBlock, signal?: AbortSignal): Promise<Verdict> {
+function expect(stream: ReceiveStream, step: Expectation, prepared: Pick<PreparedBlock, 'framing' | 'encoding'>, signal?: AbortSignal): Promise<Verdict> {
   const framed = prepared.framing.framing.mode !== 'none';
   const unitName = prepared.framing.stripTrailingCr ? 'line' : 'frame';
   // An over-long or malformed frame (or a stream that ended inside one) fails the expectation waiting for it.
@@ -549,6 +558,37 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
         overflow(what),
       );
     }
+  }
+}
+
+/** One expectation checked on a connection that is already open, outside any block (the agent tools' `tcplab_expect`). */
+export interface OpenExpectation extends Expectation {
+  framing: TcpFraming;
+  encoding: TextEncodingName;
+}
+
+export interface OpenExpectationResult {
+  status: 'passed' | 'failed';
+  message?: string;
+  /** What the expectation was compared with (on failure: everything not yet consumed). */
+  received: BytesView;
+  /** How many of the bytes it was given and received meanwhile it consumed; EXPECT close consumes all. */
+  consumedBytes: number;
+}
+
+/**
+ * Checks `expectation` exactly as a block's EXPECT line would, against `unread` (bytes that arrived
+ * earlier and no expectation consumed yet) followed by whatever arrives before the timeout.
+ * Subscribes synchronously, so a caller that read `unread` in the same turn misses not one byte.
+ */
+export async function expectOnOpenConnection(connection: RunnerConnection, unread: Uint8Array, expectation: OpenExpectation, signal?: AbortSignal): Promise<OpenExpectationResult> {
+  const stream = new ReceiveStream(connection, expectation.framing, unread);
+  try {
+    const verdict = await expect(stream, expectation, expectation, signal);
+    const consumedBytes = expectation.match === 'close' ? Number.POSITIVE_INFINITY : stream.consumedBytes;
+    return { status: verdict.status, message: verdict.message, received: viewBytes(verdict.received, expectation.encoding, verdict.receivedLength), consumedBytes };
+  } finally {
+    stream.dispose();
   }
 }
 

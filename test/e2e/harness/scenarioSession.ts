@@ -10,6 +10,8 @@ export interface ScenarioOptions {
   /** Edits the staged copy before code-server opens it (ports known only at run time). */
   stage?: (workspace: StagedWorkspace) => void | Promise<void>;
   userSettings?: Record<string, unknown>;
+  /** Further .vsix files to install beside TCP Lab. */
+  extraExtensions?: () => string[];
 }
 
 /**
@@ -23,11 +25,11 @@ export function useScenarioSession(artifacts: ScenarioArtifacts, options: () => 
     // Installing code-server on a machine that lacks it takes a few minutes; later runs reuse it.
     this.timeout(15 * 60_000);
     artifacts.reset();
-    const { fixture, stage, userSettings } = options();
+    const { fixture, stage, userSettings, extraExtensions } = options();
     const staged = StagedWorkspace.copy(fixture);
     try {
       await stage?.(staged);
-      started = await E2ESession.start({ workspaceFixture: staged.dir, userSettings: userSettings ?? {} });
+      started = await E2ESession.start({ workspaceFixture: staged.dir, userSettings: userSettings ?? {}, extraExtensions: extraExtensions?.() });
     } finally {
       staged.dispose();
     }

@@ -41,6 +41,8 @@ export interface SessionOptions {
   userSettings?: Record<string, unknown>;
   /** Keep workspace trust on: the workspace then opens untrusted, in Restricted Mode. */
   workspaceTrust?: boolean;
+  /** Further .vsix files installed beside TCP Lab (test-only extensions such as the tool invoker). */
+  extraExtensions?: string[];
 }
 
 export class E2ESession {
@@ -69,6 +71,7 @@ export class E2ESession {
       // The quiet defaults turn trust off; a trust session turns it back on.
       writeUserSettings(dirs, options.workspaceTrust ? { 'security.workspace.trust.enabled': true, ...options.userSettings } : options.userSettings);
       installExtension(entry, dirs, packagedVsixPath());
+      for (const vsix of options.extraExtensions ?? []) installExtension(entry, dirs, vsix);
       const workspace = join(tempRoot, 'workspace');
       cpSync(options.workspaceFixture, workspace, { recursive: true });
 

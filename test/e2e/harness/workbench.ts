@@ -202,6 +202,22 @@ export class Workbench {
     return this.page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
   }
 
+  /** Every element of a panel matching `selector`, its text joined with " | ". */
+  async panelText(panel: FrameLocator, selector: string): Promise<string> {
+    return (await panel.locator(selector).allTextContents()).join(' | ');
+  }
+
+  /** Waits until the panel's `selector` text matches `pattern`, returns that text. */
+  async waitForPanelText(panel: FrameLocator, selector: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = await this.panelText(panel, selector);
+      if (pattern.test(text)) return text;
+      if (Date.now() > deadline) throw new Error(`The traffic panel's ${selector} never matched ${String(pattern)}; it shows "${text}"`);
+      await this.page.waitForTimeout(200);
+    }
+  }
+
   /** Opens a workspace file through Quick Open. */
   async openFile(name: string): Promise<void> {
     await this.page.keyboard.press('Escape');

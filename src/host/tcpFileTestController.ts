@@ -46,7 +46,7 @@ interface QueuedBlock {
   item: vscode.TestItem;
 }
 
-export class TcpFileTests implements vscode.Disposable {
+export class TcpFileTestController implements vscode.Disposable {
   readonly controller = vscode.tests.createTestController('tcpLab.tcpFiles', 'TCP Lab files');
   private readonly results = new vscode.EventEmitter<{ uri: vscode.Uri; results: BlockResult[] }>();
   /** Every finished block, wherever the run came from (Testing view or CodeLens). */

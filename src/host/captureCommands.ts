@@ -1,0 +1,70 @@
+// Start and Stop Capture to File: a connection captures into a file the user names; a listener,
+// every client into a folder. The files themselves are the capture manager's.
+import * as vscode from 'vscode';
+import { captureFileName } from '../app/captureFiles';
+import type { CommandArg } from '../app/commandArgs';
+import { describeItem, isListener, listenerAddress } from '../app/targets';
+import type { CaptureManager } from './captureManager';
+import type { CommandHandlers, CommandSource } from './commandRegistration';
+import type { TargetPicker } from './targetPicker';
+
+export const CAPTURE_COMMANDS = {
+  startCapture: 'tcpLab.startCapture',
+  stopCapture: 'tcpLab.stopCapture',
+} as const;
+
+export class CaptureCommands implements CommandSource {
+  constructor(
+    private readonly captures: CaptureManager,
+    private readonly picker: TargetPicker,
+  ) {}
+
+  commands(): CommandHandlers {
+    return {
+      [CAPTURE_COMMANDS.startCapture]: (arg) => this.startCapture(arg as CommandArg),
+      [CAPTURE_COMMANDS.stopCapture]: (arg) => this.stopCapture(arg as CommandArg),
+    };
+  }
+
+  async startCapture(arg: CommandArg): Promise<void> {
+    const target = await this.picker.resolve(arg, 'any', 'Capture the traffic of…');
+    if (!target) return;
+    const base = vscode.workspace.workspaceFolders?.[0]?.uri;
+    if (isListener(target)) {
+      const folders = await vscode.window.showOpenDialog({
+        title: `Capture every client of ${listenerAddress(target)} into a folder`,
+        canSelectFolders: true,
+        canSelectFiles: false,
+        canSelectMany: false,
+        defaultUri: base,
+        openLabel: 'Capture Here',
+      });
+      if (!folders?.[0]) return;
+      await this.captures.startListener(target, folders[0].fsPath);
+      return;
+    }
+    const file = await vscode.window.showSaveDialog({
+      title: `Capture ${describeItem(target)} to a JSON Lines file`,
+      defaultUri: base ? vscode.Uri.joinPath(base, captureFileName(target, new Date())) : undefined,
+      filters: { 'JSON Lines': ['jsonl'] },
+      saveLabel: 'Capture',
+    });
+    if (!file) return;
+    await this.captures.startConnection(target, file.fsPath);
+  }
+
+  async stopCapture(arg: CommandArg): Promise<void> {
+    const target = await this.picker.resolve(arg, 'any', 'Stop capturing…');
+    if (!target) return;
+    const captures = this.captures;
+    const capturing = isListener(target) ? captures.isCapturingListener(target) || target.connections.some((c) => c.log.capturing) : target.log.capturing;
+    if (!capturing) {
+      void vscode.window.showInformationMessage(`The ${describeItem(target)} is not capturing; use TCP: Start Capture to File… to begin.`);
+      return;
+    }
+    await captures.stop(target);
+    // A listener stops one file per client, so the sentence says which files are complete.
+    const kept = isListener(target) ? "each client's file holds every byte up to now" : 'the file holds every byte up to now';
+    void vscode.window.showInformationMessage(`Stopped capturing the ${describeItem(target)}; ${kept}.`);
+  }
+}
