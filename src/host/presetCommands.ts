@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { CommandArg } from '../app/commandArgs';
 import { assessBindExposure } from '../app/exposurePolicy';
+import { presetPayloadBytes } from '../app/presetPayloads';
 import { PresetStarts, hasMockBehaviour, openAtPresetAddress, presetBaseOf, suggestPresetName } from '../app/presetStarts';
 import type { TargetMemory } from '../app/targetMemory';
 import { describeItem, isConnection, isListener } from '../app/targets';
@@ -12,9 +13,9 @@ import { MockServer } from '../core/mockServer';
 import type { Registry, RegistryItem } from '../core/registry';
 import { errorMessage } from '../shared/errorMessage';
 import { formatHostPort } from '../shared/hostPort';
-import { parsePayload } from '../shared/parsePayload';
 import { plural } from '../shared/plural';
 import type { Preset, PresetPayload } from '../shared/preset';
+import type { VariableScope } from '../shared/variables';
 import type { CommandHandlers, CommandSource } from './commandRegistration';
 import type { TcpLabConfig } from './config';
 import type { ConnectionsTreeProvider } from './connectionsTree';
@@ -44,6 +45,8 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
   private readonly starts: PresetStarts;
   /** The log lines of each preset's mock server, until its listener stops. */
   private readonly mockLogs = new Set<vscode.Disposable>();
+  /** `{{$counter}}` of the tree's Send: one count for every preset payload sent from here. */
+  private readonly variables: VariableScope = { file: new Map(), environment: {} };
 
   constructor(private readonly services: PresetServices) {
     this.starts = new PresetStarts(services.registry);
@@ -206,13 +209,10 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
       void vscode.window.showErrorMessage(`The payload "${node.label}" is no longer in preset "${node.presetName}"; the settings changed.`);
       return;
     }
-    const parsed = parsePayload(payload.data, {
-      format: payload.format,
-      encoding: entry.preset.encoding ?? config.defaultEncoding,
-      lineEnding: payload.format === 'text' ? entry.preset.lineEnding ?? config.defaultLineEnding : 'none',
-    });
+    // The same bytes the panel's quick-send button makes: checksum appended, {{$…}} variables resolved.
+    const parsed = presetPayloadBytes(payload, entry.preset, { encoding: config.defaultEncoding, lineEnding: config.defaultLineEnding }, this.variables);
     if (!parsed.ok) {
-      void vscode.window.showErrorMessage(`Payload "${payload.name}" of preset "${entry.preset.name}": ${parsed.error.message}`);
+      void vscode.window.showErrorMessage(`Payload "${payload.name}" of preset "${entry.preset.name}": ${parsed.error}`);
       return;
     }
 
