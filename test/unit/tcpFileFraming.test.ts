@@ -121,6 +121,26 @@ describe('.tcp FRAMING on the shared framing definition', function () {
     assert.equal(overridden.bytesSent, 4);
   });
 
+  it('a framed EXPECT that times out shows the unread bytes as they came, header and all, across chunks', async () => {
+    const body = Buffer.alloc(4500, 'z');
+    const chunks = [Buffer.from('00026f6b1388', 'hex'), body.subarray(0, 100), body.subarray(100, 3000), body.subarray(3000)];
+    const peer = await chunkServer(chunks);
+    server = peer;
+    const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nFRAMING u16be\nEXPECT text ok\nEXPECT within 1s text more`);
+    assert.equal(result.status, 'failed');
+    assert.equal(result.expectations[0].status, 'passed');
+    assert.equal(result.expectations[0].received?.text, 'ok');
+    const timedOut = result.expectations[1];
+    assert.equal(timedOut.message, 'Timed out after 1000 ms waiting for 4 expected bytes.');
+    // What was unread: the 2-byte header of the unfinished 5000-byte frame and the 4500 bytes of it
+    // that arrived, cut to the first 4096 bytes like every view.
+    assert.equal(timedOut.received?.length, 4502);
+    assert.equal(viewHex(timedOut.received?.hex).slice(0, 12), '13887a7a7a7a');
+    assert.match(timedOut.received?.text ?? '', /[^z]z{4094} … \(406 more bytes\)$/);
+    // The 'ok' frame may still be unread when the next bytes arrive.
+    assert.ok(result.peakBufferedBytes >= 4502 && result.peakBufferedBytes <= 4506, `held ${result.peakBufferedBytes} bytes`);
+  });
+
   it('refuses a bad FRAMING where it is written, in the words of the shared validation', () => {
     const file = parseTcpFile('###\nCONNECT 127.0.0.1:7000\nFRAMING {"mode":"delimiter"}\nEXPECT text x\n###\nCONNECT 127.0.0.1:7000\nFRAMING {mode: lines}\n###\nCONNECT 127.0.0.1:7000\nFRAMING lines');
     assert.deepEqual(file.diagnostics.map((d) => [d.line, d.message.slice(0, 60)]), [

@@ -81,7 +81,8 @@ export type ReceivedUnit = { kind: 'frame'; bytes: Uint8Array; end: number } | {
 /** Cuts received bytes into units with the shared Framer, queued until expectations take them. */
 export class FrameQueue {
   private framer: Framer;
-  private units: ReceivedUnit[] = [];
+  /** units[head, length) are waiting; taken slots are emptied, so a taken frame is garbage as soon as its expectation is done with it. */
+  private units: Array<ReceivedUnit | undefined> = [];
   private head = 0;
 
   constructor(private readonly tcp: TcpFraming) {
@@ -107,7 +108,8 @@ export class FrameQueue {
   /** The next unit, removed from the queue. */
   take(): ReceivedUnit | undefined {
     if (this.head >= this.units.length) return undefined;
-    const unit = this.units[this.head++];
+    const unit = this.units[this.head];
+    this.units[this.head++] = undefined;
     // Drop taken units now and then, so the queue does not keep every frame of a long run.
     if (this.head > 1024 && this.head * 2 > this.units.length) {
       this.units = this.units.slice(this.head);
