@@ -130,6 +130,8 @@ export class Framer {
   private inFrame = false;
   /** lengthPrefix mode: the frame being filled in place (see FILL_IN_PLACE_MAX_BYTES); the queue is empty meanwhile. */
   private filling: { wire: Uint8Array; filled: number; offset: number } | undefined;
+  /** lengthPrefix mode: a frame's buffer its reader handed back (see `recycle`), for the next frame of that size. */
+  private spare: Uint8Array | undefined;
   /** markers mode: bytes seen outside any start/end pair, reported together. */
   private strayBytes = 0;
   private strayOffset = 0;
@@ -148,6 +150,16 @@ export class Framer {
   /** Bytes held while waiting for the rest of a frame. */
   get buffered(): number {
     return this.queue.length + (this.filling?.filled ?? 0);
+  }
+
+  /**
+   * The caller will not read this frame's bytes again (nor anything holding them): a later
+   * length-prefixed frame of exactly its wire size may be filled into the same memory. A reader
+   * that compares each frame and lets it go, frame after frame, then reuses two buffers instead of
+   * allocating (and faulting in, and collecting) one per frame.
+   */
+  recycle(wire: Uint8Array): void {
+    if (wire.byteOffset === 0 && wire.byteLength === wire.buffer.byteLength && wire !== this.filling?.wire) this.spare = wire;
   }
 
   /** Feeds the next chunk of the stream; returns every frame and error it completes, in stream order. */
@@ -265,9 +277,21 @@ export class Framer {
     let rest = chunk;
     while (rest.length > 0) {
       const fill = this.filling;
+      if (!fill && this.skipRemaining > 0 && this.queue.length === 0) {
+        // The body of an over-long frame: counted off as it arrives, never stored.
+        const count = Math.min(rest.length, this.skipRemaining);
+        this.skipRemaining -= count;
+        this.queue.offset += count;
+        rest = rest.subarray(count);
+        continue;
+      }
       if (!fill) {
-        this.queue.append(rest);
-        rest = NO_BYTES;
+        // Until the queue holds a whole header it gets only the bytes that complete it: once the
+        // header gives the frame's size, a frame filled in place takes its body straight from here.
+        const missing = framing.lengthBytes - this.queue.length;
+        const part = missing > 0 ? rest.subarray(0, missing) : rest;
+        this.queue.append(part);
+        rest = part === rest ? NO_BYTES : rest.subarray(part.length);
         this.cutLengthPrefixed(framing, events);
         continue;
       }
@@ -316,7 +340,9 @@ export class Framer {
       if (q.length < header + body) {
         // The queue holds exactly the start of this frame (nothing after it), so it moves whole.
         if (header + body <= FILL_IN_PLACE_MAX_BYTES) {
-          const wire = new Uint8Array(header + body);
+          const spare = this.spare;
+          const wire = spare?.length === header + body ? spare : new Uint8Array(header + body);
+          if (wire === spare) this.spare = undefined;
           const filled = q.length;
           q.moveTo(wire);
           this.filling = { wire, filled, offset };

@@ -208,6 +208,23 @@ describe('Framer', () => {
       assert.deepEqual(ended.map((e) => e.type === 'error' && [e.code, e.offset, Buffer.from(e.bytes ?? []).toString('hex')]), [['INCOMPLETE_FRAME', 200_010, '00030d']]);
     });
 
+    it('lengthPrefix: a recycled frame buffer holds the next frame of exactly its size, and no other', () => {
+      const framer = new Framer(resolve({ mode: 'lengthPrefix', lengthBytes: 1 }));
+      const [first] = framer.push(hex('03 616263'));
+      assert.ok(first.type === 'frame');
+      framer.recycle(first.wire);
+      const [second] = framer.push(hex('03 78')).concat(framer.push(hex('797a')));
+      assert.ok(second.type === 'frame');
+      assert.equal(text(second.bytes), 'xyz');
+      assert.equal(second.wire.buffer, first.wire.buffer, 'the same memory held the next frame');
+      framer.recycle(second.wire);
+      const [third] = framer.push(hex('02 6869'));
+      assert.ok(third.type === 'frame');
+      assert.equal(text(third.bytes), 'hi');
+      assert.notEqual(third.wire.buffer, first.wire.buffer, 'a frame of another size gets its own buffer');
+      assert.equal(text(second.bytes), 'xyz', 'the spare was not written to');
+    });
+
     it('lengthPrefix: the stream ending inside a frame being filled reports the bytes that arrived', () => {
       const framer = new Framer(resolve({ mode: 'lengthPrefix', lengthBytes: 2 }));
       assert.deepEqual(framer.push(hex('0001 41 0005 6162')), [{ type: 'frame', bytes: hex('41'), wire: hex('0001 41'), offset: 0 }]);

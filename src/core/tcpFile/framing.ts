@@ -76,7 +76,7 @@ export function encodeFrame(bytes: Uint8Array, tcp: TcpFraming): { ok: true; byt
 }
 
 /** One unit an expectation compares: a frame (its bytes, and the stream offset just after it) or a framing error. */
-export type ReceivedUnit = { kind: 'frame'; bytes: Uint8Array; end: number } | { kind: 'error'; message: string };
+export type ReceivedUnit = { kind: 'frame'; bytes: Uint8Array; wire: Uint8Array; end: number } | { kind: 'error'; message: string };
 
 /** Cuts received bytes into units with the shared Framer, queued until expectations take them. */
 export class FrameQueue {
@@ -105,6 +105,11 @@ export class FrameQueue {
     this.head = 0;
   }
 
+  /** The reader is done with a frame it took: its memory may hold a later frame (see Framer.recycle). */
+  recycle(unit: ReceivedUnit): void {
+    if (unit.kind === 'frame') this.framer.recycle(unit.wire);
+  }
+
   /** The next unit, removed from the queue. */
   take(): ReceivedUnit | undefined {
     if (this.head >= this.units.length) return undefined;
@@ -126,7 +131,7 @@ export class FrameQueue {
       }
       let bytes = event.bytes;
       if (this.tcp.stripTrailingCr && bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
-      this.units.push({ kind: 'frame', bytes, end: event.offset + event.wire.length });
+      this.units.push({ kind: 'frame', bytes, wire: event.wire, end: event.offset + event.wire.length });
     }
   }
 }

@@ -381,6 +381,8 @@ class ReceiveStream implements Disposable {
   /** Bytes stored since the run began, and the count at the framer's last reset: frame offsets count from there. */
   private stored = 0;
   private frameBase = 0;
+  /** The frame the current expectation took, until it is released. */
+  private taken: ReceivedUnit | undefined;
 
   constructor(connection: RunnerConnection, framing: TcpFraming) {
     this.frames = framing.framing.mode === 'none' ? undefined : new FrameQueue(framing);
@@ -409,10 +411,17 @@ class ReceiveStream implements Disposable {
   nextUnit(): ReceivedUnit | undefined {
     const unit = this.frames?.take();
     if (unit?.kind === 'frame') {
+      this.taken = unit;
       const headOffset = this.stored - this.unread.length;
       this.consume(Math.max(0, this.frameBase + unit.end - headOffset));
     }
     return unit;
+  }
+
+  /** The expectation that took the last frame is finished with it (its verdict is rendered): its memory may hold a later frame. */
+  releaseFrame(): void {
+    if (this.taken) this.frames?.recycle(this.taken);
+    this.taken = undefined;
   }
 
   /** Without FRAMING: the unread bytes, without a copy (valid until the next arrival). */
@@ -757,6 +766,7 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
       // A passed text or hex expectation received exactly its expected bytes, so it shows the same view.
       entry.received =
         verdict.status === 'passed' && expectedView ? { ...expectedView } : viewBytes(verdict.received, prepared.encoding, verdict.receivedLength);
+      stream.releaseFrame();
       if (verdict.status === 'failed') {
         // The stream position is unknown after a mismatch: later expectations would only echo it.
         result.status = 'failed';
