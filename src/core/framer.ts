@@ -159,7 +159,8 @@ export class Framer {
    * allocating (and faulting in, and collecting) one per frame.
    */
   recycle(wire: Uint8Array): void {
-    if (wire.byteOffset === 0 && wire.byteLength === wire.buffer.byteLength && wire !== this.filling?.wire) this.spare = wire;
+    if (this.framing.mode !== 'lengthPrefix' || wire.byteOffset !== 0 || wire.byteLength !== wire.buffer.byteLength || wire === this.filling?.wire) return;
+    this.spare = wire;
   }
 
   /** Feeds the next chunk of the stream; returns every frame and error it completes, in stream order. */
