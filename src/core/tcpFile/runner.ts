@@ -249,6 +249,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
+/** The first index in [from, to) where `a` and `b` differ, or -1; compared natively, then searched only when they differ. */
+function firstDifference(a: Uint8Array, b: Uint8Array, from: number, to: number): number {
+  if (from >= to || sameBytes(a.subarray(from, to), b.subarray(from, to))) return -1;
+  for (let i = from; i < to; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
 /** Unread bytes a run holds at most, so a peer flooding the editor cannot grow its memory without bound. */
 export const RECEIVE_LIMIT = 4 * 1024 * 1024;
 
@@ -629,6 +636,9 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
     default: {
       const expected = step.expected as Uint8Array;
       const what = `${expected.length} expected bytes`;
+      // Unframed: how many leading unread bytes already matched. Nothing is consumed while this
+      // expectation waits, so each arrival only compares its own bytes, not the whole prefix again.
+      let matched = 0;
       return stream.wait<Verdict>(
         () => {
           if (framed) {
@@ -641,7 +651,8 @@ function expect(stream: ReceiveStream, step: Extract<PreparedStep, { kind: 'expe
           }
           const have = stream.buffer;
           const common = Math.min(have.length, expected.length);
-          const at = have.subarray(0, common).findIndex((b, i) => b !== expected[i]);
+          const at = firstDifference(have, expected, matched, common);
+          matched = common;
           if (at >= 0) return { status: 'failed', message: `Expected and received bytes differ at offset ${at}.`, received: have.slice() };
           if (have.length < expected.length) return stream.closed ? closedEarly(what) : undefined;
           const received = have.slice(0, expected.length);
