@@ -4,16 +4,18 @@
 // disturbs far less than either side's figure; plus machine info and a summary line.
 //
 // Tunables (environment): BENCH_STREAM_MIB (default 1024), BENCH_STREAM_PAIRS (7), BENCH_PAIRS (7, the
-// other scenarios; BENCH_REPEATS is the older name), BENCH_CLIENTS (1000), BENCH_ECHO_MESSAGES (10000).
-// Loopback only.
+// other scenarios; BENCH_REPEATS is the older name), BENCH_CLIENTS (1000), BENCH_ECHO_MESSAGES (10000),
+// BENCH_FRAMED_MIB (64: 1 MiB frames through a `.tcp` block's EXPECTs), BENCH_ONLY (a comma-separated
+// choice of stream, connect, echo, tcp-framed; all when unset). Loopback only.
 import { burstOurs, burstRaw } from './connectBurst';
 import { echoOurs, echoRaw } from './echoRoundTrip';
 import { machineInfo } from './machineInfo';
-import { coreBuild, shippedCore } from './shippedCore';
+import { coreBuild, shippedCore, shippedTcpFile } from './shippedCore';
 import { collectGarbage } from './memorySampler';
 import { settle } from './loopback';
 import { envCount, percentile } from './stats';
 import { emit, Report } from './report';
+import { framedOurs, framedRaw, framedStream } from './tcpFileFramed';
 import type { StreamRun } from './streamThroughput';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -30,6 +32,16 @@ const CLIENTS = envCount('BENCH_CLIENTS', 1000);
 const ECHO_MESSAGES = envCount('BENCH_ECHO_MESSAGES', 10000);
 const ECHO_SIZE = 64;
 const ECHO_WARMUP = 500;
+/** One 1 MiB frame per MiB. */
+const FRAMED_FRAMES = envCount('BENCH_FRAMED_MIB', 64);
+
+const SECTIONS = ['stream', 'connect', 'echo', 'tcp-framed'];
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+
+/** Whether BENCH_ONLY leaves this group of scenarios in (all of them when it is unset). */
+function selected(section: string): boolean {
+  return ONLY.length === 0 || ONLY.includes(section);
+}
 
 const execFileAsync = promisify(execFile);
 
@@ -74,51 +86,86 @@ async function pairStreams(bytes: number, pairs: number): Promise<Record<StreamS
 
 async function main(): Promise<void> {
   const started = Date.now();
+  const unknownSection = ONLY.find((name) => !SECTIONS.includes(name));
+  if (unknownSection) throw new Error(`BENCH_ONLY=${process.env.BENCH_ONLY} names '${unknownSection}': choose from ${SECTIONS.join(', ')}.`);
   shippedCore();
-  emit({ kind: 'machine', ...machineInfo(), core: coreBuild(), settings: { streamMiB: STREAM_BYTES / 2 ** 20, chunkKiB: STREAM_CHUNK / 1024, streamPairs: STREAM_PAIRS, pairs: PAIRS, clients: CLIENTS, echoMessages: ECHO_MESSAGES, echoBytes: ECHO_SIZE } });
+  shippedTcpFile();
+  emit({
+    kind: 'machine',
+    ...machineInfo(),
+    core: coreBuild(),
+    settings: { streamMiB: STREAM_BYTES / 2 ** 20, chunkKiB: STREAM_CHUNK / 1024, streamPairs: STREAM_PAIRS, pairs: PAIRS, clients: CLIENTS, echoMessages: ECHO_MESSAGES, echoBytes: ECHO_SIZE, framedMiB: FRAMED_FRAMES, only: ONLY.length > 0 ? ONLY : 'all' },
+  });
 
-  // Every side starts cold in its own process; over a GiB the warm-up is a rounding error. Two
-  // variants against the same raw runs: TCP Lab at both ends (two traffic logs), and a raw client
-  // streaming into TCP Lab's listener (one log: a device or app under test sending to TCP Lab).
-  const stream = await pairStreams(STREAM_BYTES, STREAM_PAIRS);
-  const streamName = STREAM_BYTES % 2 ** 30 === 0 ? `${STREAM_BYTES / 2 ** 30}GiB` : `${STREAM_BYTES / 2 ** 20}MiB`;
-  const variants: Array<[string, StreamRun[]]> = [[`stream-${streamName}`, stream.ours], [`stream-${streamName}-raw-client`, stream['raw-into-ours']]];
-  for (const [name, ours] of variants) {
-    report.paired(`${name}-throughput`, 'MiB/s', ours.map((r) => r.mibPerSecond), stream.raw.map((r) => r.mibPerSecond), {
-      goal: 'median pair ratio >= 0.95 x raw',
-      isMet: (ratio) => ratio >= 0.95,
-    });
-    // CPU time (user + system) the child process spent during the transfer, per GiB moved.
-    report.paired(`${name}-cpu`, 'ms CPU per GiB', ours.map((r) => r.cpuMsPerGiB), stream.raw.map((r) => r.cpuMsPerGiB), {
-      goal: 'median pair ratio <= 1.10 x raw',
-      isMet: (ratio) => ratio <= 1.1,
-      extra: { measures: 'process.cpuUsage() user + system of the child process running the stream, from first write to last byte received, per GiB' },
-    });
-    // RSS: the worst run counts, not the median, since the goal is a ceiling.
-    report.paired(`${name}-rss-growth`, 'MiB', ours.map((r) => r.rssGrowthMiB), stream.raw.map((r) => r.rssGrowthMiB), {
-      summarize: (values) => Math.max(...values),
-      goal: 'ours <= 64 MiB (peak RSS over the pre-run baseline, worst run)',
-      isMet: (_ratio, worst) => worst <= 64,
-    });
+  if (selected('stream')) {
+    // Every side starts cold in its own process; over a GiB the warm-up is a rounding error. Two
+    // variants against the same raw runs: TCP Lab at both ends (two traffic logs), and a raw client
+    // streaming into TCP Lab's listener (one log: a device or app under test sending to TCP Lab).
+    const stream = await pairStreams(STREAM_BYTES, STREAM_PAIRS);
+    const streamName = STREAM_BYTES % 2 ** 30 === 0 ? `${STREAM_BYTES / 2 ** 30}GiB` : `${STREAM_BYTES / 2 ** 20}MiB`;
+    const variants: Array<[string, StreamRun[]]> = [[`stream-${streamName}`, stream.ours], [`stream-${streamName}-raw-client`, stream['raw-into-ours']]];
+    for (const [name, ours] of variants) {
+      report.paired(`${name}-throughput`, 'MiB/s', ours.map((r) => r.mibPerSecond), stream.raw.map((r) => r.mibPerSecond), {
+        goal: 'median pair ratio >= 0.95 x raw',
+        isMet: (ratio) => ratio >= 0.95,
+      });
+      // CPU time (user + system) the child process spent during the transfer, per GiB moved.
+      report.paired(`${name}-cpu`, 'ms CPU per GiB', ours.map((r) => r.cpuMsPerGiB), stream.raw.map((r) => r.cpuMsPerGiB), {
+        goal: 'median pair ratio <= 1.10 x raw',
+        isMet: (ratio) => ratio <= 1.1,
+        extra: { measures: 'process.cpuUsage() user + system of the child process running the stream, from first write to last byte received, per GiB' },
+      });
+      // RSS: the worst run counts, not the median, since the goal is a ceiling.
+      report.paired(`${name}-rss-growth`, 'MiB', ours.map((r) => r.rssGrowthMiB), stream.raw.map((r) => r.rssGrowthMiB), {
+        summarize: (values) => Math.max(...values),
+        goal: 'ours <= 64 MiB (peak RSS over the pre-run baseline, worst run)',
+        isMet: (_ratio, worst) => worst <= 64,
+      });
+    }
   }
 
-  await burstOurs(100);
-  await burstRaw(100);
-  await settle();
-  const burst = await alternate(() => burstOurs(CLIENTS), () => burstRaw(CLIENTS));
-  report.paired(`connect-${CLIENTS}-clients`, 'ms', burst.ours.map((r) => r.seconds * 1000), burst.raw.map((r) => r.seconds * 1000), { goal: 'median pair ratio <= 1.5 x raw', isMet: (ratio) => ratio <= 1.5 });
-  report.paired(`connect-${CLIENTS}-clients-cpu`, 'ms CPU', burst.ours.map((r) => r.cpuMs), burst.raw.map((r) => r.cpuMs), { goal: 'diagnostic, no goal' });
-  // Past the accept backlog some handshakes wait for the kernel's 1 s SYN retry on both sides, which
-  // hides the engine's own cost; this smaller burst shows it.
-  const smallBurst = await alternate(() => burstOurs(CLIENTS_BELOW_BACKLOG), () => burstRaw(CLIENTS_BELOW_BACKLOG));
-  report.paired(`connect-${CLIENTS_BELOW_BACKLOG}-clients`, 'ms', smallBurst.ours.map((r) => r.seconds * 1000), smallBurst.raw.map((r) => r.seconds * 1000), { goal: 'diagnostic (below the accept backlog), no goal' });
+  if (selected('connect')) {
+    await burstOurs(100);
+    await burstRaw(100);
+    await settle();
+    const burst = await alternate(() => burstOurs(CLIENTS), () => burstRaw(CLIENTS));
+    report.paired(`connect-${CLIENTS}-clients`, 'ms', burst.ours.map((r) => r.seconds * 1000), burst.raw.map((r) => r.seconds * 1000), { goal: 'median pair ratio <= 1.5 x raw', isMet: (ratio) => ratio <= 1.5 });
+    report.paired(`connect-${CLIENTS}-clients-cpu`, 'ms CPU', burst.ours.map((r) => r.cpuMs), burst.raw.map((r) => r.cpuMs), { goal: 'diagnostic, no goal' });
+    // Past the accept backlog some handshakes wait for the kernel's 1 s SYN retry on both sides, which
+    // hides the engine's own cost; this smaller burst shows it.
+    const smallBurst = await alternate(() => burstOurs(CLIENTS_BELOW_BACKLOG), () => burstRaw(CLIENTS_BELOW_BACKLOG));
+    report.paired(`connect-${CLIENTS_BELOW_BACKLOG}-clients`, 'ms', smallBurst.ours.map((r) => r.seconds * 1000), smallBurst.raw.map((r) => r.seconds * 1000), { goal: 'diagnostic (below the accept backlog), no goal' });
+  }
 
-  const echo = await alternate(() => echoOurs(ECHO_MESSAGES, ECHO_SIZE, ECHO_WARMUP), () => echoRaw(ECHO_MESSAGES, ECHO_SIZE, ECHO_WARMUP));
-  const p50 = (run: { roundTripsUs: number[] }): number => percentile(run.roundTripsUs, 50);
-  const p99 = (run: { roundTripsUs: number[] }): number => percentile(run.roundTripsUs, 99);
-  report.paired(`echo-${ECHO_SIZE}B-round-trip-p50`, 'us', echo.ours.map(p50), echo.raw.map(p50), { goal: 'median pair ratio <= 1.2 x raw', isMet: (ratio) => ratio <= 1.2 });
-  report.paired(`echo-${ECHO_SIZE}B-round-trip-p99`, 'us', echo.ours.map(p99), echo.raw.map(p99), { goal: 'reported, no goal' });
-  report.paired(`echo-${ECHO_SIZE}B-round-trip-cpu`, 'us CPU per round trip', echo.ours.map((r) => r.cpuUsPerRoundTrip), echo.raw.map((r) => r.cpuUsPerRoundTrip), { goal: 'diagnostic, no goal' });
+  if (selected('echo')) {
+    const echo = await alternate(() => echoOurs(ECHO_MESSAGES, ECHO_SIZE, ECHO_WARMUP), () => echoRaw(ECHO_MESSAGES, ECHO_SIZE, ECHO_WARMUP));
+    const p50 = (run: { roundTripsUs: number[] }): number => percentile(run.roundTripsUs, 50);
+    const p99 = (run: { roundTripsUs: number[] }): number => percentile(run.roundTripsUs, 99);
+    report.paired(`echo-${ECHO_SIZE}B-round-trip-p50`, 'us', echo.ours.map(p50), echo.raw.map(p50), { goal: 'median pair ratio <= 1.2 x raw', isMet: (ratio) => ratio <= 1.2 });
+    report.paired(`echo-${ECHO_SIZE}B-round-trip-p99`, 'us', echo.ours.map(p99), echo.raw.map(p99), { goal: 'reported, no goal' });
+    report.paired(`echo-${ECHO_SIZE}B-round-trip-cpu`, 'us CPU per round trip', echo.ours.map((r) => r.cpuUsPerRoundTrip), echo.raw.map((r) => r.cpuUsPerRoundTrip), { goal: 'diagnostic, no goal' });
+  }
+
+  if (selected('tcp-framed')) {
+    // A `.tcp` block reading 1 MiB frames through EXPECTs, against a raw read of the same stream. One
+    // unmeasured run of each first: the runner's code is cold, and so is the 64 MiB the sender writes.
+    const framed = framedStream(FRAMED_FRAMES);
+    await framedOurs(framed);
+    await framedRaw(framed);
+    await settle();
+    const framedRuns = await alternate(() => framedOurs(framed), () => framedRaw(framed));
+    report.paired(`tcp-framed-expect-${FRAMED_FRAMES}MiB`, 'ms', framedRuns.ours.map((r) => r.ms), framedRuns.raw.map((r) => r.ms), {
+      goal: 'median pair ratio <= 2 x raw',
+      isMet: (ratio) => ratio <= 2,
+      extra: {
+        measures: `a .tcp block (FRAMING u32be, ${FRAMED_FRAMES} x EXPECT text of a 1 MiB frame) from opening its connection to its result, against a node:net client counting the same bytes; one in-process node:net sender for both`,
+      },
+    });
+    report.paired(`tcp-framed-expect-${FRAMED_FRAMES}MiB-cpu`, 'ms CPU', framedRuns.ours.map((r) => r.cpuMs), framedRuns.raw.map((r) => r.cpuMs), {
+      goal: 'diagnostic, no goal',
+      extra: { measures: 'process.cpuUsage() user + system over the same span, the sender in the same process included' },
+    });
+  }
 
   report.summary(started);
 }

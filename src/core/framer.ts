@@ -33,6 +33,16 @@ export interface FramingErrorEvent {
 export type FramerEvent = FrameEvent | FramingErrorEvent;
 
 /**
+ * Length-prefixed frames up to this size (header included) that a chunk leaves unfinished are filled
+ * in place: once the header gives the size, one buffer of exactly that size is allocated and every
+ * later byte is copied straight into it, so the frame is copied once (not into the queue, again as
+ * the queue grows, and again out of it) and is handed out as it is. Larger frames grow in the queue
+ * as their bytes arrive, so a header alone never reserves more than this.
+ */
+const FILL_IN_PLACE_MAX_BYTES = 4 * 1024 * 1024;
+const NO_BYTES = new Uint8Array(0);
+
+/**
  * A FIFO of bytes with cheap appends at the back and cheap removals at the front. Unread bytes are
  * compacted to the front only when room runs out, so a frame arriving in many small chunks costs
  * linear, not quadratic, copying.
@@ -81,6 +91,12 @@ class ByteQueue {
     return this.buffer[this.head + index];
   }
 
+  /** Copies every queued byte into `target` (from its start) and empties the queue. */
+  moveTo(target: Uint8Array): void {
+    target.set(this.buffer.subarray(this.head, this.tail));
+    this.drop(this.length);
+  }
+
   /** Copies out the first `count` bytes (the caller keeps them after the queue moves on). */
   take(count: number): Uint8Array {
     const out = new Uint8Array(count);
@@ -115,6 +131,10 @@ export class Framer {
   private skipRemaining = 0;
   /** markers mode: inside a frame (the queue starts at its start marker). */
   private inFrame = false;
+  /** lengthPrefix mode: the frame being filled in place (see FILL_IN_PLACE_MAX_BYTES); the queue is empty meanwhile. */
+  private filling: { wire: Uint8Array; filled: number; offset: number } | undefined;
+  /** lengthPrefix mode: a frame's buffer its reader handed back (see `recycle`), for the next frame of that size. */
+  private spare: Uint8Array | undefined;
   /** markers mode: bytes seen outside any start/end pair, reported together. */
   private strayBytes = 0;
   private strayOffset = 0;
@@ -132,11 +152,35 @@ export class Framer {
 
   /** Bytes held while waiting for the rest of a frame. */
   get buffered(): number {
-    return this.queue.length;
+    return this.queue.length + (this.filling?.filled ?? 0);
+  }
+
+  /**
+   * The caller will not read this frame's bytes again (nor anything holding them): a later
+   * length-prefixed frame of exactly its wire size may be filled into the same memory. A reader
+   * that compares each frame and lets it go, frame after frame, then reuses two buffers instead of
+   * allocating (and faulting in, and collecting) one per frame.
+   */
+  recycle(wire: Uint8Array): void {
+    if (this.framing.mode !== 'lengthPrefix' || wire.byteOffset !== 0 || wire.byteLength !== wire.buffer.byteLength || wire === this.filling?.wire) return;
+    this.spare = wire;
   }
 
   /** Feeds the next chunk of the stream; returns every frame and error it completes, in stream order. */
   push(chunk: Uint8Array): FramerEvent[] {
+    const events = this.cut(chunk);
+    const checksum = this.framing.checksum;
+    if (checksum) {
+      for (const event of events) {
+        if (event.type !== 'frame') continue;
+        const verdict = verifyChecksum(event.bytes, checksum);
+        if (!verdict.ok) event.checksumError = verdict.message;
+      }
+    }
+    return events;
+  }
+
+  private cut(chunk: Uint8Array): FramerEvent[] {
     const events: FramerEvent[] = [];
     if (chunk.length === 0) return events;
     if (this.framing.mode === 'none') {
@@ -146,13 +190,14 @@ export class Framer {
       return events;
     }
     this.streamOffset += chunk.length;
+    if (this.framing.mode === 'lengthPrefix') {
+      this.pushLengthPrefixed(this.framing, chunk, events);
+      return events;
+    }
     this.queue.append(chunk);
     switch (this.framing.mode) {
       case 'delimiter':
         this.cutDelimited(this.framing, events);
-        break;
-      case 'lengthPrefix':
-        this.cutLengthPrefixed(this.framing, events);
         break;
       case 'fixed':
         while (this.queue.length >= this.framing.size) {
@@ -165,14 +210,6 @@ export class Framer {
         this.cutMarked(this.framing, events);
         break;
     }
-    const checksum = this.framing.checksum;
-    if (checksum) {
-      for (const event of events) {
-        if (event.type !== 'frame') continue;
-        const verdict = verifyChecksum(event.bytes, checksum);
-        if (!verdict.ok) event.checksumError = verdict.message;
-      }
-    }
     return events;
   }
 
@@ -182,22 +219,24 @@ export class Framer {
    */
   end(): FramerEvent[] {
     const events: FramerEvent[] = [];
-    const pending = this.queue.length;
+    const filling = this.filling;
+    const pending = this.queue.length + (filling?.filled ?? 0);
     if (this.skipping || this.skipRemaining > 0) {
       // The over-long frame was already reported when it was detected.
     } else if (this.framing.mode === 'markers' && !this.inFrame) {
       const stray = this.strayBytes + pending;
       if (stray > 0) events.push(strayError(this.strayBytes > 0 ? this.strayOffset : this.queue.offset, stray));
     } else if (pending > 0) {
-      const offset = this.queue.offset;
       events.push({
         type: 'error',
         code: 'INCOMPLETE_FRAME',
         message: `The stream ended inside a frame: ${pending} byte${pending === 1 ? '' : 's'} arrived without the rest of the frame.`,
-        offset,
-        bytes: this.queue.take(pending),
+        offset: filling ? filling.offset : this.queue.offset,
+        bytes: filling ? filling.wire.slice(0, filling.filled) : this.queue.take(pending),
       });
     }
+    if (filling) this.queue.offset = filling.offset + filling.filled;
+    this.filling = undefined;
     this.queue.drop(this.queue.length);
     this.scanFrom = 0;
     this.skipping = false;
@@ -250,6 +289,40 @@ export class Framer {
     }
   }
 
+  /** Feeds a chunk to the frame being filled in place, and whatever follows that frame to the queue. */
+  private pushLengthPrefixed(framing: Extract<ResolvedFraming, { mode: 'lengthPrefix' }>, chunk: Uint8Array, events: FramerEvent[]): void {
+    let rest = chunk;
+    while (rest.length > 0) {
+      const fill = this.filling;
+      if (!fill && this.skipRemaining > 0 && this.queue.length === 0) {
+        // The body of an over-long frame: counted off as it arrives, never stored.
+        const count = Math.min(rest.length, this.skipRemaining);
+        this.skipRemaining -= count;
+        this.queue.offset += count;
+        rest = rest.subarray(count);
+        continue;
+      }
+      if (!fill) {
+        // Until the queue holds a whole header it gets only the bytes that complete it: once the
+        // header gives the frame's size, a frame filled in place takes its body straight from here.
+        const missing = framing.lengthBytes - this.queue.length;
+        const part = missing > 0 ? rest.subarray(0, missing) : rest;
+        this.queue.append(part);
+        rest = part === rest ? NO_BYTES : rest.subarray(part.length);
+        this.cutLengthPrefixed(framing, events);
+        continue;
+      }
+      const count = Math.min(rest.length, fill.wire.length - fill.filled);
+      fill.wire.set(rest.subarray(0, count), fill.filled);
+      fill.filled += count;
+      rest = rest.subarray(count);
+      if (fill.filled < fill.wire.length) return;
+      this.filling = undefined;
+      this.queue.offset = fill.offset + fill.wire.length;
+      events.push({ type: 'frame', bytes: framing.keepHeader ? fill.wire : fill.wire.subarray(framing.lengthBytes), wire: fill.wire, offset: fill.offset });
+    }
+  }
+
   private cutLengthPrefixed(framing: Extract<ResolvedFraming, { mode: 'lengthPrefix' }>, events: FramerEvent[]): void {
     const q = this.queue;
     const header = framing.lengthBytes;
@@ -281,7 +354,18 @@ export class Framer {
         this.skipRemaining = body;
         continue;
       }
-      if (q.length < header + body) return;
+      if (q.length < header + body) {
+        // The queue holds exactly the start of this frame (nothing after it), so it moves whole.
+        if (header + body <= FILL_IN_PLACE_MAX_BYTES) {
+          const spare = this.spare;
+          const wire = spare?.length === header + body ? spare : new Uint8Array(header + body);
+          if (wire === spare) this.spare = undefined;
+          const filled = q.length;
+          q.moveTo(wire);
+          this.filling = { wire, filled, offset };
+        }
+        return;
+      }
       const wire = q.take(header + body);
       events.push({ type: 'frame', bytes: framing.keepHeader ? wire : wire.subarray(header), wire, offset });
     }

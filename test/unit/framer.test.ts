@@ -186,6 +186,59 @@ describe('Framer', () => {
       );
     });
 
+    it('lengthPrefix: a frame spread over many chunks is assembled in one buffer of its own size, with offsets that go on after it', () => {
+      const framer = new Framer(resolve({ mode: 'lengthPrefix', lengthBytes: 4 }));
+      const body = Buffer.alloc(200_000, 7);
+      const header = Buffer.alloc(4);
+      header.writeUInt32BE(body.length);
+      const stream = concat([header, body, hex('00000002 6869'), header.subarray(0, 3)]);
+      const events = cut(stream, Array.from({ length: 30 }, (_, i) => 3 + i * 7001)).flatMap((c) => framer.push(c));
+      assert.deepEqual(
+        events.map((e) => (e.type === 'frame' ? [e.offset, e.bytes.length, e.wire.length] : e.code)),
+        [
+          [0, 200_000, 200_004],
+          [200_004, 2, 6],
+        ],
+      );
+      const big = events[0];
+      assert.ok(big.type === 'frame' && Buffer.from(big.bytes).equals(body));
+      // The frame owns exactly its wire bytes: it is no view into a larger buffer it would keep alive.
+      assert.equal(big.wire.buffer.byteLength, big.wire.length);
+      assert.equal(framer.buffered, 3);
+      const ended = framer.end();
+      assert.deepEqual(ended.map((e) => e.type === 'error' && [e.code, e.offset, Buffer.from(e.bytes ?? []).toString('hex')]), [['INCOMPLETE_FRAME', 200_010, '00030d']]);
+    });
+
+    it('lengthPrefix: a recycled frame buffer holds the next frame of exactly its size, and no other', () => {
+      const framer = new Framer(resolve({ mode: 'lengthPrefix', lengthBytes: 1 }));
+      const [first] = framer.push(hex('03 616263'));
+      assert.ok(first.type === 'frame');
+      framer.recycle(first.wire);
+      const [second] = framer.push(hex('03 78')).concat(framer.push(hex('797a')));
+      assert.ok(second.type === 'frame');
+      assert.equal(text(second.bytes), 'xyz');
+      assert.equal(second.wire.buffer, first.wire.buffer, 'the same memory held the next frame');
+      framer.recycle(second.wire);
+      const [third] = framer.push(hex('02 6869'));
+      assert.ok(third.type === 'frame');
+      assert.equal(text(third.bytes), 'hi');
+      assert.notEqual(third.wire.buffer, first.wire.buffer, 'a frame of another size gets its own buffer');
+      assert.equal(text(second.bytes), 'xyz', 'the spare was not written to');
+    });
+
+    it('lengthPrefix: the stream ending inside a frame being filled reports the bytes that arrived', () => {
+      const framer = new Framer(resolve({ mode: 'lengthPrefix', lengthBytes: 2 }));
+      assert.deepEqual(framer.push(hex('0001 41 0005 6162')), [{ type: 'frame', bytes: hex('41'), wire: hex('0001 41'), offset: 0 }]);
+      assert.deepEqual(framer.push(hex('63')), []);
+      assert.equal(framer.buffered, 5);
+      const ended = framer.end();
+      assert.deepEqual(
+        ended.map((e) => e.type === 'error' && [e.code, e.offset, e.message, Buffer.from(e.bytes ?? []).toString('hex')]),
+        [['INCOMPLETE_FRAME', 3, 'The stream ended inside a frame: 5 bytes arrived without the rest of the frame.', '0005616263']],
+      );
+      assert.equal(framer.buffered, 0);
+    });
+
     it('end of stream: a partial frame is reported as incomplete', () => {
       const framer = new Framer(resolve({ mode: 'lengthPrefix', lengthBytes: 1 }));
       framer.push(hex('05 6162'));

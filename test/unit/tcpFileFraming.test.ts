@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { once } from 'node:events';
 import * as net from 'node:net';
-import { Connection } from '../../src/core/connection';
 import { Framer } from '../../src/core/framer';
 import { parseTcpFraming } from '../../src/core/tcpFile/framing';
 import { engineSockets } from '../../src/core/tcpFile/engineSockets';
 import { parseTcpFile } from '../../src/core/tcpFile/parser';
-import type { SocketFactory } from '../../src/core/tcpFile/runner';
+import { runBlock } from '../../src/core/tcpFile/runner';
+
 import type { Preset } from '../../src/shared/preset';
 import { runText } from './tcpFilePeers';
 
@@ -60,6 +60,49 @@ function chunked(stream: Uint8Array, sizes: number[]): Uint8Array[] {
     at += size;
   }
   return chunks;
+}
+
+/**
+ * Counts the bytes copied through the copying methods of typed arrays and Buffers until `stop`
+ * (node's own internals copy through captured originals, so what is counted is this code's work).
+ */
+function countCopies(): { readonly bytes: number; stop(): void } {
+  const typedArray = Object.getPrototypeOf(Uint8Array.prototype) as Uint8Array;
+  const originals = { set: typedArray.set, slice: typedArray.slice, copyWithin: typedArray.copyWithin, copy: Buffer.prototype.copy, concat: Buffer.concat };
+  const counter = { bytes: 0 };
+  typedArray.set = function (this: Uint8Array, source: ArrayLike<number>, offset?: number) {
+    counter.bytes += source.length;
+    return originals.set.call(this, source, offset);
+  };
+  typedArray.slice = function (this: Uint8Array, start?: number, end?: number) {
+    const out = originals.slice.call(this, start, end);
+    counter.bytes += out.length;
+    return out;
+  };
+  typedArray.copyWithin = function (this: Uint8Array, target: number, start: number, end?: number) {
+    counter.bytes += Math.max(0, Math.min(end ?? this.length, this.length) - start);
+    return originals.copyWithin.call(this, target, start, end);
+  };
+  Buffer.prototype.copy = function (this: Buffer, ...args: Parameters<Buffer['copy']>) {
+    const copied = originals.copy.apply(this, args);
+    counter.bytes += copied;
+    return copied;
+  };
+  Buffer.concat = (list: readonly Uint8Array[], totalLength?: number) => {
+    const out = originals.concat(list, totalLength);
+    counter.bytes += out.length;
+    return out;
+  };
+  return {
+    get bytes() {
+      return counter.bytes;
+    },
+    stop: () => {
+      Object.assign(typedArray, { set: originals.set, slice: originals.slice, copyWithin: originals.copyWithin });
+      Buffer.prototype.copy = originals.copy;
+      Buffer.concat = originals.concat;
+    },
+  };
 }
 
 describe('.tcp FRAMING on the shared framing definition', function () {
@@ -121,6 +164,26 @@ describe('.tcp FRAMING on the shared framing definition', function () {
     assert.equal(overridden.bytesSent, 4);
   });
 
+  it('a framed EXPECT that times out shows the unread bytes as they came, header and all, across chunks', async () => {
+    const body = Buffer.alloc(4500, 'z');
+    const chunks = [Buffer.from('00026f6b1388', 'hex'), body.subarray(0, 100), body.subarray(100, 3000), body.subarray(3000)];
+    const peer = await chunkServer(chunks);
+    server = peer;
+    const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nFRAMING u16be\nEXPECT text ok\nEXPECT within 1s text more`);
+    assert.equal(result.status, 'failed');
+    assert.equal(result.expectations[0].status, 'passed');
+    assert.equal(result.expectations[0].received?.text, 'ok');
+    const timedOut = result.expectations[1];
+    assert.equal(timedOut.message, 'Timed out after 1000 ms waiting for 4 expected bytes.');
+    // What was unread: the 2-byte header of the unfinished 5000-byte frame and the 4500 bytes of it
+    // that arrived, cut to the first 4096 bytes like every view.
+    assert.equal(timedOut.received?.length, 4502);
+    assert.equal(viewHex(timedOut.received?.hex).slice(0, 12), '13887a7a7a7a');
+    assert.match(timedOut.received?.text ?? '', /[^z]z{4094} … \(406 more bytes\)$/);
+    // The 'ok' frame may still be unread when the next bytes arrive.
+    assert.ok(result.peakBufferedBytes >= 4502 && result.peakBufferedBytes <= 4506, `held ${result.peakBufferedBytes} bytes`);
+  });
+
   it('refuses a bad FRAMING where it is written, in the words of the shared validation', () => {
     const file = parseTcpFile('###\nCONNECT 127.0.0.1:7000\nFRAMING {"mode":"delimiter"}\nEXPECT text x\n###\nCONNECT 127.0.0.1:7000\nFRAMING {mode: lines}\n###\nCONNECT 127.0.0.1:7000\nFRAMING lines');
     assert.deepEqual(file.diagnostics.map((d) => [d.line, d.message.slice(0, 60)]), [
@@ -133,74 +196,55 @@ describe('.tcp FRAMING on the shared framing definition', function () {
     assert.deepEqual(short.framing.framing, { mode: 'lengthPrefix', maxFrameBytes: MiB, lengthBytes: 4, endian: 'big', adjustment: 0, lengthIncludesHeader: false, keepHeader: false });
   });
 
-  it('receives 64 MiB of frames through EXPECTs in linear time, compared with a raw read of the same stream', async () => {
-    const frameBytes = MiB - 16;
-    const frames = 64;
-    const body = Buffer.alloc(frameBytes, 'a');
+  /** `frames` length-prefixed frames (FRAMING u32be) of `bodyBytes` each, and a block with one EXPECT text per frame. */
+  function framedRun(frames: number, bodyBytes = MiB - 16): { stream: Buffer; text(port: number): string } {
+    const body = Buffer.alloc(bodyBytes, 'a');
     const header = Buffer.alloc(4);
-    header.writeUInt32BE(frameBytes);
-    const stream = Buffer.concat(Array.from({ length: frames }, () => [header, body]).flat());
-    const chunks = chunked(stream, [64 * 1024]);
+    header.writeUInt32BE(bodyBytes);
+    return {
+      stream: Buffer.concat(Array.from({ length: frames }, () => [header, body]).flat()),
+      text: (port) => `@frame = ${body.toString('latin1')}\n###\nCONNECT 127.0.0.1:${port}\nFRAMING u32be\n${'EXPECT within 60s text {{frame}}\n'.repeat(frames)}`,
+    };
+  }
 
-    // Raw: the engine connection the runner reads from, counting bytes and nothing else.
-    const rawRead = async (): Promise<number> => {
-      const peer = await chunkServer(chunks);
-      server = peer;
-      const started = performance.now();
-      const connection = await Connection.connect({ host: '127.0.0.1', port: peer.port });
-      let received = 0;
-      await new Promise<void>((resolve) => {
-        connection.onDidReceive((bytes) => {
-          received += bytes.length;
-          if (received === stream.length) resolve();
-        });
-      });
-      const ms = performance.now() - started;
-      connection.dispose();
-      await peer.close();
-      return ms;
-    };
-    const text = (port: number): string => `@frame = ${'a'.repeat(frameBytes)}\n###\nCONNECT 127.0.0.1:${port}\nFRAMING u32be\n${'EXPECT within 60s text {{frame}}\n'.repeat(frames)}`;
-    const framedRead = async (): Promise<{ ms: number; peak: number }> => {
-      const peer = await chunkServer(chunks);
-      server = peer;
-      // Timed like the raw read: from the connect to the last frame compared (parsing and preparing the file are not receiving).
-      let started = 0;
-      const sockets: SocketFactory = {
-        connect: (options) => {
-          started = performance.now();
-          return engineSockets.connect(options);
+  it('receives 64 MiB of frames through EXPECTs in linear work: each byte is copied about once, about one frame is held', async () => {
+    // The speed goal (at most 2x a raw read of the same stream) is measured by npm run bench
+    // (tcp-framed-expect-64MiB), not here: on a shared machine single timings swing too much for a
+    // test to judge a ratio that close. This test guards the complexity, which it can count: every
+    // byte-copying call on typed arrays and Buffers while the block runs. A linear receive copies
+    // each byte about once (into the frame it belongs to). A receive that re-copies what it holds on
+    // each chunk, as the old buffer did, copies each byte about frame size / chunk size / 2 times
+    // (9.5 measured here); the runner before this test kept a second buffer and copied frames out of
+    // it, 3.6 times.
+    const run = framedRun(64);
+    const peer = await chunkServer(chunked(run.stream, [64 * 1024]));
+    server = peer;
+    const file = parseTcpFile(run.text(peer.port));
+    // Counted from the connect on: preparing the block (encoding its 64 expected payloads) is not receiving.
+    let counted: ReturnType<typeof countCopies> | undefined;
+    let result;
+    try {
+      result = await runBlock(file, file.blocks[0], {
+        sockets: {
+          connect: (options) => {
+            counted = countCopies();
+            return engineSockets.connect(options);
+          },
+          listen: (options) => engineSockets.listen(options),
         },
-        listen: (options) => engineSockets.listen(options),
-      };
-      const result = await runText(text(peer.port), { sockets });
-      const ms = performance.now() - started;
-      await peer.close();
-      assert.equal(result.status, 'passed', result.error ?? result.expectations.find((e) => e.status !== 'passed')?.message);
-      return { ms, peak: result.peakBufferedBytes };
-    };
-    // One unmeasured round of each warms the JIT; then five rounds, each a raw read and a framed run
-    // back to back: on a shared machine load only ever adds time, so the best round shows the path's cost.
-    await rawRead();
-    await framedRead();
-    const raws: number[] = [];
-    const frameds: Array<{ ms: number; peak: number }> = [];
-    for (let round = 0; round < 5; round++) {
-      raws.push(await rawRead());
-      frameds.push(await framedRead());
+      });
+    } finally {
+      counted?.stop();
     }
-    // Each round's pair ran back to back under the same load; the median of the paired ratios is not
-    // pulled by one round that a burst of load (or a GC) hit.
-    const ratios = raws.map((rawMs, i) => frameds[i].ms / rawMs);
-    const ratio = [...ratios].sort((a, b) => a - b)[2];
-    const rawMs = [...raws].sort((a, b) => a - b)[2];
-    const framedMs = [...frameds.map((f) => f.ms)].sort((a, b) => a - b)[2];
-    console.log(`      64 MiB: raw read ${rawMs.toFixed(0)} ms, through ${frames} framed EXPECTs ${framedMs.toFixed(0)} ms (medians); paired ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
-    const result = { peakBufferedBytes: Math.max(...frameds.map((f) => f.peak)) };
+    assert.ok(counted);
+    assert.equal(result.status, 'passed', result.error ?? result.expectations.find((e) => e.status !== 'passed')?.message);
+    assert.equal(result.expectations.filter((e) => e.status === 'passed').length, 64);
+    assert.equal(result.received.length, run.stream.length);
+    const perByte = counted.bytes / run.stream.length;
+    console.log(`      64 MiB through 64 framed EXPECTs: ${perByte.toFixed(3)} bytes copied per byte received, at most ${result.peakBufferedBytes} bytes held`);
+    assert.ok(perByte < 1.5, `copied ${counted.bytes} bytes for a ${run.stream.length}-byte stream (${perByte.toFixed(2)} per byte)`);
+    // Each frame is let go once its EXPECT compared it: what is held is the frame being filled and at
+    // most a chunk of the next, never the stream.
     assert.ok(result.peakBufferedBytes < 2 * MiB, `held ${result.peakBufferedBytes} bytes at once`);
-    // The target is 2x (the median ratio is about 1.5-3x here); the bound is generous because two shared
-    // cores and the GC of the 64 MiB the file itself expects swing single runs. A receive that re-copied
-    // its buffer per chunk or per frame would be tens of times slower, and still fail here.
-    assert.ok(ratio <= 6, `the framed receive took ${ratio.toFixed(2)}x the raw read`);
   });
 });

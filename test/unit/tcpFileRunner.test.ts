@@ -45,6 +45,17 @@ describe('tcp file runner (Python peers on loopback)', function () {
     assert.equal(second.status, 'skipped');
   });
 
+  it('names the offset of a difference that arrives in a later chunk than the matching start', async () => {
+    const peer = await serverPeer([['send', hex('abc')], ['sleep', 300], ['send', hex('dXf')]]);
+    const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nEXPECT text abcdef`);
+    assert.equal(result.status, 'failed');
+    assert.equal(result.expectations[0].message, 'Expected and received bytes differ at offset 4.');
+    assert.equal(result.expectations[0].received?.text, 'abcdXf');
+    const passing = await serverPeer([['send', hex('ab')], ['sleep', 200], ['send', hex('cd')], ['sleep', 200], ['send', hex('ef')]]);
+    const passed = await runText(`###\nCONNECT 127.0.0.1:${passing.port}\nEXPECT text abcdef`);
+    assert.equal(passed.status, 'passed', passed.expectations[0].message);
+  });
+
   it('fails after the timeout when nothing arrives', async () => {
     const peer = await serverPeer([]);
     const result = await runText(`###\nCONNECT 127.0.0.1:${peer.port}\nEXPECT within 300ms hex 01`);

@@ -92,12 +92,13 @@ export function encodeFrame(bytes: Uint8Array, tcp: TcpFraming): { ok: true; byt
  * framing error. A whole frame that failed the framing's checksum is an error that still has its
  * `end`, so the expectation fails on it and the stream moves past it.
  */
-export type ReceivedUnit = { kind: 'frame'; bytes: Uint8Array; end: number } | { kind: 'error'; message: string; end?: number };
+export type ReceivedUnit = { kind: 'frame'; bytes: Uint8Array; wire: Uint8Array; end: number } | { kind: 'error'; message: string; end?: number };
 
 /** Cuts received bytes into units with the shared Framer, queued until expectations take them. */
 export class FrameQueue {
   private framer: Framer;
-  private units: ReceivedUnit[] = [];
+  /** units[head, length) are waiting; taken slots are emptied, so a taken frame is garbage as soon as its expectation is done with it. */
+  private units: Array<ReceivedUnit | undefined> = [];
   private head = 0;
 
   constructor(private readonly tcp: TcpFraming) {
@@ -120,10 +121,16 @@ export class FrameQueue {
     this.head = 0;
   }
 
+  /** The reader is done with a frame it took: its memory may hold a later frame (see Framer.recycle). */
+  recycle(unit: ReceivedUnit): void {
+    if (unit.kind === 'frame') this.framer.recycle(unit.wire);
+  }
+
   /** The next unit, removed from the queue. */
   take(): ReceivedUnit | undefined {
     if (this.head >= this.units.length) return undefined;
-    const unit = this.units[this.head++];
+    const unit = this.units[this.head];
+    this.units[this.head++] = undefined;
     // Drop taken units now and then, so the queue does not keep every frame of a long run.
     if (this.head > 1024 && this.head * 2 > this.units.length) {
       this.units = this.units.slice(this.head);
@@ -144,7 +151,7 @@ export class FrameQueue {
       }
       let bytes = event.bytes;
       if (this.tcp.stripTrailingCr && bytes.length > 0 && bytes[bytes.length - 1] === 0x0d) bytes = bytes.subarray(0, bytes.length - 1);
-      this.units.push({ kind: 'frame', bytes, end: event.offset + event.wire.length });
+      this.units.push({ kind: 'frame', bytes, wire: event.wire, end: event.offset + event.wire.length });
     }
   }
 }

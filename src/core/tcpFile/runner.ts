@@ -251,15 +251,130 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
+/** The first index in [from, to) where `a` and `b` differ, or -1; compared natively, then searched only when they differ. */
+function firstDifference(a: Uint8Array, b: Uint8Array, from: number, to: number): number {
+  if (from >= to || sameBytes(a.subarray(from, to), b.subarray(from, to))) return -1;
+  for (let i = from; i < to; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
 /** Unread bytes a run holds at most, so a peer flooding the editor cannot grow its memory without bound. */
 export const RECEIVE_LIMIT = 4 * 1024 * 1024;
 
-/** Bytes received and not yet consumed by an expectation, plus whether the peer has closed. */
-class ReceiveStream implements Disposable {
-  /** Unread bytes are store[head, tail): consuming moves `head`, so reading is linear, not quadratic. */
+const NO_BYTES = new Uint8Array(0);
+
+/** Unread received bytes, in order: appended as they arrive, consumed from the front. */
+interface UnreadBytes {
+  readonly length: number;
+  append(bytes: Uint8Array): void;
+  consume(count: number): void;
+  /** A copy of the first `limit` unread bytes (or fewer, if fewer are unread). */
+  copyStart(limit: number): Uint8Array;
+}
+
+/**
+ * Without FRAMING, expectations compare against all unread bytes at once, so they are kept in one
+ * store. Unread bytes are store[head, tail): consuming moves `head`, so reading is linear, not quadratic.
+ */
+class ContiguousBytes implements UnreadBytes {
   private store = new Uint8Array(64 * 1024);
   private head = 0;
   private tail = 0;
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  /** The unread bytes, without a copy: valid until the next arrival. */
+  get view(): Uint8Array {
+    return this.store.subarray(this.head, this.tail);
+  }
+
+  append(bytes: Uint8Array): void {
+    if (this.tail + bytes.length > this.store.length) {
+      const unread = this.tail - this.head;
+      const needed = unread + bytes.length;
+      if (needed <= this.store.length / 2) {
+        this.store.copyWithin(0, this.head, this.tail);
+      } else {
+        let size = this.store.length;
+        while (size < needed * 2) size *= 2;
+        const grown = new Uint8Array(Math.min(size, RECEIVE_LIMIT * 2));
+        grown.set(this.store.subarray(this.head, this.tail));
+        this.store = grown;
+      }
+      this.head = 0;
+      this.tail = unread;
+    }
+    this.store.set(bytes, this.tail);
+    this.tail += bytes.length;
+  }
+
+  consume(count: number): void {
+    this.head += count;
+    if (this.head >= this.tail) {
+      // The store is kept at the size it grew to: shrinking it after each expectation would make the
+      // next one regrow it. It is bounded (2 × RECEIVE_LIMIT) and freed with the run.
+      this.head = 0;
+      this.tail = 0;
+    }
+  }
+
+  copyStart(limit: number): Uint8Array {
+    return this.store.slice(this.head, Math.min(this.tail, this.head + limit));
+  }
+}
+
+/**
+ * With FRAMING, expectations compare whole frames, which the framer assembles in buffers of their
+ * own; the unread bytes are only counted and shown when an expectation fails. So the received chunks
+ * are kept as they are, by reference, and never copied: the engine hands every listener the same
+ * chunk and never writes to it again (its traffic log keeps it too).
+ */
+class ChunkList implements UnreadBytes {
+  private chunks: Uint8Array[] = [];
+  /** chunks[0, first) are consumed; `skip` bytes of chunks[first] are too. */
+  private first = 0;
+  private skip = 0;
+  length = 0;
+
+  append(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.chunks.push(bytes);
+    this.length += bytes.length;
+  }
+
+  consume(count: number): void {
+    this.length -= count;
+    let left = count + this.skip;
+    while (this.first < this.chunks.length && left >= this.chunks[this.first].length) {
+      left -= this.chunks[this.first].length;
+      // Let go of a consumed chunk at once: held on, it would outlive young-generation collections.
+      this.chunks[this.first++] = NO_BYTES;
+    }
+    this.skip = left;
+    // Forget consumed chunks now and then, so a long run does not keep every chunk's reference.
+    if (this.first > 64 && this.first * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.first);
+      this.first = 0;
+    }
+  }
+
+  copyStart(limit: number): Uint8Array {
+    const out = new Uint8Array(Math.min(limit, this.length));
+    let at = 0;
+    for (let i = this.first, from = this.skip; at < out.length; i++, from = 0) {
+      const part = this.chunks[i].subarray(from, from + out.length - at);
+      out.set(part, at);
+      at += part.length;
+    }
+    return out;
+  }
+}
+
+/** Bytes received and not yet consumed by an expectation, plus whether the peer has closed. */
+class ReceiveStream implements Disposable {
+  private readonly unread: UnreadBytes;
   /** The first bytes of the whole run and how many arrived in all: the report shows no more. */
   private readonly seen = { first: new Uint8Array(VIEW_LIMIT), length: 0 };
   /** Bytes dropped because RECEIVE_LIMIT unread bytes were already held; the waiting expectation fails. */
@@ -275,10 +390,13 @@ class ReceiveStream implements Disposable {
   /** Bytes stored since the run began, and the count at the framer's last reset: frame offsets count from there. */
   private stored = 0;
   private frameBase = 0;
+  /** The frame the current expectation took, until it is released. */
+  private taken: ReceivedUnit | undefined;
 
   /** `unread`: bytes that arrived before the stream existed and still count (an expectation on an open connection). */
   constructor(connection: RunnerConnection, framing: TcpFraming, unread?: Uint8Array) {
     this.frames = framing.framing.mode === 'none' ? undefined : new FrameQueue(framing);
+    this.unread = this.frames ? new ChunkList() : new ContiguousBytes();
     if (unread && unread.length > 0) this.append(unread);
     this.closed = connection.state === 'closed' || connection.state === 'halfClosed';
     this.subscriptions = [
@@ -303,8 +421,10 @@ class ReceiveStream implements Disposable {
   /** With FRAMING: the next frame (its bytes consumed from the stream) or framing error, if one is complete. */
   nextUnit(): ReceivedUnit | undefined {
     const unit = this.frames?.take();
+    if (unit?.kind === 'frame') this.taken = unit;
+    // A frame that failed its checksum is an error unit with an end: the stream moves past it too.
     if (unit?.end !== undefined) {
-      const headOffset = this.stored - (this.tail - this.head);
+      const headOffset = this.stored - this.unread.length;
       this.consume(Math.max(0, this.frameBase + unit.end - headOffset));
     }
     return unit;
@@ -312,12 +432,29 @@ class ReceiveStream implements Disposable {
 
   /** Bytes stored and then consumed by expectations (what EXPECT close discards is not counted). */
   get consumedBytes(): number {
-    return this.stored - (this.tail - this.head);
+    return this.stored - this.unread.length;
   }
 
-  /** The unread bytes, without a copy: valid until the next arrival. */
+  /** The expectation that took the last frame is finished with it (its verdict is rendered): its memory may hold a later frame. */
+  releaseFrame(): void {
+    if (this.taken) this.frames?.recycle(this.taken);
+    this.taken = undefined;
+  }
+
+  /** Without FRAMING: the unread bytes, without a copy (valid until the next arrival). */
   get buffer(): Uint8Array {
-    return this.store.subarray(this.head, this.tail);
+    if (!(this.unread instanceof ContiguousBytes)) throw new Error('A framed stream is read frame by frame.');
+    return this.unread.view;
+  }
+
+  /** How many bytes are unread. */
+  get unreadLength(): number {
+    return this.unread.length;
+  }
+
+  /** The unread bytes as a failure shows them: a copy of their start (the view shows no more) and their count. */
+  unreadForReport(): { received: Uint8Array; receivedLength: number } {
+    return { received: this.unread.copyStart(VIEW_LIMIT), receivedLength: this.unread.length };
   }
 
   /** Everything received in the run, as far as the report shows it. */
@@ -331,31 +468,15 @@ class ReceiveStream implements Disposable {
       this.keepStart(this.discard, bytes);
       return;
     }
-    const room = RECEIVE_LIMIT - (this.tail - this.head);
+    const room = RECEIVE_LIMIT - this.unread.length;
     if (bytes.length > room) {
       this.overflowed += bytes.length - room;
       bytes = bytes.subarray(0, room);
     }
-    if (this.tail + bytes.length > this.store.length) {
-      const unread = this.tail - this.head;
-      const needed = unread + bytes.length;
-      if (needed <= this.store.length / 2) {
-        this.store.copyWithin(0, this.head, this.tail);
-      } else {
-        let size = this.store.length;
-        while (size < needed * 2) size *= 2;
-        const grown = new Uint8Array(Math.min(size, RECEIVE_LIMIT * 2));
-        grown.set(this.store.subarray(this.head, this.tail));
-        this.store = grown;
-      }
-      this.head = 0;
-      this.tail = unread;
-    }
-    this.store.set(bytes, this.tail);
-    this.tail += bytes.length;
+    this.unread.append(bytes);
     this.stored += bytes.length;
     this.frames?.push(bytes);
-    this.peakBuffered = Math.max(this.peakBuffered, this.tail - this.head);
+    this.peakBuffered = Math.max(this.peakBuffered, this.unread.length);
   }
 
   /** Count `bytes` into `into`, copying them while its first VIEW_LIMIT bytes are not filled yet. */
@@ -366,20 +487,14 @@ class ReceiveStream implements Disposable {
   }
 
   consume(count: number): void {
-    this.head += count;
-    if (this.head >= this.tail) {
-      // The store is kept at the size it grew to: framed runs drain it after every frame, and shrinking
-      // it then would make each frame regrow it. It is bounded (2 × RECEIVE_LIMIT) and freed with the run.
-      this.head = 0;
-      this.tail = 0;
-    }
+    this.unread.consume(count);
   }
 
   /** From now on consume what arrives (EXPECT close): unread bytes and later ones only count. */
   startDiscarding(): void {
-    this.discard = { first: new Uint8Array(VIEW_LIMIT), length: 0 };
-    this.keepStart(this.discard, this.buffer);
-    this.consume(this.tail - this.head);
+    this.discard = { first: new Uint8Array(VIEW_LIMIT), length: this.unread.length };
+    this.discard.first.set(this.unread.copyStart(VIEW_LIMIT));
+    this.consume(this.unread.length);
     this.frames?.reset();
     this.frameBase = this.stored;
   }
@@ -450,21 +565,21 @@ function expect(stream: ReceiveStream, step: Expectation, prepared: Pick<Prepare
   const framed = prepared.framing.framing.mode !== 'none';
   const unitName = prepared.framing.stripTrailingCr ? 'line' : 'frame';
   // An over-long or malformed frame (or a stream that ended inside one) fails the expectation waiting for it.
-  const framingFailed = (message: string): Verdict => ({ status: 'failed', message, received: stream.buffer.slice() });
+  const framingFailed = (message: string): Verdict => ({ status: 'failed', message, ...stream.unreadForReport() });
   const timedOut = (what: string) => (): Verdict => ({
     status: 'failed',
     message: `Timed out after ${step.timeoutMs} ms waiting for ${what}.`,
-    received: stream.buffer.slice(),
+    ...stream.unreadForReport(),
   });
   const closedEarly = (what: string): Verdict => ({
     status: 'failed',
     message: `The peer closed the connection before ${what} arrived.`,
-    received: stream.buffer.slice(),
+    ...stream.unreadForReport(),
   });
   const overflow = (what: string) => (): Verdict => ({
     status: 'failed',
     message: `More than ${RECEIVE_LIMIT / (1024 * 1024)} MiB arrived without ${what}: a run keeps at most that much unread, so it stopped comparing.`,
-    received: stream.buffer.slice(),
+    ...stream.unreadForReport(),
   });
 
   switch (step.match) {
@@ -487,8 +602,8 @@ function expect(stream: ReceiveStream, step: Expectation, prepared: Pick<Prepare
     case 'nothing':
       return stream.wait<Verdict>(
         () =>
-          stream.buffer.length > 0
-            ? { status: 'failed', message: `Expected nothing for ${step.windowMs} ms but received ${stream.buffer.length} bytes.`, received: stream.buffer.slice() }
+          stream.unreadLength > 0
+            ? { status: 'failed', message: `Expected nothing for ${step.windowMs} ms but received ${stream.unreadLength} bytes.`, ...stream.unreadForReport() }
             : undefined,
         step.windowMs,
         () => ({ status: 'passed', received: new Uint8Array(0) }),
@@ -533,6 +648,9 @@ function expect(stream: ReceiveStream, step: Expectation, prepared: Pick<Prepare
     default: {
       const expected = step.expected as Uint8Array;
       const what = `${expected.length} expected bytes`;
+      // Unframed: how many leading unread bytes already matched. Nothing is consumed while this
+      // expectation waits, so each arrival only compares its own bytes, not the whole prefix again.
+      let matched = 0;
       return stream.wait<Verdict>(
         () => {
           if (framed) {
@@ -545,7 +663,8 @@ function expect(stream: ReceiveStream, step: Expectation, prepared: Pick<Prepare
           }
           const have = stream.buffer;
           const common = Math.min(have.length, expected.length);
-          const at = have.subarray(0, common).findIndex((b, i) => b !== expected[i]);
+          const at = firstDifference(have, expected, matched, common);
+          matched = common;
           if (at >= 0) return { status: 'failed', message: `Expected and received bytes differ at offset ${at}.`, received: have.slice() };
           if (have.length < expected.length) return stream.closed ? closedEarly(what) : undefined;
           const received = have.slice(0, expected.length);
@@ -663,6 +782,9 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
     result.error = refusal;
     return finish();
   }
+  // Each EXPECT's view of its expected bytes, rendered before any socket opens: the receive should
+  // spend its time receiving.
+  const expectedViews = prepared.steps.map((step) => (step.kind === 'expect' && step.expected ? viewBytes(step.expected, prepared.encoding) : undefined));
   let listener: RunnerListener | undefined;
   let connection: RunnerConnection | undefined;
   let stream: ReceiveStream | undefined;
@@ -680,7 +802,7 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
     result.connectionId = connection.id;
 
     let expectIndex = 0;
-    for (const step of prepared.steps) {
+    for (const [stepIndex, step] of prepared.steps.entries()) {
       if (step.kind === 'send') {
         await connection.send(step.bytes);
         result.bytesSent += step.bytes.length;
@@ -692,9 +814,13 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
       entry.status = verdict.status;
       entry.message = verdict.message;
       entry.durationMs = Math.round(performance.now() - stepStarted);
-      if (step.expected) entry.expected = viewBytes(step.expected, prepared.encoding);
+      const expectedView = expectedViews[stepIndex];
+      if (expectedView) entry.expected = expectedView;
       else if (step.regex) entry.expected = { text: `/${step.regex.source}/${step.regex.flags}`, hex: '', length: 0 };
-      entry.received = viewBytes(verdict.received, prepared.encoding, verdict.receivedLength);
+      // A passed text or hex expectation received exactly its expected bytes, so it shows the same view.
+      entry.received =
+        verdict.status === 'passed' && expectedView ? { ...expectedView } : viewBytes(verdict.received, prepared.encoding, verdict.receivedLength);
+      stream.releaseFrame();
       if (verdict.status === 'failed') {
         // The stream position is unknown after a mismatch: later expectations would only echo it.
         result.status = 'failed';
