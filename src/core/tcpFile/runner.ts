@@ -582,6 +582,14 @@ function expect(stream: ReceiveStream, step: Expectation, prepared: Pick<Prepare
     ...stream.unreadForReport(),
   });
 
+  // Framed: the next whole frame is judged; none yet keeps waiting, a close or a framing error fails.
+  const judgeNextFrame = (what: string, judge: (frame: Uint8Array) => Verdict): Verdict | undefined => {
+    const next = stream.nextUnit();
+    if (!next) return stream.closed ? closedEarly(what) : undefined;
+    if (next.kind === 'error') return framingFailed(next.message);
+    return judge(next.bytes);
+  };
+
   switch (step.match) {
     case 'close': {
       // Whatever arrives before the close is consumed as it comes: nothing after the close can read it,
@@ -616,15 +624,14 @@ function expect(stream: ReceiveStream, step: Expectation, prepared: Pick<Prepare
       return stream.wait<Verdict>(
         () => {
           if (framed) {
-            const next = stream.nextUnit();
-            if (!next) return stream.closed ? closedEarly(what) : undefined;
-            if (next.kind === 'error') return framingFailed(next.message);
-            // Bounded like a mock server's rules: a .tcp file from a repository must not hang the editor.
-            const bounded = runBoundedRegex(regex, decodeText(next.bytes, prepared.encoding));
-            if (bounded.timedOut) return regexTooSlow(regex, next.bytes);
-            return bounded.match
-              ? { status: 'passed', received: next.bytes }
-              : { status: 'failed', message: `The received ${unitName} does not match /${regex.source}/${regex.flags}.`, received: next.bytes };
+            return judgeNextFrame(what, (frame) => {
+              // Bounded like a mock server's rules: a .tcp file from a repository must not hang the editor.
+              const bounded = runBoundedRegex(regex, decodeText(frame, prepared.encoding));
+              if (bounded.timedOut) return regexTooSlow(regex, frame);
+              return bounded.match
+                ? { status: 'passed', received: frame }
+                : { status: 'failed', message: `The received ${unitName} does not match /${regex.source}/${regex.flags}.`, received: frame };
+            });
           }
           // A pattern that matches the empty string (.*, \d*, (ok)?) must not pass before anything arrived.
           if (stream.buffer.length === 0) return stream.closed ? closedEarly(what) : undefined;
@@ -654,12 +661,11 @@ function expect(stream: ReceiveStream, step: Expectation, prepared: Pick<Prepare
       return stream.wait<Verdict>(
         () => {
           if (framed) {
-            const next = stream.nextUnit();
-            if (!next) return stream.closed ? closedEarly(what) : undefined;
-            if (next.kind === 'error') return framingFailed(next.message);
-            return sameBytes(next.bytes, expected)
-              ? { status: 'passed', received: next.bytes }
-              : { status: 'failed', message: `Expected bytes and the received ${unitName} differ.`, received: next.bytes };
+            return judgeNextFrame(what, (frame) =>
+              sameBytes(frame, expected)
+                ? { status: 'passed', received: frame }
+                : { status: 'failed', message: `Expected bytes and the received ${unitName} differ.`, received: frame },
+            );
           }
           const have = stream.buffer;
           const common = Math.min(have.length, expected.length);
