@@ -18,6 +18,7 @@ import { parsePayload } from '../../shared/parsePayload';
 import { resolveVariables, type VariableScope } from './variables';
 import { buildPayload } from '../../shared/payloadBytes';
 import { formatEndpoint } from '../../shared/hostPort';
+import { errorMessage } from '../../shared/errorMessage';
 
 /** The part of the engine's Connection a run needs; `Connection` satisfies it structurally. */
 export interface RunnerConnection {
@@ -752,10 +753,6 @@ function acceptFirst(listener: RunnerListener, timeoutMs: number, signal?: Abort
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort);
   });
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Run one block. Never rejects: every failure is a result. */
