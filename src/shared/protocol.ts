@@ -15,7 +15,7 @@ export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'c
 export type ToWebviewType = (typeof TO_WEBVIEW_TYPES)[number];
 
 /** Message types the webview sends to the host. */
-export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record'] as const;
+export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'exportPcapng', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record'] as const;
 export type FromWebviewType = (typeof FROM_WEBVIEW_TYPES)[number];
 
 /** Wire limits, shared so the webview refuses early what the host would refuse anyway. */
@@ -346,6 +346,12 @@ export interface SaveLogMessage {
   encoding?: TextEncodingName;
 }
 
+/** Export the target (a connection, or a listener's clients) as a pcapng file for Wireshark, through a save dialog. */
+export interface ExportPcapngMessage {
+  type: 'exportPcapng';
+  requestId: number;
+}
+
 /** Put text on the clipboard (webviews cannot always reach it themselves). */
 export interface CopyMessage {
   type: 'copy';
@@ -370,6 +376,7 @@ export type FromWebviewMessage =
   | CloseMessage
   | ClearMessage
   | SaveLogMessage
+  | ExportPcapngMessage
   | CopyMessage
   | SavePresetMessage
   | SetBehaviourMessage

@@ -265,6 +265,12 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     if (reply.ok && reply.detail) showNotice(reply.detail);
     else if (!reply.ok && reply.error) showNotice(reply.error);
   });
+  const pcapButton = el('button', { text: 'Export as pcapng…', attrs: { type: 'button', title: 'Export this traffic as a pcapng file for Wireshark: each record becomes TCP segments between the real addresses and ports' } });
+  pcapButton.addEventListener('click', async () => {
+    const reply = await requests.request({ type: 'exportPcapng' });
+    if (reply.ok && reply.detail) showNotice(reply.detail);
+    else if (!reply.ok && reply.error) showNotice(reply.error);
+  });
   const wrapButton = el('button', { text: 'Wrap', attrs: { type: 'button', 'aria-pressed': String(view.wrap === true), title: 'Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)' } });
   wrapButton.addEventListener('click', () => {
     view.wrap = !view.wrap;
@@ -314,7 +320,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
   ]);
   const actions = el('div', { className: 'toolbar log-actions', attrs: { role: 'toolbar', 'aria-label': 'Log actions' } }, [
     group(labelFor('Copy as', copyFormat), copyFormat, copyButton),
-    group(labelFor('Save as', saveFormat), saveFormat, saveButton),
+    group(labelFor('Save as', saveFormat), saveFormat, saveButton, pcapButton),
     clearButton,
   ]);
   return { view: viewBar, actions };
