@@ -79,9 +79,10 @@ describe('Connection history in code-server (end to end)', function () {
     const fields = row.split(',');
     assert.deepEqual([fields[0], fields[3], fields[6], fields[7], fields[8]], ['1', 'in', '12', Buffer.from('Hello-Gone\r\n').toString('hex'), 'Hello-Gone\\r\\n']);
 
-    // Export as pcapng: the same dialog, then a file tshark follows back to the client's bytes, the
+    // Save as pcapng: the same dialog, then a file tshark follows back to the client's bytes, the
     // client's SYN first (it connected to the listener) and its FIN close.
-    await panel.getByRole('button', { name: 'Export as pcapng…' }).click();
+    await panel.getByRole('combobox', { name: 'Log file format' }).selectOption('pcapng');
+    await panel.getByRole('button', { name: 'Save log…' }).click();
     await workbench.waitForPrompt(/Export L\d+ as pcapng|pcapng/);
     const pcap = join(s.workspace, 'gone-client.pcapng');
     await workbench.answer(pcap);
