@@ -43,15 +43,21 @@ interface CliOptions {
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [], allowOutsideRoot: false };
+/** Visits each argument; `value()` takes the next one as the current option's value. */
+function walkArgs(argv: string[], visit: (arg: string, value: () => string) => void): void {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const value = (): string => {
+    visit(arg, () => {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${arg} needs a value.`);
       return v;
-    };
+    });
+  }
+}
+
+function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = { files: [], allowOutsideRoot: false };
+  walkArgs(argv, (arg, value) => {
     if (arg === '--help' || arg === '-h') throw new UsageError('');
     else if (arg === '--env') options.env = value();
     else if (arg === '--settings') options.settings = value();
@@ -63,7 +69,7 @@ function parseArgs(argv: string[]): CliOptions {
       if (!options.timeoutMs) throw new UsageError(`Invalid --timeout '${text}': write a duration such as 2s or 500ms.`);
     } else if (arg.startsWith('--')) throw new UsageError(`Unknown option ${arg}.`);
     else options.files.push(...expandPattern(arg));
-  }
+  });
   if (options.files.length === 0) throw new UsageError('Give at least one .tcp file.');
   return options;
 }
@@ -108,13 +114,7 @@ async function capture2pcap(argv: string[]): Promise<number> {
   const given: FileConversionOptions = {};
   let output: string | undefined;
   try {
-    for (let i = 0; i < argv.length; i++) {
-      const arg = argv[i];
-      const value = (): string => {
-        const v = argv[++i];
-        if (v === undefined) throw new UsageError(`${arg} needs a value.`);
-        return v;
-      };
+    walkArgs(argv, (arg, value) => {
       if (arg === '--help' || arg === '-h') throw new UsageError('');
       else if (arg === '--remote') given.remote = endpointOption(arg, value());
       else if (arg === '--local') given.local = endpointOption(arg, value());
@@ -122,7 +122,7 @@ async function capture2pcap(argv: string[]): Promise<number> {
       else if (arg === '-o' || arg === '--output') output = value();
       else if (arg.startsWith('-')) throw new UsageError(`Unknown option ${arg}.`);
       else files.push(...expandPattern(arg));
-    }
+    });
     if (files.length === 0) throw new UsageError('Give at least one capture file (.jsonl).');
     if (output !== undefined && files.length > 1) throw new UsageError('--output names one file; give one input with it, or leave it out to write each input beside itself.');
   } catch (err) {

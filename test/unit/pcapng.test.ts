@@ -10,7 +10,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import * as esbuild from 'esbuild';
 import { captureFileName, parseCaptureFileName } from '../../src/app/captureFiles';
 import { toJsonLines } from '../../src/app/logExport';
 import { captureFileOptions, closeKindOf, convertCaptureToPcapng, describeExport, exportTargetToPcapng } from '../../src/app/pcapExport';
@@ -18,6 +17,7 @@ import type { Connection } from '../../src/core/connection';
 import { writeConnections, type ExportConnection } from '../../src/core/pcapExport';
 import { internetChecksum, ipBytes, PcapngWriter } from '../../src/core/pcapng';
 import { Registry } from '../../src/core/registry';
+import { bundleCli } from './support/cliBundle';
 
 const PEERS = path.resolve(__dirname, '..', 'peers');
 const BIG_LOG = { maxBytes: 64 * 1024 * 1024, maxRecords: 1_000_000 };
@@ -438,21 +438,3 @@ describe('pcapng building blocks', () => {
     assert.ok(largest < 512 * 1024, `the largest single write was ${largest} bytes`);
   });
 });
-
-/** The CLI bundled the way scripts/build.mjs bundles it, so it runs as a pipeline would run it. */
-async function bundleCli(dir: string): Promise<string> {
-  const cli = path.join(dir, 'cli.js');
-  await esbuild.build({
-    entryPoints: [path.resolve(__dirname, '..', '..', 'src', 'cli.ts')],
-    outfile: cli,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node18',
-    banner: { js: '#!/usr/bin/env node' },
-    mainFields: ['module', 'main'],
-    logLevel: 'silent',
-  });
-  return cli;
-}
-
