@@ -83,7 +83,7 @@ export function registerPcapCommands(services: { registry: Registry; log: vscode
     [PCAP_COMMANDS.exportCaptureAsPcapng]: async (arg) => {
       let capture = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
       if (!capture || !/\.jsonl$/i.test(capture.path)) {
-        const picked = await vscode.window.showOpenDialog({ title: 'Export which capture file as pcapng?', filters: { 'JSON Lines': ['jsonl'] }, canSelectMany: false });
+        const picked = await vscode.window.showOpenDialog({ title: 'Export which capture file as pcapng?', filters: { 'JSON Lines': ['jsonl'] }, canSelectMany: false, openLabel: 'Export' });
         if (!picked?.[0]) return undefined;
         capture = picked[0];
       }
