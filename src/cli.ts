@@ -2,6 +2,7 @@
 // Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
 // Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed,
 // including a file with an error diagnostic (a misspelled directive must not pass CI silently).
+// `tcp-lab-test capture2pcap FILE...` converts capture files and saved JSON Lines logs to pcapng.
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -12,6 +13,8 @@ import { formatBlockResult } from './core/tcpFile/report';
 import { runBlock } from './core/tcpFile/runner';
 import { unattendedListenRefusal } from './app/exposurePolicy';
 import { parseTcpLabSettings, type TcpLabSettings } from './app/settingsFile';
+import { captureFileOptions, convertCaptureToPcapng, describeExport } from './app/pcapExport';
+import { parseEndpoint, type FileConversionOptions } from './core/pcapExport';
 import { environmentVariables } from './core/tcpFile/variables';
 import { errorMessage } from './shared/errorMessage';
 import { plural } from './shared/plural';
@@ -23,7 +26,15 @@ Runs every block with EXPECT lines in the given .tcp files; any error in a file 
   --timeout DURATION    default timeout for blocks without TIMEOUT, e.g. 2s (default 5s)
   --root DIR            SEND file may read only files inside DIR (default: the folder of each .tcp file)
   --allow-outside-root  let SEND file read any file, symlinks and ../ included
-  --allow-exposed       let a LISTEN block bind an address other machines can reach (0.0.0.0, ::, a LAN address)`;
+  --allow-exposed       let a LISTEN block bind an address other machines can reach (0.0.0.0, ::, a LAN address)
+Or: tcp-lab-test capture2pcap --help  (capture files to pcapng for Wireshark)`;
+
+const CAPTURE2PCAP_USAGE = `Usage: tcp-lab-test capture2pcap [--remote ADDRESS:PORT] [--local ADDRESS:PORT] [--accepted] [-o OUT.pcapng] FILE.jsonl...
+Converts TCP Lab capture files and logs saved as JSON Lines to pcapng files Wireshark opens.
+  --remote ADDRESS:PORT  the peer, when the file's name does not keep it (numeric, e.g. 127.0.0.1:502 or [::1]:502)
+  --local ADDRESS:PORT   TCP Lab's own end; capture files do not record it (default: a placeholder)
+  --accepted             the peer connected to a TCP Lab listener (default: TCP Lab connected to the peer)
+  -o, --output FILE      where to write, for one input (default: the input with .pcapng for .jsonl)`;
 
 interface CliOptions {
   files: string[];
@@ -37,15 +48,21 @@ interface CliOptions {
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [], allowOutsideRoot: false, allowExposed: false };
+/** Visits each argument; `value()` takes the next one as the current option's value. */
+function walkArgs(argv: string[], visit: (arg: string, value: () => string) => void): void {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    const value = (): string => {
+    visit(arg, () => {
       const v = argv[++i];
       if (v === undefined) throw new UsageError(`${arg} needs a value.`);
       return v;
-    };
+    });
+  }
+}
+
+function parseArgs(argv: string[]): CliOptions {
+  const options: CliOptions = { files: [], allowOutsideRoot: false, allowExposed: false };
+  walkArgs(argv, (arg, value) => {
     if (arg === '--help' || arg === '-h') throw new UsageError('');
     else if (arg === '--env') options.env = value();
     else if (arg === '--settings') options.settings = value();
@@ -58,7 +75,7 @@ function parseArgs(argv: string[]): CliOptions {
       if (!options.timeoutMs) throw new UsageError(`Invalid --timeout '${text}': write a duration such as 2s or 500ms.`);
     } else if (arg.startsWith('--')) throw new UsageError(`Unknown option ${arg}.`);
     else options.files.push(...expandPattern(arg));
-  }
+  });
   if (options.files.length === 0) throw new UsageError('Give at least one .tcp file.');
   return options;
 }
@@ -94,7 +111,54 @@ async function loadSettings(options: CliOptions): Promise<TcpLabSettings> {
   return settings;
 }
 
+function endpointOption(name: string, text: string): NonNullable<FileConversionOptions['local']> {
+  const endpoint = parseEndpoint(text);
+  if (!endpoint) throw new UsageError(`Invalid ${name} '${text}': write a numeric address and port such as 127.0.0.1:502 or [::1]:502.`);
+  return endpoint;
+}
+
+/** `capture2pcap`: one pcapng per input, each written as it is read. */
+async function capture2pcap(argv: string[]): Promise<number> {
+  const files: string[] = [];
+  const given: FileConversionOptions = {};
+  let output: string | undefined;
+  try {
+    walkArgs(argv, (arg, value) => {
+      if (arg === '--help' || arg === '-h') throw new UsageError('');
+      else if (arg === '--remote') given.remote = endpointOption(arg, value());
+      else if (arg === '--local') given.local = endpointOption(arg, value());
+      else if (arg === '--accepted') given.localOpened = false;
+      else if (arg === '-o' || arg === '--output') output = value();
+      else if (arg.startsWith('-')) throw new UsageError(`Unknown option ${arg}.`);
+      else files.push(...expandPattern(arg));
+    });
+    if (files.length === 0) throw new UsageError('Give at least one capture file (.jsonl).');
+    if (output !== undefined && files.length > 1) throw new UsageError('--output names one file; give one input with it, or leave it out to write each input beside itself.');
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(message ? `${message}\n${CAPTURE2PCAP_USAGE}\n` : `${CAPTURE2PCAP_USAGE}\n`);
+    return message ? 2 : 0;
+  }
+  let failed = 0;
+  for (const file of files) {
+    const target = output ?? file.replace(/\.jsonl$/i, '') + '.pcapng';
+    // The options given on the command line win over what the file's name says.
+    const options = { ...captureFileOptions(undefined, file), ...given };
+    try {
+      const summary = await convertCaptureToPcapng(file, target, options);
+      process.stdout.write(`${describeExport(summary, target)}\n`);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const hint = /does not say which peer/.test(message) ? ' Pass --remote ADDRESS:PORT.' : '';
+      process.stderr.write(`${message}${hint}\n`);
+      failed++;
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'capture2pcap') return capture2pcap(argv.slice(1));
   let options: CliOptions;
   let settings: TcpLabSettings;
   try {

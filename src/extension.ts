@@ -4,6 +4,7 @@ import { Registry } from './core/registry';
 import { TargetMemory } from './app/targetMemory';
 import { CaptureCommands } from './host/captureCommands';
 import { registerLanguageModelTools } from './host/languageModelTools';
+import { PcapCommands } from './host/pcapCommands';
 import { CaptureManager } from './host/captureManager';
 import { ChecksumCommands } from './host/checksumCommands';
 import { registerCommands } from './host/commandRegistration';
@@ -53,7 +54,16 @@ export function activate(context: vscode.ExtensionContext): void {
     panels,
     presets,
     // To add a command: declare it in package.json, handle it in a CommandSource, and list that here.
-    registerCommands(log, connections, send, presets, new CaptureCommands(captures, picker), new HistoryCommands(registry, panels), new ChecksumCommands()),
+    registerCommands(
+      log,
+      connections,
+      send,
+      presets,
+      new CaptureCommands(captures, picker),
+      new HistoryCommands(registry, panels),
+      new ChecksumCommands(),
+      new PcapCommands(registry, log),
+    ),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
   const tcpFiles = registerTcpFiles(context, registry, config);

@@ -57,6 +57,6 @@ export function toCsv(records: readonly ExportRecord[], encoding: TextEncodingNa
 }
 
 /** The file name a saved log is offered under: the target and when, so saves never overwrite each other. */
-export function logFileName(targetId: string, format: 'jsonl' | 'csv', now = new Date()): string {
+export function logFileName(targetId: string, format: 'jsonl' | 'csv' | 'pcapng', now = new Date()): string {
   return `tcp-lab-${targetId}-${now.toISOString().replace(/[:.]/g, '-')}.${format}`;
 }

@@ -16,7 +16,7 @@ export const HISTORY_COMMANDS = {
 } as const;
 
 /** Asks which live or recent item; `undefined` item = the forms; `false` = cancelled. */
-async function pickTarget(registry: Registry, title: string, filter: (id: string) => boolean = () => true, withForms = true): Promise<string | undefined | false> {
+export async function pickTarget(registry: Registry, title: string, filter: (id: string) => boolean = () => true, withForms = true): Promise<string | undefined | false> {
   const picks = panelTargetPicks(registry.snapshot()).filter((p) => (p.targetId === undefined ? withForms : filter(p.targetId)));
   if (picks.length === 0) {
     void vscode.window.showInformationMessage('TCP Lab has nothing of that kind open or in its history yet.');

@@ -18,6 +18,8 @@ import { ListenerBehaviours } from '../app/listenerBehaviours';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
 import { formatEndpoint } from '../shared/hostPort';
 import { plural } from '../shared/plural';
+import { askSaveLocation, whereSaved } from './saveDialog';
+import { exportPcapngWithDialog } from './pcapCommands';
 
 const VIEW_TYPE = 'tcpLab.traffic';
 
@@ -88,6 +90,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       log: (line) => this.output.warn(line),
       onDidRetarget: () => undefined,
       saveLog: (format, records, name) => this.saveLog(format, records, name),
+      exportPcapng: async () => undefined,
       copy: async () => undefined,
       savePreset: async () => false,
       saveBehaviour: async () => false,
@@ -138,6 +141,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       log: (line) => this.output.warn(line),
       onDidRetarget: () => (panel.title = titleFor(session.describeTarget())),
       saveLog: (format, records, suggestedName, encoding) => this.saveLog(format, records, suggestedName, encoding),
+      exportPcapng: (id) => exportPcapngWithDialog(this.registry, id, this.output),
       copy: async (text) => vscode.env.clipboard.writeText(text),
       savePreset: (request) => this.savePreset(request),
       saveBehaviour: (request) => this.saveBehaviour(request),
@@ -173,16 +177,11 @@ export class TrafficPanelManager implements vscode.Disposable {
   }
 
   private async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string, encoding?: TextEncodingName): Promise<string | undefined> {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const uri = await vscode.window.showSaveDialog({
-      title: 'Save traffic log',
-      defaultUri: folder ? vscode.Uri.joinPath(folder, suggestedName) : undefined,
-      filters: format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] },
-    });
+    const uri = await askSaveLocation('Save traffic log', suggestedName, format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] });
     if (!uri) return undefined;
     const text = format === 'csv' ? toCsv(records, encoding ?? this.config.panelSettings.encoding) : toJsonLines(records);
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
-    const where = uri.scheme === 'file' ? uri.fsPath : uri.toString();
+    const where = whereSaved(uri);
     this.output.info(`Saved ${records.length} records to ${where}.`);
     void vscode.window.showInformationMessage(`Saved ${plural(records.length, 'record')} to ${where}.`, 'Open').then((choice) => {
       if (choice === 'Open') void vscode.window.showTextDocument(uri);

@@ -15,7 +15,7 @@ export type { ConnectionState, Direction, Endpoint, TrafficTotals };
 
 /** Every message type the webview sends, as a record so that a new message left out fails to compile. */
 const FROM_WEBVIEW: Record<FromWebviewMessage['type'], true> = {
-  ready: true, listen: true, connect: true, send: true, close: true, clear: true, saveLog: true, copy: true, savePreset: true,
+  ready: true, listen: true, connect: true, send: true, close: true, clear: true, saveLog: true, exportPcapng: true, copy: true, savePreset: true,
   behaviour: true, saveBehaviour: true, stopRepeat: true, follow: true, rows: true, record: true, sendSequence: true, computeChecksum: true,
 };
 
@@ -384,6 +384,12 @@ export interface SaveLogMessage {
   encoding?: TextEncodingName;
 }
 
+/** Export the target (a connection, or a listener's clients) as a pcapng file for Wireshark, through a save dialog. */
+export interface ExportPcapngMessage {
+  type: 'exportPcapng';
+  requestId: number;
+}
+
 /** Put text on the clipboard (webviews cannot always reach it themselves). */
 export interface CopyMessage {
   type: 'copy';
@@ -419,6 +425,7 @@ export type FromWebviewMessage =
   | CloseMessage
   | ClearMessage
   | SaveLogMessage
+  | ExportPcapngMessage
   | CopyMessage
   | SavePresetMessage
   | SetBehaviourMessage

@@ -282,13 +282,17 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
   const clearButton = el('button', { text: 'Clear', attrs: { type: 'button', title: 'Clear the log (counters stay)' } });
   clearButton.addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
   // The toolbar is rebuilt with every snapshot (Apply framing sends one): choices live in the view state.
-  const saveFormat = select('Log file format', [{ value: 'jsonl', label: 'JSON Lines' }, { value: 'csv', label: 'CSV' }], view.saveFormat ?? 'jsonl', (value) => {
-    view.saveFormat = value as 'jsonl' | 'csv';
+  // pcapng is one more format here rather than another button: the toolbar stays one row on a narrow panel.
+  const saveFormat = select('Log file format', [{ value: 'jsonl', label: 'JSON Lines' }, { value: 'csv', label: 'CSV' }, { value: 'pcapng', label: 'pcapng' }], view.saveFormat ?? 'jsonl', (value) => {
+    view.saveFormat = value as 'jsonl' | 'csv' | 'pcapng';
     persist();
   });
-  const saveButton = el('button', { text: 'Save log…', attrs: { type: 'button', title: 'Save every record TCP Lab keeps for this panel' } });
+  const saveButton = el('button', { text: 'Save log…', attrs: { type: 'button', title: 'Save every record TCP Lab keeps for this panel (pcapng: as TCP packets Wireshark opens)' } });
   saveButton.addEventListener('click', async () => {
-    const reply = await requests.request({ type: 'saveLog', format: saveFormat.value as 'jsonl' | 'csv', encoding: displayEncoding() });
+    const reply =
+      saveFormat.value === 'pcapng'
+        ? await requests.request({ type: 'exportPcapng' })
+        : await requests.request({ type: 'saveLog', format: saveFormat.value as 'jsonl' | 'csv', encoding: displayEncoding() });
     // The status line says where the file went (or why not), replacing whatever it said before.
     if (reply.ok && reply.detail) showNotice(reply.detail);
     else if (!reply.ok && reply.error) showNotice(reply.error);

@@ -24,7 +24,7 @@ interface ViewState {
   copyFormat: CopyFormat;
   /** Wrap long log lines to the width, or keep them whole and scroll sideways. */
   wrap?: boolean;
-  saveFormat?: 'jsonl' | 'csv';
+  saveFormat?: 'jsonl' | 'csv' | 'pcapng';
   /** What this panel last showed that can be started again after a reload: a listener or an outgoing connection. */
   lastTarget?: RestartTarget;
   /** The framing, echo and rules it had, when any: offered again once the same target is back. */

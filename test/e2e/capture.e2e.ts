@@ -3,8 +3,9 @@
 // connection capture from its first byte; the test rebuilds both directions of the stream from the
 // file and compares them with what an independent Python client really sent and received.
 import { strict as assert } from 'node:assert';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { E2ESession } from './harness/session';
 import { PythonPeer } from './harness/pythonPeer';
 import { ScenarioArtifacts } from './harness/scenarioArtifacts';
@@ -16,6 +17,13 @@ const captureFolder = 'captures';
 /** Far below what the client sends, so the memory log must evict while the file keeps everything. */
 const memoryLogBytes = 64 * 1024;
 const artifacts = new ScenarioArtifacts('capture');
+
+/** tshark on an exported file; a missing tshark fails with a sentence, never a skip. */
+function tshark(args: string[]): SpawnSyncReturns<string> {
+  const result = spawnSync('tshark', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  assert.ok(!result.error, 'tshark is not installed: install the Debian package (apt-get install tshark) to run this test.');
+  return result;
+}
 
 // Root level: runs after every e2e file, so a later file's reset of test-results/e2e keeps these.
 after(() => artifacts.restore());
@@ -70,9 +78,14 @@ describe('Capture to file in code-server (end to end)', function () {
   /** Sends the writes one at a time, each only after Python reported the previous one sent. */
   /** Right-click a tree row → Start Capture to File…, until the dialog whose prompt matches opens. */
   async function startCaptureFromContextMenu(row: RegExp, prompt: RegExp, shotName?: string): Promise<void> {
+    await fromContextMenu(row, /Start Capture to File/, prompt, shotName);
+  }
+
+  /** Right-click a tree row → the menu item named `item`, until the prompt that matches opens. */
+  async function fromContextMenu(row: RegExp, item: RegExp, prompt: RegExp, shotName?: string): Promise<void> {
     const s = current();
     await s.workbench.treeRow(row).click({ button: 'right' });
-    const menuItem = s.page.getByRole('menuitem', { name: /Start Capture to File/ });
+    const menuItem = s.page.getByRole('menuitem', { name: item });
     await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
     if (shotName) await artifacts.shot(s, shotName);
     await menuItem.click();
@@ -159,6 +172,40 @@ describe('Capture to file in code-server (end to end)', function () {
       [hexReply.toString('hex'), textReply.toString('hex')],
       'each send is one out record',
     );
+
+    // Export as pcapng from the stopped listener's context menu: the memory log kept only the newest
+    // bytes, so the export says it left a gap; tshark still reads the file.
+    await workbench.clearNotifications();
+    const listenerRow = new RegExp(`${escapeRegExp(`${host}:${port}`)}(?!\\d).*stopped`);
+    await fromContextMenu(listenerRow, /Export as pcapng/, /Export L\d+ as pcapng|pcapng/);
+    const fromMemory = join(s.workspace, 'listener-memory.pcapng');
+    await workbench.answer(fromMemory);
+    await workbench.waitForNotification(/Exported \d+ records? as 1 TCP stream .*listener-memory\.pcapng\. The log had already dropped \d+ older bytes/);
+    assert.equal(tshark(['-r', fromMemory, '-q']).status, 0);
+
+    // The capture file keeps every byte: converted with TCP: Export Capture File as pcapng…, it
+    // follows back to exactly what the client sent and received, with the listener's real port
+    // (TCP Lab still knows the connection that wrote the file).
+    await workbench.clearNotifications();
+    await workbench.runCommand('TCP: Export Capture File as pcapng…');
+    await workbench.waitForPrompt(/Export which capture file as pcapng/);
+    // In this dialog Enter may still be resolving the typed path; its button accepts the file.
+    await workbench.type(file);
+    await s.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: basename(file) }).first().waitFor({ timeout: 10_000 });
+    await s.page.locator('.quick-input-widget').getByRole('button', { name: 'Export' }).click();
+    await workbench.waitForPrompt(new RegExp(`Export ${escapeRegExp(basename(file))} as pcapng`));
+    const fromCapture = join(s.workspace, 'capture.pcapng');
+    await workbench.type(fromCapture);
+    await s.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '..' }).first().waitFor({ timeout: 10_000 });
+    await s.page.locator('.quick-input-widget').getByRole('button', { name: 'OK' }).click();
+    await workbench.waitForNotification(new RegExp(`Exported ${lines.length} records as 1 TCP stream .*capture\\.pcapng\\.`));
+    const followed = tshark(['-r', fromCapture, '-q', '-z', 'follow,tcp,raw,0']);
+    assert.equal(followed.status, 0, followed.stderr);
+    assert.match(followed.stdout, new RegExp(`Node 0: ${escapeRegExp(`${host}:${clientPort}`)}\\nNode 1: ${escapeRegExp(`${host}:${port}`)}\\n`), 'the client connected to the listener');
+    const body = followed.stdout.split(/^=+$/m)[1] ?? '';
+    const hexLines = body.split('\n').filter((line) => /^\t?[0-9a-f]+$/.test(line));
+    assert.equal(hexLines.filter((line) => !line.startsWith('\t')).join(''), sent.toString('hex'), 'client → listener');
+    assert.equal(hexLines.filter((line) => line.startsWith('\t')).map((line) => line.slice(1)).join(''), replies.toString('hex'), 'listener → client');
   });
 
   it('TCP: Start Capture to File… from a client’s context menu switches its capture to the typed path; Stop Capture ends it', async function () {

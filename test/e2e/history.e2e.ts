@@ -2,6 +2,7 @@
 // there to look at; TCP: Open Traffic Panel reaches what is running; a closed outgoing connection
 // reconnects to the same server. The peers are independent Python programs.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FrameLocator } from 'playwright-core';
@@ -65,6 +66,23 @@ describe('Connection history in code-server (end to end)', function () {
     assert.equal(header, 'seq,time,iso,dir,conn,peer,length,hex,text');
     const fields = row.split(',');
     assert.deepEqual([fields[0], fields[3], fields[6], fields[7], fields[8]], ['1', 'in', '12', Buffer.from('Hello-Gone\r\n').toString('hex'), 'Hello-Gone\\r\\n']);
+
+    // Save as pcapng: the same dialog, then a file tshark follows back to the client's bytes, the
+    // client's SYN first (it connected to the listener) and its FIN close.
+    await panel.getByRole('combobox', { name: 'Log file format' }).selectOption('pcapng');
+    await panel.getByRole('button', { name: 'Save log…' }).click();
+    await workbench.waitForPrompt(/Export L\d+ as pcapng|pcapng/);
+    const pcap = join(s.workspace, 'gone-client.pcapng');
+    await workbench.answer(pcap);
+    await workbench.waitForNotification(/Exported 1 record as 1 TCP stream \(\d+ packets\) to .*gone-client\.pcapng/);
+    await waitForPanel(panel, '.status, .notice', /Exported as pcapng to .*gone-client\.pcapng/);
+    const followed = spawnSync('tshark', ['-r', pcap, '-q', '-z', 'follow,tcp,raw,0'], { encoding: 'utf8' });
+    assert.ok(!followed.error, 'tshark is not installed: install the Debian package (apt-get install tshark) to run this test.');
+    assert.equal(followed.status, 0, followed.stderr);
+    assert.match(followed.stdout, new RegExp(`Node 0: ${escapeRegExp(`${host}:${clientPort}`)}\n`));
+    assert.match(followed.stdout, new RegExp(`\n${Buffer.from('Hello-Gone\r\n').toString('hex')}\n`));
+    const flags = spawnSync('tshark', ['-r', pcap, '-Y', 'tcp.flags.fin==1', '-T', 'fields', '-e', 'tcp.srcport'], { encoding: 'utf8' });
+    assert.deepEqual(flags.stdout.trim().split('\n'), [String(clientPort), String(port)], 'the client ended first, the listener answered');
   });
 
   it('TCP: Open Traffic Panel offers live and recent targets, and reaches the live listener', async function () {

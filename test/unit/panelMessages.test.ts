@@ -26,6 +26,7 @@ describe('validateWebviewMessage', () => {
       { type: 'behaviour', requestId: 11, behaviour: { framing: { mode: 'delimiter', delimiter: 'lf' }, echo: true, rules: [{ match: 'exact', pattern: 'A', reply: 'B' }] } },
       { type: 'saveBehaviour', requestId: 12 },
       { type: 'stopRepeat', requestId: 13 },
+      { type: 'exportPcapng', requestId: 14 },
     ];
     for (const message of good) {
       const result = validateWebviewMessage({ ...message, evil: '<script>' });

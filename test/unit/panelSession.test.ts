@@ -34,6 +34,11 @@ export class RecordingHost implements PanelSessionHost {
     this.saved.push({ format, records });
     return suggestedName;
   }
+  pcapExports: string[] = [];
+  async exportPcapng(targetId: string): Promise<string> {
+    this.pcapExports.push(targetId);
+    return `${targetId}.pcapng`;
+  }
   async copy(): Promise<void> {}
   async savePreset(): Promise<boolean> {
     return true;
@@ -114,6 +119,11 @@ describe('PanelSession on real sockets', () => {
     session.handle({ type: 'saveLog', requestId: 3, format: 'csv' });
     await host.reply(3);
     assert.equal(host.saved[0].records.length, 5); // two reads, one send, one broadcast to two
+
+    // pcapng goes to the host with the listener's id: the export takes every client the registry keeps.
+    session.handle({ type: 'exportPcapng', requestId: 4 });
+    assert.equal((await host.reply(4)).detail, `Exported as pcapng to ${listener.id}.pcapng.`);
+    assert.deepEqual(host.pcapExports, [listener.id]);
   });
 
   it('follows a flood with at most ~30 updates a second, each within the byte budget, with exact counters', async () => {

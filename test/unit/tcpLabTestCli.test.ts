@@ -5,8 +5,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import * as esbuild from 'esbuild';
 import { parseTcpFile } from '../../src/core/tcpFile/parser';
+import { bundleCli } from './support/cliBundle';
 import { echoServer, hex, serverPeer, stopPeers } from './tcpFilePeers';
 
 /** Run the bundled CLI exactly as a pipeline would: node executes dist-style output with its shebang. */
@@ -28,19 +28,8 @@ describe('tcp-lab-test CLI', function () {
 
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'tcp-lab-cli-'));
-    cli = path.join(dir, 'cli.js');
     // The same entry and options as scripts/build.mjs, bundled into a scratch directory.
-    await esbuild.build({
-      entryPoints: [path.join(repo, 'src', 'cli.ts')],
-      outfile: cli,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node18',
-      banner: { js: '#!/usr/bin/env node' },
-      mainFields: ['module', 'main'],
-      logLevel: 'silent',
-    });
+    cli = await bundleCli(dir);
   });
   after(async () => {
     await rm(dir, { recursive: true, force: true });

@@ -232,6 +232,15 @@ describe('traffic panel layout in Chromium', function () {
         assert.deepEqual({ ...save, requestId: 0 }, { type: 'saveLog', requestId: 0, format: 'csv', encoding: 'utf-8' });
         await harness.post({ type: 'reply', requestId: (save as { requestId: number }).requestId, ok: true, detail: 'Saved 100 records to log.csv.' });
         await page.getByText('Saved 100 records to log.csv.').waitFor();
+        // pcapng is a third format of the same control: the host exports the target (not the rows).
+        await page.getByRole('combobox', { name: 'Log file format' }).selectOption('pcapng');
+        await harness.clearPosted();
+        await page.getByRole('button', { name: 'Save log…' }).click();
+        const [pcap] = await harness.posted();
+        assert.deepEqual({ ...pcap, requestId: 0 }, { type: 'exportPcapng', requestId: 0 });
+        await harness.post({ type: 'reply', requestId: (pcap as { requestId: number }).requestId, ok: true, detail: 'Exported as pcapng to L1.pcapng.' });
+        await page.getByText('Exported as pcapng to L1.pcapng.').waitFor();
+        await page.getByRole('combobox', { name: 'Log file format' }).selectOption('csv');
 
         // And after the window reloads (a new page with the saved state).
         const state = await page.evaluate(() => (window as unknown as { __state: unknown }).__state);

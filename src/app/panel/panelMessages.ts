@@ -156,6 +156,7 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       return { ok: true, message: { type, requestId, id: fields.id } };
     case 'saveBehaviour':
     case 'stopRepeat':
+    case 'exportPcapng':
       return { ok: true, message: { type, requestId } };
     case 'close':
       return { ok: true, message: { type, requestId } };

@@ -49,6 +49,8 @@ export interface PanelSessionHost {
   /** Asks where to save and writes; resolves the saved file's path, or undefined when the user cancelled. */
   /** `encoding` is the panel's display encoding, for the CSV's text column. */
   saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string, encoding?: TextEncodingName): Promise<string | undefined>;
+  /** Asks where to save and exports the target as pcapng; resolves the file's path, or undefined when cancelled. */
+  exportPcapng(targetId: string): Promise<string | undefined>;
   copy(text: string): Promise<void>;
   savePreset(request: PresetPayloadRequest): Promise<boolean>;
   /** Writes framing (and for listeners echo and rules) into this target's preset; false when cancelled. */
@@ -405,6 +407,20 @@ export class PanelSession implements Disposable {
           this.reply(message.requestId, path === undefined ? 'Saving the log was cancelled.' : undefined, path === undefined ? {} : { detail: `Saved ${plural(records.length, 'record')} to ${path}.` });
         } catch (err) {
           this.reply(message.requestId, `Could not save the log: ${errorMessage(err)}`);
+        }
+        return;
+      }
+      case 'exportPcapng': {
+        const target = this.target;
+        if (!target) {
+          this.reply(message.requestId, 'There is no traffic to export in this panel.');
+          return;
+        }
+        try {
+          const path = await this.host.exportPcapng(target.id);
+          this.reply(message.requestId, path === undefined ? 'Exporting as pcapng was cancelled.' : undefined, path === undefined ? {} : { detail: `Exported as pcapng to ${path}.` });
+        } catch (err) {
+          this.reply(message.requestId, `Could not export as pcapng: ${errorMessage(err)}`);
         }
         return;
       }
