@@ -63,6 +63,8 @@ export type RegistryChange = { kind: 'added' | 'updated' | 'closed' | 'removed';
 export interface RegistryDefaults {
   log?: Partial<TrafficLogLimits>;
   allowHalfOpen?: boolean;
+  /** `tcpLab.tls.keyLogFile`: where every TLS session's key-log lines go (empty: nowhere). */
+  keyLogFile?: string;
 }
 
 /** How often at most onDidChangeTotals fires while traffic flows. */
