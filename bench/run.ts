@@ -4,7 +4,8 @@
 // disturbs far less than either side's figure; plus machine info and a summary line.
 //
 // Tunables (environment): BENCH_STREAM_MIB (default 1024), BENCH_STREAM_PAIRS (7), BENCH_PAIRS (7, the
-// other scenarios; BENCH_REPEATS is the older name), BENCH_CLIENTS (1000), BENCH_ECHO_MESSAGES (10000).
+// other scenarios; BENCH_REPEATS is the older name), BENCH_CLIENTS (1000), BENCH_ECHO_MESSAGES (10000),
+// BENCH_TLS_MIB (256), BENCH_TLS_HANDSHAKES (200 per run); BENCH_ONLY=tls runs only the TLS figures.
 // Loopback only.
 import { burstOurs, burstRaw } from './connectBurst';
 import { echoOurs, echoRaw } from './echoRoundTrip';
@@ -15,6 +16,7 @@ import { settle } from './loopback';
 import { envCount, percentile } from './stats';
 import { emit, Report } from './report';
 import type { StreamRun } from './streamThroughput';
+import { handshakesOurs, handshakesRaw, tlsStreamOurs, tlsStreamRaw } from './tlsStream';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +32,8 @@ const CLIENTS = envCount('BENCH_CLIENTS', 1000);
 const ECHO_MESSAGES = envCount('BENCH_ECHO_MESSAGES', 10000);
 const ECHO_SIZE = 64;
 const ECHO_WARMUP = 500;
+const TLS_BYTES = envCount('BENCH_TLS_MIB', 256) * 2 ** 20;
+const TLS_HANDSHAKES = envCount('BENCH_TLS_HANDSHAKES', 200);
 
 const execFileAsync = promisify(execFile);
 
@@ -72,10 +76,35 @@ async function pairStreams(bytes: number, pairs: number): Promise<Record<StreamS
   return results;
 }
 
+/** TLS: a stream and handshakes, TCP Lab at both ends against node:tls at both ends, in pairs. */
+async function tlsFigures(): Promise<void> {
+  // One warm-up of each, so neither side pays for loading OpenSSL's code and the certificates.
+  await tlsStreamOurs(16 * 2 ** 20, STREAM_CHUNK);
+  await tlsStreamRaw(16 * 2 ** 20, STREAM_CHUNK);
+  await handshakesOurs(20);
+  await handshakesRaw(20);
+  const stream = await alternate(() => tlsStreamOurs(TLS_BYTES, STREAM_CHUNK), () => tlsStreamRaw(TLS_BYTES, STREAM_CHUNK));
+  report.paired(`tls-stream-${TLS_BYTES / 2 ** 20}MiB-throughput`, 'MiB/s', stream.ours.map((r) => r.mibPerSecond), stream.raw.map((r) => r.mibPerSecond), {
+    goal: 'median pair ratio >= 0.9 x raw node:tls',
+    isMet: (ratio) => ratio >= 0.9,
+  });
+  const handshakes = await alternate(() => handshakesOurs(TLS_HANDSHAKES), () => handshakesRaw(TLS_HANDSHAKES));
+  report.paired('tls-handshake-p50', 'ms', handshakes.ours.map((times) => percentile(times, 50)), handshakes.raw.map((times) => percentile(times, 50)), {
+    goal: 'median pair ratio <= 1.2 x raw node:tls',
+    isMet: (ratio) => ratio <= 1.2,
+    extra: { measures: 'connect() until the TLS session is up and the certificate verified, sequential handshakes on loopback, EC P-256 certificates from the local CA' },
+  });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   shippedCore();
-  emit({ kind: 'machine', ...machineInfo(), core: coreBuild(), settings: { streamMiB: STREAM_BYTES / 2 ** 20, chunkKiB: STREAM_CHUNK / 1024, streamPairs: STREAM_PAIRS, pairs: PAIRS, clients: CLIENTS, echoMessages: ECHO_MESSAGES, echoBytes: ECHO_SIZE } });
+  emit({ kind: 'machine', ...machineInfo(), core: coreBuild(), settings: { streamMiB: STREAM_BYTES / 2 ** 20, chunkKiB: STREAM_CHUNK / 1024, streamPairs: STREAM_PAIRS, pairs: PAIRS, clients: CLIENTS, echoMessages: ECHO_MESSAGES, echoBytes: ECHO_SIZE, tlsMiB: TLS_BYTES / 2 ** 20, tlsHandshakes: TLS_HANDSHAKES } });
+  if (process.env.BENCH_ONLY === 'tls') {
+    await tlsFigures();
+    report.summary(started);
+    return;
+  }
 
   // Every side starts cold in its own process; over a GiB the warm-up is a rounding error. Two
   // variants against the same raw runs: TCP Lab at both ends (two traffic logs), and a raw client
@@ -119,6 +148,8 @@ async function main(): Promise<void> {
   report.paired(`echo-${ECHO_SIZE}B-round-trip-p50`, 'us', echo.ours.map(p50), echo.raw.map(p50), { goal: 'median pair ratio <= 1.2 x raw', isMet: (ratio) => ratio <= 1.2 });
   report.paired(`echo-${ECHO_SIZE}B-round-trip-p99`, 'us', echo.ours.map(p99), echo.raw.map(p99), { goal: 'reported, no goal' });
   report.paired(`echo-${ECHO_SIZE}B-round-trip-cpu`, 'us CPU per round trip', echo.ours.map((r) => r.cpuUsPerRoundTrip), echo.raw.map((r) => r.cpuUsPerRoundTrip), { goal: 'diagnostic, no goal' });
+
+  await tlsFigures();
 
   report.summary(started);
 }

@@ -1,5 +1,5 @@
 // `tcp-lab-test`: run the expectations of `*.tcp` files headless, for CI pipelines.
-// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...
+// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--verbose] FILE...
 // Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed,
 // including a file with an error diagnostic (a misspelled directive must not pass CI silently).
 import { existsSync, readdirSync } from 'node:fs';
@@ -12,14 +12,18 @@ import { formatBlockResult } from './core/tcpFile/report';
 import { runBlock } from './core/tcpFile/runner';
 import { parseTcpLabSettings, type TcpLabSettings } from './app/settingsFile';
 import { environmentVariables } from './core/tcpFile/variables';
+import type { SocketFactory } from './core/tcpFile/runner';
+import { describeTlsInfo } from './shared/tls';
 
-const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] FILE...
+const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--verbose] FILE...
 Runs every block with EXPECT lines in the given .tcp files; any error in a file fails the run.
   --env NAME            use environment NAME from tcpLab.environments
   --settings FILE       read tcpLab.presets and tcpLab.environments from FILE (default: .vscode/settings.json if present)
   --timeout DURATION    default timeout for blocks without TIMEOUT, e.g. 2s (default 5s)
   --root DIR            SEND file may read only files inside DIR (default: the folder of each .tcp file)
-  --allow-outside-root  let SEND file read any file, symlinks and ../ included`;
+  --allow-outside-root  let SEND file (and TLS-CA, TLS-CERT, TLS-KEY) read any file, symlinks and ../ included
+  --verbose             print each TLS session: version, cipher, ALPN, SNI, verification
+Environment: SSLKEYLOGFILE=FILE appends TLS key-log lines to FILE (for Wireshark).`;
 
 interface CliOptions {
   files: string[];
@@ -28,12 +32,13 @@ interface CliOptions {
   timeoutMs?: number;
   root?: string;
   allowOutsideRoot: boolean;
+  verbose: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [], allowOutsideRoot: false };
+  const options: CliOptions = { files: [], allowOutsideRoot: false, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -46,6 +51,7 @@ function parseArgs(argv: string[]): CliOptions {
     else if (arg === '--settings') options.settings = value();
     else if (arg === '--root') options.root = path.resolve(value());
     else if (arg === '--allow-outside-root') options.allowOutsideRoot = true;
+    else if (arg === '--verbose' || arg === '-v') options.verbose = true;
     else if (arg === '--timeout') {
       const text = value();
       options.timeoutMs = parseDuration(text);
@@ -105,6 +111,11 @@ async function main(argv: string[]): Promise<number> {
   // Ctrl-C ends the current wait; the runner then closes its sockets before we exit.
   process.once('SIGINT', () => controller.abort());
   const environment = environmentVariables(settings.environments, options.env);
+  // The same variable curl, browsers and openssl read: TLS keys for a Wireshark capture.
+  const keyLogFile = process.env.SSLKEYLOGFILE || undefined;
+  const sockets: SocketFactory = keyLogFile
+    ? { connect: (o) => engineSockets.connect({ ...o, keyLogFile }), listen: (o) => engineSockets.listen({ ...o, keyLogFile }) }
+    : engineSockets;
   let passed = 0;
   let failed = 0;
   let fileErrors = 0;
@@ -134,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
     for (const block of blocks) {
       if (controller.signal.aborted) break;
       const result = await runBlock(file, block, {
-        sockets: engineSockets,
+        sockets,
         environment,
         presets: settings.presets,
         baseDir,
@@ -149,6 +160,7 @@ async function main(argv: string[]): Promise<number> {
       if (result.status === 'passed') passed++;
       else failed++;
       process.stdout.write(formatBlockResult(result).join('\n') + '\n');
+      if (options.verbose && result.tls) process.stdout.write(`      TLS ${describeTlsInfo(result.tls)}\n`);
     }
   }
   const withErrors = fileErrors > 0 ? `, ${fileErrors} file${fileErrors === 1 ? '' : 's'} with errors` : '';

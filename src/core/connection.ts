@@ -3,17 +3,19 @@
 // honour backpressure. Over TLS (tls://, or STARTTLS later) the same states, counters, log and read
 // holds apply to the decrypted stream; the TCP socket underneath stays reachable for RST.
 import { isIPv6, Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { TlsInfo } from '../shared/tls';
 import { describeSocketError, formatHostPort, TcpError, validateHost, validatePort } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
 import {
+  capturingIdentityCheck,
   certificateRejected,
   createTlsAcceptor,
   describeSession,
   describeTlsError,
   KeyLogWriter,
   prepareTls,
+  rememberPeerCertificate,
   serverNameFor,
   verifyPeer,
   type PreparedTls,
@@ -808,6 +810,7 @@ export class Connection implements Disposable {
     const started = performance.now();
     return new Promise<TlsInfo>((resolve, reject) => {
       this.handshake = { reject, role: 'client' };
+      let peerLeaf: DetailedPeerCertificate | undefined;
       // A FIN during the handshake must fail it at once rather than wait half-open for the timeout.
       this.socket.allowHalfOpen = false;
       // Verification is ours (verifyPeer) so every problem gets a sentence and insecure can still report them.
@@ -817,6 +820,10 @@ export class Connection implements Disposable {
         servername: serverName,
         ALPNProtocols: prepared.options.alpn,
         rejectUnauthorized: false,
+        checkServerIdentity: capturingIdentityCheck((leaf) => (peerLeaf = leaf)),
+      });
+      secure.once('secureConnect', () => {
+        if (peerLeaf) rememberPeerCertificate(secure, peerLeaf);
       });
       this.keyLogFor(keyLogFile)?.attach(secure);
       this.switchToTls(secure);

@@ -7,7 +7,7 @@ import type { TlsOptions } from '../shared/tls';
 import { Connection, type SocketOptions } from './connection';
 import { describeSocketError, TcpError, validateHost, validatePort } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
-import { createTlsAcceptor, describeSession, describeTlsError, KeyLogWriter, prepareTls, tcpSocketUnder, verifyPeer, type PreparedTls, type TlsSetup } from './tls';
+import { createTlsAcceptor, describeSession, expectNoPeerCertificate, describeTlsError, KeyLogWriter, prepareTls, tcpSocketUnder, verifyPeer, type PreparedTls, type TlsSetup } from './tls';
 import type { TrafficLogLimits } from './trafficLog';
 import type { Endpoint, TrafficTotals } from './types';
 
@@ -266,6 +266,7 @@ export class Listener implements Disposable {
     }
     // Half-open again once the session is up, like every other accepted connection.
     secure.allowHalfOpen = true;
+    if ((this.tls?.requestCert ?? 'off') === 'off') expectNoPeerCertificate(secure);
     const info = describeSession(secure, {
       role: 'listener',
       serverName: secure.servername || undefined,

@@ -137,10 +137,49 @@ function altNames(cert: PeerCertificate): string[] {
   return cert.subjectaltname ? cert.subjectaltname.split(', ').map((name) => name.trim()) : [];
 }
 
-/** The peer's chain, leaf first, as node reports it (the last certificate links to itself). */
+/**
+ * The peer's chain, leaf first, as node reports it (the last certificate links to itself). Kept per
+ * socket: node converts the whole chain to objects on every call, the costliest part of a handshake
+ * after the crypto itself.
+ */
+const chains = new WeakMap<TLSSocket, DetailedPeerCertificate[]>();
+
 function peerChain(socket: TLSSocket): DetailedPeerCertificate[] {
+  const known = chains.get(socket);
+  if (known) return known;
+  const chain = readPeerChain(socket);
+  chains.set(socket, chain);
+  return chain;
+}
+
+/**
+ * Keep the certificate node itself converted for its checkServerIdentity call (see
+ * capturingIdentityCheck), so the chain is not converted a second time.
+ */
+export function rememberPeerCertificate(socket: TLSSocket, leaf: DetailedPeerCertificate): void {
+  chains.set(socket, chainFrom(leaf));
+}
+
+/** A listener that asks for no client certificate has none to read: skip node's conversion. */
+export function expectNoPeerCertificate(socket: TLSSocket): void {
+  chains.set(socket, []);
+}
+
+/** A checkServerIdentity option that hands node's converted certificate to `keep` and checks nothing itself (verifyPeer does). */
+export function capturingIdentityCheck(keep: (leaf: DetailedPeerCertificate) => void): (host: string, cert: PeerCertificate) => Error | undefined {
+  return (_host, cert) => {
+    keep(cert as DetailedPeerCertificate);
+    return undefined;
+  };
+}
+
+function readPeerChain(socket: TLSSocket): DetailedPeerCertificate[] {
+  return chainFrom(socket.getPeerCertificate(true));
+}
+
+function chainFrom(leaf: DetailedPeerCertificate | undefined): DetailedPeerCertificate[] {
   const chain: DetailedPeerCertificate[] = [];
-  let cert = socket.getPeerCertificate(true);
+  let cert = leaf;
   const seen = new Set<string>();
   while (cert && cert.fingerprint256 && !seen.has(cert.fingerprint256)) {
     chain.push(cert);
