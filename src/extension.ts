@@ -45,13 +45,13 @@ export function activate(context: vscode.ExtensionContext): void {
   // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
   // live to open connections (evicting at once if they shrank).
   const applySocketDefaults = () => {
-    registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen });
+    registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen, keyLogFile: config.tlsKeyLogFile });
     registry.setHistoryLimits(config.historyLimits);
   };
   applySocketDefaults();
   context.subscriptions.push(
     config.onDidChange((e) => {
-      if (!e.affectsConfiguration('tcpLab.log') && !e.affectsConfiguration('tcpLab.connection') && !e.affectsConfiguration('tcpLab.history')) return;
+      if (!e.affectsConfiguration('tcpLab.log') && !e.affectsConfiguration('tcpLab.connection') && !e.affectsConfiguration('tcpLab.history') && !e.affectsConfiguration('tcpLab.tls')) return;
       applySocketDefaults();
       if (!e.affectsConfiguration('tcpLab.log')) return;
       const limits = config.logLimits;

@@ -1,6 +1,7 @@
 // Validation of the `tcpLab.presets` setting. Settings are hand-edited JSON, so every entry is checked
 // on its own: a broken one yields exactly one sentence naming the preset and the field, and is
 // skipped, while the valid ones keep working.
+import { validateTlsOptions } from '../shared/tls';
 import { parsePayload } from '../shared/parsePayload';
 import { validatePresetBehaviour } from '../shared/presetBehaviour';
 import type { Preset, PresetPayload } from '../shared/preset';
@@ -132,6 +133,13 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
       checked.push(candidate);
     }
     preset.payloads = checked;
+  }
+
+  // TLS options have one validator, shared with .tcp files; the passphrase itself is never a field.
+  if (entry.tls !== undefined) {
+    const tls = validateTlsOptions(entry.tls, kind === 'listener' ? 'listener' : 'client', `Preset "${name}" tls`);
+    if (!tls.ok) return { problem: { index, presetName: name, field: 'tls', message: tls.message } };
+    preset.tls = tls.options;
   }
 
   // Mock-server behaviour (framing, echo, rules) has its own validator, shared with the engine.

@@ -3,6 +3,7 @@
 import type { FramingDefinition } from './framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes';
 import type { RuleDefinition } from './ruleDefinition';
+import type { TlsOptions } from './tls';
 
 /** A named payload saved in a preset, sent from the tree, the panel or a command. */
 export interface PresetPayload {
@@ -25,6 +26,8 @@ export interface Preset {
   echo?: boolean;
   /** Listener presets: auto-reply rules, tried in order. */
   rules?: RuleDefinition[];
+  /** Speak TLS (client) or serve TLS (listener); file paths are relative to the workspace folder. */
+  tls?: TlsOptions;
   /** Room for later fields; validation keeps what it knows. */
   [extension: string]: unknown;
 }

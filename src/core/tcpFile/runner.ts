@@ -175,6 +175,7 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
   let lineEnding: LineEnding = 'none';
   let framing: TcpFraming = NO_TCP_FRAMING;
   let tlsTarget = false;
+  let presetTls: TlsOptions | undefined;
   if (target.kind === 'preset') {
     const preset = options.presets?.find((p) => p.name === target.name);
     if (!preset) return fail(`Unknown preset '${target.name}': define it in tcpLab.presets.`, target.range);
@@ -183,6 +184,10 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
     port = preset.port;
     encoding = preset.encoding ?? encoding;
     lineEnding = preset.lineEnding ?? lineEnding;
+    if (preset.tls) {
+      tlsTarget = true;
+      presetTls = preset.tls;
+    }
     if (preset.framing !== undefined) {
       const checked = presetTcpFraming(preset.framing, preset.name);
       if (!checked.ok) return fail(`${checked.error} Fix the preset, or set FRAMING in the block.`, target.range);
@@ -214,7 +219,11 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
     return fail(`Block '${block.name}' sets TLS-* options but neither connects to a tls:// address nor has STARTTLS: add one, or remove the TLS lines.`);
   }
   if (needsTls) {
-    const resolvedTls = await resolveTlsFiles(block.options.tls ?? {}, baseDir, root, scope, files);
+    // A preset's paths are relative to the workspace (the root folder); the block's to the .tcp file.
+    const fromPreset = presetTls ? await resolveTlsFiles(presetTls, root.dir, root, scope, files) : undefined;
+    if (fromPreset && !fromPreset.ok) return fail(fromPreset.error, target.range);
+    const fromBlock = await resolveTlsFiles(block.options.tls ?? {}, baseDir, root, scope, files);
+    const resolvedTls = fromBlock.ok && fromPreset?.ok ? { ok: true as const, tls: { ...fromPreset.tls, ...definedOnly(fromBlock.tls) } } : fromBlock;
     if (!resolvedTls.ok) return fail(resolvedTls.error, target.range);
     tls = resolvedTls.tls;
   }
@@ -321,6 +330,10 @@ async function resolveTlsFiles(
     tls.ca = cas;
   }
   return { ok: true, tls };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** `EXPECT tls <field> <value>` against the session: one sentence when it differs. */
