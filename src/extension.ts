@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { Registry } from './core/registry';
 import { registerCommands } from './host/commands';
 import { registerHistoryCommands } from './host/historyCommands';
+import { registerTlsCommands } from './host/tlsCommands';
 import { CaptureManager } from './host/captureManager';
 import { TcpLabConfig } from './host/config';
 import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): void {
     panels,
     registerCommands({ context, registry, config, tree, treeView, panels, captures, log }),
     registerHistoryCommands({ registry, panels }),
+    registerTlsCommands(context),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
   registerTcpFiles(context, registry, config);

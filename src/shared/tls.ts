@@ -198,3 +198,13 @@ export function describeTlsInfo(info: TlsInfo): string {
   const sni = info.serverName ? `, SNI ${info.serverName}` : '';
   return `${info.version} ${info.cipher}${alpn}${sni}, handshake ${info.handshakeMs.toFixed(1)} ms; ${info.verification}`;
 }
+
+/** The session as tooltip lines: protocol, then each certificate of the peer's chain. */
+export function describeTlsLines(info: TlsInfo): string[] {
+  const lines = [`TLS: ${describeTlsInfo(info)}`];
+  info.peerChain.forEach((cert, i) => {
+    const names = cert.subjectAltNames.length > 0 ? `; ${cert.subjectAltNames.join(', ')}` : '';
+    lines.push(`${i === 0 ? 'Peer' : `Issuer ${i}`}: ${cert.subject} (issued by ${cert.issuer}; ${cert.validFrom} – ${cert.validTo}${names}); SHA-256 ${cert.sha256}`);
+  });
+  return lines;
+}
