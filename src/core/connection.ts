@@ -798,7 +798,7 @@ export class Connection implements Disposable {
   }
 
   private finishHandshake(socket: TLSSocket, role: 'client' | 'listener', serverName: string | undefined, started: number, problems: string[]): TlsInfo {
-    const info = describeSession(socket, { role, serverName, handshakeMs: performance.now() - started, problems });
+    const info = describeSession(socket, { role, serverName, handshakeMs: performance.now() - started, problems, afterRecord: this.log.lastSeq });
     this.tlsSession = info;
     this.handshakeEmitter.fire(info);
     return info;

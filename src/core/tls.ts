@@ -256,7 +256,7 @@ export function verifyPeer(socket: TLSSocket, role: TlsRole, serverName: string 
 /** What the handshake negotiated and what the peer proved. */
 export function describeSession(
   socket: TLSSocket,
-  details: { role: TlsRole; serverName: string | undefined; handshakeMs: number; problems: string[] },
+  details: { role: TlsRole; serverName: string | undefined; handshakeMs: number; problems: string[]; afterRecord?: number },
 ): TlsInfo {
   const cipher = socket.getCipher();
   const chain = peerChain(socket);
@@ -276,6 +276,8 @@ export function describeSession(
     ...(typeof alpn === 'string' ? { alpn } : {}),
     ...(details.serverName !== undefined ? { serverName: details.serverName } : {}),
     handshakeMs: details.handshakeMs,
+    handshakeAt: Date.now(),
+    afterRecord: details.afterRecord ?? 0,
     peerChain: chain.map(summarize),
     verified,
     verification,

@@ -182,6 +182,10 @@ export interface TlsInfo {
   serverName?: string;
   /** Milliseconds from the TCP connection (or STARTTLS) to the finished handshake. */
   handshakeMs: number;
+  /** Epoch milliseconds when the handshake finished. */
+  handshakeAt: number;
+  /** The connection log's last record number when it finished (0: TLS from the first byte), so its row keeps its place. */
+  afterRecord: number;
   /** The peer's chain, leaf first; empty when the peer sent no certificate. */
   peerChain: CertificateSummary[];
   /** True when the peer's certificate is trusted and (for a client) matches the name. */
@@ -197,6 +201,11 @@ export function describeTlsInfo(info: TlsInfo): string {
   const alpn = info.alpn ? `, ALPN ${info.alpn}` : '';
   const sni = info.serverName ? `, SNI ${info.serverName}` : '';
   return `${info.version} ${info.cipher}${alpn}${sni}, handshake ${info.handshakeMs.toFixed(1)} ms; ${info.verification}`;
+}
+
+/** The handshake as one lifecycle row of the traffic panel. */
+export function describeHandshake(connectionId: string, info: TlsInfo): string {
+  return `${connectionId} TLS handshake in ${info.handshakeMs.toFixed(1)} ms: ${info.version} ${info.cipher}${info.alpn ? `, ALPN ${info.alpn}` : ''}; ${info.verification}`;
 }
 
 /** The session as tooltip lines: protocol, then each certificate of the peer's chain. */
