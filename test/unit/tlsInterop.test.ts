@@ -2,7 +2,10 @@
 // module. SNI, ALPN, TLS 1.2 and 1.3, mTLS both ways, an expired certificate, STARTTLS behind a
 // plain-text greeting. Certificates come from the product's local CA (src/app/localCa.ts).
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { Registry } from '../../src/core/registry';
@@ -195,5 +198,42 @@ describe('TLS interop with openssl and Python ssl', function () {
     py.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     await once(py, 'close');
     assert.equal(out.trim(), 'ok TLSv1.3 h2 ping');
+  });
+
+  it('keylog: tshark decrypts a loopback capture of a session with the key-log file TCP Lab wrote', async function () {
+    const probe = spawnSync('tshark', ['--version']);
+    if (probe.error || probe.status !== 0) this.skip();
+    const dir = mkdtempSync(path.join(tmpdir(), 'tcplab-keylog-'));
+    cleanup.add(() => rmSync(dir, { recursive: true, force: true }));
+    const capture = path.join(dir, 'tls.pcapng');
+    const keyLogFile = path.join(dir, 'keys.log');
+    const listener = await registry.listen({ port: 0, tls: { cert: f.serverCert, key: f.serverKey } });
+    listener.onDidAccept((connection) => connection.onDidReceive((bytes) => void connection.send(Buffer.from(Buffer.from(bytes).toString().split('').reverse().join('')))));
+    const port = listener.address!.port;
+    const tshark = spawn('tshark', ['-i', 'lo', '-f', `tcp port ${port}`, '-w', capture], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    tshark.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    cleanup.add(async () => {
+      if (tshark.exitCode !== null || tshark.signalCode !== null) return;
+      const exited = once(tshark, 'exit');
+      tshark.kill('SIGTERM');
+      await exited;
+    });
+    await waitUntil(() => /Capturing on/.test(stderr) || tshark.exitCode !== null, 'tshark to start capturing', 15_000);
+    if (tshark.exitCode !== null) this.skip();
+    // dumpcap reports "Capturing on" a moment before its filter is live.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const client = await registry.connect({ host: 'localhost', port, tls: { ca: [f.caCert] }, keyLogFile });
+    assert.equal(await echoOnce(client, 'secret-words'), 'sdrow-terces');
+    client.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const exited = once(tshark, 'exit');
+    tshark.kill('SIGINT');
+    await exited;
+    const read = (extra: string[]): string => spawnSync('tshark', ['-r', capture, ...extra, '-q', '-z', 'follow,tls,ascii,0'], { encoding: 'utf8' }).stdout;
+    assert.doesNotMatch(read([]), /secret-words/, 'without the keys the capture stays encrypted');
+    const decrypted = read(['-o', `tls.keylog_file:${keyLogFile}`]);
+    assert.match(decrypted, /secret-words/);
+    assert.match(decrypted, /sdrow-terces/);
   });
 });
