@@ -5,8 +5,9 @@
 //
 // Tunables (environment): BENCH_STREAM_MIB (default 1024), BENCH_STREAM_PAIRS (7), BENCH_PAIRS (7, the
 // other scenarios; BENCH_REPEATS is the older name), BENCH_CLIENTS (1000), BENCH_ECHO_MESSAGES (10000),
-// BENCH_FRAMED_MIB (64: 1 MiB frames through a `.tcp` block's EXPECTs), BENCH_ONLY (a comma-separated
-// choice of stream, connect, echo, tcp-framed; all when unset). Loopback only.
+// BENCH_FRAMED_MIB (64: 1 MiB frames through a `.tcp` block's EXPECTs), BENCH_TLS_MIB (256),
+// BENCH_TLS_HANDSHAKES (200 per run), BENCH_ONLY (a comma-separated choice of stream, connect, echo,
+// tcp-framed, tls; all when unset). Loopback only.
 import { burstOurs, burstRaw } from './connectBurst';
 import { echoOurs, echoRaw } from './echoRoundTrip';
 import { machineInfo } from './machineInfo';
@@ -17,6 +18,7 @@ import { envCount, percentile } from './stats';
 import { emit, Report } from './report';
 import { framedOurs, framedRaw, framedStream } from './tcpFileFramed';
 import type { StreamRun } from './streamThroughput';
+import { handshakesOurs, handshakesRaw, tlsStreamOurs, tlsStreamRaw } from './tlsStream';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,8 +36,10 @@ const ECHO_SIZE = 64;
 const ECHO_WARMUP = 500;
 /** One 1 MiB frame per MiB. */
 const FRAMED_FRAMES = envCount('BENCH_FRAMED_MIB', 64);
+const TLS_BYTES = envCount('BENCH_TLS_MIB', 256) * 2 ** 20;
+const TLS_HANDSHAKES = envCount('BENCH_TLS_HANDSHAKES', 200);
 
-const SECTIONS = ['stream', 'connect', 'echo', 'tcp-framed'];
+const SECTIONS = ['stream', 'connect', 'echo', 'tcp-framed', 'tls'];
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
 
 /** Whether BENCH_ONLY leaves this group of scenarios in (all of them when it is unset). */
@@ -84,6 +88,26 @@ async function pairStreams(bytes: number, pairs: number): Promise<Record<StreamS
   return results;
 }
 
+/** TLS: a stream and handshakes, TCP Lab at both ends against node:tls at both ends, in pairs. */
+async function tlsFigures(): Promise<void> {
+  // One warm-up of each, so neither side pays for loading OpenSSL's code and the certificates.
+  await tlsStreamOurs(16 * 2 ** 20, STREAM_CHUNK);
+  await tlsStreamRaw(16 * 2 ** 20, STREAM_CHUNK);
+  await handshakesOurs(20);
+  await handshakesRaw(20);
+  const stream = await alternate(() => tlsStreamOurs(TLS_BYTES, STREAM_CHUNK), () => tlsStreamRaw(TLS_BYTES, STREAM_CHUNK));
+  report.paired(`tls-stream-${TLS_BYTES / 2 ** 20}MiB-throughput`, 'MiB/s', stream.ours.map((r) => r.mibPerSecond), stream.raw.map((r) => r.mibPerSecond), {
+    goal: 'median pair ratio >= 0.9 x raw node:tls',
+    isMet: (ratio) => ratio >= 0.9,
+  });
+  const handshakes = await alternate(() => handshakesOurs(TLS_HANDSHAKES), () => handshakesRaw(TLS_HANDSHAKES));
+  report.paired('tls-handshake-p50', 'ms', handshakes.ours.map((times) => percentile(times, 50)), handshakes.raw.map((times) => percentile(times, 50)), {
+    goal: 'median pair ratio <= 1.2 x raw node:tls',
+    isMet: (ratio) => ratio <= 1.2,
+    extra: { measures: 'connect() until the TLS session is up and the certificate verified, sequential handshakes on loopback, EC P-256 certificates from the local CA' },
+  });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const unknownSection = ONLY.find((name) => !SECTIONS.includes(name));
@@ -94,7 +118,7 @@ async function main(): Promise<void> {
     kind: 'machine',
     ...machineInfo(),
     core: coreBuild(),
-    settings: { streamMiB: STREAM_BYTES / 2 ** 20, chunkKiB: STREAM_CHUNK / 1024, streamPairs: STREAM_PAIRS, pairs: PAIRS, clients: CLIENTS, echoMessages: ECHO_MESSAGES, echoBytes: ECHO_SIZE, framedMiB: FRAMED_FRAMES, only: ONLY.length > 0 ? ONLY : 'all' },
+    settings: { streamMiB: STREAM_BYTES / 2 ** 20, chunkKiB: STREAM_CHUNK / 1024, streamPairs: STREAM_PAIRS, pairs: PAIRS, clients: CLIENTS, echoMessages: ECHO_MESSAGES, echoBytes: ECHO_SIZE, framedMiB: FRAMED_FRAMES, tlsMiB: TLS_BYTES / 2 ** 20, tlsHandshakes: TLS_HANDSHAKES, only: ONLY.length > 0 ? ONLY : 'all' },
   });
 
   if (selected('stream')) {
@@ -166,6 +190,8 @@ async function main(): Promise<void> {
       extra: { measures: 'process.cpuUsage() user + system over the same span, the sender in the same process included' },
     });
   }
+
+  if (selected('tls')) await tlsFigures();
 
   report.summary(started);
 }

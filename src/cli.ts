@@ -1,5 +1,5 @@
 // `tcp-lab-test`: run the expectations of `*.tcp` files headless, for CI pipelines.
-// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
+// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] [--verbose] FILE...
 // Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed,
 // including a file with an error diagnostic (a misspelled directive must not pass CI silently).
 // `tcp-lab-test capture2pcap FILE...` converts capture files and saved JSON Lines logs to pcapng.
@@ -18,15 +18,19 @@ import { parseEndpoint, type FileConversionOptions } from './core/pcapExport';
 import { environmentVariables } from './core/tcpFile/variables';
 import { errorMessage } from './shared/errorMessage';
 import { plural } from './shared/plural';
+import type { SocketFactory } from './core/tcpFile/runner';
+import { describeTlsInfo } from './shared/tls';
 
-const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] FILE...
+const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] [--verbose] FILE...
 Runs every block with EXPECT lines in the given .tcp files; any error in a file fails the run.
   --env NAME            use environment NAME from tcpLab.environments
   --settings FILE       read tcpLab.presets and tcpLab.environments from FILE (default: .vscode/settings.json if present)
   --timeout DURATION    default timeout for blocks without TIMEOUT, e.g. 2s (default 5s)
   --root DIR            SEND file may read only files inside DIR (default: the folder of each .tcp file)
-  --allow-outside-root  let SEND file read any file, symlinks and ../ included
+  --allow-outside-root  let SEND file (and TLS-CA, TLS-CERT, TLS-KEY) read any file, symlinks and ../ included
   --allow-exposed       let a LISTEN block bind an address other machines can reach (0.0.0.0, ::, a LAN address)
+  --verbose             print each TLS session: version, cipher, ALPN, SNI, verification
+Environment: SSLKEYLOGFILE=FILE appends TLS key-log lines to FILE (for Wireshark).
 Or: tcp-lab-test capture2pcap --help  (capture files to pcapng for Wireshark)`;
 
 const CAPTURE2PCAP_USAGE = `Usage: tcp-lab-test capture2pcap [--remote ADDRESS:PORT] [--local ADDRESS:PORT] [--accepted] [-o OUT.pcapng] FILE.jsonl...
@@ -44,6 +48,7 @@ interface CliOptions {
   root?: string;
   allowOutsideRoot: boolean;
   allowExposed: boolean;
+  verbose: boolean;
 }
 
 class UsageError extends Error {}
@@ -61,7 +66,7 @@ function walkArgs(argv: string[], visit: (arg: string, value: () => string) => v
 }
 
 function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [], allowOutsideRoot: false, allowExposed: false };
+  const options: CliOptions = { files: [], allowOutsideRoot: false, allowExposed: false, verbose: false };
   walkArgs(argv, (arg, value) => {
     if (arg === '--help' || arg === '-h') throw new UsageError('');
     else if (arg === '--env') options.env = value();
@@ -69,6 +74,7 @@ function parseArgs(argv: string[]): CliOptions {
     else if (arg === '--root') options.root = path.resolve(value());
     else if (arg === '--allow-outside-root') options.allowOutsideRoot = true;
     else if (arg === '--allow-exposed') options.allowExposed = true;
+    else if (arg === '--verbose' || arg === '-v') options.verbose = true;
     else if (arg === '--timeout') {
       const text = value();
       options.timeoutMs = parseDuration(text);
@@ -178,6 +184,11 @@ async function main(argv: string[]): Promise<number> {
   // Ctrl-C ends the current wait; the runner then closes its sockets before we exit.
   process.once('SIGINT', () => controller.abort());
   const environment = environmentVariables(settings.environments, options.env);
+  // The same variable curl, browsers and openssl read: TLS keys for a Wireshark capture.
+  const keyLogFile = process.env.SSLKEYLOGFILE || undefined;
+  const sockets: SocketFactory = keyLogFile
+    ? { connect: (o) => engineSockets.connect({ ...o, keyLogFile }), listen: (o) => engineSockets.listen({ ...o, keyLogFile }) }
+    : engineSockets;
   let passed = 0;
   let failed = 0;
   let fileErrors = 0;
@@ -207,7 +218,7 @@ async function main(argv: string[]): Promise<number> {
     for (const block of blocks) {
       if (controller.signal.aborted) break;
       const result = await runBlock(file, block, {
-        sockets: engineSockets,
+        sockets,
         environment,
         presets: settings.presets,
         baseDir,
@@ -226,6 +237,7 @@ async function main(argv: string[]): Promise<number> {
       if (result.status === 'passed') passed++;
       else failed++;
       process.stdout.write(formatBlockResult(result).join('\n') + '\n');
+      if (options.verbose && result.tls) process.stdout.write(`      TLS ${describeTlsInfo(result.tls)}\n`);
     }
   }
   const withErrors = fileErrors > 0 ? `, ${plural(fileErrors, 'file')} with errors` : '';

@@ -5,6 +5,7 @@ import { TargetMemory } from './app/targetMemory';
 import { CaptureCommands } from './host/captureCommands';
 import { registerLanguageModelTools } from './host/languageModelTools';
 import { PcapCommands } from './host/pcapCommands';
+import { TlsCommands } from './host/tlsCommands';
 import { CaptureManager } from './host/captureManager';
 import { ChecksumCommands } from './host/checksumCommands';
 import { registerCommands } from './host/commandRegistration';
@@ -63,6 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
       new HistoryCommands(registry, panels),
       new ChecksumCommands(),
       new PcapCommands(registry, log),
+      new TlsCommands(context),
     ),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.
@@ -72,13 +74,13 @@ export function activate(context: vscode.ExtensionContext): void {
   // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
   // live to open connections (evicting at once if they shrank).
   const applySocketDefaults = () => {
-    registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen });
+    registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen, keyLogFile: config.tlsKeyLogFile });
     registry.setHistoryLimits(config.historyLimits);
   };
   applySocketDefaults();
   context.subscriptions.push(
     config.onDidChange((e) => {
-      if (!e.affectsConfiguration('tcpLab.log') && !e.affectsConfiguration('tcpLab.connection') && !e.affectsConfiguration('tcpLab.history')) return;
+      if (!e.affectsConfiguration('tcpLab.log') && !e.affectsConfiguration('tcpLab.connection') && !e.affectsConfiguration('tcpLab.history') && !e.affectsConfiguration('tcpLab.tls')) return;
       applySocketDefaults();
       if (!e.affectsConfiguration('tcpLab.log')) return;
       const limits = config.logLimits;

@@ -2,6 +2,7 @@
 // on its own: a broken one yields exactly one sentence naming the preset and the field, and is
 // skipped, while the valid ones keep working.
 import { validateChecksum } from '../shared/checksum';
+import { validateTlsOptions } from '../shared/tls';
 import { parsePayload } from '../shared/parsePayload';
 import { validatePayloadRepeat, validateSequence } from '../shared/quickSend';
 import { findPlaceholders } from '../shared/variables';
@@ -142,6 +143,13 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
       if (extra) return { problem: { index, presetName: name, field: extra.field.replace(/^.*?: /, ''), message: extra.message } };
     }
     preset.payloads = checked;
+  }
+
+  // TLS options have one validator, shared with .tcp files; the passphrase itself is never a field.
+  if (entry.tls !== undefined) {
+    const tls = validateTlsOptions(entry.tls, kind === 'listener' ? 'listener' : 'client', `Preset "${name}" tls`);
+    if (!tls.ok) return { problem: { index, presetName: name, field: 'tls', message: tls.message } };
+    preset.tls = tls.options;
   }
 
   // Mock-server behaviour (framing, echo, rules) has its own validator, shared with the engine.

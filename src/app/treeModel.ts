@@ -1,6 +1,7 @@
 // The Connections tree as plain data, projected from a registry snapshot and the presets. No VS Code
 // types here, so the unit tests can check exactly what the tree will show for real sockets.
 import type { ConnectionInfo, ListenerInfo, RegistrySnapshot } from '../core/registry';
+import { describeTlsLines } from '../shared/tls';
 import type { ConnectionState } from '../core/types';
 import type { Preset, PresetPayload } from '../shared/preset';
 import { describeCloseReason } from '../shared/closeReasons';
@@ -193,6 +194,7 @@ function connectionNode(info: ConnectionInfo, kind: 'connection' | 'client', now
   if (info.queuedBytes > 0 && !closed) tooltip.push(`${info.queuedBytes} bytes waiting to be written`);
   const slowed = closed ? undefined : describeReadHolds(info.readHolds);
   if (slowed) tooltip.push(`Reading paused: ${slowed}; TCP flow control slows the peer, nothing is dropped`);
+  if (info.tls) tooltip.push(...describeTlsLines(info.tls));
   const contextValue: TreeContextValue = closed ? (info.reconnectable ? 'closedClient' : 'closedConnection') : kind;
   return {
     // The same id open and closed: the row stays where it is and keeps its selection as it closes.

@@ -1,9 +1,26 @@
 // One TCP connection, outgoing (`client`) or accepted by a Listener (`accepted`), wrapped around a
 // node:net Socket: explicit states, a reason for every close, a bounded traffic log, and sends that
-// honour backpressure.
+// honour backpressure. Over TLS (tls://, or STARTTLS later) the same states, counters, log and read
+// holds apply to the decrypted stream; the TCP socket underneath stays reachable for RST.
 import { isIPv6, Socket } from 'node:net';
+import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
+import type { TlsInfo } from '../shared/tls';
 import { describeSocketError, formatHostPort, TcpError, validateHost, validatePort } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
+import {
+  capturingIdentityCheck,
+  certificateRejected,
+  createTlsAcceptor,
+  describeSession,
+  describeTlsError,
+  KeyLogWriter,
+  prepareTls,
+  rememberPeerCertificate,
+  serverNameFor,
+  verifyPeer,
+  type PreparedTls,
+  type TlsSetup,
+} from './tls';
 import { TrafficLog, type TrafficLogLimits } from './trafficLog';
 import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
 
@@ -20,6 +37,10 @@ export interface ConnectOptions {
   log?: Partial<TrafficLogLimits>;
   /** Abort the attempt (e.g. a Cancel button); connect() then rejects with code 'CANCELLED'. */
   signal?: AbortSignal;
+  /** Speak TLS once TCP is connected (a `tls://` target); connect() resolves after the handshake. */
+  tls?: TlsSetup;
+  /** Append NSS key-log lines of every TLS session to this file (for Wireshark). */
+  keyLogFile?: string;
 }
 
 /** Options an accepted socket inherits from its listener. */
@@ -33,6 +54,14 @@ export interface SocketOptions {
    * socket it accepts has exactly that local endpoint, so the engine need not ask the kernel again.
    */
   boundLocal?: Endpoint;
+  keyLogFile?: string;
+}
+
+/** What STARTTLS needs: the TLS options, and where to append key-log lines. */
+export interface StartTlsOptions extends TlsSetup {
+  keyLogFile?: string;
+  /** How long to wait for the handshake; default 10 s. */
+  timeoutMs?: number;
 }
 
 export interface CloseEvent {
@@ -87,6 +116,10 @@ interface PendingSend {
 
 interface ConnectionInit {
   socket: Socket;
+  /** The TCP socket under `socket` when that is already a TLSSocket (an accepted TLS client). */
+  tcpSocket?: Socket;
+  /** The handshake an accepted TLS client has completed. */
+  tls?: TlsInfo;
   role: ConnectionRole;
   listenerId?: string;
   /** The endpoint named in error sentences: what the user typed, or the accepted peer. */
@@ -109,6 +142,7 @@ export class Connection implements Disposable {
     let host: string;
     let port: number;
     let timeoutMs: number;
+    let prepared: PreparedTls | undefined;
     try {
       host = validateHost(options.host);
       port = validatePort(options.port, 'connect');
@@ -119,6 +153,7 @@ export class Connection implements Disposable {
           `Connect timeout ${String(options.timeoutMs)} is not valid; enter a positive number of milliseconds such as 5000.`,
         );
       }
+      prepared = options.tls ? prepareTls(options.tls, 'client') : undefined;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -127,6 +162,7 @@ export class Connection implements Disposable {
     if (signal?.aborted) return Promise.reject(cancelledError(host, port));
     const socket = new Socket({ allowHalfOpen: true });
     const connection = new Connection({ socket, role: 'client', host, port, options });
+    connection.pendingTls = prepared;
     return new Promise<Connection>((resolve, reject) => {
       const timer = setTimeout(() => {
         connection.failOpening(describeSocketError({ code: 'ETIMEDOUT' }, { op: 'connect', host, port, timeoutMs }), 'timeout');
@@ -156,10 +192,12 @@ export class Connection implements Disposable {
     });
   }
 
-  /** Wrap a socket a Listener accepted. */
-  static accept(socket: Socket, listenerId: string, options: SocketOptions = {}): Connection {
+  /** Wrap a socket a Listener accepted (a TLSSocket with its TCP socket and handshake for a TLS listener). */
+  static accept(socket: Socket, listenerId: string, options: SocketOptions = {}, tls?: { tcpSocket: Socket | undefined; info: TlsInfo }): Connection {
     return new Connection({
       socket,
+      tcpSocket: tls?.tcpSocket,
+      tls: tls?.info,
       role: 'accepted',
       listenerId,
       host: socket.remoteAddress ?? 'the peer',
@@ -174,7 +212,16 @@ export class Connection implements Disposable {
   readonly log: TrafficLog;
   readonly openedAt: number;
 
-  private readonly socket: Socket;
+  /** The stream bytes are read from and written to: the TCP socket, or the TLSSocket over it. */
+  private socket: Socket;
+  /** The TCP socket itself, for RST and TCP options (the same object as `socket` without TLS). */
+  private tcpSocket: Socket;
+  private tlsSession: TlsInfo | undefined;
+  /** TLS to start once TCP is connected (tls:// targets). */
+  private pendingTls: PreparedTls | undefined;
+  /** A TLS handshake in progress: how to fail it. */
+  private handshake: { reject: (err: TcpError) => void; role: 'client' | 'listener' } | undefined;
+  private keyLog: KeyLogWriter | undefined;
   private readonly host: string;
   private readonly port: number;
   private readonly options: SocketOptions;
@@ -210,6 +257,7 @@ export class Connection implements Disposable {
   private readonly closeEmitter = new Emitter<CloseEvent>();
   private readonly errorEmitter = new Emitter<TcpError>();
   private readonly readHoldsEmitter = new Emitter<readonly string[]>();
+  private readonly handshakeEmitter = new Emitter<TlsInfo>();
   /** How many holds each reason has; reading is paused while any exists. */
   private readonly holdCounts = new Map<string, number>();
   private holdReasons: readonly string[] = Object.freeze([]);
@@ -226,9 +274,24 @@ export class Connection implements Disposable {
   readonly onDidError: Event<TcpError> = this.errorEmitter.event;
   /** Fires with the new `readHolds` when reading pauses, resumes, or the set of reasons changes. */
   readonly onDidChangeReadHolds: Event<readonly string[]> = this.readHoldsEmitter.event;
+  /** A TLS handshake finished (after connect() for tls://, or after startTls()). */
+  readonly onDidHandshake: Event<TlsInfo> = this.handshakeEmitter.event;
+
+  private readonly onSocketData = (chunk: Buffer): void => this.handleData(chunk);
+  private readonly onSocketEnd = (): void => this.handlePeerEnd();
+  private readonly onSocketError = (err: Error): void => this.handleError(err);
+  private readonly onSocketClose = (): void => this.handleClose();
 
   private constructor(init: ConnectionInit) {
     this.socket = init.socket;
+    this.tcpSocket = init.tcpSocket ?? init.socket;
+    const tcp = this.tcpSocket;
+    if (tcp !== this.socket) {
+      // As in switchToTls: the TCP socket must not outlive the TLSSocket over it.
+      this.socket.once('close', () => tcp.destroy());
+      tcp.on('error', () => undefined);
+    }
+    this.tlsSession = init.tls;
     this.role = init.role;
     this.listenerId = init.listenerId;
     this.host = init.host;
@@ -240,10 +303,7 @@ export class Connection implements Disposable {
     this.noDelayPending = init.options.noDelay ?? true;
 
     const socket = this.socket;
-    socket.on('data', (chunk: Buffer) => this.handleData(chunk));
-    socket.on('end', () => this.handlePeerEnd());
-    socket.on('error', (err) => this.handleError(err));
-    socket.on('close', () => this.handleClose());
+    this.attach(socket);
     this.log.onDidCaptureError((err) => this.errorEmitter.fire(err));
     this.log.onDidChangeCaptureBackpressure((behind) => this.handleCaptureBackpressure(behind));
     if (init.role === 'accepted') {
@@ -255,6 +315,10 @@ export class Connection implements Disposable {
 
   get state(): ConnectionState {
     return this.currentState;
+  }
+  /** The TLS session once a handshake finished; undefined on a plain connection. */
+  get tls(): TlsInfo | undefined {
+    return this.tlsSession;
   }
   get local(): Endpoint | undefined {
     return this.localEndpoint;
@@ -402,7 +466,14 @@ export class Connection implements Disposable {
       this.resetAfterFin(socket);
       return;
     }
-    socket.resetAndDestroy();
+    this.resetTcp();
+  }
+
+  /** RST on the TCP socket itself: a TLSSocket cannot reset, its TCP socket underneath can. */
+  private resetTcp(): void {
+    const tcp = this.tcpSocket;
+    if (tcp === this.socket || !tcp.destroyed) tcp.resetAndDestroy();
+    else this.socket.destroy();
   }
 
   dispose(): void {
@@ -418,7 +489,7 @@ export class Connection implements Disposable {
       clearTimeout(fallback);
       // After the FIN the RST still tells the peer to drop the connection; its read side has
       // already ended, so it learns of the reset on its next write (EPIPE/ECONNRESET).
-      if (!socket.destroyed) socket.resetAndDestroy();
+      if (!socket.destroyed) this.resetTcp();
     });
   }
 
@@ -464,7 +535,7 @@ export class Connection implements Disposable {
   }
 
   private applySocketOptions(): void {
-    const socket = this.socket;
+    const socket = this.tcpSocket;
     // Keep-alive matters while idle, so unlike TCP_NODELAY it is set at once.
     if (this.options.keepAlive) socket.setKeepAlive(true);
     const boundLocal = this.options.boundLocal;
@@ -475,7 +546,7 @@ export class Connection implements Disposable {
   /** Apply the noDelay option once, right before our first write (see noDelayPending). */
   private applyNoDelay(): void {
     // Only an explicit true needs the system call: node's sockets start with Nagle on.
-    if (this.noDelayPending) this.socket.setNoDelay(true);
+    if (this.noDelayPending) this.tcpSocket.setNoDelay(true);
     this.noDelayPending = false;
   }
 
@@ -521,6 +592,21 @@ export class Connection implements Disposable {
 
   private handleConnect(): void {
     this.applySocketOptions();
+    const tls = this.pendingTls;
+    if (tls) {
+      this.pendingTls = undefined;
+      // connect() resolves after the handshake; failOpening has already settled it on failure.
+      this.upgradeClient(tls, this.options.keyLogFile).then(
+        () => this.finishOpening(),
+        (err: TcpError) => this.failOpening(err, 'error'),
+      );
+      return;
+    }
+    this.finishOpening();
+  }
+
+  private finishOpening(): void {
+    if (!this.opening) return;
     this.setState('open');
     const opening = this.opening;
     this.opening = undefined;
@@ -559,6 +645,8 @@ export class Connection implements Disposable {
    */
   private resetBehindData(): boolean {
     const socket = this.socket;
+    // TLS writes are encrypted and flushed later, so an empty write cannot probe the TCP state.
+    if (socket !== this.tcpSocket) return false;
     // With our FIN out no write is possible; with bytes still queued their write reports the reset.
     if (socket.writableEnded || socket.destroyed || socket.writableLength > 0) return false;
     socket.write(NO_BYTES);
@@ -566,10 +654,23 @@ export class Connection implements Disposable {
   }
 
   private handleError(err: Error): void {
+    const handshake = this.handshake;
+    if (handshake) {
+      this.handshake = undefined;
+      const described = describeTlsError(err, handshake.role, this.host, this.port);
+      handshake.reject(described);
+      if (this.opening) return;
+      this.pendingReason ??= 'error';
+      this.errorForClose ??= described;
+      this.errorEmitter.fire(described);
+      return;
+    }
     if (this.opening) {
       this.failOpening(describeSocketError(err, { op: 'connect', host: this.host, port: this.port }), 'error');
       return;
     }
+    // The RST we sent on the TCP socket makes the TLSSocket above it report EINVAL: not news.
+    if (this.pendingReason === 'reset' && this.tcpSocket !== this.socket) return;
     if (this.socket.readableLength > 0) this.deliverBuffered();
     const described = describeSocketError(err, { op: this.lastOperation(err), host: this.host, port: this.port });
     if (this.pendingReason === undefined) {
@@ -603,6 +704,11 @@ export class Connection implements Disposable {
 
   private handleClose(): void {
     if (this.currentState === 'closed') return;
+    const handshake = this.handshake;
+    this.handshake = undefined;
+    handshake?.reject(
+      describeTlsError(Object.assign(new Error('socket disconnected'), { code: 'ECONNRESET' }), handshake.role, this.host, this.port),
+    );
     this.closedTime = Date.now();
     this.reasonForClose = this.pendingReason ?? (this.peerEnded && !this.localEndedFirst ? 'peerEnded' : 'local');
     this.rejectUnsent();
@@ -620,6 +726,150 @@ export class Connection implements Disposable {
     const waiters = this.closeWaiters;
     this.closeWaiters = [];
     for (const waiter of waiters) waiter(event);
+  }
+
+  /**
+   * STARTTLS: upgrade this open plain connection to TLS in place, as the client (an outgoing
+   * connection) or the server (an accepted one). Send the protocol's own "start TLS" exchange
+   * first; resolves with the session once the handshake finished. A failed handshake closes the
+   * connection (its close error says why), so nothing is left half-upgraded.
+   */
+  async startTls(setup: StartTlsOptions = {}): Promise<TlsInfo> {
+    if (this.tlsSession || this.handshake || this.socket !== this.tcpSocket) {
+      throw new TcpError('TLS_ALREADY', `Connection ${this.id} to ${this.label} already speaks TLS; STARTTLS upgrades a plain connection once.`);
+    }
+    if (this.currentState !== 'open') {
+      throw new TcpError('NOT_WRITABLE', `Connection ${this.id} to ${this.label} is ${this.currentState}; STARTTLS needs an open connection, so reconnect first.`);
+    }
+    if (this.sendQueueHead < this.sendQueue.length || this.socket.writableLength > 0) {
+      throw new TcpError('TLS_BUSY', `Connection ${this.id} to ${this.label} is still sending; wait for the sends to finish, then start TLS.`);
+    }
+    const role = this.role === 'client' ? 'client' : 'listener';
+    const prepared = prepareTls(setup, role);
+    const timeoutMs = setup.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      const handshake = this.handshake;
+      this.handshake = undefined;
+      handshake?.reject(
+        new TcpError('TIMEOUT', `The TLS handshake with ${this.label} did not finish within ${timeoutMs} ms; check that the peer starts TLS after the STARTTLS exchange.`),
+      );
+    }, timeoutMs);
+    const keyLogFile = setup.keyLogFile ?? this.options.keyLogFile;
+    try {
+      return await (role === 'client' ? this.upgradeClient(prepared, keyLogFile) : this.upgradeServer(prepared, keyLogFile));
+    } catch (err) {
+      const described = err instanceof TcpError ? err : describeTlsError(err, role, this.host, this.port);
+      this.pendingReason ??= 'error';
+      this.errorForClose ??= described;
+      this.socket.destroy();
+      throw described;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private attach(socket: Socket): void {
+    socket.on('data', this.onSocketData);
+    socket.on('end', this.onSocketEnd);
+    socket.on('error', this.onSocketError);
+    socket.on('close', this.onSocketClose);
+  }
+
+  /** Move our handlers from the TCP socket to the TLSSocket that now owns it. */
+  private switchToTls(secure: TLSSocket, tcp: Socket = this.socket): void {
+    tcp.off('data', this.onSocketData);
+    tcp.off('end', this.onSocketEnd);
+    tcp.off('error', this.onSocketError);
+    tcp.off('close', this.onSocketClose);
+    // Errors of the TCP socket surface on the TLSSocket; this only keeps node from throwing.
+    tcp.on('error', () => undefined);
+    // Destroying a TLSSocket made over an existing TCP socket leaves that socket open: close it too.
+    secure.once('close', () => tcp.destroy());
+    this.socket = secure;
+    this.attach(secure);
+    // A read hold taken before the upgrade applies to the new stream too.
+    if (this.holdReasons.length > 0) secure.pause();
+  }
+
+  private keyLogFor(file: string | undefined): KeyLogWriter | undefined {
+    if (file === undefined || file === '') return undefined;
+    this.keyLog ??= new KeyLogWriter(file, (err) => this.errorEmitter.fire(err));
+    return this.keyLog;
+  }
+
+  private finishHandshake(socket: TLSSocket, role: 'client' | 'listener', serverName: string | undefined, started: number, problems: string[]): TlsInfo {
+    const info = describeSession(socket, { role, serverName, handshakeMs: performance.now() - started, problems, afterRecord: this.log.lastSeq });
+    this.tlsSession = info;
+    this.handshakeEmitter.fire(info);
+    return info;
+  }
+
+  /** The client side of a handshake over the current (TCP) socket. */
+  private upgradeClient(prepared: PreparedTls, keyLogFile: string | undefined): Promise<TlsInfo> {
+    const serverName = serverNameFor(prepared.options, this.host);
+    const started = performance.now();
+    return new Promise<TlsInfo>((resolve, reject) => {
+      this.handshake = { reject, role: 'client' };
+      let peerLeaf: DetailedPeerCertificate | undefined;
+      // A FIN during the handshake must fail it at once rather than wait half-open for the timeout.
+      this.socket.allowHalfOpen = false;
+      // Verification is ours (verifyPeer) so every problem gets a sentence and insecure can still report them.
+      const secure = tlsConnect({
+        socket: this.socket,
+        secureContext: prepared.secureContext,
+        servername: serverName,
+        ALPNProtocols: prepared.options.alpn,
+        rejectUnauthorized: false,
+        checkServerIdentity: capturingIdentityCheck((leaf) => (peerLeaf = leaf)),
+      });
+      secure.once('secureConnect', () => {
+        if (peerLeaf) rememberPeerCertificate(secure, peerLeaf);
+      });
+      this.keyLogFor(keyLogFile)?.attach(secure);
+      this.switchToTls(secure);
+      secure.once('secureConnect', () => {
+        if (this.handshake?.reject !== reject) return;
+        this.handshake = undefined;
+        secure.allowHalfOpen = true;
+        const problems = verifyPeer(secure, 'client', serverName, this.host);
+        if (problems.length > 0 && !prepared.options.insecure) {
+          reject(certificateRejected(this.host, this.port, problems));
+          return;
+        }
+        resolve(this.finishHandshake(secure, 'client', serverName, started, problems));
+      });
+    });
+  }
+
+  /** The server side of a STARTTLS handshake on an accepted connection. */
+  private upgradeServer(prepared: PreparedTls, keyLogFile: string | undefined): Promise<TlsInfo> {
+    const acceptor = createTlsAcceptor(prepared, this.keyLogFor(keyLogFile));
+    const started = performance.now();
+    const tcp = this.socket;
+    return new Promise<TlsInfo>((resolve, reject) => {
+      this.handshake = { reject, role: 'listener' };
+      acceptor.once('secureConnection', (secure: TLSSocket) => {
+        if (this.handshake?.reject !== reject) {
+          secure.destroy();
+          return;
+        }
+        this.handshake = undefined;
+        secure.allowHalfOpen = true;
+        this.switchToTls(secure, tcp);
+        resolve(this.finishHandshake(secure, 'listener', secure.servername || undefined, started, verifyPeer(secure, 'listener', undefined, this.host)));
+      });
+      acceptor.once('tlsClientError', (err: Error) => {
+        const handshake = this.handshake;
+        this.handshake = undefined;
+        handshake?.reject(describeTlsError(err, 'listener', this.host, this.port));
+      });
+      // The acceptor's TLSSocket reads the TCP socket from now on; until the handshake is done we
+      // only watch the TCP socket's close and errors (the acceptor reports handshake failures).
+      tcp.off('data', this.onSocketData);
+      tcp.off('end', this.onSocketEnd);
+      tcp.allowHalfOpen = false;
+      acceptor.emit('connection', tcp);
+    });
   }
 
   private setState(state: ConnectionState): void {

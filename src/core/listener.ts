@@ -1,9 +1,13 @@
 // A listening TCP server (what Qt calls QTcpServer): binds 127.0.0.1 unless told otherwise, accepts
-// any number of clients up to an optional cap, and wraps each accepted socket in a Connection.
+// any number of clients up to an optional cap, and wraps each accepted socket in a Connection. A TLS
+// listener (tls://) runs each client's handshake first and hands over only finished sessions.
 import { createServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import type { TlsOptions } from '../shared/tls';
 import { Connection, type SocketOptions } from './connection';
 import { describeSocketError, TcpError, validateHost, validatePort } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
+import { createTlsAcceptor, describeSession, expectNoPeerCertificate, describeTlsError, KeyLogWriter, prepareTls, tcpSocketUnder, verifyPeer, type PreparedTls, type TlsSetup } from './tls';
 import type { TrafficLogLimits } from './trafficLog';
 import type { Endpoint, TrafficTotals } from './types';
 
@@ -21,6 +25,10 @@ export interface ListenOptions {
   /** Default true: accepted connections stay 'halfClosed' after the peer's FIN; false ends them too. */
   allowHalfOpen?: boolean;
   log?: Partial<TrafficLogLimits>;
+  /** Speak TLS: every client's handshake must finish before it is accepted. */
+  tls?: TlsSetup;
+  /** Append NSS key-log lines of every TLS session to this file (for Wireshark). */
+  keyLogFile?: string;
 }
 
 export const DEFAULT_LISTEN_HOST = '127.0.0.1';
@@ -54,6 +62,7 @@ export class Listener implements Disposable {
     const host = validateHost(options.host ?? DEFAULT_LISTEN_HOST);
     const port = validatePort(options.port, 'listen');
     const maxConnections = validateMaxConnections(options.maxConnections);
+    const prepared = options.tls ? prepareTls(options.tls, 'listener') : undefined;
     const server = createServer({ allowHalfOpen: true });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {
@@ -71,7 +80,7 @@ export class Listener implements Disposable {
         onError(err as Error);
       }
     });
-    return new Listener(server, host, port, maxConnections, options);
+    return new Listener(server, host, port, maxConnections, options, prepared);
   }
 
   readonly id = nextListenerId();
@@ -79,6 +88,8 @@ export class Listener implements Disposable {
   readonly requestedPort: number;
   readonly startedAt = Date.now();
   readonly maxConnections: number | undefined;
+  /** The TLS options of a TLS listener (file paths, never secrets); undefined for plain TCP. */
+  readonly tls: TlsOptions | undefined;
 
   private readonly server: Server;
   private readonly boundAddress: Endpoint | undefined;
@@ -90,6 +101,9 @@ export class Listener implements Disposable {
   /** What clients that have closed exchanged; the live ones are added on read, so totals stay exact. */
   private readonly closedTotals: TrafficTotals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
   private serverClosed: Promise<void> | undefined;
+  private readonly tlsAcceptor: TlsServer | undefined;
+  /** TCP sockets whose TLS handshake is still running: when it began and who the peer is. */
+  private readonly handshaking = new Map<Socket, { started: number; host: string; port: number }>();
 
   private readonly acceptEmitter = new Emitter<Connection>();
   private readonly rejectEmitter = new Emitter<Endpoint>();
@@ -101,8 +115,9 @@ export class Listener implements Disposable {
   readonly onDidStop: Event<void> = this.stopEmitter.event;
   readonly onDidError: Event<TcpError> = this.errorEmitter.event;
 
-  private constructor(server: Server, host: string, port: number, maxConnections: number | undefined, options: ListenOptions) {
+  private constructor(server: Server, host: string, port: number, maxConnections: number | undefined, options: ListenOptions, prepared?: PreparedTls) {
     this.server = server;
+    this.tls = prepared?.options;
     this.host = host;
     this.requestedPort = port;
     this.maxConnections = maxConnections;
@@ -113,8 +128,16 @@ export class Listener implements Disposable {
       keepAlive: options.keepAlive,
       allowHalfOpen: options.allowHalfOpen,
       log: options.log,
+      keyLogFile: options.keyLogFile,
       boundLocal: this.boundAddress && !isWildcard(this.boundAddress.address) ? this.boundAddress : undefined,
     };
+    if (prepared) {
+      const keyLog = options.keyLogFile ? new KeyLogWriter(options.keyLogFile, (err) => this.errorEmitter.fire(err)) : undefined;
+      const acceptor = createTlsAcceptor(prepared, keyLog);
+      acceptor.on('secureConnection', (secure: TLSSocket) => this.handleSecure(secure));
+      acceptor.on('tlsClientError', (err: Error, secure: TLSSocket) => this.handleHandshakeError(err, secure));
+      this.tlsAcceptor = acceptor;
+    }
     server.on('connection', (socket) => this.handleSocket(socket));
     server.on('error', (err) => this.errorEmitter.fire(describeSocketError(err, { op: 'listen', host, port: this.address?.port ?? port })));
   }
@@ -171,6 +194,9 @@ export class Listener implements Disposable {
    */
   async stop(options: { closeConnections?: boolean } = {}): Promise<void> {
     const closing: Promise<unknown>[] = [];
+    // A client still in its handshake is not a connection yet: stopping drops it.
+    for (const socket of this.handshaking.keys()) socket.destroy();
+    this.handshaking.clear();
     if (options.closeConnections) {
       for (const connection of [...this.open]) {
         connection.destroy();
@@ -219,7 +245,50 @@ export class Listener implements Disposable {
       this.rejectEmitter.fire(peer);
       return;
     }
-    const connection = Connection.accept(socket, this.id, this.socketOptions);
+    if (this.tlsAcceptor) {
+      this.handshaking.set(socket, { started: performance.now(), host: socket.remoteAddress ?? 'a client', port: socket.remotePort ?? 0 });
+      // A FIN in the middle of a handshake must end it, not leave it waiting half-open (see handleSecure).
+      socket.allowHalfOpen = false;
+      this.tlsAcceptor.emit('connection', socket);
+      return;
+    }
+    this.adopt(Connection.accept(socket, this.id, this.socketOptions));
+  }
+
+  private handleSecure(secure: TLSSocket): void {
+    const tcp = tcpSocketUnder(secure);
+    const started = tcp ? this.handshaking.get(tcp)?.started : undefined;
+    if (tcp) this.handshaking.delete(tcp);
+    if (this.stopped) {
+      secure.destroy();
+      tcp?.destroy();
+      return;
+    }
+    // Half-open again once the session is up, like every other accepted connection.
+    secure.allowHalfOpen = true;
+    if ((this.tls?.requestCert ?? 'off') === 'off') expectNoPeerCertificate(secure);
+    const info = describeSession(secure, {
+      role: 'listener',
+      serverName: secure.servername || undefined,
+      handshakeMs: started === undefined ? 0 : performance.now() - started,
+      problems: verifyPeer(secure, 'listener', undefined, secure.remoteAddress ?? ''),
+    });
+    this.adopt(Connection.accept(secure, this.id, this.socketOptions, { tcpSocket: tcp, info }));
+  }
+
+  /** A client whose handshake failed never becomes a connection; node has already closed it. */
+  private handleHandshakeError(err: Error, secure: TLSSocket): void {
+    const tcp = tcpSocketUnder(secure);
+    const peer = tcp ? this.handshaking.get(tcp) : undefined;
+    if (tcp) this.handshaking.delete(tcp);
+    secure.destroy();
+    tcp?.destroy();
+    // Stopping the listener drops clients still in their handshake; that is not their error.
+    if (this.stopped) return;
+    this.errorEmitter.fire(describeTlsError(err, 'listener', peer?.host ?? secure.remoteAddress ?? 'a client', peer?.port ?? secure.remotePort ?? 0));
+  }
+
+  private adopt(connection: Connection): void {
     this.open.add(connection);
     this.accepted++;
     connection.onDidClose(() => {

@@ -7,6 +7,7 @@ import { DisposableStore, Emitter, type Disposable, type Event } from './events'
 import { ConnectionHistory, type HistoryItem, type HistoryLimits } from './history';
 import { Listener, type ListenOptions } from './listener';
 import type { TrafficLogLimits } from './trafficLog';
+import type { TlsInfo } from '../shared/tls';
 import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
 
 export type RegistryItem = Listener | Connection;
@@ -44,6 +45,8 @@ export interface ConnectionInfo {
   reconnectable: boolean;
   /** Why reading is paused right now (Connection.readHolds), empty when it is not. */
   readHolds: string[];
+  /** The TLS session, for a TLS connection (tls://, a TLS listener's client, or after STARTTLS). */
+  tls?: TlsInfo;
 }
 
 export interface RegistrySnapshot {
@@ -63,6 +66,8 @@ export type RegistryChange = { kind: 'added' | 'updated' | 'closed' | 'removed';
 export interface RegistryDefaults {
   log?: Partial<TrafficLogLimits>;
   allowHalfOpen?: boolean;
+  /** `tcpLab.tls.keyLogFile`: where every TLS session's key-log lines go (empty: nowhere). */
+  keyLogFile?: string;
 }
 
 /** How often at most onDidChangeTotals fires while traffic flows. */
@@ -100,6 +105,7 @@ export function describeConnection(connection: Connection, reconnectable = false
     closeReason: connection.closeReason,
     reconnectable,
     readHolds: [...connection.readHolds],
+    ...(connection.tls ? { tls: connection.tls } : {}),
   };
 }
 
@@ -315,6 +321,8 @@ export class Registry implements Disposable {
       if (state !== 'closed') this.fire('updated', 'connection', id);
     }));
     store.add(connection.onDidChangeReadHolds(() => this.fire('updated', 'connection', id)));
+    // STARTTLS changes what the tree and the panel show about the connection.
+    store.add(connection.onDidHandshake(() => this.fire('updated', 'connection', id)));
     // Per chunk only a timer check: consumers hear of traffic a few times a second.
     store.add(connection.log.onDidAppend(this.markTotalsChanged));
     store.add(

@@ -1,5 +1,6 @@
 // The one owner of the `tcpLab.*` settings: typed getters, change events, preset validation with
 // warnings, and writes that land in the scope the user already keeps the key in.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PanelSettings } from '../shared/protocol';
 import { readEnvironments, type Environments } from '../app/settingsFile';
@@ -29,6 +30,7 @@ export type SettingKey =
   | 'history.maxClosed'
   | 'history.maxBytes'
   | 'capture.directory'
+  | 'tls.keyLogFile'
   | 'timestamps'
   | 'statusBar.enabled'
   | 'presets'
@@ -201,6 +203,18 @@ export class TcpLabConfig implements vscode.Disposable {
   get captureDirectory(): string {
     const value = this.section().get<string>('capture.directory', '');
     return typeof value === 'string' ? value : '';
+  }
+
+  /**
+   * Where TLS key-log lines go (for Wireshark), as an absolute path: relative paths start at the first
+   * workspace folder. Undefined when unset (the default), or relative without a folder to anchor it.
+   */
+  get tlsKeyLogFile(): string | undefined {
+    const value = this.section().get<string>('tls.keyLogFile', '');
+    if (typeof value !== 'string' || value.trim() === '') return undefined;
+    if (path.isAbsolute(value)) return value;
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    return folder && folder.uri.scheme === 'file' ? path.join(folder.uri.fsPath, value) : undefined;
   }
 
   get timestamps(): TimestampMode {

@@ -6,6 +6,7 @@ import type { Registry, RegistryChange } from '../core/registry';
 import { describeCloseReason } from '../shared/closeReasons';
 import { connectionPeer, isListener, listenerAddress } from '../app/targets';
 import { formatEndpoint } from '../shared/hostPort';
+import { describeTlsInfo } from '../shared/tls';
 
 export class LifecycleLog implements vscode.Disposable {
   private readonly subscriptions = new DisposableStore();
@@ -42,6 +43,8 @@ export class LifecycleLog implements vscode.Disposable {
     const peer = connectionPeer(item);
     if (item.role === 'accepted') this.log.info(`[${id}] Accepted ${peer} on ${item.listenerId ?? 'a listener'}`);
     else this.log.info(`[${id}] Connected to ${peer}`);
+    if (item.tls) this.log.info(`[${id}] ${describeTlsInfo(item.tls)}`);
+    store.add(item.onDidHandshake((info) => this.log.info(`[${id}] STARTTLS: ${describeTlsInfo(info)}`)));
     store.add(item.onDidError((err) => this.log.error(`[${id}] ${err.message}`)));
     store.add(item.onDidChangeState((state) => {
       if (state === 'halfClosed') this.log.info(`[${id}] ${peer} half-closed: one side has finished sending; Disconnect closes it fully`);

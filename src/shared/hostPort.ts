@@ -166,3 +166,38 @@ export function parseHostPort(input: string, options: HostPortOptions = {}): Hos
 function fail(message: string): HostPortResult {
   return { ok: false, message };
 }
+
+/** A target as typed: `host:port`, optionally behind `tls://` (or an explicit `tcp://`). */
+export type TargetResult = ({ ok: true; tls: boolean } & HostPort) | { ok: false; message: string };
+
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+
+/** True when the text starts with `tls://` (any case), so a form can show its TLS fields. */
+export function hasTlsScheme(input: string): boolean {
+  return /^tls:\/\//i.test(input.trim());
+}
+
+/**
+ * Parses a connection or listener target: what parseHostPort accepts, optionally prefixed with
+ * `tls://` (TLS) or `tcp://` (plain, the default). Other schemes are refused with a hint.
+ */
+export function parseTarget(input: string, options: HostPortOptions = {}): TargetResult {
+  const text = input.trim();
+  const scheme = SCHEME.exec(text);
+  if (!scheme) return withTls(parseHostPort(text, options));
+  const name = scheme[1].toLowerCase();
+  if (name !== 'tls' && name !== 'tcp') {
+    return { ok: false, message: `"${scheme[1]}://" is not a TCP Lab target scheme; write host:port for plain TCP or tls://host:port for TLS.` };
+  }
+  const rest = text.slice(scheme[0].length).replace(/\/$/, '');
+  return withTls(parseHostPort(rest, options), name === 'tls');
+}
+
+function withTls(result: HostPortResult, tls = false): TargetResult {
+  return result.ok ? { ...result, tls } : result;
+}
+
+/** `tls://host:port` for a TLS target, `host:port` otherwise. */
+export function formatTarget(host: string, port: number, tls: boolean): string {
+  return `${tls ? 'tls://' : ''}${formatHostPort(host, port)}`;
+}

@@ -5,6 +5,7 @@ import type { FramingDefinition } from './framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes';
 import type { SequenceStepDefinition } from './quickSend';
 import type { RuleDefinition } from './ruleDefinition';
+import type { TlsOptions } from './tls';
 
 /** A named payload saved in a preset, sent from the tree, the panel's quick-send bar or a command. */
 export interface PresetPayload {
@@ -34,6 +35,8 @@ export interface Preset {
   echo?: boolean;
   /** Listener presets: auto-reply rules, tried in order. */
   rules?: RuleDefinition[];
+  /** Speak TLS (client) or serve TLS (listener); file paths are relative to the workspace folder. */
+  tls?: TlsOptions;
   /** Room for later fields; validation keeps what it knows. */
   [extension: string]: unknown;
 }

@@ -6,6 +6,7 @@
 // costs what a person can see, not what the wire carries.
 // Bytes always travel as base64 strings so every message is plain JSON.
 import type { ChecksumDefinition } from './checksum';
+import type { TlsInfo } from './tls';
 import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes';
 import type { PresetPayload } from './preset';
 import type { SequenceWireStep } from './quickSend';
@@ -139,6 +140,8 @@ export type TargetInfo =
       repeat?: RepeatInfo;
       /** Why reading is paused, e.g. "capture is slowing this connection". */
       slowedBy?: string;
+      /** The TLS session, once there is one. */
+      tls?: TlsInfo;
     }
   | {
       kind: 'listener';
@@ -316,6 +319,8 @@ export interface ConnectMessage {
   requestId: number;
   host: string;
   port: number;
+  /** Speak TLS (a tls:// target), optionally accepting any certificate (problems still reported). */
+  tls?: { serverName?: string; insecure?: boolean };
 }
 
 /** Send bytes; `to` is a client id or 'all' in listener panels, absent in connection panels. */

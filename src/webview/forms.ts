@@ -43,11 +43,24 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
   const again = previous?.kind === kind ? previous : undefined;
   const host = field(`${kind}-host`, 'Host', again?.host ?? (listen ? ctx.settings().defaultHost : '127.0.0.1'), checkHost, refresh);
   const port = field(`${kind}-port`, 'Port', again ? String(again.port) : listen ? '0' : '', checkPort(listen), refresh);
+  // Connect only: TLS with Node's root store, or accepting any certificate (the problems still show).
+  const tlsBox = el('input', { attrs: { id: `${kind}-tls`, type: 'checkbox' } });
+  const insecureBox = el('input', { attrs: { id: `${kind}-tls-insecure`, type: 'checkbox' } });
+  const tlsOptions = listen
+    ? []
+    : [
+        el('div', { className: 'field checkbox' }, [tlsBox, el('label', { text: 'TLS (tls://)', attrs: { for: `${kind}-tls` } })]),
+        el('div', { className: 'field checkbox' }, [insecureBox, el('label', { text: 'Accept any certificate (problems are still shown)', attrs: { for: `${kind}-tls-insecure` } })]),
+      ];
+  insecureBox.addEventListener('change', () => {
+    if (insecureBox.checked) tlsBox.checked = true;
+  });
   const form = el('form', { className: 'endpoint-form', attrs: { 'aria-label': listen ? 'Listen' : 'Connect' } }, [
     el('h2', { text: listen ? 'Listen' : 'Connect' }),
     el('p', { className: 'hint', text: listen ? 'Accept TCP clients on a local address.' : 'Open a TCP connection to a server.' }),
     host.root,
     port.root,
+    ...tlsOptions,
     el('div', { className: 'actions' }, [button]),
     formError,
   ]);
@@ -63,7 +76,10 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
     busy = true;
     refresh();
     formError.textContent = '';
-    const reply = await ctx.request({ type: kind, host: host.input.value.trim(), port: Number(port.input.value.trim()) });
+    const target = { host: host.input.value.trim(), port: Number(port.input.value.trim()) };
+    const reply = await ctx.request(
+      kind === 'connect' && tlsBox.checked ? { type: kind, ...target, tls: insecureBox.checked ? { insecure: true } : {} } : { type: kind, ...target },
+    );
     // On success the host re-targets this panel and sends a fresh snapshot; the button stays
     // disabled until then so a double click cannot open two sockets.
     if (!reply.ok) {

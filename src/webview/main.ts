@@ -2,6 +2,7 @@
 // then shows the header, the toolbar, the log window (logWindow.ts), the behaviour editor and the
 // send box (sendBox.ts), or the forms (forms.ts) while there is no target. Everything
 // peer-controlled reaches the DOM as textContent only.
+import { describeTlsLines } from '../shared/tls';
 import { PROTOCOL_LIMITS, RequestTracker, type PanelSettings, type TargetInfo, type ToWebviewMessage } from '../shared/protocol';
 import { createBehaviourEditor } from './behaviourEditor';
 import { TEXT_ENCODINGS, type TextEncodingName } from '../shared/payloadTypes';
@@ -200,6 +201,7 @@ const header = {
   rate: el('span', { className: 'rate', attrs: { 'aria-label': 'Current rate' } }),
   latency: el('span', { className: 'latency', attrs: { 'aria-label': 'Request to response latency' } }),
   slowed: el('span', { className: 'slowed', attrs: { role: 'status' } }),
+  tls: el('span', { className: 'tls', attrs: { 'aria-label': 'TLS session' } }),
   close: el('button', { attrs: { type: 'button' } }),
 };
 header.close.addEventListener('click', async () => {
@@ -224,6 +226,13 @@ function updateHeader(): void {
     header.state.dataset.state = t.state;
     header.addresses.textContent = `${t.local ? endpointText(t.local) : '?'} ⇄ ${t.remote ? endpointText(t.remote) : '?'}`;
     header.close.textContent = 'Disconnect';
+    header.tls.hidden = !t.tls;
+    if (t.tls) {
+      // Peer text (names from its certificate) only ever goes in as text.
+      header.tls.textContent = `🔒 ${t.tls.version} · ${t.tls.cipher}${t.tls.alpn ? ` · ALPN ${t.tls.alpn}` : ''}${t.tls.serverName ? ` · SNI ${t.tls.serverName}` : ''} — ${t.tls.verification}`;
+      header.tls.title = describeTlsLines(t.tls).join('\n');
+      header.tls.dataset.verified = String(t.tls.verified);
+    }
     const latency = t.latency;
     header.latency.hidden = !latency;
     if (latency) {
@@ -232,6 +241,7 @@ function updateHeader(): void {
     }
   } else {
     header.latency.hidden = true;
+    header.tls.hidden = true;
     const open = t.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
     header.title.textContent = `Listener ${t.id}`;
     const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
@@ -412,7 +422,7 @@ function offerBehaviourAgain(current: BehaviourInfo | undefined): void {
 function showTarget(): void {
   const bars = toolbars();
   app.replaceChildren(
-    el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.slowed, header.close]),
+    el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.slowed, header.tls, header.close]),
     restoreBar,
     bars.view,
     // The log keeps most of the height: open sections sit beside it on wide panels and scroll by

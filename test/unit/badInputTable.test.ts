@@ -5,7 +5,10 @@ import * as assert from 'node:assert/strict';
 import { Registry } from '../../src/core/registry';
 import { checkPayloadParses, validatePresets } from '../../src/app/presetValidation';
 import { parsePayload } from '../../src/shared/parsePayload';
-import { Cleanup, rawServer } from './support/sockets';
+import { validateTlsOptions } from '../../src/shared/tls';
+import { parseTarget } from '../../src/shared/hostPort';
+import { Cleanup, rawServer, waitUntil } from './support/sockets';
+import { tlsFixtures } from './support/tlsFixtures';
 
 describe('bad input: one sentence each, from the real code paths', () => {
   const cleanup = new Cleanup();
@@ -63,5 +66,41 @@ describe('bad input: one sentence each, from the real code paths', () => {
     check('preset with port "abc"', presets.problems[0]?.message ?? assert.fail('accepted'), /PLC.*port.*abc/);
     const payload = validatePresets([{ name: 'Dev', kind: 'client', host: '127.0.0.1', port: 9, payloads: [{ name: 'Bad', format: 'hex', data: 'ZZ' }] }], checkPayloadParses);
     check('preset payload with hex `ZZ`', payload.problems[0]?.message ?? assert.fail('accepted'), /Dev.*payloads\[0\].*'Z'/);
+  });
+
+  it('TLS: files, passphrases, keys, certificates, versions and plain peers', async () => {
+    const f = await tlsFixtures();
+    const { execFileSync } = await import('node:child_process');
+    const pfx = `${f.dir}/client-${process.pid}.p12`;
+    execFileSync('openssl', ['pkcs12', '-export', '-in', f.clientCert, '-inkey', f.clientKey, '-out', pfx, '-passout', 'pass:right']);
+    const env = { TLS_PASS: 'wrong' };
+    check('a wrong PFX passphrase', await sentenceOf(() => registry.connect({ host: 'localhost', port: 9, tls: { pfx, passphraseEnv: 'TLS_PASS', env } })), /TLS_PASS.*client-\d+\.p12/);
+    check('a PFX passphrase variable that is not set', await sentenceOf(() => registry.connect({ host: 'localhost', port: 9, tls: { pfx, passphraseEnv: 'TLS_PASS', env: {} } })), /TLS_PASS/);
+    check('a key that does not match its certificate', await sentenceOf(() => registry.listen({ port: 0, tls: { cert: f.serverCert, key: f.clientKey } })), /client-key\.pem.*localhost\.pem/);
+    check('an unreadable certificate file', await sentenceOf(() => registry.listen({ port: 0, tls: { cert: 'missing.pem', key: f.serverKey } })), /missing\.pem/);
+    check('a TLS listener without a certificate', await sentenceOf(() => registry.listen({ port: 0, tls: {} })), /certificate/);
+    const listener = await registry.listen({ port: 0, tls: { cert: f.serverCert, key: f.serverKey, maxVersion: 'TLSv1.2' } });
+    const listenerErrors: string[] = [];
+    listener.onDidError((err) => listenerErrors.push(err.message));
+    const port = listener.address!.port;
+    check('a self-signed (untrusted) peer chain', await sentenceOf(() => registry.connect({ host: 'localhost', port, tls: {} })), /TCP Lab Local CA/);
+    check('a name mismatch', await sentenceOf(() => registry.connect({ host: '127.0.0.1', port, tls: { ca: [f.caCert], serverName: 'example.com' } })), /example\.com/);
+    const expired = await registry.listen({ port: 0, tls: { cert: f.expiredCert, key: f.expiredKey } });
+    check('an expired peer certificate', await sentenceOf(() => registry.connect({ host: 'localhost', port: expired.address!.port, tls: { ca: [f.caCert] } })), /expired on/);
+    check('no shared protocol version', await sentenceOf(() => registry.connect({ host: 'localhost', port, tls: { ca: [f.caCert], minVersion: 'TLSv1.3' } })), /version/);
+    check('no shared cipher', await sentenceOf(() => registry.connect({ host: 'localhost', port, tls: { ca: [f.caCert], ciphers: 'ECDHE-RSA-AES256-GCM-SHA384' } })), /cipher/);
+    check('an unknown cipher name', await sentenceOf(() => registry.connect({ host: 'localhost', port, tls: { ciphers: 'NOPE' } })), /NOPE/);
+    const plain = await registry.listen({ port: 0 });
+    plain.onDidAccept((connection) => void connection.send(Buffer.from('220 ready\r\n')));
+    check('a plain-TCP peer on a TLS target', await sentenceOf(() => registry.connect({ host: '127.0.0.1', port: plain.address!.port, tls: { insecure: true } })), new RegExp(`127\\.0\\.0\\.1:${plain.address!.port}`));
+    const plainClient = await registry.connect({ host: '127.0.0.1', port });
+    await plainClient.send(Buffer.from('HELLO\r\n'));
+    await waitUntil(() => listenerErrors.some((m) => /plain text/.test(m)), 'the listener sentence');
+    check('a plain-TCP client on a TLS listener', listenerErrors.find((m) => /plain text/.test(m))!, /127\.0\.0\.1:\d+/);
+    const bad = validateTlsOptions({ minVersion: 'TLSv1.4' }, 'client', 'Preset "Web" tls');
+    check('TLS option minVersion "TLSv1.4"', bad.ok ? assert.fail('accepted') : bad.message, /Web.*minVersion.*TLSv1\.4/);
+    const scheme = parseTarget('https://example.com:443');
+    check('target https://example.com:443', scheme.ok ? assert.fail('accepted') : scheme.message, /https:\/\//);
+    assert.ok(registry.connections().every((connection) => connection.state !== 'connecting'), 'nothing is left half-open');
   });
 });

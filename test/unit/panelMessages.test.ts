@@ -78,3 +78,14 @@ describe('validateWebviewMessage', () => {
     assert.match(refused({ type: 'saveBehaviour', requestId: 0 }), /requestId/);
   });
 });
+
+describe('panel connect over TLS', () => {
+  it('keeps a checked tls object and refuses a malformed one', () => {
+    const ok = validateWebviewMessage({ type: 'connect', requestId: 1, host: 'localhost', port: 8443, tls: { insecure: true, extra: 1 } });
+    assert.deepEqual(ok, { ok: true, message: { type: 'connect', requestId: 1, host: 'localhost', port: 8443, tls: { insecure: true } } });
+    const bad = validateWebviewMessage({ type: 'connect', requestId: 1, host: 'localhost', port: 8443, tls: { insecure: 'yes' } });
+    assert.equal(bad.ok, false);
+    const listen = validateWebviewMessage({ type: 'listen', requestId: 2, host: '127.0.0.1', port: 0, tls: {} });
+    assert.deepEqual(listen, { ok: true, message: { type: 'listen', requestId: 2, host: '127.0.0.1', port: 0 } });
+  });
+});

@@ -171,3 +171,18 @@ describe('preset mock-server fields', () => {
     assert.match(problems[0].message, /Preset "C" is a client preset, but echo and rules only apply to listener presets/);
   });
 });
+
+describe('preset tls', () => {
+  it('keeps valid TLS options and refuses bad ones with the preset, the key and what to write', () => {
+    const ok = validatePresets([{ name: 'Web', kind: 'client', host: 'example.com', port: 443, tls: { alpn: ['h2'], ca: 'certs/ca.pem', passphraseEnv: 'WEB_PASS' } }]);
+    assert.deepEqual(ok.problems, []);
+    assert.deepEqual(ok.presets[0].tls, { alpn: ['h2'], ca: ['certs/ca.pem'], passphraseEnv: 'WEB_PASS' });
+    const secret = validatePresets([{ name: 'Web', kind: 'client', host: 'example.com', port: 443, tls: { passphrase: 'hunter2' } }]);
+    assert.match(secret.problems[0].message, /^Preset "Web" tls: "passphrase" is not a TLS option; use one of serverName, .*passphraseEnv/);
+    assert.equal(secret.problems[0].field, 'tls');
+    const listener = validatePresets([{ name: 'Mock', kind: 'listener', host: '127.0.0.1', port: 0, tls: { serverName: 'x' } }]);
+    assert.match(listener.problems[0].message, /"serverName" is what a client sends; remove it from a listener/);
+    const half = validatePresets([{ name: 'Mock', kind: 'listener', host: '127.0.0.1', port: 0, tls: { cert: 'a.pem' } }]);
+    assert.match(half.problems[0].message, /"cert" needs its private key; add "key"/);
+  });
+});

@@ -4,7 +4,8 @@ import * as assert from 'node:assert/strict';
 import { TrafficFeed, type FeedRow } from '../../src/app/panel/trafficFeed';
 import { Registry } from '../../src/core/registry';
 import { validateFraming } from '../../src/shared/framing';
-import { Cleanup, rawClient, waitUntil } from './support/sockets';
+import { Cleanup, nextEvent, rawClient, waitUntil } from './support/sockets';
+import { tlsFixtures } from './support/tlsFixtures';
 
 const NONE = { mode: 'none', maxFrameBytes: 1024 * 1024 } as const;
 const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString();
@@ -110,5 +111,34 @@ describe('TrafficFeed', () => {
     assert.ok(feed.size <= accepted.log.retained.records + 1, `the feed counts only rows it can show (${feed.size})`);
     assert.ok(feed.dropped > 0, 'what the log dropped is counted');
     assert.equal(feed.all().filter((r) => r.kind === undefined).at(-1)?.rec, accepted.log.lastSeq, 'the newest record is there');
+  });
+
+  it('shows a TLS handshake as its own lifecycle row with its duration: at accept, and after a STARTTLS exchange in time order', async () => {
+    const f = await tlsFixtures();
+    const tlsListener = await registry.listen({ port: 0, tls: { cert: f.serverCert, key: f.serverKey } });
+    feed = new TrafficFeed(registry, tlsListener, NONE);
+    const accepted = nextEvent(tlsListener.onDidAccept);
+    await registry.connect({ host: 'localhost', port: tlsListener.address!.port, tls: { ca: [f.caCert] } });
+    await accepted;
+    await waitUntil(() => feed!.all().some((r) => /TLS handshake/.test(r.note ?? '')), 'the handshake row');
+    const notes = feed.all().filter((r) => r.kind === 'event').map((r) => r.note ?? '');
+    assert.match(notes[0], /connected from/);
+    assert.match(notes[1], /^C\d+ TLS handshake in \d+\.\d ms: TLSv1\.3 TLS_\w+; no client certificate was sent$/);
+    feed.dispose();
+
+    const plain = await registry.listen({ port: 0 });
+    const serverSide = nextEvent(plain.onDidAccept);
+    const client = await registry.connect({ host: '127.0.0.1', port: plain.address!.port });
+    const server = await serverSide;
+    feed = new TrafficFeed(registry, client, NONE);
+    await client.send(Buffer.from('STARTTLS\r\n'));
+    await waitUntil(() => server.totals.bytesIn === 10, 'the command');
+    await Promise.all([client.startTls({ ca: [f.caCert], serverName: 'localhost' }), server.startTls({ cert: f.serverCert, key: f.serverKey })]);
+    await client.send(Buffer.from('inside'));
+    const shape = () => feed!.all().map((r) => (r.kind === 'event' ? (/TLS handshake/.test(r.note ?? '') ? 'tls' : 'event') : rowText(feed!, r)));
+    await waitUntil(() => shape().length === 4, 'four rows');
+    assert.deepEqual(shape(), ['event', 'STARTTLS\r\n', 'tls', 'inside']);
+    feed.setFraming(NONE);
+    assert.deepEqual(shape(), ['event', 'STARTTLS\r\n', 'tls', 'inside'], 'a rebuild puts the row in the same place');
   });
 });

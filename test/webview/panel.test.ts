@@ -62,6 +62,31 @@ describe('traffic panel webview in Chromium', function () {
     assert.equal(await page.getByRole('form', { name: 'Connect' }).count(), 0);
   });
 
+  it('connects over TLS from the form, and the header shows the session and a verification problem as text', async () => {
+    const page = await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, records: [], feed: feedOf([]) });
+    const connect = page.getByRole('form', { name: 'Connect' });
+    await connect.getByLabel('Port').fill('8443');
+    await connect.getByLabel('Accept any certificate (problems are still shown)').check();
+    assert.equal(await connect.getByLabel('TLS (tls://)').isChecked(), true, 'accepting any certificate implies TLS');
+    await harness.clearPosted();
+    await connect.getByRole('button', { name: 'Connect' }).click();
+    const [request] = await harness.posted();
+    assert.deepEqual({ ...request, requestId: 0 }, { type: 'connect', requestId: 0, host: '127.0.0.1', port: 8443, tls: { insecure: true } });
+    const cert = { subject: 'CN=<b>evil</b>', issuer: 'CN=<b>evil</b>', subjectAltNames: ['DNS:localhost'], validFrom: 'Jan 1 00:00:00 2020 GMT', validTo: 'Jan 2 00:00:00 2020 GMT', sha256: 'AB:CD' };
+    const tls = {
+      version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2', serverName: 'localhost', handshakeMs: 3.2, handshakeAt: Date.now(), afterRecord: 0,
+      peerChain: [cert], verified: false, verification: 'certificate "<b>evil</b>" expired on 2020-01-02T00:00:00.000Z', acceptedErrors: ['certificate "<b>evil</b>" expired on 2020-01-02T00:00:00.000Z'],
+    };
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: { ...connectionTarget(), tls } as TargetInfo, records: [], feed: feedOf([]) });
+    const header = page.getByLabel('TLS session');
+    await header.waitFor();
+    assert.equal(await header.textContent(), '🔒 TLSv1.3 · TLS_AES_128_GCM_SHA256 · ALPN h2 · SNI localhost — certificate "<b>evil</b>" expired on 2020-01-02T00:00:00.000Z');
+    assert.equal(await page.locator('.tls b').count(), 0, 'peer certificate text is never HTML');
+    assert.match((await header.getAttribute('title')) ?? '', /Peer: CN=<b>evil<\/b> .*SHA-256 AB:CD/);
+    assert.equal(await header.getAttribute('data-verified'), 'false');
+  });
+
   it('after a reload closed its listener, offers to restart it on the same port with its framing and rules (and a client to reconnect)', async () => {
     // The panel showed a listener on port 44217 and remembered it in its state...
     await harness.open();

@@ -2,7 +2,7 @@
 // part of the extension (it renders peer bytes), so nothing it sends is taken on faith: type,
 // field types, sizes and ids are verified, and anything else is refused with a reason to log.
 // No `vscode` import, so mocha tests it directly.
-import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type FromWebviewMessage, type RequestMessage, type SendMessage } from '../../shared/protocol';
+import { FROM_WEBVIEW_TYPES, PROTOCOL_LIMITS, type ConnectMessage, type FromWebviewMessage, type RequestMessage, type SendMessage } from '../../shared/protocol';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../../shared/payloadTypes';
 import { FAULT_KEYS, validateFaultOptions, validateRepeatOptions } from '../../shared/faultPlan';
 import { isPortNumber } from '../../shared/hostPort';
@@ -69,7 +69,16 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
     case 'connect': {
       const problem = hostAndPort(fields);
       if (problem) return refuse(`${type}: ${problem}`);
-      return { ok: true, message: { type, requestId, host: (fields.host as string).trim(), port: fields.port as number } };
+      const base = { requestId, host: (fields.host as string).trim(), port: fields.port as number };
+      if (type === 'listen' || fields.tls === undefined) return { ok: true, message: { type, ...base } };
+      const tls = fields.tls as Fields;
+      if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) return refuse('connect: tls must be an object');
+      if (tls.insecure !== undefined && typeof tls.insecure !== 'boolean') return refuse('connect: tls.insecure must be true or false');
+      if (tls.serverName !== undefined && !boundedString(tls.serverName, PROTOCOL_LIMITS.maxHostChars)) return refuse('connect: tls.serverName must be a string of at most 255 characters');
+      const checked: NonNullable<ConnectMessage['tls']> = {};
+      if (typeof tls.serverName === 'string' && tls.serverName.trim() !== '') checked.serverName = tls.serverName.trim();
+      if (tls.insecure === true) checked.insecure = true;
+      return { ok: true, message: { type, ...base, tls: checked } };
     }
     case 'send': {
       if (!boundedString(fields.data, PROTOCOL_LIMITS.maxSendBase64)) return refuse('send: data must be a base64 string of at most 16 MiB');

@@ -153,6 +153,7 @@ export class PanelSession implements Disposable {
         ...(target.closedAt !== undefined ? { closedAt: target.closedAt } : {}),
         role: target.role,
         ...(describeReadHolds(target.readHolds) ? { slowedBy: describeReadHolds(target.readHolds) } : {}),
+        ...(target.tls ? { tls: target.tls } : {}),
         ...(this.latency ? { latency: this.latencyInfo() } : {}),
         ...(repeat ? { repeat } : {}),
       };
@@ -347,7 +348,7 @@ export class PanelSession implements Disposable {
         try {
           const item = message.type === 'listen'
             ? await this.registry.listen({ host: message.host, port: message.port })
-            : await this.registry.connect({ host: message.host, port: message.port });
+            : await this.registry.connect({ host: message.host, port: message.port, ...(message.tls ? { tls: { ...message.tls } } : {}) });
           this.attach(item.id);
           this.host.onDidRetarget(item.id);
           this.reply(message.requestId, undefined, { targetId: item.id });

@@ -14,6 +14,7 @@ import type { Direction } from '../../core/types';
 import type { ResolvedFraming } from '../../shared/framing';
 import { describeCloseReason } from '../../shared/closeReasons';
 import { formatEndpoint } from '../../shared/hostPort';
+import { describeHandshake } from '../../shared/tls';
 
 export type RowKind = 'frame' | 'error' | 'write' | 'event';
 
@@ -328,6 +329,11 @@ export class TrafficFeed implements Disposable {
     }));
     // The header says when reading is held (a slow capture, replies the peer does not read).
     subscriptions.add(connection.onDidChangeReadHolds(() => this.peersEmitter.fire()));
+    subscriptions.add(connection.onDidHandshake((info) => {
+      this.push(this.eventRow(connection, info.handshakeAt, describeHandshake(connection.id, info)));
+      this.peersEmitter.fire();
+      this.changeEmitter.fire();
+    }));
     subscriptions.add(connection.onDidClose(() => {
       this.endFraming(entry, Date.now());
       this.push(this.eventRow(connection, connection.closedAt ?? Date.now(), closedNote(connection)));
@@ -337,6 +343,8 @@ export class TrafficFeed implements Disposable {
     if (live) {
       entry.framer = this.framing.mode === 'none' ? undefined : new Framer(this.framing);
       this.push(this.eventRow(connection, connection.openedAt, openedNote(connection)));
+      // A TLS listener's client arrives with its handshake done: its row follows the connect row.
+      if (connection.tls) this.push(this.eventRow(connection, connection.tls.handshakeAt, describeHandshake(connection.id, connection.tls)));
       this.changeEmitter.fire();
     }
   }
@@ -380,6 +388,12 @@ export class TrafficFeed implements Disposable {
       for (const record of connection.log.records()) this.rowsFor(entry, record, rows);
       if (connection.remoteEnded || connection.state === 'closed') rows.push(...this.endRows(entry, connection.closedAt ?? Date.now()));
       if (connection.state === 'closed') rows.push(this.eventRow(connection, connection.closedAt ?? Date.now(), closedNote(connection)));
+      const tls = connection.tls;
+      if (tls) {
+        // After the records before it (a STARTTLS exchange), before later records and the close.
+        const at = rows.findIndex((row, i) => i > 0 && (row.kind === 'event' || row.rec > tls.afterRecord));
+        rows.splice(at === -1 ? rows.length : at, 0, this.eventRow(connection, tls.handshakeAt, describeHandshake(connection.id, tls)));
+      }
       pieces.push(rows);
     }
     // Ids are given in time order across connections; a stable sort keeps each stream's own order.

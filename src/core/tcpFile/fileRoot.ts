@@ -31,7 +31,7 @@ function readError(requested: string, err: unknown): FileResolution {
  * The real path a `SEND file` line may read, or one sentence saying why not. `requested` is the path
  * as written after `{{variables}}` were substituted; it is relative to `baseDir`.
  */
-export async function resolveSendFile(requested: string, baseDir: string, root: FileRoot): Promise<FileResolution> {
+export async function resolveSendFile(requested: string, baseDir: string, root: FileRoot, what = 'SEND file'): Promise<FileResolution> {
   const full = path.resolve(baseDir, requested);
   let real: string;
   try {
@@ -44,12 +44,12 @@ export async function resolveSendFile(requested: string, baseDir: string, root: 
   try {
     realRoot = await realpath(root.dir);
   } catch {
-    return { ok: false, error: `SEND file '${requested}' is refused because the folder it must be inside (${root.dir}) cannot be read; ${root.howToAllow}.` };
+    return { ok: false, error: `${what} '${requested}' is refused because the folder it must be inside (${root.dir}) cannot be read; ${root.howToAllow}.` };
   }
   if (isInside(realRoot, real)) return { ok: true, path: real };
   const via = real === full ? '' : ` (it resolves to ${real})`;
   return {
     ok: false,
-    error: `SEND file '${requested}'${via} is outside ${realRoot} and is not sent: move the file inside that folder, or ${root.howToAllow}.`,
+    error: `${what} '${requested}'${via} is outside ${realRoot} and is not sent: move the file inside that folder, or ${root.howToAllow}.`,
   };
 }

@@ -2,6 +2,7 @@
 // VS Code adapters consume. Positions are 0-based lines and columns (end exclusive), as VS Code counts.
 import type { ResolvedChecksum } from '../../shared/checksum';
 import type { LineEnding, TextEncodingName } from '../../shared/payloadTypes';
+import type { TlsOptions } from '../../shared/tls';
 import type { TcpFraming } from './framing';
 
 export interface TcpRange {
@@ -42,9 +43,15 @@ export type SendFormat = 'text' | 'hex' | 'base64';
 
 export type SendStep =
   | { kind: 'send'; format: SendFormat; body: PayloadBody; range: TcpRange; /** `CHECKSUM …` at the end of the SEND line. */ checksum?: ResolvedChecksum }
-  | { kind: 'sendFile'; path: string; range: TcpRange };
+  | { kind: 'sendFile'; path: string; range: TcpRange }
+  /** STARTTLS: upgrade the plain connection to TLS here, with the block's TLS-* options. */
+  | { kind: 'startTls'; range: TcpRange };
 
-export type ExpectKind = 'text' | 'hex' | 'regex' | 'close' | 'nothing';
+export type ExpectKind = 'text' | 'hex' | 'regex' | 'close' | 'nothing' | 'tls';
+
+/** What `EXPECT tls <field> <value>` compares with the session. */
+export const TLS_EXPECT_FIELDS = ['alpn', 'version', 'peer-name', 'cipher', 'verified'] as const;
+export type TlsExpectField = (typeof TLS_EXPECT_FIELDS)[number];
 
 export interface ExpectStep {
   kind: 'expect';
@@ -57,6 +64,8 @@ export interface ExpectStep {
   timeoutMs?: number;
   /** `nothing <duration>`: how long silence must last. */
   windowMs?: number;
+  /** `tls <field> <value>`: the session property compared (the value is in `body`). */
+  tlsField?: TlsExpectField;
   range: TcpRange;
 }
 
@@ -68,6 +77,8 @@ export interface BlockOptions {
   /** How received bytes are cut into the units an expectation is compared with (see ./framing.ts). */
   framing?: TcpFraming;
   timeoutMs?: number;
+  /** TLS-SERVERNAME, TLS-ALPN, TLS-CA, …: for a tls:// target and for STARTTLS. */
+  tls?: TlsOptions;
 }
 
 export interface TcpBlock {

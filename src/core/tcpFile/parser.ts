@@ -3,6 +3,8 @@
 // a broken block before any socket opens.
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type PayloadFormat, type TextEncodingName } from '../../shared/payloadTypes';
 import {
+  TLS_EXPECT_FIELDS,
+  type TlsExpectField,
   type BlockOptions,
   type ExpectKind,
   type ExpectStep,
@@ -17,6 +19,7 @@ import {
 import { parsePayload } from '../../shared/parsePayload';
 import { findPlaceholders, isDefined, placeholderShapeError } from './variables';
 import { isPortNumber, splitHostPort, validateHostText } from '../../shared/hostPort';
+import { TLS_VERSIONS, validateTlsOptions, type TlsOptions } from '../../shared/tls';
 import { FRAMING_SHORT_NAMES, parseTcpFraming } from './framing';
 import { findChecksumClause, parseChecksumClause } from './checksumClause';
 import type { ResolvedChecksum } from '../../shared/checksum';
@@ -31,7 +34,9 @@ export interface ParseOptions {
 /** Diagnostics listed per file: a 50 MiB file of junk must not build a million of them. */
 export const MAX_DIAGNOSTICS = 1000;
 
-export const DIRECTIVES = ['CONNECT', 'LISTEN', 'PRESET', 'ENCODING', 'LINE-ENDING', 'FRAMING', 'TIMEOUT', 'SEND', 'EXPECT'] as const;
+export const TLS_DIRECTIVES = ['TLS-SERVERNAME', 'TLS-ALPN', 'TLS-CA', 'TLS-CERT', 'TLS-KEY', 'TLS-INSECURE', 'TLS-MIN', 'TLS-MAX'] as const;
+
+export const DIRECTIVES = ['CONNECT', 'LISTEN', 'PRESET', 'ENCODING', 'LINE-ENDING', 'FRAMING', 'TIMEOUT', 'SEND', 'EXPECT', ...TLS_DIRECTIVES, 'STARTTLS'] as const;
 
 const OPTION_ALIASES: Record<string, string> = { LINEENDING: 'LINE-ENDING', LINE_ENDING: 'LINE-ENDING', EOL: 'LINE-ENDING' };
 
@@ -212,7 +217,17 @@ class FileParser {
       case 'EXPECT':
         this.parseExpect(line, index, keyword);
         break;
+      case 'STARTTLS': {
+        const rest = restOf(line, keyword.end);
+        if (rest.text !== '') this.error(index, rest.start, rest.end, `STARTTLS takes no argument: set TLS options with TLS-CA, TLS-SERVERNAME, … lines.`);
+        else this.block.steps.push({ kind: 'startTls', range: { line: index, startCol: keyword.start, endCol: keyword.end } });
+        break;
+      }
       default:
+        if ((TLS_DIRECTIVES as readonly string[]).includes(directive)) {
+          this.parseTlsOption(directive, line, index, keyword);
+          break;
+        }
         this.error(index, keyword.start, keyword.end, `Unknown directive '${keyword.text}': use ${DIRECTIVES.join(', ')}, or start a comment with #.`);
     }
   }
@@ -322,6 +337,60 @@ class FileParser {
     }
   }
 
+  /** TLS-* lines: collected into the block's TLS options and checked by the one TLS validation. */
+  private parseTlsOption(directive: string, line: string, index: number, keyword: Word): void {
+    const value = restOf(line, keyword.end);
+    const current: TlsOptions = { ...(this.block.options.tls ?? {}) };
+    const needs: Record<string, string> = {
+      'TLS-SERVERNAME': 'a host name such as example.com',
+      'TLS-ALPN': 'protocol names such as h2, http/1.1',
+      'TLS-CA': 'a CA file path such as certs/ca.pem',
+      'TLS-CERT': 'a certificate file path such as certs/client.pem',
+      'TLS-KEY': 'a key file path such as certs/client-key.pem',
+      'TLS-MIN': TLS_VERSIONS.join(', '),
+      'TLS-MAX': TLS_VERSIONS.join(', '),
+    };
+    if (value.text === '' && directive !== 'TLS-INSECURE') {
+      this.error(index, keyword.start, keyword.end, `${directive} needs a value: write ${needs[directive]}.`);
+      return;
+    }
+    switch (directive) {
+      case 'TLS-SERVERNAME':
+        current.serverName = value.text;
+        break;
+      case 'TLS-ALPN':
+        current.alpn = value.text.split(/[\s,]+/).filter((name) => name !== '');
+        break;
+      case 'TLS-CA':
+        current.ca = [...(current.ca ?? []), value.text];
+        break;
+      case 'TLS-CERT':
+        current.cert = value.text;
+        break;
+      case 'TLS-KEY':
+        current.key = value.text;
+        break;
+      case 'TLS-INSECURE': {
+        const v = value.text.toLowerCase();
+        if (v !== '' && v !== 'true' && v !== 'false') {
+          this.error(index, value.start, value.end, `TLS-INSECURE takes no value, or true/false: remove '${value.text}'.`);
+          return;
+        }
+        current.insecure = v !== 'false';
+        break;
+      }
+      default:
+        current[directive === 'TLS-MIN' ? 'minVersion' : 'maxVersion'] = value.text as TlsOptions['minVersion'];
+    }
+    // cert without key is only complete once both lines are read: that check waits for the run.
+    const checked = validateTlsOptions({ ...current, cert: current.cert ?? current.key, key: current.key ?? current.cert }, 'client', directive);
+    if (!checked.ok) {
+      this.error(index, value.start, Math.max(value.end, value.start + 1), checked.message.replace(/^[A-Z-]+: /, `${directive}: `));
+      return;
+    }
+    this.block.options.tls = current;
+  }
+
   private newBody(index: number, part: Word): PayloadBody {
     this.placeholderUses.push({ text: part.text, line: index, col: part.start, block: this.block });
     return { text: part.text, segments: [{ offset: 0, line: index, col: part.start, length: part.text.length }] };
@@ -384,7 +453,7 @@ class FileParser {
       timeoutMs = ms;
       word = nextWord(line, duration.end);
     }
-    const kinds: readonly ExpectKind[] = ['text', 'hex', 'regex', 'close', 'nothing'];
+    const kinds: readonly ExpectKind[] = ['text', 'hex', 'regex', 'close', 'nothing', 'tls'];
     if (!word) {
       this.error(index, keyword.start, keyword.end, `EXPECT needs a kind: use ${kinds.join(', ')}.`);
       return;
@@ -413,6 +482,23 @@ class FileParser {
           step.windowMs = ms;
         }
         break;
+      case 'tls': {
+        const field = nextWord(line, word.end);
+        const fieldName = field?.text.toLowerCase() as TlsExpectField | undefined;
+        if (!field || !fieldName || !TLS_EXPECT_FIELDS.includes(fieldName)) {
+          const at = field ?? word;
+          this.error(index, at.start, at.end, `EXPECT tls needs a property and a value: use ${TLS_EXPECT_FIELDS.join(', ')}, for example EXPECT tls alpn h2.`);
+          return;
+        }
+        const expected = restOf(line, field.end);
+        if (expected.text === '') {
+          this.error(index, field.start, field.end, `EXPECT tls ${fieldName} needs the expected value, for example EXPECT tls version TLSv1.3.`);
+          return;
+        }
+        step.tlsField = fieldName;
+        step.body = this.newBody(index, expected);
+        break;
+      }
       case 'regex': {
         if (rest.text === '') {
           this.error(index, word.start, word.end, 'EXPECT regex needs a pattern: write EXPECT regex ^OK or EXPECT regex /ok/i.');
@@ -465,7 +551,7 @@ class FileParser {
   private validatePayloads(): void {
     for (const block of this.blocks) {
       for (const step of block.steps) {
-        if (step.kind === 'sendFile') continue;
+        if (step.kind === 'sendFile' || step.kind === 'startTls') continue;
         if (step.kind === 'expect' && step.match !== 'text' && step.match !== 'hex') continue;
         const format: PayloadFormat = step.kind === 'send' ? step.format : (step.match as 'text' | 'hex');
         if (step.body.text.trim() === '') {
@@ -496,15 +582,16 @@ export function locate(body: PayloadBody, position: number): { line: number; col
   return { line: segment.line, col: segment.col + within };
 }
 
-/** `host:port` or `[v6]:port`; undefined when valid. */
-export function splitAddress(text: string): { host: string; port: number } | undefined {
-  const split = splitHostPort(text);
-  return split && { host: split.host, port: Number(split.portText) };
+/** `host:port`, `[v6]:port`, optionally behind `tls://` (or `tcp://`); undefined when it has no such shape. */
+export function splitAddress(text: string): { host: string; port: number; tls: boolean } | undefined {
+  const scheme = /^(tls|tcp):\/\//i.exec(text);
+  const split = splitHostPort(scheme ? text.slice(scheme[0].length) : text);
+  return split && { host: split.host, port: Number(split.portText), tls: scheme?.[1].toLowerCase() === 'tls' };
 }
 
 export function addressProblem(text: string, listening: boolean): string | undefined {
   const parsed = splitAddress(text);
-  if (!parsed) return `Invalid address '${text}': write host:port, for example 127.0.0.1:7000 or [::1]:7000.`;
+  if (!parsed) return `Invalid address '${text}': write host:port, for example 127.0.0.1:7000, [::1]:7000 or tls://localhost:8443.`;
   const min = listening ? 0 : 1;
   if (!isPortNumber(parsed.port, { allowZeroPort: listening })) {
     return `Port ${parsed.port} in '${text}' is out of range: use ${min} to 65535.`;

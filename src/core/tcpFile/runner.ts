@@ -19,6 +19,8 @@ import { resolveVariables, type VariableScope } from './variables';
 import { buildPayload } from '../../shared/payloadBytes';
 import { formatEndpoint } from '../../shared/hostPort';
 import { errorMessage } from '../../shared/errorMessage';
+import type { TlsInfo, TlsOptions } from '../../shared/tls';
+import type { TlsSetup } from '../tls';
 
 /** The part of the engine's Connection a run needs; `Connection` satisfies it structurally. */
 export interface RunnerConnection {
@@ -30,6 +32,10 @@ export interface RunnerConnection {
   readonly onDidClose: Event<{ reason: CloseReason }>;
   send(bytes: Uint8Array): Promise<void>;
   destroy(): void;
+  /** The TLS session, once there is one. */
+  readonly tls?: TlsInfo;
+  /** STARTTLS on this connection (see Connection.startTls). */
+  startTls?(options: TlsSetup & { timeoutMs?: number }): Promise<TlsInfo>;
   /** Resolves once the socket is fully closed, so a run ends with no open handle. */
   waitForClose?(): Promise<unknown>;
 }
@@ -44,8 +50,8 @@ export interface RunnerListener {
 
 /** Where sockets come from: the bare engine (CLI, tests) or the host's Registry (so runs show in the tree). */
 export interface SocketFactory {
-  connect(options: { host: string; port: number; timeoutMs?: number; signal?: AbortSignal }): Promise<RunnerConnection>;
-  listen(options: { host?: string; port: number }): Promise<RunnerListener>;
+  connect(options: { host: string; port: number; timeoutMs?: number; signal?: AbortSignal; tls?: TlsSetup; keyLogFile?: string }): Promise<RunnerConnection>;
+  listen(options: { host?: string; port: number; tls?: TlsSetup; keyLogFile?: string }): Promise<RunnerListener>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -76,11 +82,14 @@ export interface RunOptions {
 
 export type PreparedStep =
   | { kind: 'send'; bytes: Uint8Array; range: TcpRange }
+  | { kind: 'startTls'; range: TcpRange }
   | {
       kind: 'expect';
       match: ExpectKind;
       expected?: Uint8Array;
       regex?: RegExp;
+      /** `EXPECT tls`: the value the session property must have. */
+      tlsValue?: string;
       timeoutMs: number;
       windowMs: number;
       step: ExpectStep;
@@ -95,8 +104,12 @@ export interface PreparedBlock {
   framing: TcpFraming;
   timeoutMs: number;
   steps: PreparedStep[];
-  /** Real paths of the files its `SEND file` lines read, for a confirmation that names them. */
+  /** Real paths of the files its `SEND file` lines (and TLS-CA/CERT/KEY) read, for a confirmation that names them. */
   files: string[];
+  /** TLS for a tls:// target (used at connect or listen) and for STARTTLS; file paths already resolved. */
+  tls?: TlsSetup;
+  /** The target is tls://: speak TLS from the first byte. */
+  tlsTarget: boolean;
 }
 
 export type Preparation = { ok: true; block: PreparedBlock } | { ok: false; error: string; range?: TcpRange };
@@ -129,6 +142,8 @@ export interface BlockResult {
   bytesSent: number;
   durationMs: number;
   connectionId?: string;
+  /** The TLS session the block ran over, if it had one (tls:// or STARTTLS). */
+  tls?: TlsInfo;
   /** The most received bytes held at once (unread by an expectation): bounded by RECEIVE_LIMIT. */
   peakBufferedBytes: number;
 }
@@ -161,6 +176,8 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
   let encoding: TextEncodingName = 'utf-8';
   let lineEnding: LineEnding = 'none';
   let framing: TcpFraming = NO_TCP_FRAMING;
+  let tlsTarget = false;
+  let presetTls: TlsOptions | undefined;
   if (target.kind === 'preset') {
     const preset = options.presets?.find((p) => p.name === target.name);
     if (!preset) return fail(`Unknown preset '${target.name}': define it in tcpLab.presets.`, target.range);
@@ -169,6 +186,10 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
     port = preset.port;
     encoding = preset.encoding ?? encoding;
     lineEnding = preset.lineEnding ?? lineEnding;
+    if (preset.tls) {
+      tlsTarget = true;
+      presetTls = preset.tls;
+    }
     if (preset.framing !== undefined) {
       const checked = presetTcpFraming(preset.framing, preset.name);
       if (!checked.ok) return fail(`${checked.error} Fix the preset, or set FRAMING in the block.`, target.range);
@@ -183,6 +204,7 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
     if (problem || !parsed) return fail(problem ?? `Invalid address '${resolved.value}'.`, target.range);
     host = parsed.host;
     port = parsed.port;
+    tlsTarget = parsed.tls;
   }
   encoding = block.options.encoding ?? encoding;
   lineEnding = block.options.lineEnding ?? lineEnding;
@@ -191,12 +213,31 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
 
   const steps: PreparedStep[] = [];
   const files: string[] = [];
+  const baseDir = options.baseDir ?? process.cwd();
+  const root = options.fileRoot ?? { dir: baseDir, allowOutside: false, howToAllow: 'run it with a root folder that contains the file' };
+  let tls: TlsSetup | undefined;
+  const needsTls = tlsTarget || block.steps.some((step) => step.kind === 'startTls');
+  if (block.options.tls && !needsTls) {
+    return fail(`Block '${block.name}' sets TLS-* options but neither connects to a tls:// address nor has STARTTLS: add one, or remove the TLS lines.`);
+  }
+  if (needsTls) {
+    // A preset's paths are relative to the workspace (the root folder); the block's to the .tcp file.
+    const fromPreset = presetTls ? await resolveTlsFiles(presetTls, root.dir, root, scope, files) : undefined;
+    if (fromPreset && !fromPreset.ok) return fail(fromPreset.error, target.range);
+    const fromBlock = await resolveTlsFiles(block.options.tls ?? {}, baseDir, root, scope, files);
+    const resolvedTls = fromBlock.ok && fromPreset?.ok ? { ok: true as const, tls: { ...fromPreset.tls, ...definedOnly(fromBlock.tls) } } : fromBlock;
+    if (!resolvedTls.ok) return fail(resolvedTls.error, target.range);
+    tls = resolvedTls.tls;
+  }
   for (const step of block.steps) {
+    if (step.kind === 'startTls') {
+      if (tlsTarget) return fail(`Line ${step.range.line + 1}: STARTTLS upgrades a plain connection, but this block already speaks TLS (tls://); remove STARTTLS or use a plain address.`, step.range);
+      steps.push({ kind: 'startTls', range: step.range });
+      continue;
+    }
     if (step.kind === 'sendFile') {
       const resolved = resolveVariables(step.path, scope);
       if (!resolved.ok) return fail(resolved.error, step.range);
-      const baseDir = options.baseDir ?? process.cwd();
-      const root = options.fileRoot ?? { dir: baseDir, allowOutside: false, howToAllow: 'run it with a root folder that contains the file' };
       const located = await resolveSendFile(resolved.value, baseDir, root);
       if (!located.ok) return fail(located.error, step.range);
       let bytes: Uint8Array;
@@ -236,6 +277,11 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
       const parsed = parsePayload(text.value, { format: step.match, encoding, lineEnding: 'none' });
       if (!parsed.ok) return fail(`Line ${step.range.line + 1}: ${parsed.error.message}`, step.range);
       prepared.expected = parsed.bytes;
+    } else if (step.match === 'tls') {
+      const text = bodyText(step.body, scope);
+      if (!text.ok) return fail(text.error, step.range);
+      if (!tls) return fail(`Line ${step.range.line + 1}: EXPECT tls needs a TLS session: connect to a tls:// address or add STARTTLS before it.`, step.range);
+      prepared.tlsValue = text.value.trim();
     } else if (step.match === 'regex') {
       const text = bodyText(step.body, scope);
       if (!text.ok) return fail(text.error, step.range);
@@ -245,7 +291,77 @@ export async function prepareBlock(file: TcpFile, block: TcpBlock, options: Omit
     }
     steps.push(prepared);
   }
-  return { ok: true, block: { kind, host, port, encoding, lineEnding, framing, timeoutMs, steps, files } };
+  return { ok: true, block: { kind, host, port, encoding, lineEnding, framing, timeoutMs, steps, files, tls, tlsTarget } };
+}
+
+/**
+ * TLS-CA, TLS-CERT and TLS-KEY files go through the same rule as SEND file (inside the folder the
+ * run may read, unless allowed), with variables substituted; the result holds real paths.
+ */
+async function resolveTlsFiles(
+  options: TlsOptions,
+  baseDir: string,
+  root: FileRoot,
+  scope: VariableScope,
+  files: string[],
+): Promise<{ ok: true; tls: TlsSetup } | { ok: false; error: string }> {
+  const resolveOne = async (requested: string, directive: string): Promise<{ ok: true; path: string } | { ok: false; error: string }> => {
+    const substituted = resolveVariables(requested, scope);
+    if (!substituted.ok) return substituted;
+    const located = await resolveSendFile(substituted.value, baseDir, root, directive);
+    if (located.ok && !files.includes(located.path)) files.push(located.path);
+    return located;
+  };
+  const tls: TlsSetup = { ...options, baseDir };
+  if ((options.cert === undefined) !== (options.key === undefined)) {
+    return { ok: false, error: options.cert === undefined ? 'TLS-KEY needs the certificate it belongs to: add TLS-CERT.' : 'TLS-CERT needs its private key: add TLS-KEY.' };
+  }
+  for (const [key, directive] of [['cert', 'TLS-CERT'], ['key', 'TLS-KEY']] as const) {
+    const file = options[key];
+    if (file === undefined) continue;
+    const located = await resolveOne(file, directive);
+    if (!located.ok) return located;
+    tls[key] = located.path;
+  }
+  if (options.ca) {
+    const cas: string[] = [];
+    for (const file of options.ca) {
+      const located = await resolveOne(file, 'TLS-CA');
+      if (!located.ok) return located;
+      cas.push(located.path);
+    }
+    tls.ca = cas;
+  }
+  return { ok: true, tls };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** `EXPECT tls <field> <value>` against the session: one sentence when it differs. */
+function checkTls(connection: RunnerConnection, step: Extract<PreparedStep, { kind: 'expect' }>): Verdict {
+  const info = connection.tls;
+  const none = new Uint8Array(0);
+  if (!info) return { status: 'failed', message: 'There is no TLS session to check: connect to a tls:// address or add STARTTLS first.', received: none };
+  const field = step.step.tlsField ?? 'version';
+  const actual =
+    field === 'alpn' ? (info.alpn ?? '(none)')
+    : field === 'version' ? info.version
+    : field === 'cipher' ? info.cipher
+    : field === 'verified' ? String(info.verified)
+    : (info.peerChain[0] ? [info.peerChain[0].subject, ...info.peerChain[0].subjectAltNames].join(', ') : '(no certificate)');
+  const expected = step.tlsValue ?? '';
+  const passed =
+    field === 'peer-name'
+      ? info.peerChain[0] !== undefined &&
+        (info.peerChain[0].subjectAltNames.some((name) => name.replace(/^[^:]+:/, '').toLowerCase() === expected.toLowerCase()) ||
+          new RegExp(`(^|, )CN=${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`, 'i').test(info.peerChain[0].subject))
+      : actual.toLowerCase() === expected.toLowerCase();
+  const received = new TextEncoder().encode(actual);
+  return passed
+    ? { status: 'passed', received }
+    : { status: 'failed', message: `The TLS ${field} is ${actual}, not ${expected}${field === 'verified' ? ` (${info.verification})` : ''}.`, received };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -792,10 +908,11 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
   let connection: RunnerConnection | undefined;
   let stream: ReceiveStream | undefined;
   try {
+    const tls = prepared.tlsTarget ? prepared.tls : undefined;
     if (prepared.kind === 'connect') {
-      connection = await options.sockets.connect({ host: prepared.host, port: prepared.port, timeoutMs: prepared.timeoutMs, signal: options.signal });
+      connection = await options.sockets.connect({ host: prepared.host, port: prepared.port, timeoutMs: prepared.timeoutMs, signal: options.signal, tls });
     } else {
-      listener = await options.sockets.listen({ host: prepared.host, port: prepared.port });
+      listener = await options.sockets.listen({ host: prepared.host, port: prepared.port, tls });
       const accepted = acceptFirst(listener, prepared.timeoutMs, options.signal);
       if (listener.address) options.onListening?.(listener.address);
       connection = await accepted;
@@ -811,8 +928,13 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
         result.bytesSent += step.bytes.length;
         continue;
       }
+      if (step.kind === 'startTls') {
+        if (!connection.startTls) throw new Error('This connection cannot start TLS.');
+        await connection.startTls({ ...prepared.tls, timeoutMs: prepared.timeoutMs });
+        continue;
+      }
       const stepStarted = performance.now();
-      const verdict = await expect(stream, step, prepared, options.signal);
+      const verdict = step.match === 'tls' ? checkTls(connection, step) : await expect(stream, step, prepared, options.signal);
       const entry = result.expectations[expectIndex++];
       entry.status = verdict.status;
       entry.message = verdict.message;
@@ -835,6 +957,7 @@ export async function runBlock(file: TcpFile, block: TcpBlock, options: RunOptio
     result.status = 'error';
     result.error = errorMessage(err);
   } finally {
+    if (connection?.tls) result.tls = connection.tls;
     if (stream) {
       result.received = viewBytes(stream.all.bytes, prepared.encoding, stream.all.length);
       result.peakBufferedBytes = stream.peakBuffered;
