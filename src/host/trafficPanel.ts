@@ -10,6 +10,7 @@ import type { TextEncodingName } from '../shared/payloadTypes';
 import type { TargetInfo } from '../shared/protocol';
 import { logFileName, toCsv, toJsonLines, type ExportRecord } from '../app/logExport';
 import { confirmExposure } from './exposurePrompt';
+import { localCaDirectory } from './tlsCommands';
 import { presetForTarget, withBehaviour, withPayload } from '../app/targetPresets';
 import type { TcpLabConfig } from './config';
 import { renderPanelHtml } from '../app/panelHtml';
@@ -140,6 +141,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       savePreset: (request) => this.savePreset(request),
       saveBehaviour: (request) => this.saveBehaviour(request),
       confirmExposure,
+      localCaDirectory: () => localCaDirectory(this.context),
     };
     const session = new PanelSession(this.registry, host, targetId, notice, this.behaviours);
     const open: OpenPanel = { panel, session };

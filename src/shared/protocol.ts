@@ -147,6 +147,8 @@ export type TargetInfo =
       stoppedAt?: number;
       /** Why some clients' reading is paused, e.g. "2 clients: capture is slowing this connection". */
       slowedBy?: string;
+      /** A TLS listener. */
+      tls?: boolean;
       /** Clients accepted over the listener's life. */
       acceptedCount: number;
       /** Every client the panel shows (open ones and those the history keeps), open ones first. */
@@ -286,6 +288,8 @@ export interface ListenMessage {
   requestId: number;
   host: string;
   port: number;
+  /** Serve TLS with the local certificate authority's localhost certificate. */
+  tls?: boolean;
 }
 
 /** Open a client connection from the form; the panel becomes its view on success. */

@@ -219,7 +219,7 @@ function updateHeader(): void {
     const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
     header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${open} client${open === 1 ? '' : 's'} open${seen}`;
     header.state.dataset.state = t.listening ? 'open' : 'closed';
-    header.addresses.textContent = t.local ? endpointText(t.local) : `${t.host}:${t.requestedPort}`;
+    header.addresses.textContent = `${t.tls ? 'tls://' : ''}${t.local ? endpointText(t.local) : `${t.host}:${t.requestedPort}`}`;
     header.close.textContent = 'Stop listener';
   }
   header.close.disabled = !isTargetOpen(target);

@@ -20,6 +20,8 @@ import { FeedChannel } from './feedChannel';
 import { PanelSender } from './panelSender';
 import { validateWebviewMessage } from './panelMessages';
 import { formatEndpoint } from '../../shared/hostPort';
+import { TcpError } from '../../core/errors';
+import { findLocalCa } from '../localCa';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -51,6 +53,8 @@ export interface PanelSessionHost {
   saveBehaviour(request: PresetBehaviourRequest): Promise<boolean>;
   /** Asks before a listener would be reachable from other machines; true when confirmed (or nothing to ask). */
   confirmExposure(exposure: BindExposure): Promise<boolean>;
+  /** Where TCP: Create Local Certificate Authority keeps the local CA (TLS listeners use its certificate). */
+  localCaDirectory?(): string | undefined;
 }
 
 function errorText(err: unknown): string {
@@ -122,6 +126,16 @@ export class PanelSession implements Disposable {
     this.dispatch(result.message).catch((err: unknown) => this.host.log(`Traffic panel request failed: ${errorText(err)}`));
   }
 
+  /** The local CA's localhost certificate for a TLS listener, or a TcpError saying how to make one. */
+  private async localCaTls(): Promise<{ cert: string; key: string }> {
+    const directory = this.host.localCaDirectory?.();
+    const paths = directory ? await findLocalCa(directory) : undefined;
+    if (!paths) {
+      throw new TcpError('NO_LOCAL_CA', 'A TLS listener needs a certificate; run TCP: Create Local Certificate Authority first, then start the TLS listener again.');
+    }
+    return { cert: paths.serverCert, key: paths.serverKey };
+  }
+
   /** The panel's target as the webview sees it. */
   describeTarget(): TargetInfo | undefined {
     const target = this.target;
@@ -159,6 +173,7 @@ export class PanelSession implements Disposable {
       kind: 'listener',
       id: target.id,
       listening: target.listening,
+      ...(target.tls ? { tls: true } : {}),
       host: target.host,
       requestedPort: target.requestedPort,
       local: target.address,
@@ -333,8 +348,9 @@ export class PanelSession implements Disposable {
           return;
         }
         try {
+          const tls = message.type === 'listen' && message.tls ? await this.localCaTls() : undefined;
           const item = message.type === 'listen'
-            ? await this.registry.listen({ host: message.host, port: message.port })
+            ? await this.registry.listen({ host: message.host, port: message.port, ...(tls ? { tls } : {}) })
             : await this.registry.connect({ host: message.host, port: message.port, ...(message.tls ? { tls: { ...message.tls } } : {}) });
           this.attach(item.id);
           this.host.onDidRetarget(item.id);
