@@ -16,7 +16,7 @@ export const TO_WEBVIEW_TYPES = ['snapshot', 'traffic', 'target', 'settings', 'c
 export type ToWebviewType = (typeof TO_WEBVIEW_TYPES)[number];
 
 /** Message types the webview sends to the host. */
-export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record'] as const;
+export const FROM_WEBVIEW_TYPES = ['ready', 'listen', 'connect', 'send', 'close', 'startTls', 'clear', 'saveLog', 'copy', 'savePreset', 'behaviour', 'saveBehaviour', 'stopRepeat', 'follow', 'rows', 'record'] as const;
 export type FromWebviewType = (typeof FROM_WEBVIEW_TYPES)[number];
 
 /** Wire limits, shared so the webview refuses early what the host would refuse anyway. */
@@ -341,6 +341,12 @@ export interface CloseMessage {
   requestId: number;
 }
 
+/** STARTTLS on the panel's plain connection: as the client (any certificate, problems shown) on an outgoing one, with the local CA on an accepted one. */
+export interface StartTlsMessage {
+  type: 'startTls';
+  requestId: number;
+}
+
 /** Drop the retained records of the target's log. */
 export interface ClearMessage {
   type: 'clear';
@@ -377,6 +383,7 @@ export type FromWebviewMessage =
   | ConnectMessage
   | SendMessage
   | CloseMessage
+  | StartTlsMessage
   | ClearMessage
   | SaveLogMessage
   | CopyMessage

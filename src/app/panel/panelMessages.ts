@@ -139,6 +139,7 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
     case 'stopRepeat':
       return { ok: true, message: { type, requestId } };
     case 'close':
+    case 'startTls':
       return { ok: true, message: { type, requestId } };
     case 'saveLog':
       if (fields.format !== 'jsonl' && fields.format !== 'csv') return refuse('saveLog: format must be "jsonl" or "csv"');

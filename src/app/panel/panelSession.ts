@@ -386,6 +386,20 @@ export class PanelSession implements Disposable {
         this.channel?.touch();
         return;
       }
+      case 'startTls': {
+        const target = this.target;
+        if (!(target instanceof Connection)) return this.reply(message.requestId, 'Start TLS upgrades a connection; this panel shows a listener or nothing.');
+        try {
+          // A bench upgrading by hand wants the session, not a refusal: the client side accepts any
+          // certificate and the header shows what was wrong with it; the server side presents the local CA's.
+          await target.startTls(target.role === 'client' ? { insecure: true } : await this.localCaTls());
+          this.reply(message.requestId, undefined);
+        } catch (err) {
+          this.reply(message.requestId, errorText(err));
+        }
+        this.channel?.touch();
+        return;
+      }
       case 'clear':
         this.channel?.feed.clear();
         this.host.post({ type: 'cleared' });
