@@ -11,6 +11,7 @@ import type { TargetInfo } from '../shared/protocol';
 import { logFileName, toCsv, toJsonLines, type ExportRecord } from '../app/logExport';
 import { CHECKSUM_COMMANDS } from './checksumCommands';
 import { confirmExposure } from './exposurePrompt';
+import { localCaDirectory } from './tlsCommands';
 import { presetForTarget, quickSendFor, withBehaviour, withPayload } from '../app/targetPresets';
 import type { TcpLabConfig } from './config';
 import { renderPanelHtml } from '../app/panelHtml';
@@ -148,6 +149,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       confirmExposure,
       computeChecksum: (subject) => void vscode.commands.executeCommand(CHECKSUM_COMMANDS.computeChecksum, subject),
       quickSend: (target) => quickSendFor(this.config.presets(), target, { encoding: this.config.defaultEncoding, lineEnding: this.config.defaultLineEnding }),
+      localCaDirectory: () => localCaDirectory(this.context),
     };
     const session = new PanelSession(this.registry, host, targetId, notice, this.behaviours);
     const open: OpenPanel = { panel, session };

@@ -16,7 +16,7 @@ export type { ConnectionState, Direction, Endpoint, TrafficTotals };
 
 /** Every message type the webview sends, as a record so that a new message left out fails to compile. */
 const FROM_WEBVIEW: Record<FromWebviewMessage['type'], true> = {
-  ready: true, listen: true, connect: true, send: true, close: true, clear: true, saveLog: true, exportPcapng: true, copy: true, savePreset: true,
+  ready: true, listen: true, connect: true, send: true, close: true, startTls: true, clear: true, saveLog: true, exportPcapng: true, copy: true, savePreset: true,
   behaviour: true, saveBehaviour: true, stopRepeat: true, follow: true, rows: true, record: true, sendSequence: true, computeChecksum: true,
 };
 
@@ -155,6 +155,8 @@ export type TargetInfo =
       stoppedAt?: number;
       /** Why some clients' reading is paused, e.g. "2 clients: capture is slowing this connection". */
       slowedBy?: string;
+      /** A TLS listener. */
+      tls?: boolean;
       /** Clients accepted over the listener's life. */
       acceptedCount: number;
       /** Every client the panel shows (open ones and those the history keeps), open ones first. */
@@ -311,6 +313,8 @@ export interface ListenMessage {
   requestId: number;
   host: string;
   port: number;
+  /** Serve TLS with the local certificate authority's localhost certificate. */
+  tls?: boolean;
 }
 
 /** Open a client connection from the form; the panel becomes its view on success. */
@@ -375,6 +379,12 @@ export interface CloseMessage {
   requestId: number;
 }
 
+/** STARTTLS on the panel's plain connection: as the client (any certificate, problems shown) on an outgoing one, with the local CA on an accepted one. */
+export interface StartTlsMessage {
+  type: 'startTls';
+  requestId: number;
+}
+
 /** Drop the retained records of the target's log. */
 export interface ClearMessage {
   type: 'clear';
@@ -428,6 +438,7 @@ export type FromWebviewMessage =
   | ConnectMessage
   | SendMessage
   | CloseMessage
+  | StartTlsMessage
   | ClearMessage
   | SaveLogMessage
   | ExportPcapngMessage

@@ -47,7 +47,7 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
   const tlsBox = el('input', { attrs: { id: `${kind}-tls`, type: 'checkbox' } });
   const insecureBox = el('input', { attrs: { id: `${kind}-tls-insecure`, type: 'checkbox' } });
   const tlsOptions = listen
-    ? []
+    ? [el('div', { className: 'field checkbox' }, [tlsBox, el('label', { text: 'TLS with the local certificate authority', attrs: { for: `${kind}-tls` } })])]
     : [
         el('div', { className: 'field checkbox' }, [tlsBox, el('label', { text: 'TLS (tls://)', attrs: { for: `${kind}-tls` } })]),
         el('div', { className: 'field checkbox' }, [insecureBox, el('label', { text: 'Accept any certificate (problems are still shown)', attrs: { for: `${kind}-tls-insecure` } })]),
@@ -78,7 +78,11 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
     formError.textContent = '';
     const target = { host: host.input.value.trim(), port: Number(port.input.value.trim()) };
     const reply = await ctx.request(
-      kind === 'connect' && tlsBox.checked ? { type: kind, ...target, tls: insecureBox.checked ? { insecure: true } : {} } : { type: kind, ...target },
+      !tlsBox.checked
+        ? { type: kind, ...target }
+        : kind === 'connect'
+          ? { type: kind, ...target, tls: insecureBox.checked ? { insecure: true } : {} }
+          : { type: kind, ...target, tls: true },
     );
     // On success the host re-targets this panel and sends a fresh snapshot; the button stays
     // disabled until then so a double click cannot open two sockets.

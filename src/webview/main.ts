@@ -202,8 +202,15 @@ const header = {
   latency: el('span', { className: 'latency', attrs: { 'aria-label': 'Request to response latency' } }),
   slowed: el('span', { className: 'slowed', attrs: { role: 'status' } }),
   tls: el('span', { className: 'tls', attrs: { 'aria-label': 'TLS session' } }),
+  startTls: el('button', { text: 'Start TLS', attrs: { type: 'button', title: 'STARTTLS: upgrade this plain connection to TLS now, after your protocol\'s own "start TLS" exchange. As the client it accepts any certificate and shows what is wrong with it; as the server it presents the local CA\'s certificate.' } }),
   close: el('button', { attrs: { type: 'button' } }),
 };
+header.startTls.addEventListener('click', async () => {
+  header.startTls.disabled = true;
+  const reply = await requests.request({ type: 'startTls' });
+  if (!reply.ok) showNotice(reply.error ?? 'Could not start TLS.');
+  header.startTls.disabled = false;
+});
 header.close.addEventListener('click', async () => {
   header.close.disabled = true;
   const reply = await requests.request({ type: 'close' });
@@ -227,6 +234,7 @@ function updateHeader(): void {
     header.addresses.textContent = `${t.local ? endpointText(t.local) : '?'} ⇄ ${t.remote ? endpointText(t.remote) : '?'}`;
     header.close.textContent = 'Disconnect';
     header.tls.hidden = !t.tls;
+    header.startTls.hidden = Boolean(t.tls) || t.state !== 'open';
     if (t.tls) {
       // Peer text (names from its certificate) only ever goes in as text.
       header.tls.textContent = `🔒 ${t.tls.version} · ${t.tls.cipher}${t.tls.alpn ? ` · ALPN ${t.tls.alpn}` : ''}${t.tls.serverName ? ` · SNI ${t.tls.serverName}` : ''} — ${t.tls.verification}`;
@@ -242,12 +250,13 @@ function updateHeader(): void {
   } else {
     header.latency.hidden = true;
     header.tls.hidden = true;
+    header.startTls.hidden = true;
     const open = t.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
     header.title.textContent = `Listener ${t.id}`;
     const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
     header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${plural(open, 'client')} open${seen}`;
     header.state.dataset.state = t.listening ? 'open' : 'closed';
-    header.addresses.textContent = t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort);
+    header.addresses.textContent = `${t.tls ? 'tls://' : ''}${t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort)}`;
     header.close.textContent = 'Stop listener';
   }
   header.close.disabled = !isTargetOpen(target);
@@ -422,7 +431,7 @@ function offerBehaviourAgain(current: BehaviourInfo | undefined): void {
 function showTarget(): void {
   const bars = toolbars();
   app.replaceChildren(
-    el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.slowed, header.tls, header.close]),
+    el('header', { className: 'header' }, [header.title, header.state, header.addresses, header.totals, header.rate, header.latency, header.slowed, header.tls, header.startTls, header.close]),
     restoreBar,
     bars.view,
     // The log keeps most of the height: open sections sit beside it on wide panels and scroll by

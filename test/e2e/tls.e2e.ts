@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,4 +84,62 @@ describe('TLS in code-server (end to end)', function () {
     await box.press('Control+Enter');
     await panel.getByText(/HTTP\/1\.0 200 ok/i).first().waitFor({ timeout: 15_000 });
   });
+
+  it('TCP: Create Local Certificate Authority, then a TLS listener from the panel accepts openssl s_client -CAfile with the CA (verify return code 0)', async function () {
+    this.timeout(120_000);
+    const s = current();
+    const { workbench } = s;
+    await workbench.runCommand('View: Close All Editors', 10_000);
+    await workbench.runCommand('TCP: Create Local Certificate Authority');
+    await workbench.waitForNotification(/Local certificate authority created/);
+    await workbench.clearNotifications();
+    const caFile = findFile(s.tempRoot, join('local-ca', 'ca.pem'));
+    assert.ok(caFile, 'the CA is in the extension global storage');
+
+    await workbench.runCommand('TCP: Open Traffic Panel');
+    await workbench.waitForPrompt(/Open a traffic panel on/);
+    await workbench.pick(/New listener or connection/);
+    const panel = workbench.webview();
+    const listen = panel.getByRole('form', { name: 'Listen' });
+    await listen.waitFor({ timeout: 15_000 });
+    await listen.getByLabel('Host').fill('127.0.0.1');
+    await listen.getByLabel('TLS with the local certificate authority').check();
+    await listen.getByRole('button', { name: /Start/ }).click();
+    const addresses = panel.locator('.header .addresses');
+    await addresses.waitFor({ timeout: 15_000 });
+    let shown = '';
+    for (let i = 0; i < 100 && !/^tls:\/\/127\.0\.0\.1:\d+$/.test(shown); i++) {
+      shown = (await addresses.textContent()) ?? '';
+      await s.page.waitForTimeout(100);
+    }
+    const port = Number(/:(\d+)$/.exec(shown)?.[1]);
+    assert.ok(port > 0, `the header shows the TLS listener: "${shown}"`);
+
+    const client = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', caFile, '-verify_return_error'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    client.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    client.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    client.stdin.write('hello from s_client\n');
+    for (let i = 0; i < 100 && !out.includes('Verify return code'); i++) await s.page.waitForTimeout(100);
+    await panel.getByText('hello from s_client').first().waitFor({ timeout: 15_000 });
+    client.stdin.end();
+    const exited = once(client, 'exit');
+    client.kill('SIGTERM');
+    await exited;
+    assert.match(out, /Verify return code: 0 \(ok\)/);
+    await artifacts.shot(s, 'tls-listener');
+  });
 });
+
+function findFile(root: string, suffix: string): string | undefined {
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    const full = join(root, entry.name);
+    if (entry.isDirectory()) {
+      const found = findFile(full, suffix);
+      if (found) return found;
+    } else if (full.endsWith(suffix)) {
+      return full;
+    }
+  }
+  return undefined;
+}

@@ -85,7 +85,8 @@ describe('panel connect over TLS', () => {
     assert.deepEqual(ok, { ok: true, message: { type: 'connect', requestId: 1, host: 'localhost', port: 8443, tls: { insecure: true } } });
     const bad = validateWebviewMessage({ type: 'connect', requestId: 1, host: 'localhost', port: 8443, tls: { insecure: 'yes' } });
     assert.equal(bad.ok, false);
-    const listen = validateWebviewMessage({ type: 'listen', requestId: 2, host: '127.0.0.1', port: 0, tls: {} });
-    assert.deepEqual(listen, { ok: true, message: { type: 'listen', requestId: 2, host: '127.0.0.1', port: 0 } });
+    const listen = validateWebviewMessage({ type: 'listen', requestId: 2, host: '127.0.0.1', port: 0, tls: true });
+    assert.deepEqual(listen, { ok: true, message: { type: 'listen', requestId: 2, host: '127.0.0.1', port: 0, tls: true } });
+    assert.equal(validateWebviewMessage({ type: 'listen', requestId: 2, host: '127.0.0.1', port: 0, tls: {} }).ok, false);
   });
 });

@@ -7,7 +7,9 @@ import type { ExportRecord } from '../../src/app/logExport';
 import type { BindExposure } from '../../src/app/exposurePolicy';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest } from '../../src/app/panel/panelSession';
 import { PROTOCOL_LIMITS, type PanelSettings, type ToWebviewMessage } from '../../src/shared/protocol';
-import { Cleanup, delay, rawClient, rawServer, waitUntil } from './support/sockets';
+import { Cleanup, delay, nextEvent, rawClient, rawServer, waitUntil } from './support/sockets';
+import { tlsFixtures } from './support/tlsFixtures';
+import * as path from 'node:path';
 
 export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 1 << 24, defaultHost: '127.0.0.1' };
 
@@ -337,5 +339,51 @@ describe('PanelSession: held reading is shown', () => {
       session.dispose();
       listenerSession.dispose();
     }
+  });
+});
+
+describe('PanelSession: TLS from the forms and Start TLS', () => {
+  let registry: Registry;
+  const sessions: PanelSession[] = [];
+  afterEach(async () => {
+    for (const s of sessions.splice(0)) s.dispose();
+    await registry.stopAll();
+    registry.dispose();
+  });
+
+  it('listens over TLS with the local CA, says how to make one when there is none, and Start TLS upgrades a plain connection', async () => {
+    const f = await tlsFixtures();
+    registry = new Registry();
+    const noCa = new RecordingHost();
+    const bare = new PanelSession(registry, noCa, undefined);
+    sessions.push(bare);
+    bare.handle({ type: 'listen', requestId: 1, host: '127.0.0.1', port: 0, tls: true });
+    assert.match((await noCa.reply(1)).error ?? '', /run TCP: Create Local Certificate Authority first/);
+
+    const withCa = Object.assign(new RecordingHost(), { localCaDirectory: () => path.dirname(f.caCert) });
+    const listening = new PanelSession(registry, withCa, undefined);
+    sessions.push(listening);
+    listening.handle({ type: 'listen', requestId: 2, host: '127.0.0.1', port: 0, tls: true });
+    assert.equal((await withCa.reply(2)).error, undefined);
+    const tlsListener = registry.listeners()[0];
+    const client = await registry.connect({ host: 'localhost', port: tlsListener.address!.port, tls: { ca: [f.caCert] } });
+    assert.equal(client.tls?.verified, true, 'the listener presents the local CA\'s localhost certificate');
+
+    const plain = await registry.listen({ port: 0 });
+    const accepted = nextEvent(plain.onDidAccept);
+    const outgoing = await registry.connect({ host: '127.0.0.1', port: plain.address!.port });
+    const incoming = await accepted;
+    const clientHost = new RecordingHost();
+    const serverHost = Object.assign(new RecordingHost(), { localCaDirectory: () => path.dirname(f.caCert) });
+    const clientPanel = new PanelSession(registry, clientHost, outgoing.id);
+    const serverPanel = new PanelSession(registry, serverHost, incoming.id);
+    sessions.push(clientPanel, serverPanel);
+    clientPanel.handle({ type: 'startTls', requestId: 3 });
+    serverPanel.handle({ type: 'startTls', requestId: 4 });
+    assert.equal((await clientHost.reply(3)).error, undefined);
+    assert.equal((await serverHost.reply(4)).error, undefined);
+    const described = clientPanel.describeTarget();
+    assert.ok(described?.kind === 'connection' && described.tls, 'the header gets the session');
+    assert.match(described.tls.verification, /not trusted/, 'accepted, and the problem still shown');
   });
 });

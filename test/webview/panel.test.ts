@@ -78,7 +78,16 @@ describe('traffic panel webview in Chromium', function () {
       version: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256', alpn: 'h2', serverName: 'localhost', handshakeMs: 3.2, handshakeAt: Date.now(), afterRecord: 0,
       peerChain: [cert], verified: false, verification: 'certificate "<b>evil</b>" expired on 2020-01-02T00:00:00.000Z', acceptedErrors: ['certificate "<b>evil</b>" expired on 2020-01-02T00:00:00.000Z'],
     };
+    // A plain open connection offers Start TLS (STARTTLS); it asks the host and nothing else.
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: [], feed: feedOf([]) });
+    const startTls = page.getByRole('button', { name: 'Start TLS' });
+    await startTls.waitFor();
+    await harness.clearPosted();
+    await startTls.click();
+    const [upgrade] = await harness.posted();
+    assert.deepEqual({ ...upgrade, requestId: 0 }, { type: 'startTls', requestId: 0 });
     await harness.post({ type: 'snapshot', settings: SETTINGS, target: { ...connectionTarget(), tls } as TargetInfo, records: [], feed: feedOf([]) });
+    await startTls.waitFor({ state: 'hidden' });
     const header = page.getByLabel('TLS session');
     await header.waitFor();
     assert.equal(await header.textContent(), '🔒 TLSv1.3 · TLS_AES_128_GCM_SHA256 · ALPN h2 · SNI localhost — certificate "<b>evil</b>" expired on 2020-01-02T00:00:00.000Z');

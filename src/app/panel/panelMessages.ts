@@ -70,7 +70,11 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       const problem = hostAndPort(fields);
       if (problem) return refuse(`${type}: ${problem}`);
       const base = { requestId, host: (fields.host as string).trim(), port: fields.port as number };
-      if (type === 'listen' || fields.tls === undefined) return { ok: true, message: { type, ...base } };
+      if (type === 'listen') {
+        if (fields.tls !== undefined && typeof fields.tls !== 'boolean') return refuse('listen: tls must be true or false');
+        return { ok: true, message: fields.tls === true ? { type, ...base, tls: true } : { type, ...base } };
+      }
+      if (fields.tls === undefined) return { ok: true, message: { type, ...base } };
       const tls = fields.tls as Fields;
       if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) return refuse('connect: tls must be an object');
       if (tls.insecure !== undefined && typeof tls.insecure !== 'boolean') return refuse('connect: tls.insecure must be true or false');
@@ -168,6 +172,7 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
     case 'exportPcapng':
       return { ok: true, message: { type, requestId } };
     case 'close':
+    case 'startTls':
       return { ok: true, message: { type, requestId } };
     case 'saveLog':
       if (fields.format !== 'jsonl' && fields.format !== 'csv') return refuse('saveLog: format must be "jsonl" or "csv"');

@@ -23,6 +23,8 @@ import { validateWebviewMessage } from './panelMessages';
 import { formatEndpoint } from '../../shared/hostPort';
 import { errorMessage } from '../../shared/errorMessage';
 import { plural } from '../../shared/plural';
+import { TcpError } from '../../core/errors';
+import { findLocalCa } from '../localCa';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -61,6 +63,8 @@ export interface PanelSessionHost {
   quickSend?(target: TargetInfo): QuickSendInfo | undefined;
   /** Shows every checksum of a row's bytes or of text selected in the log (TCP: Compute Checksum). */
   computeChecksum?(subject: { bytes?: Uint8Array; text?: string; source: string }): void;
+  /** Where TCP: Create Local Certificate Authority keeps the local CA (TLS listeners use its certificate). */
+  localCaDirectory?(): string | undefined;
 }
 
 const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: DEFAULT_MAX_FRAME_BYTES };
@@ -135,6 +139,16 @@ export class PanelSession implements Disposable {
     this.dispatch(result.message).catch((err: unknown) => this.host.log(`Traffic panel request failed: ${errorMessage(err)}`));
   }
 
+  /** The local CA's localhost certificate for a TLS listener, or a TcpError saying how to make one. */
+  private async localCaTls(): Promise<{ cert: string; key: string }> {
+    const directory = this.host.localCaDirectory?.();
+    const paths = directory ? await findLocalCa(directory) : undefined;
+    if (!paths) {
+      throw new TcpError('NO_LOCAL_CA', 'A TLS listener needs a certificate; run TCP: Create Local Certificate Authority first, then start the TLS listener again.');
+    }
+    return { cert: paths.serverCert, key: paths.serverKey };
+  }
+
   /** The panel's target as the webview sees it. */
   describeTarget(): TargetInfo | undefined {
     const target = this.target;
@@ -172,6 +186,7 @@ export class PanelSession implements Disposable {
       kind: 'listener',
       id: target.id,
       listening: target.listening,
+      ...(target.tls ? { tls: true } : {}),
       host: target.host,
       requestedPort: target.requestedPort,
       local: target.address,
@@ -346,8 +361,9 @@ export class PanelSession implements Disposable {
           return;
         }
         try {
+          const tls = message.type === 'listen' && message.tls ? await this.localCaTls() : undefined;
           const item = message.type === 'listen'
-            ? await this.registry.listen({ host: message.host, port: message.port })
+            ? await this.registry.listen({ host: message.host, port: message.port, ...(tls ? { tls } : {}) })
             : await this.registry.connect({ host: message.host, port: message.port, ...(message.tls ? { tls: { ...message.tls } } : {}) });
           this.attach(item.id);
           this.host.onDidRetarget(item.id);
@@ -389,6 +405,20 @@ export class PanelSession implements Disposable {
         if (target instanceof Connection) target.destroy();
         else if (target instanceof Listener) await target.stop();
         this.reply(message.requestId, target ? undefined : 'This panel is not showing a connection or listener.');
+        this.channel?.touch();
+        return;
+      }
+      case 'startTls': {
+        const target = this.target;
+        if (!(target instanceof Connection)) return this.reply(message.requestId, 'Start TLS upgrades a connection; this panel shows a listener or nothing.');
+        try {
+          // A bench upgrading by hand wants the session, not a refusal: the client side accepts any
+          // certificate and the header shows what was wrong with it; the server side presents the local CA's.
+          await target.startTls(target.role === 'client' ? { insecure: true } : await this.localCaTls());
+          this.reply(message.requestId, undefined);
+        } catch (err) {
+          this.reply(message.requestId, errorMessage(err));
+        }
         this.channel?.touch();
         return;
       }
