@@ -5,7 +5,7 @@ import { TargetMemory } from './app/targetMemory';
 import { CaptureCommands } from './host/captureCommands';
 import { registerLanguageModelTools } from './host/languageModelTools';
 import { PcapCommands } from './host/pcapCommands';
-import { TlsCommands } from './host/tlsCommands';
+import { TlsCommands, localCaDirectory } from './host/tlsCommands';
 import { CaptureManager } from './host/captureManager';
 import { ChecksumCommands } from './host/checksumCommands';
 import { registerCommands } from './host/commandRegistration';
@@ -42,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const memory = new TargetMemory((id) => registry.get(id) !== undefined);
   const picker = new TargetPicker(registry, memory, tree, treeView, panels);
   const send = new SendCommands(registry, config, memory, picker);
-  const presets = new PresetCommands({ registry, config, log, tree, panels, memory, picker, send });
+  const presets = new PresetCommands({ registry, config, log, tree, panels, memory, picker, send, localCaDirectory: localCaDirectory(context) });
   const connections = new ConnectCommands({ registry, config, log, workspaceState: context.workspaceState, memory, picker, panels, presets });
   context.subscriptions.push(
     captures,

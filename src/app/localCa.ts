@@ -142,6 +142,18 @@ export async function findLocalCa(directory: string): Promise<LocalCaPaths | und
 }
 
 /**
+ * The certificate and key a TLS listener uses when it names none: the local CA's server
+ * certificate. Without a local CA, one sentence says how to make one.
+ */
+export async function localCaListenerTls(directory: string | undefined): Promise<{ cert: string; key: string }> {
+  const paths = directory ? await findLocalCa(directory) : undefined;
+  if (!paths) {
+    throw new TcpError('NO_LOCAL_CA', 'A TLS listener needs a certificate; run TCP: Create Local Certificate Authority first (or give the preset a "tls" cert and key), then start the TLS listener again.');
+  }
+  return { cert: paths.serverCert, key: paths.serverKey };
+}
+
+/**
  * Create (or replace) the local CA in `directory`: CA, localhost server certificate, client
  * certificate. Keys are written readable by the owner only.
  */

@@ -6,6 +6,7 @@ import type { Listener } from '../core/listener';
 import type { Registry, RegistryItem } from '../core/registry';
 import { formatHostPort, type HostPort } from '../shared/hostPort';
 import type { Preset } from '../shared/preset';
+import type { TlsSetup } from '../core/tls';
 import { isListener } from './targets';
 
 /** What Save as Preset records about an open listener or connection, before the user names it. */
@@ -56,4 +57,16 @@ export function suggestPresetName(base: PresetBase, existing: ReadonlySet<string
   const stem = `${base.kind === 'listener' ? 'Listener' : 'Client'} ${formatHostPort(base.host, base.port)}`;
   if (!existing.has(stem)) return stem;
   for (let n = 2; ; n++) if (!existing.has(`${stem} (${n})`)) return `${stem} (${n})`;
+}
+
+/**
+ * The TLS setup a preset starts with, or undefined for plain TCP. Its file paths are read from
+ * `baseDir` (the workspace folder, as the settings schema says); a TLS listener preset that names
+ * no certificate serves the local CA's.
+ */
+export async function presetTlsSetup(preset: Preset, baseDir: string | undefined, listenerDefault: () => Promise<{ cert: string; key: string }>): Promise<TlsSetup | undefined> {
+  if (!preset.tls) return undefined;
+  const setup: TlsSetup = { ...preset.tls, ...(baseDir ? { baseDir } : {}) };
+  if (preset.kind === 'listener' && !setup.cert && !setup.pfx) Object.assign(setup, await listenerDefault());
+  return setup;
 }

@@ -3,10 +3,12 @@
 // ever accepts a valid host:port.
 import * as vscode from 'vscode';
 import type { PresetEntry } from '../app/treeModel';
-import { formatHostPort, parseHostPort, validateHostText, type HostPort } from '../shared/hostPort';
+import { formatHostPort, formatTarget, parseHostPort, parseTarget, validateHostText, type HostPort } from '../shared/hostPort';
 
 /** What Connect… chose: a typed or recent target, or a client preset to start. */
-export type ConnectChoice = { target: HostPort } | { preset: PresetEntry };
+/** `tls` when the user typed `tls://host:port`. */
+export type ConnectTarget = HostPort & { tls?: boolean };
+export type ConnectChoice = { target: ConnectTarget } | { preset: PresetEntry };
 
 /** The port input: validated as the user types; a title button switches the host. */
 export async function promptListenAddress(initialHost: string): Promise<HostPort | undefined> {
@@ -26,10 +28,10 @@ export async function promptListenAddress(initialHost: string): Promise<HostPort
  * which shows as the problem sentence while the text is not a valid `host:port`.
  */
 export function promptConnectTarget(initial: string, recentTargets: readonly string[], presetEntries: readonly PresetEntry[]): Promise<ConnectChoice | undefined> {
-  type Item = vscode.QuickPickItem & { target?: HostPort; preset?: PresetEntry };
+  type Item = vscode.QuickPickItem & { target?: ConnectTarget; preset?: PresetEntry };
   const recent: Item[] = recentTargets.flatMap((text) => {
-    const parsed = parseHostPort(text);
-    return parsed.ok ? [{ label: text, description: 'recent', iconPath: new vscode.ThemeIcon('history'), target: parsed }] : [];
+    const parsed = parseTarget(text);
+    return parsed.ok ? [{ label: text, description: 'recent', iconPath: new vscode.ThemeIcon('history'), target: { host: parsed.host, port: parsed.port, tls: parsed.tls } }] : [];
   });
   const presets: Item[] = presetEntries
     .filter((entry) => entry.preset.kind === 'client')
@@ -46,7 +48,7 @@ export function promptConnectTarget(initial: string, recentTargets: readonly str
 
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = 'Connect…';
-  pick.placeholder = 'host:port, e.g. 127.0.0.1:9000, localhost:8080 or [::1]:9000';
+  pick.placeholder = 'host:port or tls://host:port, e.g. 127.0.0.1:9000, [::1]:9000 or tls://localhost:8443';
   pick.ignoreFocusOut = true;
   pick.matchOnDescription = true;
   const refresh = (text: string): void => {
@@ -54,11 +56,11 @@ export function promptConnectTarget(initial: string, recentTargets: readonly str
       pick.items = fixed;
       return;
     }
-    const parsed = parseHostPort(text);
+    const parsed = parseTarget(text);
     if (parsed.ok) {
       // A complete target stands alone: a recent entry that merely starts with the same text
       // (127.0.0.1:9000 for 127.0.0.1:900) must not be what Enter picks.
-      const typed: Item = { label: `$(plug) Connect to ${formatHostPort(parsed.host, parsed.port)}`, alwaysShow: true, target: { host: parsed.host, port: parsed.port } };
+      const typed: Item = { label: `$(${parsed.tls ? 'lock' : 'plug'}) Connect to ${formatTarget(parsed.host, parsed.port, parsed.tls)}`, alwaysShow: true, target: { host: parsed.host, port: parsed.port, tls: parsed.tls } };
       pick.items = [typed];
       pick.activeItems = [typed];
       return;

@@ -11,9 +11,9 @@ import { errorCode } from '../core/errors';
 import type { Listener } from '../core/listener';
 import type { Registry } from '../core/registry';
 import { errorMessage } from '../shared/errorMessage';
-import { formatHostPort, type HostPort } from '../shared/hostPort';
+import { formatTarget, type HostPort } from '../shared/hostPort';
 import { plural } from '../shared/plural';
-import { promptConnectTarget, promptListenAddress } from './addressPrompts';
+import { promptConnectTarget, promptListenAddress, type ConnectTarget } from './addressPrompts';
 import type { CommandHandlers, CommandSource } from './commandRegistration';
 import type { TcpLabConfig } from './config';
 import { confirmExposure } from './exposurePrompt';
@@ -111,7 +111,7 @@ export class ConnectCommands implements CommandSource {
       const connection = await this.connectTo(choice.target, true);
       if (connection) return connection;
       if (connection === null) {
-        initial = formatHostPort(choice.target.host, choice.target.port);
+        initial = formatTarget(choice.target.host, choice.target.port, choice.target.tls === true);
         continue;
       }
       return undefined;
@@ -119,13 +119,14 @@ export class ConnectCommands implements CommandSource {
   }
 
   /** Resolves undefined if the user gave up, null when they asked to try another target. */
-  private async connectTo(target: HostPort, offerRetry = false): Promise<Connection | undefined | null> {
+  private async connectTo(target: ConnectTarget, offerRetry = false): Promise<Connection | undefined | null> {
     const { registry, log, memory, picker, panels } = this.services;
-    const label = formatHostPort(target.host, target.port);
+    const label = formatTarget(target.host, target.port, target.tls === true);
     try {
+      // A typed tls:// target verifies against the system's CAs; presets and the panel choose more.
       const connection = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Window, title: `Connecting to ${label}…` },
-        () => registry.connect({ host: target.host, port: target.port }),
+        () => registry.connect({ host: target.host, port: target.port, ...(target.tls ? { tls: {} } : {}) }),
       );
       memory.rememberTyped(connection.id, target);
       memory.lastTargetId = connection.id;

@@ -4,7 +4,8 @@ import * as vscode from 'vscode';
 import type { CommandArg } from '../app/commandArgs';
 import { assessBindExposure } from '../app/exposurePolicy';
 import { presetPayloadBytes } from '../app/presetPayloads';
-import { PresetStarts, hasMockBehaviour, openAtPresetAddress, presetBaseOf, suggestPresetName } from '../app/presetStarts';
+import { localCaListenerTls } from '../app/localCa';
+import { PresetStarts, hasMockBehaviour, openAtPresetAddress, presetBaseOf, presetTlsSetup, suggestPresetName } from '../app/presetStarts';
 import type { TargetMemory } from '../app/targetMemory';
 import { describeItem, isConnection, isListener } from '../app/targets';
 import type { PresetEntry, TreeNode } from '../app/treeModel';
@@ -39,6 +40,8 @@ export interface PresetServices {
   memory: TargetMemory;
   picker: TargetPicker;
   send: SendCommands;
+  /** Where the local CA lives: a TLS listener preset without a certificate serves its. */
+  localCaDirectory: string;
 }
 
 export class PresetCommands implements CommandSource, vscode.Disposable {
@@ -144,9 +147,11 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     }
 
     try {
+      const workspaceFolder = vscode.workspace.workspaceFolders?.find((folder) => folder.uri.scheme === 'file')?.uri.fsPath;
+      const tls = await presetTlsSetup(preset, workspaceFolder, () => localCaListenerTls(this.services.localCaDirectory));
       const item: RegistryItem = preset.kind === 'listener'
-        ? await registry.listen({ host: preset.host, port: preset.port })
-        : await registry.connect({ host: preset.host, port: preset.port });
+        ? await registry.listen({ host: preset.host, port: preset.port, ...(tls ? { tls } : {}) })
+        : await registry.connect({ host: preset.host, port: preset.port, ...(tls ? { tls } : {}) });
       this.starts.record(preset.name, item.id);
       tree.nameAfterPreset(item.id, preset.name);
       if (isListener(item)) {

@@ -23,8 +23,7 @@ import { validateWebviewMessage } from './panelMessages';
 import { formatEndpoint } from '../../shared/hostPort';
 import { errorMessage } from '../../shared/errorMessage';
 import { plural } from '../../shared/plural';
-import { TcpError } from '../../core/errors';
-import { findLocalCa } from '../localCa';
+import { localCaListenerTls } from '../localCa';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -140,13 +139,8 @@ export class PanelSession implements Disposable {
   }
 
   /** The local CA's localhost certificate for a TLS listener, or a TcpError saying how to make one. */
-  private async localCaTls(): Promise<{ cert: string; key: string }> {
-    const directory = this.host.localCaDirectory?.();
-    const paths = directory ? await findLocalCa(directory) : undefined;
-    if (!paths) {
-      throw new TcpError('NO_LOCAL_CA', 'A TLS listener needs a certificate; run TCP: Create Local Certificate Authority first, then start the TLS listener again.');
-    }
-    return { cert: paths.serverCert, key: paths.serverKey };
+  private localCaTls(): Promise<{ cert: string; key: string }> {
+    return localCaListenerTls(this.host.localCaDirectory?.());
   }
 
   /** The panel's target as the webview sees it. */
