@@ -1,5 +1,5 @@
 // Names and folders for capture files. Kept free of the VS Code API so the naming rules are unit-tested.
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, normalize } from 'node:path';
 import type { Connection } from '../core/connection';
 import type { Endpoint } from '../core/types';
 import { isIPv4, isIPv6 } from '../shared/hostPort';
@@ -15,12 +15,41 @@ export function captureFileName(connection: Connection, now: Date): string {
   return `${stamp}_${connection.id}_${peer.replace(/[^A-Za-z0-9.-]/g, '-')}.jsonl`;
 }
 
-/** The capture folder setting resolved against the workspace folder; undefined when unset or unresolvable. */
-export function resolveCaptureDirectory(setting: string, workspaceFolder: string | undefined): string | undefined {
+/** A workspace folder on the local file system, as the capture folder setting may name it. */
+export interface LocalFolder {
+  name: string;
+  path: string;
+}
+
+/**
+ * The capture folder setting resolved against the workspace: `${workspaceFolder}` is the first folder
+ * and `${workspaceFolder:name}` the folder of that name, as in tasks and launch configurations; a
+ * relative path starts at the first folder. `folder` is undefined when the setting is empty; `problem`
+ * says, in one sentence, why a set value names no folder (so captures do not silently stop).
+ */
+export function resolveCaptureDirectory(setting: string, folders: readonly LocalFolder[]): { folder?: string; problem?: string } {
   const trimmed = setting.trim();
-  if (!trimmed) return undefined;
-  if (isAbsolute(trimmed)) return trimmed;
-  return workspaceFolder === undefined ? undefined : join(workspaceFolder, trimmed);
+  if (!trimmed) return {};
+  let missing: string | undefined;
+  const expanded = trimmed.replace(/\$\{workspaceFolder(?::([^}]*))?\}/g, (_whole, name: string | undefined) => {
+    const folder = name === undefined ? folders[0] : folders.find((f) => f.name === name.trim());
+    if (!folder) {
+      missing ??= name === undefined
+        ? `tcpLab.capture.directory "${trimmed}" uses \${workspaceFolder}, but no local workspace folder is open; open a folder or give an absolute path.`
+        : `tcpLab.capture.directory "${trimmed}" names the workspace folder "${name}", which is not open; use one of ${folders.map((f) => `"${f.name}"`).join(', ') || 'the open folders'} or an absolute path.`;
+      return '';
+    }
+    return folder.path;
+  });
+  if (missing) return { problem: missing };
+  if (/\$\{[^}]*\}/.test(expanded)) {
+    return { problem: `tcpLab.capture.directory "${trimmed}" uses a variable TCP Lab does not know; only \${workspaceFolder} and \${workspaceFolder:name} are replaced.` };
+  }
+  if (isAbsolute(expanded)) return { folder: normalize(expanded) };
+  if (folders.length === 0) {
+    return { problem: `tcpLab.capture.directory "${trimmed}" is relative, but no local workspace folder is open to start it from; open a folder or give an absolute path.` };
+  }
+  return { folder: join(folders[0].path, expanded) };
 }
 
 /** What a capture file's name (see captureFileName) says: when it started, whose it was, and the peer when the name keeps it whole. */

@@ -17,6 +17,8 @@ export class CaptureManager implements vscode.Disposable {
   private readonly listenerFolders = new Map<string, string>();
   /** The file each capturing connection writes, by connection id. */
   private readonly files = new Map<string, string>();
+  /** The last capture-folder problem shown, so a burst of connections warns once. */
+  private shownProblem: string | undefined;
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -73,7 +75,18 @@ export class CaptureManager implements vscode.Disposable {
   }
 
   private settingFolder(): string | undefined {
-    return resolveCaptureDirectory(this.config.captureDirectory, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+    // Only folders on this machine's disk: a capture file is written with node:fs.
+    const folders = (vscode.workspace.workspaceFolders ?? [])
+      .filter((folder) => folder.uri.scheme === 'file')
+      .map((folder) => ({ name: folder.name, path: folder.uri.fsPath }));
+    const { folder, problem } = resolveCaptureDirectory(this.config.captureDirectory, folders);
+    // Said once per distinct problem: the user relies on the setting, yet every new connection asks again.
+    if (problem && problem !== this.shownProblem) {
+      this.shownProblem = problem;
+      this.log.warn(problem);
+      void vscode.window.showWarningMessage(problem);
+    }
+    return folder;
   }
 
   private async startInFolder(connection: Connection, folder: string): Promise<void> {
