@@ -14,7 +14,7 @@ import { HistoryCommands } from './host/historyCommands';
 import { PresetCommands } from './host/presetCommands';
 import { SendCommands } from './host/sendCommands';
 import { TargetPicker } from './host/targetPicker';
-import { TcpLabConfig } from './host/config';
+import { CONNECT_TIMEOUT_SETTING, TcpLabConfig } from './host/config';
 import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
 import { ContextKeys } from './host/contextKeys';
 import { LifecycleLog } from './host/lifecycleLog';
@@ -74,7 +74,13 @@ export function activate(context: vscode.ExtensionContext): void {
   // Every listen/connect, whichever view starts it, follows the settings; log bounds also apply
   // live to open connections (evicting at once if they shrank).
   const applySocketDefaults = () => {
-    registry.setDefaults({ log: config.logLimits, allowHalfOpen: config.keepHalfOpen, keyLogFile: config.tlsKeyLogFile });
+    registry.setDefaults({
+      log: config.logLimits,
+      allowHalfOpen: config.keepHalfOpen,
+      keyLogFile: config.tlsKeyLogFile,
+      connectTimeoutMs: config.connectTimeoutMs,
+      connectTimeoutHint: `${CONNECT_TIMEOUT_SETTING} (seconds)`,
+    });
     registry.setHistoryLimits(config.historyLimits);
   };
   applySocketDefaults();

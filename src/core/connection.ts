@@ -29,6 +29,8 @@ export interface ConnectOptions {
   port: number;
   /** How long to wait for the handshake; default 10 s. */
   timeoutMs?: number;
+  /** What sets timeoutMs (a setting's name), named in the timeout error as the thing to raise. */
+  timeoutHint?: string;
   /** Default true: a test bench wants each send on the wire at once, not coalesced by Nagle. */
   noDelay?: boolean;
   keepAlive?: boolean;
@@ -165,7 +167,7 @@ export class Connection implements Disposable {
     connection.pendingTls = prepared;
     return new Promise<Connection>((resolve, reject) => {
       const timer = setTimeout(() => {
-        connection.failOpening(describeSocketError({ code: 'ETIMEDOUT' }, { op: 'connect', host, port, timeoutMs }), 'timeout');
+        connection.failOpening(describeSocketError({ code: 'ETIMEDOUT' }, { op: 'connect', host, port, timeoutMs, timeoutHint: options.timeoutHint }), 'timeout');
       }, timeoutMs);
       const onAbort = (): void => connection.destroy();
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -23,6 +23,8 @@ export interface SocketErrorContext {
   port: number;
   /** The connect timeout that expired, so the sentence can say how long we waited. */
   timeoutMs?: number;
+  /** What sets that timeout (a setting's name), so the sentence says what to raise. */
+  timeoutHint?: string;
 }
 
 /** Pull the errno out of whatever node threw; Happy Eyeballs may wrap several in an AggregateError. */
@@ -89,7 +91,7 @@ export function describeSocketError(err: unknown, ctx: SocketErrorContext): TcpE
       const waited = ctx.timeoutMs !== undefined ? ` after ${ctx.timeoutMs} ms` : '';
       return ctx.op === 'connect'
         ? make(
-            `Connecting to ${where} timed out${waited}; check that the server is running and that no firewall drops the packets, or raise the timeout.`,
+            `Connecting to ${where} timed out${waited}; check that the server is running and that no firewall drops the packets, or raise ${ctx.timeoutHint ?? 'the timeout'}.`,
           )
         : make(`The connection to ${where} timed out${waited}; check that the peer is still reachable, then reconnect.`);
     }

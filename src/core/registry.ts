@@ -68,6 +68,10 @@ export interface RegistryDefaults {
   allowHalfOpen?: boolean;
   /** `tcpLab.tls.keyLogFile`: where every TLS session's key-log lines go (empty: nowhere). */
   keyLogFile?: string;
+  /** `tcpLab.connection.connectTimeout`: for a connect whose caller names no timeout of its own. */
+  connectTimeoutMs?: number;
+  /** What sets connectTimeoutMs, named in the timeout error (the setting's name). */
+  connectTimeoutHint?: string;
 }
 
 /** How often at most onDidChangeTotals fires while traffic flows. */
@@ -152,14 +156,23 @@ export class Registry implements Disposable {
 
   async listen(options: ListenOptions): Promise<Listener> {
     this.throwIfDisposed();
-    const listener = this.unlessDisposed(await Listener.listen({ ...this.defaults, ...options }));
+    const { log, allowHalfOpen, keyLogFile } = this.defaults;
+    const listener = this.unlessDisposed(await Listener.listen({ log, allowHalfOpen, keyLogFile, ...options }));
     this.add(listener);
     return listener;
   }
 
   async connect(options: ConnectOptions): Promise<Connection> {
     this.throwIfDisposed();
-    const connection = this.unlessDisposed(await Connection.connect({ ...this.defaults, ...options }));
+    const { connectTimeoutMs, connectTimeoutHint, ...socketDefaults } = this.defaults;
+    const merged: ConnectOptions = { ...socketDefaults, ...options };
+    // The default applies only when the caller chose no timeout (a .tcp TIMEOUT or an agent's
+    // timeoutMs wins); an explicit `timeoutMs: undefined` counts as no choice, not as "10 s".
+    if (options.timeoutMs === undefined && connectTimeoutMs !== undefined) {
+      merged.timeoutMs = connectTimeoutMs;
+      merged.timeoutHint = options.timeoutHint ?? connectTimeoutHint;
+    }
+    const connection = this.unlessDisposed(await Connection.connect(merged));
     // Everything but the abort signal (it belonged to that one attempt) is what Reconnect reuses.
     const reusable: ConnectOptions = { ...options };
     delete reusable.signal;

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PanelSettings } from '../shared/protocol';
 import { readEnvironments, type Environments } from '../app/settingsFile';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../core/connection';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../core/history';
 import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
 import { LINE_ENDINGS, TEXT_ENCODINGS, type LineEnding, type TextEncodingName } from '../shared/payloadTypes';
@@ -17,6 +18,11 @@ type PresetOrigin = PresetEntry['origin'];
 
 export const SECTION = 'tcpLab';
 
+/** The schema's maximum for `tcpLab.connection.connectTimeout`, in seconds. */
+const MAX_CONNECT_TIMEOUT_S = 3600;
+/** Named in a connect-timeout error, so the user knows what to raise. */
+export const CONNECT_TIMEOUT_SETTING = `${SECTION}.connection.connectTimeout`;
+
 export type TimestampMode = 'absolute' | 'relative';
 
 /** Keys below `tcpLab.`, as declared in package.json. */
@@ -27,6 +33,7 @@ export type SettingKey =
   | 'log.maxRecords'
   | 'log.maxBytes'
   | 'connection.keepHalfOpen'
+  | 'connection.connectTimeout'
   | 'history.maxClosed'
   | 'history.maxBytes'
   | 'capture.directory'
@@ -197,6 +204,17 @@ export class TcpLabConfig implements vscode.Disposable {
   /** False (the default) closes our side when the peer ends, as Qt and ncat do; true keeps it open to reply. */
   get keepHalfOpen(): boolean {
     return this.section().get<boolean>('connection.keepHalfOpen', false) === true;
+  }
+
+  /**
+   * `tcpLab.connection.connectTimeout`, declared in seconds (as people think of it), in milliseconds
+   * for the engine. A value the schema would flag (not a number, zero, negative) falls back to 10 s.
+   */
+  get connectTimeoutMs(): number {
+    const seconds = this.section().get<number>('connection.connectTimeout', DEFAULT_CONNECT_TIMEOUT_MS / 1000);
+    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
+      ? Math.round(Math.min(seconds, MAX_CONNECT_TIMEOUT_S) * 1000)
+      : DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
   /** Where every new connection captures its traffic; empty (the default) captures only on request. */
