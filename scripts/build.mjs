@@ -8,6 +8,7 @@ const watch = process.argv.includes('--watch');
 // Node bundles prefer a package's ES module build: jsonc-parser's UMD `main` loads its parts through
 // a require() esbuild cannot see, which breaks the bundle at run time.
 const nodeMainFields = ['module', 'main'];
+const cliImportMetaUrl = "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;";
 
 /** @type {import('esbuild').BuildOptions[]} */
 const targets = [
@@ -27,7 +28,9 @@ const targets = [
     platform: 'node',
     format: 'cjs',
     target: 'node18',
-    banner: { js: '#!/usr/bin/env node' },
+    // fdir (under tinyglobby) builds a require from import.meta.url, which a CommonJS bundle lacks.
+    banner: { js: `#!/usr/bin/env node\n${cliImportMetaUrl}` },
+    define: { 'import.meta.url': 'importMetaUrl' },
     mainFields: nodeMainFields,
   },
   {

@@ -12,7 +12,8 @@ export async function bundleCli(dir: string): Promise<string> {
     platform: 'node',
     format: 'cjs',
     target: 'node18',
-    banner: { js: '#!/usr/bin/env node' },
+    banner: { js: "#!/usr/bin/env node\nconst importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': 'importMetaUrl' },
     mainFields: ['module', 'main'],
     logLevel: 'silent',
   });
