@@ -1,6 +1,7 @@
 // One esbuild script for both bundles; types are checked separately by `npm run check-types`.
 import { chmodSync } from 'node:fs';
 import * as esbuild from 'esbuild';
+import { cliBuildOptions } from './cliBuildOptions.mjs';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -20,16 +21,7 @@ const targets = [
     external: ['vscode'],
     mainFields: nodeMainFields,
   },
-  {
-    // The headless test runner (`tcp-lab-test`), run by node directly from the package's bin.
-    entryPoints: ['src/cli.ts'],
-    outfile: 'dist/cli.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node18',
-    banner: { js: '#!/usr/bin/env node' },
-    mainFields: nodeMainFields,
-  },
+  { ...cliBuildOptions, outfile: 'dist/cli.js' },
   {
     entryPoints: ['src/webview/main.ts'],
     outfile: 'dist/webview.js',

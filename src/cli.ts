@@ -1,11 +1,14 @@
 // `tcp-lab-test`: run the expectations of `*.tcp` files headless, for CI pipelines.
-// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] [--verbose] FILE...
+// Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] [--verbose] [--reporter junit|tap] [--output FILE] FILE...
 // Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed,
 // including a file with an error diagnostic (a misspelled directive must not pass CI silently).
 // `tcp-lab-test capture2pcap FILE...` converts capture files and saved JSON Lines logs to pcapng.
-import { existsSync, readdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { globSync, isDynamicPattern } from 'tinyglobby';
+import { REPORTERS, junitReport, tapReport, type FileReport, type ReporterName } from './core/tcpFile/ciReport';
 import { engineSockets } from './core/tcpFile/engineSockets';
 import { blockHasExpectations } from './core/tcpFile/model';
 import { parseDuration, parseTcpFile } from './core/tcpFile/parser';
@@ -21,8 +24,8 @@ import { plural } from './shared/plural';
 import type { SocketFactory } from './core/tcpFile/runner';
 import { describeTlsInfo } from './shared/tls';
 
-const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] [--verbose] FILE...
-Runs every block with EXPECT lines in the given .tcp files; any error in a file fails the run.
+const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] [--verbose] [--reporter junit|tap] [--output FILE] FILE...
+Runs every block with EXPECT lines in the given .tcp files (glob patterns such as 'tests/**/*.tcp' work quoted); any error in a file fails the run.
   --env NAME            use environment NAME from tcpLab.environments
   --settings FILE       read tcpLab.presets and tcpLab.environments from FILE (default: .vscode/settings.json if present)
   --timeout DURATION    default timeout for blocks without TIMEOUT, e.g. 2s (default 5s)
@@ -30,6 +33,8 @@ Runs every block with EXPECT lines in the given .tcp files; any error in a file 
   --allow-outside-root  let SEND file (and TLS-CA, TLS-CERT, TLS-KEY) read any file, symlinks and ../ included
   --allow-exposed       let a LISTEN block bind an address other machines can reach (0.0.0.0, ::, a LAN address)
   --verbose             print each TLS session: version, cipher, ALPN, SNI, verification
+  --reporter NAME       also write a report for CI: junit (JUnit XML) or tap (TAP 13); default text only
+  -o, --output FILE     where the junit or tap report goes (default: stdout, with the progress on stderr)
 Environment: SSLKEYLOGFILE=FILE appends TLS key-log lines to FILE (for Wireshark).
 Or: tcp-lab-test capture2pcap --help  (capture files to pcapng for Wireshark)`;
 
@@ -49,57 +54,89 @@ interface CliOptions {
   allowOutsideRoot: boolean;
   allowExposed: boolean;
   verbose: boolean;
+  reporter: ReporterName;
+  /** Where the junit or tap report goes; without it, stdout (and the progress text to stderr). */
+  output?: string;
 }
 
 class UsageError extends Error {}
 
-/** Visits each argument; `value()` takes the next one as the current option's value. */
-function walkArgs(argv: string[], visit: (arg: string, value: () => string) => void): void {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    visit(arg, () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value.`);
-      return v;
-    });
+/** Where the run's human-readable lines go: stdout, unless a report takes stdout. */
+let progress: NodeJS.WritableStream = process.stdout;
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+/**
+ * node:util parseArgs, so `--env=staging`, `--env staging` and `-v` all work; it runs non-strict and
+ * the checks here give each mistake one sentence naming the option, instead of Node's error text.
+ */
+function readArgs(argv: string[], spec: OptionSpec): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const { values, positionals, tokens } = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const known = token.name === 'help' ? { type: 'boolean' } : spec[token.name];
+    if (!known) throw new UsageError(`Unknown option ${token.rawName}.`);
+    if (known.type === 'string' && token.value === undefined) throw new UsageError(`${token.rawName} needs a value.`);
+    if (known.type === 'boolean' && token.inlineValue) throw new UsageError(`${token.rawName} takes no value; write ${token.rawName} alone.`);
   }
+  if (values.help) throw new UsageError('');
+  return { values, positionals };
 }
 
-function parseArgs(argv: string[]): CliOptions {
-  const options: CliOptions = { files: [], allowOutsideRoot: false, allowExposed: false, verbose: false };
-  walkArgs(argv, (arg, value) => {
-    if (arg === '--help' || arg === '-h') throw new UsageError('');
-    else if (arg === '--env') options.env = value();
-    else if (arg === '--settings') options.settings = value();
-    else if (arg === '--root') options.root = path.resolve(value());
-    else if (arg === '--allow-outside-root') options.allowOutsideRoot = true;
-    else if (arg === '--allow-exposed') options.allowExposed = true;
-    else if (arg === '--verbose' || arg === '-v') options.verbose = true;
-    else if (arg === '--timeout') {
-      const text = value();
-      options.timeoutMs = parseDuration(text);
-      if (!options.timeoutMs) throw new UsageError(`Invalid --timeout '${text}': write a duration such as 2s or 500ms.`);
-    } else if (arg.startsWith('--')) throw new UsageError(`Unknown option ${arg}.`);
-    else options.files.push(...expandPattern(arg));
-  });
+const RUN_OPTIONS: OptionSpec = {
+  env: { type: 'string' },
+  settings: { type: 'string' },
+  timeout: { type: 'string' },
+  root: { type: 'string' },
+  'allow-outside-root': { type: 'boolean' },
+  'allow-exposed': { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
+  reporter: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+};
+
+function stringValue(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function parseRunArgs(argv: string[]): CliOptions {
+  const { values, positionals } = readArgs(argv, RUN_OPTIONS);
+  const root = stringValue(values.root);
+  const options: CliOptions = {
+    files: positionals.flatMap(expandPattern),
+    env: stringValue(values.env),
+    settings: stringValue(values.settings),
+    root: root === undefined ? undefined : path.resolve(root),
+    allowOutsideRoot: values['allow-outside-root'] === true,
+    allowExposed: values['allow-exposed'] === true,
+    verbose: values.verbose === true,
+    reporter: 'text',
+    output: stringValue(values.output),
+  };
+  const timeout = stringValue(values.timeout);
+  if (timeout !== undefined) {
+    options.timeoutMs = parseDuration(timeout);
+    if (!options.timeoutMs) throw new UsageError(`Invalid --timeout '${timeout}': write a duration such as 2s or 500ms.`);
+  }
+  const reporter = stringValue(values.reporter);
+  if (reporter !== undefined) {
+    if (!(REPORTERS as readonly string[]).includes(reporter)) throw new UsageError(`Unknown --reporter '${reporter}': use ${REPORTERS.join(', ')}.`);
+    options.reporter = reporter as ReporterName;
+  }
+  if (options.output !== undefined && options.reporter === 'text') throw new UsageError('--output is where a junit or tap report goes: add --reporter junit or --reporter tap.');
   if (options.files.length === 0) throw new UsageError('Give at least one .tcp file.');
   return options;
 }
 
-/** Shells on Windows do not expand `tests/*.tcp`; expand `*` and `?` in the file name part ourselves. */
+// Shells on Windows (and quoted arguments anywhere) leave `tests/**/*.tcp` to us: expand it with
+// tinyglobby, sorted so runs and reports list files in the same order. A name that exists wins over
+// a pattern; a pattern that matches nothing stays as given, so the run says it cannot read it.
 function expandPattern(arg: string): string[] {
-  const base = path.basename(arg);
-  if (!/[*?]/.test(base) || existsSync(arg)) return [arg];
-  const dir = path.dirname(arg);
-  const pattern = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [arg];
-  }
-  const matches = names.filter((name) => pattern.test(name)).sort();
-  return matches.length > 0 ? matches.map((name) => path.join(dir, name)) : [arg];
+  // Glob patterns use `/`; a Windows user types `tests\*.tcp`.
+  const pattern = process.platform === 'win32' ? arg.replace(/\\/g, '/') : arg;
+  if (existsSync(arg) || !isDynamicPattern(pattern)) return [arg];
+  const matches = globSync(pattern, { onlyFiles: true, expandDirectories: false }).sort();
+  return matches.length > 0 ? matches : [arg];
 }
 
 async function loadSettings(options: CliOptions): Promise<TcpLabSettings> {
@@ -113,7 +150,7 @@ async function loadSettings(options: CliOptions): Promise<TcpLabSettings> {
   }
   const settings = parseTcpLabSettings(text, file);
   // The editor skips a broken preset and says why; so does the run (a block naming it then fails).
-  for (const problem of settings.problems) process.stdout.write(`${file}: warning: ${problem}\n`);
+  for (const problem of settings.problems) progress.write(`${file}: warning: ${problem}\n`);
   return settings;
 }
 
@@ -129,15 +166,19 @@ async function capture2pcap(argv: string[]): Promise<number> {
   const given: FileConversionOptions = {};
   let output: string | undefined;
   try {
-    walkArgs(argv, (arg, value) => {
-      if (arg === '--help' || arg === '-h') throw new UsageError('');
-      else if (arg === '--remote') given.remote = endpointOption(arg, value());
-      else if (arg === '--local') given.local = endpointOption(arg, value());
-      else if (arg === '--accepted') given.localOpened = false;
-      else if (arg === '-o' || arg === '--output') output = value();
-      else if (arg.startsWith('-')) throw new UsageError(`Unknown option ${arg}.`);
-      else files.push(...expandPattern(arg));
+    const { values, positionals } = readArgs(argv, {
+      remote: { type: 'string' },
+      local: { type: 'string' },
+      accepted: { type: 'boolean' },
+      output: { type: 'string', short: 'o' },
     });
+    const remote = stringValue(values.remote);
+    const local = stringValue(values.local);
+    if (remote !== undefined) given.remote = endpointOption('--remote', remote);
+    if (local !== undefined) given.local = endpointOption('--local', local);
+    if (values.accepted === true) given.localOpened = false;
+    output = stringValue(values.output);
+    files.push(...positionals.flatMap(expandPattern));
     if (files.length === 0) throw new UsageError('Give at least one capture file (.jsonl).');
     if (output !== undefined && files.length > 1) throw new UsageError('--output names one file; give one input with it, or leave it out to write each input beside itself.');
   } catch (err) {
@@ -168,7 +209,9 @@ async function main(argv: string[]): Promise<number> {
   let options: CliOptions;
   let settings: TcpLabSettings;
   try {
-    options = parseArgs(argv);
+    options = parseRunArgs(argv);
+    // A report on stdout must stay parseable, so the human-readable progress moves to stderr.
+    if (options.reporter !== 'text' && options.output === undefined) progress = process.stderr;
     settings = await loadSettings(options);
     if (options.env && !settings.environments[options.env]) {
       const known = Object.keys(settings.environments).filter((n) => n !== '$shared');
@@ -192,28 +235,34 @@ async function main(argv: string[]): Promise<number> {
   let passed = 0;
   let failed = 0;
   let fileErrors = 0;
+  const reports: FileReport[] = [];
   for (const fileName of options.files) {
-    process.stdout.write(`${fileName}\n`);
+    const report: FileReport = { file: fileName, results: [], errors: [] };
+    reports.push(report);
+    progress.write(`${fileName}\n`);
     let text: string;
     try {
       text = await readFile(fileName, 'utf8');
     } catch {
-      process.stdout.write(`  ✗ Cannot read '${fileName}': check the path.\n`);
+      progress.write(`  ✗ Cannot read '${fileName}': check the path.\n`);
+      report.errors.push(`Cannot read '${fileName}': check the path.`);
       failed++;
       continue;
     }
     const file = parseTcpFile(text, { presetNames: settings.presets.map((p) => p.name), environment });
     for (const d of file.diagnostics) {
-      process.stdout.write(`  ${fileName}:${d.line + 1}:${d.startCol + 1} ${d.severity}: ${d.message}\n`);
+      const where = `${fileName}:${d.line + 1}:${d.startCol + 1}`;
+      progress.write(`  ${where} ${d.severity}: ${d.message}\n`);
+      if (d.severity === 'error') report.errors.push(`${where} error: ${d.message}`);
     }
     // An error outside any block with EXPECT (say `EXPCT text ok`) would otherwise leave nothing to fail.
     const errors = file.diagnostics.filter((d) => d.severity === 'error').length;
     if (errors > 0) {
-      process.stdout.write(`  ✗ ${fileName} has ${plural(errors, 'error')}: fix ${errors === 1 ? 'it' : 'them'} (listed above) for this file to pass.\n`);
+      progress.write(`  ✗ ${fileName} has ${plural(errors, 'error')}: fix ${errors === 1 ? 'it' : 'them'} (listed above) for this file to pass.\n`);
       fileErrors++;
     }
     const blocks = file.blocks.filter(blockHasExpectations);
-    if (blocks.length === 0) process.stdout.write('  (no block with EXPECT lines)\n');
+    if (blocks.length === 0) progress.write('  (no block with EXPECT lines)\n');
     const baseDir = path.dirname(path.resolve(fileName));
     for (const block of blocks) {
       if (controller.signal.aborted) break;
@@ -234,14 +283,27 @@ async function main(argv: string[]): Promise<number> {
         defaultTimeoutMs: options.timeoutMs,
         signal: controller.signal,
       });
+      report.results.push(result);
       if (result.status === 'passed') passed++;
       else failed++;
-      process.stdout.write(formatBlockResult(result).join('\n') + '\n');
-      if (options.verbose && result.tls) process.stdout.write(`      TLS ${describeTlsInfo(result.tls)}\n`);
+      progress.write(formatBlockResult(result).join('\n') + '\n');
+      if (options.verbose && result.tls) progress.write(`      TLS ${describeTlsInfo(result.tls)}\n`);
     }
   }
   const withErrors = fileErrors > 0 ? `, ${plural(fileErrors, 'file')} with errors` : '';
-  process.stdout.write(`\n${passed} passed, ${failed} failed${withErrors}\n`);
+  progress.write(`\n${passed} passed, ${failed} failed${withErrors}\n`);
+  if (options.reporter !== 'text') {
+    const text = options.reporter === 'junit' ? junitReport(reports) : tapReport(reports);
+    if (options.output === undefined) process.stdout.write(text);
+    else {
+      try {
+        await writeFile(options.output, text);
+      } catch (err) {
+        process.stderr.write(`Cannot write the ${options.reporter} report to '${options.output}': ${errorMessage(err)}; check the --output path.\n`);
+        return 1;
+      }
+    }
+  }
   return failed > 0 || fileErrors > 0 || controller.signal.aborted ? 1 : 0;
 }
 

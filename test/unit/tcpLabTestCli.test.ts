@@ -142,6 +142,107 @@ describe('tcp-lab-test CLI', function () {
     assert.match(env.stderr, /Unknown environment 'prod'/);
   });
 
+  it('reads options with node:util parseArgs: --name=value, short flags, one sentence per mistake', async () => {
+    const echo = await echoServer();
+    const settings = path.join(dir, 'envs.json');
+    await writeFile(settings, JSON.stringify({ 'tcpLab.environments': { staging: { port: String(echo.port) } } }));
+    await writeFile(path.join(dir, 'env.tcp'), '### env\nCONNECT 127.0.0.1:{{port}}\nSEND text hi\nEXPECT text hi\n');
+    const equals = await runCli(cli, [`--settings=${settings}`, '--env=staging', '--timeout=3s', '-v', 'env.tcp'], dir);
+    assert.equal(equals.code, 0, equals.stdout + equals.stderr);
+    assert.match(equals.stdout, /\n1 passed, 0 failed\n$/);
+
+    const cases: [string[], RegExp][] = [
+      [['--bogus', 'x.tcp'], /^Unknown option --bogus\.\nUsage: tcp-lab-test/],
+      [['x.tcp', '--env'], /^--env needs a value\.\n/],
+      [['--verbose=yes', 'x.tcp'], /^--verbose takes no value; write --verbose alone\.\n/],
+      [['--timeout=soon', 'x.tcp'], /^Invalid --timeout 'soon': write a duration such as 2s or 500ms\.\n/],
+      [['--reporter', 'xml', 'x.tcp'], /^Unknown --reporter 'xml': use text, junit, tap\.\n/],
+      [['--output', 'r.xml', 'x.tcp'], /^--output is where a junit or tap report goes: add --reporter junit or --reporter tap\.\n/],
+      [['capture2pcap', '--remote=nowhere', 'a.jsonl'], /^Invalid --remote 'nowhere': write a numeric address and port/],
+      [['capture2pcap', '--what', 'a.jsonl'], /^Unknown option --what\.\nUsage: tcp-lab-test capture2pcap/],
+    ];
+    for (const [args, expected] of cases) {
+      const result = await runCli(cli, args, dir);
+      assert.equal(result.code, 2, args.join(' '));
+      assert.match(result.stderr, expected, args.join(' '));
+    }
+    const help = await runCli(cli, ['--help'], dir);
+    assert.equal(help.code, 0);
+    assert.match(help.stderr, /^Usage: tcp-lab-test .*--reporter junit\|tap/);
+  });
+
+  it('expands a quoted tests/**/*.tcp itself, in sorted order, whatever the shell', async () => {
+    const echo = await echoServer();
+    const project = path.join(dir, 'globbed');
+    await mkdir(path.join(project, 'tests', 'deep', 'er'), { recursive: true });
+    const block = `### echo\nCONNECT 127.0.0.1:${echo.port}\nSEND text hi\nEXPECT text hi\n`;
+    for (const name of ['tests/b.tcp', 'tests/deep/a.tcp', 'tests/deep/er/c.tcp', 'tests/notes.txt']) await writeFile(path.join(project, name), block);
+    const result = await runCli(cli, ['tests/**/*.tcp'], project);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const files = result.stdout.split('\n').filter((line) => line.endsWith('.tcp'));
+    assert.deepEqual(files, ['tests/b.tcp', 'tests/deep/a.tcp', 'tests/deep/er/c.tcp']);
+    assert.match(result.stdout, /\n3 passed, 0 failed\n$/);
+    // A pattern matching nothing is reported as the file it names, and fails the run.
+    const none = await runCli(cli, ['missing/**/*.tcp'], project);
+    assert.equal(none.code, 1);
+    assert.match(none.stdout, /Cannot read 'missing\/\*\*\/\*\.tcp': check the path\./);
+  });
+
+  it('writes a JUnit XML report CI servers read: suites per file, failures and errors with messages, seconds, escaped', async () => {
+    const echo = await echoServer();
+    await writeFile(
+      path.join(dir, 'junit.tcp'),
+      `### echo <ok> & fine\nCONNECT 127.0.0.1:${echo.port}\nSEND text hi\nEXPECT text hi\n### wrong "reply"\nCONNECT 127.0.0.1:${echo.port}\nSEND text a<b&c\nEXPECT text x>y\n`,
+    );
+    await writeFile(path.join(dir, 'junit-broken.tcp'), `### typo\nCONNECT 127.0.0.1:${echo.port}\nSEND text hi\nEXPCT text hi\n`);
+    const out = path.join(dir, 'results.xml');
+    const result = await runCli(cli, ['--reporter', 'junit', '--output', out, 'junit.tcp', 'junit-broken.tcp'], dir);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /\n1 passed, 1 failed, 1 file with errors\n$/, 'progress stays on stdout when the report goes to a file');
+    const xml = await readFile(out, 'utf8');
+    assert.match(xml, /^<\?xml version="1\.0" encoding="UTF-8"\?>\n/);
+    const root = parseXml(xml);
+    assert.equal(root.name, 'testsuites');
+    assert.deepEqual(pick(root.attrs, ['tests', 'failures', 'errors']), { tests: '3', failures: '1', errors: '1' });
+    const [suite, broken] = root.children;
+    assert.equal(root.children.length, 2);
+    assert.deepEqual(pick(suite.attrs, ['name', 'tests', 'failures', 'errors']), { name: 'junit.tcp', tests: '2', failures: '1', errors: '0' });
+    assert.match(suite.attrs.time, /^\d+\.\d{3}$/, 'times in seconds');
+    const [pass, fail] = suite.children;
+    assert.equal(pass.name, 'testcase');
+    assert.equal(pass.attrs.name, 'echo <ok> & fine', 'escaped in the file, read back as written');
+    assert.equal(pass.attrs.classname, 'junit.tcp');
+    assert.deepEqual(pass.children, []);
+    assert.match(fail.attrs.time, /^\d+\.\d{3}$/);
+    assert.ok(Number(fail.attrs.time) < 10, `milliseconds written as seconds: ${fail.attrs.time}`);
+    assert.equal(fail.attrs.name, 'wrong "reply"');
+    assert.equal(fail.children[0].name, 'failure');
+    assert.match(fail.children[0].attrs.message, /^line 8: EXPECT text x>y: /);
+    assert.match(fail.children[0].text, /expected: x>y/);
+    assert.match(fail.children[0].text, /received: a<b&c/);
+    assert.deepEqual(pick(broken.attrs, ['name', 'tests', 'failures', 'errors']), { name: 'junit-broken.tcp', tests: '1', failures: '0', errors: '1' });
+    const error = broken.children[0].children[0];
+    assert.equal(error.name, 'error');
+    assert.match(error.attrs.message, /^junit-broken\.tcp:4:1 error: .*EXPCT/);
+  });
+
+  it('prints a TAP 13 report on stdout, progress on stderr, and exits 1 on a failure', async () => {
+    const echo = await echoServer();
+    await writeFile(path.join(dir, 'tap.tcp'), `### one # two\nCONNECT 127.0.0.1:${echo.port}\nSEND text hi\nEXPECT text hi\n### three\nCONNECT 127.0.0.1:${echo.port}\nSEND text no\nEXPECT text yes\nTIMEOUT 200ms\n`);
+    const result = await runCli(cli, ['--reporter=tap', 'tap.tcp'], dir);
+    assert.equal(result.code, 1, result.stdout + result.stderr);
+    assert.match(result.stderr, /\n1 passed, 1 failed\n$/);
+    const lines = result.stdout.trimEnd().split('\n');
+    assert.equal(lines[0], 'TAP version 13');
+    assert.equal(lines[1], 'ok 1 - tap.tcp: one \\# two');
+    assert.equal(lines[2], 'not ok 2 - tap.tcp: three');
+    assert.equal(lines[3], '  ---');
+    assert.match(lines[5], /^ {4}line 8: EXPECT text yes: /);
+    assert.ok(lines.includes('  severity: fail'));
+    assert.equal(lines.at(-2), '  ...');
+    assert.equal(lines.at(-1), '1..2');
+  });
+
   it('ships samples that parse without diagnostics', async () => {
     for (const name of ['echo.tcp', 'server.tcp']) {
       const file = parseTcpFile(await readFile(path.join(repo, 'samples', name), 'utf8'), { environment: { host: 'h', port: '1' } });
@@ -176,4 +277,48 @@ async function sendWhenListening(port: number, text: string): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  text: string;
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|quot|apos|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', quot: '"', apos: "'", amp: '&' })[e] ?? '');
+}
+
+/** Enough XML for a shape check: elements, attributes, text; throws on a tag that does not close. */
+function parseXml(xml: string): XmlElement {
+  const body = xml.replace(/^<\?xml[^?]*\?>\s*/, '');
+  const stack: XmlElement[] = [{ name: '#root', attrs: {}, children: [], text: '' }];
+  const re = /<(\/?)([\w:-]+)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>|([^<]+)/gy;
+  let match: RegExpExecArray | null;
+  while ((match = re.exec(body))) {
+    const [, closing, name, attrText, selfClosing, text] = match;
+    const top = stack[stack.length - 1];
+    if (text !== undefined) {
+      if (/&(?!(lt|gt|quot|apos|amp);)/.test(text)) throw new Error(`unescaped & in ${JSON.stringify(text)}`);
+      top.text += unescapeXml(text);
+    } else if (closing) {
+      if (top.name !== name) throw new Error(`</${name}> closes <${top.name}>`);
+      stack.pop();
+    } else {
+      const attrs: Record<string, string> = {};
+      for (const [, key, value] of attrText.matchAll(/([\w:-]+)="([^"]*)"/g)) attrs[key] = unescapeXml(value);
+      const element: XmlElement = { name, attrs, children: [], text: '' };
+      top.children.push(element);
+      if (!selfClosing) stack.push(element);
+    }
+  }
+  assert.equal(re.lastIndex === 0 ? body.length : re.lastIndex, body.length, 'the whole document parsed');
+  assert.equal(stack.length, 1, 'every element closed');
+  assert.equal(stack[0].children.length, 1, 'one root element');
+  return stack[0].children[0];
+}
+
+function pick(attrs: Record<string, string>, keys: string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((k) => [k, attrs[k]]));
 }

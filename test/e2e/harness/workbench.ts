@@ -82,7 +82,19 @@ export class Workbench {
   async answer(value: string): Promise<void> {
     const input = this.page.locator(`${quickInput} .quick-input-box input`);
     await input.waitFor({ state: 'visible', timeout: 5000 });
-    await input.fill(value);
+    // code-server's save dialog (a quick input) fills in its default path a moment after it opens and
+    // overwrites whatever was typed before; on a loaded machine that moment comes late. So type until
+    // the value stays what was typed, then submit.
+    const deadline = Date.now() + 5000;
+    const stays = async (): Promise<boolean> => {
+      for (let check = 0; check < 2; check++) {
+        await this.page.waitForTimeout(200);
+        if ((await input.inputValue()) !== value) return false;
+      }
+      return true;
+    };
+    do await input.fill(value);
+    while (!(await stays()) && Date.now() < deadline);
     await input.press('Enter');
   }
 
