@@ -59,12 +59,14 @@ describe('.tcp files in code-server (end to end)', function () {
 
     await workbench.openFile(fileName);
     // The lens appears once the extension has activated for the tcp language and parsed the file.
-    const sendAndCheck = s.workbench.codeLens(/Send & Check/);
+    // The link itself: the lens line's wrapper also holds "Send", and a click on the wrapper's centre
+    // could land on that lens instead.
+    const sendAndCheck = s.workbench.codeLensLink(/Send & Check/);
     await sendAndCheck.waitFor({ state: 'visible', timeout: 30_000 });
     await artifacts.shot(s, 'tcp-file-open');
 
     await sendAndCheck.click();
-    await s.workbench.codeLens(/Passed in \d+ ms/).waitFor({ state: 'visible', timeout: 15_000 });
+    await s.workbench.codeLens(/Passed in \d+ ms/).waitFor({ state: 'visible', timeout: 30_000 });
     // The echo server saw exactly the block's payload, so the pass is real traffic.
     assert.equal(peer.received().toString('hex'), Buffer.from(payload).toString('hex'));
     await artifacts.shot(s, 'send-and-check-passed');
