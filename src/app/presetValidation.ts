@@ -11,6 +11,9 @@ import type { Preset, PresetPayload } from '../shared/preset';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
 import { validateHostText } from '../shared/hostPort';
 import { describeValue, isRecord } from '../shared/describeValue';
+import { parseHostPort } from '../shared/hostPort';
+import type { ToxicDefinition } from '../shared/toxics';
+import { toxicProblem } from './proxy/toxicValidation';
 
 export const PRESETS_SETTING = 'tcpLab.presets';
 
@@ -32,7 +35,7 @@ export interface PresetValidation {
 /** Checks a payload's data beyond its shape (e.g. that hex parses); returns a problem or undefined. */
 export type PayloadDataCheck = (payload: PresetPayload, preset: Preset) => string | undefined;
 
-const KINDS = ['listener', 'client'] as const;
+const KINDS = ['listener', 'client', 'proxy'] as const;
 
 /** A payload that does not parse would only fail at send time; the settings reader catches it early. */
 export const checkPayloadParses: PayloadDataCheck = (payload, preset) => {
@@ -94,7 +97,7 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
 
   const { kind } = entry;
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
-    return problem('kind', `must be "listener" or "client", but is ${describeValue(kind, 'missing')}`);
+    return problem('kind', `must be "listener", "client" or "proxy", but is ${describeValue(kind, 'missing')}`);
   }
 
   if (typeof entry.host !== 'string') return problem('host', `must be a host name or IP address string, but is ${describeValue(entry.host, 'missing')}`);
@@ -106,7 +109,7 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
   const lowestPort = kind === 'client' ? 1 : 0;
   const { port } = entry;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < lowestPort || port > 65535) {
-    const zeroHint = kind === 'listener' ? ' (0 picks any free port)' : '';
+    const zeroHint = kind === 'client' ? '' : ' (0 picks any free port)';
     return problem('port', `must be a whole number from ${lowestPort} to 65535${zeroHint}, but is ${describeValue(port, 'missing')}`);
   }
 
@@ -145,6 +148,15 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
     preset.payloads = checked;
   }
 
+  if (kind === 'proxy') {
+    const proxyProblem = validateProxyFields(entry, preset, name, index);
+    if (proxyProblem) return proxyProblem;
+  } else {
+    for (const field of ['upstream', 'faults'] as const) {
+      if (entry[field] !== undefined) return problem(field, `only applies to proxy presets; set "kind" to "proxy" or remove it`);
+    }
+  }
+
   // TLS options have one validator, shared with .tcp files; the passphrase itself is never a field.
   if (entry.tls !== undefined) {
     const tls = validateTlsOptions(entry.tls, kind === 'listener' ? 'listener' : 'client', `Preset "${name}" tls`);
@@ -162,7 +174,38 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
   return { preset };
 }
 
-
+/**
+ * A proxy preset's own fields: `upstream` (host:port), `faults` (toxics, with Toxiproxy's defaults
+ * filled in: stream downstream, toxicity 1, name `<type>_<stream>`). Echo, rules and TLS are refused.
+ */
+function validateProxyFields(entry: Record<string, unknown>, preset: Preset, name: string, index: number): { problem: PresetProblem } | undefined {
+  const problem = (field: string, message: string): { problem: PresetProblem } => ({ problem: { index, presetName: name, field, message } });
+  const what = (field: string, text: string): { problem: PresetProblem } => problem(field, `Preset "${name}": "${field}" ${text}.`);
+  const { upstream } = entry;
+  if (typeof upstream !== 'string') return what('upstream', `must be the server to relay to, as host:port such as 127.0.0.1:6379, but is ${describeValue(upstream, 'missing')}`);
+  const target = parseHostPort(upstream);
+  if (!target.ok) return what('upstream', `is not usable: ${lowerFirst(target.message.replace(/\.$/, ''))}`);
+  for (const field of ['echo', 'rules', 'tls'] as const) {
+    if (entry[field] !== undefined) return what(field, `does not apply to proxy presets (a proxy relays; it does not answer by itself); remove it, or use a listener preset`);
+  }
+  const { faults } = entry;
+  if (faults === undefined) return undefined;
+  if (!Array.isArray(faults)) return what('faults', `must be a list of faults such as { "type": "latency", "attributes": { "latency": 200 } }, but is ${describeValue(faults)}`);
+  const checked: ToxicDefinition[] = [];
+  for (const [i, fault] of faults.entries()) {
+    const found = toxicProblem(fault, `Preset "${name}"`, `faults[${i}].`);
+    if (found) return problem(found.field, found.message);
+    const raw = fault as Record<string, unknown>;
+    const stream = (raw.stream as string | undefined) ?? 'downstream';
+    const toxic = { ...raw, name: (raw.name as string | undefined) ?? `${String(raw.type)}_${stream}`, stream, toxicity: raw.toxicity ?? 1, attributes: raw.attributes ?? {} } as ToxicDefinition;
+    if (checked.some((t) => t.name === toxic.name)) {
+      return what(`faults[${i}].name`, `is ${JSON.stringify(toxic.name)}, like an earlier fault (a fault without a name is called <type>_<stream>); give each fault its own "name"`);
+    }
+    checked.push(toxic);
+  }
+  preset.faults = checked;
+  return undefined;
+}
 
 /** The quick-send fields of one payload: checksum, repeat, sequence. */
 function payloadExtrasProblem(payload: PresetPayload, path: string, names: readonly string[]): { field: string; message: string } | undefined {
