@@ -5,11 +5,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { assessBindExposure } from '../exposurePolicy';
+import { isRecord } from '../../shared/describeValue';
 import { errorMessage } from '../../shared/errorMessage';
 import { formatHostPort, parseHostPort } from '../../shared/hostPort';
 import type { ProxyDefinition, ToxicDefinition } from '../../shared/toxics';
-import { ApiError, errorBody, proxyAlreadyExists, proxyNotFound, toxicAlreadyExists, toxicNotFound } from './apiError';
-import { parsePopulateRequest, parseProxyChanges, parseProxyRequest, parseToxicRequest, parseToxicUpdate, type ProxyChanges, type ProxyRequest } from './apiRequests';
+import { ApiError, errorBody, toApiError } from './apiError';
 
 /** Toxiproxy's default API port. */
 export const DEFAULT_API_PORT = 8474;
@@ -17,23 +17,28 @@ export const DEFAULT_API_PORT = 8474;
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /**
- * The proxies the API drives. Methods throw an Error whose message is one sentence (a listen that
- * fails, an upstream that does not parse); the API answers those with 500, as Toxiproxy does.
+ * The proxies the API drives: the proxy engine's hub (src/core/proxy). It checks every definition
+ * and throws TcpErrors whose code says which status Toxiproxy would answer (see apiError.ts).
  */
 export interface ProxyApiBackend {
   list(): ProxyDefinition[];
   get(name: string): ProxyDefinition | undefined;
-  create(request: ProxyRequest): Promise<ProxyDefinition>;
-  update(name: string, changes: ProxyChanges): Promise<ProxyDefinition>;
-  remove(name: string): Promise<void>;
-  /** Creates each proxy, or replaces the one of that name when its listen, upstream or enabled differ. */
-  populate(requests: ProxyRequest[]): Promise<ProxyDefinition[]>;
+  create(definition: unknown): Promise<ProxyDefinition>;
+  update(name: string, patch: unknown): Promise<ProxyDefinition>;
+  remove(name: string): Promise<boolean>;
+  /** Creates each proxy, or replaces the one of that name when it differs; checks the whole list first. */
+  populate(list: unknown): Promise<ProxyDefinition[]>;
   /** Enables every proxy and removes every toxic. */
   reset(): Promise<void>;
-  addToxic(proxy: string, toxic: ToxicDefinition): ToxicDefinition;
-  updateToxic(proxy: string, toxic: ToxicDefinition): ToxicDefinition;
+  toxics(proxy: string): ToxicDefinition[];
+  getToxic(proxy: string, toxic: string): ToxicDefinition | undefined;
+  addToxic(proxy: string, toxic: unknown): ToxicDefinition;
+  updateToxic(proxy: string, toxic: string, patch: unknown): ToxicDefinition;
   removeToxic(proxy: string, toxic: string): void;
 }
+
+/** Toxiproxy listens on a free port of every interface when `listen` is left out; TCP Lab stays on loopback. */
+export const DEFAULT_PROXY_LISTEN = '127.0.0.1:0';
 
 export interface ProxyApiOptions {
   /** host:port, e.g. `127.0.0.1:8474`; port 0 picks a free one. */
@@ -104,6 +109,25 @@ interface Reply {
   body?: unknown;
 }
 
+interface Request {
+  target: Route;
+  method: string;
+  body: unknown;
+}
+
+/** The route, method and JSON body of a request, or the ApiError that answers it. */
+async function prepare(req: http.IncomingMessage): Promise<Request> {
+  // Toxiproxy's own guard: browsers could otherwise be tricked into driving a loopback API.
+  if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) throw new ApiError(403, 'User agent not allowed: the proxy API does not answer browsers; use a Toxiproxy client library, curl or tcp-lab.');
+  const url = new URL(req.url ?? '/', 'http://api');
+  const target = route(url.pathname);
+  if (!target) throw new ApiError(404, `not found: ${url.pathname} is not a route of the proxy API; use /proxies, /populate, /reset or /version.`);
+  const method = req.method ?? 'GET';
+  if (!METHODS[target.kind].includes(method)) throw new ApiError(405, `method not allowed: ${url.pathname} takes ${METHODS[target.kind].join(', ')}, not ${method}.`);
+  const body = method === 'POST' || method === 'PATCH' ? await readJson(req) : undefined;
+  return { target, method, body };
+}
+
 export class ProxyApiServer {
   private readonly server: http.Server;
   /** Requests run one at a time: Toxiproxy's collection is locked per change, and so is ours. */
@@ -161,9 +185,11 @@ export class ProxyApiServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     let reply: Reply;
     try {
-      reply = await this.serialised(() => this.dispatch(req));
+      // The body is read first, so a slow client cannot hold up the requests queued behind it.
+      const request = await prepare(req);
+      reply = await this.serialised(() => this.dispatch(request));
     } catch (err) {
-      const error = err instanceof ApiError ? err : new ApiError(500, errorMessage(err));
+      const error = toApiError(err);
       if (error.status >= 400) this.options.onDidLog?.(`API ${req.method} ${req.url}: ${error.status} ${error.message}`);
       reply = { status: error.status, body: errorBody(error) };
     }
@@ -178,83 +204,86 @@ export class ProxyApiServer {
     return run;
   }
 
-  private async dispatch(req: http.IncomingMessage): Promise<Reply> {
-    // Toxiproxy's own guard: browsers could otherwise be tricked into driving a loopback API.
-    if ((req.headers['user-agent'] ?? '').startsWith('Mozilla/')) throw new ApiError(403, 'User agent not allowed: the proxy API does not answer browsers; use a Toxiproxy client library, curl or tcp-lab.');
-    const url = new URL(req.url ?? '/', 'http://api');
-    const target = route(url.pathname);
-    if (!target) throw new ApiError(404, `not found: ${url.pathname} is not a route of the proxy API; use /proxies, /populate, /reset or /version.`);
-    const method = req.method ?? 'GET';
-    if (!METHODS[target.kind].includes(method)) throw new ApiError(405, `method not allowed: ${url.pathname} takes ${METHODS[target.kind].join(', ')}, not ${method}.`);
-    const body = method === 'POST' || method === 'PATCH' ? await readJson(req) : undefined;
+  private async dispatch({ target, method, body }: Request): Promise<Reply> {
     const { backend } = this;
 
     switch (target.kind) {
       case 'version':
         return { status: 200, body: { version: this.options.version } };
-      case 'proxies':
+      case 'proxies': {
         if (method === 'GET') return { status: 200, body: Object.fromEntries(backend.list().map((p) => [p.name, p])) };
-        return { status: 201, body: await this.createProxy(body) };
+        const request = withDefaultListen(body);
+        await this.checkListen(request);
+        const created = await backend.create(request);
+        this.log(`created proxy ${created.name}: ${describeProxy(created)}`);
+        return { status: 201, body: created };
+      }
       case 'populate':
         return this.populate(body);
       case 'reset':
         await backend.reset();
-        this.options.onDidLog?.('API reset: every proxy enabled, every toxic removed');
+        this.log('reset: every proxy enabled, every toxic removed');
         return { status: 204 };
       case 'proxy': {
-        const proxy = this.proxy(target.proxy);
-        if (method === 'GET') return { status: 200, body: proxy };
+        if (method === 'GET') return { status: 200, body: this.proxy(target.proxy) };
         if (method === 'DELETE') {
-          await backend.remove(proxy.name);
-          this.options.onDidLog?.(`API removed proxy ${proxy.name}`);
+          if (!(await backend.remove(target.proxy))) throw this.notFound(target.proxy);
+          this.log(`removed proxy ${target.proxy}`);
           return { status: 204 };
         }
-        const changes = parseProxyChanges(body);
-        if (!changes.ok) throw changes.error;
-        await this.checkListen(changes.value.listen);
-        const updated = await backend.update(proxy.name, changes.value);
-        this.options.onDidLog?.(`API updated proxy ${proxy.name}: ${describeProxy(updated)}`);
+        this.proxy(target.proxy);
+        await this.checkListen(body);
+        const updated = await backend.update(target.proxy, body);
+        this.log(`updated proxy ${updated.name}: ${describeProxy(updated)}`);
         return { status: 200, body: updated };
       }
       case 'toxics': {
-        const proxy = this.proxy(target.proxy);
-        if (method === 'GET') return { status: 200, body: proxy.toxics };
-        const toxic = parseToxicRequest(body);
-        if (!toxic.ok) throw toxic.error;
-        if (proxy.toxics.some((t) => t.name === toxic.value.name)) throw toxicAlreadyExists(proxy.name, toxic.value.name);
-        const added = backend.addToxic(proxy.name, toxic.value);
-        this.options.onDidLog?.(`API added toxic ${added.name} (${added.type}, ${added.stream}) to proxy ${proxy.name}`);
+        this.proxy(target.proxy);
+        if (method === 'GET') return { status: 200, body: backend.toxics(target.proxy) };
+        const added = backend.addToxic(target.proxy, body);
+        this.log(`added toxic ${added.name} (${added.type}, ${added.stream}) to proxy ${target.proxy}`);
         return { status: 200, body: added };
       }
       case 'toxic': {
-        const proxy = this.proxy(target.proxy);
-        const existing = proxy.toxics.find((t) => t.name === target.toxic);
-        if (!existing) throw toxicNotFound(proxy.name, target.toxic);
-        if (method === 'GET') return { status: 200, body: existing };
+        this.proxy(target.proxy);
+        if (method === 'GET') {
+          const toxic = backend.getToxic(target.proxy, target.toxic);
+          if (!toxic) throw new ApiError(404, `toxic not found: proxy ${JSON.stringify(target.proxy)} has no toxic named ${JSON.stringify(target.toxic)}; GET /proxies/${target.proxy}/toxics lists them.`);
+          return { status: 200, body: toxic };
+        }
         if (method === 'DELETE') {
-          backend.removeToxic(proxy.name, existing.name);
-          this.options.onDidLog?.(`API removed toxic ${existing.name} from proxy ${proxy.name}`);
+          backend.removeToxic(target.proxy, target.toxic);
+          this.log(`removed toxic ${target.toxic} from proxy ${target.proxy}`);
           return { status: 204 };
         }
-        const updated = parseToxicUpdate(existing, body);
-        if (!updated.ok) throw updated.error;
-        const result = backend.updateToxic(proxy.name, updated.value);
-        this.options.onDidLog?.(`API updated toxic ${result.name} of proxy ${proxy.name}`);
-        return { status: 200, body: result };
+        const updated = backend.updateToxic(target.proxy, target.toxic, body);
+        this.log(`updated toxic ${updated.name} of proxy ${target.proxy}`);
+        return { status: 200, body: updated };
       }
     }
   }
 
+  private log(line: string): void {
+    this.options.onDidLog?.(`API ${line}`);
+  }
+
+  private notFound(name: string): ApiError {
+    return new ApiError(404, `proxy not found: there is no proxy named ${JSON.stringify(name)}; GET /proxies lists them.`);
+  }
+
   private proxy(name: string): ProxyDefinition {
     const proxy = this.backend.get(name);
-    if (!proxy) throw proxyNotFound(name);
+    if (!proxy) throw this.notFound(name);
     return proxy;
   }
 
-  /** A proxy may listen beyond loopback only when the caller's policy says so. */
-  private async checkListen(listen: string | undefined): Promise<void> {
-    if (listen === undefined) return;
-    const parsed = parseHostPort(listen, { allowZeroPort: true });
+  /**
+   * A proxy may listen beyond loopback only when the caller's policy says so. Text the engine cannot
+   * read is left to it, so the refusal of a bad address stays its sentence.
+   */
+  private async checkListen(request: unknown): Promise<void> {
+    if (!isRecord(request) || typeof request.listen !== 'string') return;
+    const parsed = parseHostPort(request.listen, { allowZeroPort: true, defaultHost: '127.0.0.1' });
     if (!parsed.ok) return;
     const exposure = assessBindExposure(parsed.host, parsed.port);
     if (!exposure.exposed) return;
@@ -264,31 +293,25 @@ export class ProxyApiServer {
     if (refusal) throw new ApiError(403, refusal);
   }
 
-  private async createProxy(body: unknown): Promise<ProxyDefinition> {
-    const request = parseProxyRequest(body);
-    if (!request.ok) throw request.error;
-    if (this.backend.get(request.value.name)) throw proxyAlreadyExists(request.value.name);
-    await this.checkListen(request.value.listen);
-    const created = await this.backend.create(request.value);
-    this.options.onDidLog?.(`API created proxy ${created.name}: ${describeProxy(created)}`);
-    return created;
-  }
-
   private async populate(body: unknown): Promise<Reply> {
-    const requests = parsePopulateRequest(body);
-    if (!requests.ok) throw requests.error;
-    for (const request of requests.value) await this.checkListen(request.listen);
+    const list = Array.isArray(body) ? body.map(withDefaultListen) : body;
+    if (Array.isArray(list)) for (const entry of list) await this.checkListen(entry);
     try {
-      const proxies = await this.backend.populate(requests.value);
-      this.options.onDidLog?.(`API populated ${proxies.map((p) => p.name).join(', ') || 'no proxies'}`);
+      const proxies = await this.backend.populate(list);
+      this.log(`populated ${proxies.map((p) => p.name).join(', ') || 'no proxies'}`);
       return { status: 201, body: { proxies } };
     } catch (err) {
-      // Toxiproxy answers a failed populate with the error and the proxies as they now are.
-      const error = err instanceof ApiError ? err : new ApiError(500, errorMessage(err));
-      const names = new Set(requests.value.map((r) => r.name));
+      // Toxiproxy answers a failed populate with the error and the listed proxies as they now are.
+      const error = toApiError(err);
+      const names = new Set(Array.isArray(list) ? list.map((entry: unknown) => (isRecord(entry) ? entry.name : undefined)) : []);
       return { status: error.status, body: { ...errorBody(error), proxies: this.backend.list().filter((p) => names.has(p.name)) } };
     }
   }
+}
+
+/** Toxiproxy's clients may leave `listen` out; the engine requires it, so it gets the loopback default. */
+function withDefaultListen(body: unknown): unknown {
+  return isRecord(body) && (body.listen === undefined || body.listen === '') ? { ...body, listen: DEFAULT_PROXY_LISTEN } : body;
 }
 
 function describeProxy(proxy: ProxyDefinition): string {
