@@ -11,9 +11,8 @@ import type { Preset, PresetPayload } from '../shared/preset';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
 import { validateHostText } from '../shared/hostPort';
 import { describeValue, isRecord } from '../shared/describeValue';
-import { parseHostPort } from '../shared/hostPort';
-import type { ToxicDefinition } from '../shared/toxics';
-import { toxicProblem } from './proxy/toxicValidation';
+import { parseTarget } from '../shared/hostPort';
+import { validateToxic, type ToxicDefinition } from '../shared/toxics';
 
 export const PRESETS_SETTING = 'tcpLab.presets';
 
@@ -175,7 +174,7 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
 }
 
 /**
- * A proxy preset's own fields: `upstream` (host:port), `faults` (toxics, with Toxiproxy's defaults
+ * A proxy preset's own fields: `upstream` (host:port, or tls://host:port), `faults` (toxics, with Toxiproxy's defaults
  * filled in: stream downstream, toxicity 1, name `<type>_<stream>`). Echo, rules and TLS are refused.
  */
 function validateProxyFields(entry: Record<string, unknown>, preset: Preset, name: string, index: number): { problem: PresetProblem } | undefined {
@@ -183,7 +182,7 @@ function validateProxyFields(entry: Record<string, unknown>, preset: Preset, nam
   const what = (field: string, text: string): { problem: PresetProblem } => problem(field, `Preset "${name}": "${field}" ${text}.`);
   const { upstream } = entry;
   if (typeof upstream !== 'string') return what('upstream', `must be the server to relay to, as host:port such as 127.0.0.1:6379, but is ${describeValue(upstream, 'missing')}`);
-  const target = parseHostPort(upstream);
+  const target = parseTarget(upstream);
   if (!target.ok) return what('upstream', `is not usable: ${lowerFirst(target.message.replace(/\.$/, ''))}`);
   for (const field of ['echo', 'rules', 'tls'] as const) {
     if (entry[field] !== undefined) return what(field, `does not apply to proxy presets (a proxy relays; it does not answer by itself); remove it, or use a listener preset`);
@@ -193,15 +192,14 @@ function validateProxyFields(entry: Record<string, unknown>, preset: Preset, nam
   if (!Array.isArray(faults)) return what('faults', `must be a list of faults such as { "type": "latency", "attributes": { "latency": 200 } }, but is ${describeValue(faults)}`);
   const checked: ToxicDefinition[] = [];
   for (const [i, fault] of faults.entries()) {
-    const found = toxicProblem(fault, `Preset "${name}"`, `faults[${i}].`);
-    if (found) return problem(found.field, found.message);
-    const raw = fault as Record<string, unknown>;
-    const stream = (raw.stream as string | undefined) ?? 'downstream';
-    const toxic = { ...raw, name: (raw.name as string | undefined) ?? `${String(raw.type)}_${stream}`, stream, toxicity: raw.toxicity ?? 1, attributes: raw.attributes ?? {} } as ToxicDefinition;
-    if (checked.some((t) => t.name === toxic.name)) {
-      return what(`faults[${i}].name`, `is ${JSON.stringify(toxic.name)}, like an earlier fault (a fault without a name is called <type>_<stream>); give each fault its own "name"`);
+    // The toxics' own check, shared with the HTTP API and the panel, fills in Toxiproxy's defaults.
+    const path = `Preset "${name}".faults[${i}]`;
+    const toxic = validateToxic(fault, path);
+    if (!toxic.ok) return problem(/^[\w]+(\[\d+\])?(\.\w+)*/.exec(toxic.error.slice(`Preset "${name}".`.length))?.[0] ?? `faults[${i}]`, toxic.error);
+    if (checked.some((t) => t.name === toxic.toxic.name)) {
+      return what(`faults[${i}].name`, `is ${JSON.stringify(toxic.toxic.name)}, like an earlier fault (a fault without a name is called <type>_<stream>); give each fault its own "name"`);
     }
-    checked.push(toxic);
+    checked.push(toxic.toxic);
   }
   preset.faults = checked;
   return undefined;

@@ -15,6 +15,7 @@ describe('proxy presets (kind "proxy")', () => {
     assert.deepEqual(problems, []);
     assert.equal(presets[0].kind, 'proxy');
     assert.equal(presets[0].upstream, '127.0.0.1:6379');
+    assert.deepEqual(validatePresets([{ ...proxy, upstream: 'tls://127.0.0.1:443' }]).problems, [], 'a TLS upstream is written tls://host:port');
     assert.deepEqual(presets[0].faults, [
       { name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 200, jitter: 20 } },
       { name: 'reset_peer_upstream', type: 'reset_peer', stream: 'upstream', toxicity: 0.5, seed: 7, attributes: { timeout: 1000 } },
@@ -36,16 +37,17 @@ describe('proxy presets (kind "proxy")', () => {
       [{ upstream: '127.0.0.1:0' }, 'upstream', 'Preset "Flaky": "upstream" is not usable: port 0 cannot be connected to; enter a port from 1 to 65535.'],
       [{ port: 70000 }, 'port', 'Preset "Flaky": "port" must be a whole number from 0 to 65535 (0 picks any free port), but is 70000.'],
       [{ faults: { type: 'latency' } }, 'faults', 'Preset "Flaky": "faults" must be a list of faults such as { "type": "latency", "attributes": { "latency": 200 } }, but is an object.'],
-      [{ faults: [{ type: 'lag' }] }, 'faults[0].type', 'Preset "Flaky": "faults[0].type" must be one of latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data, drop, replace, duplicate, but is "lag".'],
-      [{ faults: [{ type: 'latency', stream: 'up' }] }, 'faults[0].stream', 'Preset "Flaky": "faults[0].stream" must be "upstream" (client to server) or "downstream" (server to client), but is "up".'],
-      [{ faults: [{ type: 'latency', toxicity: 2 }] }, 'faults[0].toxicity', 'Preset "Flaky": "faults[0].toxicity" must be a number from 0 to 1 (the share of connections it applies to), but is 2.'],
-      [{ faults: [{ type: 'latency', attributes: { latency: -5 } }] }, 'faults[0].attributes.latency', 'Preset "Flaky": "faults[0].attributes.latency" must be a whole number of milliseconds, from 0 to 2147483647, but is -5.'],
-      [{ faults: [{ type: 'latency', attributes: { delay: 5 } }] }, 'faults[0].attributes.delay', 'Preset "Flaky": "faults[0].attributes.delay" is not an attribute of latency toxics; use latency, jitter.'],
-      [{ faults: [{ type: 'slicer', attributes: { average_size: 8, size_variation: 9 } }] }, 'faults[0].attributes.size_variation', 'Preset "Flaky": "faults[0].attributes.size_variation" must be smaller than average_size (8), but is 9.'],
-      [{ faults: [{ type: 'bandwidth', attributes: { rate: 1.5 } }] }, 'faults[0].attributes.rate', 'Preset "Flaky": "faults[0].attributes.rate" must be a whole number of KB/s, 0 or more, but is 1.5.'],
-      [{ faults: [{ type: 'latency', seed: -1 }] }, 'faults[0].seed', 'Preset "Flaky": "faults[0].seed" must be a whole number from 0 up, but is -1.'],
+      [{ faults: [{ type: 'lag' }] }, 'faults[0].type', 'Preset "Flaky".faults[0].type must be one of "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data", "drop", "replace", "duplicate" (got "lag").'],
+      [{ faults: [{ type: 'latency', stream: 'up' }] }, 'faults[0].stream', 'Preset "Flaky".faults[0].stream must be "upstream" (client to server) or "downstream" (server to client) (got "up").'],
+      [{ faults: [{ type: 'latency', toxicity: 2 }] }, 'faults[0].toxicity', 'Preset "Flaky".faults[0].toxicity must be a probability from 0 to 1, such as 0.5 (got 2).'],
+      [{ faults: [{ type: 'latency', attributes: { latency: -5 } }] }, 'faults[0].attributes.latency', 'Preset "Flaky".faults[0].attributes.latency must be a whole number of ms from 0 to 86400000 (got -5).'],
+      [{ faults: [{ type: 'latency', attributes: { delay: 5 } }] }, 'faults[0].attributes.delay', 'Preset "Flaky".faults[0].attributes.delay is not an attribute of latency; a latency toxic takes "latency", "jitter".'],
+      [{ faults: [{ type: 'slicer', attributes: { average_size: 8, size_variation: 9 } }] }, 'faults[0].attributes.size_variation', 'Preset "Flaky".faults[0].attributes.size_variation (9) must be smaller than average_size (8), so every slice keeps at least one byte.'],
+      [{ faults: [{ type: 'bandwidth', attributes: { rate: 1.5 } }] }, 'faults[0].attributes.rate', 'Preset "Flaky".faults[0].attributes.rate must be a whole number of KB/s from 0 to 10000000 (got 1.5).'],
+      [{ faults: [{ type: 'latency', seed: -1 }] }, 'faults[0].seed', 'Preset "Flaky".faults[0].seed must be a whole number from 0 to 4294967295 (got -1).'],
+      [{ faults: ['latency'] }, 'faults[0]', 'Preset "Flaky".faults[0] must be an object with "type" and "attributes" (got "latency").'],
       [{ faults: [{ type: 'latency' }, { type: 'latency' }] }, 'faults[1].name', 'Preset "Flaky": "faults[1].name" is "latency_downstream", like an earlier fault (a fault without a name is called <type>_<stream>); give each fault its own "name".'],
-      [{ faults: [{ type: 'drop', when: { match: 'glob', pattern: 'x' } }] }, 'faults[0].when', 'Preset "Flaky": faults[0].when.match must be one of "exact", "hexPrefix", "contains", "regex" (got "glob").'],
+      [{ faults: [{ type: 'drop', when: { match: 'glob', pattern: 'x' } }] }, 'faults[0].when.match', 'Preset "Flaky".faults[0].when.match must be one of "exact", "hexPrefix", "contains", "regex" (got "glob").'],
       [{ echo: true }, 'echo', 'Preset "Flaky": "echo" does not apply to proxy presets (a proxy relays; it does not answer by itself); remove it, or use a listener preset.'],
     ];
     for (const [change, field, message] of cases) {

@@ -2,6 +2,7 @@
 // ("proxy not found", "toxic already exists", …) so a client library that checks either keeps
 // working, followed by the engine's own sentence (what was wrong and what to do).
 import { errorCode } from '../../core/errors';
+import { proxyErrorStatus } from '../../core/proxy/proxyHub';
 import { errorMessage } from '../../shared/errorMessage';
 
 /** An error the API answers with `{"error": message, "status": status}`. */
@@ -14,25 +15,25 @@ export class ApiError extends Error {
   }
 }
 
-/** The proxy engine's error codes: Toxiproxy's status and message stem for each. */
-const BY_CODE: Readonly<Record<string, { status: number; stem: string }>> = {
-  INVALID_PROXY: { status: 400, stem: 'bad request body' },
-  INVALID_TOXIC: { status: 400, stem: 'bad request body' },
-  PROXY_NOT_FOUND: { status: 404, stem: 'proxy not found' },
-  TOXIC_NOT_FOUND: { status: 404, stem: 'toxic not found' },
-  PROXY_EXISTS: { status: 409, stem: 'proxy already exists' },
-  TOXIC_EXISTS: { status: 409, stem: 'toxic already exists' },
+/** Toxiproxy's message stem for each of the proxy engine's error codes (the engine gives the status). */
+const STEMS: Readonly<Record<string, string>> = {
+  INVALID_PROXY: 'bad request body',
+  INVALID_TOXIC: 'bad request body',
+  PROXY_NOT_FOUND: 'proxy not found',
+  TOXIC_NOT_FOUND: 'toxic not found',
+  PROXY_EXISTS: 'proxy already exists',
+  TOXIC_EXISTS: 'toxic already exists',
 };
 
 /**
- * Any error as the API answers it: the engine's coded errors with Toxiproxy's status, anything else
- * (a port in use, an address that cannot be bound) as 500, which is what Toxiproxy answers for those.
+ * Any error as the API answers it: the engine's coded errors with Toxiproxy's status and stem,
+ * anything else (a port in use, an address that cannot be bound) as 500, as Toxiproxy answers those.
  */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  const known = BY_CODE[errorCode(err) ?? ''];
+  const stem = STEMS[errorCode(err) ?? ''];
   const message = errorMessage(err);
-  return known ? new ApiError(known.status, `${known.stem}: ${message}`) : new ApiError(500, message);
+  return new ApiError(proxyErrorStatus(err), stem ? `${stem}: ${message}` : message);
 }
 
 /** The JSON body Toxiproxy sends with an error. */
