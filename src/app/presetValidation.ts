@@ -12,7 +12,7 @@ import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payload
 import { validateHostText } from '../shared/hostPort';
 import { describeValue, isRecord } from '../shared/describeValue';
 import { parseTarget } from '../shared/hostPort';
-import { validateToxic, type ToxicDefinition } from '../shared/toxics';
+import { checkName, validateToxic, type ToxicDefinition } from '../shared/toxics';
 
 export const PRESETS_SETTING = 'tcpLab.presets';
 
@@ -180,6 +180,9 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
 function validateProxyFields(entry: Record<string, unknown>, preset: Preset, name: string, index: number): { problem: PresetProblem } | undefined {
   const problem = (field: string, message: string): { problem: PresetProblem } => ({ problem: { index, presetName: name, field, message } });
   const what = (field: string, text: string): { problem: PresetProblem } => problem(field, `Preset "${name}": "${field}" ${text}.`);
+  // The preset's name is the proxy's, which the HTTP API uses as a path segment.
+  const nameProblem = checkName(name, `Preset "${name}" name`);
+  if (nameProblem) return problem('name', `${nameProblem.replace(/\.$/, '')} (a proxy preset's name is its proxy's name in the HTTP API).`);
   const { upstream } = entry;
   if (typeof upstream !== 'string') return what('upstream', `must be the server to relay to, as host:port such as 127.0.0.1:6379, but is ${describeValue(upstream, 'missing')}`);
   const target = parseTarget(upstream);

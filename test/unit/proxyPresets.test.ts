@@ -48,6 +48,7 @@ describe('proxy presets (kind "proxy")', () => {
       [{ faults: ['latency'] }, 'faults[0]', 'Preset "Flaky".faults[0] must be an object with "type" and "attributes" (got "latency").'],
       [{ faults: [{ type: 'latency' }, { type: 'latency' }] }, 'faults[1].name', 'Preset "Flaky": "faults[1].name" is "latency_downstream", like an earlier fault (a fault without a name is called <type>_<stream>); give each fault its own "name".'],
       [{ faults: [{ type: 'drop', when: { match: 'glob', pattern: 'x' } }] }, 'faults[0].when.match', 'Preset "Flaky".faults[0].when.match must be one of "exact", "hexPrefix", "contains", "regex" (got "glob").'],
+      [{ name: 'Slow mock' }, 'name', 'Preset "Slow mock" name "Slow mock" may not contain slashes, "?", "#" or spaces, since it is part of API paths; use letters, digits, "_", "-" or "." (a proxy preset\'s name is its proxy\'s name in the HTTP API).'],
       [{ echo: true }, 'echo', 'Preset "Flaky": "echo" does not apply to proxy presets (a proxy relays; it does not answer by itself); remove it, or use a listener preset.'],
     ];
     for (const [change, field, message] of cases) {
