@@ -436,13 +436,15 @@ export class Connection implements Disposable {
       return;
     }
     let done = false;
+    // A send queued behind the capture file empties without a 'drain': its completion says so.
+    const sent = this.sendEmitter.event(() => finish());
     const finish = (): void => {
       if (done) return;
       done = true;
+      sent.dispose();
       socket.off('drain', finish);
       socket.off('close', finish);
-      if (this.sendQueueHead < this.sendQueue.length && !socket.destroyed) this.whenDrained(callback);
-      else callback();
+      this.whenDrained(callback);
     };
     socket.on('drain', finish);
     socket.on('close', finish);

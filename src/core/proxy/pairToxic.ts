@@ -25,6 +25,8 @@ export interface ToxicEffect {
   perPiece?: boolean;
   /** Some of the unit's bytes do not go on. */
   dropped?: boolean;
+  /** Which bytes did not go on, when not the whole unit (limit_data keeps the head). */
+  droppedBytes?: Uint8Array;
   /** Something to do once the pieces are out (limit_data closes, a triggered reset_peer resets). */
   after?: { delay: number; action: () => void };
 }
@@ -50,6 +52,8 @@ export class PairToxic {
   private next = 0;
   /** limit_data: the limit was reached and the pair is closing. */
   private tripped = false;
+  /** limit_data: bytes it let through since it began acting on this pair. */
+  private passed = 0;
   /** timeout: bytes were dropped, so removing the toxic cannot resume a whole stream. */
   private droppedAny = false;
   private readonly replacement: Uint8Array | undefined;
@@ -114,7 +118,7 @@ export class PairToxic {
   }
 
   /** What the toxic does to one unit (a chunk, or a matching frame); undefined when it leaves it alone. */
-  apply(pieces: PieceDraft[], now: number, forwarded: number, ends: RelayEnds): ToxicEffect | undefined {
+  apply(pieces: PieceDraft[], now: number, ends: RelayEnds): ToxicEffect | undefined {
     const definition = this.definition;
     const name = this.name;
     const size = totalBytes(pieces);
@@ -161,12 +165,16 @@ export class PairToxic {
       case 'limit_data': {
         if (this.tripped) return { pieces: [], note: `${name} dropped ${size} bytes after its limit`, dropped: true };
         const limit = definition.attributes.bytes;
-        const left = Math.max(0, limit - forwarded);
-        if (size < left) return undefined;
+        const left = Math.max(0, limit - this.passed);
+        if (size < left) {
+          this.passed += size;
+          return undefined;
+        }
         this.tripped = true;
         const kept = truncate(pieces, left);
+        const all = concat(pieces);
         const close = { delay: 0, action: () => ends.closePair(`${name} closed the pair after ${limit} bytes`) };
-        return { pieces: kept, note: `${name} let ${left} of ${size} bytes through (limit ${limit} bytes), then closes the pair`, dropped: left < size, after: close };
+        return { pieces: kept, note: `${name} let ${left} of ${size} bytes through (limit ${limit} bytes), then closes the pair`, dropped: left < size, droppedBytes: all.subarray(left), after: close };
       }
       case 'timeout':
         if (definition.when !== undefined) return undefined;
@@ -202,6 +210,10 @@ function totalBytes(pieces: PieceDraft[]): number {
   let size = 0;
   for (const piece of pieces) size += piece.bytes.byteLength;
   return size;
+}
+
+function concat(pieces: PieceDraft[]): Uint8Array {
+  return pieces.length === 1 ? pieces[0].bytes : new Uint8Array(Buffer.concat(pieces.map((piece) => piece.bytes)));
 }
 
 /** The first `limit` bytes of the pieces. */

@@ -71,8 +71,6 @@ export class RelayStream {
   private sourcePaused = false;
   private ended = false;
   private closed = false;
-  /** The source's bytes so far, after toxics (limit_data counts these). */
-  private forwarded = 0;
 
   constructor(
     private readonly ends: RelayEnds,
@@ -221,15 +219,19 @@ export class RelayStream {
     /** For pieces written to the client: the notes not already told per piece (slice 3 of 7, copy 2 of 3). */
     const outNotes: string[] = [];
     let dropped = false;
+    let droppedBytes: Uint8Array | undefined;
     let after: { at: number; action: () => void } | undefined;
     for (const toxic of this.toxics) {
       if (!toxic.appliesTo(frame)) continue;
-      const effect = toxic.apply(pieces, now, this.forwarded, this.ends);
+      const effect = toxic.apply(pieces, now, this.ends);
       if (!effect) continue;
       notes.push(effect.note);
       if (!effect.perPiece) outNotes.push(effect.note);
       pieces = effect.pieces;
-      if (effect.dropped) dropped = true;
+      if (effect.dropped) {
+        dropped = true;
+        droppedBytes = effect.droppedBytes ?? droppedBytes ?? bytes;
+      }
       if (effect.after) after = { at: now + effect.after.delay, action: effect.after.action };
       if (pieces.length === 0) break;
     }
@@ -240,13 +242,12 @@ export class RelayStream {
       else this.ends.log.appendFaulted('in', bytes, faultText, dropped);
     }
     for (const piece of pieces) {
-      this.forwarded += piece.bytes.byteLength;
       const at = now + piece.delay;
       const fault = this.ends.dir === 'out' && (outNotes.length > 0 || piece.notes.length > 0) ? [...outNotes, ...piece.notes].join('; ') : undefined;
       this.enqueue({ kind: 'data', at, bytes: piece.bytes, fault });
     }
     if (dropped && this.ends.dir === 'out') {
-      this.enqueue({ kind: 'drop', at: now, bytes, fault: faultText });
+      this.enqueue({ kind: 'drop', at: now, bytes: droppedBytes ?? bytes, fault: faultText });
     }
     if (after) this.enqueue({ kind: 'action', at: after.at, bytes: NO_BYTES, action: after.action });
   }
