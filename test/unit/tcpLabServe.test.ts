@@ -129,8 +129,9 @@ describe('tcp-lab serve', function () {
     await latency.remove();
     const fast = await pythonClient(port, 'fast');
     assert.equal(fast.text, 'fast');
-    assert.ok(fast.ms < slow.ms - 300, `without the toxic the round trip took ${fast.ms} ms (with it ${slow.ms} ms)`);
-    assert.ok(((await nextReport(server.reports, 3)).first_byte_ms ?? 999) < 300, 'the server got the bytes at once again');
+    // Timed on the server's side: a Python client's own start-up time varies with the machine's load.
+    const fastReport = await nextReport(server.reports, 3);
+    assert.ok((fastReport.first_byte_ms ?? 999) < 250, `without the toxic the server got the first byte after ${fastReport.first_byte_ms} ms`);
 
     // reset_peer: 400 ms into the pair it is reset; the Python client and the Python server both see RST.
     const reset = await proxy.addToxic({ name: 'rst', type: 'reset_peer', stream: 'downstream', toxicity: 1, attributes: { timeout: 400 } } as never);
