@@ -14,7 +14,7 @@ import { plural } from '../shared/plural';
 import { assessBindExposure } from './exposurePolicy';
 import { LifecycleLines, type LogSink } from './lifecycleLines';
 import { hasMockBehaviour, presetTlsSetup } from './presetStarts';
-import { ProxyApiServer } from './proxy/proxyApi';
+import { ProxyApiServer, apiAddressProblem } from './proxy/proxyApi';
 
 export interface ServeOptions {
   /** Every valid preset of the settings file. */
@@ -83,6 +83,8 @@ export class ServeSession implements Disposable {
    */
   static async start(options: ServeOptions): Promise<ServeSession> {
     const chosen = choosePresets(options.presets, options.names, options.api !== undefined);
+    const apiProblem = options.api === undefined ? undefined : apiAddressProblem(options.api, options.allowExposed, 'or pass --allow-exposed');
+    if (apiProblem) throw new ServeUsageError(apiProblem);
     if (!options.allowExposed) {
       for (const preset of chosen) {
         const exposure = assessBindExposure(preset.host, preset.port);
@@ -158,6 +160,7 @@ export class ServeSession implements Disposable {
     this.api = await ProxyApiServer.start(this.hub, {
       address,
       allowExposed,
+      howToAllow: 'or pass --allow-exposed',
       version: this.options.version,
       onDidLog: (text) => this.options.print(`${stamp()} ${text}`),
       confirmProxyListen: async (host, port) => {

@@ -231,8 +231,9 @@ describe('tcp-lab serve', function () {
       [['--preset', 'Nope'], 2, /^Unknown preset "Nope": use one of "Wide", "Local"\.\n$/m],
       [['--preset', 'Client'], 2, /^Preset "Client" is a client preset; tcp-lab serve runs listener and proxy presets/m],
       [['--preset', 'Wide'], 2, /^Preset "Wide" not started: Listening on 0\.0\.0\.0:0 makes a free port reachable from other machines on your network\. Use 127\.0\.0\.1 or ::1, or pass --allow-exposed\.\n$/m],
-      [['--preset', 'Local', '--api', '0.0.0.0:0'], 1, /^The proxy API stays on this machine: /m],
+      [['--preset', 'Local', '--api', '0.0.0.0:0'], 2, /^The proxy API stays on this machine: Listening on 0\.0\.0\.0:0 makes a free port reachable from other machines on your network\. Use 127\.0\.0\.1:8474, or pass --allow-exposed\.\n$/m],
       [['--preset', 'Local', '--api', `127.0.0.1:${busyPort}`], 1, new RegExp(`^The proxy API cannot listen on 127\\.0\\.0\\.1:${busyPort}: the port is in use`, 'm')],
+      [['--api', '8474'], 2, /^The proxy API address "8474" is not usable: "8474" has no host; enter host:port, for example 127\.0\.0\.1:8474\.\n$/m],
       [['--bogus'], 2, /^Unknown option --bogus\.\nUsage: tcp-lab serve/],
       [['Local'], 2, /^Unexpected argument 'Local': name presets with --preset NAME\./],
     ];
