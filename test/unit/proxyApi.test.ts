@@ -256,6 +256,16 @@ describe('Toxiproxy-compatible HTTP API', function () {
     });
   });
 
+  it('refuses a body over 1 MiB with 413, and answers two creates of one name at once with one 201 and one 409', async () => {
+    const huge = await call(base, 'POST', '/proxies', JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }));
+    assert.equal(huge.status, 413);
+    assert.match((huge.json as { error: string }).error, /^request body too large: keep it under 1048576 bytes\.$/);
+    const body = { name: 'twice', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` };
+    const statuses = (await Promise.all([call(base, 'POST', '/proxies', body), call(base, 'POST', '/proxies', body)])).map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, 409]);
+    assert.equal(registry.listeners().length, 1, 'one listener, not two');
+  });
+
   it('DELETE /proxies/{name} stops the proxy and closes its pairs (204)', async () => {
     const created = await call(base, 'POST', '/proxies', { name: 'p', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` });
     const port = Number((created.json as { listen: string }).listen.split(':')[1]);
