@@ -221,6 +221,12 @@ describe('Toxiproxy-compatible HTTP API', function () {
     assert.equal(exposed.status, 403);
     assert.match((exposed.json as { error: string }).error, /^Not allowed: Listening on 0\.0\.0\.0:0 makes a free port reachable from other machines/);
     assert.equal((await call(base, 'GET', '/proxies/wide')).status, 404);
+    // The same for a populate entry and for moving an existing proxy.
+    assert.equal((await call(base, 'POST', '/populate', [{ name: 'wide', listen: '[::]:0', upstream: `127.0.0.1:${echoPort}` }])).status, 403);
+    await call(base, 'POST', '/proxies', { name: 'local', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` });
+    const moved = await call(base, 'POST', '/proxies/local', { listen: '0.0.0.0:0' });
+    assert.equal(moved.status, 403, moved.text);
+    assert.match(((await call(base, 'GET', '/proxies/local')).json as { listen: string }).listen, /^127\.0\.0\.1:/, 'it stayed on loopback');
     const browser = await call(base, 'GET', '/proxies', undefined, { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64)' });
     assert.equal(browser.status, 403);
     assert.match((browser.json as { error: string }).error, /^User agent not allowed/);
