@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -105,7 +105,8 @@ describe('tcp-lab serve', function () {
     const proc = serve(['--settings', await settingsFile([]), '--api', '127.0.0.1:0']);
     const [, apiAddress] = await proc.line(/Serving 0 presets, proxy API on http:\/\/(\S+);/);
     const toxiproxy = new Toxiproxy(`http://${apiAddress}`);
-    assert.match(await toxiproxy.getVersion(), /"version"/);
+    const { version } = JSON.parse(await readFile(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    assert.deepEqual(JSON.parse(await toxiproxy.getVersion()), { version }, 'the bundle reports the version it was built from');
 
     const proxy = await toxiproxy.createProxy({ name: 'python', listen: '127.0.0.1:0', upstream: `127.0.0.1:${server.port}` });
     const port = Number(proxy.listen.split(':').pop());
