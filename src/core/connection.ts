@@ -415,7 +415,7 @@ export class Connection implements Disposable {
    * high-water mark: the caller stops reading its source until whenDrained() calls back. Bytes
    * sent with send() that still wait in its queue go first, so the stream keeps its order.
    */
-  relay(bytes: Uint8Array, fault?: string): boolean {
+  relay(bytes: Uint8Array, fault?: string, injected = false): boolean {
     if (!this.writable || this.socket.destroyed) return true;
     if (this.sendQueueHead < this.sendQueue.length || this.log.captureBackpressure) {
       // Rare (a panel send still queued, or the capture file behind): take the general path.
@@ -423,8 +423,8 @@ export class Connection implements Disposable {
       return false;
     }
     if (this.noDelayPending) this.applyNoDelay();
-    if (fault === undefined) this.log.append('out', bytes);
-    else this.log.appendFaulted('out', bytes, fault);
+    if (fault === undefined && !injected) this.log.append('out', bytes);
+    else this.log.appendFaulted('out', bytes, fault, false, injected);
     return this.socket.write(bytes);
   }
 

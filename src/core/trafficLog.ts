@@ -37,6 +37,8 @@ export interface TrafficRecord {
    * Notes never count in the totals and are not wire bytes (pcapng export and capture files skip them).
    */
   note?: string;
+  /** Proxy pairs: bytes TCP Lab added to the conversation (injected from the panel), not relayed. */
+  injected?: true;
 }
 
 export interface TrafficLogLimits {
@@ -197,19 +199,23 @@ export class TrafficLog {
    * Proxy pairs: bytes a fault changed on their way, logged with what it did (see TrafficRecord.fault);
    * counted like append(). The fast path without faults calls append() and pays nothing for this.
    */
-  appendFaulted(dir: Direction, bytes: Uint8Array, fault: string, dropped = false): TrafficRecord {
-    const record = this.store({ seq: this.nextSeq++, time: this.clock(), dir, bytes, fault, ...(dropped ? { dropped: true as const } : {}) }, true);
-    return record;
+  appendFaulted(dir: Direction, bytes: Uint8Array, fault: string | undefined, dropped = false, injected = false): TrafficRecord {
+    const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
+    if (fault !== undefined) record.fault = fault;
+    if (dropped) record.dropped = true;
+    if (injected) record.injected = true;
+    return this.store(record, true);
   }
 
   /**
    * A line about the connection that is not traffic (see TrafficRecord.note): kept in order with
    * the records, never counted, never captured. `bytes` are those a fault kept off this socket.
    */
-  appendNote(dir: Direction, note: string, options: { bytes?: Uint8Array; fault?: string; dropped?: boolean } = {}): TrafficRecord {
+  appendNote(dir: Direction, note: string, options: { bytes?: Uint8Array; fault?: string; dropped?: boolean; injected?: boolean } = {}): TrafficRecord {
     const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes: options.bytes ?? NO_BYTES, note };
     if (options.fault !== undefined) record.fault = options.fault;
     if (options.dropped) record.dropped = true;
+    if (options.injected) record.injected = true;
     return this.store(record, false);
   }
 

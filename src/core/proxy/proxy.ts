@@ -8,7 +8,7 @@ import type { Connection } from '../connection';
 import type { Listener } from '../listener';
 import type { Registry } from '../registry';
 import { RuleSet } from '../rules';
-import type { TlsSetup } from '../tls';
+import { prepareTls, type PreparedTls, type TlsSetup } from '../tls';
 import type { ProxyToxic } from './pairToxic';
 import { ProxyPair } from './proxyPair';
 import { randomSeed } from './random';
@@ -57,6 +57,8 @@ export class Proxy {
   private readonly pairs = new Set<ProxyPair>();
   private pairCount = 0;
   private readonly marker: ProxyListenerInfo;
+  /** The upstream's TLS, files read once, when the upstream is `tls://`. */
+  private upstreamPrepared: PreparedTls | undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -113,6 +115,8 @@ export class Proxy {
   /** Starts listening when enabled; rejects (and stays stopped) with the listener's one sentence. */
   async start(): Promise<void> {
     if (!this.enabledFlag || this.listener?.listening) return;
+    // Bad TLS files fail the start with their sentence, not each pair later.
+    if (this.upstreamTls) this.upstreamPrepared ??= prepareTls(this.tls.upstream ?? {}, 'client');
     this.listener = await this.registry.listen(
       { host: this.listenHost, port: this.listenPort, allowHalfOpen: true, noDelay: true, ...(this.tls.listen ? { tls: this.tls.listen } : {}) },
       (listener) => {
@@ -172,6 +176,7 @@ export class Proxy {
 
   /** New pairs go to the new upstream; open pairs keep theirs. */
   setUpstream(host: string, port: number, tls: boolean): void {
+    if (tls) this.upstreamPrepared ??= prepareTls(this.tls.upstream ?? {}, 'client');
     this.upstreamHost = host;
     this.upstreamPort = port;
     this.upstreamTls = tls;
@@ -209,6 +214,12 @@ export class Proxy {
     this.listener = undefined;
   }
 
+  /** The open pair whose client connection has this id. */
+  pair(connectionId: string): ProxyPair | undefined {
+    for (const pair of this.pairs) if (pair.client.id === connectionId) return pair;
+    return undefined;
+  }
+
   private accept(client: Connection): void {
     const number = ++this.pairCount;
     const upstream = this.upstreamText;
@@ -216,7 +227,7 @@ export class Proxy {
       proxyName: this.name,
       upstreamHost: this.upstreamHost,
       upstreamPort: this.upstreamPort,
-      ...(this.upstreamTls ? { upstreamTls: this.tls.upstream ?? {} } : {}),
+      ...(this.upstreamTls && this.upstreamPrepared ? { upstreamTls: this.upstreamPrepared } : {}),
       pairNumber: number,
       toxics: this.toxicList,
       framing: (stream: ToxicStream) => this.resolvedFraming[stream],
