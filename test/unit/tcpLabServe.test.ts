@@ -3,10 +3,12 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { bundleCli } from './support/cliBundle';
+import { tlsFixtures } from './support/tlsFixtures';
 import { Cleanup, runPythonPeer, startPythonPeer, waitUntil } from './support/sockets';
 
 /** `tcp-lab serve` as a CI step runs it: the bundled CLI in a child process, its stdout read line by line. */
@@ -214,6 +216,27 @@ describe('tcp-lab serve', function () {
       const [err] = (await once(probe, 'error')) as [NodeJS.ErrnoException];
       assert.equal(err.code, 'ECONNREFUSED', `port ${port} is closed`);
     }
+  });
+
+  it('a proxy preset with "tls" terminates TLS for its clients and relays the plain stream to a Python server', async () => {
+    const certs = await tlsFixtures();
+    const server = await witness();
+    const settings = await settingsFile([
+      { name: 'tls-front', kind: 'proxy', host: '127.0.0.1', port: 0, upstream: `127.0.0.1:${server.port}`, tls: { cert: certs.serverCert, key: certs.serverKey } },
+    ]);
+    const proc = serve(['--settings', settings]);
+    const [, port] = await proc.line(/Proxy "tls-front": 127\.0\.0\.1:(\d+) → /);
+    const socket = tls.connect({ host: '127.0.0.1', port: Number(port), servername: 'localhost', ca: await readFile(certs.caCert, 'utf8') });
+    cleanup.socket(socket);
+    await once(socket, 'secureConnect');
+    assert.equal(socket.authorized, true, String(socket.authorizationError));
+    let echoed = '';
+    socket.on('data', (chunk: Buffer) => (echoed += chunk.toString()));
+    socket.write('over tls');
+    await waitUntil(() => echoed === 'over tls', `the echo through the TLS proxy (got ${JSON.stringify(echoed)})`);
+    socket.end();
+    const report = await nextReport(server.reports, 1);
+    assert.equal(report.bytes, 'over tls'.length, 'the server got the decrypted bytes');
   });
 
   it('says what is wrong in one sentence and exits 2 (usage) or 1 (a start failed)', async () => {
