@@ -67,6 +67,10 @@ const LINE_END = '"}\n';
  */
 export const CAPTURE_HIGH_WATER_BYTES = 1024 * 1024;
 
+function isAscii(text: string): boolean {
+  return /^[\x00-\x7f]*$/.test(text);
+}
+
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
   return Math.max(0, Math.floor(value));
@@ -358,17 +362,29 @@ export class TrafficLog {
   private writeCaptureLine(capture: ActiveCapture, record: TrafficRecord): void {
     const { bytes } = record;
     const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-    // Every field is a number, a fixed word or base64, so no JSON escaping is needed.
-    const continued = record.continued ? ',"continued":true' : '';
-    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${continued},"base64":"`;
+    // Every field but a fault's phrase is a number, a fixed word or base64, so needs no JSON escaping.
+    let marks = record.continued ? ',"continued":true' : '';
+    // A proxy pair's fault marks: only on bytes a fault touched, so the plain path pays nothing.
+    if (record.fault !== undefined) marks += `,"fault":${JSON.stringify(record.fault)}`;
+    if (record.dropped) marks += ',"dropped":true';
+    if (record.injected) marks += ',"injected":true';
+    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${marks},"base64":"`;
     // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
     // string of the base64 handed to the stream costs five times as much CPU per byte captured.
+    // A fault phrase may name a toxic in any script, which latin1 copies would mangle.
+    if (record.fault !== undefined && !isAscii(head)) {
+      this.noteCaptureWrite(capture, !capture.stream.write(head + base64 + LINE_END));
+      return;
+    }
     const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
     line.write(head, 0, 'latin1');
     line.write(base64, head.length, 'latin1');
     line.write(LINE_END, head.length + base64.length, 'latin1');
-    const accepted = capture.stream.write(line);
-    if (!accepted && !capture.awaitingDrain) {
+    this.noteCaptureWrite(capture, !capture.stream.write(line));
+  }
+
+  private noteCaptureWrite(capture: ActiveCapture, full: boolean): void {
+    if (full && !capture.awaitingDrain) {
       capture.awaitingDrain = true;
       this.updateBackpressure();
     }

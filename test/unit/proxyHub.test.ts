@@ -2,6 +2,9 @@
 // input (one sentence each), on real loopback sockets with plain node:net peers.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { createServer, type Socket } from 'node:net';
 import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { once } from 'node:events';
@@ -262,5 +265,44 @@ describe('ProxyHub', () => {
       });
       assert.equal(hub.get('tls-missing'), undefined);
     });
+  });
+
+  it('shows a proxy whose listener was stopped from outside (the tree\'s Stop) as disabled, and enables it again', async () => {
+    const upstream = await upperServer();
+    const created = await hub.create({ name: 'stopped', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream}` });
+    const changes: string[] = [];
+    hub.onDidChange((change) => changes.push(`${change.kind} ${change.name}`));
+    await registry.stopAll();
+    assert.equal(hub.describe('stopped').enabled, false);
+    assert.deepEqual(changes, ['updated stopped']);
+    const again = await hub.update('stopped', { enabled: true });
+    assert.equal(again.listen, created.listen);
+    const client = await rawClient(cleanup, portOf(again.listen));
+    const sink = new ByteSink();
+    client.on('data', sink.push);
+    client.write('back');
+    await waitUntil(() => sink.text() === 'BACK', 'the relay after enabling again');
+  });
+
+  it('writes the fault marks into the pair\'s capture file', async () => {
+    const upstream = await upperServer();
+    const created = await hub.create({ name: 'cap', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream}`, toxics: [{ name: 'wait_ünï', type: 'latency', attributes: { latency: 1 } }] });
+    const client = await rawClient(cleanup, portOf(created.listen));
+    await waitUntil(() => registry.connections()[0]?.proxy?.upstreamState === 'open', 'the pair to open');
+    const pair = registry.connections()[0];
+    const dir = await mkdtemp(path.join(tmpdir(), 'tcplab-cap-'));
+    cleanup.add(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'pair.jsonl');
+    await pair.log.startCapture(file);
+    const sink = new ByteSink();
+    client.on('data', sink.push);
+    client.write('abc');
+    await waitUntil(() => sink.text() === 'ABC', 'the reply');
+    await pair.log.stopCapture();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(lines.map((line) => [line.dir, line.fault, Buffer.from(line.base64 as string, 'base64').toString()]), [
+      ['in', undefined, 'abc'],
+      ['out', 'wait_ünï +1 ms', 'ABC'],
+    ]);
   });
 });

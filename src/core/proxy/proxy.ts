@@ -65,6 +65,8 @@ export class Proxy {
     checked: CheckedProxyDefinition,
     private readonly tls: ProxyTlsOptions,
     private readonly log: (line: ProxyLogLine) => void,
+    /** The proxy changed by itself (its listener was stopped from outside, e.g. the tree's Stop). */
+    private readonly changed: () => void = () => undefined,
   ) {
     this.name = checked.name;
     this.listenHost = checked.listenHost;
@@ -121,6 +123,14 @@ export class Proxy {
       { host: this.listenHost, port: this.listenPort, allowHalfOpen: true, noDelay: true, ...(this.tls.listen ? { tls: this.tls.listen } : {}) },
       (listener) => {
         listener.setProxy(this.marker);
+        // Stopped by someone else (the tree's Stop, Stop All): the proxy is disabled, as Toxiproxy shows it.
+        listener.onDidStop(() => {
+          if (this.listener !== listener) return;
+          this.listener = undefined;
+          this.enabledFlag = false;
+          this.marker.enabled = false;
+          this.changed();
+        });
         // Ours runs before the registry's own subscriber, so a pair is marked before anyone sees it.
         listener.onDidAccept((client) => this.accept(client));
       },

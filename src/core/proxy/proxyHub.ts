@@ -74,7 +74,8 @@ export class ProxyHub implements Disposable {
     if (this.proxies.has(checked.proxy.name)) {
       throw new TcpError('PROXY_EXISTS', `A proxy named "${checked.proxy.name}" already exists; choose another name, or update or delete that one.`);
     }
-    const proxy = new Proxy(this.registry, checked.proxy, options.tls ?? {}, (line) => this.logEmitter.fire(line));
+    const name = checked.proxy.name;
+    const proxy = new Proxy(this.registry, checked.proxy, options.tls ?? {}, (line) => this.logEmitter.fire(line), () => this.changeEmitter.fire({ kind: 'updated', name }));
     // Claimed before listening, so two creates of one name cannot both succeed.
     this.proxies.set(proxy.name, proxy);
     try {
