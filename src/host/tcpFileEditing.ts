@@ -2,12 +2,14 @@
 // definition for {{variables}}, and Send Block at Cursor. The decisions are in
 // core/tcpFile/editing.ts; this file only converts them to and from VS Code's types.
 import * as vscode from 'vscode';
-import { blockAtLine, findDefinition, keywordCompletions, tcpOutline, type TcpSpan, type TcpSymbol } from '../core/tcpFile/editing';
+import { blockAtLine, findDefinition, keywordCompletions, starterTcpFile, tcpOutline, type TcpSpan, type TcpSymbol } from '../core/tcpFile/editing';
+import type { Registry } from '../core/registry';
 import { locateObjectKey, positionOf } from '../app/settingsLocation';
 import type { TcpFileLens } from './tcpFileLens';
 import { TCP_LANGUAGE_ID, isTcpDocument, type TcpFileWorkspace } from './tcpFileWorkspace';
 
 export const SEND_BLOCK_AT_CURSOR_COMMAND = 'tcpLab.tcpFiles.sendBlockAtCursor';
+export const NEW_TCP_FILE_COMMAND = 'tcpLab.tcpFiles.newFile';
 const ENVIRONMENTS_SETTING = 'tcpLab.environments';
 
 const SYMBOL_KINDS: Record<TcpSymbol['kind'], vscode.SymbolKind> = {
@@ -31,7 +33,7 @@ function documentLines(document: vscode.TextDocument): string[] {
   return Array.from({ length: document.lineCount }, (_, i) => document.lineAt(i).text);
 }
 
-export function registerTcpFileEditing(workspace: TcpFileWorkspace, lens: TcpFileLens): vscode.Disposable {
+export function registerTcpFileEditing(workspace: TcpFileWorkspace, lens: TcpFileLens, registry: Registry): vscode.Disposable {
   const selector: vscode.DocumentSelector = { language: TCP_LANGUAGE_ID };
 
   const symbols: vscode.DocumentSymbolProvider = {
@@ -77,7 +79,15 @@ export function registerTcpFileEditing(workspace: TcpFileWorkspace, lens: TcpFil
     await lens.send(editor.document.uri, block.index);
   };
 
+  // The walkthrough's last step: a file to run straight away, aimed at the listener started in its first.
+  const newFile = async (): Promise<void> => {
+    const listening = registry.listeners().find((l) => l.address !== undefined);
+    const document = await vscode.workspace.openTextDocument({ language: TCP_LANGUAGE_ID, content: starterTcpFile(listening?.address && { host: listening.host, port: listening.address.port }) });
+    await vscode.window.showTextDocument(document);
+  };
+
   return vscode.Disposable.from(
+    vscode.commands.registerCommand(NEW_TCP_FILE_COMMAND, newFile),
     vscode.languages.registerDocumentSymbolProvider(selector, symbols, { label: 'TCP Lab' }),
     // Space brings up the next word's choices (SEND ⎵ → text, hex, …); letters are typed anyway.
     vscode.languages.registerCompletionItemProvider(selector, keywords, ' '),

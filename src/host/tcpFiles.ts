@@ -23,7 +23,7 @@ export function registerTcpFiles(context: vscode.ExtensionContext, registry: Reg
     registerTcpFileDiagnostics(workspace),
     tests,
     lens,
-    registerTcpFileEditing(workspace, lens),
+    registerTcpFileEditing(workspace, lens, registry),
     registerEnvironmentStatus(workspace),
     registerTcpFileVariables(workspace),
   );

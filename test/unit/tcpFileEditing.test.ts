@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { blockAtLine, findDefinition, keywordCompletions, tcpOutline, variableCompletions } from '../../src/core/tcpFile/editing';
+import { blockAtLine, findDefinition, keywordCompletions, starterTcpFile, tcpOutline, variableCompletions } from '../../src/core/tcpFile/editing';
 import { DIRECTIVES, parseTcpFile } from '../../src/core/tcpFile/parser';
 import { locateObjectKey, positionOf } from '../../src/app/settingsLocation';
 import { DYNAMIC_VARIABLES } from '../../src/shared/variables';
@@ -203,5 +203,23 @@ describe('.tcp language configuration', () => {
     const parsed = parseTcpFile(['### A', 'CONNECT 127.0.0.1:7000', '// SEND text not sent', '  // EXPECT text indented comment', '# SEND text neither'].join('\n'));
     assert.deepEqual(parsed.diagnostics, []);
     assert.equal(parsed.blocks[0].steps.length, 0);
+  });
+});
+
+describe('.tcp editing: the starter file', () => {
+  it('parses without a problem and targets the listener (a wildcard on loopback), or 7000 on this machine', () => {
+    const cases = [
+      [{ host: '127.0.0.1', port: 40123 }, '127.0.0.1:40123'],
+      [{ host: '0.0.0.0', port: 40124 }, '127.0.0.1:40124'],
+      [{ host: '::', port: 40125 }, '[::1]:40125'],
+      [{ host: '::1', port: 40126 }, '[::1]:40126'],
+      [undefined, '127.0.0.1:7000'],
+    ] as const;
+    for (const [listener, address] of cases) {
+      const parsed = parseTcpFile(starterTcpFile(listener));
+      assert.deepEqual(parsed.diagnostics, []);
+      assert.deepEqual(parsed.blocks.map((b) => b.target?.kind === 'connect' && b.target.address), [address, address]);
+      assert.equal(parsed.blocks[1].steps.at(-1)?.kind, 'expect');
+    }
   });
 });

@@ -6,6 +6,7 @@ import { TLS_VERSIONS } from '../../shared/tls';
 import { TLS_EXPECT_FIELDS, type TcpBlock, type TcpFile, type TcpRange, type TcpStep, type TcpTarget } from './model';
 import { DIRECTIVES } from './parser';
 import { FRAMING_SHORT_NAMES } from './framing';
+import { formatHostPort } from '../../shared/hostPort';
 import { DYNAMIC_VARIABLES, findPlaceholders } from './variables';
 
 /** A span over one or more lines; end exclusive. */
@@ -267,4 +268,30 @@ export function findDefinition(
   if (selectedEnvironment !== '$shared' && has(selectedEnvironment)) return { kind: 'environment', name, environment: selectedEnvironment as string };
   if (has('$shared')) return { kind: 'environment', name, environment: '$shared' };
   return undefined;
+}
+
+/**
+ * The text of a new `.tcp` file: blocks against a listener's host and port (the one the user just
+ * started, when there is one; a wildcard bind is reached on loopback), else 127.0.0.1:7000, with a
+ * SEND and an EXPECT to try Send and Send & Check on.
+ */
+export function starterTcpFile(listener: { host: string; port: number } | undefined): string {
+  const wildcard: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '::1' };
+  const target = listener ? formatHostPort(wildcard[listener.host] ?? listener.host, listener.port) : '127.0.0.1:7000';
+  return [
+    '// A .tcp file: blocks of CONNECT/LISTEN, SEND and EXPECT lines. Click Send above a block,',
+    '// or put the cursor in it and run TCP: Send Block at Cursor (Ctrl+Alt+R, Cmd+Alt+R on macOS).',
+    '@greeting = hello from a .tcp file',
+    '',
+    '### Say hello',
+    `CONNECT ${target}`,
+    'LINE-ENDING lf',
+    'SEND text {{greeting}}',
+    '',
+    '### Say hello in hex and wait for an answer',
+    `CONNECT ${target}`,
+    'SEND hex 68 65 6c 6c 6f 0a',
+    'EXPECT within 5s regex .+',
+    '',
+  ].join('\n');
 }
