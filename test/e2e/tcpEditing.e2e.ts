@@ -42,7 +42,7 @@ describe('.tcp editing, the walkthrough and the public API in code-server (end t
     };
   });
 
-  it('opens the walkthrough from the palette; its first step runs Start Listener and is checked off', async function () {
+  it('opens the walkthrough from the palette; Start Listener checks off its first step, a Python client connecting the second', async function () {
     this.timeout(90_000);
     const s = current();
     const { page, workbench } = s;
@@ -64,14 +64,30 @@ describe('.tcp editing, the walkthrough and the public API in code-server (end t
     await link.click();
     await workbench.waitForPrompt(/Start Listener/);
     await workbench.answer('0');
-    await workbench.waitForNotification(/Listening on 127\.0\.0\.1:\d+/);
+    const listening = await workbench.waitForNotification(/Listening on 127\.0\.0\.1:\d+/);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)?.[1]);
+    const checkedOff = async (step: string, why: string): Promise<void> => {
+      const button = page.locator(`button.getting-started-step[data-step-id$="#${step}"]`);
+      const deadline = Date.now() + 15_000;
+      while ((await button.getAttribute('aria-checked')) !== 'true') {
+        if (Date.now() > deadline) throw new Error(`The walkthrough never checked off "${step}" after ${why}`);
+        await page.waitForTimeout(200);
+      }
+    };
     // The completion event (onCommand:tcpLab.startListener) checks the step off.
-    const deadline = Date.now() + 15_000;
-    while ((await first.getAttribute('aria-checked')) !== 'true') {
-      if (Date.now() > deadline) throw new Error('The walkthrough never checked off "Start a listener" after its command ran');
-      await page.waitForTimeout(200);
-    }
+    await checkedOff('startListener', 'its command ran');
     await artifacts.shot(s, 'walkthrough-step-done');
+
+    // "Connect" completes on any open connection (onContext:tcpLab.hasConnections): here a Python client's.
+    const connectStep = page.locator('button.getting-started-step[data-step-id$="#connect"]');
+    assert.equal(await connectStep.getAttribute('aria-checked'), 'false');
+    const client = await PythonPeer.connect('127.0.0.1', port);
+    try {
+      await checkedOff('connect', 'a Python client connected to the listener');
+    } finally {
+      client.kill();
+    }
+    await artifacts.shot(s, 'walkthrough-connect-done');
   });
 
   it('Send Block at Cursor (Ctrl+Alt+R) sends only the block under the cursor to a Python echo server', async function () {
