@@ -1,20 +1,15 @@
 // The test-only API client (test/e2e/apiClient): packed into its own .vsix for a session, never into
 // TCP Lab's, and driven from the palette to use TCP Lab's public API as another extension would.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../../scripts/codeServer';
 import type { E2ESession } from './session';
+import { packTestExtension } from './testExtensions';
 
 const clientDir = join(__dirname, '..', 'apiClient');
 
 /** Packs the client into `outDir` and returns the .vsix path, for SessionOptions.extraExtensions. */
 export function packApiClient(outDir: string): string {
-  const vsix = join(outDir, 'api-client.vsix');
-  const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: clientDir, encoding: 'utf8', timeout: 60_000 });
-  if (result.status !== 0 || !existsSync(vsix)) throw new Error(`Packing the API client failed: ${result.stdout}${result.stderr}`);
-  return vsix;
+  return packTestExtension(clientDir, join(outDir, 'api-client.vsix'));
 }
 
 export interface ApiStepResult<T> {
