@@ -111,6 +111,32 @@ export function locateObjectKey(text: string, path: readonly string[]): number |
   return found === undefined ? undefined : list[found].start;
 }
 
+/**
+ * The offset of the entry of the list under `key` (a top-level setting such as `tcpLab.presets`)
+ * whose `"name"` is `name`; undefined when no entry has it. Go to definition on `PRESET name` uses it.
+ */
+export function locateNamedEntry(text: string, key: string, name: string): number | undefined {
+  const list = [...tokens(text)];
+  const keyAt = list.findIndex((t, k) => k > 0 && t.kind === 'string' && t.text === key && list[k + 1]?.text === ':' && list[k + 2]?.text === '[');
+  if (keyAt < 0) return undefined;
+  let depth = 0;
+  let entryStart = -1;
+  for (let t = keyAt + 2; t < list.length; t++) {
+    const token = list[t];
+    const punct = token.kind === 'punct' ? token.text : '';
+    if (punct === '[' || punct === '{') {
+      depth++;
+      if (depth === 2 && punct === '{') entryStart = token.start;
+    } else if (punct === ']' || punct === '}') {
+      depth--;
+      if (depth === 0) return undefined;
+    } else if (depth === 2 && token.kind === 'string' && token.text === 'name' && list[t + 1]?.text === ':' && list[t + 2]?.kind === 'string' && list[t + 2].text === name) {
+      return entryStart;
+    }
+  }
+  return undefined;
+}
+
 /** Zero-based line and character of an offset. */
 export function positionOf(text: string, offset: number): { line: number; character: number } {
   let line = 0;

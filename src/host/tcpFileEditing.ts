@@ -4,13 +4,14 @@
 import * as vscode from 'vscode';
 import { blockAtLine, findDefinition, keywordCompletions, starterTcpFile, tcpOutline, type TcpSpan, type TcpSymbol } from '../core/tcpFile/editing';
 import type { Registry } from '../core/registry';
-import { locateObjectKey, positionOf } from '../app/settingsLocation';
+import { locateNamedEntry, locateObjectKey, positionOf } from '../app/settingsLocation';
 import type { TcpFileLens } from './tcpFileLens';
 import { TCP_LANGUAGE_ID, isTcpDocument, type TcpFileWorkspace } from './tcpFileWorkspace';
 
 export const SEND_BLOCK_AT_CURSOR_COMMAND = 'tcpLab.tcpFiles.sendBlockAtCursor';
 export const NEW_TCP_FILE_COMMAND = 'tcpLab.tcpFiles.newFile';
 const ENVIRONMENTS_SETTING = 'tcpLab.environments';
+const PRESETS_SETTING = 'tcpLab.presets';
 
 const SYMBOL_KINDS: Record<TcpSymbol['kind'], vscode.SymbolKind> = {
   block: vscode.SymbolKind.Module,
@@ -56,7 +57,9 @@ export function registerTcpFileEditing(workspace: TcpFileWorkspace, lens: TcpFil
       const found = findDefinition(workspace.parse(document), document.lineAt(position.line).text, position.character, workspace.environments(), workspace.selectedEnvironment);
       if (!found) return undefined;
       if (found.kind === 'file') return new vscode.Location(document.uri, toRange({ startLine: found.range.line, startCol: found.range.startCol - 1, endLine: found.range.line, endCol: found.range.endCol }));
-      return environmentEntry(found.environment, found.name);
+      // The list is found at whatever depth, so one call serves folder settings and .code-workspace files.
+      if (found.kind === 'preset') return settingsEntry((text) => locateNamedEntry(text, PRESETS_SETTING, found.name), 1);
+      return settingsEntry((text, inWorkspaceFile) => locateObjectKey(text, [...(inWorkspaceFile ? ['settings'] : []), ENVIRONMENTS_SETTING, found.environment, found.name]), found.name.length + 2);
     },
   };
 
@@ -97,10 +100,11 @@ export function registerTcpFileEditing(workspace: TcpFileWorkspace, lens: TcpFil
 }
 
 /**
- * An environment variable's entry in the workspace's settings files. The user settings file has
- * no public URI, so a name defined only there has no location to go to.
+ * An entry of the workspace's settings files (folder settings, or a .code-workspace file), found by
+ * `locate` in each file's text. The user settings file has no public URI, so what only the user
+ * settings define has no location to go to.
  */
-async function environmentEntry(environment: string, name: string): Promise<vscode.Location | undefined> {
+async function settingsEntry(locate: (text: string, inWorkspaceFile: boolean) => number | undefined, length: number): Promise<vscode.Location | undefined> {
   const candidates = [vscode.workspace.workspaceFile, ...(vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, '.vscode', 'settings.json'))];
   for (const uri of candidates) {
     if (!uri || uri.scheme === 'untitled') continue;
@@ -111,11 +115,10 @@ async function environmentEntry(environment: string, name: string): Promise<vsco
       continue; // no settings file in this folder
     }
     // A .code-workspace file keeps settings one level down, under "settings".
-    const path = uri.path.endsWith('.code-workspace') ? ['settings', ENVIRONMENTS_SETTING, environment, name] : [ENVIRONMENTS_SETTING, environment, name];
-    const offset = locateObjectKey(text, path);
+    const offset = locate(text, uri.path.endsWith('.code-workspace'));
     if (offset === undefined) continue;
     const at = positionOf(text, offset);
-    return new vscode.Location(uri, new vscode.Range(at.line, at.character, at.line, at.character + name.length + 2));
+    return new vscode.Location(uri, new vscode.Range(at.line, at.character, at.line, at.character + length));
   }
   return undefined;
 }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { blockAtLine, findDefinition, keywordCompletions, starterTcpFile, tcpOutline, variableCompletions } from '../../src/core/tcpFile/editing';
 import { DIRECTIVES, parseTcpFile } from '../../src/core/tcpFile/parser';
-import { locateObjectKey, positionOf } from '../../src/app/settingsLocation';
+import { locateNamedEntry, locateObjectKey, positionOf } from '../../src/app/settingsLocation';
 import { DYNAMIC_VARIABLES } from '../../src/shared/variables';
 
 const source = [
@@ -169,6 +169,29 @@ describe('.tcp editing: go to definition', () => {
   it('has nothing for an unknown name or a dynamic variable', () => {
     assert.equal(findDefinition(file, 'SEND text {{nope}}', 12, environments, 'staging'), undefined);
     assert.equal(findDefinition(file, 'SEND text {{$uuid}}', 12, environments, 'staging'), undefined);
+  });
+
+  it('goes from the name on a PRESET line to that preset, and finds its entry in the settings text', () => {
+    const presetFile = parseTcpFile(['### Via a preset', 'PRESET plc bench', 'SEND text hi'].join('\n'));
+    const line = 'PRESET plc bench';
+    for (const character of [7, 10, 16]) assert.deepEqual(findDefinition(presetFile, line, character, {}, undefined), { kind: 'preset', name: 'plc bench' }, `column ${character}`);
+    assert.equal(findDefinition(presetFile, line, 2, {}, undefined), undefined, 'on the keyword');
+    const settings = [
+      '{',
+      '  "tcpLab.environments": { "x": { "name": "plc bench" } },',
+      '  "tcpLab.presets": [',
+      '    { "name": "echo", "kind": "client", "port": 7 },',
+      '    // the bench',
+      '    { "kind": "client", "port": 502, "name": "plc bench", "payloads": [{ "name": "read" }] }',
+      '  ]',
+      '}',
+    ].join('\n');
+    const at = locateNamedEntry(settings, 'tcpLab.presets', 'plc bench');
+    assert.deepEqual(at === undefined ? undefined : positionOf(settings, at), { line: 5, character: 4 });
+    assert.equal(locateNamedEntry(settings, 'tcpLab.presets', 'read'), undefined, 'a payload named "read" is no preset');
+    assert.equal(locateNamedEntry(settings, 'tcpLab.presets', 'nope'), undefined);
+    const workspaceFile = '{ "folders": [], "settings": { "tcpLab.presets": [{ "name": "echo" }] } }';
+    assert.equal(locateNamedEntry(workspaceFile, 'tcpLab.presets', 'echo'), workspaceFile.indexOf('{ "name"'));
   });
 
   it('finds an environment entry in the settings file text, comments and all', () => {

@@ -245,12 +245,23 @@ export function variableCompletions(file: TcpFile, environment: Readonly<Record<
 /** Where a name under the cursor is defined: a file variable's `@name` line, or an environment entry. */
 export type TcpDefinition =
   | { kind: 'file'; name: string; range: TcpRange }
+  | { kind: 'preset'; name: string }
   | { kind: 'environment'; name: string; /** `$shared` when the selected environment does not define it itself. */ environment: string };
+
+/** The preset name under the cursor on a `PRESET name` line. */
+function presetAt(file: TcpFile, lineText: string, character: number): string | undefined {
+  for (const block of file.blocks) {
+    const t = block.target;
+    if (t?.kind === 'preset' && lineText.slice(t.range.startCol, t.range.endCol) === t.name && character >= t.range.startCol && character <= t.range.endCol) return t.name;
+  }
+  return undefined;
+}
 
 /**
  * Go to definition for the `{{name}}` under the cursor: its `@name = …` line when the file defines it
- * (the file wins, as at run time), else the environment entry that supplies it. Undefined for a
- * `{{$dynamic}}`, an unknown name, or a cursor outside any placeholder.
+ * (the file wins, as at run time), else the environment entry that supplies it; and for the name on
+ * a `PRESET name` line, that preset. Undefined for a `{{$dynamic}}`, an unknown name, or a cursor
+ * elsewhere.
  */
 export function findDefinition(
   file: TcpFile,
@@ -259,6 +270,8 @@ export function findDefinition(
   environments: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
   selectedEnvironment: string | undefined,
 ): TcpDefinition | undefined {
+  const preset = presetAt(file, lineText, character);
+  if (preset) return { kind: 'preset', name: preset };
   const placeholder = findPlaceholders(lineText).find((p) => character >= p.start && character <= p.end);
   if (!placeholder || placeholder.name.startsWith('$')) return undefined;
   const name = placeholder.name;
