@@ -113,7 +113,7 @@ describe('.tcp editing, the walkthrough and the public API in code-server (end t
     await artifacts.shot(s, 'send-block-at-cursor');
   });
 
-  it('shows the blocks in Go to Symbol, goes from {{port}} to @port, and toggles // comments', async function () {
+  it('shows the blocks in Go to Symbol, goes to @port, an environment entry and a preset, and toggles // comments', async function () {
     this.timeout(60_000);
     const s = current();
     const { page, workbench } = s;
@@ -126,7 +126,7 @@ describe('.tcp editing, the walkthrough and the public API in code-server (end t
     const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await rows.filter({ hasText: 'Second block' }).first().waitFor({ state: 'visible', timeout: 10_000 });
     const labels = (await rows.locator('.label-name').allTextContents()).map((t) => t.trim());
-    for (const name of ['@host', '@port', 'First block', 'Second block']) assert.ok(labels.includes(name), `Go to Symbol lists ${name}: ${JSON.stringify(labels)}`);
+    for (const name of ['@host', '@port', 'First block', 'Second block', 'Names from the settings (never sent by this test)']) assert.ok(labels.includes(name), `Go to Symbol lists ${name}: ${JSON.stringify(labels)}`);
     await artifacts.shot(s, 'outline');
     await page.keyboard.press('Escape');
 
@@ -141,6 +141,26 @@ describe('.tcp editing, the walkthrough and the public API in code-server (end t
       await page.waitForTimeout(150);
     }
     await artifacts.shot(s, 'go-to-definition');
+
+    // F12 on {{greeting}} opens the workspace settings at its tcpLab.environments entry (line 5), and
+    // F12 on a PRESET line's name at that preset's entry (line 9).
+    const settingsTab = page.locator('.tabs-container .tab[aria-label^="settings.json"]');
+    const goFrom = async (line: string, word: RegExp, expectedLine: number): Promise<void> => {
+      await page.locator('.tabs-container .tab[aria-label^="device.tcp"]').first().click();
+      await page.locator('.editor-instance .monaco-editor .view-line', { hasText: line }).last().locator('span', { hasText: word }).last().click();
+      await page.keyboard.press('F12');
+      await settingsTab.first().waitFor({ state: 'visible', timeout: 10_000 });
+      const by = Date.now() + 10_000;
+      while (!new RegExp(`Ln ${expectedLine},`).test((await selection.textContent()) ?? '')) {
+        if (Date.now() > by) throw new Error(`F12 did not reach line ${expectedLine} of settings.json; the status bar says "${await selection.textContent()}"`);
+        await page.waitForTimeout(150);
+      }
+    };
+    await goFrom('{{greeting}}', /^greeting$/, 5);
+    await artifacts.shot(s, 'go-to-environment-entry');
+    await goFrom('PRESET', /Bench/, 9);
+    await artifacts.shot(s, 'go-to-preset-entry');
+    await page.locator('.tabs-container .tab[aria-label^="device.tcp"]').first().click();
 
     // Toggle Line Comment uses the language configuration's lineComment.
     await page.locator('.editor-instance .monaco-editor .view-line', { hasText: 'SEND text first block' }).first().click();
