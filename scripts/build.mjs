@@ -1,5 +1,5 @@
 // One esbuild script for both bundles; types are checked separately by `npm run check-types`.
-import { chmodSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { cliBuildOptions } from './cliBuildOptions.mjs';
 
@@ -31,8 +31,18 @@ const targets = [
   },
 ];
 
+// The panel's icons are VS Code's own font. The .vsix ships no node_modules, so the stylesheet and
+// font are copied next to the bundles (the README credits the font, as its CC BY 4.0 licence asks).
+function copyCodicons() {
+  const from = 'node_modules/@vscode/codicons';
+  mkdirSync('dist/codicons', { recursive: true });
+  copyFileSync(`${from}/dist/codicon.css`, 'dist/codicons/codicon.css');
+  copyFileSync(`${from}/dist/codicon.ttf`, 'dist/codicons/codicon.ttf');
+}
+
 const common = { bundle: true, minify: production, sourcemap: !production, logLevel: 'info' };
 
+copyCodicons();
 if (watch) {
   for (const t of targets) {
     const ctx = await esbuild.context({ ...common, ...t });
