@@ -7,6 +7,7 @@ import { FRAMING_MODES, validateFraming, type FramingMode } from '../shared/fram
 import type { BehaviourInfo, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
 import { RULE_MATCH_KINDS, validateRule, validateRules } from '../shared/ruleDefinition';
 import { el, iconButton, select } from './dom';
+import type { IconName } from './icons';
 import { plural } from '../shared/plural';
 
 export interface BehaviourEditorHost {
@@ -208,7 +209,7 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
     loadRule(undefined);
   });
 
-  function ruleButton(iconName: string, label: string, action: () => void, disabled = false): HTMLButtonElement {
+  function ruleButton(iconName: IconName, label: string, action: () => void, disabled = false): HTMLButtonElement {
     const button = iconButton(iconName, label);
     button.disabled = disabled;
     button.addEventListener('click', action);

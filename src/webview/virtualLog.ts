@@ -6,6 +6,7 @@ import type { TextEncodingName } from '../shared/payloadTypes';
 import { hexDumpLines, toHex } from '../shared/hexFormat';
 import { toVisiblePrefix, toVisibleText } from './codec';
 import { el, icon } from './dom';
+import { iconClass } from './icons';
 import { displayWidth, wrapDumpLine, wrapLine, wrappedDumpLineCount } from './lineWrap';
 import { bytesOf, isComplete, leadingBytesOf, type LogRecord } from './recordStore';
 import { carryOf, streamBytes, type TextCarry } from './streamText';
@@ -630,7 +631,7 @@ export class VirtualLog {
       ...(peer !== undefined ? [el('span', { className: 'peer', text: peer, attrs: { title: peer } })] : []),
       el('span', { className: 'len', text: record.kind === 'event' ? '' : String(record.length) }),
       content.truncated
-        ? el('span', { className: `expand codicon codicon-${expanded ? 'chevron-down' : 'chevron-right'}`, attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
+        ? el('span', { className: `expand ${iconClass(expanded ? 'chevron-down' : 'chevron-right')}`, attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
         : el('span', { className: 'expand placeholder' }),
       el('span', { className: 'content' }, [
         // Error and event rows say their note in the content itself.
