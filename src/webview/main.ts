@@ -122,7 +122,9 @@ log.root.addEventListener('keydown', (event) => {
 
 // ---------- shared widgets ----------
 
-const statusLine = el('div', { className: 'status', attrs: { id: 'log-status', role: 'status', 'aria-live': 'polite' } });
+// Not a live region: its counts change with every update, and a screen reader would read them out
+// without end. The filter names it as its description; received data is announced only on request.
+const statusLine = el('div', { className: 'status', attrs: { id: 'log-status' } });
 const noticeLine = el('div', { className: 'notice', attrs: { role: 'status' } });
 const followButton = iconButton('debug-pause', 'Pause autoscroll');
 followButton.setAttribute('aria-pressed', 'false');
