@@ -1,7 +1,7 @@
 // The per-connection record of every chunk in and out. Retention is bounded (by record count and by
 // bytes) so a long session cannot exhaust memory, while the totals keep counting every byte exactly.
 // Optionally every record is also streamed to a JSON Lines capture file.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { CaptureFile } from './captureWriter';
 import { TcpError } from './errors';
 import { Emitter, type Event } from './events';
 import type { Direction, TrafficTotals } from './types';
@@ -36,16 +36,14 @@ export interface TrafficLogLimits {
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
-/** What closes every capture line after its base64. */
-const LINE_END = '"}\n';
 
 /**
- * How much capture text may wait for the disk before the log reports backpressure (the owning
- * connection then stops reading). Node's default of 16 KiB is below one base64 line of a 64 KiB
- * chunk, which would pause the socket after every chunk; 1 MiB keeps a fast disk at full speed and
- * still bounds the memory a slow one can cost.
+ * How many captured bytes may wait for the disk (copied for the capture thread, not yet written)
+ * before the log reports backpressure (the owning connection then stops reading); it reports the
+ * end of it once a quarter of that is left. 4 MiB lets the capture thread write while the socket
+ * keeps being read, and still bounds the memory a slow disk can cost.
  */
-export const CAPTURE_HIGH_WATER_BYTES = 1024 * 1024;
+export const CAPTURE_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
@@ -64,11 +62,9 @@ function captureError(filePath: string, err: unknown): TcpError {
 
 interface ActiveCapture {
   filePath: string;
-  stream: WriteStream;
-  /** Set by the stream's 'error' event; reported by stopCapture() if nobody saw it earlier. */
+  file: CaptureFile;
+  /** Set when a write fails; reported by stopCapture() if nobody saw it earlier. */
   failure?: TcpError;
-  /** write() returned false and 'drain' has not come yet: the disk is behind. */
-  awaitingDrain: boolean;
 }
 
 export class TrafficLog {
@@ -170,7 +166,7 @@ export class TrafficLog {
     this.retainedBytes += size;
     this.evictOverLimit();
 
-    if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
+    if (this.capture !== undefined && this.capture.failure === undefined) this.capture.file.append(record);
     this.appendEmitter.fire(record);
     return record;
   }
@@ -211,39 +207,34 @@ export class TrafficLog {
     // was already reported through onDidCaptureError. Reusing its path while it flushes is not supported.
     const previous = this.capture ? this.stopCapture().catch(() => undefined) : undefined;
     this.stopping = undefined;
-    const stream = createWriteStream(filePath, { flags: 'w', highWaterMark: CAPTURE_HIGH_WATER_BYTES });
-    const capture: ActiveCapture = { filePath, stream, awaitingDrain: false };
+    let opened = false;
+    const capture: ActiveCapture = {
+      filePath,
+      file: new CaptureFile(filePath, CAPTURE_HIGH_WATER_BYTES, {
+        behind: () => this.updateBackpressure(),
+        failed: (err) => {
+          if (capture.failure) return;
+          capture.failure = captureError(filePath, err);
+          this.updateBackpressure();
+          // A file that cannot even be opened is reported by startCapture's rejection instead.
+          if (opened) this.captureErrorEmitter.fire(capture.failure);
+        },
+      }),
+    };
     // Installed before the file is open so records appended meanwhile are queued in order.
     this.capture = capture;
     this.updateBackpressure();
-    let opened = false;
-    stream.on('drain', () => {
-      capture.awaitingDrain = false;
-      this.updateBackpressure();
-    });
-    stream.on('error', (err) => {
-      if (capture.failure) return;
-      capture.failure = captureError(filePath, err);
-      this.updateBackpressure();
-      // A file that cannot even be opened is reported by startCapture's rejection instead.
-      if (opened) this.captureErrorEmitter.fire(capture.failure);
-    });
-    const ready = new Promise<void>((resolve, reject) => {
-      const onOpen = (): void => {
+    const ready = capture.file.opened.then(
+      () => {
         opened = true;
-        stream.off('error', onError);
-        resolve();
-      };
-      const onError = (): void => {
-        stream.off('open', onOpen);
+      },
+      (err: unknown) => {
+        capture.failure ??= captureError(filePath, err);
         if (this.capture === capture) this.capture = undefined;
         this.updateBackpressure();
-        stream.destroy();
-        reject(capture.failure ?? captureError(filePath, new Error('open failed')));
-      };
-      stream.once('open', onOpen);
-      stream.once('error', onError);
-    });
+        throw capture.failure;
+      },
+    );
     await Promise.all([previous, ready]);
   }
 
@@ -262,18 +253,10 @@ export class TrafficLog {
   }
 
   private async finishCapture(capture: ActiveCapture): Promise<void> {
-    const { stream } = capture;
-    if (!capture.failure) {
-      await new Promise<void>((resolve) => {
-        // 'close' follows both a clean finish and a failure, and means the descriptor is released.
-        stream.once('close', () => resolve());
-        stream.end();
-      });
-    } else if (!stream.closed) {
-      await new Promise<void>((resolve) => {
-        stream.once('close', () => resolve());
-        stream.destroy();
-      });
+    try {
+      await capture.file.close();
+    } catch (err) {
+      capture.failure ??= captureError(capture.filePath, err);
     }
     if (capture.failure) throw capture.failure;
   }
@@ -282,36 +265,17 @@ export class TrafficLog {
   dispose(): void {
     const capture = this.capture;
     this.capture = undefined;
-    capture?.stream.end();
+    capture?.file.close().catch(() => undefined);
     this.updateBackpressure();
     this.appendEmitter.dispose();
     this.captureErrorEmitter.dispose();
     this.backpressureEmitter.dispose();
   }
 
-  private writeCaptureLine(capture: ActiveCapture, record: TrafficRecord): void {
-    const { bytes } = record;
-    const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-    // Every field is a number, a fixed word or base64, so no JSON escaping is needed.
-    const continued = record.continued ? ',"continued":true' : '';
-    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${continued},"base64":"`;
-    // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
-    // string of the base64 handed to the stream costs five times as much CPU per byte captured.
-    const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
-    line.write(head, 0, 'latin1');
-    line.write(base64, head.length, 'latin1');
-    line.write(LINE_END, head.length + base64.length, 'latin1');
-    const accepted = capture.stream.write(line);
-    if (!accepted && !capture.awaitingDrain) {
-      capture.awaitingDrain = true;
-      this.updateBackpressure();
-    }
-  }
-
   /** Derives the backpressure flag from the active capture and fires when it changes. */
   private updateBackpressure(): void {
     const capture = this.capture;
-    const behind = capture !== undefined && capture.failure === undefined && capture.awaitingDrain;
+    const behind = capture !== undefined && capture.failure === undefined && capture.file.behind;
     if (behind === this.backpressure) return;
     this.backpressure = behind;
     this.backpressureEmitter.fire(behind);
