@@ -13,9 +13,10 @@ import type { TrafficRecord } from './trafficLog';
 /**
  * The worker, as plain JavaScript evaluated by `new Worker(…, { eval: true })`: one source that works
  * unchanged in the bundled extension, the CLI, the benchmarks and the TypeScript tests (a worker file
- * would need its own build entry and a TypeScript loader in tests). Per file it keeps a queue so
- * open, writes and close happen in order, and writes with the asynchronous fs calls, so a file that
- * blocks (a FIFO nobody reads) holds up only its own queue. Every message gets exactly one reply.
+ * would need its own build entry and a TypeScript loader in tests). A batch is encoded as soon as it
+ * arrives, so encoding overlaps the previous batch's write; per file a queue keeps open, writes and
+ * close in order, written with the asynchronous fs calls, so a file that blocks (a FIFO nobody reads)
+ * holds up only its own queue. Every message gets exactly one reply.
  */
 const WORKER_SOURCE = String.raw`
 'use strict';
@@ -72,17 +73,14 @@ function pump(id, file) {
       next({ id, op: 'opened' });
     });
   } else if (job.op === 'write') {
-    if (file.failed || file.fd === undefined) return next({ id, op: 'written', bytes: job.data.byteLength });
-    let encoded;
-    try {
-      encoded = encode(job.meta, job.data);
-    } catch (err) {
+    if (job.error) {
       file.failed = true;
-      return next({ id, op: 'written', bytes: job.data.byteLength, error: describe(err) });
+      return next({ id, op: 'written', bytes: job.bytes, error: job.error });
     }
-    writeAll(file.fd, encoded, 0, (err) => {
+    if (file.failed || file.fd === undefined) return next({ id, op: 'written', bytes: job.bytes });
+    writeAll(file.fd, job.encoded, 0, (err) => {
       if (err) file.failed = true;
-      next(err ? { id, op: 'written', bytes: job.data.byteLength, error: describe(err) } : { id, op: 'written', bytes: job.data.byteLength });
+      next(err ? { id, op: 'written', bytes: job.bytes, error: describe(err) } : { id, op: 'written', bytes: job.bytes });
     });
   } else {
     files.delete(id);
@@ -96,7 +94,17 @@ parentPort.on('message', (job) => {
     file = { queue: [], busy: false, failed: false, fd: undefined };
     files.set(job.id, file);
   }
-  file.queue.push(job);
+  if (job.op === 'write') {
+    // Encoded as it arrives, while the previous batch is still being written by the thread pool.
+    const bytes = job.data.byteLength;
+    let queued;
+    try {
+      queued = { op: 'write', bytes, encoded: file.failed ? undefined : encode(job.meta, job.data) };
+    } catch (err) {
+      queued = { op: 'write', bytes, error: describe(err) };
+    }
+    file.queue.push(queued);
+  } else file.queue.push(job);
   pump(job.id, file);
 });
 `;
