@@ -33,12 +33,22 @@ function writeAll(fd, buffer, offset, callback) {
     writeAll(fd, buffer, offset + written, callback);
   });
 }
+// Output buffers are reused once written: this thread allocates little else, so its garbage collector
+// runs rarely, and buffers left to it would pile up outside the heap (tens of MiB) before it did.
+const spare = [];
+function outputBuffer(size) {
+  for (let i = 0; i < spare.length; i++) if (spare[i].length >= size) return spare.splice(i, 1)[0];
+  return Buffer.allocUnsafeSlow(Math.max(size, 1536 * 1024));
+}
+function release(buffer) {
+  if (spare.length < 6) spare.push(buffer);
+}
 // A record's line: its head and tail are at most 100 characters (two numbers, a direction, a flag).
 function encode(meta, data) {
   const count = meta.length / 4;
   let size = 0;
   for (let i = 0; i < count; i++) size += 100 + 4 * Math.ceil(meta[i * 4 + 3] / 3);
-  const out = Buffer.allocUnsafe(size);
+  const out = outputBuffer(size);
   const source = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   let from = 0;
@@ -51,7 +61,7 @@ function encode(meta, data) {
     at += out.write('"}\n', at, 'latin1');
     from += length;
   }
-  return out.subarray(0, at);
+  return { out, length: at };
 }
 function pump(id, file) {
   if (file.busy) return;
@@ -73,15 +83,17 @@ function pump(id, file) {
       next({ id, op: 'opened' });
     });
   } else if (job.op === 'write') {
-    if (job.error) {
-      file.failed = true;
-      return next({ id, op: 'written', bytes: job.bytes, error: job.error });
-    }
-    if (file.failed || file.fd === undefined) return next({ id, op: 'written', bytes: job.bytes });
-    writeAll(file.fd, job.encoded, 0, (err) => {
-      if (err) file.failed = true;
-      next(err ? { id, op: 'written', bytes: job.bytes, error: describe(err) } : { id, op: 'written', bytes: job.bytes });
-    });
+    // The input buffer goes back with the acknowledgement, for the next batch.
+    const done = (error) => {
+      if (job.encoded) release(job.encoded.out);
+      if (error) file.failed = true;
+      parentPort.postMessage(error ? { id, op: 'written', bytes: job.bytes, data: job.data, error } : { id, op: 'written', bytes: job.bytes, data: job.data }, [job.data.buffer]);
+      file.busy = false;
+      pump(id, file);
+    };
+    if (job.error) return done(job.error);
+    if (file.failed || file.fd === undefined || !job.encoded) return done(undefined);
+    writeAll(file.fd, job.encoded.out.subarray(0, job.encoded.length), 0, (err) => done(err ? describe(err) : undefined));
   } else {
     files.delete(id);
     if (file.fd === undefined) return next({ id, op: 'closed' });
@@ -99,9 +111,9 @@ parentPort.on('message', (job) => {
     const bytes = job.data.byteLength;
     let queued;
     try {
-      queued = { op: 'write', bytes, encoded: file.failed ? undefined : encode(job.meta, job.data) };
+      queued = { op: 'write', bytes, data: job.data, encoded: file.failed ? undefined : encode(job.meta, job.data) };
     } catch (err) {
-      queued = { op: 'write', bytes, error: describe(err) };
+      queued = { op: 'write', bytes, data: job.data, error: describe(err) };
     }
     file.queue.push(queued);
   } else file.queue.push(job);
@@ -117,7 +129,7 @@ interface WorkerError {
 
 type WorkerReply =
   | { id: number; op: 'opened'; error?: WorkerError }
-  | { id: number; op: 'written'; bytes: number; error?: WorkerError }
+  | { id: number; op: 'written'; bytes: number; data: Uint8Array; error?: WorkerError }
   | { id: number; op: 'closed'; error?: WorkerError };
 
 /**
@@ -125,6 +137,10 @@ type WorkerReply =
  * comes first): large enough that a flood of 64 KiB chunks costs a message per several chunks.
  */
 const BATCH_BYTES = 512 * 1024;
+/** The size of the batch buffers that go back and forth between the threads (a batch is at most BATCH_BYTES plus one record). */
+const BATCH_BUFFER_BYTES = 1024 * 1024;
+/** Batch buffers kept for reuse (more are only ever needed while the disk is behind, and then reading stops). */
+const MAX_SPARE_BUFFERS = 8;
 
 /** A failure reported by the worker, as an Error with the file system's code (ENOENT, ENOSPC, …). */
 function toError(error: WorkerError): Error {
@@ -141,6 +157,17 @@ class CaptureThread {
   private readonly files = new Map<number, CaptureFile>();
   private nextId = 1;
   private outstanding = 0;
+  /**
+   * Batch buffers the worker handed back, for the next batches: without reuse every batch would be
+   * a new allocation outside the heap, freed only when the worker's collector gets round to it.
+   */
+  private readonly spare: ArrayBuffer[] = [];
+
+  /** A buffer for a batch of `bytes`: a reused one when it fits. */
+  batchBuffer(bytes: number): Uint8Array {
+    if (bytes <= BATCH_BUFFER_BYTES) return new Uint8Array(this.spare.pop() ?? new ArrayBuffer(BATCH_BUFFER_BYTES), 0, bytes);
+    return new Uint8Array(bytes);
+  }
 
   register(file: CaptureFile): number {
     const id = this.nextId++;
@@ -159,6 +186,7 @@ class CaptureThread {
     worker.unref();
     worker.on('message', (reply: WorkerReply) => {
       if (--this.outstanding === 0) worker.unref();
+      if (reply.op === 'written' && reply.data.buffer.byteLength === BATCH_BUFFER_BYTES && this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(reply.data.buffer as ArrayBuffer);
       const file = this.files.get(reply.id);
       if (reply.op === 'closed') this.files.delete(reply.id);
       file?.handle(reply);
@@ -308,7 +336,7 @@ export class CaptureFile {
   /** One copy of the batched bytes into a buffer the worker takes over (transferred, not copied again). */
   private flush(): void {
     if (this.meta.length === 0 || this.failure) return;
-    const data = new Uint8Array(this.batchBytes);
+    const data = this.thread.batchBuffer(this.batchBytes);
     let at = 0;
     for (const chunk of this.chunks) {
       data.set(chunk, at);
@@ -316,7 +344,7 @@ export class CaptureFile {
     }
     const meta = Float64Array.from(this.meta);
     this.dropBatch();
-    this.thread.post({ id: this.id, op: 'write', meta, data }, [data.buffer, meta.buffer]);
+    this.thread.post({ id: this.id, op: 'write', meta, data }, [data.buffer as ArrayBuffer, meta.buffer]);
   }
 
   private setBehind(behind: boolean): void {
