@@ -175,8 +175,12 @@ class CaptureThread {
     return id;
   }
 
+  warm(): void {
+    this.worker ??= this.start();
+  }
+
   post(message: { id: number; op: string; path?: string; meta?: Float64Array; data?: Uint8Array }, transfer?: ArrayBuffer[]): void {
-    const worker = this.worker ?? this.start();
+    const worker = (this.worker ??= this.start());
     if (this.outstanding++ === 0) worker.ref();
     worker.postMessage(message, transfer);
   }
@@ -201,12 +205,20 @@ class CaptureThread {
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`the capture thread stopped (exit code ${code})`)));
-    this.worker = worker;
     return worker;
   }
 }
 
 let thread: CaptureThread | undefined;
+
+/**
+ * Starts the capture thread ahead of the first capture file (starting it takes tens of milliseconds,
+ * during which a new client's first records would wait in memory): for a listener that will capture
+ * every client it accepts.
+ */
+export function prepareCaptureThread(): void {
+  (thread ??= new CaptureThread()).warm();
+}
 
 export interface CaptureFileEvents {
   /** More than the high-water mark is waiting for the disk (true), or it caught up to the low-water mark (false). */
