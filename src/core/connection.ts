@@ -248,12 +248,6 @@ export class Connection implements Disposable {
   private unsentBytes = 0;
   private waitingForDrain = false;
   /**
-   * Fast-path sends node could not hand over at once (its write returned false): each settles with
-   * the 'drain' that follows, which means every byte node buffered has reached the kernel, or with
-   * 'finish' when end() came first (node then emits no 'drain'), or is rejected by the close.
-   */
-  private drainWaiters: { resolve: () => void; reject: (err: TcpError) => void }[] = [];
-  /**
    * TCP_NODELAY only changes how our own writes are segmented, so it is set just before the first
    * one: connections that never send (most of a burst of accepted clients) skip the system call.
    */
@@ -289,7 +283,6 @@ export class Connection implements Disposable {
   private readonly onSocketEnd = (): void => this.handlePeerEnd();
   private readonly onSocketError = (err: Error): void => this.handleError(err);
   private readonly onSocketClose = (): void => this.handleClose();
-  private readonly onSocketFinish = (): void => this.settleDrainWaiters();
 
   private constructor(init: ConnectionInit) {
     this.socket = init.socket;
@@ -562,11 +555,9 @@ export class Connection implements Disposable {
   /**
    * The fast path of send(): one write. Usually the kernel takes the bytes during the write call
    * itself; node then has nothing left buffered, and the promise settles at once. A write callback
-   * would cost node an extra tick per send (measurable in a request/response loop). When node asks
-   * us to wait (a full send buffer: every send of a stream), the 'drain' we wait for anyway settles
-   * the send, as the raw idiom would. Only if bytes remain buffered below node's high-water mark does
-   * an empty write follow: node runs write callbacks in order, so its callback says when the real
-   * write has been handed over (or failed).
+   * would cost node an extra tick per send (measurable in a request/response loop). Only if bytes
+   * remain buffered does an empty write follow: node runs write callbacks in order, so its callback
+   * says when the real write has been handed over (or failed).
    */
   private writeWhole(bytes: Uint8Array): Promise<void> {
     if (this.noDelayPending) this.applyNoDelay();
@@ -580,8 +571,6 @@ export class Connection implements Disposable {
       settled = Promise.reject(this.sendError(socket.errored));
     } else if (socket.writableLength === 0) {
       settled = Promise.resolve();
-    } else if (!accepted) {
-      settled = new Promise<void>((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
     } else {
       settled = new Promise<void>((resolve, reject) => {
         socket.write(NO_BYTES, (err) => {
@@ -599,7 +588,6 @@ export class Connection implements Disposable {
     this.waitingForDrain = true;
     this.socket.once('drain', () => {
       this.waitingForDrain = false;
-      this.settleDrainWaiters();
       this.pumpSendQueue();
     });
   }
@@ -787,7 +775,6 @@ export class Connection implements Disposable {
     socket.on('end', this.onSocketEnd);
     socket.on('error', this.onSocketError);
     socket.on('close', this.onSocketClose);
-    socket.on('finish', this.onSocketFinish);
   }
 
   /** Move our handlers from the TCP socket to the TLSSocket that now owns it. */
@@ -796,7 +783,6 @@ export class Connection implements Disposable {
     tcp.off('end', this.onSocketEnd);
     tcp.off('error', this.onSocketError);
     tcp.off('close', this.onSocketClose);
-    tcp.off('finish', this.onSocketFinish);
     // Errors of the TCP socket surface on the TLSSocket; this only keeps node from throwing.
     tcp.on('error', () => undefined);
     // Destroying a TLSSocket made over an existing TCP socket leaves that socket open: close it too.
@@ -976,21 +962,7 @@ export class Connection implements Disposable {
       : describeSocketError(err, { op: 'send', host: this.host, port: this.port });
   }
 
-  private settleDrainWaiters(): void {
-    if (this.drainWaiters.length === 0) return;
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const waiter of waiters) waiter.resolve();
-  }
-
   private rejectUnsent(): void {
-    if (this.drainWaiters.length > 0) {
-      // Closed before node could hand these bytes over: they may not have reached the peer.
-      const waiters = this.drainWaiters;
-      this.drainWaiters = [];
-      const err = this.errorForClose ?? this.closedBeforeSentError();
-      for (const waiter of waiters) waiter.reject(err);
-    }
     const queue = this.sendQueue;
     const head = this.sendQueueHead;
     this.sendQueue = [];
