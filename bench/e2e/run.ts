@@ -31,7 +31,7 @@ import { machineInfo } from '../machineInfo';
 import { emit, Report } from '../report';
 import { envCount, median, percentile, round } from '../stats';
 import * as steps from './benchUi';
-import { findExtensionHost, RssSampler, rssBytes, sleep, waitForIdle } from './procfs';
+import { cpuSeconds, findExtensionHost, RssSampler, rssBytes, sleep, waitForIdle } from './procfs';
 import { SocatFloods, type FloodRun } from './socatFlood';
 
 const MiB = 2 ** 20;
@@ -186,8 +186,8 @@ class Bench {
    * `pairs` pairs of a flood into the TCP Lab listener and an anchor flood, alternating which goes first.
    * `afterOurs` runs after each TCP Lab flood (outside the timer) with the listener's running total.
    */
-  async floodPairs(port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<{ ours: FloodRun[]; anchor: FloodRun[] }> {
-    const result = { ours: [] as FloodRun[], anchor: [] as FloodRun[] };
+  async floodPairs(port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<{ ours: FloodRun[]; anchor: FloodRun[]; hostCpu: number[] }> {
+    const result = { ours: [] as FloodRun[], anchor: [] as FloodRun[], hostCpu: [] as number[] };
     let total = 0;
     for (let pair = 0; pair < pairs; pair++) {
       const order: Array<'ours' | 'anchor'> = pair % 2 === 0 ? ['ours', 'anchor'] : ['anchor', 'ours'];
@@ -197,7 +197,11 @@ class Bench {
           result.anchor.push(await this.floods.anchor(floodBytes));
           continue;
         }
+        const cpuBefore = cpuSeconds(this.extensionHost) ?? Number.NaN;
         result.ours.push(await this.floods.flood(port, floodBytes));
+        // Until the host is idle again: what the flood cost it, the panel's catching up and the capture's last writes included.
+        await this.quiet();
+        result.hostCpu.push((cpuSeconds(this.extensionHost) ?? Number.NaN) - cpuBefore);
         total += floodBytes;
         await afterOurs(total);
       }
@@ -220,10 +224,15 @@ class Bench {
     const rssBefore = this.hostRssMiB();
     const unresponsiveBefore = this.unresponsiveCount();
     const runs = await this.floodPairs(port, afterOurs);
-    this.throughput(configuration, goal, runs, { extensionHostRssMiB: { before: rssBefore, after: this.hostRssMiB() }, extensionHostUnresponsive: this.unresponsiveCount() - unresponsiveBefore });
+    this.throughput(configuration, goal, runs, {
+      extensionHostRssMiB: { before: rssBefore, after: this.hostRssMiB() },
+      extensionHostUnresponsive: this.unresponsiveCount() - unresponsiveBefore,
+      // Steadier than wall time on a shared machine: CPU seconds (user + system, every thread) per flood.
+      extensionHostCpuSeconds: { perFlood: runs.hostCpu.map((value) => round(value, 2)), median: round(median(runs.hostCpu), 2), measures: 'utime + stime of the extension host process (all its threads) from the flood start until it is idle again (waitForIdle), 10 ms ticks' },
+    });
   }
 
-  throughput(configuration: string, goal: number, runs: { ours: FloodRun[]; anchor: FloodRun[] }, extra: Record<string, unknown>): void {
+  throughput(configuration: string, goal: number, runs: { ours: FloodRun[]; anchor: FloodRun[]; hostCpu: number[] }, extra: Record<string, unknown>): void {
     this.report.paired(`e2e-flood-${floodBytes / MiB}MiB-${configuration}`, 'MiB/s', runs.ours.map((r) => r.mibPerSecond), runs.anchor.map((r) => r.mibPerSecond), {
       goal: `median pair ratio >= ${goal} x socat into socat`,
       isMet: (ratio) => ratio >= goal,
