@@ -138,7 +138,7 @@ type WorkerReply =
  */
 const BATCH_BYTES = 512 * 1024;
 /** The size of the batch buffers that go back and forth between the threads (a batch is at most BATCH_BYTES plus one record). */
-const BATCH_BUFFER_BYTES = 1024 * 1024;
+const BATCH_BUFFER_BYTES = 640 * 1024;
 /** Batch buffers kept for reuse (more are only ever needed while the disk is behind, and then reading stops). */
 const MAX_SPARE_BUFFERS = 8;
 
@@ -163,9 +163,12 @@ class CaptureThread {
    */
   private readonly spare: ArrayBuffer[] = [];
 
-  /** A buffer for a batch of `bytes`: a reused one when it fits. */
+  /**
+   * A buffer for a batch of `bytes`: a reused one for a batch that fills at least a quarter of one, an
+   * exact one otherwise (a small batch must not pin a whole batch buffer while it waits for the disk).
+   */
   batchBuffer(bytes: number): Uint8Array {
-    if (bytes <= BATCH_BUFFER_BYTES) return new Uint8Array(this.spare.pop() ?? new ArrayBuffer(BATCH_BUFFER_BYTES), 0, bytes);
+    if (bytes <= BATCH_BUFFER_BYTES && bytes * 4 >= BATCH_BUFFER_BYTES) return new Uint8Array(this.spare.pop() ?? new ArrayBuffer(BATCH_BUFFER_BYTES), 0, bytes);
     return new Uint8Array(bytes);
   }
 
@@ -235,7 +238,10 @@ export class CaptureFile {
   private chunks: Uint8Array[] = [];
   private batchBytes = 0;
   private flushQueued = false;
-  /** Bytes appended and not yet acknowledged as written (batched or with the worker). */
+  /**
+   * Memory the file holds until the disk has its bytes: the records batched here plus the whole
+   * buffers of the batches with the worker (a reused buffer counts in full, not only its bytes).
+   */
   private unwritten = 0;
   private isBehind = false;
   private isOpen = false;
@@ -311,7 +317,7 @@ export class CaptureFile {
       return;
     }
     if (reply.op === 'written') {
-      this.unwritten -= reply.bytes;
+      this.unwritten -= reply.data.buffer.byteLength;
       if (reply.error) this.fail(toError(reply.error));
       else if (this.isBehind && this.unwritten <= this.highWaterBytes / 4) this.setBehind(false);
       return;
@@ -355,6 +361,7 @@ export class CaptureFile {
       at += chunk.byteLength;
     }
     const meta = Float64Array.from(this.meta);
+    this.unwritten += data.buffer.byteLength - this.batchBytes;
     this.dropBatch();
     this.thread.post({ id: this.id, op: 'write', meta, data }, [data.buffer as ArrayBuffer, meta.buffer]);
   }
