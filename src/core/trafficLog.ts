@@ -1,7 +1,7 @@
 // The per-connection record of every chunk in and out. Retention is bounded (by record count and by
 // bytes) so a long session cannot exhaust memory, while the totals keep counting every byte exactly.
 // Optionally every record is also streamed to a JSON Lines capture file.
-import { CaptureFile } from './captureWriter';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { TcpError } from './errors';
 import { Emitter, type Event } from './events';
 import type { Direction, TrafficTotals } from './types';
@@ -20,6 +20,25 @@ export interface TrafficRecord {
   bytes: Uint8Array;
   /** Set on the second and later slices of one send: the record continues the previous 'out' record. */
   continued?: true;
+  /**
+   * Proxy pairs: which toxic touched these bytes and what it did, one phrase naming the toxic first,
+   * e.g. "latency_downstream +200 ms", "drop_ok dropped 12 bytes", "slicer_upstream slice 3 of 7".
+   */
+  fault?: string;
+  /**
+   * Proxy pairs: these bytes did not go on to the other side. On an 'in' record they were received
+   * from the client (and count) but never reached the upstream; on an 'out' note they came from the
+   * upstream but were never written to the client.
+   */
+  dropped?: true;
+  /**
+   * Not traffic on this socket but a line about it (set by appendNote): "the upstream refused the
+   * connection; …", "reset_peer_downstream reset the pair", or the bytes of a dropped 'out' chunk.
+   * Notes never count in the totals and are not wire bytes (pcapng export and capture files skip them).
+   */
+  note?: string;
+  /** Proxy pairs: bytes TCP Lab added to the conversation (injected from the panel), not relayed. */
+  injected?: true;
 }
 
 export interface TrafficLogLimits {
@@ -36,14 +55,21 @@ export interface TrafficLogLimits {
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
+const NO_BYTES = new Uint8Array(0);
+/** What closes every capture line after its base64. */
+const LINE_END = '"}\n';
 
 /**
- * How many captured bytes may wait for the disk (copied for the capture thread, not yet written)
- * before the log reports backpressure (the owning connection then stops reading); it reports the
- * end of it once a quarter of that is left. 4 MiB lets the capture thread write while the socket
- * keeps being read, and still bounds the memory a slow disk can cost.
+ * How much capture text may wait for the disk before the log reports backpressure (the owning
+ * connection then stops reading). Node's default of 16 KiB is below one base64 line of a 64 KiB
+ * chunk, which would pause the socket after every chunk; 1 MiB keeps a fast disk at full speed and
+ * still bounds the memory a slow one can cost.
  */
-export const CAPTURE_HIGH_WATER_BYTES = 4 * 1024 * 1024;
+export const CAPTURE_HIGH_WATER_BYTES = 1024 * 1024;
+
+function isAscii(text: string): boolean {
+  return /^[\x00-\x7f]*$/.test(text);
+}
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
@@ -62,9 +88,11 @@ function captureError(filePath: string, err: unknown): TcpError {
 
 interface ActiveCapture {
   filePath: string;
-  file: CaptureFile;
-  /** Set when a write fails; reported by stopCapture() if nobody saw it earlier. */
+  stream: WriteStream;
+  /** Set by the stream's 'error' event; reported by stopCapture() if nobody saw it earlier. */
   failure?: TcpError;
+  /** write() returned false and 'drain' has not come yet: the disk is behind. */
+  awaitingDrain: boolean;
 }
 
 export class TrafficLog {
@@ -166,7 +194,53 @@ export class TrafficLog {
     this.retainedBytes += size;
     this.evictOverLimit();
 
-    if (this.capture !== undefined && this.capture.failure === undefined) this.capture.file.append(record);
+    if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
+    this.appendEmitter.fire(record);
+    return record;
+  }
+
+  /**
+   * Proxy pairs: bytes a fault changed on their way, logged with what it did (see TrafficRecord.fault);
+   * counted like append(). The fast path without faults calls append() and pays nothing for this.
+   */
+  appendFaulted(dir: Direction, bytes: Uint8Array, fault: string | undefined, dropped = false, injected = false): TrafficRecord {
+    const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
+    if (fault !== undefined) record.fault = fault;
+    if (dropped) record.dropped = true;
+    if (injected) record.injected = true;
+    return this.store(record, true);
+  }
+
+  /**
+   * A line about the connection that is not traffic (see TrafficRecord.note): kept in order with
+   * the records, never counted, never captured. `bytes` are those a fault kept off this socket.
+   */
+  appendNote(dir: Direction, note: string, options: { bytes?: Uint8Array; fault?: string; dropped?: boolean; injected?: boolean } = {}): TrafficRecord {
+    const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes: options.bytes ?? NO_BYTES, note };
+    if (options.fault !== undefined) record.fault = options.fault;
+    if (options.dropped) record.dropped = true;
+    if (options.injected) record.injected = true;
+    return this.store(record, false);
+  }
+
+  /** Counts (when traffic), retains, captures and announces one record. */
+  private store(record: TrafficRecord, counted: boolean): TrafficRecord {
+    const size = record.bytes.byteLength;
+    if (counted) {
+      if (record.dir === 'in') {
+        this.totals.bytesIn += size;
+        this.totals.messagesIn++;
+      } else {
+        this.totals.bytesOut += size;
+        this.totals.messagesOut++;
+      }
+    }
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = record;
+    this.count++;
+    this.retainedBytes += size;
+    this.evictOverLimit();
+    if (counted && this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
     this.appendEmitter.fire(record);
     return record;
   }
@@ -207,34 +281,39 @@ export class TrafficLog {
     // was already reported through onDidCaptureError. Reusing its path while it flushes is not supported.
     const previous = this.capture ? this.stopCapture().catch(() => undefined) : undefined;
     this.stopping = undefined;
-    let opened = false;
-    const capture: ActiveCapture = {
-      filePath,
-      file: new CaptureFile(filePath, CAPTURE_HIGH_WATER_BYTES, {
-        behind: () => this.updateBackpressure(),
-        failed: (err) => {
-          if (capture.failure) return;
-          capture.failure = captureError(filePath, err);
-          this.updateBackpressure();
-          // A file that cannot even be opened is reported by startCapture's rejection instead.
-          if (opened) this.captureErrorEmitter.fire(capture.failure);
-        },
-      }),
-    };
+    const stream = createWriteStream(filePath, { flags: 'w', highWaterMark: CAPTURE_HIGH_WATER_BYTES });
+    const capture: ActiveCapture = { filePath, stream, awaitingDrain: false };
     // Installed before the file is open so records appended meanwhile are queued in order.
     this.capture = capture;
     this.updateBackpressure();
-    const ready = capture.file.opened.then(
-      () => {
+    let opened = false;
+    stream.on('drain', () => {
+      capture.awaitingDrain = false;
+      this.updateBackpressure();
+    });
+    stream.on('error', (err) => {
+      if (capture.failure) return;
+      capture.failure = captureError(filePath, err);
+      this.updateBackpressure();
+      // A file that cannot even be opened is reported by startCapture's rejection instead.
+      if (opened) this.captureErrorEmitter.fire(capture.failure);
+    });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onOpen = (): void => {
         opened = true;
-      },
-      (err: unknown) => {
-        capture.failure ??= captureError(filePath, err);
+        stream.off('error', onError);
+        resolve();
+      };
+      const onError = (): void => {
+        stream.off('open', onOpen);
         if (this.capture === capture) this.capture = undefined;
         this.updateBackpressure();
-        throw capture.failure;
-      },
-    );
+        stream.destroy();
+        reject(capture.failure ?? captureError(filePath, new Error('open failed')));
+      };
+      stream.once('open', onOpen);
+      stream.once('error', onError);
+    });
     await Promise.all([previous, ready]);
   }
 
@@ -253,10 +332,18 @@ export class TrafficLog {
   }
 
   private async finishCapture(capture: ActiveCapture): Promise<void> {
-    try {
-      await capture.file.close();
-    } catch (err) {
-      capture.failure ??= captureError(capture.filePath, err);
+    const { stream } = capture;
+    if (!capture.failure) {
+      await new Promise<void>((resolve) => {
+        // 'close' follows both a clean finish and a failure, and means the descriptor is released.
+        stream.once('close', () => resolve());
+        stream.end();
+      });
+    } else if (!stream.closed) {
+      await new Promise<void>((resolve) => {
+        stream.once('close', () => resolve());
+        stream.destroy();
+      });
     }
     if (capture.failure) throw capture.failure;
   }
@@ -265,17 +352,48 @@ export class TrafficLog {
   dispose(): void {
     const capture = this.capture;
     this.capture = undefined;
-    capture?.file.close().catch(() => undefined);
+    capture?.stream.end();
     this.updateBackpressure();
     this.appendEmitter.dispose();
     this.captureErrorEmitter.dispose();
     this.backpressureEmitter.dispose();
   }
 
+  private writeCaptureLine(capture: ActiveCapture, record: TrafficRecord): void {
+    const { bytes } = record;
+    const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+    // Every field but a fault's phrase is a number, a fixed word or base64, so needs no JSON escaping.
+    let marks = record.continued ? ',"continued":true' : '';
+    // A proxy pair's fault marks: only on bytes a fault touched, so the plain path pays nothing.
+    if (record.fault !== undefined) marks += `,"fault":${JSON.stringify(record.fault)}`;
+    if (record.dropped) marks += ',"dropped":true';
+    if (record.injected) marks += ',"injected":true';
+    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${marks},"base64":"`;
+    // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
+    // string of the base64 handed to the stream costs five times as much CPU per byte captured.
+    // A fault phrase may name a toxic in any script, which latin1 copies would mangle.
+    if (record.fault !== undefined && !isAscii(head)) {
+      this.noteCaptureWrite(capture, !capture.stream.write(head + base64 + LINE_END));
+      return;
+    }
+    const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
+    line.write(head, 0, 'latin1');
+    line.write(base64, head.length, 'latin1');
+    line.write(LINE_END, head.length + base64.length, 'latin1');
+    this.noteCaptureWrite(capture, !capture.stream.write(line));
+  }
+
+  private noteCaptureWrite(capture: ActiveCapture, full: boolean): void {
+    if (full && !capture.awaitingDrain) {
+      capture.awaitingDrain = true;
+      this.updateBackpressure();
+    }
+  }
+
   /** Derives the backpressure flag from the active capture and fires when it changes. */
   private updateBackpressure(): void {
     const capture = this.capture;
-    const behind = capture !== undefined && capture.failure === undefined && capture.file.behind;
+    const behind = capture !== undefined && capture.failure === undefined && capture.awaitingDrain;
     if (behind === this.backpressure) return;
     this.backpressure = behind;
     this.backpressureEmitter.fire(behind);

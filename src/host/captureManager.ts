@@ -8,7 +8,6 @@ import * as vscode from 'vscode';
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
 import type { Registry } from '../core/registry';
-import { prepareCaptureThread } from '../core/captureWriter';
 import { captureFileName, resolveCaptureDirectory } from '../app/captureFiles';
 import type { TcpLabConfig } from './config';
 import { errorMessage } from '../shared/errorMessage';
@@ -60,8 +59,6 @@ export class CaptureManager implements vscode.Disposable {
 
   async startListener(listener: Listener, folder: string): Promise<void> {
     await mkdir(folder, { recursive: true });
-    // Its clients' first bytes should not wait for the capture thread to start.
-    prepareCaptureThread();
     this.listenerFolders.set(listener.id, folder);
     await Promise.all(listener.connections.map((connection) => this.startInFolder(connection, folder)));
     this.log.info(`capturing every client of ${listener.id} into ${folder}`);

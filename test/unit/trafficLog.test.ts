@@ -142,10 +142,9 @@ describe('TrafficLog', () => {
     });
   });
 
-  it('a capture spanning many batches of the capture thread keeps every record whole and in order, over several event loop turns', async () => {
-    // Records larger than a batch buffer, runs of tiny ones, continued slices, and both directions:
-    // each batch is copied once to the capture thread and written there, so a lost, doubled or
-    // reordered batch (or a reused buffer overwritten too early) would show up here.
+  it('a capture of large, tiny and continued records over several event loop turns keeps every record whole and in order', async () => {
+    // Records of several MiB, runs of tiny and empty ones, continued slices and both directions,
+    // appended across event loop turns: a lost, doubled, reordered or cut record would show up here.
     const file = path.join(dir, 'batches.jsonl');
     const log = new TrafficLog({ maxRecords: 4 });
     await log.startCapture(file);
