@@ -228,7 +228,7 @@ class Bench {
       extensionHostRssMiB: { before: rssBefore, after: this.hostRssMiB() },
       extensionHostUnresponsive: this.unresponsiveCount() - unresponsiveBefore,
       // Steadier than wall time on a shared machine: CPU seconds (user + system, every thread) per flood.
-      extensionHostCpuSeconds: { perFlood: runs.hostCpu.map((value) => round(value, 2)), median: round(median(runs.hostCpu), 2), measures: 'utime + stime of the extension host process (all its threads) from the flood start until it is idle again (waitForIdle), 10 ms ticks' },
+      extensionHostCpuSeconds: { perFlood: runs.hostCpu.map((value) => round(value, 2)), median: round(median(runs.hostCpu), 2), measures: 'utime + stime of the extension host process (all its threads) from the flood start until it is idle again (waitForIdle: its two quiet 0.5 s windows are included, a few hundredths of a second when really idle), 10 ms ticks' },
     });
   }
 
