@@ -16,10 +16,11 @@ import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, 
 import { plural } from '../shared/plural';
 import { formatHostPort } from '../shared/hostPort';
 import type { BehaviourInfo } from '../shared/protocol';
+import { createFaultsEditor } from './faultsEditor';
 import { createQuickSendBar } from './quickSend';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
-import type { RowContext, ViewMode } from './virtualLog';
+import { PROXY_DIRECTIONS, type RowContext, type ViewMode } from './virtualLog';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -78,6 +79,7 @@ function rowContext(): RowContext {
     origin,
     peerLabel: peers ? (conn) => peers.get(conn) ?? conn : undefined,
     wrap: view.wrap === true,
+    ...(target?.proxy ? { directions: PROXY_DIRECTIONS } : {}),
   };
 }
 
@@ -228,11 +230,13 @@ function updateHeader(): void {
   const seconds = (now - first.at) / 1000;
   const rate = seconds > 0.2 ? (bytes - first.bytes) / seconds : 0;
   if (t.kind === 'connection') {
-    header.title.textContent = `Connection ${t.id}`;
+    header.title.textContent = t.proxy ? `Proxy ${t.proxy.name}: pair ${t.id}` : `Connection ${t.id}`;
     header.state.textContent = t.state === 'closed' ? describeCloseReason(t.closeReason) : t.state === 'halfClosed' ? 'half-closed' : t.state;
     header.state.dataset.state = t.state;
-    header.addresses.textContent = `${t.local ? endpointText(t.local) : '?'} ⇄ ${t.remote ? endpointText(t.remote) : '?'}`;
-    header.close.textContent = 'Disconnect';
+    header.addresses.textContent = t.proxy
+      ? `client ${t.remote ? endpointText(t.remote) : '?'} ⇄ ${t.proxy.listen} ⇄ upstream ${t.proxy.upstream}${t.proxy.upstreamState && t.proxy.upstreamState !== t.state ? ` (${t.proxy.upstreamState})` : ''}`
+      : `${t.local ? endpointText(t.local) : '?'} ⇄ ${t.remote ? endpointText(t.remote) : '?'}`;
+    header.close.textContent = t.proxy ? 'Close pair' : 'Disconnect';
     header.tls.hidden = !t.tls;
     header.startTls.hidden = Boolean(t.tls) || t.state !== 'open';
     if (t.tls) {
@@ -252,17 +256,22 @@ function updateHeader(): void {
     header.tls.hidden = true;
     header.startTls.hidden = true;
     const open = t.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
-    header.title.textContent = `Listener ${t.id}`;
+    header.title.textContent = t.proxy ? `Proxy ${t.proxy.name}` : `Listener ${t.id}`;
     const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
-    header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${plural(open, 'client')} open${seen}`;
+    header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${plural(open, t.proxy ? 'pair' : 'client')} open${seen}`;
     header.state.dataset.state = t.listening ? 'open' : 'closed';
-    header.addresses.textContent = `${t.tls ? 'tls://' : ''}${t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort)}`;
-    header.close.textContent = 'Stop listener';
+    const bound = `${t.tls ? 'tls://' : ''}${t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort)}`;
+    header.addresses.textContent = t.proxy ? `${bound} → upstream ${t.proxy.upstream}${t.proxy.enabled ? '' : ' (disabled)'}` : bound;
+    header.close.textContent = t.proxy ? 'Stop proxy' : 'Stop listener';
   }
   header.close.disabled = !isTargetOpen(target);
-  header.totals.textContent = `in ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · out ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`;
+  header.totals.textContent = t.proxy
+    ? `client → upstream ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · upstream → client ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`
+    : `in ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · out ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`;
   // The exact counts, for a tooltip and assistive tools: the text rounds above 1 KiB.
-  const exact = `Received ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} messages; sent ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} messages${t.kind === 'listener' ? ', over all clients the listener has had' : ''}`;
+  const exact = t.proxy
+    ? `Client to upstream ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} chunks; upstream to client ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} chunks${t.kind === 'listener' ? ', over all pairs the proxy has had' : ''}`
+    : `Received ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} messages; sent ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} messages${t.kind === 'listener' ? ', over all clients the listener has had' : ''}`;
   header.totals.title = exact;
   header.totals.setAttribute('aria-label', exact);
   header.rate.textContent = `${formatBytes(Math.round(rate))}/s`;
@@ -271,6 +280,7 @@ function updateHeader(): void {
   sendBox.refreshTargets();
   sendBox.refreshRepeat();
   behaviourEditor.refreshTarget(t);
+  faultsEditor.set(t.proxy);
 }
 
 function scheduleHeader(): void {
@@ -355,7 +365,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
         persist();
         logWindow.refilter();
       }),
-      select('Direction', [{ value: 'all', label: '⇄ both' }, { value: 'in', label: '← received' }, { value: 'out', label: '→ sent' }], view.direction, (value) => {
+      select('Direction', target?.proxy ? [{ value: 'all', label: '⇄ both' }, { value: 'in', label: PROXY_DIRECTIONS.in }, { value: 'out', label: PROXY_DIRECTIONS.out }] : [{ value: 'all', label: '⇄ both' }, { value: 'in', label: '← received' }, { value: 'out', label: '→ sent' }], view.direction, (value) => {
         view.direction = value as 'all' | 'in' | 'out';
         persist();
         logWindow.refilter();
@@ -394,6 +404,10 @@ const context: PanelContext = {
 const sendBox = createSendBox(context);
 const quickSend = createQuickSendBar(context, sendBox);
 const behaviourEditor = createBehaviourEditor({
+  request: (body) => requests.request(body),
+  notice: (text) => showNotice(text),
+});
+const faultsEditor = createFaultsEditor({
   request: (body) => requests.request(body),
   notice: (text) => showNotice(text),
 });
@@ -438,7 +452,7 @@ function showTarget(): void {
     // themselves below it on narrow ones (media/panel.css).
     el('div', { className: 'workspace' }, [
       el('div', { className: 'log-column' }, [log.root, el('div', { className: 'footer' }, [statusLine, noticeLine, bars.actions])]),
-      el('div', { className: 'sections' }, [behaviourEditor.root, sendBox.faults]),
+      el('div', { className: 'sections' }, [faultsEditor.root, behaviourEditor.root, sendBox.faults]),
     ]),
     quickSend.root,
     sendBox.root,
