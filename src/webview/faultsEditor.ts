@@ -204,7 +204,7 @@ export function createFaultsEditor(host: FaultsEditorHost) {
     );
   }
 
-  const root = el('details', { className: 'faults proxy-faults' }, [
+  const root = el('details', { className: 'proxy-faults' }, [
     summary,
     empty,
     list,
