@@ -20,6 +20,23 @@ export interface TrafficRecord {
   bytes: Uint8Array;
   /** Set on the second and later slices of one send: the record continues the previous 'out' record. */
   continued?: true;
+  /**
+   * Proxy pairs: which toxic touched these bytes and what it did, one phrase naming the toxic first,
+   * e.g. "latency_downstream +200 ms", "drop_ok dropped 12 bytes", "slicer_upstream slice 3 of 7".
+   */
+  fault?: string;
+  /**
+   * Proxy pairs: these bytes did not go on to the other side. On an 'in' record they were received
+   * from the client (and count) but never reached the upstream; on an 'out' note they came from the
+   * upstream but were never written to the client.
+   */
+  dropped?: true;
+  /**
+   * Not traffic on this socket but a line about it (set by appendNote): "the upstream refused the
+   * connection; …", "reset_peer_downstream reset the pair", or the bytes of a dropped 'out' chunk.
+   * Notes never count in the totals and are not wire bytes (pcapng export and capture files skip them).
+   */
+  note?: string;
 }
 
 export interface TrafficLogLimits {
@@ -36,6 +53,7 @@ export interface TrafficLogLimits {
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
+const NO_BYTES = new Uint8Array(0);
 /** What closes every capture line after its base64. */
 const LINE_END = '"}\n';
 
@@ -171,6 +189,48 @@ export class TrafficLog {
     this.evictOverLimit();
 
     if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
+    this.appendEmitter.fire(record);
+    return record;
+  }
+
+  /**
+   * Proxy pairs: bytes a fault changed on their way, logged with what it did (see TrafficRecord.fault);
+   * counted like append(). The fast path without faults calls append() and pays nothing for this.
+   */
+  appendFaulted(dir: Direction, bytes: Uint8Array, fault: string, dropped = false): TrafficRecord {
+    const record = this.store({ seq: this.nextSeq++, time: this.clock(), dir, bytes, fault, ...(dropped ? { dropped: true as const } : {}) }, true);
+    return record;
+  }
+
+  /**
+   * A line about the connection that is not traffic (see TrafficRecord.note): kept in order with
+   * the records, never counted, never captured. `bytes` are those a fault kept off this socket.
+   */
+  appendNote(dir: Direction, note: string, options: { bytes?: Uint8Array; fault?: string; dropped?: boolean } = {}): TrafficRecord {
+    const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes: options.bytes ?? NO_BYTES, note };
+    if (options.fault !== undefined) record.fault = options.fault;
+    if (options.dropped) record.dropped = true;
+    return this.store(record, false);
+  }
+
+  /** Counts (when traffic), retains, captures and announces one record. */
+  private store(record: TrafficRecord, counted: boolean): TrafficRecord {
+    const size = record.bytes.byteLength;
+    if (counted) {
+      if (record.dir === 'in') {
+        this.totals.bytesIn += size;
+        this.totals.messagesIn++;
+      } else {
+        this.totals.bytesOut += size;
+        this.totals.messagesOut++;
+      }
+    }
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = record;
+    this.count++;
+    this.retainedBytes += size;
+    this.evictOverLimit();
+    if (counted && this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
     this.appendEmitter.fire(record);
     return record;
   }
