@@ -11,6 +11,8 @@ export interface PanelProxies {
   infoFor(targetId: string): ProxyPanelInfo | undefined;
   /** Starts a proxy on host:port relaying to `upstream`; resolves the proxy's listener id. Throws one sentence. */
   start(request: { host: string; port: number; upstream: string }): Promise<string>;
+  /** Stops the proxy a listener id belongs to (its pairs close) and forgets it. */
+  stop(targetId: string): Promise<void>;
   /** Adds a fault, or with `replaces` changes the fault of that name. Throws one sentence when it is not valid. */
   setToxic(targetId: string, toxic: Record<string, unknown>, replaces?: string): void;
   /** Removes a fault by name. Throws one sentence when there is none. */

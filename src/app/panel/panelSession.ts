@@ -452,7 +452,10 @@ export class PanelSession implements Disposable {
         return;
       case 'close': {
         const target = this.target;
+        const proxies = this.host.proxies;
         if (target instanceof Connection) target.destroy();
+        // A proxy's listener: the proxy itself stops, so its name is free for the next start.
+        else if (target instanceof Listener && target.proxy && proxies && target.listening) await proxies.stop(target.id).catch((err: unknown) => this.host.log(`Stopping the proxy failed: ${errorMessage(err)}`));
         else if (target instanceof Listener) await target.stop();
         this.reply(message.requestId, target ? undefined : 'This panel is not showing a connection or listener.');
         this.channel?.touch();

@@ -36,6 +36,8 @@ export interface FeedRow {
   own?: Uint8Array;
   /** True for a row that shows a log record (its bytes are read from the log by `rec`). */
   chunk: boolean;
+  /** Proxy pairs: what a fault did to these bytes (TrafficRecord.fault). */
+  fault?: string;
 }
 
 export interface FeedLimits {
@@ -425,6 +427,12 @@ export class TrafficFeed implements Disposable {
       row.kind = 'write';
       row.note = note;
     }
+    if (record.fault !== undefined) row.fault = record.dropped && !/drop/i.test(record.fault) ? `${record.fault} (dropped)` : record.fault;
+    if (record.note !== undefined) {
+      // A proxy's line about the pair ("the upstream refused…"): an event row when it carries no bytes.
+      row.note = record.note;
+      if (row.length === 0) row.kind = 'event';
+    }
     return row;
   }
 
@@ -441,9 +449,10 @@ export class TrafficFeed implements Disposable {
     if (rows.length) this.changeEmitter.fire();
   }
 
-  private framerRow(connection: Connection, event: FramerEvent, record: { seq: number; time: number }): FeedRow {
+  private framerRow(connection: Connection, event: FramerEvent, record: { seq: number; time: number; fault?: string }): FeedRow {
     if (event.type === 'frame') {
       const row: FeedRow = { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', length: event.bytes.byteLength, own: event.bytes, kind: 'frame', chunk: false };
+      if (record.fault !== undefined) row.fault = record.fault;
       if (event.checksumError !== undefined) {
         row.note = event.checksumError;
         row.invalid = true;
