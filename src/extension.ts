@@ -1,5 +1,6 @@
 // Composition root: build the core, wrap it in host adapters, register every disposable.
 import * as vscode from 'vscode';
+import { ProxyHub } from './core/proxy/proxyHub';
 import { Registry } from './core/registry';
 import { TargetMemory } from './app/targetMemory';
 import { CaptureCommands } from './host/captureCommands';
@@ -12,6 +13,7 @@ import { registerCommands } from './host/commandRegistration';
 import { ConnectCommands } from './host/connectCommands';
 import { HistoryCommands } from './host/historyCommands';
 import { PresetCommands } from './host/presetCommands';
+import { ProxyApiHost } from './host/proxyApiHost';
 import { SendCommands } from './host/sendCommands';
 import { TargetPicker } from './host/targetPicker';
 import { CONNECT_TIMEOUT_SETTING, TcpLabConfig } from './host/config';
@@ -34,6 +36,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(registry);
 
   const config = new TcpLabConfig(log);
+  // Named proxies on the same registry: proxy presets, the Toxiproxy-compatible API and the tree share them.
+  const proxies = new ProxyHub(registry);
+  context.subscriptions.push(proxies);
   const tree = new ConnectionsTreeProvider(registry, config);
   const treeView = vscode.window.createTreeView(CONNECTIONS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const panels = new TrafficPanelManager(context, registry, config);
@@ -42,7 +47,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const memory = new TargetMemory((id) => registry.get(id) !== undefined);
   const picker = new TargetPicker(registry, memory, tree, treeView, panels);
   const send = new SendCommands(registry, config, memory, picker);
-  const presets = new PresetCommands({ registry, config, log, tree, panels, memory, picker, send, localCaDirectory: localCaDirectory(context) });
+  const presets = new PresetCommands({ registry, config, log, tree, panels, memory, picker, send, localCaDirectory: localCaDirectory(context), proxies });
   const connections = new ConnectCommands({ registry, config, log, workspaceState: context.workspaceState, memory, picker, panels, presets });
   context.subscriptions.push(
     captures,
@@ -54,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new ContextKeys(registry, config),
     panels,
     presets,
+    new ProxyApiHost(proxies, config, log, String(context.extension.packageJSON.version)),
     // To add a command: declare it in package.json, handle it in a CommandSource, and list that here.
     registerCommands(
       log,

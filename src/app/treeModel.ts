@@ -292,13 +292,17 @@ function connectionNode(info: ConnectionInfo, kind: 'connection' | 'client', now
   };
 }
 
+/** The codicon of each kind of preset. */
+export const PRESET_ICONS: Record<Preset['kind'], string> = { listener: 'radio-tower', client: 'plug', proxy: 'arrow-swap' };
+
 function presetNode(entry: PresetEntry): TreeNode {
   const { preset } = entry;
   const payloads = preset.payloads ?? [];
   const where = formatHostPort(preset.host, preset.port);
   const origin = entry.origin === 'user' ? 'user settings' : 'workspace settings';
   const description = `${preset.kind} ${where}${entry.restricted ? ' · Restricted Mode' : ''}`;
-  const tooltip = [`Preset "${preset.name}" from ${origin}: ${preset.kind === 'listener' ? 'listen on' : 'connect to'} ${where}`];
+  const action = preset.kind === 'listener' ? `listen on ${where}` : preset.kind === 'proxy' ? `relay clients of ${where} to ${preset.upstream ?? '?'}` : `connect to ${where}`;
+  const tooltip = [`Preset "${preset.name}" from ${origin}: ${action}`];
   if (entry.restricted) tooltip.push('This workspace is not trusted: starting it asks for confirmation first.');
   const node: TreeNode = {
     id: `preset:${preset.name}`,
@@ -307,7 +311,7 @@ function presetNode(entry: PresetEntry): TreeNode {
     label: preset.name,
     description,
     tooltip: tooltip.join('\n'),
-    icon: entry.restricted ? 'shield' : preset.kind === 'listener' ? 'radio-tower' : 'plug',
+    icon: entry.restricted ? 'shield' : PRESET_ICONS[preset.kind],
     color: entry.restricted ? 'list.warningForeground' : undefined,
     collapsible: payloads.length > 0 ? 'collapsed' : 'none',
     children: [],

@@ -8,9 +8,10 @@ import { localCaListenerTls } from '../app/localCa';
 import { PresetStarts, hasMockBehaviour, openAtPresetAddress, presetBaseOf, presetTlsSetup, suggestPresetName } from '../app/presetStarts';
 import type { TargetMemory } from '../app/targetMemory';
 import { describeItem, isConnection, isListener } from '../app/targets';
-import type { PresetEntry, TreeNode } from '../app/treeModel';
+import { PRESET_ICONS, type PresetEntry, type TreeNode } from '../app/treeModel';
 import type { Listener } from '../core/listener';
 import { MockServer } from '../core/mockServer';
+import type { ProxyHub } from '../core/proxy/proxyHub';
 import type { Registry, RegistryItem } from '../core/registry';
 import { errorMessage } from '../shared/errorMessage';
 import { formatHostPort } from '../shared/hostPort';
@@ -42,6 +43,8 @@ export interface PresetServices {
   send: SendCommands;
   /** Where the local CA lives: a TLS listener preset without a certificate serves its. */
   localCaDirectory: string;
+  /** Starts proxy presets; without it they say they cannot start here. */
+  proxies?: ProxyHub;
 }
 
 export class PresetCommands implements CommandSource, vscode.Disposable {
@@ -119,7 +122,7 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
         label: entry.preset.name,
         description: `${entry.preset.kind} ${formatHostPort(entry.preset.host, entry.preset.port)}`,
         detail: entry.restricted ? 'From the settings of an untrusted workspace: starting it asks for confirmation.' : undefined,
-        iconPath: new vscode.ThemeIcon(entry.restricted ? 'shield' : entry.preset.kind === 'listener' ? 'radio-tower' : 'plug'),
+        iconPath: new vscode.ThemeIcon(entry.restricted ? 'shield' : PRESET_ICONS[entry.preset.kind]),
         entry,
       })),
       { title: 'Start Preset…', placeHolder: 'Choose a preset to start', matchOnDescription: true },
@@ -132,8 +135,8 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     const { registry, log, tree, memory, picker } = this.services;
     const { preset } = entry;
     const where = formatHostPort(preset.host, preset.port);
-    const action = preset.kind === 'listener' ? `listen on ${where}` : `connect to ${where}`;
-    const exposure = preset.kind === 'listener' ? assessBindExposure(preset.host, preset.port) : undefined;
+    const action = preset.kind === 'listener' ? `listen on ${where}` : preset.kind === 'proxy' ? `relay clients of ${where} to ${preset.upstream ?? '?'}` : `connect to ${where}`;
+    const exposure = preset.kind === 'client' ? undefined : assessBindExposure(preset.host, preset.port);
     if (entry.restricted) {
       const exposed = exposure?.exposed ? ` ${exposure.sentence}` : '';
       const choice = await vscode.window.showWarningMessage(
@@ -146,6 +149,7 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
       return undefined;
     }
 
+    if (preset.kind === 'proxy') return this.startProxyPreset(preset);
     try {
       const workspaceFolder = vscode.workspace.workspaceFolders?.find((folder) => folder.uri.scheme === 'file')?.uri.fsPath;
       const tls = await presetTlsSetup(preset, workspaceFolder, () => localCaListenerTls(this.services.localCaDirectory));
@@ -164,6 +168,35 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
         vscode.window.setStatusBarMessage(`TCP Lab: preset "${preset.name}" connected to ${where}`, 4000);
       }
       return item;
+    } catch (err) {
+      log.error(`Preset "${preset.name}": ${errorMessage(err)}`);
+      void vscode.window.showErrorMessage(`Preset "${preset.name}": ${errorMessage(err)}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * A proxy preset becomes a named proxy on the hub (the API and the tree see the same one); its
+   * listener is what Start Preset returns. The preset's framing applies to both directions.
+   */
+  private async startProxyPreset(preset: Preset): Promise<RegistryItem | undefined> {
+    const { proxies, registry, log, picker } = this.services;
+    if (!proxies) {
+      void vscode.window.showErrorMessage(`Preset "${preset.name}" is a proxy preset, which this window cannot start yet; run it with tcp-lab serve --preset "${preset.name}".`);
+      return undefined;
+    }
+    try {
+      if (proxies.get(preset.name)) throw new Error(`a proxy named "${preset.name}" is already running; stop it first`);
+      const framing = preset.framing ? { upstream: preset.framing, downstream: preset.framing } : undefined;
+      await proxies.create({ name: preset.name, listen: formatHostPort(preset.host, preset.port), upstream: preset.upstream, toxics: preset.faults ?? [], ...(framing ? { framing } : {}) });
+      const listenerId = proxies.listenerId(preset.name);
+      const listener = listenerId ? registry.getLive(listenerId) : undefined;
+      if (!listener || !isListener(listener)) return undefined;
+      this.starts.record(preset.name, listener.id);
+      this.services.tree.nameAfterPreset(listener.id, preset.name);
+      picker.announceListening(listener);
+      log.info(`[${listener.id}] Preset "${preset.name}" relays to ${preset.upstream ?? '?'}${preset.faults?.length ? ` with ${plural(preset.faults.length, 'fault')}` : ''}`);
+      return listener;
     } catch (err) {
       log.error(`Preset "${preset.name}": ${errorMessage(err)}`);
       void vscode.window.showErrorMessage(`Preset "${preset.name}": ${errorMessage(err)}`);

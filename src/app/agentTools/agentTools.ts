@@ -278,7 +278,9 @@ export class AgentTools {
       return { ok: false, error: `There is no valid preset named "${name}" in tcpLab.presets; ${names.length ? `use one of ${names.map((n) => `"${n}"`).join(', ')}` : 'there are no presets yet'}.` };
     }
     if (preset.kind !== kind) {
-      return { ok: false, error: `Preset "${name}" is a ${preset.kind === 'listener' ? 'listener' : 'client'} preset; use ${preset.kind === 'listener' ? 'tcplab_listen' : 'tcplab_connect'} for it.` };
+      // A proxy preset listens; an agent reaches the server behind it by connecting to the proxy.
+      const use = preset.kind === 'listener' ? 'use tcplab_listen for it' : preset.kind === 'proxy' ? 'the user starts it (Start Preset), then tcplab_connect reaches its server through it' : 'use tcplab_connect for it';
+      return { ok: false, error: `Preset "${name}" is a ${preset.kind} preset; ${use}.` };
     }
     return { ok: true, preset };
   }
