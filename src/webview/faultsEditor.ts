@@ -5,6 +5,7 @@
 import type { ProxyPanelInfo, ReplyMessage, RequestBody } from '../shared/protocol';
 import { RULE_MATCH_KINDS } from '../shared/ruleDefinition';
 import { TOXIC_STREAMS, TOXIC_TYPES, type ToxicDefinition, type ToxicStream, type ToxicType } from '../shared/toxics';
+import { TOXIC_ATTRIBUTE_FIELDS as ATTRIBUTES, TOXIC_STREAM_LABELS as STREAM_LABELS, TOXIC_TYPE_HINTS, describeToxicAttributes, type ToxicAttributeField as AttributeField } from '../shared/toxicFields';
 import { el, select } from './dom';
 import { plural } from '../shared/plural';
 
@@ -13,46 +14,7 @@ export interface FaultsEditorHost {
   notice(text: string): void;
 }
 
-interface AttributeField {
-  key: string;
-  label: string;
-  /** Text fields (replace's bytes, its format); the rest are numbers. */
-  text?: true;
-  optional?: true;
-}
-
-/** Each type's attributes, named and in Toxiproxy's units so its documentation reads the same here. */
-const ATTRIBUTES: Record<ToxicType, readonly AttributeField[]> = {
-  latency: [{ key: 'latency', label: 'latency (ms)' }, { key: 'jitter', label: 'jitter (ms)', optional: true }],
-  bandwidth: [{ key: 'rate', label: 'rate (KB/s)' }],
-  slow_close: [{ key: 'delay', label: 'delay (ms)' }],
-  timeout: [{ key: 'timeout', label: 'timeout (ms, 0 = never close)' }],
-  reset_peer: [{ key: 'timeout', label: 'timeout (ms, then RST)' }],
-  slicer: [{ key: 'average_size', label: 'average size (bytes)' }, { key: 'size_variation', label: 'size variation (bytes)', optional: true }, { key: 'delay', label: 'delay (µs)', optional: true }],
-  limit_data: [{ key: 'bytes', label: 'bytes' }],
-  drop: [],
-  replace: [{ key: 'with', label: 'with', text: true }, { key: 'format', label: 'format (text or hex)', text: true, optional: true }],
-  duplicate: [{ key: 'times', label: 'extra copies', optional: true }],
-};
-
-const TYPE_LABELS: Record<ToxicType, string> = {
-  latency: 'latency',
-  bandwidth: 'bandwidth',
-  slow_close: 'slow_close',
-  timeout: 'timeout',
-  reset_peer: 'reset_peer',
-  slicer: 'slicer',
-  limit_data: 'limit_data',
-  drop: 'drop (matching frames)',
-  replace: 'replace (matching frames)',
-  duplicate: 'duplicate (matching frames)',
-};
-
-/** Which way a stream flows, in the words the log's direction column uses. */
-export const STREAM_LABELS: Record<ToxicStream, string> = {
-  upstream: 'upstream (client → upstream)',
-  downstream: 'downstream (upstream → client)',
-};
+const TYPE_LABELS: Record<ToxicType, string> = Object.fromEntries(TOXIC_TYPES.map((t) => [t, `${t}: ${TOXIC_TYPE_HINTS[t]}`])) as Record<ToxicType, string>;
 
 const MATCH_LABELS: Record<string, string> = { exact: 'exact', hexPrefix: 'hex prefix', contains: 'contains', regex: 'regex' };
 
@@ -71,9 +33,7 @@ function input(label: string, value: string, type: 'text' | 'number' = 'text'): 
 
 /** "latency 200 ms ± 20", "rate 10", "…": one line about a fault's attributes. */
 export function describeAttributes(toxic: ToxicDefinition): string {
-  const attributes = toxic.attributes as Record<string, unknown>;
-  const parts = ATTRIBUTES[toxic.type].filter((f) => attributes[f.key] !== undefined).map((f) => `${f.label.replace(/ \(.*\)$/, '')} ${String(attributes[f.key])}`);
-  return parts.join(', ');
+  return describeToxicAttributes(toxic.type, toxic.attributes as Record<string, unknown>);
 }
 
 /** "contains "ERR"", for the list: how a content trigger picks its frames. */
