@@ -486,7 +486,8 @@ function onMessage(message: ToWebviewMessage): void {
       offerBehaviourAgain(message.behaviour);
       rememberBehaviour(message.behaviour);
       persist();
-      behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.kind);
+      // A proxy relays rather than answers: its panel frames both directions and offers no echo or rules.
+      behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.proxy ? 'connection' : target.kind);
       quickSend.set(message.quickSend);
       log.setContext(rowContext());
       showTarget();
@@ -513,7 +514,7 @@ function onMessage(message: ToWebviewMessage): void {
     case 'behaviour':
       rememberBehaviour(message.behaviour);
       persist();
-      if (target) behaviourEditor.setBehaviour(message.behaviour, target.kind);
+      if (target) behaviourEditor.setBehaviour(message.behaviour, target.proxy ? 'connection' : target.kind);
       return;
     case 'quickSend':
       quickSend.set(message.quickSend);

@@ -197,6 +197,30 @@ describe('proxies in the editor (tree and panel) on real sockets', () => {
     await delay(20);
   });
 
+  it('frames each direction of a pair on its own with the panel\'s framing', async () => {
+    const { port } = await startProxy();
+    const client = await rawClient(cleanup, port);
+    let reply = '';
+    client.on('data', (chunk) => (reply += chunk.toString()));
+    await waitUntil(() => registry.connections().some((c) => c.proxy), 'the pair');
+    const pairId = registry.connections().find((c) => c.proxy)!.id;
+    const host = hostWithProxies();
+    session = new PanelSession(registry, host, pairId);
+    session.handle({ type: 'ready' });
+    session.handle({ type: 'behaviour', requestId: 1, behaviour: { framing: { mode: 'delimiter', delimiter: 'lf' }, echo: false, rules: [] } });
+    assert.equal((await host.reply(1)).ok, true);
+    client.write('one\ntw');
+    await waitUntil(() => reply === 're:one\ntw', 'the first reply');
+    client.write('o\n');
+    await waitUntil(() => reply === 're:one\ntwre:o\n', 'the second reply');
+    await waitUntil(() => host.of('traffic').flatMap((t) => t.records).filter((r) => r.kind === 'frame').length === 4, 'four frames');
+    const frames = host.of('traffic').flatMap((t) => t.records).filter((r) => r.kind === 'frame').map((r) => `${r.dir}:${Buffer.from(r.data, 'base64').toString()}`);
+    // Each direction is its own stream: "tw" + "o\n" joins into one client frame, the reply's "tw" + "re:o\n" into one reply frame.
+    assert.deepEqual(frames.sort(), ['in:one', 'in:two', 'out:re:one', 'out:twre:o'].sort());
+    session.handle({ type: 'saveBehaviour', requestId: 2 });
+    assert.match((await host.reply(2)).error ?? '', /write a proxy preset/);
+  });
+
   it('starts a proxy from the panel form and stops it with the panel\'s close', async () => {
     const host = hostWithProxies();
     session = new PanelSession(registry, host);

@@ -299,7 +299,7 @@ export class PanelSession implements Disposable {
 
   /** Takes a (validated) definition: framing for the log, echo and rules live in the listener's mock server. */
   private adoptBehaviour(raw: BehaviourInfo): boolean {
-    const kind = this.target instanceof Listener ? 'listener' : 'client';
+    const kind = this.isMockable() ? 'listener' : 'client';
     const checked = validatePresetBehaviour({ kind, ...raw }, kind);
     if (!checked.ok) return false;
     const framingChanged = JSON.stringify(checked.behaviour.framing) !== JSON.stringify(this.framing);
@@ -553,6 +553,10 @@ export class PanelSession implements Disposable {
       this.reply(requestId, 'Open a connection or listener first; presets belong to one.');
       return;
     }
+    if (target.proxy) {
+      this.reply(requestId, `Proxy "${target.proxy.name}" is not saved from its panel; write a proxy preset ("kind": "proxy", upstream, faults) in tcpLab.presets.`);
+      return;
+    }
     try {
       this.reply(requestId, (await save(target)) ? undefined : cancelled);
     } catch (err) {
@@ -564,11 +568,11 @@ export class PanelSession implements Disposable {
   private setBehaviour(raw: BehaviourInfo): string | undefined {
     const target = this.target;
     if (!target) return 'Open a connection or listener first; framing and rules belong to one.';
-    const kind = target instanceof Listener ? 'listener' : 'client';
+    const kind = this.isMockable() ? 'listener' : 'client';
     const checked = validatePresetBehaviour({ kind, ...raw }, 'panel');
     if (!checked.ok) return checked.error.replace(/client preset/, 'connection');
     const framingBefore = JSON.stringify(this.framing);
-    if (target instanceof Listener) {
+    if (target instanceof Listener && kind === 'listener') {
       this.applying = true;
       try {
         const applied = this.behaviours.apply(target, raw);
@@ -583,6 +587,11 @@ export class PanelSession implements Disposable {
     if (JSON.stringify(this.framing) !== framingBefore && this.visible) this.postSnapshot();
     else this.channel?.touch();
     return undefined;
+  }
+
+  /** A plain listener can answer by itself (echo, rules); a proxy's listener relays instead, so it only frames. */
+  private isMockable(): boolean {
+    return this.target instanceof Listener && this.target.proxy === undefined;
   }
 
   /** Hit counters and switched-off rules reach the header as they change. */
