@@ -4,7 +4,7 @@
 // sentence shows under the form. The list is the host's: it is redrawn from each target update.
 import type { ProxyPanelInfo, ReplyMessage, RequestBody } from '../shared/protocol';
 import { RULE_MATCH_KINDS } from '../shared/ruleDefinition';
-import { TOXIC_STREAMS, TOXIC_TYPES, type ToxicDefinition, type ToxicStream, type ToxicType } from '../shared/toxics';
+import { TOXIC_STREAMS, TOXIC_TYPES, validateToxic, type ToxicDefinition, type ToxicStream, type ToxicType } from '../shared/toxics';
 import { TOXIC_ATTRIBUTE_FIELDS as ATTRIBUTES, TOXIC_STREAM_LABELS as STREAM_LABELS, TOXIC_TYPE_HINTS, describeToxicAttributes, type ToxicAttributeField as AttributeField } from '../shared/toxicFields';
 import { el, select } from './dom';
 import { plural } from '../shared/plural';
@@ -117,7 +117,16 @@ export function createFaultsEditor(host: FaultsEditorHost) {
     error.textContent = '';
   }
 
+  /** The engine's own validation as the form is filled in: one sentence, and no Add until it is fixed. */
+  function check(): boolean {
+    const checked = validateToxic(read(), 'fault');
+    error.textContent = checked.ok ? '' : checked.error;
+    submit.disabled = !checked.ok;
+    return checked.ok;
+  }
+
   submit.addEventListener('click', async () => {
+    if (!check()) return;
     submit.disabled = true;
     error.textContent = '';
     const toxic = read();
@@ -175,6 +184,13 @@ export function createFaultsEditor(host: FaultsEditorHost) {
     error,
   ]);
   root.hidden = true;
+  // Fields are rebuilt with the type: listen on the section, not on each input.
+  root.addEventListener('input', (event) => {
+    if (!list.contains(event.target as Node)) check();
+  });
+  root.addEventListener('change', (event) => {
+    if (!list.contains(event.target as Node)) check();
+  });
   load(undefined);
   render();
 

@@ -104,7 +104,12 @@ describe('proxy panel webview in Chromium', function () {
     // A latency on the replies.
     await section.getByLabel('Fault type').selectOption('latency');
     await section.getByLabel('Stream', { exact: true }).selectOption('downstream');
+    // Checked as typed with the engine's own validation: one sentence, and no Add until it is fixed.
+    await section.getByLabel('latency (ms)').fill('-5');
+    assert.match((await page.locator('#fault-error').textContent()) ?? '', /fault\.attributes\.latency/);
+    assert.equal(await section.getByRole('button', { name: 'Add fault' }).isDisabled(), true);
     await section.getByLabel('latency (ms)').fill('200');
+    assert.equal(await page.locator('#fault-error').textContent(), '');
     await harness.clearPosted();
     await section.getByRole('button', { name: 'Add fault' }).click();
     const add = (await requestOf('toxic')) as FromWebviewMessage & { type: 'toxic'; requestId: number };
