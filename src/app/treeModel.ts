@@ -228,6 +228,8 @@ function proxyPairNode(info: ConnectionInfo, upstream: string, now: number): Tre
 /** A listener or connection a preset started is called by the preset's name; its address moves to the description. */
 function withPresetName(node: TreeNode, presetName: string | undefined): TreeNode {
   if (presetName === undefined) return node;
+  // A proxy preset's proxy already bears the preset's name; its description stays as it is.
+  if (node.kind === 'proxy' && node.label === presetName) return { ...node, tooltip: `Started from preset "${presetName}"\n${node.tooltip}` };
   return { ...node, label: presetName, description: `${node.label} · ${node.description ?? ''}`, tooltip: `Started from preset "${presetName}"\n${node.tooltip}` };
 }
 

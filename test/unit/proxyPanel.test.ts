@@ -65,6 +65,10 @@ describe('proxies in the editor (tree and panel) on real sockets', () => {
     assert.equal(proxyNode.description, `127.0.0.1:${port} → 127.0.0.1:${upstreamPort} · no pairs · ⚡ 1 fault`);
     assert.match(proxyNode.tooltip, /latency_downstream: latency on downstream/);
     assert.deepEqual(proxyNode.children.map((c) => c.label), ['waiting for clients…']);
+    // Started from a preset of the same name: the name is not repeated in the description.
+    const fromPreset = projectTree(registry.snapshot(), [], Date.now(), { presetNames: new Map([[listenerId, 'api']]) }).byId.get(`proxy:${listenerId}`)!;
+    assert.equal(fromPreset.description, proxyNode.description);
+    assert.match(fromPreset.tooltip, /^Started from preset "api"/);
 
     const client = await rawClient(cleanup, port);
     client.write('hello');
