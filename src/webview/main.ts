@@ -238,7 +238,8 @@ function updateHeader(): void {
       : `${t.local ? endpointText(t.local) : '?'} ⇄ ${t.remote ? endpointText(t.remote) : '?'}`;
     header.close.textContent = t.proxy ? 'Close pair' : 'Disconnect';
     header.tls.hidden = !t.tls;
-    header.startTls.hidden = Boolean(t.tls) || t.state !== 'open';
+    // A proxy pair relays bytes as they are; upgrading its client side alone would break the conversation.
+    header.startTls.hidden = Boolean(t.tls) || t.state !== 'open' || t.proxy !== undefined;
     if (t.tls) {
       // Peer text (names from its certificate) only ever goes in as text.
       header.tls.textContent = `🔒 ${t.tls.version} · ${t.tls.cipher}${t.tls.alpn ? ` · ALPN ${t.tls.alpn}` : ''}${t.tls.serverName ? ` · SNI ${t.tls.serverName}` : ''} — ${t.tls.verification}`;

@@ -117,6 +117,7 @@ describe('Proxy preset and its panel in code-server (end to end)', function () {
     assert.equal(upstream.received().subarray(serverBefore).toString(), 'alpha\nomega\n');
     assert.equal(client.received().subarray(clientBefore).toString(), 'alpha\nomega\n');
     await s.workbench.waitForPanelText(panel, '.row .fault-mark', /drop_secret/);
+    await s.workbench.clearNotifications();
     await artifacts.shot(s, 'drop-added');
   });
 });

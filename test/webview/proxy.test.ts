@@ -55,6 +55,7 @@ describe('proxy panel webview in Chromium', function () {
     await page.getByRole('heading', { name: 'Proxy api: pair C2' }).waitFor();
     assert.match((await page.locator('.addresses').textContent()) ?? '', /⇄ 127\.0\.0\.1:4100 ⇄ upstream 127\.0\.0\.1:8080/);
     assert.match((await page.locator('.totals').textContent()) ?? '', /client → upstream .* upstream → client/);
+    assert.equal(await page.getByRole('button', { name: 'Start TLS' }).isVisible(), false, 'a pair is relayed as it is: no STARTTLS on one side');
     const shown = await rows();
     assert.deepEqual(shown.map((r) => r.dir), ['client → upstream', 'upstream → client', 'client → upstream']);
     assert.notEqual(shown[0].colour, shown[1].colour, 'the two directions have distinct colours');
@@ -100,6 +101,7 @@ describe('proxy panel webview in Chromium', function () {
     const section = page.locator('details.proxy-faults');
     await section.locator('summary').click();
     assert.match((await section.textContent()) ?? '', /No faults: bytes are relayed as they come/);
+    assert.equal(await section.getByLabel('Pattern', { exact: true }).isVisible(), false, 'the trigger fields show only when asked for');
 
     // A latency on the replies.
     await section.getByLabel('Fault type').selectOption('latency');
