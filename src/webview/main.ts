@@ -282,6 +282,8 @@ function updateHeader(): void {
   sendBox.refreshRepeat();
   behaviourEditor.refreshTarget(t);
   faultsEditor.set(t.proxy);
+  // Send faults cut TCP Lab's own writes; a proxy's faults are in Proxy faults instead.
+  sendBox.faults.hidden = t.proxy !== undefined;
 }
 
 function scheduleHeader(): void {

@@ -56,6 +56,7 @@ describe('proxy panel webview in Chromium', function () {
     assert.match((await page.locator('.addresses').textContent()) ?? '', /⇄ 127\.0\.0\.1:4100 ⇄ upstream 127\.0\.0\.1:8080/);
     assert.match((await page.locator('.totals').textContent()) ?? '', /client → upstream .* upstream → client/);
     assert.equal(await page.getByRole('button', { name: 'Start TLS' }).isVisible(), false, 'a pair is relayed as it is: no STARTTLS on one side');
+    assert.equal(await page.locator('details.faults').isVisible(), false, 'send faults are for TCP Lab\'s own writes; a proxy has Proxy faults');
     const shown = await rows();
     assert.deepEqual(shown.map((r) => r.dir), ['client → upstream', 'upstream → client', 'client → upstream']);
     assert.notEqual(shown[0].colour, shown[1].colour, 'the two directions have distinct colours');
