@@ -410,23 +410,12 @@ export class Connection implements Disposable {
   }
 
   /**
-   * A proxy pair's panel injecting toward the upstream: the bytes take the tap's path as if the
-   * peer had sent them (logged 'in', relayed through the pair's faults). False without a tap or
-   * once closed, so nothing is injected into a pair that no longer relays.
-   */
-  injectReceived(bytes: Uint8Array): boolean {
-    if (this.receiveTap === undefined || this.state === 'closed') return false;
-    this.receiveTap(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    return true;
-  }
-
-  /**
    * A proxy's relay write: logs `bytes` as 'out' (with what a fault did, if one did) and hands them
    * to the socket at once, with no promise per chunk. Returns false once node's buffer is above its
    * high-water mark: the caller stops reading its source until whenDrained() calls back. Bytes
    * sent with send() that still wait in its queue go first, so the stream keeps its order.
    */
-  relay(bytes: Uint8Array, fault?: string): boolean {
+  relay(bytes: Uint8Array, fault?: string, injected = false): boolean {
     if (!this.writable || this.socket.destroyed) return true;
     if (this.sendQueueHead < this.sendQueue.length || this.log.captureBackpressure) {
       // Rare (a panel send still queued, or the capture file behind): take the general path.
@@ -434,8 +423,8 @@ export class Connection implements Disposable {
       return false;
     }
     if (this.noDelayPending) this.applyNoDelay();
-    if (fault === undefined) this.log.append('out', bytes);
-    else this.log.appendFaulted('out', bytes, fault);
+    if (fault === undefined && !injected) this.log.append('out', bytes);
+    else this.log.appendFaulted('out', bytes, fault, false, injected);
     return this.socket.write(bytes);
   }
 

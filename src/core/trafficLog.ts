@@ -37,6 +37,8 @@ export interface TrafficRecord {
    * Notes never count in the totals and are not wire bytes (pcapng export and capture files skip them).
    */
   note?: string;
+  /** Proxy pairs: bytes TCP Lab added to the conversation (injected from the panel), not relayed. */
+  injected?: true;
 }
 
 export interface TrafficLogLimits {
@@ -64,6 +66,10 @@ const LINE_END = '"}\n';
  * still bounds the memory a slow one can cost.
  */
 export const CAPTURE_HIGH_WATER_BYTES = 1024 * 1024;
+
+function isAscii(text: string): boolean {
+  return /^[\x00-\x7f]*$/.test(text);
+}
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
@@ -197,19 +203,23 @@ export class TrafficLog {
    * Proxy pairs: bytes a fault changed on their way, logged with what it did (see TrafficRecord.fault);
    * counted like append(). The fast path without faults calls append() and pays nothing for this.
    */
-  appendFaulted(dir: Direction, bytes: Uint8Array, fault: string, dropped = false): TrafficRecord {
-    const record = this.store({ seq: this.nextSeq++, time: this.clock(), dir, bytes, fault, ...(dropped ? { dropped: true as const } : {}) }, true);
-    return record;
+  appendFaulted(dir: Direction, bytes: Uint8Array, fault: string | undefined, dropped = false, injected = false): TrafficRecord {
+    const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
+    if (fault !== undefined) record.fault = fault;
+    if (dropped) record.dropped = true;
+    if (injected) record.injected = true;
+    return this.store(record, true);
   }
 
   /**
    * A line about the connection that is not traffic (see TrafficRecord.note): kept in order with
    * the records, never counted, never captured. `bytes` are those a fault kept off this socket.
    */
-  appendNote(dir: Direction, note: string, options: { bytes?: Uint8Array; fault?: string; dropped?: boolean } = {}): TrafficRecord {
+  appendNote(dir: Direction, note: string, options: { bytes?: Uint8Array; fault?: string; dropped?: boolean; injected?: boolean } = {}): TrafficRecord {
     const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes: options.bytes ?? NO_BYTES, note };
     if (options.fault !== undefined) record.fault = options.fault;
     if (options.dropped) record.dropped = true;
+    if (options.injected) record.injected = true;
     return this.store(record, false);
   }
 
@@ -352,17 +362,29 @@ export class TrafficLog {
   private writeCaptureLine(capture: ActiveCapture, record: TrafficRecord): void {
     const { bytes } = record;
     const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-    // Every field is a number, a fixed word or base64, so no JSON escaping is needed.
-    const continued = record.continued ? ',"continued":true' : '';
-    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${continued},"base64":"`;
+    // Every field but a fault's phrase is a number, a fixed word or base64, so needs no JSON escaping.
+    let marks = record.continued ? ',"continued":true' : '';
+    // A proxy pair's fault marks: only on bytes a fault touched, so the plain path pays nothing.
+    if (record.fault !== undefined) marks += `,"fault":${JSON.stringify(record.fault)}`;
+    if (record.dropped) marks += ',"dropped":true';
+    if (record.injected) marks += ',"injected":true';
+    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${marks},"base64":"`;
     // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
     // string of the base64 handed to the stream costs five times as much CPU per byte captured.
+    // A fault phrase may name a toxic in any script, which latin1 copies would mangle.
+    if (record.fault !== undefined && !isAscii(head)) {
+      this.noteCaptureWrite(capture, !capture.stream.write(head + base64 + LINE_END));
+      return;
+    }
     const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
     line.write(head, 0, 'latin1');
     line.write(base64, head.length, 'latin1');
     line.write(LINE_END, head.length + base64.length, 'latin1');
-    const accepted = capture.stream.write(line);
-    if (!accepted && !capture.awaitingDrain) {
+    this.noteCaptureWrite(capture, !capture.stream.write(line));
+  }
+
+  private noteCaptureWrite(capture: ActiveCapture, full: boolean): void {
+    if (full && !capture.awaitingDrain) {
       capture.awaitingDrain = true;
       this.updateBackpressure();
     }

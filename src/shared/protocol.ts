@@ -76,6 +76,8 @@ export interface WireRecord {
   invalid?: true;
   /** Proxies: what a fault did to these bytes ("latency_downstream +200 ms", "dropped by drop_ok"). */
   fault?: string;
+  /** Proxies: bytes injected from the panel, not relayed from the client or the upstream. */
+  injected?: true;
 }
 
 /** Client connections: request → response latency so far (ms). */

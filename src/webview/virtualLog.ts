@@ -608,7 +608,7 @@ export class VirtualLog {
             : record.kind === 'frame'
               ? `Received ${record.invalid ? 'invalid ' : ''}frame${number} of ${record.length} bytes`
               : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
-    const fault = record.fault ? `, fault: ${record.fault}` : '';
+    const fault = `${record.fault ? `, fault: ${record.fault}` : ''}${record.injected ? ', injected from the panel' : ''}`;
     row.setAttribute('aria-label', `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${record.note ? `: ${record.note}` : ''}${fault}`);
     row.title = record.rec > 0 ? `Record #${record.rec} of ${record.conn}` : '';
     row.replaceChildren(
@@ -624,6 +624,7 @@ export class VirtualLog {
         record.note && record.kind !== 'error' && record.kind !== 'event' ? el('span', { className: 'note', text: `[${record.note}] ` }) : undefined,
         // The engine's words about a fault, never peer bytes; still text only.
         record.fault ? el('span', { className: 'fault-mark', text: `⚡ ${record.fault} ` }) : undefined,
+        record.injected ? el('span', { className: 'injected-mark', text: '✚ injected ' }) : undefined,
         content.lines.join('\n'),
       ]),
     );

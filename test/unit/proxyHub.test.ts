@@ -1,12 +1,18 @@
 // ProxyHub: named proxies on the Registry, the plain relay both ways, half-closes, resets, and bad
 // input (one sentence each), on real loopback sockets with plain node:net peers.
 import * as assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { createServer, type Socket } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer } from 'node:tls';
 import { once } from 'node:events';
 import { TcpError } from '../../src/core/errors';
 import { ProxyHub, proxyErrorStatus, type ProxyLogLine } from '../../src/core/proxy/proxyHub';
 import { Registry } from '../../src/core/registry';
 import { ByteSink, Cleanup, rawClient, rawServer, waitUntil } from './support/sockets';
+import { tlsFixtures } from './support/tlsFixtures';
 
 describe('ProxyHub', () => {
   const cleanup = new Cleanup();
@@ -184,5 +190,119 @@ describe('ProxyHub', () => {
     assert.deepEqual(hub.list().map((p) => [p.name, p.enabled, p.toxics.length]), [['one', true, 0], ['two', true, 0]]);
     assert.equal(await hub.remove('two'), true);
     assert.equal(await hub.remove('two'), false);
+  });
+
+  it('injects bytes into either direction of an open pair, marked in the log and past the toxics', async () => {
+    const received = new ByteSink();
+    const upstream = await rawServer(cleanup, (socket) => socket.on('data', received.push), true);
+    const created = await hub.create({ name: 'inj', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream}`, toxics: [{ type: 'drop', stream: 'upstream' }] });
+    const client = await rawClient(cleanup, portOf(created.listen));
+    const sink = new ByteSink();
+    client.on('data', sink.push);
+    await waitUntil(() => registry.connections()[0]?.proxy?.upstreamState === 'open', 'the pair to open');
+    const pair = registry.connections()[0];
+    hub.inject(pair.id, 'upstream', Buffer.from('to server'));
+    hub.inject(pair.id, 'downstream', Buffer.from('to client'));
+    await waitUntil(() => received.text() === 'to server' && sink.text() === 'to client', 'both injections to arrive');
+    const records = pair.log.records().map((r) => [r.dir, Buffer.from(r.bytes).toString(), r.injected ?? false, r.note ?? '']);
+    assert.deepEqual(records, [
+      ['in', 'to server', true, 'injected toward the upstream'],
+      ['out', 'to client', true, ''],
+    ]);
+    assert.deepEqual(pair.totals, { bytesIn: 0, bytesOut: 9, messagesIn: 0, messagesOut: 1 }, 'what was not received from the client does not count as received');
+    assert.throws(() => hub.inject('C999999', 'upstream', Buffer.from('x')), /C999999 is not an open proxy pair/);
+  });
+
+  describe('TLS', () => {
+    it('terminates TLS with a given certificate and relays the decrypted stream to a plain upstream', async () => {
+      const tls = await tlsFixtures();
+      const upstream = await upperServer();
+      const created = await hub.create({ name: 'tls-in', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream}` }, { tls: { listen: { cert: tls.serverCert, key: tls.serverKey } } });
+      const client = cleanup.socket(tlsConnect({ host: '127.0.0.1', port: portOf(created.listen), servername: 'localhost', ca: readFileSync(tls.caCert) }));
+      await once(client, 'secureConnect');
+      const sink = new ByteSink();
+      client.on('data', sink.push);
+      client.write('secret');
+      await waitUntil(() => sink.text() === 'SECRET', 'the reply through the TLS-terminating proxy');
+      const pair = registry.connections()[0];
+      assert.ok(pair.tls, 'the pair shows its TLS session');
+      assert.equal(Buffer.from(pair.log.records()[0].bytes).toString(), 'secret', 'the log holds the decrypted bytes');
+    });
+
+    it('originates TLS to a tls:// upstream, trusting the given CA', async () => {
+      const tls = await tlsFixtures();
+      const server = createTlsServer({ cert: readFileSync(tls.serverCert), key: readFileSync(tls.serverKey) }, (socket) => {
+        socket.on('data', (chunk: Buffer) => socket.write(`tls:${chunk.toString()}`));
+        socket.on('error', () => undefined);
+      });
+      cleanup.server(server);
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const port = (server.address() as { port: number }).port;
+      const created = await hub.create({ name: 'tls-out', listen: '127.0.0.1:0', upstream: `tls://localhost:${port}` }, { tls: { upstream: { ca: [tls.caCert] } } });
+      assert.equal(created.upstream, `tls://localhost:${port}`);
+      const client = await rawClient(cleanup, portOf(created.listen));
+      const sink = new ByteSink();
+      client.on('data', sink.push);
+      client.write('hi');
+      await waitUntil(() => sink.text() === 'tls:hi', 'the reply of the TLS server');
+      client.destroy();
+
+      // Without the CA the upstream's certificate is refused, and the client is closed with the reason.
+      const untrusted = await hub.create({ name: 'tls-bad', listen: '127.0.0.1:0', upstream: `tls://localhost:${port}` }, { tls: { upstream: { ca: [tls.otherCa] } } });
+      const refused = await rawClient(cleanup, portOf(untrusted.listen));
+      await once(refused, 'close');
+      const note = registry.closedConnections().flatMap((c) => c.log.records()).find((r) => r.note?.includes('keeps listening'));
+      assert.ok(note, 'a note says why the client was closed');
+      assert.match(note.note!, /certificate/i);
+    });
+
+    it('refuses a tls:// upstream whose CA file does not exist, at create time, with one sentence', async () => {
+      await assert.rejects(hub.create({ name: 'tls-missing', listen: '127.0.0.1:0', upstream: 'tls://localhost:1' }, { tls: { upstream: { ca: ['no-such-ca.pem'] } } }), (err: TcpError) => {
+        assert.match(err.message, /no-such-ca\.pem/);
+        assert.equal(err.message.split('. ').length, 1);
+        return true;
+      });
+      assert.equal(hub.get('tls-missing'), undefined);
+    });
+  });
+
+  it('shows a proxy whose listener was stopped from outside (the tree\'s Stop) as disabled, and enables it again', async () => {
+    const upstream = await upperServer();
+    const created = await hub.create({ name: 'stopped', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream}` });
+    const changes: string[] = [];
+    hub.onDidChange((change) => changes.push(`${change.kind} ${change.name}`));
+    await registry.stopAll();
+    assert.equal(hub.describe('stopped').enabled, false);
+    assert.deepEqual(changes, ['updated stopped']);
+    const again = await hub.update('stopped', { enabled: true });
+    assert.equal(again.listen, created.listen);
+    const client = await rawClient(cleanup, portOf(again.listen));
+    const sink = new ByteSink();
+    client.on('data', sink.push);
+    client.write('back');
+    await waitUntil(() => sink.text() === 'BACK', 'the relay after enabling again');
+  });
+
+  it('writes the fault marks into the pair\'s capture file', async () => {
+    const upstream = await upperServer();
+    const created = await hub.create({ name: 'cap', listen: '127.0.0.1:0', upstream: `127.0.0.1:${upstream}`, toxics: [{ name: 'wait_ünï', type: 'latency', attributes: { latency: 1 } }] });
+    const client = await rawClient(cleanup, portOf(created.listen));
+    await waitUntil(() => registry.connections()[0]?.proxy?.upstreamState === 'open', 'the pair to open');
+    const pair = registry.connections()[0];
+    const dir = await mkdtemp(path.join(tmpdir(), 'tcplab-cap-'));
+    cleanup.add(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'pair.jsonl');
+    await pair.log.startCapture(file);
+    const sink = new ByteSink();
+    client.on('data', sink.push);
+    client.write('abc');
+    await waitUntil(() => sink.text() === 'ABC', 'the reply');
+    await pair.log.stopCapture();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(lines.map((line) => [line.dir, line.fault, Buffer.from(line.base64 as string, 'base64').toString()]), [
+      ['in', undefined, 'abc'],
+      ['out', 'wait_ünï +1 ms', 'ABC'],
+    ]);
   });
 });

@@ -174,6 +174,8 @@ describe('proxies in the editor (tree and panel) on real sockets', () => {
     session = new PanelSession(registry, host, pairId);
     session.handle({ type: 'ready' });
 
+    // Toward the upstream only once it is connected; before that the engine says to wait.
+    await waitUntil(() => registry.connections().find((c) => c.id === pairId)?.proxy?.upstreamState === 'open', 'the upstream side open');
     session.handle({ type: 'send', requestId: 1, data: b64('HELLO'), stream: 'upstream' });
     assert.equal((await host.reply(1)).detail, 'injected 5 bytes to the upstream');
     await waitUntil(() => upstreamGot === 'HELLO', 'the upstream got the injected bytes');
@@ -182,6 +184,9 @@ describe('proxies in the editor (tree and panel) on real sockets', () => {
     assert.equal((await host.reply(2)).ok, true);
     await waitUntil(() => toClient === 're:HELLONOTICE', 'the client got the injected bytes');
     assert.equal(upstreamGot, 'HELLO', 'bytes injected toward the client never reach the upstream');
+    await waitUntil(() => host.of('traffic').flatMap((t) => t.records).filter((r) => r.injected).length === 2, 'both injections marked');
+    const injected = host.of('traffic').flatMap((t) => t.records).filter((r) => r.injected).map((r) => `${r.dir}:${Buffer.from(r.data, 'base64').toString()}`);
+    assert.deepEqual(injected, ['in:HELLO', 'out:NOTICE'], 'injected bytes are marked as such in their direction; the reply is not');
     session.handle({ type: 'send', requestId: 3, data: b64('x'), stream: 'upstream', repeat: { intervalMs: 100 } });
     assert.match((await host.reply(3)).error ?? '', /add a fault in Proxy faults instead/);
     session.dispose();

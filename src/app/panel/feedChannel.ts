@@ -45,6 +45,7 @@ export function toWire(row: FeedRow, all: Uint8Array, maxBytes: number): WireRec
     ...(row.note ? { note: row.note } : {}),
     ...(row.invalid ? { invalid: true } : {}),
     ...(row.fault !== undefined ? { fault: row.fault } : {}),
+    ...(row.injected ? { injected: true } : {}),
   };
 }
 

@@ -95,15 +95,8 @@ export class ProxyPanelControl implements PanelProxies {
   }
 
   async inject(pairId: string, stream: ToxicStream, bytes: Uint8Array): Promise<void> {
-    const pair = this.registry.getLive(pairId);
-    if (!(pair instanceof Connection) || !pair.proxy) throw new TcpError('PROXY_NOT_FOUND', `${pairId} is not an open proxy pair; pick an open pair in the Proxies group.`);
-    if (stream === 'downstream') {
-      // To the client, as if the upstream had sent it: an 'out' record of the pair's log.
-      await pair.send(bytes);
-      return;
-    }
-    // To the upstream, as if the client had sent it: through the pair's relay (and its faults).
-    if (!pair.injectReceived(bytes)) throw new TcpError('PROXY_NOT_FOUND', `${pairId} no longer relays to its upstream; nothing was injected.`);
+    // The engine writes past the pair's toxics and marks the record as injected.
+    this.hub.inject(pairId, stream, bytes);
   }
 
   private requireName(targetId: string): string {

@@ -38,6 +38,8 @@ export interface FeedRow {
   chunk: boolean;
   /** Proxy pairs: what a fault did to these bytes (TrafficRecord.fault). */
   fault?: string;
+  /** Proxy pairs: bytes the panel injected, not relayed from either end. */
+  injected?: true;
 }
 
 export interface FeedLimits {
@@ -447,6 +449,7 @@ export class TrafficFeed implements Disposable {
       row.kind = 'write';
       row.note = note;
     }
+    if (record.injected) row.injected = true;
     if (record.fault !== undefined) row.fault = record.dropped && !/drop/i.test(record.fault) ? `${record.fault} (dropped)` : record.fault;
     if (record.note !== undefined) {
       // A proxy's line about the pair ("the upstream refused…"): an event row when it carries no bytes.

@@ -8,7 +8,7 @@ import type { Connection } from '../connection';
 import type { Listener } from '../listener';
 import type { Registry } from '../registry';
 import { RuleSet } from '../rules';
-import type { TlsSetup } from '../tls';
+import { prepareTls, type PreparedTls, type TlsSetup } from '../tls';
 import type { ProxyToxic } from './pairToxic';
 import { ProxyPair } from './proxyPair';
 import { randomSeed } from './random';
@@ -57,12 +57,16 @@ export class Proxy {
   private readonly pairs = new Set<ProxyPair>();
   private pairCount = 0;
   private readonly marker: ProxyListenerInfo;
+  /** The upstream's TLS, files read once, when the upstream is `tls://`. */
+  private upstreamPrepared: PreparedTls | undefined;
 
   constructor(
     private readonly registry: Registry,
     checked: CheckedProxyDefinition,
     private readonly tls: ProxyTlsOptions,
     private readonly log: (line: ProxyLogLine) => void,
+    /** The proxy changed by itself (its listener was stopped from outside, e.g. the tree's Stop). */
+    private readonly changed: () => void = () => undefined,
   ) {
     this.name = checked.name;
     this.listenHost = checked.listenHost;
@@ -113,10 +117,20 @@ export class Proxy {
   /** Starts listening when enabled; rejects (and stays stopped) with the listener's one sentence. */
   async start(): Promise<void> {
     if (!this.enabledFlag || this.listener?.listening) return;
+    // Bad TLS files fail the start with their sentence, not each pair later.
+    if (this.upstreamTls) this.upstreamPrepared ??= prepareTls(this.tls.upstream ?? {}, 'client');
     this.listener = await this.registry.listen(
       { host: this.listenHost, port: this.listenPort, allowHalfOpen: true, noDelay: true, ...(this.tls.listen ? { tls: this.tls.listen } : {}) },
       (listener) => {
         listener.setProxy(this.marker);
+        // Stopped by someone else (the tree's Stop, Stop All): the proxy is disabled, as Toxiproxy shows it.
+        listener.onDidStop(() => {
+          if (this.listener !== listener) return;
+          this.listener = undefined;
+          this.enabledFlag = false;
+          this.marker.enabled = false;
+          this.changed();
+        });
         // Ours runs before the registry's own subscriber, so a pair is marked before anyone sees it.
         listener.onDidAccept((client) => this.accept(client));
       },
@@ -172,6 +186,7 @@ export class Proxy {
 
   /** New pairs go to the new upstream; open pairs keep theirs. */
   setUpstream(host: string, port: number, tls: boolean): void {
+    if (tls) this.upstreamPrepared ??= prepareTls(this.tls.upstream ?? {}, 'client');
     this.upstreamHost = host;
     this.upstreamPort = port;
     this.upstreamTls = tls;
@@ -209,6 +224,12 @@ export class Proxy {
     this.listener = undefined;
   }
 
+  /** The open pair whose client connection has this id. */
+  pair(connectionId: string): ProxyPair | undefined {
+    for (const pair of this.pairs) if (pair.client.id === connectionId) return pair;
+    return undefined;
+  }
+
   private accept(client: Connection): void {
     const number = ++this.pairCount;
     const upstream = this.upstreamText;
@@ -216,7 +237,7 @@ export class Proxy {
       proxyName: this.name,
       upstreamHost: this.upstreamHost,
       upstreamPort: this.upstreamPort,
-      ...(this.upstreamTls ? { upstreamTls: this.tls.upstream ?? {} } : {}),
+      ...(this.upstreamTls && this.upstreamPrepared ? { upstreamTls: this.upstreamPrepared } : {}),
       pairNumber: number,
       toxics: this.toxicList,
       framing: (stream: ToxicStream) => this.resolvedFraming[stream],

@@ -39,6 +39,9 @@ export const PROXY_ERROR_STATUS: Readonly<Record<string, number>> = {
   TOXIC_NOT_FOUND: 404,
   PROXY_EXISTS: 409,
   TOXIC_EXISTS: 409,
+  PAIR_NOT_FOUND: 404,
+  PAIR_CLOSED: 409,
+  PAIR_CONNECTING: 409,
 };
 
 /** The HTTP status for a hub error: 400/404/409 by code, 500 for socket errors (a port in use, …). */
@@ -71,7 +74,8 @@ export class ProxyHub implements Disposable {
     if (this.proxies.has(checked.proxy.name)) {
       throw new TcpError('PROXY_EXISTS', `A proxy named "${checked.proxy.name}" already exists; choose another name, or update or delete that one.`);
     }
-    const proxy = new Proxy(this.registry, checked.proxy, options.tls ?? {}, (line) => this.logEmitter.fire(line));
+    const name = checked.proxy.name;
+    const proxy = new Proxy(this.registry, checked.proxy, options.tls ?? {}, (line) => this.logEmitter.fire(line), () => this.changeEmitter.fire({ kind: 'updated', name }));
     // Claimed before listening, so two creates of one name cannot both succeed.
     this.proxies.set(proxy.name, proxy);
     try {
@@ -223,6 +227,27 @@ export class ProxyHub implements Disposable {
     const existing = this.toxic(proxy, toxicName);
     proxy.setToxics(proxy.toxics.filter((toxic) => toxic !== existing));
     this.changeEmitter.fire({ kind: 'updated', name: proxyName });
+  }
+
+  /**
+   * The panel's injection: bytes into one direction of an open pair (`upstream`: to the server, as
+   * if the client sent them; `downstream`: to the client), past the toxics, marked in the log.
+   */
+  inject(connectionId: string, stream: 'upstream' | 'downstream', bytes: Uint8Array): void {
+    for (const proxy of this.proxies.values()) {
+      const pair = proxy.pair(connectionId);
+      if (pair) {
+        pair.inject(stream, bytes);
+        return;
+      }
+    }
+    throw new TcpError('PAIR_NOT_FOUND', `${connectionId} is not an open proxy pair; pick an open connection of a proxy.`);
+  }
+
+  /** The proxy an open pair belongs to, by its client connection's id. */
+  proxyOfConnection(connectionId: string): string | undefined {
+    for (const proxy of this.proxies.values()) if (proxy.pair(connectionId)) return proxy.name;
+    return undefined;
   }
 
   /** Stops every proxy and forgets them all. */

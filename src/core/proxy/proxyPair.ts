@@ -7,9 +7,9 @@ import { connect as netConnect, isIPv6, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ProxyPairInfo, ToxicStream } from '../../shared/toxics';
 import type { Connection } from '../connection';
-import { describeSocketError, formatHostPort } from '../errors';
+import { describeSocketError, formatHostPort, TcpError } from '../errors';
 import type { Disposable } from '../events';
-import { prepareTls, serverNameFor, type TlsSetup } from '../tls';
+import { describeTlsError, serverNameFor, type PreparedTls } from '../tls';
 import type { Endpoint } from '../types';
 import { PairToxic, type ProxyToxic } from './pairToxic';
 import { RelayStream, type RelayEnds } from './relayStream';
@@ -27,8 +27,8 @@ export interface PairSetup {
   proxyName: string;
   upstreamHost: string;
   upstreamPort: number;
-  /** TLS towards the upstream (a `tls://` upstream), with the options the caller prepared. */
-  upstreamTls?: TlsSetup;
+  /** TLS towards the upstream (a `tls://` upstream), prepared (files read) when the proxy started. */
+  upstreamTls?: PreparedTls;
   /** The pair's number within its proxy (1, 2, …): seeds the toxics' draws. */
   pairNumber: number;
   toxics: readonly ProxyToxic[];
@@ -84,7 +84,7 @@ export class ProxyPair implements Disposable {
     const clientEnds: RelayEnds = {
       dir: 'out',
       log,
-      write: (bytes, fault) => client.relay(bytes, fault),
+      write: (bytes, fault, injected) => client.relay(bytes, fault, injected),
       whenDrained: (callback) => client.whenDrained(callback),
       end: () => client.end(),
       pauseSource: () => this.upstream.pause(),
@@ -123,6 +123,21 @@ export class ProxyPair implements Disposable {
     this.client.setProxy(this.info);
   }
 
+  /**
+   * Adds bytes to one direction of the open pair (the panel's "inject"): `upstream` sends them to the
+   * server as if the client had, `downstream` to the client; they queue behind what is in flight,
+   * no toxic acts on them, and the log marks them injected.
+   */
+  inject(stream: ToxicStream, bytes: Uint8Array): void {
+    if (this.closed) {
+      throw new TcpError('PAIR_CLOSED', `Proxy pair ${this.client.id} is closed, so nothing can be injected; open a new connection through the proxy.`);
+    }
+    if (stream === 'upstream' && !this.upstreamOpen) {
+      throw new TcpError('PAIR_CONNECTING', `The upstream of proxy pair ${this.client.id} is not connected yet; wait until it is open, then inject.`);
+    }
+    (stream === 'upstream' ? this.toUpstream : this.toClient).inject(bytes);
+  }
+
   dispose(): void {
     this.client.destroy();
     this.upstream.destroy();
@@ -132,7 +147,7 @@ export class ProxyPair implements Disposable {
     const { upstreamHost: host, upstreamPort: port, upstreamTls } = this.setup;
     let socket: Socket;
     if (upstreamTls) {
-      const prepared = prepareTls(upstreamTls, 'client');
+      const prepared = upstreamTls;
       socket = tlsConnect({
         host,
         port,
@@ -182,7 +197,9 @@ export class ProxyPair implements Disposable {
     if (!this.upstreamOpen) {
       if (this.connectTimer) clearTimeout(this.connectTimer);
       this.connectTimer = undefined;
-      const described = describeSocketError(err, { op: 'connect', host: this.setup.upstreamHost, port: this.setup.upstreamPort, timeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS });
+      const { upstreamHost: host, upstreamPort: port } = this.setup;
+      const tlsProblem = this.setup.upstreamTls !== undefined && code !== undefined && !code.startsWith('E');
+      const described = tlsProblem ? describeTlsError(err, 'client', host, port) : describeSocketError(err, { op: 'connect', host, port, timeoutMs: UPSTREAM_CONNECT_TIMEOUT_MS });
       const line = `${described.message.replace(/\.$/, '')}; proxy "${this.setup.proxyName}" closed client ${this.client.label} and keeps listening.`;
       this.info.upstreamError = line;
       this.setUpstreamState('failed');

@@ -23,7 +23,7 @@ export interface RelayEnds {
    * Forward bytes to the sink; false asks to wait for whenDrained(). The downstream sink logs what
    * it writes to the client (with `fault`); the upstream stream logs on receipt instead.
    */
-  write(bytes: Uint8Array, fault: string | undefined): boolean;
+  write(bytes: Uint8Array, fault: string | undefined, injected: boolean): boolean;
   whenDrained(callback: () => void): void;
   /** Send FIN to the sink (after everything written). */
   end(): void;
@@ -46,6 +46,7 @@ interface Piece {
   bytes: Uint8Array;
   fault?: string;
   action?: () => void;
+  injected?: true;
 }
 
 const NO_BYTES = new Uint8Array(0);
@@ -114,7 +115,7 @@ export class RelayStream {
     if (this.closed) return;
     if (this.plain && this.framer === undefined && this.queueHead === this.queue.length && !this.blocked) {
       if (this.ends.dir === 'in') this.ends.log.append('in', chunk);
-      if (!this.ends.write(chunk, undefined)) this.waitForDrain();
+      if (!this.ends.write(chunk, undefined, false)) this.waitForDrain();
       return;
     }
     if (this.framer === undefined) {
@@ -122,6 +123,17 @@ export class RelayStream {
     } else {
       this.cut(chunk);
     }
+    this.pump();
+  }
+
+  /**
+   * Bytes TCP Lab adds to this stream (the panel's injection): after what is already queued, past
+   * the toxics. The upstream stream notes them in the log (they were not received from the client).
+   */
+  inject(bytes: Uint8Array): void {
+    if (this.closed || this.ended) return;
+    if (this.ends.dir === 'in') this.ends.log.appendNote('in', 'injected toward the upstream', { bytes, injected: true });
+    this.enqueue({ kind: 'data', at: performance.now(), bytes, injected: true });
     this.pump();
   }
 
@@ -276,7 +288,7 @@ export class RelayStream {
       this.queueHead++;
       this.queuedBytes -= piece.bytes.byteLength;
       if (piece.kind === 'data') {
-        if (!this.ends.write(piece.bytes, piece.fault)) {
+        if (!this.ends.write(piece.bytes, piece.fault, piece.injected === true)) {
           this.waitForDrain();
           break;
         }
