@@ -44,7 +44,8 @@ Runs every block with EXPECT lines in the given .tcp files (glob patterns such a
   -o, --output FILE     where the junit or tap report goes (default: stdout, with the progress on stderr)
 Environment: SSLKEYLOGFILE=FILE appends TLS key-log lines to FILE (for Wireshark).
 Or: tcp-lab-test capture2pcap --help  (capture files to pcapng for Wireshark)
-Or: tcp-lab serve --help  (run listener and proxy presets, and the Toxiproxy-compatible API, headless)`;
+Or: tcp-lab serve --help  (run listener and proxy presets, and the Toxiproxy-compatible API, headless)
+tcp-lab and tcp-lab-test are the same program; tcp-lab test FILE... runs the blocks as above.`;
 
 const SERVE_USAGE = `Usage: tcp-lab serve [--settings FILE] [--preset NAME]... [--api ADDRESS:PORT] [--allow-exposed]
 Runs listener presets (mock servers) and proxy presets from tcpLab.presets without VS Code, printing one line per connection, rule hit and fault, until SIGINT (Ctrl-C) or SIGTERM closes every socket.

@@ -158,7 +158,8 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
 
   // TLS options have one validator, shared with .tcp files; the passphrase itself is never a field.
   if (entry.tls !== undefined) {
-    const tls = validateTlsOptions(entry.tls, kind === 'listener' ? 'listener' : 'client', `Preset "${name}" tls`);
+    // A proxy preset's `tls` is its listening side: clients speak TLS to it, as to a listener.
+    const tls = validateTlsOptions(entry.tls, kind === 'client' ? 'client' : 'listener', `Preset "${name}" tls`);
     if (!tls.ok) return { problem: { index, presetName: name, field: 'tls', message: tls.message } };
     preset.tls = tls.options;
   }
@@ -175,7 +176,8 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
 
 /**
  * A proxy preset's own fields: `upstream` (host:port, or tls://host:port), `faults` (toxics, with Toxiproxy's defaults
- * filled in: stream downstream, toxicity 1, name `<type>_<stream>`). Echo, rules and TLS are refused.
+ * filled in: stream downstream, toxicity 1, name `<type>_<stream>`). Echo and rules are refused; `tls`
+ * terminates TLS as a listener's does (checked below with the listeners').
  */
 function validateProxyFields(entry: Record<string, unknown>, preset: Preset, name: string, index: number): { problem: PresetProblem } | undefined {
   const problem = (field: string, message: string): { problem: PresetProblem } => ({ problem: { index, presetName: name, field, message } });
@@ -187,7 +189,7 @@ function validateProxyFields(entry: Record<string, unknown>, preset: Preset, nam
   if (typeof upstream !== 'string') return what('upstream', `must be the server to relay to, as host:port such as 127.0.0.1:6379, but is ${describeValue(upstream, 'missing')}`);
   const target = parseTarget(upstream);
   if (!target.ok) return what('upstream', `is not usable: ${lowerFirst(target.message.replace(/\.$/, ''))}`);
-  for (const field of ['echo', 'rules', 'tls'] as const) {
+  for (const field of ['echo', 'rules'] as const) {
     if (entry[field] !== undefined) return what(field, `does not apply to proxy presets (a proxy relays; it does not answer by itself); remove it, or use a listener preset`);
   }
   const { faults } = entry;

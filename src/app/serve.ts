@@ -14,7 +14,7 @@ import { plural } from '../shared/plural';
 import { assessBindExposure } from './exposurePolicy';
 import { LifecycleLines, type LogSink } from './lifecycleLines';
 import { hasMockBehaviour, presetTlsSetup } from './presetStarts';
-import { ProxyApiServer } from './proxy/proxyApi';
+import { ProxyApiServer, apiAddressProblem } from './proxy/proxyApi';
 
 export interface ServeOptions {
   /** Every valid preset of the settings file. */
@@ -58,6 +58,11 @@ export function choosePresets(presets: Preset[], names: string[], hasApi: boolea
   });
 }
 
+/** Without the editor there is no local CA to fall back on. */
+function noLocalCa(): never {
+  throw new Error('serves TLS without a certificate, which only the editor\'s local CA provides; give tls.cert and tls.key (or tls.pfx) in the preset.');
+}
+
 /** Milliseconds-precise wall-clock time for a line: CI logs interleave with other programs'. */
 function stamp(): string {
   return new Date().toISOString().slice(11, 23);
@@ -83,6 +88,8 @@ export class ServeSession implements Disposable {
    */
   static async start(options: ServeOptions): Promise<ServeSession> {
     const chosen = choosePresets(options.presets, options.names, options.api !== undefined);
+    const apiProblem = options.api === undefined ? undefined : apiAddressProblem(options.api, options.allowExposed, 'or pass --allow-exposed');
+    if (apiProblem) throw new ServeUsageError(apiProblem);
     if (!options.allowExposed) {
       for (const preset of chosen) {
         const exposure = assessBindExposure(preset.host, preset.port);
@@ -119,23 +126,22 @@ export class ServeSession implements Disposable {
   }
 
   private async startProxy(preset: Preset): Promise<void> {
-    // A preset's one framing applies to both directions.
+    // A preset's one framing applies to both directions; its `tls` terminates TLS for the clients.
     const framing = preset.framing ? { upstream: preset.framing, downstream: preset.framing } : undefined;
+    const tls = await presetTlsSetup(preset, this.options.baseDir, noLocalCa);
     const proxy = await this.hub.create({
       name: preset.name,
       listen: formatHostPort(preset.host, preset.port),
       upstream: preset.upstream,
       toxics: preset.faults ?? [],
       ...(framing ? { framing } : {}),
-    });
+    }, tls ? { tls: { listen: tls } } : {});
     const faults = proxy.toxics.length ? ` with ${proxy.toxics.map((t) => `${t.name} (${t.type}, ${t.stream})`).join(', ')}` : '';
     this.options.print(`${stamp()} Proxy ${JSON.stringify(preset.name)}: ${proxy.listen} → ${proxy.upstream}${faults}`);
   }
 
   private async startListener(preset: Preset): Promise<void> {
-    const tls = await presetTlsSetup(preset, this.options.baseDir, () => {
-      throw new Error('serves TLS without a certificate, which only the editor\'s local CA provides; give tls.cert and tls.key (or tls.pfx) in the preset.');
-    });
+    const tls = await presetTlsSetup(preset, this.options.baseDir, noLocalCa);
     const listener = await this.registry.listen({ host: preset.host, port: preset.port, ...(tls ? { tls } : {}) });
     if (hasMockBehaviour(preset)) this.attachMockServer(listener, preset);
   }
@@ -158,6 +164,7 @@ export class ServeSession implements Disposable {
     this.api = await ProxyApiServer.start(this.hub, {
       address,
       allowExposed,
+      howToAllow: 'or pass --allow-exposed',
       version: this.options.version,
       onDidLog: (text) => this.options.print(`${stamp()} ${text}`),
       confirmProxyListen: async (host, port) => {

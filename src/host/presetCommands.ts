@@ -188,7 +188,12 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     try {
       if (proxies.get(preset.name)) throw new Error(`a proxy named "${preset.name}" is already running; stop it first`);
       const framing = preset.framing ? { upstream: preset.framing, downstream: preset.framing } : undefined;
-      await proxies.create({ name: preset.name, listen: formatHostPort(preset.host, preset.port), upstream: preset.upstream, toxics: preset.faults ?? [], ...(framing ? { framing } : {}) });
+      const workspaceFolder = vscode.workspace.workspaceFolders?.find((folder) => folder.uri.scheme === 'file')?.uri.fsPath;
+      const tls = await presetTlsSetup(preset, workspaceFolder, () => localCaListenerTls(this.services.localCaDirectory));
+      await proxies.create(
+        { name: preset.name, listen: formatHostPort(preset.host, preset.port), upstream: preset.upstream, toxics: preset.faults ?? [], ...(framing ? { framing } : {}) },
+        tls ? { tls: { listen: tls } } : {},
+      );
       const listenerId = proxies.listenerId(preset.name);
       const listener = listenerId ? registry.getLive(listenerId) : undefined;
       if (!listener || !isListener(listener)) return undefined;

@@ -221,6 +221,12 @@ describe('Toxiproxy-compatible HTTP API', function () {
     assert.equal(exposed.status, 403);
     assert.match((exposed.json as { error: string }).error, /^Not allowed: Listening on 0\.0\.0\.0:0 makes a free port reachable from other machines/);
     assert.equal((await call(base, 'GET', '/proxies/wide')).status, 404);
+    // The same for a populate entry and for moving an existing proxy.
+    assert.equal((await call(base, 'POST', '/populate', [{ name: 'wide', listen: '[::]:0', upstream: `127.0.0.1:${echoPort}` }])).status, 403);
+    await call(base, 'POST', '/proxies', { name: 'local', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` });
+    const moved = await call(base, 'POST', '/proxies/local', { listen: '0.0.0.0:0' });
+    assert.equal(moved.status, 403, moved.text);
+    assert.match(((await call(base, 'GET', '/proxies/local')).json as { listen: string }).listen, /^127\.0\.0\.1:/, 'it stayed on loopback');
     const browser = await call(base, 'GET', '/proxies', undefined, { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64)' });
     assert.equal(browser.status, 403);
     assert.match((browser.json as { error: string }).error, /^User agent not allowed/);
@@ -254,6 +260,16 @@ describe('Toxiproxy-compatible HTTP API', function () {
       assert.match(err.message, new RegExp(`^The proxy API cannot listen on ${api.address.replace(/\./g, '\\.')}: the port is in use`));
       return true;
     });
+  });
+
+  it('refuses a body over 1 MiB with 413, and answers two creates of one name at once with one 201 and one 409', async () => {
+    const huge = await call(base, 'POST', '/proxies', JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }));
+    assert.equal(huge.status, 413);
+    assert.match((huge.json as { error: string }).error, /^request body too large: keep it under 1048576 bytes\.$/);
+    const body = { name: 'twice', listen: '127.0.0.1:0', upstream: `127.0.0.1:${echoPort}` };
+    const statuses = (await Promise.all([call(base, 'POST', '/proxies', body), call(base, 'POST', '/proxies', body)])).map((r) => r.status).sort();
+    assert.deepEqual(statuses, [201, 409]);
+    assert.equal(registry.listeners().length, 1, 'one listener, not two');
   });
 
   it('DELETE /proxies/{name} stops the proxy and closes its pairs (204)', async () => {

@@ -16,6 +16,8 @@ describe('proxy presets (kind "proxy")', () => {
     assert.equal(presets[0].kind, 'proxy');
     assert.equal(presets[0].upstream, '127.0.0.1:6379');
     assert.deepEqual(validatePresets([{ ...proxy, upstream: 'tls://127.0.0.1:443' }]).problems, [], 'a TLS upstream is written tls://host:port');
+    assert.deepEqual(validatePresets([{ ...proxy, tls: { cert: 'c.pem', key: 'k.pem' } }]).problems, [], 'tls terminates, with a listener\'s options');
+    assert.match(validatePresets([{ ...proxy, tls: { requestCert: 'always' } }]).problems[0]?.message ?? '', /^Preset "Flaky" tls: /);
     assert.deepEqual(presets[0].faults, [
       { name: 'latency_downstream', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: 200, jitter: 20 } },
       { name: 'reset_peer_upstream', type: 'reset_peer', stream: 'upstream', toxicity: 0.5, seed: 7, attributes: { timeout: 1000 } },

@@ -1,12 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Toxiproxy } from 'toxiproxy-node-client';
 import { bundleCli } from './support/cliBundle';
+import { tlsFixtures } from './support/tlsFixtures';
 import { Cleanup, runPythonPeer, startPythonPeer, waitUntil } from './support/sockets';
 
 /** `tcp-lab serve` as a CI step runs it: the bundled CLI in a child process, its stdout read line by line. */
@@ -105,7 +107,8 @@ describe('tcp-lab serve', function () {
     const proc = serve(['--settings', await settingsFile([]), '--api', '127.0.0.1:0']);
     const [, apiAddress] = await proc.line(/Serving 0 presets, proxy API on http:\/\/(\S+);/);
     const toxiproxy = new Toxiproxy(`http://${apiAddress}`);
-    assert.match(await toxiproxy.getVersion(), /"version"/);
+    const { version } = JSON.parse(await readFile(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    assert.deepEqual(JSON.parse(await toxiproxy.getVersion()), { version }, 'the bundle reports the version it was built from');
 
     const proxy = await toxiproxy.createProxy({ name: 'python', listen: '127.0.0.1:0', upstream: `127.0.0.1:${server.port}` });
     const port = Number(proxy.listen.split(':').pop());
@@ -125,7 +128,7 @@ describe('tcp-lab serve', function () {
     assert.equal(slow.text, 'slow');
     assert.ok(slow.ms >= 500, `the client waited ${slow.ms} ms, not the 500 ms latency`);
     const slowReport = await nextReport(server.reports, 2);
-    assert.ok((slowReport.first_byte_ms ?? 0) >= 450, `the server got the first byte after ${slowReport.first_byte_ms} ms`);
+    assert.ok((slowReport.first_byte_ms ?? 0) >= 300, `the server got the first byte after ${slowReport.first_byte_ms} ms`);
     await latency.remove();
     const fast = await pythonClient(port, 'fast');
     assert.equal(fast.text, 'fast');
@@ -215,6 +218,27 @@ describe('tcp-lab serve', function () {
     }
   });
 
+  it('a proxy preset with "tls" terminates TLS for its clients and relays the plain stream to a Python server', async () => {
+    const certs = await tlsFixtures();
+    const server = await witness();
+    const settings = await settingsFile([
+      { name: 'tls-front', kind: 'proxy', host: '127.0.0.1', port: 0, upstream: `127.0.0.1:${server.port}`, tls: { cert: certs.serverCert, key: certs.serverKey } },
+    ]);
+    const proc = serve(['--settings', settings]);
+    const [, port] = await proc.line(/Proxy "tls-front": 127\.0\.0\.1:(\d+) → /);
+    const socket = tls.connect({ host: '127.0.0.1', port: Number(port), servername: 'localhost', ca: await readFile(certs.caCert, 'utf8') });
+    cleanup.socket(socket);
+    await once(socket, 'secureConnect');
+    assert.equal(socket.authorized, true, String(socket.authorizationError));
+    let echoed = '';
+    socket.on('data', (chunk: Buffer) => (echoed += chunk.toString()));
+    socket.write('over tls');
+    await waitUntil(() => echoed === 'over tls', `the echo through the TLS proxy (got ${JSON.stringify(echoed)})`);
+    socket.end();
+    const report = await nextReport(server.reports, 1);
+    assert.equal(report.bytes, 'over tls'.length, 'the server got the decrypted bytes');
+  });
+
   it('says what is wrong in one sentence and exits 2 (usage) or 1 (a start failed)', async () => {
     const settings = await settingsFile([
       { name: 'Wide', kind: 'listener', host: '0.0.0.0', port: 0 },
@@ -231,8 +255,9 @@ describe('tcp-lab serve', function () {
       [['--preset', 'Nope'], 2, /^Unknown preset "Nope": use one of "Wide", "Local"\.\n$/m],
       [['--preset', 'Client'], 2, /^Preset "Client" is a client preset; tcp-lab serve runs listener and proxy presets/m],
       [['--preset', 'Wide'], 2, /^Preset "Wide" not started: Listening on 0\.0\.0\.0:0 makes a free port reachable from other machines on your network\. Use 127\.0\.0\.1 or ::1, or pass --allow-exposed\.\n$/m],
-      [['--preset', 'Local', '--api', '0.0.0.0:0'], 1, /^The proxy API stays on this machine: /m],
+      [['--preset', 'Local', '--api', '0.0.0.0:0'], 2, /^The proxy API stays on this machine: Listening on 0\.0\.0\.0:0 makes a free port reachable from other machines on your network\. Use 127\.0\.0\.1:8474, or pass --allow-exposed\.\n$/m],
       [['--preset', 'Local', '--api', `127.0.0.1:${busyPort}`], 1, new RegExp(`^The proxy API cannot listen on 127\\.0\\.0\\.1:${busyPort}: the port is in use`, 'm')],
+      [['--api', '8474'], 2, /^The proxy API address "8474" is not usable: "8474" has no host; enter host:port, for example 127\.0\.0\.1:8474\.\n$/m],
       [['--bogus'], 2, /^Unknown option --bogus\.\nUsage: tcp-lab serve/],
       [['Local'], 2, /^Unexpected argument 'Local': name presets with --preset NAME\./],
     ];

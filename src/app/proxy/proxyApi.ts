@@ -45,6 +45,8 @@ export interface ProxyApiOptions {
   address: string;
   /** Binding an address other machines reach needs this (the caller asked the user, or a flag said so). */
   allowExposed?: boolean;
+  /** How to allow an exposed address, ending the refusal (e.g. "or pass --allow-exposed"). */
+  howToAllow?: string;
   /**
    * Asked before a proxy listens where other machines can reach it; returns a refusal sentence, or
    * undefined to go ahead. Without it such proxies are refused.
@@ -57,11 +59,11 @@ export interface ProxyApiOptions {
 }
 
 /** Why an API address cannot be used, in one sentence, or undefined. */
-export function apiAddressProblem(address: string, allowExposed: boolean): string | undefined {
+export function apiAddressProblem(address: string, allowExposed: boolean, howToAllow = 'or allow exposure explicitly'): string | undefined {
   const parsed = parseHostPort(address, { allowZeroPort: true });
   if (!parsed.ok) return `The proxy API address ${JSON.stringify(address)} is not usable: ${parsed.message}`;
   const exposure = assessBindExposure(parsed.host, parsed.port);
-  if (exposure.exposed && !allowExposed) return `The proxy API stays on this machine: ${exposure.sentence} Use 127.0.0.1:${DEFAULT_API_PORT}, or allow exposure explicitly.`;
+  if (exposure.exposed && !allowExposed) return `The proxy API stays on this machine: ${exposure.sentence} Use 127.0.0.1:${DEFAULT_API_PORT}, ${howToAllow}.`;
   return undefined;
 }
 
@@ -145,7 +147,7 @@ export class ProxyApiServer {
 
   /** Binds the API; rejects with one sentence when the address is refused or in use. */
   static async start(backend: ProxyApiBackend, options: ProxyApiOptions): Promise<ProxyApiServer> {
-    const problem = apiAddressProblem(options.address, options.allowExposed === true);
+    const problem = apiAddressProblem(options.address, options.allowExposed === true, options.howToAllow);
     if (problem) throw new Error(problem);
     const parsed = parseHostPort(options.address, { allowZeroPort: true });
     if (!parsed.ok) throw new Error(parsed.message);
