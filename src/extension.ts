@@ -1,6 +1,8 @@
 // Composition root: build the core, wrap it in host adapters, register every disposable.
 import * as vscode from 'vscode';
 import { ProxyHub } from './core/proxy/proxyHub';
+import type { TcpLabApi } from './api/tcpLab';
+import { PublicApi } from './app/publicApi';
 import { Registry } from './core/registry';
 import { TargetMemory } from './app/targetMemory';
 import { CaptureCommands } from './host/captureCommands';
@@ -21,6 +23,7 @@ import { TargetPicker } from './host/targetPicker';
 import { CONNECT_TIMEOUT_SETTING, TcpLabConfig } from './host/config';
 import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
 import { ContextKeys } from './host/contextKeys';
+import { confirmExposure } from './host/exposurePrompt';
 import { LifecycleLog } from './host/lifecycleLog';
 import { ConnectionsStatusBar } from './host/statusBar';
 import { registerTcpFiles } from './host/tcpFiles';
@@ -29,7 +32,8 @@ import { TrafficPanelManager } from './host/trafficPanel';
 /** Kept for deactivate, which must close every socket before the extension host goes away. */
 let activeRegistry: Registry | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/** Returns TCP Lab's public API (src/api/tcpLab.ts, docs/api.md) to other extensions. */
+export function activate(context: vscode.ExtensionContext): TcpLabApi {
   const log = vscode.window.createOutputChannel('TCP Lab', { log: true });
   context.subscriptions.push(log);
 
@@ -107,7 +111,17 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   // Reading the presets once validates them, so a malformed entry is reported at startup.
   config.presets();
+  // Other extensions get the same registry: what they open shows in the tree and closes on deactivate.
+  const api = new PublicApi(registry, {
+    isTrusted: () => vscode.workspace.isTrusted,
+    confirmExposure,
+    showTraffic: async (id) => {
+      await vscode.commands.executeCommand('tcpLab.openTrafficPanel', id);
+    },
+  });
+  context.subscriptions.push(api);
   log.info(`TCP Lab ${String(context.extension.packageJSON.version)} activated${vscode.workspace.isTrusted ? '' : ' in Restricted Mode'}`);
+  return api;
 }
 
 export async function deactivate(): Promise<void> {

@@ -4,12 +4,13 @@
 // peer-controlled reaches the DOM as textContent only.
 import { describeTlsLines } from '../shared/tls';
 import { PROTOCOL_LIMITS, RequestTracker, type PanelSettings, type TargetInfo, type ToWebviewMessage } from '../shared/protocol';
+import { ReceivedAnnouncer } from './announcer';
 import { createBehaviourEditor } from './behaviourEditor';
 import { TEXT_ENCODINGS, type TextEncodingName } from '../shared/payloadTypes';
 import { describeCloseReason } from '../shared/closeReasons';
 import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyFormats';
 import { bytesToBase64 } from './codec';
-import { el, segmented, select } from './dom';
+import { el, icon, iconButton, segmented, select, setIcon } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
 import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
@@ -20,7 +21,7 @@ import { createFaultsEditor } from './faultsEditor';
 import { createQuickSendBar } from './quickSend';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
-import { PROXY_DIRECTIONS, type RowContext, type ViewMode } from './virtualLog';
+import { PROXY_DIRECTIONS, rowContent, type RowContext, type ViewMode } from './virtualLog';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -48,7 +49,7 @@ const view: ViewState = {
   ...saved,
 };
 
-let settings: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1' };
+let settings: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1', announceReceived: false };
 let target: TargetInfo | undefined;
 let headerQueued = false;
 const rateSamples: { at: number; bytes: number }[] = [];
@@ -61,7 +62,14 @@ function persist(): void {
 }
 
 const app = el('main', { className: 'app' });
-document.body.append(app);
+// Outside `app`, which every snapshot rebuilds: a live region must stay in the page to be heard.
+const announcements = el('div', { className: 'sr-only', attrs: { id: 'received-announcements', 'aria-live': 'polite', 'aria-atomic': 'true' } });
+document.body.append(app, announcements);
+const announcer = new ReceivedAnnouncer(
+  // A new node each time, so a screen reader says a repeated sentence again.
+  (text) => announcements.replaceChildren(el('p', { text })),
+  { now: () => performance.now(), later: (callback, ms) => { const timer = setTimeout(callback, ms); return () => clearTimeout(timer); } },
+);
 
 // ---------- the log ----------
 
@@ -97,6 +105,12 @@ const logWindow = new LogWindow(
     },
     onFollowChange: (following) => showFollowing(following),
     onStatus: () => updateStatus(),
+    onReceived: (records) => {
+      // Read out as the log shows it, except that a hex dump is read as plain hex.
+      const ctx = rowContext();
+      const spoken = { ...ctx, mode: ctx.mode === 'dump' ? 'hex' : ctx.mode } satisfies RowContext;
+      for (const record of records) announcer.received(rowContent(record, spoken, false).lines.join(' '), record.length);
+    },
   },
   settings,
 );
@@ -110,17 +124,19 @@ log.root.addEventListener('keydown', (event) => {
 
 // ---------- shared widgets ----------
 
-const statusLine = el('div', { className: 'status', attrs: { id: 'log-status', role: 'status', 'aria-live': 'polite' } });
+// Not a live region: its counts change with every update, and a screen reader would read them out
+// without end. The filter names it as its description; received data is announced only on request.
+const statusLine = el('div', { className: 'status', attrs: { id: 'log-status' } });
 const noticeLine = el('div', { className: 'notice', attrs: { role: 'status' } });
-const followButton = el('button', { text: 'Pause autoscroll', attrs: { type: 'button', 'aria-pressed': 'false' } });
+const followButton = iconButton('debug-pause', 'Pause autoscroll');
+followButton.setAttribute('aria-pressed', 'false');
 followButton.addEventListener('click', () => logWindow.setFollowing(!logWindow.isFollowing));
-const startButton = el('button', { text: 'First record', attrs: { type: 'button', title: 'Show the oldest records TCP Lab still keeps' } });
+const startButton = iconButton('arrow-up', 'First record', 'First record: show the oldest records TCP Lab still keeps');
 startButton.addEventListener('click', () => void logWindow.jumpToStart());
-const copyButton = el('button', { text: 'Copy', attrs: { type: 'button', title: 'Copy the selected record (Ctrl+C in the log)' } });
+const copyButton = iconButton('copy', 'Copy', 'Copy the selected record (Ctrl+C in the log)');
 copyButton.disabled = true;
 copyButton.addEventListener('click', () => void copySelected());
-// Σ keeps the footer on one line in a narrow panel; the title and accessible name say what it does.
-const checksumButton = el('button', { text: 'Σ', attrs: { type: 'button', 'aria-label': 'Checksum', title: 'Checksums of the text selected in the log, or of the selected record (TCP: Compute Checksum)' } });
+const checksumButton = iconButton('symbol-numeric', 'Checksum', 'Checksums of the text selected in the log, or of the selected record (TCP: Compute Checksum)');
 checksumButton.disabled = true;
 checksumButton.addEventListener('click', () => void checksumOfSelection());
 
@@ -143,7 +159,10 @@ async function checksumOfSelection(): Promise<void> {
 }
 
 function showFollowing(following: boolean): void {
-  followButton.textContent = following ? 'Pause autoscroll' : 'Resume autoscroll';
+  const label = following ? 'Pause autoscroll' : 'Resume autoscroll';
+  followButton.setAttribute('aria-label', label);
+  followButton.title = label;
+  setIcon(followButton, following ? 'debug-pause' : 'play');
   followButton.setAttribute('aria-pressed', String(!following));
 }
 
@@ -204,9 +223,25 @@ const header = {
   latency: el('span', { className: 'latency', attrs: { 'aria-label': 'Request to response latency' } }),
   slowed: el('span', { className: 'slowed', attrs: { role: 'status' } }),
   tls: el('span', { className: 'tls', attrs: { 'aria-label': 'TLS session' } }),
-  startTls: el('button', { text: 'Start TLS', attrs: { type: 'button', title: 'STARTTLS: upgrade this plain connection to TLS now, after your protocol\'s own "start TLS" exchange. As the client it accepts any certificate and shows what is wrong with it; as the server it presents the local CA\'s certificate.' } }),
-  close: el('button', { attrs: { type: 'button' } }),
+  startTls: el('button', { className: 'with-icon', attrs: { type: 'button', title: 'STARTTLS: upgrade this plain connection to TLS now, after your protocol\'s own "start TLS" exchange. As the client it accepts any certificate and shows what is wrong with it; as the server it presents the local CA\'s certificate.' } }),
+  close: el('button', { className: 'with-icon', attrs: { type: 'button' } }),
 };
+header.startTls.append(icon('lock'), 'Start TLS');
+
+/** Text a screen reader says in place of an icon that stands between two words. */
+function spoken(text: string): HTMLElement {
+  return el('span', { className: 'sr-only', text });
+}
+
+/**
+ * Rebuilds a header part made of icons and text only when its text changes: the header is updated
+ * up to 30 times a second, and new nodes each time would drop a selection the user is making.
+ */
+function setParts(node: HTMLElement, key: string, parts: () => (Node | string)[]): void {
+  if (node.dataset.key === key) return;
+  node.dataset.key = key;
+  node.replaceChildren(...parts());
+}
 header.startTls.addEventListener('click', async () => {
   header.startTls.disabled = true;
   const reply = await requests.request({ type: 'startTls' });
@@ -233,16 +268,23 @@ function updateHeader(): void {
     header.title.textContent = t.proxy ? `Proxy ${t.proxy.name}: pair ${t.id}` : `Connection ${t.id}`;
     header.state.textContent = t.state === 'closed' ? describeCloseReason(t.closeReason) : t.state === 'halfClosed' ? 'half-closed' : t.state;
     header.state.dataset.state = t.state;
-    header.addresses.textContent = t.proxy
-      ? `client ${t.remote ? endpointText(t.remote) : '?'} ⇄ ${t.proxy.listen} ⇄ upstream ${t.proxy.upstream}${t.proxy.upstreamState && t.proxy.upstreamState !== t.state ? ` (${t.proxy.upstreamState})` : ''}`
-      : `${t.local ? endpointText(t.local) : '?'} ⇄ ${t.remote ? endpointText(t.remote) : '?'}`;
-    header.close.textContent = t.proxy ? 'Close pair' : 'Disconnect';
+    if (t.proxy) {
+      const pair = `client ${t.remote ? endpointText(t.remote) : '?'} ⇄ ${t.proxy.listen} ⇄ upstream ${t.proxy.upstream}${t.proxy.upstreamState && t.proxy.upstreamState !== t.state ? ` (${t.proxy.upstreamState})` : ''}`;
+      setParts(header.addresses, pair, () => [pair]);
+      setParts(header.close, 'Close pair', () => [icon('debug-disconnect'), 'Close pair']);
+    } else {
+      const local = t.local ? endpointText(t.local) : '?';
+      const remote = t.remote ? endpointText(t.remote) : '?';
+      setParts(header.addresses, `${local} to ${remote}`, () => [local, icon('arrow-swap'), spoken(' to '), remote]);
+      setParts(header.close, 'Disconnect', () => [icon('debug-disconnect'), 'Disconnect']);
+    }
     header.tls.hidden = !t.tls;
     // A proxy pair relays bytes as they are; upgrading its client side alone would break the conversation.
     header.startTls.hidden = Boolean(t.tls) || t.state !== 'open' || t.proxy !== undefined;
     if (t.tls) {
       // Peer text (names from its certificate) only ever goes in as text.
-      header.tls.textContent = `🔒 ${t.tls.version} · ${t.tls.cipher}${t.tls.alpn ? ` · ALPN ${t.tls.alpn}` : ''}${t.tls.serverName ? ` · SNI ${t.tls.serverName}` : ''} — ${t.tls.verification}`;
+      const session = `${t.tls.version} · ${t.tls.cipher}${t.tls.alpn ? ` · ALPN ${t.tls.alpn}` : ''}${t.tls.serverName ? ` · SNI ${t.tls.serverName}` : ''} — ${t.tls.verification}`;
+      setParts(header.tls, session, () => [icon('lock'), session]);
       header.tls.title = describeTlsLines(t.tls).join('\n');
       header.tls.dataset.verified = String(t.tls.verified);
     }
@@ -261,9 +303,11 @@ function updateHeader(): void {
     const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
     header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${plural(open, t.proxy ? 'pair' : 'client')} open${seen}`;
     header.state.dataset.state = t.listening ? 'open' : 'closed';
-    const bound = `${t.tls ? 'tls://' : ''}${t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort)}`;
-    header.addresses.textContent = t.proxy ? `${bound} → upstream ${t.proxy.upstream}${t.proxy.enabled ? '' : ' (disabled)'}` : bound;
-    header.close.textContent = t.proxy ? 'Stop proxy' : 'Stop listener';
+    const where = `${t.tls ? 'tls://' : ''}${t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort)}`;
+    const shown = t.proxy ? `${where} → upstream ${t.proxy.upstream}${t.proxy.enabled ? '' : ' (disabled)'}` : where;
+    setParts(header.addresses, shown, () => [shown]);
+    const stop = t.proxy ? 'Stop proxy' : 'Stop listener';
+    setParts(header.close, stop, () => [icon('debug-stop'), stop]);
   }
   header.close.disabled = !isTargetOpen(target);
   header.totals.textContent = t.proxy
@@ -277,7 +321,7 @@ function updateHeader(): void {
   header.totals.setAttribute('aria-label', exact);
   header.rate.textContent = `${formatBytes(Math.round(rate))}/s`;
   header.slowed.hidden = !t.slowedBy;
-  header.slowed.textContent = t.slowedBy ? `⏸ ${t.slowedBy}` : '';
+  setParts(header.slowed, t.slowedBy ?? '', () => (t.slowedBy ? [icon('debug-pause'), t.slowedBy] : []));
   sendBox.refreshTargets();
   sendBox.refreshRepeat();
   behaviourEditor.refreshTarget(t);
@@ -311,7 +355,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
       logWindow.refilter();
     }, 150);
   });
-  const clearButton = el('button', { text: 'Clear', attrs: { type: 'button', title: 'Clear the log (counters stay)' } });
+  const clearButton = iconButton('clear-all', 'Clear', 'Clear the log (counters stay)');
   clearButton.addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
   // The toolbar is rebuilt with every snapshot (Apply framing sends one): choices live in the view state.
   // pcapng is one more format here rather than another button: the toolbar stays one row on a narrow panel.
@@ -319,7 +363,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     view.saveFormat = value as 'jsonl' | 'csv' | 'pcapng';
     persist();
   });
-  const saveButton = el('button', { text: 'Save log…', attrs: { type: 'button', title: 'Save every record TCP Lab keeps for this panel (pcapng: as TCP packets Wireshark opens)' } });
+  const saveButton = iconButton('save', 'Save log…', 'Save log: every record TCP Lab keeps for this panel (pcapng: as TCP packets Wireshark opens)');
   saveButton.addEventListener('click', async () => {
     const reply =
       saveFormat.value === 'pcapng'
@@ -329,7 +373,8 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     if (reply.ok && reply.detail) showNotice(reply.detail);
     else if (!reply.ok && reply.error) showNotice(reply.error);
   });
-  const wrapButton = el('button', { text: 'Wrap', attrs: { type: 'button', 'aria-pressed': String(view.wrap === true), title: 'Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)' } });
+  const wrapButton = iconButton('word-wrap', 'Wrap', 'Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)');
+  wrapButton.setAttribute('aria-pressed', String(view.wrap === true));
   wrapButton.addEventListener('click', () => {
     view.wrap = !view.wrap;
     wrapButton.setAttribute('aria-pressed', String(view.wrap));
@@ -368,7 +413,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
         persist();
         logWindow.refilter();
       }),
-      select('Direction', target?.proxy ? [{ value: 'all', label: '⇄ both' }, { value: 'in', label: PROXY_DIRECTIONS.in }, { value: 'out', label: PROXY_DIRECTIONS.out }] : [{ value: 'all', label: '⇄ both' }, { value: 'in', label: '← received' }, { value: 'out', label: '→ sent' }], view.direction, (value) => {
+      select('Direction', target?.proxy ? [{ value: 'all', label: 'both ways' }, { value: 'in', label: PROXY_DIRECTIONS.in }, { value: 'out', label: PROXY_DIRECTIONS.out }] : [{ value: 'all', label: 'both ways' }, { value: 'in', label: 'received' }, { value: 'out', label: 'sent' }], view.direction, (value) => {
         view.direction = value as 'all' | 'in' | 'out';
         persist();
         logWindow.refilter();
@@ -471,6 +516,7 @@ function rememberBehaviour(behaviour: BehaviourInfo | undefined): void {
 
 function applySettings(next: PanelSettings): void {
   settings = next;
+  announcer.setEnabled(settings.announceReceived);
   logWindow.setLimits(settings.maxRecords, settings.maxBytes);
 }
 

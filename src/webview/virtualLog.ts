@@ -5,7 +5,8 @@
 import type { TextEncodingName } from '../shared/payloadTypes';
 import { hexDumpLines, toHex } from '../shared/hexFormat';
 import { toVisiblePrefix, toVisibleText } from './codec';
-import { el } from './dom';
+import { el, icon } from './dom';
+import { iconClass } from './icons';
 import { displayWidth, wrapDumpLine, wrapLine, wrappedDumpLineCount } from './lineWrap';
 import { bytesOf, isComplete, leadingBytesOf, type LogRecord } from './recordStore';
 import { carryOf, streamBytes, type TextCarry } from './streamText';
@@ -24,6 +25,8 @@ const PREVIEW_DUMP_LINES = 4;
 /** Expanded rows show at most this much inline; Copy and Save log always have every byte. */
 export const EXPANDED_LIMIT = 64 * 1024;
 const TEXT_COLUMNS = 160;
+/** A row's accessible name carries this much of what the row shows (a screen reader need not read 64 KiB). */
+const SPOKEN_CHARS = 300;
 const HEX_BYTES_PER_LINE = 32;
 
 export interface RowContext {
@@ -46,7 +49,6 @@ export interface DirectionLabels {
   out: string;
 }
 
-export const SOCKET_DIRECTIONS: DirectionLabels = { in: '← RX', out: '→ TX' };
 /** A proxy pair's log: `in` is what the client sent (relayed upstream), `out` what the upstream sent back. */
 export const PROXY_DIRECTIONS: DirectionLabels = { in: 'client → upstream', out: 'upstream → client' };
 
@@ -95,7 +97,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
     return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
   if (record.kind === 'event') {
-    // The direction column already marks it with ●; the content is the sentence alone.
+    // The direction column already marks it with a dot; the content is the sentence alone.
     const line = record.note ?? '';
     return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
@@ -178,6 +180,24 @@ export interface VirtualLogEvents {
   onResize(): void;
 }
 
+/**
+ * Where the rows this list holds sit in the whole log, for `aria-setsize` / `aria-posinset`: the
+ * list holds a window of the host's rows, so its own count is not the log's size. `size` is -1
+ * when the whole is not known (a filter over a log only partly loaded), as ARIA asks.
+ */
+export interface RowExtent {
+  size: number;
+  /** Position (1-based) of the first row held. */
+  first: number;
+}
+
+/** The rows in the DOM, named for assistive tools: what the row says and what it shows. */
+export function spokenName(what: string, lines: readonly string[]): string {
+  const shown = lines.join(' ').trim();
+  if (!shown) return what;
+  return `${what}: ${shown.length > SPOKEN_CHARS ? `${shown.slice(0, SPOKEN_CHARS)} …` : shown}`;
+}
+
 /** Within this many pixels of an edge the neighbouring rows are loaded. */
 const EDGE_PX = 4 * LINE_HEIGHT;
 
@@ -205,6 +225,7 @@ export class VirtualLog {
   /** The widest line drawn since the layout changed, in columns: the sideways scroll range stays put. */
   private widest = 0;
   private lastWidth = -1;
+  private extent: ((count: number) => RowExtent) | undefined;
 
   constructor(
     private ctx: RowContext,
@@ -249,6 +270,11 @@ export class VirtualLog {
       if ((event.target as HTMLElement).classList.contains('expand')) this.toggleExpanded(record);
       this.select(record);
     });
+  }
+
+  /** How to place the rows held within the whole log (set by the window that loads them). */
+  setExtent(extent: (count: number) => RowExtent): void {
+    this.extent = extent;
   }
 
   get count(): number {
@@ -343,6 +369,9 @@ export class VirtualLog {
     const base = this.base;
     let index = this.indexAt(offset + base);
     let used = 0;
+    // The window moves with every update: positions are set on each render, not keyed with the row.
+    const extent = this.extent?.(this.count) ?? { size: this.count, first: 1 };
+    const setSize = String(extent.size);
     while (index < this.entries.length && used < MAX_ROW_ELEMENTS && index >= this.head) {
       const top = this.tops[index] - base;
       if (top >= offset + viewport) break;
@@ -354,6 +383,8 @@ export class VirtualLog {
         this.fillRow(row, record);
       }
       row.style.transform = `translateY(${Math.round(scrollTop + top - offset)}px)`;
+      setAttributeIfChanged(row, 'aria-setsize', setSize);
+      setAttributeIfChanged(row, 'aria-posinset', String(extent.first + index - this.head));
       row.hidden = false;
       used++;
       index++;
@@ -367,6 +398,8 @@ export class VirtualLog {
       row.className = 'row';
       row.removeAttribute('id');
       row.removeAttribute('aria-label');
+      row.removeAttribute('aria-setsize');
+      row.removeAttribute('aria-posinset');
       this.poolKeys[i] = '';
     }
   }
@@ -426,7 +459,7 @@ export class VirtualLog {
     const before = this.columns;
     this.probe.replaceChildren(
       el('span', { className: 'time', text: '00:00:00.000' }),
-      el('span', { className: 'dir', text: (this.ctx.directions ?? SOCKET_DIRECTIONS).in }),
+      this.ctx.directions ? el('span', { className: 'dir', text: this.ctx.directions.in }) : el('span', { className: 'dir' }, [icon('arrow-left'), 'RX']),
       ...(this.ctx.peerLabel ? [el('span', { className: 'peer', text: '' })] : []),
       el('span', { className: 'len', text: '0' }),
       el('span', { className: 'expand placeholder' }),
@@ -609,15 +642,22 @@ export class VirtualLog {
               ? `Received ${record.invalid ? 'invalid ' : ''}frame${number} of ${record.length} bytes`
               : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
     const fault = `${record.fault ? `, fault: ${record.fault}` : ''}${record.injected ? ', injected from the panel' : ''}`;
-    row.setAttribute('aria-label', `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${record.note ? `: ${record.note}` : ''}${fault}`);
+    // The label replaces the row's content for a screen reader, so it says what arrived, not only that something did.
+    const summary = `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${fault}`;
+    const noted = record.note && record.kind !== 'error' && record.kind !== 'event' ? `${summary} [${record.note}]` : summary;
+    row.setAttribute('aria-label', spokenName(noted, content.lines));
     row.title = record.rec > 0 ? `Record #${record.rec} of ${record.conn}` : '';
     row.replaceChildren(
       el('span', { className: 'time', text: formatTime(record.time, this.ctx) }),
-      el('span', { className: 'dir', text: record.kind === 'event' ? '●' : (labels ?? SOCKET_DIRECTIONS)[incoming ? 'in' : 'out'], attrs: { 'aria-hidden': 'true' } }),
+      record.kind === 'event'
+        ? el('span', { className: 'dir', attrs: { 'aria-hidden': 'true' } }, [icon('circle-small-filled')])
+        : labels
+          ? el('span', { className: 'dir', text: incoming ? labels.in : labels.out, attrs: { 'aria-hidden': 'true' } })
+          : el('span', { className: 'dir', attrs: { 'aria-hidden': 'true' } }, [icon(incoming ? 'arrow-left' : 'arrow-right'), incoming ? 'RX' : 'TX']),
       ...(peer !== undefined ? [el('span', { className: 'peer', text: peer, attrs: { title: peer } })] : []),
       el('span', { className: 'len', text: record.kind === 'event' ? '' : String(record.length) }),
       content.truncated
-        ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
+        ? el('span', { className: `expand ${iconClass(expanded ? 'chevron-down' : 'chevron-right')}`, attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
         : el('span', { className: 'expand placeholder' }),
       el('span', { className: 'content' }, [
         // Error and event rows say their note in the content itself.
@@ -630,4 +670,8 @@ export class VirtualLog {
     );
     row.style.height = `${content.lines.length * LINE_HEIGHT + ROW_PADDING}px`;
   }
+}
+
+function setAttributeIfChanged(node: HTMLElement, name: string, value: string): void {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }

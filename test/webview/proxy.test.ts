@@ -68,7 +68,7 @@ describe('proxy panel webview in Chromium', function () {
 
     // The direction filter speaks the same words, and filters one way of the conversation.
     const direction = page.getByRole('combobox', { name: 'Direction' });
-    assert.deepEqual(await direction.locator('option').allTextContents(), ['⇄ both', 'client → upstream', 'upstream → client']);
+    assert.deepEqual(await direction.locator('option').allTextContents(), ['both ways', 'client → upstream', 'upstream → client']);
     await direction.selectOption('out');
     await harness.settle();
     assert.deepEqual((await rows()).map((r) => r.dir), ['upstream → client']);
