@@ -16,6 +16,8 @@ import { ConnectCommands } from './host/connectCommands';
 import { HistoryCommands } from './host/historyCommands';
 import { PresetCommands } from './host/presetCommands';
 import { ProxyApiHost } from './host/proxyApiHost';
+import { ProxyCommands } from './host/proxyCommands';
+import { ProxyPanelControl } from './app/panel/proxyPanelControl';
 import { SendCommands } from './host/sendCommands';
 import { TargetPicker } from './host/targetPicker';
 import { CONNECT_TIMEOUT_SETTING, TcpLabConfig } from './host/config';
@@ -45,7 +47,8 @@ export function activate(context: vscode.ExtensionContext): TcpLabApi {
   context.subscriptions.push(proxies);
   const tree = new ConnectionsTreeProvider(registry, config);
   const treeView = vscode.window.createTreeView(CONNECTIONS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
-  const panels = new TrafficPanelManager(context, registry, config);
+  const proxyControl = new ProxyPanelControl(registry, proxies);
+  const panels = new TrafficPanelManager(context, registry, config, proxyControl);
   const captures = new CaptureManager(registry, config, log);
   // The commands, one file per job; they share what was last used and how a target is picked.
   const memory = new TargetMemory((id) => registry.get(id) !== undefined);
@@ -75,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): TcpLabApi {
       new ChecksumCommands(),
       new PcapCommands(registry, log),
       new TlsCommands(context),
+      new ProxyCommands({ registry, hub: proxies, control: proxyControl, config, log, picker, panels }),
     ),
   );
   // .tcp files: diagnostics, CodeLens, the Testing view and {{variables}}, on the same registry.

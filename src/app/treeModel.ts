@@ -9,7 +9,7 @@ import { describeReadHolds } from '../shared/readHolds';
 import { formatBytes } from '../shared/formatBytes';
 import { formatEndpoint, formatHostPort } from '../shared/hostPort';
 
-export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload' | 'placeholder';
+export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'proxy' | 'proxyPair' | 'preset' | 'presetPayload' | 'placeholder';
 
 /**
  * Menus in package.json match on these values; they are part of the extension's public face.
@@ -17,9 +17,10 @@ export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'pre
  * (accepted), `closedClient` (outgoing, can reconnect), `stoppedListener`.
  */
 export type TreeContextValue =
-  | 'listenersGroup' | 'clientsGroup' | 'presetsGroup'
+  | 'listenersGroup' | 'clientsGroup' | 'proxiesGroup' | 'presetsGroup'
   | 'listener' | 'connection' | 'client' | 'preset' | 'presetPayload'
-  | 'closedConnection' | 'closedClient' | 'stoppedListener' | 'placeholder' | 'brokenPreset';
+  | 'closedConnection' | 'closedClient' | 'stoppedListener' | 'placeholder' | 'brokenPreset'
+  | 'proxy' | 'stoppedProxy' | 'proxyPair' | 'closedProxyPair';
 
 export interface TreeNode {
   /** Stable across refreshes, so VS Code keeps expansion and selection. */
@@ -72,7 +73,7 @@ export interface TreeExtras {
   brokenPresets?: readonly BrokenPresetEntry[];
 }
 
-export const GROUP_IDS = { listeners: 'group:listeners', clients: 'group:clients', presets: 'group:presets' } as const;
+export const GROUP_IDS = { listeners: 'group:listeners', clients: 'group:clients', proxies: 'group:proxies', presets: 'group:presets' } as const;
 
 export function projectTree(snapshot: RegistrySnapshot, presets: readonly PresetEntry[], now: number, extras: TreeExtras = {}): TreeModel {
   const broken = extras.brokenPresets ?? [];
@@ -86,12 +87,20 @@ export function projectTree(snapshot: RegistrySnapshot, presets: readonly Preset
   }
 
   const named = (node: TreeNode): TreeNode => withPresetName(node, node.targetId ? extras.presetNames?.get(node.targetId) : undefined);
-  const listenerNodes = snapshot.listeners.map((info) => named(listenerNode(info, connectionsById, now)));
-  const listening = snapshot.listeners.filter((l) => l.listening).length;
+  // A proxy's listening socket and its pairs are registry items too, but they read as one thing: a proxy.
+  const plainListeners = snapshot.listeners.filter((l) => l.proxy === undefined);
+  const proxies = snapshot.listeners.filter((l) => l.proxy !== undefined);
+  const listenerNodes = plainListeners.map((info) => named(listenerNode(info, connectionsById, now)));
+  const listening = plainListeners.filter((l) => l.listening).length;
   roots.push(groupNode(GROUP_IDS.listeners, 'listenersGroup', 'Listeners', listenerNodes, withRecent(countLabel(listening, 'listener'), listenerNodes.length - listening)));
   const clientNodes = clients.map((info) => named(connectionNode(info, 'client', now)));
   const openClients = clients.filter((c) => c.state !== 'closed').length;
   roots.push(groupNode(GROUP_IDS.clients, 'clientsGroup', 'Clients', clientNodes, withRecent(countLabel(openClients, 'connection'), clientNodes.length - openClients)));
+  if (proxies.length > 0) {
+    const proxyNodes = proxies.map((info) => named(proxyNode(info, connectionsById, now)));
+    const running = proxies.filter((p) => p.listening).length;
+    roots.push(groupNode(GROUP_IDS.proxies, 'proxiesGroup', 'Proxies', proxyNodes, withRecent(countLabel(running, 'proxy', 'proxies'), proxies.length - running)));
+  }
   if (presets.length > 0 || broken.length > 0) {
     const presetNodes = [...presets.map(presetNode), ...broken.map(brokenPresetNode)];
     const description = countLabel(presets.length, 'preset') + (broken.length ? ` · ${broken.length} with problems` : '');
@@ -145,9 +154,82 @@ function listenerNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, C
   };
 }
 
+/** A proxy: where it listens → its upstream, its open pairs first, then the recent ones. */
+function proxyNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, ConnectionInfo>, now: number): TreeNode {
+  const proxy = info.proxy!;
+  const known = (ids: string[]): ConnectionInfo[] => ids.map((id) => connectionsById.get(id)).filter((c): c is ConnectionInfo => c !== undefined);
+  const open = known(info.connectionIds);
+  const closed = known(info.closedConnectionIds).reverse();
+  const bound = info.address ? formatEndpoint(info.address) : formatHostPort(info.host, info.requestedPort);
+  const state = info.listening ? '' : proxy.enabled ? `stopped ${formatAge(now - (info.stoppedAt ?? now))} ago · ` : 'disabled · ';
+  const pairs = open.length === 0 ? 'no pairs' : countLabel(open.length, 'pair');
+  const faults = proxy.toxics.length ? ` · ⚡ ${countLabel(proxy.toxics.length, 'fault')}` : '';
+  const description = `${state}${bound} → ${proxy.upstream} · ${pairs}${closed.length ? ` · ${closed.length} closed` : ''}${faults}`;
+  const children = [...open, ...closed].map((c) => proxyPairNode(c, proxy.upstream, now));
+  if (children.length === 0 && info.listening) children.push(placeholderNode(`placeholder:${info.id}`, 'waiting for clients…', `Point your client at ${bound}; TCP Lab relays it to ${proxy.upstream} and shows both directions.`));
+  const tooltip = [
+    `Proxy "${proxy.name}" (${info.id}): listens on ${bound}, relays each client to ${proxy.upstream}`,
+    info.listening ? `Running for ${formatAge(now - info.startedAt)}` : `Stopped after ${formatAge((info.stoppedAt ?? now) - info.startedAt)}`,
+    `${capitalize(pairs)}; ${countLabel(info.acceptedCount, 'client')} relayed in all`,
+    `Client → upstream ${info.totals.bytesIn} bytes; upstream → client ${info.totals.bytesOut} bytes (all pairs)`,
+    ...(proxy.toxics.length ? ['Faults:', ...proxy.toxics.map((t) => `  ${t.name}: ${t.type} on ${t.stream}${t.toxicity < 1 ? `, toxicity ${t.toxicity}` : ''}${t.when ? `, frames that ${t.when.match} ${JSON.stringify(t.when.pattern)}` : ''}`)] : ['No faults: bytes are relayed as they come']),
+  ];
+  return {
+    id: `proxy:${info.id}`,
+    kind: 'proxy',
+    contextValue: info.listening ? 'proxy' : 'stoppedProxy',
+    label: proxy.name,
+    description,
+    tooltip: tooltip.join('\n'),
+    icon: info.listening ? (proxy.toxics.length ? 'zap' : 'arrow-swap') : 'circle-slash',
+    color: info.listening ? (proxy.toxics.length ? 'charts.orange' : 'charts.green') : 'disabledForeground',
+    collapsible: children.length > 0 ? 'expanded' : 'none',
+    children,
+    targetId: info.id,
+  };
+}
+
+/** One client ⇄ upstream pair: the client's address, the bytes each way, the upstream side's state. */
+function proxyPairNode(info: ConnectionInfo, upstream: string, now: number): TreeNode {
+  const pair = info.proxy;
+  const client = info.remote ? formatEndpoint(info.remote) : '(client)';
+  const closed = info.state === 'closed';
+  const traffic = `→ ${formatBytes(info.totals.bytesIn)} ← ${formatBytes(info.totals.bytesOut)}`;
+  const upstreamState = pair?.upstreamState ?? 'connecting';
+  const state = closed
+    ? `${describeCloseReason(info.closeReason)} · ${formatAge(now - (info.closedAt ?? now))} ago`
+    : upstreamState === 'open'
+      ? formatAge(now - info.openedAt)
+      : `upstream ${upstreamState}`;
+  const applied = pair?.faultsApplied ?? [];
+  const tooltip = [
+    `Pair ${info.id}: client ${client} ⇄ upstream ${upstream}${pair?.upstreamLocal ? ` (from ${formatEndpoint(pair.upstreamLocal)})` : ''}`,
+    closed ? `Closed ${formatAge(now - (info.closedAt ?? now))} ago (${describeCloseReason(info.closeReason)}); its log is kept in the history` : `Open for ${formatAge(now - info.openedAt)}; upstream side ${upstreamState}`,
+    `Client → upstream: ${info.totals.bytesIn} bytes in ${info.totals.messagesIn} chunks${pair ? `, ${pair.bytesToUpstream} written to the upstream` : ''}`,
+    `Upstream → client: ${info.totals.bytesOut} bytes in ${info.totals.messagesOut} writes${pair ? `, ${pair.bytesFromUpstream} read from the upstream` : ''}`,
+    ...(pair?.upstreamError ? [pair.upstreamError] : []),
+    ...(applied.length ? [`Faults on this pair: ${applied.join(', ')}`] : []),
+  ];
+  return {
+    id: `proxyPair:${info.id}`,
+    kind: 'proxyPair',
+    contextValue: closed ? 'closedProxyPair' : 'proxyPair',
+    label: `${client} ⇄ ${upstream}`,
+    description: `${traffic} · ${state}${applied.length ? ` · ⚡ ${applied.length}` : ''}`,
+    tooltip: tooltip.join('\n'),
+    icon: closed ? 'debug-disconnect' : upstreamState === 'failed' ? 'error' : upstreamState === 'open' ? 'arrow-swap' : 'loading~spin',
+    color: closed ? 'disabledForeground' : upstreamState === 'failed' ? 'errorForeground' : upstreamState === 'open' ? 'charts.green' : 'charts.yellow',
+    collapsible: 'none',
+    children: [],
+    targetId: info.id,
+  };
+}
+
 /** A listener or connection a preset started is called by the preset's name; its address moves to the description. */
 function withPresetName(node: TreeNode, presetName: string | undefined): TreeNode {
   if (presetName === undefined) return node;
+  // A proxy preset's proxy already bears the preset's name; its description stays as it is.
+  if (node.kind === 'proxy' && node.label === presetName) return { ...node, tooltip: `Started from preset "${presetName}"\n${node.tooltip}` };
   return { ...node, label: presetName, description: `${node.label} · ${node.description ?? ''}`, tooltip: `Started from preset "${presetName}"\n${node.tooltip}` };
 }
 
@@ -292,9 +374,9 @@ function withRecent(live: string, recent: number): string {
   return recent > 0 ? `${live} · ${recent} closed` : live;
 }
 
-function countLabel(count: number, noun: string): string {
+function countLabel(count: number, noun: string, nouns = `${noun}s`): string {
   if (count === 0) return 'none';
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+  return `${count} ${count === 1 ? noun : nouns}`;
 }
 
 function capitalize(text: string): string {

@@ -30,6 +30,7 @@ export class ContextKeys implements vscode.Disposable {
     this.set('tcpLab.hasClients', clients > 0);
     this.set('tcpLab.hasItems', listeners + connections.length > 0);
     this.set('tcpLab.hasPresets', this.config.presets().length > 0);
+    this.set('tcpLab.hasProxies', this.registry.listeners().some((l) => l.proxy !== undefined));
     this.set('tcpLab.hasHistory', this.registry.closedConnections().length + this.registry.stoppedListeners().length > 0);
   }
 

@@ -16,6 +16,7 @@ import { presetForTarget, quickSendFor, withBehaviour, withPayload } from '../ap
 import type { TcpLabConfig } from './config';
 import { renderPanelHtml } from '../app/panelHtml';
 import { ListenerBehaviours } from '../app/listenerBehaviours';
+import type { PanelProxies } from '../app/panel/panelProxies';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
 import { formatEndpoint } from '../shared/hostPort';
 import { plural } from '../shared/plural';
@@ -31,6 +32,7 @@ interface OpenPanel {
 
 function titleFor(target: TargetInfo | undefined): string {
   if (!target) return 'TCP Lab';
+  if (target.proxy) return target.kind === 'listener' ? `Proxy ${target.proxy.name}` : `Proxy ${target.proxy.name} ${target.id}`;
   if (target.kind === 'listener') return `TCP ${target.id} :${target.local?.port ?? target.requestedPort}`;
   return `TCP ${target.id} ${target.remote ? formatEndpoint(target.remote) : ''}`.trim();
 }
@@ -47,6 +49,8 @@ export class TrafficPanelManager implements vscode.Disposable {
     private readonly registry: Registry,
     /** The one owner of `tcpLab.*`: what panels read, and where "Save as preset" writes. */
     private readonly config: TcpLabConfig,
+    /** Proxy panels: faults live, starting a proxy from the form, injection both ways. */
+    private readonly proxies?: PanelProxies,
   ) {
     this.output = vscode.window.createOutputChannel('TCP Lab: Traffic Panel', { log: true });
     this.disposables.push(
@@ -150,6 +154,7 @@ export class TrafficPanelManager implements vscode.Disposable {
       computeChecksum: (subject) => void vscode.commands.executeCommand(CHECKSUM_COMMANDS.computeChecksum, subject),
       quickSend: (target) => quickSendFor(this.config.presets(), target, { encoding: this.config.defaultEncoding, lineEnding: this.config.defaultLineEnding }),
       localCaDirectory: () => localCaDirectory(this.context),
+      ...(this.proxies ? { proxies: this.proxies } : {}),
     };
     const session = new PanelSession(this.registry, host, targetId, notice, this.behaviours);
     const open: OpenPanel = { panel, session };

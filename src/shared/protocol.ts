@@ -10,6 +10,7 @@ import type { TlsInfo } from './tls';
 import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes';
 import type { PresetPayload } from './preset';
 import type { SequenceWireStep } from './quickSend';
+import type { ToxicDefinition, ToxicStream } from './toxics';
 import type { ConnectionState, Direction, Endpoint, TrafficTotals } from './types';
 
 export type { ConnectionState, Direction, Endpoint, TrafficTotals };
@@ -18,6 +19,7 @@ export type { ConnectionState, Direction, Endpoint, TrafficTotals };
 const FROM_WEBVIEW: Record<FromWebviewMessage['type'], true> = {
   ready: true, listen: true, connect: true, send: true, close: true, startTls: true, clear: true, saveLog: true, exportPcapng: true, copy: true, savePreset: true,
   behaviour: true, saveBehaviour: true, stopRepeat: true, follow: true, rows: true, record: true, sendSequence: true, computeChecksum: true,
+  startProxy: true, toxic: true, removeToxic: true,
 };
 
 /** Message types the webview sends to the host: what the host accepts from it. */
@@ -72,6 +74,10 @@ export interface WireRecord {
   note?: string;
   /** A frame that failed the framing's checksum: shown marked, `note` says expected and got. */
   invalid?: true;
+  /** Proxies: what a fault did to these bytes ("latency_downstream +200 ms", "dropped by drop_ok"). */
+  fault?: string;
+  /** Proxies: bytes injected from the panel, not relayed from the client or the upstream. */
+  injected?: true;
 }
 
 /** Client connections: request → response latency so far (ms). */
@@ -123,6 +129,22 @@ export interface FeedInfo {
   badChecksums?: number;
 }
 
+/** The proxy a panel's listener (the proxy) or connection (one client ⇄ upstream pair) belongs to. */
+export interface ProxyPanelInfo {
+  name: string;
+  /** Where the proxy listens (host:port, the bound port once bound). */
+  listen: string;
+  /** Where every client is relayed to (host:port). */
+  upstream: string;
+  enabled: boolean;
+  /** The faults now in force, in the order they apply. */
+  toxics: ToxicDefinition[];
+  /** Pairs only: the upstream side's state ("connecting", "open", "closed"). */
+  upstreamState?: ConnectionState;
+  /** Pairs only: the upstream socket's local end, once connected. */
+  upstreamLocal?: Endpoint;
+}
+
 /** What a panel is looking at: one connection, or a listener with its clients. */
 export type TargetInfo =
   | {
@@ -142,6 +164,8 @@ export type TargetInfo =
       slowedBy?: string;
       /** The TLS session, once there is one. */
       tls?: TlsInfo;
+      /** A proxy's pair: `in` is client → upstream, `out` upstream → client. */
+      proxy?: ProxyPanelInfo;
     }
   | {
       kind: 'listener';
@@ -164,6 +188,8 @@ export type TargetInfo =
       repeat?: RepeatInfo;
       /** Hit counters of the auto-reply rules, in rule order. */
       ruleHits?: RuleHitInfo[];
+      /** A proxy: its clients are pairs, each relayed to the upstream. */
+      proxy?: ProxyPanelInfo;
     };
 
 /**
@@ -341,6 +367,11 @@ export interface SendMessage {
   copies?: number;
   /** Repeat on the host: every intervalMs, count times or until stopped. */
   repeat?: { intervalMs: number; count?: number };
+  /**
+   * Proxies: inject into one direction of the pair, `upstream` (to the server, as if the client
+   * sent it) or `downstream` (to the client, as if the server sent it); default downstream.
+   */
+  stream?: ToxicStream;
 }
 
 /**
@@ -434,7 +465,37 @@ export interface SavePresetMessage {
   checksum?: ChecksumDefinition;
 }
 
+/** Start a proxy from the form: listen on host:port and relay each client to `upstream`; the panel becomes its view. */
+export interface StartProxyMessage {
+  type: 'startProxy';
+  requestId: number;
+  host: string;
+  port: number;
+  /** host:port of the server every client is relayed to. */
+  upstream: string;
+}
+
+/** Add a fault to the panel's proxy, or (with `replaces`) change the one of that name; the engine validates it. */
+export interface ToxicMessage {
+  type: 'toxic';
+  requestId: number;
+  /** A toxic as JSON, in Toxiproxy's shape plus `seed` and `when`. */
+  toxic: Record<string, unknown>;
+  /** The name of the fault being edited; absent: a new one. */
+  replaces?: string;
+}
+
+/** Remove a fault from the panel's proxy, by name. */
+export interface RemoveToxicMessage {
+  type: 'removeToxic';
+  requestId: number;
+  name: string;
+}
+
 export type FromWebviewMessage =
+  | StartProxyMessage
+  | ToxicMessage
+  | RemoveToxicMessage
   | ReadyMessage
   | ListenMessage
   | ConnectMessage

@@ -1,6 +1,6 @@
 // The Listen and Connect forms a panel shows before it has a target, with inline validation; on
 // success the host re-targets the panel and sends a fresh snapshot.
-import { formatHostPort, unbracketHost, validateHostText, validatePortText } from '../shared/hostPort';
+import { formatHostPort, parseHostPort, unbracketHost, validateHostText, validatePortText } from '../shared/hostPort';
 import { el } from './dom';
 import type { PanelContext, RestartTarget } from './panelState';
 
@@ -96,6 +96,49 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
   return form;
 }
 
+function checkUpstream(value: string): string | undefined {
+  const parsed = parseHostPort(value);
+  return parsed.ok ? undefined : parsed.message;
+}
+
+/** Start Proxy: a local address (port 0 = any free one) and the upstream every client is relayed to. */
+function proxyForm(ctx: PanelContext): HTMLElement {
+  const formError = el('div', { className: 'form-error', attrs: { role: 'alert' } });
+  const button = el('button', { text: 'Start proxy', attrs: { type: 'submit' } });
+  let busy = false;
+  const refresh = (): void => {
+    button.disabled = busy || !host.valid() || !port.valid() || !upstream.valid();
+  };
+  const host = field('proxy-host', 'Listen host', ctx.settings().defaultHost, checkHost, refresh);
+  const port = field('proxy-port', 'Listen port', '0', checkPort(true), refresh);
+  const upstream = field('proxy-upstream', 'Upstream host:port', '', checkUpstream, refresh);
+  upstream.input.placeholder = '127.0.0.1:8080';
+  const form = el('form', { className: 'endpoint-form', attrs: { 'aria-label': 'Proxy' } }, [
+    el('h2', { text: 'Proxy' }),
+    el('p', { className: 'hint', text: 'Sit between a client and its server: relay each client to the upstream, watch both directions, add faults.' }),
+    host.root,
+    port.root,
+    upstream.root,
+    el('div', { className: 'actions' }, [button]),
+    formError,
+  ]);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (busy || !host.valid() || !port.valid() || !upstream.valid()) return;
+    busy = true;
+    refresh();
+    formError.textContent = '';
+    const reply = await ctx.request({ type: 'startProxy', host: host.input.value.trim(), port: Number(port.input.value.trim()), upstream: upstream.input.value.trim() });
+    if (!reply.ok) {
+      busy = false;
+      refresh();
+      formError.textContent = reply.error ?? 'The proxy did not start.';
+    }
+  });
+  refresh();
+  return form;
+}
+
 /**
  * The Listen and Connect forms of a panel that shows nothing yet. After a reload closed what the
  * panel showed, `previous` fills its form in and offers to start it again, first.
@@ -103,6 +146,7 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
 export function renderForms(app: HTMLElement, ctx: PanelContext, notice?: string, previous?: RestartTarget): void {
   const forms = [endpointForm(ctx, 'listen', previous), endpointForm(ctx, 'connect', previous)];
   if (previous?.kind === 'connect') forms.reverse();
+  forms.push(proxyForm(ctx));
   app.replaceChildren(
     el('div', { className: 'forms' }, [notice ? el('p', { className: 'notice', text: notice, attrs: { role: 'status' } }) : undefined, ...forms]),
   );

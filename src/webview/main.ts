@@ -17,10 +17,11 @@ import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, 
 import { plural } from '../shared/plural';
 import { formatHostPort } from '../shared/hostPort';
 import type { BehaviourInfo } from '../shared/protocol';
+import { createFaultsEditor } from './faultsEditor';
 import { createQuickSendBar } from './quickSend';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
-import { rowContent, type RowContext, type ViewMode } from './virtualLog';
+import { PROXY_DIRECTIONS, rowContent, type RowContext, type ViewMode } from './virtualLog';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -86,6 +87,7 @@ function rowContext(): RowContext {
     origin,
     peerLabel: peers ? (conn) => peers.get(conn) ?? conn : undefined,
     wrap: view.wrap === true,
+    ...(target?.proxy ? { directions: PROXY_DIRECTIONS } : {}),
   };
 }
 
@@ -263,15 +265,22 @@ function updateHeader(): void {
   const seconds = (now - first.at) / 1000;
   const rate = seconds > 0.2 ? (bytes - first.bytes) / seconds : 0;
   if (t.kind === 'connection') {
-    header.title.textContent = `Connection ${t.id}`;
+    header.title.textContent = t.proxy ? `Proxy ${t.proxy.name}: pair ${t.id}` : `Connection ${t.id}`;
     header.state.textContent = t.state === 'closed' ? describeCloseReason(t.closeReason) : t.state === 'halfClosed' ? 'half-closed' : t.state;
     header.state.dataset.state = t.state;
-    const local = t.local ? endpointText(t.local) : '?';
-    const remote = t.remote ? endpointText(t.remote) : '?';
-    setParts(header.addresses, `${local} to ${remote}`, () => [local, icon('arrow-swap'), spoken(' to '), remote]);
-    setParts(header.close, 'Disconnect', () => [icon('debug-disconnect'), 'Disconnect']);
+    if (t.proxy) {
+      const pair = `client ${t.remote ? endpointText(t.remote) : '?'} ⇄ ${t.proxy.listen} ⇄ upstream ${t.proxy.upstream}${t.proxy.upstreamState && t.proxy.upstreamState !== t.state ? ` (${t.proxy.upstreamState})` : ''}`;
+      setParts(header.addresses, pair, () => [pair]);
+      setParts(header.close, 'Close pair', () => [icon('debug-disconnect'), 'Close pair']);
+    } else {
+      const local = t.local ? endpointText(t.local) : '?';
+      const remote = t.remote ? endpointText(t.remote) : '?';
+      setParts(header.addresses, `${local} to ${remote}`, () => [local, icon('arrow-swap'), spoken(' to '), remote]);
+      setParts(header.close, 'Disconnect', () => [icon('debug-disconnect'), 'Disconnect']);
+    }
     header.tls.hidden = !t.tls;
-    header.startTls.hidden = Boolean(t.tls) || t.state !== 'open';
+    // A proxy pair relays bytes as they are; upgrading its client side alone would break the conversation.
+    header.startTls.hidden = Boolean(t.tls) || t.state !== 'open' || t.proxy !== undefined;
     if (t.tls) {
       // Peer text (names from its certificate) only ever goes in as text.
       const session = `${t.tls.version} · ${t.tls.cipher}${t.tls.alpn ? ` · ALPN ${t.tls.alpn}` : ''}${t.tls.serverName ? ` · SNI ${t.tls.serverName}` : ''} — ${t.tls.verification}`;
@@ -290,18 +299,24 @@ function updateHeader(): void {
     header.tls.hidden = true;
     header.startTls.hidden = true;
     const open = t.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
-    header.title.textContent = `Listener ${t.id}`;
+    header.title.textContent = t.proxy ? `Proxy ${t.proxy.name}` : `Listener ${t.id}`;
     const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
-    header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${plural(open, 'client')} open${seen}`;
+    header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${plural(open, t.proxy ? 'pair' : 'client')} open${seen}`;
     header.state.dataset.state = t.listening ? 'open' : 'closed';
     const where = `${t.tls ? 'tls://' : ''}${t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort)}`;
-    setParts(header.addresses, where, () => [where]);
-    setParts(header.close, 'Stop listener', () => [icon('debug-stop'), 'Stop listener']);
+    const shown = t.proxy ? `${where} → upstream ${t.proxy.upstream}${t.proxy.enabled ? '' : ' (disabled)'}` : where;
+    setParts(header.addresses, shown, () => [shown]);
+    const stop = t.proxy ? 'Stop proxy' : 'Stop listener';
+    setParts(header.close, stop, () => [icon('debug-stop'), stop]);
   }
   header.close.disabled = !isTargetOpen(target);
-  header.totals.textContent = `in ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · out ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`;
+  header.totals.textContent = t.proxy
+    ? `client → upstream ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · upstream → client ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`
+    : `in ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · out ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`;
   // The exact counts, for a tooltip and assistive tools: the text rounds above 1 KiB.
-  const exact = `Received ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} messages; sent ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} messages${t.kind === 'listener' ? ', over all clients the listener has had' : ''}`;
+  const exact = t.proxy
+    ? `Client to upstream ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} chunks; upstream to client ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} chunks${t.kind === 'listener' ? ', over all pairs the proxy has had' : ''}`
+    : `Received ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} messages; sent ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} messages${t.kind === 'listener' ? ', over all clients the listener has had' : ''}`;
   header.totals.title = exact;
   header.totals.setAttribute('aria-label', exact);
   header.rate.textContent = `${formatBytes(Math.round(rate))}/s`;
@@ -310,6 +325,9 @@ function updateHeader(): void {
   sendBox.refreshTargets();
   sendBox.refreshRepeat();
   behaviourEditor.refreshTarget(t);
+  faultsEditor.set(t.proxy);
+  // Send faults cut TCP Lab's own writes; a proxy's faults are in Proxy faults instead.
+  sendBox.faults.hidden = t.proxy !== undefined;
 }
 
 function scheduleHeader(): void {
@@ -395,7 +413,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
         persist();
         logWindow.refilter();
       }),
-      select('Direction', [{ value: 'all', label: 'both ways' }, { value: 'in', label: 'received' }, { value: 'out', label: 'sent' }], view.direction, (value) => {
+      select('Direction', target?.proxy ? [{ value: 'all', label: 'both ways' }, { value: 'in', label: PROXY_DIRECTIONS.in }, { value: 'out', label: PROXY_DIRECTIONS.out }] : [{ value: 'all', label: 'both ways' }, { value: 'in', label: 'received' }, { value: 'out', label: 'sent' }], view.direction, (value) => {
         view.direction = value as 'all' | 'in' | 'out';
         persist();
         logWindow.refilter();
@@ -434,6 +452,10 @@ const context: PanelContext = {
 const sendBox = createSendBox(context);
 const quickSend = createQuickSendBar(context, sendBox);
 const behaviourEditor = createBehaviourEditor({
+  request: (body) => requests.request(body),
+  notice: (text) => showNotice(text),
+});
+const faultsEditor = createFaultsEditor({
   request: (body) => requests.request(body),
   notice: (text) => showNotice(text),
 });
@@ -478,7 +500,7 @@ function showTarget(): void {
     // themselves below it on narrow ones (media/panel.css).
     el('div', { className: 'workspace' }, [
       el('div', { className: 'log-column' }, [log.root, el('div', { className: 'footer' }, [statusLine, noticeLine, bars.actions])]),
-      el('div', { className: 'sections' }, [behaviourEditor.root, sendBox.faults]),
+      el('div', { className: 'sections' }, [faultsEditor.root, behaviourEditor.root, sendBox.faults]),
     ]),
     quickSend.root,
     sendBox.root,
@@ -513,7 +535,8 @@ function onMessage(message: ToWebviewMessage): void {
       offerBehaviourAgain(message.behaviour);
       rememberBehaviour(message.behaviour);
       persist();
-      behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.kind);
+      // A proxy relays rather than answers: its panel frames both directions and offers no echo or rules.
+      behaviourEditor.setBehaviour(message.behaviour ?? { framing: { mode: 'none' }, echo: false, rules: [] }, target.proxy ? 'connection' : target.kind);
       quickSend.set(message.quickSend);
       log.setContext(rowContext());
       showTarget();
@@ -540,7 +563,7 @@ function onMessage(message: ToWebviewMessage): void {
     case 'behaviour':
       rememberBehaviour(message.behaviour);
       persist();
-      if (target) behaviourEditor.setBehaviour(message.behaviour, target.kind);
+      if (target) behaviourEditor.setBehaviour(message.behaviour, target.proxy ? 'connection' : target.kind);
       return;
     case 'quickSend':
       quickSend.set(message.quickSend);

@@ -46,6 +46,8 @@ export interface RestartTarget {
 
 /** What could bring a target back after a reload (accepted connections cannot be). */
 export function restartTargetOf(target: TargetInfo): RestartTarget | undefined {
+  // A proxy comes back from its preset or Start Proxy, not as a plain listener on its port.
+  if (target.proxy) return undefined;
   if (target.kind === 'listener') return { kind: 'listen', host: target.host, port: target.local?.port ?? target.requestedPort };
   if (target.role === 'client' && target.remote) return { kind: 'connect', host: target.remote.address, port: target.remote.port };
   return undefined;

@@ -163,6 +163,9 @@ export function createSendBox(ctx: PanelContext) {
   const sendButton = el('button', { text: 'Send', attrs: { type: 'button', class: 'primary' } });
   const presetButton = el('button', { text: 'Save as preset', attrs: { type: 'button' } });
   const targetSelect = el('select', { attrs: { 'aria-label': 'Send to', title: 'Send to' } });
+  // A proxy's bytes can go either way: to the upstream as if the client sent them, or to the client as if the upstream did.
+  const streamSelect = select('Inject into', [{ value: 'upstream', label: 'inject → upstream (as the client)' }, { value: 'downstream', label: 'inject → client (as the upstream)' }], 'upstream', () => undefined);
+  streamSelect.hidden = true;
   const repeatToggle = el('input', { attrs: { type: 'checkbox', id: 'repeat', 'aria-label': 'Repeat sending' } });
   const everyInput = el('input', { attrs: { type: 'number', min: String(MIN_REPEAT_MS), value: '1000', 'aria-label': 'Repeat every N milliseconds', class: 'small' } });
   const timesInput = el('input', { attrs: { type: 'number', min: '0', value: '0', 'aria-label': 'Repeat count, 0 = until stopped', class: 'small' } });
@@ -253,6 +256,7 @@ export function createSendBox(ctx: PanelContext) {
       type: 'send',
       data: bytesToBase64(bytes),
       ...(to ? { to } : {}),
+      ...(target?.proxy ? { stream: streamSelect.value as 'upstream' | 'downstream' } : {}),
       ...(fault ? { faults: fault.faults as Record<string, unknown>, copies: fault.copies } : {}),
       ...(repeat ? { repeat } : {}),
     });
@@ -346,6 +350,7 @@ export function createSendBox(ctx: PanelContext) {
 
   function refreshTargets(): void {
     const target = ctx.target();
+    streamSelect.hidden = !target?.proxy;
     if (target?.kind !== 'listener') {
       targetSelect.hidden = true;
       validate();
@@ -365,7 +370,7 @@ export function createSendBox(ctx: PanelContext) {
   }
 
   const root = el('section', { className: 'send', attrs: { 'aria-label': 'Send' } }, [
-    el('div', { className: 'send-options' }, [format.root, lineEnding, encoding, checksum.algorithm, checksum.range, targetSelect]),
+    el('div', { className: 'send-options' }, [format.root, lineEnding, encoding, checksum.algorithm, checksum.range, targetSelect, streamSelect]),
     input,
     preview,
     error,

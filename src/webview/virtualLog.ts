@@ -39,7 +39,18 @@ export interface RowContext {
   peerLabel?: (conn: string) => string;
   /** Long lines wrap to the log's width; otherwise they stay whole and the log scrolls sideways. */
   wrap: boolean;
+  /** A proxy's panel names the two directions of the conversation instead of RX and TX. */
+  directions?: DirectionLabels;
 }
+
+/** What the direction column says for received (`in`) and sent (`out`) records. */
+export interface DirectionLabels {
+  in: string;
+  out: string;
+}
+
+/** A proxy pair's log: `in` is what the client sent (relayed upstream), `out` what the upstream sent back. */
+export const PROXY_DIRECTIONS: DirectionLabels = { in: 'client → upstream', out: 'upstream → client' };
 
 function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
@@ -280,10 +291,12 @@ export class VirtualLog {
   }
 
   setContext(ctx: RowContext): void {
-    const peersChanged = !ctx.peerLabel !== !this.ctx.peerLabel;
+    const peersChanged = !ctx.peerLabel !== !this.ctx.peerLabel || !ctx.directions !== !this.ctx.directions;
     let layoutChanged = ctx.mode !== this.ctx.mode || ctx.encoding !== this.ctx.encoding || ctx.wrap !== this.ctx.wrap || peersChanged;
     this.ctx = ctx;
     this.root.classList.toggle('wrap', ctx.wrap);
+    // A proxy's direction column holds "upstream → client": the grid widens that column.
+    this.root.classList.toggle('proxy', ctx.directions !== undefined);
     if (this.measure()) layoutChanged = true;
     if (layoutChanged) this.relayoutKeepingPosition();
     else this.invalidateRows();
@@ -446,7 +459,7 @@ export class VirtualLog {
     const before = this.columns;
     this.probe.replaceChildren(
       el('span', { className: 'time', text: '00:00:00.000' }),
-      el('span', { className: 'dir' }, [icon('arrow-left'), 'RX']),
+      this.ctx.directions ? el('span', { className: 'dir', text: this.ctx.directions.in }) : el('span', { className: 'dir' }, [icon('arrow-left'), 'RX']),
       ...(this.ctx.peerLabel ? [el('span', { className: 'peer', text: '' })] : []),
       el('span', { className: 'len', text: '0' }),
       el('span', { className: 'expand placeholder' }),
@@ -613,13 +626,24 @@ export class VirtualLog {
     const incoming = record.dir === 'in';
     row.id = `row-${record.seq}`;
     row.dataset.seq = String(record.seq);
-    row.className = `row ${record.kind === 'event' ? 'event' : incoming ? 'in' : 'out'}${record.kind ? ` kind-${record.kind}` : ''}${record.invalid ? ' invalid' : ''}`;
+    row.className = `row ${record.kind === 'event' ? 'event' : incoming ? 'in' : 'out'}${record.kind ? ` kind-${record.kind}` : ''}${record.invalid ? ' invalid' : ''}${record.fault ? ' faulted' : ''}`;
     row.setAttribute('aria-selected', String(this.selectedSeq === record.seq));
     const peer = this.ctx.peerLabel?.(record.conn);
     const number = record.rec > 0 ? ` #${record.rec}` : '';
-    const what = record.kind === 'error' ? 'Framing error' : record.kind === 'event' ? 'Connection event' : record.kind === 'frame' ? `Received ${record.invalid ? 'invalid ' : ''}frame${number} of ${record.length} bytes` : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
+    const labels = this.ctx.directions;
+    const what =
+      record.kind === 'error'
+        ? 'Framing error'
+        : record.kind === 'event'
+          ? 'Connection event'
+          : labels
+            ? `${record.kind === 'frame' ? 'Frame' : 'Chunk'}${number} of ${record.length} bytes, ${incoming ? labels.in : labels.out}`
+            : record.kind === 'frame'
+              ? `Received ${record.invalid ? 'invalid ' : ''}frame${number} of ${record.length} bytes`
+              : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
+    const fault = `${record.fault ? `, fault: ${record.fault}` : ''}${record.injected ? ', injected from the panel' : ''}`;
     // The label replaces the row's content for a screen reader, so it says what arrived, not only that something did.
-    const summary = `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}`;
+    const summary = `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${fault}`;
     const noted = record.note && record.kind !== 'error' && record.kind !== 'event' ? `${summary} [${record.note}]` : summary;
     row.setAttribute('aria-label', spokenName(noted, content.lines));
     row.title = record.rec > 0 ? `Record #${record.rec} of ${record.conn}` : '';
@@ -627,7 +651,9 @@ export class VirtualLog {
       el('span', { className: 'time', text: formatTime(record.time, this.ctx) }),
       record.kind === 'event'
         ? el('span', { className: 'dir', attrs: { 'aria-hidden': 'true' } }, [icon('circle-small-filled')])
-        : el('span', { className: 'dir', attrs: { 'aria-hidden': 'true' } }, [icon(incoming ? 'arrow-left' : 'arrow-right'), incoming ? 'RX' : 'TX']),
+        : labels
+          ? el('span', { className: 'dir', text: incoming ? labels.in : labels.out, attrs: { 'aria-hidden': 'true' } })
+          : el('span', { className: 'dir', attrs: { 'aria-hidden': 'true' } }, [icon(incoming ? 'arrow-left' : 'arrow-right'), incoming ? 'RX' : 'TX']),
       ...(peer !== undefined ? [el('span', { className: 'peer', text: peer, attrs: { title: peer } })] : []),
       el('span', { className: 'len', text: record.kind === 'event' ? '' : String(record.length) }),
       content.truncated
@@ -636,6 +662,9 @@ export class VirtualLog {
       el('span', { className: 'content' }, [
         // Error and event rows say their note in the content itself.
         record.note && record.kind !== 'error' && record.kind !== 'event' ? el('span', { className: 'note', text: `[${record.note}] ` }) : undefined,
+        // The engine's words about a fault, never peer bytes; still text only.
+        record.fault ? el('span', { className: 'fault-mark', text: `⚡ ${record.fault} ` }) : undefined,
+        record.injected ? el('span', { className: 'injected-mark', text: '✚ injected ' }) : undefined,
         content.lines.join('\n'),
       ]),
     );

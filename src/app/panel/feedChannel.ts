@@ -45,6 +45,8 @@ export function toWire(row: FeedRow, all: Uint8Array, maxBytes: number): WireRec
     ...(row.kind ? { kind: row.kind } : {}),
     ...(row.note ? { note: row.note } : {}),
     ...(row.invalid ? { invalid: true } : {}),
+    ...(row.fault !== undefined ? { fault: row.fault } : {}),
+    ...(row.injected ? { injected: true } : {}),
   };
 }
 

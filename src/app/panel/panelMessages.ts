@@ -9,6 +9,8 @@ import { isPortNumber } from '../../shared/hostPort';
 import { FRAMING_KEYS } from '../../shared/framing';
 import { findCatastrophicShape, RULE_KEYS } from '../../shared/ruleDefinition';
 import { CHECKSUM_KEYS, validateChecksum } from '../../shared/checksum';
+import { TOXIC_STREAMS, type ToxicDefinition, type ToxicStream } from '../../shared/toxics';
+import { keyList } from '../../shared/keyList';
 import { MAX_SEQUENCE_STEPS, MAX_STEP_WAIT_MS, type SequenceWireStep } from '../../shared/quickSend';
 
 export type ValidationResult = { ok: true; message: FromWebviewMessage } | { ok: false; reason: string };
@@ -16,6 +18,9 @@ export type ValidationResult = { ok: true; message: FromWebviewMessage } | { ok:
 /** The messages that expect no reply, as a record so that every message type is placed on one side. */
 const WITHOUT_REPLY: Record<Exclude<FromWebviewMessage['type'], RequestMessage['type']>, true> = { ready: true, clear: true, copy: true, follow: true, computeChecksum: true };
 const NO_REQUEST_ID = Object.keys(WITHOUT_REPLY);
+
+/** A toxic's own keys (Toxiproxy's plus `seed` and `when`); anything else a webview adds is dropped. */
+const TOXIC_KEYS = keyList<ToxicDefinition>()(['name', 'type', 'stream', 'toxicity', 'attributes', 'seed', 'when']);
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const TARGET_ID = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
@@ -84,6 +89,24 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
       if (tls.insecure === true) checked.insecure = true;
       return { ok: true, message: { type, ...base, tls: checked } };
     }
+    case 'startProxy': {
+      const problem = hostAndPort(fields);
+      if (problem) return refuse(`startProxy: ${problem}`);
+      if (!boundedString(fields.upstream, PROTOCOL_LIMITS.maxHostChars + 8) || fields.upstream.trim() === '') return refuse('startProxy: upstream must be a non-empty host:port');
+      return { ok: true, message: { type, requestId, host: (fields.host as string).trim(), port: fields.port as number, upstream: fields.upstream.trim() } };
+    }
+    case 'toxic': {
+      const toxic = fields.toxic;
+      if (typeof toxic !== 'object' || toxic === null || Array.isArray(toxic)) return refuse('toxic: toxic must be an object');
+      if (fields.replaces !== undefined && !boundedString(fields.replaces, PROTOCOL_LIMITS.maxNameChars)) return refuse('toxic: replaces must be a fault name');
+      // Only a toxic's own keys go on: the engine validates the values, in one sentence each.
+      const copy = pick(toxic as Fields, TOXIC_KEYS);
+      if (JSON.stringify(copy).length > PROTOCOL_LIMITS.maxBehaviourChars) return refuse('toxic: the definition is larger than 512 KiB');
+      return { ok: true, message: { type, requestId, toxic: copy, ...(fields.replaces !== undefined ? { replaces: fields.replaces as string } : {}) } };
+    }
+    case 'removeToxic':
+      if (!boundedString(fields.name, PROTOCOL_LIMITS.maxNameChars) || fields.name === '') return refuse('removeToxic: name must be a fault name');
+      return { ok: true, message: { type, requestId, name: fields.name } };
     case 'send': {
       if (!boundedString(fields.data, PROTOCOL_LIMITS.maxSendBase64)) return refuse('send: data must be a base64 string of at most 16 MiB');
       if (fields.data.length % 4 !== 0 || !BASE64.test(fields.data)) return refuse('send: data is not valid base64');
@@ -102,6 +125,10 @@ export function validateWebviewMessage(raw: unknown): ValidationResult {
           return refuse(`send: copies must be a whole number from 1 to ${PROTOCOL_LIMITS.maxCopies}`);
         }
         message.copies = fields.copies;
+      }
+      if (fields.stream !== undefined) {
+        if (!(TOXIC_STREAMS as readonly unknown[]).includes(fields.stream)) return refuse('send: stream must be "upstream" or "downstream"');
+        message.stream = fields.stream as ToxicStream;
       }
       if (fields.repeat !== undefined) {
         const repeat = validateRepeatOptions(fields.repeat, 'send.repeat');

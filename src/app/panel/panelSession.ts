@@ -13,7 +13,7 @@ import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/p
 import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import { describeReadHolds } from '../../shared/readHolds';
 import type { ChecksumDefinition } from '../../shared/checksum';
-import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, QuickSendInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
+import type { BehaviourInfo, FromWebviewMessage, PanelSettings, PeerInfo, ProxyPanelInfo, QuickSendInfo, TargetInfo, ToWebviewMessage } from '../../shared/protocol';
 import { defaultBehaviourInfo, ListenerBehaviours } from '../listenerBehaviours';
 import { logFileName, type ExportRecord } from '../logExport';
 import { assessBindExposure, type BindExposure } from '../exposurePolicy';
@@ -24,6 +24,8 @@ import { formatEndpoint } from '../../shared/hostPort';
 import { errorMessage } from '../../shared/errorMessage';
 import { plural } from '../../shared/plural';
 import { localCaListenerTls } from '../localCa';
+import type { PanelProxies } from './panelProxies';
+import type { SendMessage } from '../../shared/protocol';
 
 export interface PresetBehaviourRequest {
   target: TargetInfo;
@@ -64,6 +66,8 @@ export interface PanelSessionHost {
   computeChecksum?(subject: { bytes?: Uint8Array; text?: string; source: string }): void;
   /** Where TCP: Create Local Certificate Authority keeps the local CA (TLS listeners use its certificate). */
   localCaDirectory?(): string | undefined;
+  /** The proxy engine: proxy panels show their faults and inject into either direction. */
+  proxies?: PanelProxies;
 }
 
 const NO_FRAMING: ResolvedFraming = { mode: 'none', maxFrameBytes: DEFAULT_MAX_FRAME_BYTES };
@@ -164,6 +168,7 @@ export class PanelSession implements Disposable {
         ...(target.tls ? { tls: target.tls } : {}),
         ...(this.latency ? { latency: this.latencyInfo() } : {}),
         ...(repeat ? { repeat } : {}),
+        ...this.proxyInfo(target.id),
       };
     }
     const server = this.behaviours.server(target.id);
@@ -192,7 +197,13 @@ export class PanelSession implements Disposable {
       peers,
       ...(repeat ? { repeat } : {}),
       ...(server ? { ruleHits: server.ruleStatus().map((r) => ({ hits: r.hits, enabled: r.enabled, ...(r.disabledReason ? { disabledReason: r.disabledReason } : {}) })) } : {}),
+      ...this.proxyInfo(target.id),
     };
+  }
+
+  private proxyInfo(targetId: string): { proxy?: ProxyPanelInfo } {
+    const proxy = this.host.proxies?.infoFor(targetId);
+    return proxy ? { proxy } : {};
   }
 
   private latencyInfo(): { count: number; p50?: number; p95?: number } {
@@ -257,6 +268,9 @@ export class PanelSession implements Disposable {
       const target = this.describeTarget();
       if (target) this.host.post({ type: 'target', target });
     }));
+    // Faults added elsewhere (the tree, the HTTP API, another panel) show in this header too.
+    const proxies = this.host.proxies;
+    if (proxies) subscriptions.add(proxies.onDidChange(() => channel.touch()));
     const existingServer = item instanceof Listener ? this.behaviours.server(item.id) : undefined;
     if (existingServer) this.watchServer(existingServer);
     if (item instanceof Connection) {
@@ -285,7 +299,7 @@ export class PanelSession implements Disposable {
 
   /** Takes a (validated) definition: framing for the log, echo and rules live in the listener's mock server. */
   private adoptBehaviour(raw: BehaviourInfo): boolean {
-    const kind = this.target instanceof Listener ? 'listener' : 'client';
+    const kind = this.isMockable() ? 'listener' : 'client';
     const checked = validatePresetBehaviour({ kind, ...raw }, kind);
     if (!checked.ok) return false;
     const framingChanged = JSON.stringify(checked.behaviour.framing) !== JSON.stringify(this.framing);
@@ -368,8 +382,50 @@ export class PanelSession implements Disposable {
         }
         return;
       }
+      case 'startProxy': {
+        const proxies = this.host.proxies;
+        if (!proxies) return this.reply(message.requestId, 'Proxies are not available in this window.');
+        if (this.targetIsLive()) {
+          this.reply(message.requestId, `This panel already shows ${this.target?.id}; open another traffic panel to start a proxy.`);
+          return;
+        }
+        if (!(await this.host.confirmExposure(assessBindExposure(message.host, message.port)))) {
+          this.reply(message.requestId, `Not listening on ${message.host}: binding it was not confirmed; use 127.0.0.1 to stay on this machine.`);
+          return;
+        }
+        try {
+          const id = await proxies.start({ host: message.host, port: message.port, upstream: message.upstream });
+          this.attach(id);
+          this.host.onDidRetarget(id);
+          this.reply(message.requestId, undefined, { targetId: id });
+          this.postSnapshot();
+        } catch (err) {
+          this.reply(message.requestId, errorMessage(err));
+        }
+        return;
+      }
+      case 'toxic':
+      case 'removeToxic': {
+        const target = this.target;
+        const proxies = this.host.proxies;
+        if (!target || !proxies || !proxies.infoFor(target.id)) return this.reply(message.requestId, 'This panel does not show a proxy; faults belong to a proxy (TCP: Start Proxy…).');
+        try {
+          if (message.type === 'toxic') proxies.setToxic(target.id, message.toxic, message.replaces);
+          else proxies.removeToxic(target.id, message.name);
+          this.reply(message.requestId, undefined);
+        } catch (err) {
+          this.reply(message.requestId, errorMessage(err));
+        }
+        this.channel?.touch();
+        return;
+      }
       case 'send': {
         if (!this.sender) return this.reply(message.requestId, 'This panel is not showing a connection or listener yet.');
+        if (message.stream !== undefined && this.target && this.host.proxies?.infoFor(this.target.id)) {
+          const injected = await this.inject(message);
+          this.reply(message.requestId, injected.error, { detail: injected.detail });
+          return;
+        }
         const outcome = await this.sender.handle(message);
         this.reply(message.requestId, outcome.error, { detail: outcome.detail });
         return;
@@ -396,7 +452,10 @@ export class PanelSession implements Disposable {
         return;
       case 'close': {
         const target = this.target;
+        const proxies = this.host.proxies;
         if (target instanceof Connection) target.destroy();
+        // A proxy's listener: the proxy itself stops, so its name is free for the next start.
+        else if (target instanceof Listener && target.proxy && proxies && target.listening) await proxies.stop(target.id).catch((err: unknown) => this.host.log(`Stopping the proxy failed: ${errorMessage(err)}`));
         else if (target instanceof Listener) await target.stop();
         this.reply(message.requestId, target ? undefined : 'This panel is not showing a connection or listener.');
         this.channel?.touch();
@@ -463,11 +522,39 @@ export class PanelSession implements Disposable {
     }
   }
 
+  /** A send on a proxy panel: the bytes go into one direction of one pair, or of every open pair. */
+  private async inject(message: SendMessage): Promise<{ error?: string; detail?: string }> {
+    const proxies = this.host.proxies;
+    const target = this.target;
+    const stream = message.stream ?? 'downstream';
+    if (!proxies || !target) return { error: 'This panel does not show a proxy.' };
+    if (message.repeat || message.faults || (message.copies ?? 1) > 1) {
+      return { error: 'Repeat, copies and send faults are for sockets TCP Lab owns; on a proxy, add a fault in Proxy faults instead.' };
+    }
+    const bytes = new Uint8Array(Buffer.from(message.data, 'base64'));
+    const pairs =
+      target instanceof Connection
+        ? [target]
+        : (this.channel?.feed.connections() ?? []).filter((c) => c.state !== 'closed' && (message.to === undefined || message.to === 'all' || c.id === message.to));
+    if (pairs.length === 0) return { error: target instanceof Connection ? 'This pair is closed; nothing can be injected into it.' : 'No open pair to inject into; connect a client to the proxy first.' };
+    try {
+      for (const pair of pairs) await proxies.inject(pair.id, stream, bytes);
+    } catch (err) {
+      return { error: errorMessage(err) };
+    }
+    const way = stream === 'upstream' ? 'to the upstream' : 'to the client';
+    return { detail: `injected ${plural(bytes.length, 'byte')} ${way}${pairs.length > 1 ? ` of ${plural(pairs.length, 'pair')}` : ''}` };
+  }
+
   /** Both "save into a preset" requests: they need a target, and end in one sentence when cancelled or failed. */
   private async saveIntoPreset(requestId: number, save: (target: TargetInfo) => Promise<boolean>, cancelled: string, failed: string): Promise<void> {
     const target = this.describeTarget();
     if (!target) {
       this.reply(requestId, 'Open a connection or listener first; presets belong to one.');
+      return;
+    }
+    if (target.proxy) {
+      this.reply(requestId, `Proxy "${target.proxy.name}" is not saved from its panel; write a proxy preset ("kind": "proxy", upstream, faults) in tcpLab.presets.`);
       return;
     }
     try {
@@ -481,11 +568,11 @@ export class PanelSession implements Disposable {
   private setBehaviour(raw: BehaviourInfo): string | undefined {
     const target = this.target;
     if (!target) return 'Open a connection or listener first; framing and rules belong to one.';
-    const kind = target instanceof Listener ? 'listener' : 'client';
+    const kind = this.isMockable() ? 'listener' : 'client';
     const checked = validatePresetBehaviour({ kind, ...raw }, 'panel');
     if (!checked.ok) return checked.error.replace(/client preset/, 'connection');
     const framingBefore = JSON.stringify(this.framing);
-    if (target instanceof Listener) {
+    if (target instanceof Listener && kind === 'listener') {
       this.applying = true;
       try {
         const applied = this.behaviours.apply(target, raw);
@@ -500,6 +587,11 @@ export class PanelSession implements Disposable {
     if (JSON.stringify(this.framing) !== framingBefore && this.visible) this.postSnapshot();
     else this.channel?.touch();
     return undefined;
+  }
+
+  /** A plain listener can answer by itself (echo, rules); a proxy's listener relays instead, so it only frames. */
+  private isMockable(): boolean {
+    return this.target instanceof Listener && this.target.proxy === undefined;
   }
 
   /** Hit counters and switched-off rules reach the header as they change. */

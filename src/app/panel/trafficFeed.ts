@@ -36,6 +36,10 @@ export interface FeedRow {
   own?: Uint8Array;
   /** True for a row that shows a log record (its bytes are read from the log by `rec`). */
   chunk: boolean;
+  /** Proxy pairs: what a fault did to these bytes (TrafficRecord.fault). */
+  fault?: string;
+  /** Proxy pairs: bytes the panel injected, not relayed from either end. */
+  injected?: true;
 }
 
 export interface FeedLimits {
@@ -55,6 +59,8 @@ export type OutgoingNote = (record: TrafficRecord) => string | undefined;
 interface Tracked {
   connection: Connection;
   framer?: Framer;
+  /** Proxy pairs only: the upstream → client direction ('out') is a stream of frames of its own. */
+  outFramer?: Framer;
   framerEnded: boolean;
   subscriptions: DisposableStore;
   /** This connection's chunk rows in log order, so those its log forgot are found from the front. */
@@ -160,7 +166,7 @@ export class TrafficFeed implements Disposable {
   /** Received bytes held while the framing waits for the rest of a frame, over every connection. */
   get pendingFrameBytes(): number {
     let pending = 0;
-    for (const t of this.tracked.values()) if (t.framer && !t.framerEnded) pending += t.framer.buffered;
+    for (const t of this.tracked.values()) if (!t.framerEnded) pending += (t.framer?.buffered ?? 0) + (t.outFramer?.buffered ?? 0);
     return pending;
   }
 
@@ -341,7 +347,7 @@ export class TrafficFeed implements Disposable {
       this.changeEmitter.fire();
     }));
     if (live) {
-      entry.framer = this.framing.mode === 'none' ? undefined : new Framer(this.framing);
+      this.newFramers(entry);
       this.push(this.eventRow(connection, connection.openedAt, openedNote(connection)));
       // A TLS listener's client arrives with its handshake done: its row follows the connect row.
       if (connection.tls) this.push(this.eventRow(connection, connection.tls.handshakeAt, describeHandshake(connection.id, connection.tls)));
@@ -382,7 +388,7 @@ export class TrafficFeed implements Disposable {
       const { connection } = entry;
       entry.chunkRows = [];
       entry.chunkRowsHead = 0;
-      entry.framer = this.framing.mode === 'none' ? undefined : new Framer(this.framing);
+      this.newFramers(entry);
       entry.framerEnded = false;
       const rows: FeedRow[] = [this.eventRow(connection, connection.openedAt, openedNote(connection))];
       for (const record of connection.log.records()) this.rowsFor(entry, record, rows);
@@ -403,19 +409,37 @@ export class TrafficFeed implements Disposable {
     this.changeEmitter.fire();
   }
 
+  /**
+   * Received bytes are cut into frames; on a proxy pair both directions are conversations of their
+   * own (client → upstream, upstream → client), so each gets its own framer with the same framing.
+   */
+  private newFramers(entry: Tracked): void {
+    const framed = this.framing.mode !== 'none';
+    entry.framer = framed ? new Framer(this.framing) : undefined;
+    entry.outFramer = framed && entry.connection.proxy !== undefined ? new Framer(this.framing) : undefined;
+  }
+
+  private framerFor(entry: Tracked, record: TrafficRecord): Framer | undefined {
+    // A proxy's note (no wire bytes) is never part of a frame.
+    if (record.note !== undefined) return undefined;
+    return record.dir === 'in' ? entry.framer : entry.outFramer;
+  }
+
   private onRecord(entry: Tracked, record: TrafficRecord): void {
-    if (record.dir === 'out' || !entry.framer) {
+    const framer = this.framerFor(entry, record);
+    if (!framer) {
       // The hot path under a flood: one small object per chunk, no bytes copied or kept.
       this.push(this.chunkRow(entry.connection, record));
     } else {
-      for (const event of entry.framer.push(record.bytes)) this.push(this.framerRow(entry.connection, event, record));
+      for (const event of framer.push(record.bytes)) this.push(this.framerRow(entry.connection, event, record));
     }
     this.changeEmitter.fire();
   }
 
   private rowsFor(entry: Tracked, record: TrafficRecord, into: FeedRow[]): void {
-    if (record.dir === 'out' || !entry.framer) into.push(this.chunkRow(entry.connection, record));
-    else for (const event of entry.framer.push(record.bytes)) into.push(this.framerRow(entry.connection, event, record));
+    const framer = this.framerFor(entry, record);
+    if (!framer) into.push(this.chunkRow(entry.connection, record));
+    else for (const event of framer.push(record.bytes)) into.push(this.framerRow(entry.connection, event, record));
   }
 
   private chunkRow(connection: Connection, record: TrafficRecord): FeedRow {
@@ -425,14 +449,23 @@ export class TrafficFeed implements Disposable {
       row.kind = 'write';
       row.note = note;
     }
+    if (record.injected) row.injected = true;
+    if (record.fault !== undefined) row.fault = record.dropped && !/drop/i.test(record.fault) ? `${record.fault} (dropped)` : record.fault;
+    if (record.note !== undefined) {
+      // A proxy's line about the pair ("the upstream refused…"): an event row when it carries no bytes.
+      row.note = record.note;
+      if (row.length === 0) row.kind = 'event';
+    }
     return row;
   }
 
   private endRows(entry: Tracked, time: number): FeedRow[] {
-    if (!entry.framer || entry.framerEnded) return [];
+    if ((!entry.framer && !entry.outFramer) || entry.framerEnded) return [];
     entry.framerEnded = true;
     const rec = entry.connection.log.lastSeq;
-    return entry.framer.end().map((event) => this.framerRow(entry.connection, event, { seq: rec, time }));
+    const rows = (entry.framer?.end() ?? []).map((event) => this.framerRow(entry.connection, event, { seq: rec, time, dir: 'in' }));
+    for (const event of entry.outFramer?.end() ?? []) rows.push(this.framerRow(entry.connection, event, { seq: rec, time, dir: 'out' }));
+    return rows;
   }
 
   private endFraming(entry: Tracked, time: number): void {
@@ -441,9 +474,11 @@ export class TrafficFeed implements Disposable {
     if (rows.length) this.changeEmitter.fire();
   }
 
-  private framerRow(connection: Connection, event: FramerEvent, record: { seq: number; time: number }): FeedRow {
+  private framerRow(connection: Connection, event: FramerEvent, record: { seq: number; time: number; dir?: Direction; fault?: string }): FeedRow {
+    const dir = record.dir ?? 'in';
     if (event.type === 'frame') {
-      const row: FeedRow = { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', length: event.bytes.byteLength, own: event.bytes, kind: 'frame', chunk: false };
+      const row: FeedRow = { id: 0, connection, rec: record.seq, time: record.time, dir, length: event.bytes.byteLength, own: event.bytes, kind: 'frame', chunk: false };
+      if (record.fault !== undefined) row.fault = record.fault;
       if (event.checksumError !== undefined) {
         row.note = event.checksumError;
         row.invalid = true;
@@ -452,7 +487,7 @@ export class TrafficFeed implements Disposable {
       return row;
     }
     const rest = event.bytes ?? NO_BYTES;
-    return { id: 0, connection, rec: record.seq, time: record.time, dir: 'in', length: rest.byteLength, own: rest, kind: 'error', note: event.message, chunk: false };
+    return { id: 0, connection, rec: record.seq, time: record.time, dir, length: rest.byteLength, own: rest, kind: 'error', note: event.message, chunk: false };
   }
 
   private eventRow(connection: Connection, time: number, note: string): FeedRow {
