@@ -378,8 +378,20 @@ describe('PanelSession: TLS from the forms and Start TLS', () => {
     const clientPanel = new PanelSession(registry, clientHost, outgoing.id);
     const serverPanel = new PanelSession(registry, serverHost, incoming.id);
     sessions.push(clientPanel, serverPanel);
-    clientPanel.handle({ type: 'startTls', requestId: 3 });
+    // STARTTLS's own exchange makes the server switch before the client's hello; here nothing does,
+    // and the server's panel first reads the local CA's files, so a client started at once could say
+    // hello to a side still reading plain bytes. Start the client once the server's socket switched.
+    const serverSwitching = new Promise<void>((resolve) => {
+      const startTls = incoming.startTls.bind(incoming);
+      incoming.startTls = (setup) => {
+        const upgrade = startTls(setup);
+        resolve();
+        return upgrade;
+      };
+    });
     serverPanel.handle({ type: 'startTls', requestId: 4 });
+    await serverSwitching;
+    clientPanel.handle({ type: 'startTls', requestId: 3 });
     assert.equal((await clientHost.reply(3)).error, undefined);
     assert.equal((await serverHost.reply(4)).error, undefined);
     const described = clientPanel.describeTarget();

@@ -144,6 +144,9 @@ export class Proxy {
     const listener = this.listener;
     this.listener = undefined;
     if (listener) await listener.stop({ closeConnections: true });
+    // Closing the clients only FINs each upstream (kept for a server still reading); a stopped proxy
+    // must not leave those sockets behind, so both ends of every pair go at once.
+    for (const pair of this.pairs) pair.dispose();
     await Promise.all([...this.pairs].map((pair) => pair.client.waitForClose()));
   }
 
