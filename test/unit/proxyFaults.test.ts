@@ -219,6 +219,22 @@ describe('proxy faults', () => {
     await waitUntil(() => serverError === 'ECONNRESET' || pair.proxy?.upstreamState === 'closed', 'the upstream side to go');
   });
 
+  it('reset_peer with timeout 0: the upstream hears a reset too, though the pair resets before its connect', async () => {
+    let serverSaw: string | undefined;
+    const upstream = await rawServer(cleanup, (socket) => {
+      socket.on('error', (err: NodeJS.ErrnoException) => (serverSaw ??= err.code));
+      socket.on('end', () => (serverSaw ??= 'end'));
+    });
+    const { name, port } = await proxy(upstream, [{ type: 'reset_peer', stream: 'upstream', attributes: { timeout: 0 } }]);
+    const client = await rawClient(cleanup, port);
+    const [err] = (await once(client, 'error')) as [NodeJS.ErrnoException];
+    assert.equal(err.code, 'ECONNRESET');
+    await waitUntil(() => registry.closedConnections().some((c) => c.proxy?.proxyName === name), 'the pair to close');
+    assert.equal(registry.closedConnections().find((c) => c.proxy?.proxyName === name)!.closeReason, 'reset');
+    await waitUntil(() => serverSaw !== undefined, 'the upstream to learn');
+    assert.equal(serverSaw, 'ECONNRESET', 'a reset, not a clean end of stream');
+  });
+
   describe('slicer', () => {
     const slicesOf = async (upstream: number, seed: number): Promise<number[]> => {
       const { name, port } = await proxy(upstream, [{ type: 'slicer', attributes: { average_size: 10, size_variation: 6, delay: 2000 }, seed }]);

@@ -55,6 +55,9 @@ export class ProxyPair implements Disposable {
   private closed = false;
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
 
+  /** The pair was reset while the upstream was still connecting: reset it as soon as it connects. */
+  private resetWhenConnected = false;
+
   constructor(readonly client: Connection, private readonly setup: PairSetup) {
     const upstreamLabel = `${setup.upstreamTls ? 'tls://' : ''}${formatHostPort(setup.upstreamHost, setup.upstreamPort)}`;
     this.info = { proxyName: setup.proxyName, upstream: upstreamLabel, upstreamState: 'connecting', bytesToUpstream: 0, bytesFromUpstream: 0, faultsApplied: [] };
@@ -179,7 +182,8 @@ export class ProxyPair implements Disposable {
     if (this.connectTimer) clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     if (this.closed) {
-      this.upstream.destroy();
+      if (this.resetWhenConnected) this.upstream.resetAndDestroy();
+      else this.upstream.destroy();
       return;
     }
     this.upstreamOpen = true;
@@ -240,7 +244,7 @@ export class ProxyPair implements Disposable {
     this.toClient.close();
     if (reset) {
       this.toUpstream.close();
-      if (!this.upstream.destroyed) this.upstream.resetAndDestroy();
+      this.resetUpstream();
       return;
     }
     // What the client sent is already on its way to the upstream; FIN it, and let the socket go then.
@@ -258,8 +262,22 @@ export class ProxyPair implements Disposable {
     this.client.log.appendNote(dir, by, { fault: by });
     this.setup.announce(`${this.client.id}: ${by}`, by);
     this.finish();
-    if (!this.upstream.destroyed) this.upstream.resetAndDestroy();
+    this.resetUpstream();
     this.client.reset();
+  }
+
+  /**
+   * A socket still connecting cannot send RST (node just closes it, and a server that already
+   * accepted sees a clean EOF), so a reset that fires that early waits for the connect to reset then.
+   */
+  private resetUpstream(): void {
+    const socket = this.upstream;
+    if (socket.destroyed) return;
+    if (!socket.connecting) {
+      socket.resetAndDestroy();
+      return;
+    }
+    this.resetWhenConnected = true;
   }
 
   private closePair(by: string, dir: 'in' | 'out'): void {
