@@ -230,6 +230,21 @@ describe('proxies in the editor (tree and panel) on real sockets', () => {
     assert.match((await host.reply(2)).error ?? '', /write a proxy preset/);
   });
 
+  it('the panel\'s framing becomes the proxy\'s, so a `when` trigger matches the frames the panel shows', async () => {
+    const { listenerId, port } = await startProxy([{ name: 'no_secrets', type: 'drop', stream: 'upstream', when: { match: 'exact', pattern: 'SECRET' } }]);
+    const host = hostWithProxies();
+    session = new PanelSession(registry, host, listenerId);
+    session.handle({ type: 'ready' });
+    session.handle({ type: 'behaviour', requestId: 1, behaviour: { framing: { mode: 'delimiter', delimiter: 'lf' }, echo: false, rules: [] } });
+    assert.equal((await host.reply(1)).ok, true);
+    assert.deepEqual(hub.describe('api')?.framing?.upstream, { mode: 'delimiter', delimiter: 'lf' });
+    const client = await rawClient(cleanup, port);
+    // One write: without the framing the whole chunk is one frame, which "exact SECRET" would not match.
+    client.write('alpha\nSECRET\nomega\n');
+    await waitUntil(() => upstreamGot.includes('omega'), 'the frames after the dropped one');
+    assert.equal(upstreamGot, 'alpha\nomega\n');
+  });
+
   it('starts a proxy from the panel form and stops it with the panel\'s close', async () => {
     const host = hostWithProxies();
     session = new PanelSession(registry, host);

@@ -4,6 +4,7 @@
 // the engine is `proxyPanelControl.ts`.
 import type { Event } from '../../core/events';
 import type { ProxyPanelInfo } from '../../shared/protocol';
+import type { FramingDefinition } from '../../shared/framing';
 import type { ToxicStream } from '../../shared/toxics';
 
 export interface PanelProxies {
@@ -17,6 +18,8 @@ export interface PanelProxies {
   setToxic(targetId: string, toxic: Record<string, unknown>, replaces?: string): void;
   /** Removes a fault by name. Throws one sentence when there is none. */
   removeToxic(targetId: string, name: string): void;
+  /** The panel's framing becomes the proxy's, for both streams: `when` triggers then cut the frames the panel shows. */
+  setFraming(targetId: string, framing: FramingDefinition): void;
   /** Writes bytes into one direction of a pair (`upstream`: to the server; `downstream`: to the client). */
   inject(pairId: string, stream: ToxicStream, bytes: Uint8Array): Promise<void>;
   /** A proxy was added, changed (faults, upstream, enabled) or removed; carries its name. */

@@ -8,7 +8,7 @@ import { LatencyTracker } from '../../core/latency';
 import type { MockServer } from '../../core/mockServer';
 import { Listener } from '../../core/listener';
 import type { Registry } from '../../core/registry';
-import { DEFAULT_MAX_FRAME_BYTES, type ResolvedFraming } from '../../shared/framing';
+import { DEFAULT_MAX_FRAME_BYTES, type FramingDefinition, type ResolvedFraming } from '../../shared/framing';
 import type { LineEnding, PayloadFormat, TextEncodingName } from '../../shared/payloadTypes';
 import { validatePresetBehaviour } from '../../shared/presetBehaviour';
 import { describeReadHolds } from '../../shared/readHolds';
@@ -580,6 +580,16 @@ export class PanelSession implements Disposable {
         this.watchServer(applied.server);
       } finally {
         this.applying = false;
+      }
+    }
+    // A proxy's framing also decides what its `when` triggers match, so the two never disagree.
+    const proxies = this.host.proxies;
+    if (proxies?.infoFor(target.id)) {
+      try {
+        // The definition as written (validated above), not its resolved bytes: the hub keeps and describes it.
+        proxies.setFraming(target.id, raw.framing as unknown as FramingDefinition);
+      } catch (err) {
+        return errorMessage(err);
       }
     }
     this.adoptBehaviour(raw);

@@ -7,6 +7,7 @@ import type { Event } from '../../core/events';
 import { Listener } from '../../core/listener';
 import type { ProxyHub } from '../../core/proxy/proxyHub';
 import type { Registry } from '../../core/registry';
+import type { FramingDefinition } from '../../shared/framing';
 import { formatHostPort } from '../../shared/hostPort';
 import type { ProxyPanelInfo } from '../../shared/protocol';
 import { validateToxic, type ToxicStream } from '../../shared/toxics';
@@ -92,6 +93,10 @@ export class ProxyPanelControl implements PanelProxies {
 
   removeToxic(targetId: string, toxicName: string): void {
     this.hub.removeToxic(this.requireName(targetId), toxicName);
+  }
+
+  setFraming(targetId: string, framing: FramingDefinition): void {
+    this.hub.setFraming(this.requireName(targetId), { upstream: framing, downstream: framing });
   }
 
   async inject(pairId: string, stream: ToxicStream, bytes: Uint8Array): Promise<void> {

@@ -4,6 +4,7 @@
 // (ConnectionInfo.proxy), so tree, panel, history, capture and pcapng export work unchanged. Every
 // failure is a TcpError with one sentence; its code says which HTTP status Toxiproxy would answer
 // (see proxyErrorStatus).
+import { validateFraming } from '../../shared/framing';
 import { describeValue, isRecord } from '../../shared/describeValue';
 import { parseHostPort, parseTarget } from '../../shared/hostPort';
 import { mergeToxicUpdate, validateProxyDefinition, validateToxic, type ProxyDefinition, type ToxicDefinition } from '../../shared/toxics';
@@ -136,6 +137,23 @@ export class ProxyHub implements Disposable {
     if (enabled !== undefined) await proxy.setEnabled(enabled);
     this.changeEmitter.fire({ kind: 'updated', name });
     return proxy.describe();
+  }
+
+  /**
+   * How the proxy cuts each stream into frames, for `when` triggers (and `describe`): the panel's
+   * framing of a proxy lands here, so a trigger sees the frames the user sees. Takes effect on the
+   * next bytes of open pairs too. Throws one sentence for a definition that is not valid.
+   */
+  setFraming(name: string, framing: ProxyDefinition['framing']): void {
+    const proxy = this.proxy(name);
+    for (const stream of ['upstream', 'downstream'] as const) {
+      const definition = framing?.[stream];
+      if (definition === undefined) continue;
+      const checked = validateFraming(definition);
+      if (!checked.ok) throw new TcpError('INVALID_PROXY', `proxy.framing.${stream}: ${checked.error}`);
+    }
+    proxy.setFraming(framing);
+    this.changeEmitter.fire({ kind: 'updated', name });
   }
 
   /** Stops the proxy (closing its pairs) and forgets it; false when there is none of that name. */
