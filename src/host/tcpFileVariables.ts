@@ -4,12 +4,13 @@ import * as vscode from 'vscode';
 import { findPlaceholders, placeholderShapeError, resolveVariables } from '../core/tcpFile/variables';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
 
-const DYNAMIC_HELP: Record<string, { insert: string; detail: string }> = {
-  $counter: { insert: '$counter', detail: '1, 2, 3 … : one more for every payload that uses it in this run' },
-  $datetime: { insert: '$datetime ${1|iso8601,rfc1123|}', detail: 'The date and time in UTC, ISO 8601 or RFC 1123' },
-  $timestamp: { insert: '$timestamp', detail: 'Unix time in seconds, when the block runs' },
-  $randomInt: { insert: '$randomInt ${1:0} ${2:100}', detail: 'A random integer, min ≤ n < max' },
-  $uuid: { insert: '$uuid', detail: 'A random UUID v4' },
+// `detail` is a function so that it is translated when shown, after VS Code loaded the bundle.
+const DYNAMIC_HELP: Record<string, { insert: string; detail: () => string }> = {
+  $counter: { insert: '$counter', detail: () => vscode.l10n.t('1, 2, 3 … : one more for every payload that uses it in this run') },
+  $datetime: { insert: '$datetime ${1|iso8601,rfc1123|}', detail: () => vscode.l10n.t('The date and time in UTC, ISO 8601 or RFC 1123') },
+  $timestamp: { insert: '$timestamp', detail: () => vscode.l10n.t('Unix time in seconds, when the block runs') },
+  $randomInt: { insert: '$randomInt ${1:0} ${2:100}', detail: () => vscode.l10n.t('A random integer, min ≤ n < max') },
+  $uuid: { insert: '$uuid', detail: () => vscode.l10n.t('A random UUID v4') },
 };
 
 export function registerTcpFileVariables(workspace: TcpFileWorkspace): vscode.Disposable {
@@ -25,7 +26,7 @@ export function registerTcpFileVariables(workspace: TcpFileWorkspace): vscode.Di
       const items: vscode.CompletionItem[] = [];
       for (const variable of file.variables.values()) {
         const item = new vscode.CompletionItem(variable.name, vscode.CompletionItemKind.Variable);
-        item.detail = `${variable.value} (file)`;
+        item.detail = vscode.l10n.t('{0} (file)', variable.value);
         items.push(item);
       }
       for (const [name, value] of Object.entries(environment)) {
@@ -37,7 +38,7 @@ export function registerTcpFileVariables(workspace: TcpFileWorkspace): vscode.Di
       for (const [name, help] of Object.entries(DYNAMIC_HELP)) {
         const item = new vscode.CompletionItem(name, vscode.CompletionItemKind.Function);
         item.insertText = new vscode.SnippetString(help.insert);
-        item.detail = help.detail;
+        item.detail = help.detail();
         items.push(item);
       }
       return items;
@@ -55,11 +56,11 @@ export function registerTcpFileVariables(workspace: TcpFileWorkspace): vscode.Di
       if (shape) {
         md.appendText(shape);
       } else if (placeholder.name.startsWith('$')) {
-        md.appendText(DYNAMIC_HELP[placeholder.name]?.detail ?? placeholder.name);
+        md.appendText(DYNAMIC_HELP[placeholder.name]?.detail() ?? placeholder.name);
       } else {
         const file = workspace.parse(document);
         const resolved = resolveVariables(line.slice(placeholder.start, placeholder.end), { file: file.variables, environment: workspace.environment() });
-        const source = file.variables.has(placeholder.name) ? 'file variable' : `environment ${workspace.selectedEnvironment ?? '$shared'}`;
+        const source = file.variables.has(placeholder.name) ? vscode.l10n.t('file variable') : vscode.l10n.t('environment {0}', workspace.selectedEnvironment ?? '$shared');
         if (resolved.ok) {
           md.appendText(`${placeholder.name} (${source})`);
           md.appendCodeblock(resolved.value, 'text');
