@@ -9,6 +9,7 @@ import { el } from './dom';
 import { displayWidth, wrapDumpLine, wrapLine, wrappedDumpLineCount } from './lineWrap';
 import { bytesOf, isComplete, leadingBytesOf, type LogRecord } from './recordStore';
 import { carryOf, streamBytes, type TextCarry } from './streamText';
+import { t } from '../shared/l10n';
 
 export type ViewMode = 'text' | 'hex' | 'dump';
 
@@ -78,7 +79,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
   if (record.kind === 'error') {
     // A frame the stream ended inside keeps its bytes: they are shown, never hidden.
     const rest = record.length > 0 ? ` ${toVisiblePrefix(leadingBytesOf(record, PREVIEW_CHARS * 4), ctx.encoding)}` : '';
-    const line = `⚠ ${record.note ?? 'framing error'}${rest}`;
+    const line = `⚠ ${record.note ?? t('framing error')}${rest}`;
     // These rows cannot be expanded, so with wrapping on they wrap rather than end in an ellipsis.
     return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
@@ -132,8 +133,8 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
       break;
   }
   if (!lines.length) lines = [''];
-  if (!isComplete(record)) lines.push(`… loading all ${record.length} bytes`);
-  else if (bytes.length > EXPANDED_LIMIT) lines.push(`… ${bytes.length - EXPANDED_LIMIT} more bytes: use Copy or Save log for all of them`);
+  if (!isComplete(record)) lines.push(`… ${t('loading all {0} bytes', record.length)}`);
+  else if (bytes.length > EXPANDED_LIMIT) lines.push(`… ${t('{0} more bytes: use Copy or Save log for all of them', bytes.length - EXPANDED_LIMIT)}`);
   return { lines, truncated: true };
 }
 
@@ -204,7 +205,7 @@ export class VirtualLog {
     this.probe.hidden = true;
     this.root = el('div', {
       className: 'log',
-      attrs: { role: 'listbox', tabindex: '0', 'aria-label': 'Traffic log: arrow keys move, Enter expands, Ctrl+C copies' },
+      attrs: { role: 'listbox', tabindex: '0', 'aria-label': t('Traffic log: arrow keys move, Enter expands, Ctrl+C copies') },
     }, [this.spacer, this.probe]);
     this.root.classList.toggle('wrap', ctx.wrap);
     this.root.addEventListener('scroll', () => {
@@ -583,16 +584,24 @@ export class VirtualLog {
     row.setAttribute('aria-selected', String(this.selectedSeq === record.seq));
     const peer = this.ctx.peerLabel?.(record.conn);
     const number = record.rec > 0 ? ` #${record.rec}` : '';
-    const what = record.kind === 'error' ? 'Framing error' : record.kind === 'event' ? 'Connection event' : record.kind === 'frame' ? `Received ${record.invalid ? 'invalid ' : ''}frame${number} of ${record.length} bytes` : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
-    row.setAttribute('aria-label', `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${record.note ? `: ${record.note}` : ''}`);
-    row.title = record.rec > 0 ? `Record #${record.rec} of ${record.conn}` : '';
+    const what = record.kind === 'error'
+      ? t('Framing error')
+      : record.kind === 'event'
+        ? t('Connection event')
+        : record.kind === 'frame'
+          ? record.invalid ? t('Received invalid frame{0} of {1} bytes', number, record.length) : t('Received frame{0} of {1} bytes', number, record.length)
+          : incoming ? t('Received{0} {1} bytes', number, record.length) : t('Sent{0} {1} bytes', number, record.length);
+    const withPeer = peer ? (incoming ? t('{0} from {1}', what, peer) : t('{0} to {1}', what, peer)) : what;
+    const spoken = t('{0} at {1}', withPeer, formatTime(record.time, this.ctx));
+    row.setAttribute('aria-label', record.note ? `${spoken}: ${record.note}` : spoken);
+    row.title = record.rec > 0 ? t('Record #{0} of {1}', record.rec, record.conn) : '';
     row.replaceChildren(
       el('span', { className: 'time', text: formatTime(record.time, this.ctx) }),
       el('span', { className: 'dir', text: record.kind === 'event' ? '●' : incoming ? '← RX' : '→ TX', attrs: { 'aria-hidden': 'true' } }),
       ...(peer !== undefined ? [el('span', { className: 'peer', text: peer, attrs: { title: peer } })] : []),
       el('span', { className: 'len', text: record.kind === 'event' ? '' : String(record.length) }),
       content.truncated
-        ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
+        ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? t('Collapse') : t('Expand') } })
         : el('span', { className: 'expand placeholder' }),
       el('span', { className: 'content' }, [
         // Error and event rows say their note in the content itself.

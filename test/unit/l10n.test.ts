@@ -6,7 +6,8 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { checkL10n, LOCALES } from '../../scripts/l10nKeys';
+import { checkL10n, extractSourceStrings, LOCALES } from '../../scripts/l10nKeys';
+import { renderPanelHtml } from '../../src/app/panelHtml';
 import { setL10nBundle, t } from '../../src/shared/l10n';
 
 const repo = path.resolve(__dirname, '..', '..');
@@ -15,6 +16,13 @@ describe('localisation', () => {
   it('has every string of the source and the manifest translated in zh-CN and Japanese, placeholders included', () => {
     const report = checkL10n(repo);
     assert.deepEqual(report.problems, [], 'run `npm run l10n:check -- --missing` for what to translate');
+  });
+
+  it('finds the host, app and webview strings (the extraction is not vacuous)', () => {
+    const { strings } = extractSourceStrings(repo);
+    const files = new Set([...strings.values()].map((s) => s.where.split('/')[1]));
+    for (const layer of ['host', 'app', 'webview']) assert.ok(files.has(layer), `strings found in src/${layer}`);
+    assert.ok(strings.size > 200, `found ${strings.size} strings`);
   });
 
   it('translates the manifest: no English command title or setting description is left in package.json', () => {
@@ -78,6 +86,17 @@ describe('localisation', () => {
       write('package.json', { contributes: { commands: [{ command: 'x.go', title: '%command.go%' }] } });
       assert.match(checkL10n(root).problems.join('\n'), /"l10n" must be "\.\/l10n"/);
     });
+  });
+
+  it('hands the panel its bundle in the page, escaped, with the page language', () => {
+    const bundle = { 'Pause autoscroll': '暂停自动滚动', 'Quote " & <tag>': '“引号” & <标签>' };
+    const html = renderPanelHtml({ cspSource: 'vscode-resource:', nonce: 'n0nce', scriptUri: 's.js', styleUri: 's.css', title: 'TCP', language: 'zh-cn', l10n: bundle });
+    assert.match(html, /<html lang="zh-cn">/);
+    const attribute = /<body data-l10n="([^"]*)">/.exec(html)?.[1];
+    assert.ok(attribute, 'the body carries the bundle');
+    assert.ok(!attribute.includes('<'), 'no raw markup inside the attribute');
+    const decoded = attribute.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    assert.deepEqual(JSON.parse(decoded), bundle);
   });
 
   describe('t (app and webview)', () => {
