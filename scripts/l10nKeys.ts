@@ -118,6 +118,40 @@ export function manifestKeys(manifest: unknown): Set<string> {
   return keys;
 }
 
+type Json = Record<string, unknown>;
+const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
+const isKey = (value: unknown): boolean => typeof value !== 'string' || /^%[^%\s]+%$/.test(value);
+
+/**
+ * The user-facing texts package.json still writes out in English instead of naming a `%key%`: command
+ * titles, view names and welcome texts, setting descriptions, walkthroughs. Another contributor's new
+ * command shows up here, so the lead can move its title into package.nls.json and translate it.
+ */
+export function literalManifestTexts(manifest: Json): string[] {
+  const found: string[] = [];
+  const contributes = (manifest.contributes ?? {}) as Json;
+  const check = (where: string, value: unknown): void => {
+    if (!isKey(value)) found.push(`package.json: ${where} is English text (${JSON.stringify(value)}); name it %key% and put the text in package.nls.json.`);
+  };
+  for (const command of list(contributes.commands)) check(`the title of ${String(command.command)}`, command.title);
+  for (const views of Object.values((contributes.views ?? {}) as Record<string, unknown>)) for (const view of list(views)) check(`the name of view ${String(view.id)}`, view.name);
+  for (const welcome of list(contributes.viewsWelcome)) check(`the welcome text of ${String(welcome.view)}`, welcome.contents);
+  for (const section of list(contributes.configuration)) {
+    for (const [key, schema] of Object.entries((section.properties ?? {}) as Record<string, Json>)) {
+      check(`the description of ${key}`, schema.markdownDescription ?? schema.description);
+    }
+  }
+  for (const walkthrough of list(contributes.walkthroughs)) {
+    check(`the title of walkthrough ${String(walkthrough.id)}`, walkthrough.title);
+    check(`the description of walkthrough ${String(walkthrough.id)}`, walkthrough.description);
+    for (const step of list(walkthrough.steps)) {
+      check(`the title of walkthrough step ${String(step.id)}`, step.title);
+      check(`the description of walkthrough step ${String(step.id)}`, step.description);
+    }
+  }
+  return found;
+}
+
 /** `{0}`, `{1}` … of a text, sorted, so a translation may reorder them but not drop or add one. */
 export function placeholders(text: string): string[] {
   return (text.match(/\{\d+\}/g) ?? []).sort();
@@ -144,8 +178,9 @@ export interface L10nReport {
 export function checkL10n(root: string): L10nReport {
   const problems: string[] = [];
   const missing: Missing[] = [];
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { l10n?: string };
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Json & { l10n?: string };
   if (manifest.l10n !== './l10n') problems.push('package.json: "l10n" must be "./l10n", or VS Code never loads the bundles.');
+  problems.push(...literalManifestTexts(manifest as Json));
 
   const compare = (file: string, expected: Map<string, string>, actual: Record<string, string> | undefined): void => {
     if (!actual) {
