@@ -52,6 +52,13 @@ export default tseslint.config(
     },
   },
   {
+    // The public API's types are copied by other extensions as they are: they import nothing.
+    files: ['src/api/**'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '.', message: 'src/api must stay self-contained so other extensions can copy it.' }] }],
+    },
+  },
+  {
     files: ['src/host/**'],
     plugins: { layers },
     rules: { 'layers/host-imports-vscode': 'error' },

@@ -6,8 +6,10 @@
 // Tunables (environment): BENCH_STREAM_MIB (default 1024), BENCH_STREAM_PAIRS (7), BENCH_PAIRS (7, the
 // other scenarios; BENCH_REPEATS is the older name), BENCH_CLIENTS (1000), BENCH_ECHO_MESSAGES (10000),
 // BENCH_FRAMED_MIB (64: 1 MiB frames through a `.tcp` block's EXPECTs), BENCH_TLS_MIB (256),
-// BENCH_TLS_HANDSHAKES (200 per run), BENCH_ONLY (a comma-separated choice of stream, connect, echo,
-// tcp-framed, tls; all when unset). Loopback only.
+// BENCH_TLS_HANDSHAKES (200 per run), BENCH_PROXY_MIB (1024: the stream through each relay),
+// BENCH_PROXY_PAIRS (5), BENCH_PROXY_MESSAGES (4000 ping-pongs per latency run), BENCH_PROXY_CLIENTS
+// (1000 concurrent pairs), BENCH_ONLY (a comma-separated choice of stream, connect, echo, tcp-framed,
+// tls, proxy; all when unset). Loopback only.
 import { burstOurs, burstRaw } from './connectBurst';
 import { echoOurs, echoRaw } from './echoRoundTrip';
 import { machineInfo } from './machineInfo';
@@ -19,6 +21,7 @@ import { emit, Report } from './report';
 import { framedOurs, framedRaw, framedStream } from './tcpFileFramed';
 import type { StreamRun } from './streamThroughput';
 import { handshakesOurs, handshakesRaw, tlsStreamOurs, tlsStreamRaw } from './tlsStream';
+import { concurrentPairs, latencyThroughRelay, streamThroughRelay } from './proxyRelay';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,7 +42,12 @@ const FRAMED_FRAMES = envCount('BENCH_FRAMED_MIB', 64);
 const TLS_BYTES = envCount('BENCH_TLS_MIB', 256) * 2 ** 20;
 const TLS_HANDSHAKES = envCount('BENCH_TLS_HANDSHAKES', 200);
 
-const SECTIONS = ['stream', 'connect', 'echo', 'tcp-framed', 'tls'];
+const PROXY_BYTES = envCount('BENCH_PROXY_MIB', 1024) * 2 ** 20;
+const PROXY_PAIRS = envCount('BENCH_PROXY_PAIRS', 5);
+const PROXY_MESSAGES = envCount('BENCH_PROXY_MESSAGES', 4000);
+const PROXY_CLIENTS = envCount('BENCH_PROXY_CLIENTS', 1000);
+
+const SECTIONS = ['stream', 'connect', 'echo', 'tcp-framed', 'tls', 'proxy'];
 const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
 
 /** Whether BENCH_ONLY leaves this group of scenarios in (all of them when it is unset). */
@@ -108,6 +116,49 @@ async function tlsFigures(): Promise<void> {
   });
 }
 
+/**
+ * The proxy against Debian's socat relay, each in its own process, with the same raw client and
+ * server in this one: a stream, the round-trip latency each adds, and many concurrent pairs.
+ */
+async function proxyFigures(): Promise<void> {
+  const streamName = PROXY_BYTES % 2 ** 30 === 0 ? `${PROXY_BYTES / 2 ** 30}GiB` : `${PROXY_BYTES / 2 ** 20}MiB`;
+  // Warm-ups: the page cache, socat's binary, the bundle's code.
+  await streamThroughRelay('ours', 64 * 2 ** 20, STREAM_CHUNK);
+  await streamThroughRelay('socat', 64 * 2 ** 20, STREAM_CHUNK);
+  const stream = await alternate(() => streamThroughRelay('ours', PROXY_BYTES, STREAM_CHUNK), () => streamThroughRelay('socat', PROXY_BYTES, STREAM_CHUNK), PROXY_PAIRS);
+  report.paired(`proxy-stream-${streamName}-throughput`, 'MiB/s', stream.ours.map((r) => r.mibPerSecond), stream.raw.map((r) => r.mibPerSecond), {
+    goal: 'median pair ratio >= 1.0 x socat (raw = Debian socat TCP-LISTEN,fork,reuseaddr TCP relay)',
+    isMet: (ratio) => ratio >= 1.0,
+    extra: { measures: 'raw node:net client -> relay process -> raw node:net server on loopback, 64 KiB writes with backpressure, first write to last byte; ours records the pair in its traffic log (default limits)' },
+  });
+  report.paired(`proxy-stream-${streamName}-relay-peak-rss`, 'MiB', stream.ours.map((r) => r.relayPeakRssMiB), stream.raw.map((r) => r.relayPeakRssMiB), {
+    summarize: (values) => Math.max(...values),
+    goal: 'diagnostic: peak RSS of the relay process (node against C), no goal',
+  });
+
+  const latency = await alternate(() => latencyThroughRelay('ours', PROXY_MESSAGES, ECHO_SIZE, 200), () => latencyThroughRelay('socat', PROXY_MESSAGES, ECHO_SIZE, 200), PROXY_PAIRS);
+  const added = (run: { relayedUs: number[]; directUs: number[] }): number => percentile(run.relayedUs, 50) - percentile(run.directUs, 50);
+  report.paired(`proxy-added-latency-${ECHO_SIZE}B-p50`, 'us', latency.ours.map(added), latency.raw.map(added), {
+    goal: 'ours <= 100 us and median pair ratio <= 1.2 x socat',
+    isMet: (ratio, ours) => ours <= 100 && ratio <= 1.2,
+    extra: { measures: 'p50 round trip of 64 B ping-pong through the relay minus p50 of the same client straight to the echo server, both in the same run (4 interleaved blocks)' },
+  });
+  report.paired(`proxy-relayed-round-trip-${ECHO_SIZE}B-p99`, 'us', latency.ours.map((r) => percentile(r.relayedUs, 99)), latency.raw.map((r) => percentile(r.relayedUs, 99)), { goal: 'reported, no goal' });
+
+  await concurrentPairs('ours', 100, ECHO_SIZE);
+  const concurrent = await alternate(() => concurrentPairs('ours', PROXY_CLIENTS, ECHO_SIZE), () => concurrentPairs('socat', PROXY_CLIENTS, ECHO_SIZE), Math.min(PROXY_PAIRS, 3));
+  report.paired(`proxy-${PROXY_CLIENTS}-concurrent-pairs`, 'ms', concurrent.ours.map((r) => r.ms), concurrent.raw.map((r) => r.ms), {
+    goal: `every pair completes; reported against socat (a process per pair), no ratio goal`,
+    isMet: () => true,
+    extra: { measures: `${PROXY_CLIENTS} clients connect through the relay at once, each exchanges ${ECHO_SIZE} B with an echo server while all are open, then all close` },
+  });
+  report.paired(`proxy-${PROXY_CLIENTS}-concurrent-pairs-relay-rss`, 'MiB', concurrent.ours.map((r) => r.relayRssAllOpenMiB), concurrent.raw.map((r) => r.relayRssAllOpenMiB), {
+    summarize: (values) => Math.max(...values),
+    goal: `ours <= 256 MiB with ${PROXY_CLIENTS} pairs open (socat: its listening process only; each pair is a forked process)`,
+    isMet: (_ratio, worst) => worst <= 256,
+  });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const unknownSection = ONLY.find((name) => !SECTIONS.includes(name));
@@ -118,7 +169,7 @@ async function main(): Promise<void> {
     kind: 'machine',
     ...machineInfo(),
     core: coreBuild(),
-    settings: { streamMiB: STREAM_BYTES / 2 ** 20, chunkKiB: STREAM_CHUNK / 1024, streamPairs: STREAM_PAIRS, pairs: PAIRS, clients: CLIENTS, echoMessages: ECHO_MESSAGES, echoBytes: ECHO_SIZE, framedMiB: FRAMED_FRAMES, tlsMiB: TLS_BYTES / 2 ** 20, tlsHandshakes: TLS_HANDSHAKES, only: ONLY.length > 0 ? ONLY : 'all' },
+    settings: { streamMiB: STREAM_BYTES / 2 ** 20, chunkKiB: STREAM_CHUNK / 1024, streamPairs: STREAM_PAIRS, pairs: PAIRS, clients: CLIENTS, echoMessages: ECHO_MESSAGES, echoBytes: ECHO_SIZE, framedMiB: FRAMED_FRAMES, tlsMiB: TLS_BYTES / 2 ** 20, tlsHandshakes: TLS_HANDSHAKES, proxyMiB: PROXY_BYTES / 2 ** 20, proxyPairs: PROXY_PAIRS, proxyMessages: PROXY_MESSAGES, proxyClients: PROXY_CLIENTS, only: ONLY.length > 0 ? ONLY : 'all' },
   });
 
   if (selected('stream')) {
@@ -192,6 +243,8 @@ async function main(): Promise<void> {
   }
 
   if (selected('tls')) await tlsFigures();
+
+  if (selected('proxy')) await proxyFigures();
 
   report.summary(started);
 }

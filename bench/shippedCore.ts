@@ -73,6 +73,22 @@ export function shippedTcpFile(): TcpFileModule {
   return loadedTcpFile;
 }
 
+/**
+ * A script bundled with the production build's settings into a temporary file, to run with plain
+ * node in a process of its own (BENCH_CORE=source: undefined, run the TypeScript through tsx).
+ */
+export function bundledScript(entry: string): string | undefined {
+  if (process.env.BENCH_CORE === 'source') {
+    return undefined;
+  }
+  const result = buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: 'node18', write: false });
+  const directory = mkdtempSync(join(tmpdir(), 'tcp-lab-bench-'));
+  const file = join(directory, 'script.js');
+  writeFileSync(file, result.outputFiles[0].text);
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  return file;
+}
+
 /** Which build of the engine is being measured, for the machine line. */
 export function coreBuild(): string {
   if (process.env.BENCH_CORE === 'source') {

@@ -1,5 +1,5 @@
-// `npm run package:cli`: builds tcp-lab-cli-<version>.tgz, the `tcp-lab-test` runner as an npm
-// package of its own. Everything is bundled into one file, so the package has no dependencies at
+// `npm run package:cli`: builds tcp-lab-cli-<version>.tgz, the `tcp-lab` program (`tcp-lab test`,
+// `tcp-lab serve`; `tcp-lab-test` is the runner's older name) as an npm package of its own. Everything is bundled into one file, so the package has no dependencies at
 // all (and none on VS Code): `npm install -g ./tcp-lab-cli-<version>.tgz` works without a registry.
 // Usage: node scripts/packageCli.mjs [--out DIR]   (default: the repository root)
 import { execFileSync } from 'node:child_process';
@@ -30,11 +30,11 @@ try {
   const manifest = {
     name: 'tcp-lab-cli',
     version: extension.version,
-    description: 'tcp-lab-test: run the expectations of TCP Lab .tcp files headless, with JUnit XML or TAP reports for CI.',
+    description: 'tcp-lab: run the expectations of TCP Lab .tcp files headless (JUnit XML or TAP reports for CI), and serve mock servers, fault-injecting proxies and a Toxiproxy-compatible API.',
     license: extension.license,
     repository: extension.repository,
-    keywords: ['tcp', 'testing', 'junit', 'tap', 'ci', 'socket'],
-    bin: { 'tcp-lab-test': 'cli.js' },
+    keywords: ['tcp', 'testing', 'junit', 'tap', 'ci', 'socket', 'proxy', 'toxiproxy', 'chaos'],
+    bin: { 'tcp-lab': 'cli.js', 'tcp-lab-test': 'cli.js' },
     files: ['cli.js', 'README.md', 'LICENSE'],
     engines: { node: '>=18' },
   };

@@ -3,6 +3,8 @@
 // Prints each block's result and a final `N passed, N failed`; exits 1 when anything failed,
 // including a file with an error diagnostic (a misspelled directive must not pass CI silently).
 // `tcp-lab-test capture2pcap FILE...` converts capture files and saved JSON Lines logs to pcapng.
+// `tcp-lab serve` runs listener and proxy presets (and the Toxiproxy-compatible API) until stopped.
+// The same program answers as `tcp-lab` and `tcp-lab-test`; `tcp-lab test …` is the runner.
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -23,6 +25,11 @@ import { errorMessage } from './shared/errorMessage';
 import { plural } from './shared/plural';
 import type { SocketFactory } from './core/tcpFile/runner';
 import { describeTlsInfo } from './shared/tls';
+import { ServeSession, ServeUsageError } from './app/serve';
+import { DEFAULT_API_PORT } from './app/proxy/proxyApi';
+
+/** Set by the bundle's build (scripts/cliBuildOptions.mjs); a run from source says `dev`. */
+const VERSION = process.env.TCP_LAB_VERSION ?? 'dev';
 
 const USAGE = `Usage: tcp-lab-test [--env NAME] [--settings FILE] [--timeout DURATION] [--root DIR] [--allow-outside-root] [--allow-exposed] [--verbose] [--reporter junit|tap] [--output FILE] FILE...
 Runs every block with EXPECT lines in the given .tcp files (glob patterns such as 'tests/**/*.tcp' work quoted); any error in a file fails the run.
@@ -36,7 +43,16 @@ Runs every block with EXPECT lines in the given .tcp files (glob patterns such a
   --reporter NAME       also write a report for CI: junit (JUnit XML) or tap (TAP 13); default text only
   -o, --output FILE     where the junit or tap report goes (default: stdout, with the progress on stderr)
 Environment: SSLKEYLOGFILE=FILE appends TLS key-log lines to FILE (for Wireshark).
-Or: tcp-lab-test capture2pcap --help  (capture files to pcapng for Wireshark)`;
+Or: tcp-lab-test capture2pcap --help  (capture files to pcapng for Wireshark)
+Or: tcp-lab serve --help  (run listener and proxy presets, and the Toxiproxy-compatible API, headless)
+tcp-lab and tcp-lab-test are the same program; tcp-lab test FILE... runs the blocks as above.`;
+
+const SERVE_USAGE = `Usage: tcp-lab serve [--settings FILE] [--preset NAME]... [--api ADDRESS:PORT] [--allow-exposed]
+Runs listener presets (mock servers) and proxy presets from tcpLab.presets without VS Code, printing one line per connection, rule hit and fault, until SIGINT (Ctrl-C) or SIGTERM closes every socket.
+  --settings FILE        read tcpLab.presets from FILE (default: .vscode/settings.json)
+  --preset NAME          run this preset; repeat for more (default: every listener and proxy preset)
+  --api ADDRESS:PORT     also serve the Toxiproxy-compatible HTTP API there, e.g. 127.0.0.1:${DEFAULT_API_PORT}
+  --allow-exposed        let presets, API-created proxies and the API bind addresses other machines reach (0.0.0.0, ::, a LAN address)`;
 
 const CAPTURE2PCAP_USAGE = `Usage: tcp-lab-test capture2pcap [--remote ADDRESS:PORT] [--local ADDRESS:PORT] [--accepted] [-o OUT.pcapng] FILE.jsonl...
 Converts TCP Lab capture files and logs saved as JSON Lines to pcapng files Wireshark opens.
@@ -64,13 +80,13 @@ class UsageError extends Error {}
 /** Where the run's human-readable lines go: stdout, unless a report takes stdout. */
 let progress: NodeJS.WritableStream = process.stdout;
 
-type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 /**
  * node:util parseArgs, so `--env=staging`, `--env staging` and `-v` all work; it runs non-strict and
  * the checks here give each mistake one sentence naming the option, instead of Node's error text.
  */
-function readArgs(argv: string[], spec: OptionSpec): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+function readArgs(argv: string[], spec: OptionSpec): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
   const { values, positionals, tokens } = parseArgs({ args: argv, options: { ...spec, help: { type: 'boolean', short: 'h' } }, strict: false, allowPositionals: true, tokens: true });
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
@@ -95,7 +111,7 @@ const RUN_OPTIONS: OptionSpec = {
   output: { type: 'string', short: 'o' },
 };
 
-function stringValue(value: string | boolean | undefined): string | undefined {
+function stringValue(value: string | boolean | (string | boolean)[] | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -204,8 +220,68 @@ async function capture2pcap(argv: string[]): Promise<number> {
   return failed > 0 ? 1 : 0;
 }
 
+const SERVE_OPTIONS: OptionSpec = {
+  settings: { type: 'string' },
+  preset: { type: 'string', multiple: true },
+  api: { type: 'string' },
+  'allow-exposed': { type: 'boolean' },
+};
+
+/** `serve`: resolves once a signal stopped the session (0), or at once with 2 (usage) or 1 (a start failed). */
+async function serve(argv: string[]): Promise<number> {
+  let settingsFile: string;
+  let names: string[];
+  let api: string | undefined;
+  let allowExposed: boolean;
+  let settings: TcpLabSettings;
+  try {
+    const { values, positionals } = readArgs(argv, SERVE_OPTIONS);
+    if (positionals.length > 0) throw new UsageError(`Unexpected argument '${positionals[0]}': name presets with --preset NAME.`);
+    settingsFile = typeof values.settings === 'string' ? values.settings : path.join('.vscode', 'settings.json');
+    names = Array.isArray(values.preset) ? values.preset.filter((v): v is string => typeof v === 'string') : [];
+    api = typeof values.api === 'string' ? values.api : undefined;
+    allowExposed = values['allow-exposed'] === true;
+    settings = await loadSettings({ files: [], settings: settingsFile, allowOutsideRoot: false, allowExposed, verbose: false, reporter: 'text' });
+  } catch (err) {
+    const message = errorMessage(err);
+    process.stderr.write(message ? `${message}\n${SERVE_USAGE}\n` : `${SERVE_USAGE}\n`);
+    return message ? 2 : 0;
+  }
+
+  const print = (line: string): void => void process.stdout.write(`${line}\n`);
+  let session: ServeSession;
+  try {
+    session = await ServeSession.start({
+      presets: settings.presets,
+      names,
+      api,
+      allowExposed,
+      // Preset file paths are relative to the workspace folder: the one holding .vscode/settings.json.
+      baseDir: path.basename(path.dirname(path.resolve(settingsFile))) === '.vscode' ? path.dirname(path.dirname(path.resolve(settingsFile))) : path.dirname(path.resolve(settingsFile)),
+      version: VERSION,
+      print,
+    });
+  } catch (err) {
+    process.stderr.write(`${errorMessage(err)}\n`);
+    return err instanceof ServeUsageError ? 2 : 1;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  await session.stop();
+  print(`Stopped on ${signal}: every proxy, listener and connection is closed.`);
+  // A proxy pair's upstream socket may still wait for its server's FIN (the engine gives it up to
+  // 5 s); nothing is left to serve, so that wait must not hold the exit for more than a moment.
+  setTimeout(() => process.exit(0), 500).unref();
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'capture2pcap') return capture2pcap(argv.slice(1));
+  if (argv[0] === 'serve') return serve(argv.slice(1));
+  // `tcp-lab test FILE...` is the runner under its subcommand name.
+  if (argv[0] === 'test') argv = argv.slice(1);
   let options: CliOptions;
   let settings: TcpLabSettings;
   try {

@@ -1,5 +1,8 @@
 // Composition root: build the core, wrap it in host adapters, register every disposable.
 import * as vscode from 'vscode';
+import { ProxyHub } from './core/proxy/proxyHub';
+import type { TcpLabApi } from './api/tcpLab';
+import { PublicApi } from './app/publicApi';
 import { Registry } from './core/registry';
 import { TargetMemory } from './app/targetMemory';
 import { CaptureCommands } from './host/captureCommands';
@@ -12,11 +15,13 @@ import { registerCommands } from './host/commandRegistration';
 import { ConnectCommands } from './host/connectCommands';
 import { HistoryCommands } from './host/historyCommands';
 import { PresetCommands } from './host/presetCommands';
+import { ProxyApiHost } from './host/proxyApiHost';
 import { SendCommands } from './host/sendCommands';
 import { TargetPicker } from './host/targetPicker';
 import { CONNECT_TIMEOUT_SETTING, TcpLabConfig } from './host/config';
 import { CONNECTIONS_VIEW_ID, ConnectionsTreeProvider } from './host/connectionsTree';
 import { ContextKeys } from './host/contextKeys';
+import { confirmExposure } from './host/exposurePrompt';
 import { LifecycleLog } from './host/lifecycleLog';
 import { ConnectionsStatusBar } from './host/statusBar';
 import { registerTcpFiles } from './host/tcpFiles';
@@ -26,7 +31,8 @@ import { setL10nBundle } from './shared/l10n';
 /** Kept for deactivate, which must close every socket before the extension host goes away. */
 let activeRegistry: Registry | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/** Returns TCP Lab's public API (src/api/tcpLab.ts, docs/api.md) to other extensions. */
+export function activate(context: vscode.ExtensionContext): TcpLabApi {
   // The vscode-free layers (tree labels, the exposure questions) translate through shared/l10n.ts
   // with the bundle VS Code loaded for the editor's language; without one they speak English.
   setL10nBundle(vscode.l10n.bundle);
@@ -38,6 +44,9 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(registry);
 
   const config = new TcpLabConfig(log);
+  // Named proxies on the same registry: proxy presets, the Toxiproxy-compatible API and the tree share them.
+  const proxies = new ProxyHub(registry);
+  context.subscriptions.push(proxies);
   const tree = new ConnectionsTreeProvider(registry, config);
   const treeView = vscode.window.createTreeView(CONNECTIONS_VIEW_ID, { treeDataProvider: tree, showCollapseAll: true });
   const panels = new TrafficPanelManager(context, registry, config);
@@ -46,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const memory = new TargetMemory((id) => registry.get(id) !== undefined);
   const picker = new TargetPicker(registry, memory, tree, treeView, panels);
   const send = new SendCommands(registry, config, memory, picker);
-  const presets = new PresetCommands({ registry, config, log, tree, panels, memory, picker, send, localCaDirectory: localCaDirectory(context) });
+  const presets = new PresetCommands({ registry, config, log, tree, panels, memory, picker, send, localCaDirectory: localCaDirectory(context), proxies });
   const connections = new ConnectCommands({ registry, config, log, workspaceState: context.workspaceState, memory, picker, panels, presets });
   context.subscriptions.push(
     captures,
@@ -58,6 +67,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new ContextKeys(registry, config),
     panels,
     presets,
+    new ProxyApiHost(proxies, config, log, String(context.extension.packageJSON.version)),
     // To add a command: declare it in package.json, handle it in a CommandSource, and list that here.
     registerCommands(
       log,
@@ -101,7 +111,17 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   // Reading the presets once validates them, so a malformed entry is reported at startup.
   config.presets();
+  // Other extensions get the same registry: what they open shows in the tree and closes on deactivate.
+  const api = new PublicApi(registry, {
+    isTrusted: () => vscode.workspace.isTrusted,
+    confirmExposure,
+    showTraffic: async (id) => {
+      await vscode.commands.executeCommand('tcpLab.openTrafficPanel', id);
+    },
+  });
+  context.subscriptions.push(api);
   log.info(`TCP Lab ${String(context.extension.packageJSON.version)} activated${vscode.workspace.isTrusted ? '' : ' in Restricted Mode'}`);
+  return api;
 }
 
 export async function deactivate(): Promise<void> {

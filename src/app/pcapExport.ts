@@ -35,7 +35,8 @@ export function exportConnectionOf(connection: Connection): ExportConnection {
   if (!local || !remote) {
     throw new TcpError('PCAP_NO_ENDPOINTS', `${connection.id} never connected, so it has no traffic to export; pick a connection that opened.`);
   }
-  const records = connection.log.records();
+  // A proxy pair's notes (and the bytes a fault kept off the socket) were never on this wire.
+  const records = connection.log.records().filter((record) => record.note === undefined);
   // What the log dropped (its limits, or Clear) all came before the oldest record it keeps.
   let retainedIn = 0;
   let retainedOut = 0;

@@ -61,12 +61,13 @@ export function suggestPresetName(base: PresetBase, existing: ReadonlySet<string
 
 /**
  * The TLS setup a preset starts with, or undefined for plain TCP. Its file paths are read from
- * `baseDir` (the workspace folder, as the settings schema says); a TLS listener preset that names
- * no certificate serves the local CA's.
+ * `baseDir` (the workspace folder, as the settings schema says); a TLS listener or proxy preset that
+ * names no certificate serves the local CA's.
  */
 export async function presetTlsSetup(preset: Preset, baseDir: string | undefined, listenerDefault: () => Promise<{ cert: string; key: string }>): Promise<TlsSetup | undefined> {
   if (!preset.tls) return undefined;
   const setup: TlsSetup = { ...preset.tls, ...(baseDir ? { baseDir } : {}) };
-  if (preset.kind === 'listener' && !setup.cert && !setup.pfx) Object.assign(setup, await listenerDefault());
+  // A proxy preset's TLS is its listening side, so it gets a listener's default certificate too.
+  if (preset.kind !== 'client' && !setup.cert && !setup.pfx) Object.assign(setup, await listenerDefault());
   return setup;
 }

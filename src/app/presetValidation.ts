@@ -11,6 +11,8 @@ import type { Preset, PresetPayload } from '../shared/preset';
 import { LINE_ENDINGS, PAYLOAD_FORMATS, TEXT_ENCODINGS } from '../shared/payloadTypes';
 import { validateHostText } from '../shared/hostPort';
 import { describeValue, isRecord } from '../shared/describeValue';
+import { parseTarget } from '../shared/hostPort';
+import { checkName, validateToxic, type ToxicDefinition } from '../shared/toxics';
 
 export const PRESETS_SETTING = 'tcpLab.presets';
 
@@ -32,7 +34,7 @@ export interface PresetValidation {
 /** Checks a payload's data beyond its shape (e.g. that hex parses); returns a problem or undefined. */
 export type PayloadDataCheck = (payload: PresetPayload, preset: Preset) => string | undefined;
 
-const KINDS = ['listener', 'client'] as const;
+const KINDS = ['listener', 'client', 'proxy'] as const;
 
 /** A payload that does not parse would only fail at send time; the settings reader catches it early. */
 export const checkPayloadParses: PayloadDataCheck = (payload, preset) => {
@@ -94,7 +96,7 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
 
   const { kind } = entry;
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
-    return problem('kind', `must be "listener" or "client", but is ${describeValue(kind, 'missing')}`);
+    return problem('kind', `must be "listener", "client" or "proxy", but is ${describeValue(kind, 'missing')}`);
   }
 
   if (typeof entry.host !== 'string') return problem('host', `must be a host name or IP address string, but is ${describeValue(entry.host, 'missing')}`);
@@ -106,7 +108,7 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
   const lowestPort = kind === 'client' ? 1 : 0;
   const { port } = entry;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < lowestPort || port > 65535) {
-    const zeroHint = kind === 'listener' ? ' (0 picks any free port)' : '';
+    const zeroHint = kind === 'client' ? '' : ' (0 picks any free port)';
     return problem('port', `must be a whole number from ${lowestPort} to 65535${zeroHint}, but is ${describeValue(port, 'missing')}`);
   }
 
@@ -145,9 +147,19 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
     preset.payloads = checked;
   }
 
+  if (kind === 'proxy') {
+    const proxyProblem = validateProxyFields(entry, preset, name, index);
+    if (proxyProblem) return proxyProblem;
+  } else {
+    for (const field of ['upstream', 'faults'] as const) {
+      if (entry[field] !== undefined) return problem(field, `only applies to proxy presets; set "kind" to "proxy" or remove it`);
+    }
+  }
+
   // TLS options have one validator, shared with .tcp files; the passphrase itself is never a field.
   if (entry.tls !== undefined) {
-    const tls = validateTlsOptions(entry.tls, kind === 'listener' ? 'listener' : 'client', `Preset "${name}" tls`);
+    // A proxy preset's `tls` is its listening side: clients speak TLS to it, as to a listener.
+    const tls = validateTlsOptions(entry.tls, kind === 'client' ? 'client' : 'listener', `Preset "${name}" tls`);
     if (!tls.ok) return { problem: { index, presetName: name, field: 'tls', message: tls.message } };
     preset.tls = tls.options;
   }
@@ -162,7 +174,41 @@ function validateEntry(entry: unknown, index: number, checkPayloadData?: Payload
   return { preset };
 }
 
-
+/**
+ * A proxy preset's own fields: `upstream` (host:port, or tls://host:port), `faults` (toxics, with Toxiproxy's defaults
+ * filled in: stream downstream, toxicity 1, name `<type>_<stream>`). Echo and rules are refused; `tls`
+ * terminates TLS as a listener's does (checked below with the listeners').
+ */
+function validateProxyFields(entry: Record<string, unknown>, preset: Preset, name: string, index: number): { problem: PresetProblem } | undefined {
+  const problem = (field: string, message: string): { problem: PresetProblem } => ({ problem: { index, presetName: name, field, message } });
+  const what = (field: string, text: string): { problem: PresetProblem } => problem(field, `Preset "${name}": "${field}" ${text}.`);
+  // The preset's name is the proxy's, which the HTTP API uses as a path segment.
+  const nameProblem = checkName(name, `Preset "${name}" name`);
+  if (nameProblem) return problem('name', `${nameProblem.replace(/\.$/, '')} (a proxy preset's name is its proxy's name in the HTTP API).`);
+  const { upstream } = entry;
+  if (typeof upstream !== 'string') return what('upstream', `must be the server to relay to, as host:port such as 127.0.0.1:6379, but is ${describeValue(upstream, 'missing')}`);
+  const target = parseTarget(upstream);
+  if (!target.ok) return what('upstream', `is not usable: ${lowerFirst(target.message.replace(/\.$/, ''))}`);
+  for (const field of ['echo', 'rules'] as const) {
+    if (entry[field] !== undefined) return what(field, `does not apply to proxy presets (a proxy relays; it does not answer by itself); remove it, or use a listener preset`);
+  }
+  const { faults } = entry;
+  if (faults === undefined) return undefined;
+  if (!Array.isArray(faults)) return what('faults', `must be a list of faults such as { "type": "latency", "attributes": { "latency": 200 } }, but is ${describeValue(faults)}`);
+  const checked: ToxicDefinition[] = [];
+  for (const [i, fault] of faults.entries()) {
+    // The toxics' own check, shared with the HTTP API and the panel, fills in Toxiproxy's defaults.
+    const path = `Preset "${name}".faults[${i}]`;
+    const toxic = validateToxic(fault, path);
+    if (!toxic.ok) return problem(/^[\w]+(\[\d+\])?(\.\w+)*/.exec(toxic.error.slice(`Preset "${name}".`.length))?.[0] ?? `faults[${i}]`, toxic.error);
+    if (checked.some((t) => t.name === toxic.toxic.name)) {
+      return what(`faults[${i}].name`, `is ${JSON.stringify(toxic.toxic.name)}, like an earlier fault (a fault without a name is called <type>_<stream>); give each fault its own "name"`);
+    }
+    checked.push(toxic.toxic);
+  }
+  preset.faults = checked;
+  return undefined;
+}
 
 /** The quick-send fields of one payload: checksum, repeat, sequence. */
 function payloadExtrasProblem(payload: PresetPayload, path: string, names: readonly string[]): { field: string; message: string } | undefined {

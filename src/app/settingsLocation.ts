@@ -71,6 +71,72 @@ export function locateSettingEntry(text: string, key: string, index: number): nu
   return undefined;
 }
 
+/**
+ * The offset of a nested key in a settings file's text: `path[0]` at the top level (a dotted
+ * setting name such as `tcpLab.environments`), each later name a key of the object before it.
+ * Undefined when any step is missing. Used to open the file at an environment's variable.
+ */
+export function locateObjectKey(text: string, path: readonly string[]): number | undefined {
+  const list = [...tokens(text)];
+  let from = 0;
+  let until = list.length;
+  let found: number | undefined;
+  for (const name of path) {
+    found = undefined;
+    let depth = 0;
+    for (let t = from; t < until; t++) {
+      const token = list[t];
+      const punct = token.kind === 'punct' ? token.text : '';
+      if (punct === '{' || punct === '[') depth++;
+      else if (punct === '}' || punct === ']') depth--;
+      // Keys of the object being searched sit one level inside its brace.
+      else if (depth === 1 && token.kind === 'string' && token.text === name && list[t + 1]?.text === ':') {
+        found = t;
+        break;
+      }
+    }
+    if (found === undefined) return undefined;
+    // The value: an object's tokens up to its closing brace are the next step's range.
+    from = found + 2;
+    let depthAfter = 0;
+    until = from;
+    for (let t = from; t < list.length; t++) {
+      const punct = list[t].kind === 'punct' ? list[t].text : '';
+      if (punct === '{' || punct === '[') depthAfter++;
+      else if (punct === '}' || punct === ']') depthAfter--;
+      until = t + 1;
+      if (depthAfter <= 0) break;
+    }
+  }
+  return found === undefined ? undefined : list[found].start;
+}
+
+/**
+ * The offset of the entry of the list under `key` (a top-level setting such as `tcpLab.presets`)
+ * whose `"name"` is `name`; undefined when no entry has it. Go to definition on `PRESET name` uses it.
+ */
+export function locateNamedEntry(text: string, key: string, name: string): number | undefined {
+  const list = [...tokens(text)];
+  const keyAt = list.findIndex((t, k) => k > 0 && t.kind === 'string' && t.text === key && list[k + 1]?.text === ':' && list[k + 2]?.text === '[');
+  if (keyAt < 0) return undefined;
+  let depth = 0;
+  let entryStart = -1;
+  for (let t = keyAt + 2; t < list.length; t++) {
+    const token = list[t];
+    const punct = token.kind === 'punct' ? token.text : '';
+    if (punct === '[' || punct === '{') {
+      depth++;
+      if (depth === 2 && punct === '{') entryStart = token.start;
+    } else if (punct === ']' || punct === '}') {
+      depth--;
+      if (depth === 0) return undefined;
+    } else if (depth === 2 && token.kind === 'string' && token.text === 'name' && list[t + 1]?.text === ':' && list[t + 2]?.kind === 'string' && list[t + 2].text === name) {
+      return entryStart;
+    }
+  }
+  return undefined;
+}
+
 /** Zero-based line and character of an offset. */
 export function positionOf(text: string, offset: number): { line: number; character: number } {
   let line = 0;

@@ -214,14 +214,23 @@ function connectionNode(info: ConnectionInfo, kind: 'connection' | 'client', now
   };
 }
 
+/** The codicon of each kind of preset. */
+export const PRESET_ICONS: Record<Preset['kind'], string> = { listener: 'radio-tower', client: 'plug', proxy: 'arrow-swap' };
+
 function presetNode(entry: PresetEntry): TreeNode {
   const { preset } = entry;
   const payloads = preset.payloads ?? [];
   const where = formatHostPort(preset.host, preset.port);
   const origin = entry.origin === 'user' ? t('user settings') : t('workspace settings');
-  const kindWhere = preset.kind === 'listener' ? t('listener {0}', where) : t('client {0}', where);
+  const kindWhere = preset.kind === 'listener' ? t('listener {0}', where) : preset.kind === 'proxy' ? t('proxy {0}', where) : t('client {0}', where);
   const description = entry.restricted ? `${kindWhere} · ${t('Restricted Mode')}` : kindWhere;
-  const tooltip = [preset.kind === 'listener' ? t('Preset "{0}" from {1}: listen on {2}', preset.name, origin, where) : t('Preset "{0}" from {1}: connect to {2}', preset.name, origin, where)];
+  const tooltip = [
+    preset.kind === 'listener'
+      ? t('Preset "{0}" from {1}: listen on {2}', preset.name, origin, where)
+      : preset.kind === 'proxy'
+        ? t('Preset "{0}" from {1}: relay clients of {2} to {3}', preset.name, origin, where, preset.upstream ?? '?')
+        : t('Preset "{0}" from {1}: connect to {2}', preset.name, origin, where),
+  ];
   if (entry.restricted) tooltip.push(t('This workspace is not trusted: starting it asks for confirmation first.'));
   const node: TreeNode = {
     id: `preset:${preset.name}`,
@@ -230,7 +239,7 @@ function presetNode(entry: PresetEntry): TreeNode {
     label: preset.name,
     description,
     tooltip: tooltip.join('\n'),
-    icon: entry.restricted ? 'shield' : preset.kind === 'listener' ? 'radio-tower' : 'plug',
+    icon: entry.restricted ? 'shield' : PRESET_ICONS[preset.kind],
     color: entry.restricted ? 'list.warningForeground' : undefined,
     collapsible: payloads.length > 0 ? 'collapsed' : 'none',
     children: [],

@@ -5,6 +5,7 @@
 import { isIPv6, Socket } from 'node:net';
 import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 import type { TlsInfo } from '../shared/tls';
+import type { ProxyPairInfo } from '../shared/toxics';
 import { describeSocketError, formatHostPort, TcpError, validateHost, validatePort } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
 import {
@@ -265,6 +266,10 @@ export class Connection implements Disposable {
   private holdReasons: readonly string[] = Object.freeze([]);
   private captureHold: Disposable | undefined;
   private closeWaiters: ((e: CloseEvent) => void)[] = [];
+  /** Proxy pairs: logs (and forwards) each received chunk instead of the plain log.append('in'). */
+  private receiveTap: ((chunk: Buffer) => void) | undefined;
+  private proxyInfo: ProxyPairInfo | undefined;
+  private readonly infoEmitter = new Emitter<void>();
 
   /** Every chunk as node delivered it, after it was appended to the log. */
   readonly onDidReceive: Event<Uint8Array> = this.receiveEmitter.event;
@@ -278,6 +283,8 @@ export class Connection implements Disposable {
   readonly onDidChangeReadHolds: Event<readonly string[]> = this.readHoldsEmitter.event;
   /** A TLS handshake finished (after connect() for tls://, or after startTls()). */
   readonly onDidHandshake: Event<TlsInfo> = this.handshakeEmitter.event;
+  /** What the tree shows beyond state changed: a proxy pair's upstream side (see `proxy`). */
+  readonly onDidChangeInfo: Event<void> = this.infoEmitter.event;
 
   private readonly onSocketData = (chunk: Buffer): void => this.handleData(chunk);
   private readonly onSocketEnd = (): void => this.handlePeerEnd();
@@ -378,6 +385,69 @@ export class Connection implements Disposable {
         this.releaseHold(reason);
       },
     };
+  }
+
+  /**
+   * For the client side of a proxy pair: the pair's upstream side (a live object the pair keeps
+   * current; copy it for a snapshot). Undefined for every other connection.
+   */
+  get proxy(): ProxyPairInfo | undefined {
+    return this.proxyInfo;
+  }
+
+  /** Marks this connection as a proxy pair's client side, or tells listeners the marker changed. */
+  setProxy(info: ProxyPairInfo): void {
+    this.proxyInfo = info;
+    this.infoEmitter.fire();
+  }
+
+  /**
+   * A proxy pair takes over what happens to each received chunk: `tap` must log it (the pair logs
+   * it together with what its faults did) and forward it; onDidReceive still fires after it.
+   */
+  tapReceived(tap: (chunk: Buffer) => void): void {
+    this.receiveTap = tap;
+  }
+
+  /**
+   * A proxy's relay write: logs `bytes` as 'out' (with what a fault did, if one did) and hands them
+   * to the socket at once, with no promise per chunk. Returns false once node's buffer is above its
+   * high-water mark: the caller stops reading its source until whenDrained() calls back. Bytes
+   * sent with send() that still wait in its queue go first, so the stream keeps its order.
+   */
+  relay(bytes: Uint8Array, fault?: string, injected = false): boolean {
+    if (!this.writable || this.socket.destroyed) return true;
+    if (this.sendQueueHead < this.sendQueue.length || this.log.captureBackpressure) {
+      // Rare (a panel send still queued, or the capture file behind): take the general path.
+      this.send(bytes).catch(() => undefined);
+      return false;
+    }
+    if (this.noDelayPending) this.applyNoDelay();
+    if (fault === undefined && !injected) this.log.append('out', bytes);
+    else this.log.appendFaulted('out', bytes, fault, false, injected);
+    return this.socket.write(bytes);
+  }
+
+  /** Calls back once the socket's buffer has drained (at once when nothing waits), or when it closes. */
+  whenDrained(callback: () => void): void {
+    const socket = this.socket;
+    if (socket.destroyed || (socket.writableLength === 0 && !socket.writableNeedDrain && this.sendQueueHead === this.sendQueue.length)) {
+      callback();
+      return;
+    }
+    let done = false;
+    // A send queued behind the capture file empties without a 'drain': its completion says so.
+    const sent = this.sendEmitter.event(() => finish());
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      sent.dispose();
+      socket.off('drain', finish);
+      socket.off('close', finish);
+      this.whenDrained(callback);
+    };
+    socket.on('drain', finish);
+    socket.on('close', finish);
   }
 
   /** We sent FIN (end()); nothing more can be sent. */
@@ -627,7 +697,8 @@ export class Connection implements Disposable {
   }
 
   private handleData(chunk: Buffer): void {
-    this.log.append('in', chunk);
+    if (this.receiveTap === undefined) this.log.append('in', chunk);
+    else this.receiveTap(chunk);
     this.receiveEmitter.fire(chunk);
   }
 
@@ -720,6 +791,7 @@ export class Connection implements Disposable {
       this.holdReasons = Object.freeze([]);
       this.readHoldsEmitter.fire(this.holdReasons);
     }
+    this.receiveTap = undefined;
     this.setState('closed');
     // The file must not outlive the socket; a write failure has already been reported by onDidError.
     this.log.stopCapture().catch(() => undefined);

@@ -4,6 +4,7 @@
 import { createServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import type { TlsOptions } from '../shared/tls';
+import type { ProxyListenerInfo } from '../shared/toxics';
 import { Connection, type SocketOptions } from './connection';
 import { describeSocketError, TcpError, validateHost, validatePort } from './errors';
 import { Emitter, type Disposable, type Event } from './events';
@@ -114,6 +115,21 @@ export class Listener implements Disposable {
   readonly onDidReject: Event<Endpoint> = this.rejectEmitter.event;
   readonly onDidStop: Event<void> = this.stopEmitter.event;
   readonly onDidError: Event<TcpError> = this.errorEmitter.event;
+  private proxyInfo: ProxyListenerInfo | undefined;
+  private readonly infoEmitter = new Emitter<void>();
+  /** What the tree shows beyond listening changed: a proxy's definition (see `proxy`). */
+  readonly onDidChangeInfo: Event<void> = this.infoEmitter.event;
+
+  /** For a proxy's listening socket: the proxy it serves (kept current by the proxy). */
+  get proxy(): ProxyListenerInfo | undefined {
+    return this.proxyInfo;
+  }
+
+  /** Marks this listener as a proxy's, or tells listeners the proxy's definition changed. */
+  setProxy(info: ProxyListenerInfo): void {
+    this.proxyInfo = info;
+    this.infoEmitter.fire();
+  }
 
   private constructor(server: Server, host: string, port: number, maxConnections: number | undefined, options: ListenOptions, prepared?: PreparedTls) {
     this.server = server;

@@ -8,6 +8,7 @@ import { ConnectionHistory, type HistoryItem, type HistoryLimits } from './histo
 import { Listener, type ListenOptions } from './listener';
 import type { TrafficLogLimits } from './trafficLog';
 import type { TlsInfo } from '../shared/tls';
+import type { ProxyListenerInfo, ProxyPairInfo } from '../shared/toxics';
 import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
 
 export type RegistryItem = Listener | Connection;
@@ -27,6 +28,8 @@ export interface ListenerInfo {
   acceptedCount: number;
   startedAt: number;
   stoppedAt?: number;
+  /** Set when this is a proxy's listening socket (its accepted connections are the proxy's pairs). */
+  proxy?: ProxyListenerInfo;
 }
 
 export interface ConnectionInfo {
@@ -47,6 +50,11 @@ export interface ConnectionInfo {
   readHolds: string[];
   /** The TLS session, for a TLS connection (tls://, a TLS listener's client, or after STARTTLS). */
   tls?: TlsInfo;
+  /**
+   * Set when this is the client side of a proxy pair: its upstream side. The pair's log tells the
+   * whole conversation: 'in' = client → upstream as received, 'out' = upstream → client as written.
+   */
+  proxy?: ProxyPairInfo;
 }
 
 export interface RegistrySnapshot {
@@ -90,6 +98,7 @@ export function describeListener(listener: Listener, closedConnectionIds: string
     acceptedCount: listener.acceptedCount,
     startedAt: listener.startedAt,
     ...(listener.stoppedAt !== undefined ? { stoppedAt: listener.stoppedAt } : {}),
+    ...(listener.proxy ? { proxy: { ...listener.proxy, toxics: listener.proxy.toxics.map((toxic) => ({ ...toxic })) } } : {}),
   };
 }
 
@@ -110,6 +119,7 @@ export function describeConnection(connection: Connection, reconnectable = false
     reconnectable,
     readHolds: [...connection.readHolds],
     ...(connection.tls ? { tls: connection.tls } : {}),
+    ...(connection.proxy ? { proxy: { ...connection.proxy, faultsApplied: [...connection.proxy.faultsApplied] } } : {}),
   };
 }
 
@@ -154,10 +164,15 @@ export class Registry implements Disposable {
     this.history.setLimits(limits);
   }
 
-  async listen(options: ListenOptions): Promise<Listener> {
+  /**
+   * `beforeAdd` runs before the registry announces the listener, so an owner (a proxy) can mark it
+   * and subscribe to its accepts ahead of every other subscriber.
+   */
+  async listen(options: ListenOptions, beforeAdd?: (listener: Listener) => void): Promise<Listener> {
     this.throwIfDisposed();
     const { log, allowHalfOpen, keyLogFile } = this.defaults;
     const listener = this.unlessDisposed(await Listener.listen({ log, allowHalfOpen, keyLogFile, ...options }));
+    beforeAdd?.(listener);
     this.add(listener);
     return listener;
   }
@@ -320,6 +335,7 @@ export class Registry implements Disposable {
       }),
     );
     store.add(listener.onDidStop(() => this.retire(listener)));
+    store.add(listener.onDidChangeInfo(() => this.fire('updated', 'listener', listener.id)));
     this.fire('added', 'listener', listener.id);
     for (const connection of listener.connections) this.addConnection(connection);
   }
@@ -336,6 +352,9 @@ export class Registry implements Disposable {
     store.add(connection.onDidChangeReadHolds(() => this.fire('updated', 'connection', id)));
     // STARTTLS changes what the tree and the panel show about the connection.
     store.add(connection.onDidHandshake(() => this.fire('updated', 'connection', id)));
+    store.add(connection.onDidChangeInfo(() => {
+      if (connection.state !== 'closed') this.fire('updated', 'connection', id);
+    }));
     // Per chunk only a timer check: consumers hear of traffic a few times a second.
     store.add(connection.log.onDidAppend(this.markTotalsChanged));
     store.add(

@@ -20,6 +20,25 @@ export interface TrafficRecord {
   bytes: Uint8Array;
   /** Set on the second and later slices of one send: the record continues the previous 'out' record. */
   continued?: true;
+  /**
+   * Proxy pairs: which toxic touched these bytes and what it did, one phrase naming the toxic first,
+   * e.g. "latency_downstream +200 ms", "drop_ok dropped 12 bytes", "slicer_upstream slice 3 of 7".
+   */
+  fault?: string;
+  /**
+   * Proxy pairs: these bytes did not go on to the other side. On an 'in' record they were received
+   * from the client (and count) but never reached the upstream; on an 'out' note they came from the
+   * upstream but were never written to the client.
+   */
+  dropped?: true;
+  /**
+   * Not traffic on this socket but a line about it (set by appendNote): "the upstream refused the
+   * connection; …", "reset_peer_downstream reset the pair", or the bytes of a dropped 'out' chunk.
+   * Notes never count in the totals and are not wire bytes (pcapng export and capture files skip them).
+   */
+  note?: string;
+  /** Proxy pairs: bytes TCP Lab added to the conversation (injected from the panel), not relayed. */
+  injected?: true;
 }
 
 export interface TrafficLogLimits {
@@ -36,6 +55,7 @@ export interface TrafficLogLimits {
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
+const NO_BYTES = new Uint8Array(0);
 /** What closes every capture line after its base64. */
 const LINE_END = '"}\n';
 
@@ -46,6 +66,10 @@ const LINE_END = '"}\n';
  * still bounds the memory a slow one can cost.
  */
 export const CAPTURE_HIGH_WATER_BYTES = 1024 * 1024;
+
+function isAscii(text: string): boolean {
+  return /^[\x00-\x7f]*$/.test(text);
+}
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
@@ -175,6 +199,52 @@ export class TrafficLog {
     return record;
   }
 
+  /**
+   * Proxy pairs: bytes a fault changed on their way, logged with what it did (see TrafficRecord.fault);
+   * counted like append(). The fast path without faults calls append() and pays nothing for this.
+   */
+  appendFaulted(dir: Direction, bytes: Uint8Array, fault: string | undefined, dropped = false, injected = false): TrafficRecord {
+    const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
+    if (fault !== undefined) record.fault = fault;
+    if (dropped) record.dropped = true;
+    if (injected) record.injected = true;
+    return this.store(record, true);
+  }
+
+  /**
+   * A line about the connection that is not traffic (see TrafficRecord.note): kept in order with
+   * the records, never counted, never captured. `bytes` are those a fault kept off this socket.
+   */
+  appendNote(dir: Direction, note: string, options: { bytes?: Uint8Array; fault?: string; dropped?: boolean; injected?: boolean } = {}): TrafficRecord {
+    const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes: options.bytes ?? NO_BYTES, note };
+    if (options.fault !== undefined) record.fault = options.fault;
+    if (options.dropped) record.dropped = true;
+    if (options.injected) record.injected = true;
+    return this.store(record, false);
+  }
+
+  /** Counts (when traffic), retains, captures and announces one record. */
+  private store(record: TrafficRecord, counted: boolean): TrafficRecord {
+    const size = record.bytes.byteLength;
+    if (counted) {
+      if (record.dir === 'in') {
+        this.totals.bytesIn += size;
+        this.totals.messagesIn++;
+      } else {
+        this.totals.bytesOut += size;
+        this.totals.messagesOut++;
+      }
+    }
+    if (this.count === this.ring.length) this.grow();
+    this.ring[(this.head + this.count) & (this.ring.length - 1)] = record;
+    this.count++;
+    this.retainedBytes += size;
+    this.evictOverLimit();
+    if (counted && this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
+    this.appendEmitter.fire(record);
+    return record;
+  }
+
   /** The retained records, oldest first. */
   records(): readonly TrafficRecord[] {
     const out = new Array<TrafficRecord>(this.count);
@@ -292,17 +362,29 @@ export class TrafficLog {
   private writeCaptureLine(capture: ActiveCapture, record: TrafficRecord): void {
     const { bytes } = record;
     const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-    // Every field is a number, a fixed word or base64, so no JSON escaping is needed.
-    const continued = record.continued ? ',"continued":true' : '';
-    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${continued},"base64":"`;
+    // Every field but a fault's phrase is a number, a fixed word or base64, so needs no JSON escaping.
+    let marks = record.continued ? ',"continued":true' : '';
+    // A proxy pair's fault marks: only on bytes a fault touched, so the plain path pays nothing.
+    if (record.fault !== undefined) marks += `,"fault":${JSON.stringify(record.fault)}`;
+    if (record.dropped) marks += ',"dropped":true';
+    if (record.injected) marks += ',"injected":true';
+    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${marks},"base64":"`;
     // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
     // string of the base64 handed to the stream costs five times as much CPU per byte captured.
+    // A fault phrase may name a toxic in any script, which latin1 copies would mangle.
+    if (record.fault !== undefined && !isAscii(head)) {
+      this.noteCaptureWrite(capture, !capture.stream.write(head + base64 + LINE_END));
+      return;
+    }
     const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
     line.write(head, 0, 'latin1');
     line.write(base64, head.length, 'latin1');
     line.write(LINE_END, head.length + base64.length, 'latin1');
-    const accepted = capture.stream.write(line);
-    if (!accepted && !capture.awaitingDrain) {
+    this.noteCaptureWrite(capture, !capture.stream.write(line));
+  }
+
+  private noteCaptureWrite(capture: ActiveCapture, full: boolean): void {
+    if (full && !capture.awaitingDrain) {
       capture.awaitingDrain = true;
       this.updateBackpressure();
     }

@@ -42,7 +42,8 @@ export type SettingKey =
   | 'statusBar.enabled'
   | 'presets'
   | 'environments'
-  | 'tcpFiles.allowFilesOutsideWorkspace';
+  | 'tcpFiles.allowFilesOutsideWorkspace'
+  | 'proxy.api';
 
 
 export class TcpLabConfig implements vscode.Disposable {
@@ -233,6 +234,12 @@ export class TcpLabConfig implements vscode.Disposable {
     if (path.isAbsolute(value)) return value;
     const folder = vscode.workspace.workspaceFolders?.[0];
     return folder && folder.uri.scheme === 'file' ? path.join(folder.uri.fsPath, value) : undefined;
+  }
+
+  /** `tcpLab.proxy.api`: where the Toxiproxy-compatible API listens, as typed; undefined when off (empty). */
+  get proxyApiAddress(): string | undefined {
+    const value = this.section().get<string>('proxy.api', '');
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
   }
 
   get timestamps(): TimestampMode {

@@ -8,9 +8,10 @@ import { localCaListenerTls } from '../app/localCa';
 import { PresetStarts, hasMockBehaviour, openAtPresetAddress, presetBaseOf, presetTlsSetup, suggestPresetName } from '../app/presetStarts';
 import type { TargetMemory } from '../app/targetMemory';
 import { describeItemForUser, isConnection, isListener } from '../app/targets';
-import type { PresetEntry, TreeNode } from '../app/treeModel';
+import { PRESET_ICONS, type PresetEntry, type TreeNode } from '../app/treeModel';
 import type { Listener } from '../core/listener';
 import { MockServer } from '../core/mockServer';
+import type { ProxyHub } from '../core/proxy/proxyHub';
 import type { Registry, RegistryItem } from '../core/registry';
 import { errorMessage } from '../shared/errorMessage';
 import { formatHostPort } from '../shared/hostPort';
@@ -42,6 +43,8 @@ export interface PresetServices {
   send: SendCommands;
   /** Where the local CA lives: a TLS listener preset without a certificate serves its. */
   localCaDirectory: string;
+  /** Starts proxy presets; without it they say they cannot start here. */
+  proxies?: ProxyHub;
 }
 
 export class PresetCommands implements CommandSource, vscode.Disposable {
@@ -120,9 +123,13 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     const picked = await vscode.window.showQuickPick(
       presets.map((entry) => ({
         label: entry.preset.name,
-        description: entry.preset.kind === 'listener' ? vscode.l10n.t('listener {0}', formatHostPort(entry.preset.host, entry.preset.port)) : vscode.l10n.t('client {0}', formatHostPort(entry.preset.host, entry.preset.port)),
+        description: entry.preset.kind === 'listener'
+          ? vscode.l10n.t('listener {0}', formatHostPort(entry.preset.host, entry.preset.port))
+          : entry.preset.kind === 'proxy'
+            ? vscode.l10n.t('proxy {0}', formatHostPort(entry.preset.host, entry.preset.port))
+            : vscode.l10n.t('client {0}', formatHostPort(entry.preset.host, entry.preset.port)),
         detail: entry.restricted ? vscode.l10n.t('From the settings of an untrusted workspace: starting it asks for confirmation.') : undefined,
-        iconPath: new vscode.ThemeIcon(entry.restricted ? 'shield' : entry.preset.kind === 'listener' ? 'radio-tower' : 'plug'),
+        iconPath: new vscode.ThemeIcon(entry.restricted ? 'shield' : PRESET_ICONS[entry.preset.kind]),
         entry,
       })),
       { title: vscode.l10n.t('Start Preset…'), placeHolder: vscode.l10n.t('Choose a preset to start'), matchOnDescription: true },
@@ -135,14 +142,16 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     const { registry, log, tree, memory, picker } = this.services;
     const { preset } = entry;
     const where = formatHostPort(preset.host, preset.port);
-    const exposure = preset.kind === 'listener' ? assessBindExposure(preset.host, preset.port) : undefined;
+    const exposure = preset.kind === 'client' ? undefined : assessBindExposure(preset.host, preset.port);
     if (entry.restricted) {
       const never = vscode.l10n.t('Restricted Mode never starts workspace presets on its own.');
       const start = vscode.l10n.t('Start');
       const choice = await vscode.window.showWarningMessage(
         preset.kind === 'listener'
           ? vscode.l10n.t('Preset "{0}" comes from the settings of a workspace you have not trusted. Start it and listen on {1}?', preset.name, where)
-          : vscode.l10n.t('Preset "{0}" comes from the settings of a workspace you have not trusted. Start it and connect to {1}?', preset.name, where),
+          : preset.kind === 'proxy'
+            ? vscode.l10n.t('Preset "{0}" comes from the settings of a workspace you have not trusted. Start it and relay clients of {1} to {2}?', preset.name, where, preset.upstream ?? '?')
+            : vscode.l10n.t('Preset "{0}" comes from the settings of a workspace you have not trusted. Start it and connect to {1}?', preset.name, where),
         { modal: true, detail: exposure?.exposed ? `${never} ${exposure.sentence ?? ''}` : never },
         start,
       );
@@ -151,6 +160,7 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
       return undefined;
     }
 
+    if (preset.kind === 'proxy') return this.startProxyPreset(preset);
     try {
       const workspaceFolder = vscode.workspace.workspaceFolders?.find((folder) => folder.uri.scheme === 'file')?.uri.fsPath;
       const tls = await presetTlsSetup(preset, workspaceFolder, () => localCaListenerTls(this.services.localCaDirectory));
@@ -172,6 +182,40 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     } catch (err) {
       log.error(`Preset "${preset.name}": ${errorMessage(err)}`);
       void vscode.window.showErrorMessage(vscode.l10n.t('Preset "{0}": {1}', preset.name, errorMessage(err)));
+      return undefined;
+    }
+  }
+
+  /**
+   * A proxy preset becomes a named proxy on the hub (the API and the tree see the same one); its
+   * listener is what Start Preset returns. The preset's framing applies to both directions.
+   */
+  private async startProxyPreset(preset: Preset): Promise<RegistryItem | undefined> {
+    const { proxies, registry, log, picker } = this.services;
+    if (!proxies) {
+      void vscode.window.showErrorMessage(`Preset "${preset.name}" is a proxy preset, which this window cannot start yet; run it with tcp-lab serve --preset "${preset.name}".`);
+      return undefined;
+    }
+    try {
+      if (proxies.get(preset.name)) throw new Error(`a proxy named "${preset.name}" is already running; stop it first`);
+      const framing = preset.framing ? { upstream: preset.framing, downstream: preset.framing } : undefined;
+      const workspaceFolder = vscode.workspace.workspaceFolders?.find((folder) => folder.uri.scheme === 'file')?.uri.fsPath;
+      const tls = await presetTlsSetup(preset, workspaceFolder, () => localCaListenerTls(this.services.localCaDirectory));
+      await proxies.create(
+        { name: preset.name, listen: formatHostPort(preset.host, preset.port), upstream: preset.upstream, toxics: preset.faults ?? [], ...(framing ? { framing } : {}) },
+        tls ? { tls: { listen: tls } } : {},
+      );
+      const listenerId = proxies.listenerId(preset.name);
+      const listener = listenerId ? registry.getLive(listenerId) : undefined;
+      if (!listener || !isListener(listener)) return undefined;
+      this.starts.record(preset.name, listener.id);
+      this.services.tree.nameAfterPreset(listener.id, preset.name);
+      picker.announceListening(listener);
+      log.info(`[${listener.id}] Preset "${preset.name}" relays to ${preset.upstream ?? '?'}${preset.faults?.length ? ` with ${plural(preset.faults.length, 'fault')}` : ''}`);
+      return listener;
+    } catch (err) {
+      log.error(`Preset "${preset.name}": ${errorMessage(err)}`);
+      void vscode.window.showErrorMessage(`Preset "${preset.name}": ${errorMessage(err)}`);
       return undefined;
     }
   }

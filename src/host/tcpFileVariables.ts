@@ -1,16 +1,16 @@
 // Editor help for `{{…}}` placeholders: completion of the names in scope, and a hover telling
 // what a placeholder resolves to under the selected environment (REST Client does the same).
 import * as vscode from 'vscode';
+import { DYNAMIC_VARIABLE_HELP, insidePlaceholder, variableCompletions, type TcpCompletion } from '../core/tcpFile/editing';
 import { findPlaceholders, placeholderShapeError, resolveVariables } from '../core/tcpFile/variables';
 import { TCP_LANGUAGE_ID, type TcpFileWorkspace } from './tcpFileWorkspace';
 
-// `detail` is a function so that it is translated when shown, after VS Code loaded the bundle.
-const DYNAMIC_HELP: Record<string, { insert: string; detail: () => string }> = {
-  $counter: { insert: '$counter', detail: () => vscode.l10n.t('1, 2, 3 … : one more for every payload that uses it in this run') },
-  $datetime: { insert: '$datetime ${1|iso8601,rfc1123|}', detail: () => vscode.l10n.t('The date and time in UTC, ISO 8601 or RFC 1123') },
-  $timestamp: { insert: '$timestamp', detail: () => vscode.l10n.t('Unix time in seconds, when the block runs') },
-  $randomInt: { insert: '$randomInt ${1:0} ${2:100}', detail: () => vscode.l10n.t('A random integer, min ≤ n < max') },
-  $uuid: { insert: '$uuid', detail: () => vscode.l10n.t('A random UUID v4') },
+const ITEM_KINDS: Record<TcpCompletion['kind'], vscode.CompletionItemKind> = {
+  keyword: vscode.CompletionItemKind.Keyword,
+  value: vscode.CompletionItemKind.EnumMember,
+  variable: vscode.CompletionItemKind.Variable,
+  environment: vscode.CompletionItemKind.Constant,
+  dynamic: vscode.CompletionItemKind.Function,
 };
 
 export function registerTcpFileVariables(workspace: TcpFileWorkspace): vscode.Disposable {
@@ -19,29 +19,14 @@ export function registerTcpFileVariables(workspace: TcpFileWorkspace): vscode.Di
   const completion: vscode.CompletionItemProvider = {
     provideCompletionItems(document, position) {
       const before = document.lineAt(position.line).text.slice(0, position.character);
-      const open = before.lastIndexOf('{{');
-      if (open < 0 || before.indexOf('}}', open) >= 0) return undefined;
-      const file = workspace.parse(document);
-      const environment = workspace.environment();
-      const items: vscode.CompletionItem[] = [];
-      for (const variable of file.variables.values()) {
-        const item = new vscode.CompletionItem(variable.name, vscode.CompletionItemKind.Variable);
-        item.detail = vscode.l10n.t('{0} (file)', variable.value);
-        items.push(item);
-      }
-      for (const [name, value] of Object.entries(environment)) {
-        if (file.variables.has(name)) continue;
-        const item = new vscode.CompletionItem(name, vscode.CompletionItemKind.Constant);
-        item.detail = `${value} (${workspace.selectedEnvironment ?? '$shared'})`;
-        items.push(item);
-      }
-      for (const [name, help] of Object.entries(DYNAMIC_HELP)) {
-        const item = new vscode.CompletionItem(name, vscode.CompletionItemKind.Function);
-        item.insertText = new vscode.SnippetString(help.insert);
-        item.detail = help.detail();
-        items.push(item);
-      }
-      return items;
+      if (!insidePlaceholder(before)) return undefined;
+      const names = variableCompletions(workspace.parse(document), workspace.environment(), workspace.selectedEnvironment);
+      return names.map((name) => {
+        const item = new vscode.CompletionItem(name.label, ITEM_KINDS[name.kind]);
+        item.detail = name.detail;
+        if (name.snippet) item.insertText = new vscode.SnippetString(name.snippet);
+        return item;
+      });
     },
   };
 
@@ -56,7 +41,7 @@ export function registerTcpFileVariables(workspace: TcpFileWorkspace): vscode.Di
       if (shape) {
         md.appendText(shape);
       } else if (placeholder.name.startsWith('$')) {
-        md.appendText(DYNAMIC_HELP[placeholder.name]?.detail() ?? placeholder.name);
+        md.appendText(DYNAMIC_VARIABLE_HELP[placeholder.name as keyof typeof DYNAMIC_VARIABLE_HELP]?.detail ?? placeholder.name);
       } else {
         const file = workspace.parse(document);
         const resolved = resolveVariables(line.slice(placeholder.start, placeholder.end), { file: file.variables, environment: workspace.environment() });

@@ -6,6 +6,7 @@ import type { LineEnding, PayloadFormat, TextEncodingName } from './payloadTypes
 import type { SequenceStepDefinition } from './quickSend';
 import type { RuleDefinition } from './ruleDefinition';
 import type { TlsOptions } from './tls';
+import type { ToxicDefinition } from './toxics';
 
 /** A named payload saved in a preset, sent from the tree, the panel's quick-send bar or a command. */
 export interface PresetPayload {
@@ -23,7 +24,8 @@ export interface PresetPayload {
 
 export interface Preset {
   name: string;
-  kind: 'listener' | 'client';
+  /** A proxy preset listens on host:port and relays each client to `upstream`. */
+  kind: 'listener' | 'client' | 'proxy';
   host: string;
   port: number;
   encoding?: TextEncodingName;
@@ -35,6 +37,10 @@ export interface Preset {
   echo?: boolean;
   /** Listener presets: auto-reply rules, tried in order. */
   rules?: RuleDefinition[];
+  /** Proxy presets: where each accepted client is relayed, as host:port. */
+  upstream?: string;
+  /** Proxy presets: the faults (Toxiproxy's toxics) in place from the start, with their defaults filled in. */
+  faults?: ToxicDefinition[];
   /** Speak TLS (client) or serve TLS (listener); file paths are relative to the workspace folder. */
   tls?: TlsOptions;
   /** Room for later fields; validation keeps what it knows. */

@@ -49,7 +49,7 @@ describe('tcp-lab-cli package (npm run package:cli)', function () {
     assert.equal(installed.code, 0, installed.stdout + installed.stderr);
     assert.deepEqual((await readdir(path.join(project, 'node_modules'))).filter((n) => !n.startsWith('.')), ['tcp-lab-cli'], 'no dependencies came along');
     const manifest = JSON.parse(await readFile(path.join(project, 'node_modules', 'tcp-lab-cli', 'package.json'), 'utf8')) as Record<string, unknown>;
-    assert.deepEqual(manifest.bin, { 'tcp-lab-test': 'cli.js' });
+    assert.deepEqual(manifest.bin, { 'tcp-lab': 'cli.js', 'tcp-lab-test': 'cli.js' });
     assert.equal(manifest.dependencies, undefined);
     const bundle = await readFile(path.join(project, 'node_modules', 'tcp-lab-cli', 'cli.js'), 'utf8');
     assert.doesNotMatch(bundle, /require\(["']vscode["']\)/, 'no runtime dependency on VS Code');
@@ -68,5 +68,12 @@ describe('tcp-lab-cli package (npm run package:cli)', function () {
     const xml = await readFile(path.join(project, 'results.xml'), 'utf8');
     assert.match(xml, /<testsuites name="tcp-lab-test" tests="2" failures="1" errors="0"/);
     assert.match(xml, /<testcase classname="tests\/more\/wrong\.tcp" name="wrong" time="\d+\.\d{3}">\n\s*<failure message="line 4: EXPECT text bye: /);
+    // The same program as `tcp-lab`, with the runner as `tcp-lab test` and `tcp-lab serve` beside it.
+    const viaTest = await exec('npx', ['--no-install', 'tcp-lab', 'test', 'tests/echo.tcp'], project);
+    assert.equal(viaTest.code, 0, viaTest.stdout + viaTest.stderr);
+    assert.match(viaTest.stdout, /\n1 passed, 0 failed\n$/);
+    const serveHelp = await exec('npx', ['--no-install', 'tcp-lab', 'serve', '--help'], project);
+    assert.equal(serveHelp.code, 0);
+    assert.match(serveHelp.stderr, /^Usage: tcp-lab serve /);
   });
 });

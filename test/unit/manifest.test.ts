@@ -36,12 +36,15 @@ describe('the extension manifest', () => {
       assert.ok(schema.scope && known.has(schema.scope), `${key} declares a known scope (got ${schema.scope})`);
     }
     const restricted: string[] = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
-    for (const key of ['tcpLab.presets', 'tcpLab.listener.defaultHost', 'tcpLab.capture.directory', 'tcpLab.tls.keyLogFile', 'tcpLab.environments', 'tcpLab.tcpFiles.allowFilesOutsideWorkspace']) {
+    for (const key of ['tcpLab.presets', 'tcpLab.listener.defaultHost', 'tcpLab.capture.directory', 'tcpLab.tls.keyLogFile', 'tcpLab.environments', 'tcpLab.tcpFiles.allowFilesOutsideWorkspace', 'tcpLab.proxy.api']) {
       assert.ok(restricted.includes(key), `${key} stays restricted`);
       assert.ok(settings[key], `${key} is a declared setting`);
     }
     // Local paths are per machine: Settings Sync must not carry them to another computer.
     assert.equal(settings['tcpLab.capture.directory'].scope, 'machine-overridable');
     assert.equal(settings['tcpLab.tls.keyLogFile'].scope, 'machine-overridable');
+    // A local port too; and the API stays off unless asked for.
+    assert.equal(settings['tcpLab.proxy.api'].scope, 'machine-overridable');
+    assert.equal((settings['tcpLab.proxy.api'] as { default?: unknown }).default, '');
   });
 });

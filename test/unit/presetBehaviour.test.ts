@@ -43,7 +43,7 @@ describe('preset behaviour (framing, echo, rules)', () => {
 
   it('the JSON schema fragment agrees with the validator on names and limits', () => {
     const fragment = JSON.parse(readFileSync(fragmentPath, 'utf8'));
-    assert.deepEqual(Object.keys(fragment).sort(), ['echo', 'framing', 'rules']);
+    assert.deepEqual(Object.keys(fragment).sort(), ['echo', 'faults', 'framing', 'rules', 'upstream']);
     assert.deepEqual(fragment.framing.properties.mode.enum, FRAMING_MODES);
     assert.equal(fragment.framing.properties.maxFrameBytes.maximum, MAX_FRAME_BYTES_LIMIT);
     assert.equal(fragment.framing.properties.maxFrameBytes.default, DEFAULT_MAX_FRAME_BYTES);

@@ -50,7 +50,7 @@ describe('preset validation', () => {
 
   it('names the preset and the field for every malformed field', () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ kind: 'server' }, 'kind', /Preset "PLC": "kind" must be "listener" or "client", but is "server"/],
+      [{ kind: 'server' }, 'kind', /Preset "PLC": "kind" must be "listener", "client" or "proxy", but is "server"/],
       [{ kind: undefined }, 'kind', /"kind" .* but is missing/],
       [{ host: 42 }, 'host', /Preset "PLC": "host" must be a host name or IP address string, but is 42/],
       [{ host: 'bad host' }, 'host', /Preset "PLC": "host" is not usable: host "bad host" is not a valid host name/],

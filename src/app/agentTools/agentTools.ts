@@ -278,7 +278,9 @@ export class AgentTools {
       return { ok: false, error: `There is no valid preset named "${name}" in tcpLab.presets; ${names.length ? `use one of ${names.map((n) => `"${n}"`).join(', ')}` : 'there are no presets yet'}.` };
     }
     if (preset.kind !== kind) {
-      return { ok: false, error: `Preset "${name}" is a ${preset.kind === 'listener' ? 'listener' : 'client'} preset; use ${preset.kind === 'listener' ? 'tcplab_listen' : 'tcplab_connect'} for it.` };
+      // A proxy preset listens; an agent reaches the server behind it by connecting to the proxy.
+      const use = preset.kind === 'listener' ? 'use tcplab_listen for it' : preset.kind === 'proxy' ? 'the user starts it (Start Preset), then tcplab_connect reaches its server through it' : 'use tcplab_connect for it';
+      return { ok: false, error: `Preset "${name}" is a ${preset.kind} preset; ${use}.` };
     }
     return { ok: true, preset };
   }
@@ -444,7 +446,8 @@ export class AgentTools {
 
   /** Received bytes not yet consumed by an earlier expectation (or after record `since`), and where they start. */
   private unreadOf(connection: Connection, since: number | undefined): { bytes: Uint8Array; start: number } {
-    const records = connection.log.records();
+    // A proxy pair's notes are not received bytes (see TrafficRecord.note).
+    const records = connection.log.records().filter((record) => record.note === undefined);
     let offset = connection.totals.bytesIn;
     for (const record of records) if (record.dir === 'in') offset -= record.bytes.length;
     const cursor = this.expectCursor.get(connection) ?? 0;
@@ -565,7 +568,9 @@ export class AgentTools {
       budget -= part.length;
       const data = format === 'hex' ? toHex(part) : renderVisible(part, encoding);
       const cut = part.length < record.bytes.length ? ` … ${record.bytes.length - part.length} more bytes not shown` : '';
-      lines.push(`#${record.seq} ${timeOfDay(record.time)} ${record.dir} ${plural(record.bytes.length, 'byte')}: ${data}${cut}`);
+      // A proxy pair's marks say what a fault did to these bytes, or that the line is a note, not traffic.
+      const marks = `${record.note !== undefined ? ` [note: ${record.note}]` : ''}${record.fault !== undefined ? ` [${record.fault}]` : ''}`;
+      lines.push(`#${record.seq} ${timeOfDay(record.time)} ${record.dir}${marks} ${plural(record.bytes.length, 'byte')}: ${data}${cut}`);
     }
     if (seq === first) lines.push(`No records after #${since}.`);
     let restRecords = 0;

@@ -228,7 +228,7 @@ class FileParser {
           this.parseTlsOption(directive, line, index, keyword);
           break;
         }
-        this.error(index, keyword.start, keyword.end, `Unknown directive '${keyword.text}': use ${DIRECTIVES.join(', ')}, or start a comment with #.`);
+        this.error(index, keyword.start, keyword.end, `Unknown directive '${keyword.text}': use ${DIRECTIVES.join(', ')}, or start a comment with // or #.`);
     }
   }
 

@@ -1,11 +1,10 @@
 // The test-only tool invoker (test/e2e/toolInvoker): packed into its own .vsix for a session, never
 // into TCP Lab's, and driven from the palette to call a language-model tool through
 // vscode.lm.invokeTool, as an agent's tool call is made, without a language model.
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../../scripts/codeServer';
 import type { E2ESession } from './session';
+import { packTestExtension } from './testExtensions';
 
 const invokerDir = join(__dirname, '..', 'toolInvoker');
 
@@ -19,11 +18,7 @@ export interface ToolCall {
 
 /** Packs the invoker into `outDir` and returns the .vsix path, for SessionOptions.extraExtensions. */
 export function packToolInvoker(outDir: string): string {
-  const vsix = join(outDir, 'tool-invoker.vsix');
-  const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const result = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: invokerDir, encoding: 'utf8', timeout: 60_000 });
-  if (result.status !== 0 || !existsSync(vsix)) throw new Error(`Packing the tool invoker failed: ${result.stdout}${result.stderr}`);
-  return vsix;
+  return packTestExtension(invokerDir, join(outDir, 'tool-invoker.vsix'));
 }
 
 /** Starts one tool call; the returned function waits for its result (so a test can answer a dialog first). */
