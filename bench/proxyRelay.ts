@@ -4,7 +4,7 @@
 // the benchmark's process, the same for both relays. Measures a 1 GiB stream's throughput, the
 // round-trip latency a relay adds to small ping-pong messages (against the same client talking to
 // the server directly), and 1,000 concurrent proxied pairs (time and the relay's peak RSS).
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
@@ -25,6 +25,39 @@ export function processRssMiB(pid: number): { peak: number; current: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
   return { peak: kib('VmHWM') / 1024, current: kib('VmRSS') / 1024 };
+}
+
+let clockTicks: number | undefined;
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((text) => text !== '').map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU time (user + system) a process and its children have used so far, in ms (Linux /proc): its
+ * own, that of the children it has reaped, and that of the live ones (socat relays in a child it
+ * forks per connection, and the probe connection's child may exit during a run).
+ */
+export function processCpuMs(pid: number): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  const ticks = (id: number, withReaped: boolean): number => {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${id}/stat`, 'utf8');
+    } catch {
+      return 0;
+    }
+    // Fields after the command name (which may hold spaces) start at the state, field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    return fields[11] + fields[12] + (withReaped ? fields[13] + fields[14] : 0);
+  };
+  let total = ticks(pid, true);
+  for (const child of childrenOf(pid)) total += ticks(child, false);
+  return (total / clockTicks) * 1000;
 }
 
 async function stopChild(child: ChildProcessWithoutNullStreams, viaStdin: boolean): Promise<void> {
@@ -97,6 +130,8 @@ export interface RelayStreamRun {
   seconds: number;
   /** The relay process's peak RSS over its life (this run only: each run starts a fresh relay). */
   relayPeakRssMiB: number;
+  /** CPU time the relay used per GiB relayed (socat: with its forked children, which do the relaying). */
+  relayCpuMsPerGiB: number;
 }
 
 /** Streams `totalBytes` client → relay → server with backpressure; throughput from first write to last byte. */
@@ -116,6 +151,7 @@ export async function streamThroughRelay(kind: RelayKind, totalBytes: number, ch
   try {
     const chunk = chunkOf(chunkSize);
     const client = await connectRaw(relay.port);
+    const cpuBefore = processCpuMs(relay.pid);
     const started = process.hrtime.bigint();
     for (let sent = 0; sent < totalBytes; sent += chunkSize) {
       // A fresh buffer per write, as a real sender produces them.
@@ -123,10 +159,11 @@ export async function streamThroughRelay(kind: RelayKind, totalBytes: number, ch
     }
     await done;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const relayCpuMsPerGiB = (processCpuMs(relay.pid) - cpuBefore) / (totalBytes / 2 ** 30);
     const relayPeakRssMiB = processRssMiB(relay.pid).peak;
     client.destroy();
     if (received !== totalBytes) throw new Error(`${kind} relay delivered ${received} of ${totalBytes} bytes`);
-    return { mibPerSecond: totalBytes / 2 ** 20 / seconds, seconds, relayPeakRssMiB };
+    return { mibPerSecond: totalBytes / 2 ** 20 / seconds, seconds, relayPeakRssMiB, relayCpuMsPerGiB };
   } finally {
     await relay.stop();
     await closeRaw(server, accepted);

@@ -131,6 +131,9 @@ async function proxyFigures(): Promise<void> {
     isMet: (ratio) => ratio >= 1.0,
     extra: { measures: 'raw node:net client -> relay process -> raw node:net server on loopback, 64 KiB writes with backpressure, first write to last byte; ours records the pair in its traffic log (default limits)' },
   });
+  report.paired(`proxy-stream-${streamName}-relay-cpu`, 'ms CPU per GiB', stream.ours.map((r) => r.relayCpuMsPerGiB), stream.raw.map((r) => r.relayCpuMsPerGiB), {
+    goal: 'diagnostic: user + system CPU of the relay per GiB (socat: its main process and forked children), no goal',
+  });
   report.paired(`proxy-stream-${streamName}-relay-peak-rss`, 'MiB', stream.ours.map((r) => r.relayPeakRssMiB), stream.raw.map((r) => r.relayPeakRssMiB), {
     summarize: (values) => Math.max(...values),
     goal: 'diagnostic: peak RSS of the relay process (node against C), no goal',

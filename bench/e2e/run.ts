@@ -14,8 +14,9 @@
 // Environment: BENCH_E2E_MIB (128, each throughput flood), BENCH_E2E_PAIRS (3 per configuration),
 // BENCH_E2E_RSS_MIB (1024, the memory flood), BENCH_E2E_SAMPLES (20 latency samples per figure: p95 is the 19th),
 // BENCH_E2E_SAMPLE_TIMEOUT_S (10, one latency sample), BENCH_E2E_SKIP_PACKAGE=1 (reuse the .vsix on
-// disk, or TCP_LAB_VSIX), BENCH_E2E_TIMEOUT_MIN (20, the whole run). TCP_LAB_CODE_SERVER_DIR and
-// TCP_LAB_CHROMIUM as for the e2e tests.
+// disk, or TCP_LAB_VSIX), BENCH_E2E_TIMEOUT_MIN (20, the whole run), BENCH_E2E_ONLY (a comma-separated
+// choice of the phases memory, panel-closed, panel-open, panel-open-capture, responsiveness-panel-open;
+// all when unset: for iterating on one figure). TCP_LAB_CODE_SERVER_DIR and TCP_LAB_CHROMIUM as for the e2e tests.
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
@@ -30,7 +31,7 @@ import { machineInfo } from '../machineInfo';
 import { emit, Report } from '../report';
 import { envCount, median, percentile, round } from '../stats';
 import * as steps from './benchUi';
-import { findExtensionHost, RssSampler, rssBytes, sleep, waitForIdle } from './procfs';
+import { cpuSeconds, findExtensionHost, RssSampler, rssBytes, sleep, waitForIdle } from './procfs';
 import { SocatFloods, type FloodRun } from './socatFlood';
 
 const MiB = 2 ** 20;
@@ -43,6 +44,14 @@ const runTimeoutMs = envCount('BENCH_E2E_TIMEOUT_MIN', 20) * 60_000;
 const sampleTimeoutMs = envCount('BENCH_E2E_SAMPLE_TIMEOUT_S', 10) * 1000;
 /** How long the panel may take to show the final count after the flood ended before it counts as wrong. */
 const counterTimeoutMs = 60_000;
+
+const PHASES = ['memory', 'panel-closed', 'panel-open', 'panel-open-capture', 'responsiveness-panel-open'];
+const only = (process.env.BENCH_E2E_ONLY ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+
+/** Whether BENCH_E2E_ONLY leaves this phase in (all of them when it is unset). */
+function selected(phase: string): boolean {
+  return only.length === 0 || only.includes(phase);
+}
 
 const TIMER = 'socat sender spawned → socat exited; socat exits only after the receiver closed its side, which it does once it has read every byte and the FIN (TCP Lab: tcpLab.connection.keepHalfOpen false), so this is the time until the receiver has every byte';
 
@@ -177,8 +186,8 @@ class Bench {
    * `pairs` pairs of a flood into the TCP Lab listener and an anchor flood, alternating which goes first.
    * `afterOurs` runs after each TCP Lab flood (outside the timer) with the listener's running total.
    */
-  async floodPairs(port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<{ ours: FloodRun[]; anchor: FloodRun[] }> {
-    const result = { ours: [] as FloodRun[], anchor: [] as FloodRun[] };
+  async floodPairs(port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<{ ours: FloodRun[]; anchor: FloodRun[]; hostCpu: number[] }> {
+    const result = { ours: [] as FloodRun[], anchor: [] as FloodRun[], hostCpu: [] as number[] };
     let total = 0;
     for (let pair = 0; pair < pairs; pair++) {
       const order: Array<'ours' | 'anchor'> = pair % 2 === 0 ? ['ours', 'anchor'] : ['anchor', 'ours'];
@@ -188,7 +197,11 @@ class Bench {
           result.anchor.push(await this.floods.anchor(floodBytes));
           continue;
         }
+        const cpuBefore = cpuSeconds(this.extensionHost) ?? Number.NaN;
         result.ours.push(await this.floods.flood(port, floodBytes));
+        // Until the host is idle again: what the flood cost it, the panel's catching up and the capture's last writes included.
+        await this.quiet();
+        result.hostCpu.push((cpuSeconds(this.extensionHost) ?? Number.NaN) - cpuBefore);
         total += floodBytes;
         await afterOurs(total);
       }
@@ -211,10 +224,15 @@ class Bench {
     const rssBefore = this.hostRssMiB();
     const unresponsiveBefore = this.unresponsiveCount();
     const runs = await this.floodPairs(port, afterOurs);
-    this.throughput(configuration, goal, runs, { extensionHostRssMiB: { before: rssBefore, after: this.hostRssMiB() }, extensionHostUnresponsive: this.unresponsiveCount() - unresponsiveBefore });
+    this.throughput(configuration, goal, runs, {
+      extensionHostRssMiB: { before: rssBefore, after: this.hostRssMiB() },
+      extensionHostUnresponsive: this.unresponsiveCount() - unresponsiveBefore,
+      // Steadier than wall time on a shared machine: CPU seconds (user + system, every thread) per flood.
+      extensionHostCpuSeconds: { perFlood: runs.hostCpu.map((value) => round(value, 2)), median: round(median(runs.hostCpu), 2), measures: 'utime + stime of the extension host process (all its threads) from the flood start until it is idle again (waitForIdle: its two quiet 0.5 s windows are included, a few hundredths of a second when really idle), 10 ms ticks' },
+    });
   }
 
-  throughput(configuration: string, goal: number, runs: { ours: FloodRun[]; anchor: FloodRun[] }, extra: Record<string, unknown>): void {
+  throughput(configuration: string, goal: number, runs: { ours: FloodRun[]; anchor: FloodRun[]; hostCpu: number[] }, extra: Record<string, unknown>): void {
     this.report.paired(`e2e-flood-${floodBytes / MiB}MiB-${configuration}`, 'MiB/s', runs.ours.map((r) => r.mibPerSecond), runs.anchor.map((r) => r.mibPerSecond), {
       goal: `median pair ratio >= ${goal} x socat into socat`,
       isMet: (ratio) => ratio >= goal,
@@ -361,11 +379,13 @@ function packageExtension(): void {
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
+  const unknownPhase = only.find((name) => !PHASES.includes(name));
+  if (unknownPhase) throw new Error(`BENCH_E2E_ONLY=${process.env.BENCH_E2E_ONLY} names '${unknownPhase}': choose from ${PHASES.join(', ')}.`);
   emit({
     kind: 'machine',
     ...machineInfo(),
     codeServer: CODE_SERVER_VERSION,
-    settings: { floodMiB: floodBytes / MiB, pairs, rssFloodMiB: rssFloodBytes / MiB, latencySamples: samples },
+    settings: { floodMiB: floodBytes / MiB, pairs, rssFloodMiB: rssFloodBytes / MiB, latencySamples: samples, only: only.length > 0 ? only : 'all' },
     timer: TIMER,
   });
   packageExtension();
@@ -414,39 +434,49 @@ async function main(): Promise<void> {
     const current = session;
     const bench = new Bench(workbench, floods, session.server.pid, session.consoleLines, () => current.reloadWindow());
 
-    progress(`(g) extension host memory over a ${rssFloodBytes / MiB} MiB flood with the panel open`);
-    await bench.freshHost();
-    const portG = await steps.startListener(workbench);
-    await steps.openListenerPanel(workbench, portG);
-    await bench.memory(portG);
+    if (selected('memory')) {
+      progress(`(g) extension host memory over a ${rssFloodBytes / MiB} MiB flood with the panel open`);
+      await bench.freshHost();
+      const portG = await steps.startListener(workbench);
+      await steps.openListenerPanel(workbench, portG);
+      await bench.memory(portG);
+    }
 
-    progress('(a) no traffic panel open; then (e, f) responsiveness with no panel open');
-    const portA = await bench.freshHost();
-    await bench.measureThroughput('panel-closed', 0.8, portA, async () => undefined);
-    await bench.responsiveness('panel-closed', portA, { palette: 150 });
+    if (selected('panel-closed')) {
+      progress('(a) no traffic panel open; then (e, f) responsiveness with no panel open');
+      const portA = await bench.freshHost();
+      await bench.measureThroughput('panel-closed', 0.8, portA, async () => undefined);
+      await bench.responsiveness('panel-closed', portA, { palette: 150 });
+    }
 
-    progress("(b) the listener's traffic panel open, following the tail");
-    await bench.freshHost();
-    const portB = await steps.startListener(workbench);
-    await steps.openListenerPanel(workbench, portB);
-    await bench.measureThroughput('panel-open', 0.7, portB, (total) => bench.checkCounter('panel open', total));
+    if (selected('panel-open')) {
+      progress("(b) the listener's traffic panel open, following the tail");
+      await bench.freshHost();
+      const portB = await steps.startListener(workbench);
+      await steps.openListenerPanel(workbench, portB);
+      await bench.measureThroughput('panel-open', 0.7, portB, (total) => bench.checkCounter('panel open', total));
+    }
 
-    progress('(c) the panel open and the listener capturing to files');
-    await bench.freshHost();
-    const portC = await steps.startListener(workbench);
-    await steps.startListenerCapture(workbench, portC, captures);
-    await steps.openListenerPanel(workbench, portC);
-    await bench.measureThroughput('panel-open-capture', 0.5, portC, async (total) => {
-      await bench.checkCounter('panel open, capture on', total);
-      await bench.checkCapture(captures, floodBytes);
-    });
-    bench.captureFigure();
+    if (selected('panel-open-capture')) {
+      progress('(c) the panel open and the listener capturing to files');
+      await bench.freshHost();
+      const portC = await steps.startListener(workbench);
+      await steps.startListenerCapture(workbench, portC, captures);
+      await steps.openListenerPanel(workbench, portC);
+      await bench.measureThroughput('panel-open-capture', 0.5, portC, async (total) => {
+        await bench.checkCounter('panel open, capture on', total);
+        await bench.checkCapture(captures, floodBytes);
+      });
+      bench.captureFigure();
+    }
 
-    progress("(e, f) responsiveness with the listener's panel open");
-    await bench.freshHost();
-    const portD = await steps.startListener(workbench);
-    await steps.openListenerPanel(workbench, portD);
-    await bench.responsiveness('panel-open', portD, { palette: 150, prompt: 250 });
+    if (selected('responsiveness-panel-open')) {
+      progress("(e, f) responsiveness with the listener's panel open");
+      await bench.freshHost();
+      const portD = await steps.startListener(workbench);
+      await steps.openListenerPanel(workbench, portD);
+      await bench.responsiveness('panel-open', portD, { palette: 150, prompt: 250 });
+    }
 
     bench.counterFigure();
     bench.report.summary(startedAt);

@@ -8,6 +8,8 @@ export interface PanelHtmlOptions {
   nonce: string;
   scriptUri: string;
   styleUri: string;
+  /** The codicon stylesheet (its font is loaded from beside it, under `font-src`). */
+  codiconsUri: string;
   title: string;
   /** The page's language (`vscode.env.language`), for the browser's fonts, hyphenation and screen readers. */
   language?: string;
@@ -33,6 +35,7 @@ export function renderPanelHtml(options: PanelHtmlOptions): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${escapeAttribute(options.codiconsUri)}">
 <link rel="stylesheet" href="${escapeAttribute(options.styleUri)}">
 <title>${escapeAttribute(options.title)}</title>
 </head>

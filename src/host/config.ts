@@ -40,6 +40,7 @@ export type SettingKey =
   | 'tls.keyLogFile'
   | 'timestamps'
   | 'statusBar.enabled'
+  | 'panel.announceReceived'
   | 'presets'
   | 'environments'
   | 'tcpFiles.allowFilesOutsideWorkspace'
@@ -189,7 +190,13 @@ export class TcpLabConfig implements vscode.Disposable {
       maxRecords: limits.maxRecords,
       maxBytes: limits.maxBytes,
       defaultHost: this.defaultHost,
+      announceReceived: this.announceReceived,
     };
+  }
+
+  /** Whether traffic panels announce received data to screen readers (opt-in: it is chatty). */
+  get announceReceived(): boolean {
+    return this.section().get<boolean>('panel.announceReceived', false) === true;
   }
 
   /** How many closed connections (and how many bytes of their logs) the history keeps. */

@@ -174,6 +174,8 @@ export class TrafficPanelManager implements vscode.Disposable {
       nonce: randomBytes(18).toString('base64'),
       scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js')).toString(),
       styleUri: webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'panel.css')).toString(),
+      // Copied from @vscode/codicons by the build; dist/ is already a local resource root.
+      codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'codicons', 'codicon.css')).toString(),
       title,
       // The panel's strings come from the same bundle as the host's, handed over in the page itself.
       language: vscode.env.language,

@@ -193,6 +193,8 @@ export interface PanelSettings {
   maxRecords: number;
   maxBytes: number;
   defaultHost: string;
+  /** Announce received data in a polite live region (tcpLab.panel.announceReceived). */
+  announceReceived: boolean;
 }
 
 // ---- host → webview ----

@@ -6,7 +6,8 @@ import { CHECKSUM_ALGORITHMS, CHECKSUM_INFO, validateChecksum } from '../shared/
 import { FRAMING_MODES, validateFraming, type FramingMode } from '../shared/framing';
 import type { BehaviourInfo, ReplyMessage, RequestBody, TargetInfo } from '../shared/protocol';
 import { RULE_MATCH_KINDS, validateRule, validateRules } from '../shared/ruleDefinition';
-import { el, select } from './dom';
+import { el, iconButton, select } from './dom';
+import type { IconName } from './icons';
 import { t } from '../shared/l10n';
 
 export interface BehaviourEditorHost {
@@ -209,8 +210,8 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
     loadRule(undefined);
   });
 
-  function ruleButton(text: string, label: string, action: () => void, disabled = false): HTMLButtonElement {
-    const button = el('button', { text, attrs: { type: 'button', 'aria-label': label, title: label } });
+  function ruleButton(iconName: IconName, label: string, action: () => void, disabled = false): HTMLButtonElement {
+    const button = iconButton(iconName, label);
     button.disabled = disabled;
     button.addEventListener('click', action);
     return button;
@@ -238,13 +239,13 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
           el('td', { className: 'rule-hits', text: String(status?.hits ?? 0) }),
           el('td', { className: 'rule-state', text: state + (rule.closeAfterReply ? t(', closes') : ''), attrs: { 'data-state': status?.disabledReason ? 'switchedOff' : rule.enabled === false ? 'disabled' : 'on' } }),
           el('td', {}, [
-            ruleButton(t('Edit'), t('Edit rule {0}', index + 1), () => {
+            ruleButton('edit', t('Edit rule {0}', index + 1), () => {
               editing = index;
               loadRule(rule);
             }),
-            ruleButton('↑', t('Move rule {0} up', index + 1), move(-1), index === 0),
-            ruleButton('↓', t('Move rule {0} down', index + 1), move(1), index === rules.length - 1),
-            ruleButton(t('Remove'), t('Remove rule {0}', index + 1), () => {
+            ruleButton('arrow-up', t('Move rule {0} up', index + 1), move(-1), index === 0),
+            ruleButton('arrow-down', t('Move rule {0} down', index + 1), move(1), index === rules.length - 1),
+            ruleButton('trash', t('Remove rule {0}', index + 1), () => {
               if (editing === index) editing = undefined;
               void commit(rules.filter((_, i) => i !== index));
             }),

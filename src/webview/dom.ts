@@ -1,5 +1,6 @@
 // Tiny DOM builder. It only ever sets properties, attributes and textContent: peer bytes can
 // never become markup, whatever they contain.
+import { iconClass, type IconName } from './icons';
 
 type Child = Node | string | undefined | false;
 
@@ -69,4 +70,26 @@ export function segmented<T extends string>(label: string, items: readonly { val
   });
   set(value);
   return { root, set };
+}
+
+/**
+ * A codicon (VS Code's own icon font, shipped in dist/codicons). Decorative: the control or row it
+ * sits in carries the accessible name, so the glyph is hidden from assistive tools.
+ */
+export function icon(name: IconName): HTMLElement {
+  return el('span', { className: iconClass(name), attrs: { 'aria-hidden': 'true' } });
+}
+
+/**
+ * A toolbar action drawn as an icon, like VS Code's own view toolbars: the tooltip (`title`) says
+ * what it does, `aria-label` names it for screen readers and tests.
+ */
+export function iconButton(name: IconName, label: string, title = label): HTMLButtonElement {
+  return el('button', { className: 'icon-button', attrs: { type: 'button', 'aria-label': label, title } }, [icon(name)]);
+}
+
+/** Swaps the icon of an icon button (a toggle whose glyph follows its state). */
+export function setIcon(button: HTMLElement, name: IconName): void {
+  const glyph = button.querySelector('.codicon');
+  if (glyph) glyph.className = iconClass(name);
 }

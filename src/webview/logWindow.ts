@@ -7,7 +7,7 @@ import type { TextEncodingName } from '../shared/payloadTypes';
 import { base64ToBytes, indexOfBytes, parseHexPattern, toVisibleText } from './codec';
 import { bytesOf, isComplete, RecordStore, setWholeBytes, type LogRecord } from './recordStore';
 import { StreamTextTracker } from './streamText';
-import { LINE_HEIGHT, VirtualLog, type RowContext } from './virtualLog';
+import { LINE_HEIGHT, VirtualLog, type RowContext, type RowExtent } from './virtualLog';
 
 export interface LogFilter {
   text: string;
@@ -25,6 +25,8 @@ export interface LogWindowDeps {
   onFollowChange(following: boolean): void;
   /** Something the status line shows changed. */
   onStatus(): void;
+  /** Data records that just arrived from the peer (whether or not the view follows): for announcements. */
+  onReceived(records: readonly LogRecord[]): void;
 }
 
 /** Rows asked for at a time when the user scrolls past the window's edge. */
@@ -61,6 +63,7 @@ export class LogWindow {
       // Following means the end stays in view whatever changed the log's size.
       onResize: () => this.scheduleRender(),
     });
+    this.log.setExtent((count) => this.extent(count));
   }
 
   get feed(): FeedInfo {
@@ -108,6 +111,8 @@ export class LogWindow {
 
   onTraffic(message: TrafficMessage): void {
     this.feedInfo = message.feed;
+    const received = message.records.filter((record) => record.dir === 'in' && record.kind !== 'event' && record.kind !== 'error');
+    if (received.length > 0) this.deps.onReceived(received);
     if (message.records.length > 0 && this.following) {
       // The host skipped rows it could not send in time: start the window over at the newest.
       if (message.previous !== this.store.lastSeq) {
@@ -190,6 +195,23 @@ export class LogWindow {
       if (this.following) this.log.scrollToEnd();
       this.log.render();
     });
+  }
+
+  /**
+   * Where the `count` rows the list shows sit among the host's rows. Unfiltered, the size is the
+   * host's row count, and a window touching either end of the log is placed exactly; one in the
+   * middle is placed by row id (ids skip rows the framing rebuilt, so that is an estimate). A
+   * filter's matches are only counted where every row is here; otherwise the size is unknown (-1).
+   */
+  private extent(count: number): RowExtent {
+    const { before, after } = this.more;
+    const filter = this.deps.filter();
+    if (this.filterNeedle || filter.direction !== 'all') return { size: before || after ? -1 : count, first: 1 };
+    const size = Math.max(this.feedInfo.size, count);
+    if (!before) return { size, first: 1 };
+    if (!after) return { size, first: size - count + 1 };
+    const estimated = this.store.firstSeq - this.feedInfo.firstId + 1;
+    return { size, first: Math.max(1, Math.min(estimated, size - count + 1)) };
   }
 
   /** How many rows fit the view: what a following update needs to carry at most. */

@@ -6,12 +6,13 @@ import './l10nBoot';
 import { t } from '../shared/l10n';
 import { describeTlsLines } from '../shared/tls';
 import { PROTOCOL_LIMITS, RequestTracker, type PanelSettings, type TargetInfo, type ToWebviewMessage } from '../shared/protocol';
+import { ReceivedAnnouncer } from './announcer';
 import { createBehaviourEditor } from './behaviourEditor';
 import { TEXT_ENCODINGS, type TextEncodingName } from '../shared/payloadTypes';
 import { describeCloseReason } from '../shared/closeReasons';
 import { COPY_FORMATS, formatForCopy, type CopyFormat } from '../shared/copyFormats';
 import { bytesToBase64 } from './codec';
-import { el, segmented, select } from './dom';
+import { el, icon, iconButton, segmented, select, setIcon } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
 import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
@@ -20,7 +21,7 @@ import type { BehaviourInfo } from '../shared/protocol';
 import { createQuickSendBar } from './quickSend';
 import { createSendBox } from './sendBox';
 import type { LogRecord } from './recordStore';
-import type { RowContext, ViewMode } from './virtualLog';
+import { rowContent, type RowContext, type ViewMode } from './virtualLog';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -48,7 +49,7 @@ const view: ViewState = {
   ...saved,
 };
 
-let settings: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1' };
+let settings: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1', announceReceived: false };
 let target: TargetInfo | undefined;
 let headerQueued = false;
 const rateSamples: { at: number; bytes: number }[] = [];
@@ -61,7 +62,14 @@ function persist(): void {
 }
 
 const app = el('main', { className: 'app' });
-document.body.append(app);
+// Outside `app`, which every snapshot rebuilds: a live region must stay in the page to be heard.
+const announcements = el('div', { className: 'sr-only', attrs: { id: 'received-announcements', 'aria-live': 'polite', 'aria-atomic': 'true' } });
+document.body.append(app, announcements);
+const announcer = new ReceivedAnnouncer(
+  // A new node each time, so a screen reader says a repeated sentence again.
+  (text) => announcements.replaceChildren(el('p', { text })),
+  { now: () => performance.now(), later: (callback, ms) => { const timer = setTimeout(callback, ms); return () => clearTimeout(timer); } },
+);
 
 // ---------- the log ----------
 
@@ -96,6 +104,12 @@ const logWindow = new LogWindow(
     },
     onFollowChange: (following) => showFollowing(following),
     onStatus: () => updateStatus(),
+    onReceived: (records) => {
+      // Read out as the log shows it, except that a hex dump is read as plain hex.
+      const ctx = rowContext();
+      const spoken = { ...ctx, mode: ctx.mode === 'dump' ? 'hex' : ctx.mode } satisfies RowContext;
+      for (const record of records) announcer.received(rowContent(record, spoken, false).lines.join(' '), record.length);
+    },
   },
   settings,
 );
@@ -109,17 +123,19 @@ log.root.addEventListener('keydown', (event) => {
 
 // ---------- shared widgets ----------
 
-const statusLine = el('div', { className: 'status', attrs: { id: 'log-status', role: 'status', 'aria-live': 'polite' } });
+// Not a live region: its counts change with every update, and a screen reader would read them out
+// without end. The filter names it as its description; received data is announced only on request.
+const statusLine = el('div', { className: 'status', attrs: { id: 'log-status' } });
 const noticeLine = el('div', { className: 'notice', attrs: { role: 'status' } });
-const followButton = el('button', { text: t('Pause autoscroll'), attrs: { type: 'button', 'aria-pressed': 'false' } });
+const followButton = iconButton('debug-pause', t('Pause autoscroll'));
+followButton.setAttribute('aria-pressed', 'false');
 followButton.addEventListener('click', () => logWindow.setFollowing(!logWindow.isFollowing));
-const startButton = el('button', { text: t('First record'), attrs: { type: 'button', title: t('Show the oldest records TCP Lab still keeps') } });
+const startButton = iconButton('arrow-up', t('First record'), t('First record: show the oldest records TCP Lab still keeps'));
 startButton.addEventListener('click', () => void logWindow.jumpToStart());
-const copyButton = el('button', { text: t('Copy'), attrs: { type: 'button', title: t('Copy the selected record (Ctrl+C in the log)') } });
+const copyButton = iconButton('copy', t('Copy'), t('Copy the selected record (Ctrl+C in the log)'));
 copyButton.disabled = true;
 copyButton.addEventListener('click', () => void copySelected());
-// Σ keeps the footer on one line in a narrow panel; the title and accessible name say what it does.
-const checksumButton = el('button', { text: 'Σ', attrs: { type: 'button', 'aria-label': t('Checksum'), title: t('Checksums of the text selected in the log, or of the selected record (TCP: Compute Checksum)') } });
+const checksumButton = iconButton('symbol-numeric', t('Checksum'), t('Checksums of the text selected in the log, or of the selected record (TCP: Compute Checksum)'));
 checksumButton.disabled = true;
 checksumButton.addEventListener('click', () => void checksumOfSelection());
 
@@ -142,7 +158,10 @@ async function checksumOfSelection(): Promise<void> {
 }
 
 function showFollowing(following: boolean): void {
-  followButton.textContent = following ? t('Pause autoscroll') : t('Resume autoscroll');
+  const label = following ? t('Pause autoscroll') : t('Resume autoscroll');
+  followButton.setAttribute('aria-label', label);
+  followButton.title = label;
+  setIcon(followButton, following ? 'debug-pause' : 'play');
   followButton.setAttribute('aria-pressed', String(!following));
 }
 
@@ -203,9 +222,25 @@ const header = {
   latency: el('span', { className: 'latency', attrs: { 'aria-label': t('Request to response latency') } }),
   slowed: el('span', { className: 'slowed', attrs: { role: 'status' } }),
   tls: el('span', { className: 'tls', attrs: { 'aria-label': t('TLS session') } }),
-  startTls: el('button', { text: t('Start TLS'), attrs: { type: 'button', title: t("STARTTLS: upgrade this plain connection to TLS now, after your protocol's own \"start TLS\" exchange. As the client it accepts any certificate and shows what is wrong with it; as the server it presents the local CA's certificate.") } }),
-  close: el('button', { attrs: { type: 'button' } }),
+  startTls: el('button', { className: 'with-icon', attrs: { type: 'button', title: t("STARTTLS: upgrade this plain connection to TLS now, after your protocol's own \"start TLS\" exchange. As the client it accepts any certificate and shows what is wrong with it; as the server it presents the local CA's certificate.") } }),
+  close: el('button', { className: 'with-icon', attrs: { type: 'button' } }),
 };
+header.startTls.append(icon('lock'), 'Start TLS');
+
+/** Text a screen reader says in place of an icon that stands between two words. */
+function spoken(text: string): HTMLElement {
+  return el('span', { className: 'sr-only', text });
+}
+
+/**
+ * Rebuilds a header part made of icons and text only when its text changes: the header is updated
+ * up to 30 times a second, and new nodes each time would drop a selection the user is making.
+ */
+function setParts(node: HTMLElement, key: string, parts: () => (Node | string)[]): void {
+  if (node.dataset.key === key) return;
+  node.dataset.key = key;
+  node.replaceChildren(...parts());
+}
 header.startTls.addEventListener('click', async () => {
   header.startTls.disabled = true;
   const reply = await requests.request({ type: 'startTls' });
@@ -232,13 +267,16 @@ function updateHeader(): void {
     header.title.textContent = t('Connection {0}', info.id);
     header.state.textContent = info.state === 'closed' ? describeCloseReason(info.closeReason) : info.state === 'halfClosed' ? t('half-closed') : info.state === 'open' ? t('open') : t('connecting');
     header.state.dataset.state = info.state;
-    header.addresses.textContent = `${info.local ? endpointText(info.local) : '?'} ⇄ ${info.remote ? endpointText(info.remote) : '?'}`;
-    header.close.textContent = t('Disconnect');
+    const local = info.local ? endpointText(info.local) : '?';
+    const remote = info.remote ? endpointText(info.remote) : '?';
+    setParts(header.addresses, t('{0} to {1}', local, remote), () => [local, icon('arrow-swap'), spoken(` ${t('to')} `), remote]);
+    setParts(header.close, t('Disconnect'), () => [icon('debug-disconnect'), t('Disconnect')]);
     header.tls.hidden = !info.tls;
     header.startTls.hidden = Boolean(info.tls) || info.state !== 'open';
     if (info.tls) {
       // Peer text (names from its certificate) only ever goes in as text.
-      header.tls.textContent = `🔒 ${info.tls.version} · ${info.tls.cipher}${info.tls.alpn ? ` · ALPN ${info.tls.alpn}` : ''}${info.tls.serverName ? ` · SNI ${info.tls.serverName}` : ''} — ${info.tls.verification}`;
+      const session = `${info.tls.version} · ${info.tls.cipher}${info.tls.alpn ? ` · ALPN ${info.tls.alpn}` : ''}${info.tls.serverName ? ` · SNI ${info.tls.serverName}` : ''} — ${info.tls.verification}`;
+      setParts(header.tls, session, () => [icon('lock'), session]);
       header.tls.title = describeTlsLines(info.tls).join('\n');
       header.tls.dataset.verified = String(info.tls.verified);
     }
@@ -262,8 +300,9 @@ function updateHeader(): void {
     const clients = open === 1 ? t('{0}, 1 client open', state) : t('{0}, {1} clients open', state, open);
     header.state.textContent = info.acceptedCount > open ? t('{0}, {1} accepted in all', clients, info.acceptedCount) : clients;
     header.state.dataset.state = info.listening ? 'open' : 'closed';
-    header.addresses.textContent = `${info.tls ? 'tls://' : ''}${info.local ? endpointText(info.local) : formatHostPort(info.host, info.requestedPort)}`;
-    header.close.textContent = t('Stop listener');
+    const where = `${info.tls ? 'tls://' : ''}${info.local ? endpointText(info.local) : formatHostPort(info.host, info.requestedPort)}`;
+    setParts(header.addresses, where, () => [where]);
+    setParts(header.close, t('Stop listener'), () => [icon('debug-stop'), t('Stop listener')]);
   }
   header.close.disabled = !isTargetOpen(target);
   header.totals.textContent = t('in {0} / {1} msg · out {2} / {3} msg', formatBytes(info.totals.bytesIn), info.totals.messagesIn, formatBytes(info.totals.bytesOut), info.totals.messagesOut);
@@ -275,7 +314,7 @@ function updateHeader(): void {
   header.totals.setAttribute('aria-label', exact);
   header.rate.textContent = `${formatBytes(Math.round(rate))}/s`;
   header.slowed.hidden = !info.slowedBy;
-  header.slowed.textContent = info.slowedBy ? `⏸ ${info.slowedBy}` : '';
+  setParts(header.slowed, info.slowedBy ?? '', () => (info.slowedBy ? [icon('debug-pause'), info.slowedBy] : []));
   sendBox.refreshTargets();
   sendBox.refreshRepeat();
   behaviourEditor.refreshTarget(info);
@@ -306,7 +345,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
       logWindow.refilter();
     }, 150);
   });
-  const clearButton = el('button', { text: t('Clear'), attrs: { type: 'button', title: t('Clear the log (counters stay)') } });
+  const clearButton = iconButton('clear-all', t('Clear'), t('Clear the log (counters stay)'));
   clearButton.addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
   // The toolbar is rebuilt with every snapshot (Apply framing sends one): choices live in the view state.
   // pcapng is one more format here rather than another button: the toolbar stays one row on a narrow panel.
@@ -314,7 +353,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     view.saveFormat = value as 'jsonl' | 'csv' | 'pcapng';
     persist();
   });
-  const saveButton = el('button', { text: t('Save log…'), attrs: { type: 'button', title: t('Save every record TCP Lab keeps for this panel (pcapng: as TCP packets Wireshark opens)') } });
+  const saveButton = iconButton('save', t('Save log…'), t('Save log: every record TCP Lab keeps for this panel (pcapng: as TCP packets Wireshark opens)'));
   saveButton.addEventListener('click', async () => {
     const reply =
       saveFormat.value === 'pcapng'
@@ -324,7 +363,8 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     if (reply.ok && reply.detail) showNotice(reply.detail);
     else if (!reply.ok && reply.error) showNotice(reply.error);
   });
-  const wrapButton = el('button', { text: t('Wrap'), attrs: { type: 'button', 'aria-pressed': String(view.wrap === true), title: t('Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)') } });
+  const wrapButton = iconButton('word-wrap', t('Wrap'), t('Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)'));
+  wrapButton.setAttribute('aria-pressed', String(view.wrap === true));
   wrapButton.addEventListener('click', () => {
     view.wrap = !view.wrap;
     wrapButton.setAttribute('aria-pressed', String(view.wrap));
@@ -363,7 +403,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
         persist();
         logWindow.refilter();
       }),
-      select(t('Direction'), [{ value: 'all', label: `⇄ ${t('both')}` }, { value: 'in', label: `← ${t('received')}` }, { value: 'out', label: `→ ${t('sent')}` }], view.direction, (value) => {
+      select(t('Direction'), [{ value: 'all', label: t('both ways') }, { value: 'in', label: t('received') }, { value: 'out', label: t('sent') }], view.direction, (value) => {
         view.direction = value as 'all' | 'in' | 'out';
         persist();
         logWindow.refilter();
@@ -463,6 +503,7 @@ function rememberBehaviour(behaviour: BehaviourInfo | undefined): void {
 
 function applySettings(next: PanelSettings): void {
   settings = next;
+  announcer.setEnabled(settings.announceReceived);
   logWindow.setLimits(settings.maxRecords, settings.maxBytes);
 }
 

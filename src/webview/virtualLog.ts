@@ -5,7 +5,8 @@
 import type { TextEncodingName } from '../shared/payloadTypes';
 import { hexDumpLines, toHex } from '../shared/hexFormat';
 import { toVisiblePrefix, toVisibleText } from './codec';
-import { el } from './dom';
+import { el, icon } from './dom';
+import { iconClass } from './icons';
 import { displayWidth, wrapDumpLine, wrapLine, wrappedDumpLineCount } from './lineWrap';
 import { bytesOf, isComplete, leadingBytesOf, type LogRecord } from './recordStore';
 import { carryOf, streamBytes, type TextCarry } from './streamText';
@@ -25,6 +26,8 @@ const PREVIEW_DUMP_LINES = 4;
 /** Expanded rows show at most this much inline; Copy and Save log always have every byte. */
 export const EXPANDED_LIMIT = 64 * 1024;
 const TEXT_COLUMNS = 160;
+/** A row's accessible name carries this much of what the row shows (a screen reader need not read 64 KiB). */
+const SPOKEN_CHARS = 300;
 const HEX_BYTES_PER_LINE = 32;
 
 export interface RowContext {
@@ -84,7 +87,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
     return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
   if (record.kind === 'event') {
-    // The direction column already marks it with ●; the content is the sentence alone.
+    // The direction column already marks it with a dot; the content is the sentence alone.
     const line = record.note ?? '';
     return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
@@ -167,6 +170,24 @@ export interface VirtualLogEvents {
   onResize(): void;
 }
 
+/**
+ * Where the rows this list holds sit in the whole log, for `aria-setsize` / `aria-posinset`: the
+ * list holds a window of the host's rows, so its own count is not the log's size. `size` is -1
+ * when the whole is not known (a filter over a log only partly loaded), as ARIA asks.
+ */
+export interface RowExtent {
+  size: number;
+  /** Position (1-based) of the first row held. */
+  first: number;
+}
+
+/** The rows in the DOM, named for assistive tools: what the row says and what it shows. */
+export function spokenName(what: string, lines: readonly string[]): string {
+  const shown = lines.join(' ').trim();
+  if (!shown) return what;
+  return `${what}: ${shown.length > SPOKEN_CHARS ? `${shown.slice(0, SPOKEN_CHARS)} …` : shown}`;
+}
+
 /** Within this many pixels of an edge the neighbouring rows are loaded. */
 const EDGE_PX = 4 * LINE_HEIGHT;
 
@@ -194,6 +215,7 @@ export class VirtualLog {
   /** The widest line drawn since the layout changed, in columns: the sideways scroll range stays put. */
   private widest = 0;
   private lastWidth = -1;
+  private extent: ((count: number) => RowExtent) | undefined;
 
   constructor(
     private ctx: RowContext,
@@ -238,6 +260,11 @@ export class VirtualLog {
       if ((event.target as HTMLElement).classList.contains('expand')) this.toggleExpanded(record);
       this.select(record);
     });
+  }
+
+  /** How to place the rows held within the whole log (set by the window that loads them). */
+  setExtent(extent: (count: number) => RowExtent): void {
+    this.extent = extent;
   }
 
   get count(): number {
@@ -330,6 +357,9 @@ export class VirtualLog {
     const base = this.base;
     let index = this.indexAt(offset + base);
     let used = 0;
+    // The window moves with every update: positions are set on each render, not keyed with the row.
+    const extent = this.extent?.(this.count) ?? { size: this.count, first: 1 };
+    const setSize = String(extent.size);
     while (index < this.entries.length && used < MAX_ROW_ELEMENTS && index >= this.head) {
       const top = this.tops[index] - base;
       if (top >= offset + viewport) break;
@@ -341,6 +371,8 @@ export class VirtualLog {
         this.fillRow(row, record);
       }
       row.style.transform = `translateY(${Math.round(scrollTop + top - offset)}px)`;
+      setAttributeIfChanged(row, 'aria-setsize', setSize);
+      setAttributeIfChanged(row, 'aria-posinset', String(extent.first + index - this.head));
       row.hidden = false;
       used++;
       index++;
@@ -354,6 +386,8 @@ export class VirtualLog {
       row.className = 'row';
       row.removeAttribute('id');
       row.removeAttribute('aria-label');
+      row.removeAttribute('aria-setsize');
+      row.removeAttribute('aria-posinset');
       this.poolKeys[i] = '';
     }
   }
@@ -413,7 +447,7 @@ export class VirtualLog {
     const before = this.columns;
     this.probe.replaceChildren(
       el('span', { className: 'time', text: '00:00:00.000' }),
-      el('span', { className: 'dir', text: '← RX' }),
+      el('span', { className: 'dir' }, [icon('arrow-left'), 'RX']),
       ...(this.ctx.peerLabel ? [el('span', { className: 'peer', text: '' })] : []),
       el('span', { className: 'len', text: '0' }),
       el('span', { className: 'expand placeholder' }),
@@ -591,17 +625,21 @@ export class VirtualLog {
         : record.kind === 'frame'
           ? record.invalid ? t('Received invalid frame{0} of {1} bytes', number, record.length) : t('Received frame{0} of {1} bytes', number, record.length)
           : incoming ? t('Received{0} {1} bytes', number, record.length) : t('Sent{0} {1} bytes', number, record.length);
+    // The label replaces the row's content for a screen reader, so it says what arrived, not only that something did.
     const withPeer = peer ? (incoming ? t('{0} from {1}', what, peer) : t('{0} to {1}', what, peer)) : what;
-    const spoken = t('{0} at {1}', withPeer, formatTime(record.time, this.ctx));
-    row.setAttribute('aria-label', record.note ? `${spoken}: ${record.note}` : spoken);
+    const summary = t('{0} at {1}', withPeer, formatTime(record.time, this.ctx));
+    const noted = record.note && record.kind !== 'error' && record.kind !== 'event' ? `${summary} [${record.note}]` : summary;
+    row.setAttribute('aria-label', spokenName(noted, content.lines));
     row.title = record.rec > 0 ? t('Record #{0} of {1}', record.rec, record.conn) : '';
     row.replaceChildren(
       el('span', { className: 'time', text: formatTime(record.time, this.ctx) }),
-      el('span', { className: 'dir', text: record.kind === 'event' ? '●' : incoming ? '← RX' : '→ TX', attrs: { 'aria-hidden': 'true' } }),
+      record.kind === 'event'
+        ? el('span', { className: 'dir', attrs: { 'aria-hidden': 'true' } }, [icon('circle-small-filled')])
+        : el('span', { className: 'dir', attrs: { 'aria-hidden': 'true' } }, [icon(incoming ? 'arrow-left' : 'arrow-right'), incoming ? 'RX' : 'TX']),
       ...(peer !== undefined ? [el('span', { className: 'peer', text: peer, attrs: { title: peer } })] : []),
       el('span', { className: 'len', text: record.kind === 'event' ? '' : String(record.length) }),
       content.truncated
-        ? el('span', { className: 'expand', text: expanded ? '−' : '+', attrs: { 'aria-hidden': 'true', title: expanded ? t('Collapse') : t('Expand') } })
+        ? el('span', { className: `expand ${iconClass(expanded ? 'chevron-down' : 'chevron-right')}`, attrs: { 'aria-hidden': 'true', title: expanded ? t('Collapse') : t('Expand') } })
         : el('span', { className: 'expand placeholder' }),
       el('span', { className: 'content' }, [
         // Error and event rows say their note in the content itself.
@@ -611,4 +649,8 @@ export class VirtualLog {
     );
     row.style.height = `${content.lines.length * LINE_HEIGHT + ROW_PADDING}px`;
   }
+}
+
+function setAttributeIfChanged(node: HTMLElement, name: string, value: string): void {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }

@@ -1,5 +1,6 @@
 // Regenerates the README screenshots in media/screenshots from the real extension in code-server:
-// a listener with two Python clients, the tree and the traffic panel, in a light and a dark theme.
+// a listener with two Python clients, the tree and the traffic panel, in a light and a dark theme
+// and in both high contrast themes.
 // Run with `npm run screenshots` (packages first). Not part of `npm test`.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,6 +60,20 @@ async function main(): Promise<void> {
     await page.mouse.move(700, 700);
     await page.waitForTimeout(800);
     await page.screenshot({ path: join(outDir, 'tree-and-panel-dark-hex.png') });
+    // Both high contrast themes, with the selected row showing its outline and the log its focus.
+    await panel.locator('.row.in').first().click();
+    for (const [theme, kind, file] of [
+      ['Dark High Contrast', 'hc-black', 'tree-and-panel-high-contrast-dark.png'],
+      ['Light High Contrast', 'hc-light', 'tree-and-panel-high-contrast-light.png'],
+    ] as const) {
+      await workbench.runCommand('Preferences: Color Theme');
+      await workbench.type(theme);
+      await workbench.pick(theme);
+      await page.locator(`.monaco-workbench.${kind}`).waitFor({ timeout: 15_000 });
+      await page.mouse.move(700, 700);
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: join(outDir, file) });
+    }
     process.stdout.write(`Screenshots written to ${outDir}\n`);
   } finally {
     await session.dispose();

@@ -466,6 +466,9 @@ describe('Connection', () => {
     // The peer reads 1 MiB of the 32 and resets: the send fails with most of it never handed over.
     const { port } = await startPythonPeer(cleanup, 'readThenReset.py', [String(1024 * 1024)]);
     const client = await connectTo(port);
+    // Room for every slice the kernel can take before the reset (several MiB on loopback), so the
+    // log's own limit evicts nothing and it can be compared with the capture.
+    client.log.setLimits({ maxBytes: size });
     const file = path.join(dir, 'partial.jsonl');
     await client.log.startCapture(file);
     await assert.rejects(client.send(payload), (err: TcpError) => err instanceof TcpError);

@@ -84,7 +84,7 @@ describe('localisation', () => {
 
   it('hands the panel its bundle in the page, escaped, with the page language', () => {
     const bundle = { 'Pause autoscroll': '暂停自动滚动', 'Quote " & <tag>': '“引号” & <标签>' };
-    const html = renderPanelHtml({ cspSource: 'vscode-resource:', nonce: 'n0nce', scriptUri: 's.js', styleUri: 's.css', title: 'TCP', language: 'zh-cn', l10n: bundle });
+    const html = renderPanelHtml({ cspSource: 'vscode-resource:', nonce: 'n0nce', scriptUri: 's.js', styleUri: 's.css', codiconsUri: 'c.css', title: 'TCP', language: 'zh-cn', l10n: bundle });
     assert.match(html, /<html lang="zh-cn">/);
     const attribute = /<body data-l10n="([^"]*)">/.exec(html)?.[1];
     assert.ok(attribute, 'the body carries the bundle');

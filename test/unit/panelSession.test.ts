@@ -11,7 +11,7 @@ import { Cleanup, delay, nextEvent, rawClient, rawServer, waitUntil } from './su
 import { tlsFixtures } from './support/tlsFixtures';
 import * as path from 'node:path';
 
-export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 1 << 24, defaultHost: '127.0.0.1' };
+export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 1 << 24, defaultHost: '127.0.0.1', announceReceived: false };
 
 export class RecordingHost implements PanelSessionHost {
   posted: ToWebviewMessage[] = [];

@@ -60,7 +60,8 @@ describe('proxy between Python peers', () => {
       let text = '';
       server.child.stdout.on('data', (chunk: Buffer) => {
         text += chunk.toString();
-        const line = text.split('\n').find((candidate) => candidate.startsWith('sent '));
+        // Only a whole line: a chunk may end mid-line, and half a report would compare as undefined.
+        const line = text.split('\n').slice(0, -1).find((candidate) => candidate.startsWith('sent '));
         if (line) resolve(line);
       });
     });

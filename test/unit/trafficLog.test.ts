@@ -142,6 +142,38 @@ describe('TrafficLog', () => {
     });
   });
 
+  it('a capture of large, tiny and continued records over several event loop turns keeps every record whole and in order', async () => {
+    // Records of several MiB, runs of tiny and empty ones, continued slices and both directions,
+    // appended across event loop turns: a lost, doubled, reordered or cut record would show up here.
+    const file = path.join(dir, 'batches.jsonl');
+    const log = new TrafficLog({ maxRecords: 4 });
+    await log.startCapture(file);
+    const expected: Array<{ dir: Direction; hex: string; continued: boolean }> = [];
+    let fill = 0;
+    for (let turn = 0; turn < 6; turn++) {
+      for (const size of [3 * 1024 * 1024, 1, 0, 65536, 700 * 1024, ...Array<number>(200).fill(7)]) {
+        const chunk = new Uint8Array(size);
+        for (let j = 0; j < size; j++) chunk[j] = (fill + j * 13) & 0xff;
+        fill++;
+        const dir: Direction = fill % 2 ? 'in' : 'out';
+        const continued = dir === 'out' && fill % 3 === 0;
+        log.append(dir, chunk, continued);
+        expected.push({ dir, hex: Buffer.from(chunk).toString('hex'), continued });
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await log.stopCapture();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, expected.length);
+    lines.forEach((line, i) => {
+      const parsed = JSON.parse(line) as { seq: number; dir: Direction; base64: string; continued?: true };
+      assert.equal(parsed.seq, i + 1);
+      assert.equal(parsed.dir, expected[i].dir);
+      assert.equal(parsed.continued === true, expected[i].continued, `record ${i + 1}'s continued flag`);
+      assert.equal(Buffer.from(parsed.base64, 'base64').toString('hex'), expected[i].hex, `record ${i + 1}'s bytes`);
+    });
+  });
+
   it('records appended while the capture file is still opening are not lost', async () => {
     const file = path.join(dir, 'early.jsonl');
     const log = new TrafficLog();

@@ -62,7 +62,24 @@ export const HIGH_CONTRAST_THEME = `:root {
   --vscode-list-hoverBackground: #000000; --vscode-list-activeSelectionForeground: #ffffff; --vscode-list-activeSelectionBackground: #000000;
 }`;
 
-export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1' };
+/** High Contrast Light (hc-light): dark blue borders on white, the same structure as hc-black. */
+export const HIGH_CONTRAST_LIGHT_THEME = `:root {
+  --vscode-font-family: system-ui, sans-serif; --vscode-font-size: 13px;
+  --vscode-editor-font-family: monospace; --vscode-editor-font-size: 13px;
+  --vscode-foreground: #292929; --vscode-descriptionForeground: #292929e6; --vscode-errorForeground: #b5200d;
+  --vscode-editor-background: #ffffff; --vscode-panel-border: #0f4a85; --vscode-widget-border: #0f4a85;
+  --vscode-contrastBorder: #0f4a85; --vscode-contrastActiveBorder: #006bbd;
+  --vscode-button-foreground: #ffffff; --vscode-button-background: #0f4a85; --vscode-button-border: #0f4a85;
+  --vscode-button-secondaryForeground: #292929; --vscode-button-secondaryBackground: #ffffff;
+  --vscode-input-foreground: #292929; --vscode-input-background: #ffffff; --vscode-input-border: #0f4a85;
+  --vscode-inputValidation-errorBorder: #b5200d; --vscode-dropdown-foreground: #292929; --vscode-dropdown-background: #ffffff;
+  --vscode-focusBorder: #006bbd; --vscode-badge-foreground: #ffffff; --vscode-badge-background: #0f4a85;
+  --vscode-charts-blue: #0f4a85; --vscode-charts-orange: #b5200d; --vscode-charts-green: #374e06; --vscode-textLink-foreground: #0f4a85;
+  --vscode-testing-iconPassed: #007100; --vscode-editorWarning-foreground: #895503;
+  --vscode-list-hoverBackground: #ffffff; --vscode-list-activeSelectionForeground: #292929; --vscode-list-activeSelectionBackground: #ffffff;
+}`;
+
+export const SETTINGS: PanelSettings = { encoding: 'utf-8', lineEnding: 'none', timestamps: 'absolute', maxRecords: 10000, maxBytes: 16 * 1024 * 1024, defaultHost: '127.0.0.1', announceReceived: false };
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -74,6 +91,8 @@ export class PanelHarness {
   page!: Page;
   /** The theme variables the next pages get, as VS Code injects them. */
   theme = DARK_THEME;
+  /** The classes VS Code puts on <body> for the theme kind; high contrast rules key on them. */
+  bodyClass = 'vscode-dark';
   /** alert/confirm/prompt dialogs the page tried to open (an XSS would show up here). */
   dialogs: string[] = [];
   pageErrors: string[] = [];
@@ -84,16 +103,22 @@ export class PanelHarness {
       const files: Record<string, [string, string]> = {
         '/webview.js': [join(root, 'dist', 'webview.js'), 'text/javascript'],
         '/panel.css': [join(root, 'media', 'panel.css'), 'text/css'],
+        '/codicons/codicon.css': [join(root, 'dist', 'codicons', 'codicon.css'), 'text/css'],
+        '/codicons/codicon.ttf': [join(root, 'dist', 'codicons', 'codicon.ttf'), 'font/ttf'],
       };
       if (req.url === '/') {
-        const html = renderPanelHtml({ cspSource: this.origin, nonce, scriptUri: `${this.origin}/webview.js`, styleUri: `${this.origin}/panel.css`, title: 'Traffic' })
+        const html = renderPanelHtml({ cspSource: this.origin, nonce, scriptUri: `${this.origin}/webview.js`, styleUri: `${this.origin}/panel.css`, codiconsUri: `${this.origin}/codicons/codicon.css`, title: 'Traffic' })
           // The theme stands in for what VS Code injects; it goes through the same CSP.
-          .replace('<link', `<link rel="stylesheet" href="${this.origin}/theme.css">\n<link`);
+          .replace('<link', `<link rel="stylesheet" href="${this.origin}/theme.css">\n<link`)
+          // VS Code marks the theme kind on <body> (vscode-light, vscode-dark, vscode-high-contrast…).
+          .replace('<body>', `<body class="${this.bodyClass}">`);
         res.writeHead(200, { 'content-type': 'text/html' }).end(html);
       } else if (req.url === '/theme.css') {
         res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'no-store' }).end(this.theme);
-      } else if (req.url && files[req.url]) {
-        res.writeHead(200, { 'content-type': files[req.url][1] }).end(readFileSync(files[req.url][0]));
+      } else if (req.url && files[req.url.split('?')[0]]) {
+        // The codicon stylesheet asks for its font with a cache-busting query.
+        const [file, type] = files[req.url.split('?')[0]];
+        res.writeHead(200, { 'content-type': type }).end(readFileSync(file));
       } else {
         res.writeHead(404).end();
       }

@@ -54,8 +54,15 @@ describe('traffic panel layout in Chromium', function () {
 
   for (const [themeName, theme, background] of THEMES) {
     describe(`in the ${themeName} theme`, () => {
-      before(() => (harness.theme = theme));
-      after(() => (harness.theme = DARK_THEME));
+      before(() => {
+        harness.theme = theme;
+        // As VS Code marks the theme kind on <body>: the high contrast rules key on it.
+        harness.bodyClass = themeName === 'high contrast' ? 'vscode-high-contrast' : `vscode-${themeName}`;
+      });
+      after(() => {
+        harness.theme = DARK_THEME;
+        harness.bodyClass = 'vscode-dark';
+      });
 
       async function open(size: { width: number; height: number }, target: TargetInfo, records: WireRecord[] = []): Promise<Page> {
         const page = await harness.open();

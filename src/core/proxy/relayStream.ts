@@ -89,6 +89,8 @@ export class RelayStream {
     this.toxics = toxics;
     this.plain = toxics.length === 0;
     for (const toxic of before) if (!toxics.includes(toxic)) toxic.stop(this.ends);
+    // Removing a timeout that dropped bytes closes the pair: then no new toxic may start its timers.
+    if (this.closed) return;
     for (const toxic of toxics) if (!before.includes(toxic)) toxic.start(this.ends);
     const needsFraming = toxics.some((toxic) => toxic.trigger !== undefined);
     if (needsFraming && !this.framer) {
