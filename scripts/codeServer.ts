@@ -44,6 +44,24 @@ function isolatedEnv(dirs: CodeServerDirs): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * Makes `locale` (e.g. `zh-cn`) the display language of a code-server started with `--locale`.
+ * code-server honours `--locale` only for a language with an installed language pack (it reads
+ * `languagepacks.json` in the user data folder, which VS Code writes when a pack is installed from the
+ * Marketplace); without one the workbench, and with it every extension's `vscode.l10n` and
+ * `package.nls`, stays English. The Marketplace is out of reach here, so this registers a pack with an
+ * empty translation table: VS Code's own menus stay English, while the language it reports to
+ * extensions, and so the bundles and package.nls files it loads for them, is `locale`.
+ */
+export function registerEmptyLanguagePack(dirs: CodeServerDirs, locale: string): void {
+  const translations = join(dirs.root, `language-pack-${locale}.i18n.json`);
+  writeFileSync(translations, JSON.stringify({ version: '1.0.0', contents: {} }));
+  // The shape VS Code writes; it reads the pack's extension entry too (an empty list breaks its language list).
+  const pack = { extensionIdentifier: { id: `tcp-lab-test.language-pack-${locale}` }, version: '1.0.0' };
+  const index = { [locale]: { hash: `tcp-lab-test-${locale}`, label: locale, extensions: [pack], translations: { vscode: translations } } };
+  writeFileSync(join(dirs.userData, 'languagepacks.json'), `${JSON.stringify(index, null, 2)}\n`);
+}
+
 /** Writes the user settings (merged over quiet defaults that keep tours and prompts out of the way). */
 export function writeUserSettings(dirs: CodeServerDirs, settings: Record<string, unknown> = {}): void {
   const userDir = join(dirs.userData, 'User');
@@ -111,6 +129,8 @@ export interface StartOptions {
   readyTimeoutMs?: number;
   /** Keep VS Code's workspace trust on (default off), to test Restricted Mode. */
   workspaceTrust?: boolean;
+  /** VS Code's display language (`--locale`), e.g. `zh-cn`; default English. */
+  locale?: string;
 }
 
 export interface RunningCodeServer {
@@ -157,6 +177,7 @@ export async function startCodeServer(options: StartOptions): Promise<RunningCod
       '--disable-getting-started-override',
       '--user-data-dir', dirs.userData,
       '--extensions-dir', dirs.extensions,
+      ...(options.locale ? ['--locale', options.locale] : []),
       workspace,
     ],
     // Its own process group: stopping must also take down the extension host it forks.

@@ -28,12 +28,16 @@ import { LifecycleLog } from './host/lifecycleLog';
 import { ConnectionsStatusBar } from './host/statusBar';
 import { registerTcpFiles } from './host/tcpFiles';
 import { TrafficPanelManager } from './host/trafficPanel';
+import { setL10nBundle } from './shared/l10n';
 
 /** Kept for deactivate, which must close every socket before the extension host goes away. */
 let activeRegistry: Registry | undefined;
 
 /** Returns TCP Lab's public API (src/api/tcpLab.ts, docs/api.md) to other extensions. */
 export function activate(context: vscode.ExtensionContext): TcpLabApi {
+  // The vscode-free layers (tree labels, the exposure questions) translate through shared/l10n.ts
+  // with the bundle VS Code loaded for the editor's language; without one they speak English.
+  setL10nBundle(vscode.l10n.bundle);
   const log = vscode.window.createOutputChannel('TCP Lab', { log: true });
   context.subscriptions.push(log);
 

@@ -4,6 +4,7 @@
 // all the same wildcard, and a list always misses one. Every bind path (palette, presets, panel,
 // `.tcp` LISTEN blocks) asks through here, so they all ask the same question.
 import { formatHostPort, isIPv4, isIPv6, unbracketHost } from '../shared/hostPort';
+import { t } from '../shared/l10n';
 
 /** What a bind reaches: only this machine, every interface, one address of it, or a name we cannot judge. */
 export type BindScope = 'loopback' | 'allInterfaces' | 'address' | 'name';
@@ -20,7 +21,8 @@ export interface BindExposure {
   confirmLabel?: string;
 }
 
-const STAY_LOCAL = 'Choose 127.0.0.1 or ::1 to keep it on this machine.';
+// Worded through shared/l10n.ts: in the editor's language, in English for the CLI (which sets no bundle).
+const stayLocal = (): string => t('Choose 127.0.0.1 or ::1 to keep it on this machine.');
 
 /**
  * Reads a dotted IPv4 address the way the system resolver does (inet_aton): one to four parts,
@@ -96,7 +98,7 @@ function where(host: string, port: number | undefined): string {
 /** Does listening on `host` expose the port, and if so, the question to ask (port 0 reads "a free port"). */
 export function assessBindExposure(host: string, port?: number): BindExposure {
   const scope = bindScope(host);
-  const portText = port === undefined ? 'the port' : port === 0 ? 'a free port' : `port ${port}`;
+  const portText = port === undefined ? t('the port') : port === 0 ? t('a free port') : t('port {0}', port);
   const at = where(host, port);
   switch (scope) {
     case 'loopback':
@@ -105,25 +107,25 @@ export function assessBindExposure(host: string, port?: number): BindExposure {
       return {
         exposed: true,
         scope,
-        sentence: `Listening on ${at} makes ${portText} reachable from other machines on your network.`,
-        detail: STAY_LOCAL,
-        confirmLabel: 'Listen on All Interfaces',
+        sentence: t('Listening on {0} makes {1} reachable from other machines on your network.', at, portText),
+        detail: stayLocal(),
+        confirmLabel: t('Listen on All Interfaces'),
       };
     case 'address':
       return {
         exposed: true,
         scope,
-        sentence: `Listening on ${at} makes ${portText} reachable from other machines on that address's network.`,
-        detail: STAY_LOCAL,
-        confirmLabel: 'Listen on This Address',
+        sentence: t("Listening on {0} makes {1} reachable from other machines on that address's network.", at, portText),
+        detail: stayLocal(),
+        confirmLabel: t('Listen on This Address'),
       };
     case 'name':
       return {
         exposed: true,
         scope,
-        sentence: `Listening on ${at} binds whatever address '${host.trim()}' resolves to, which can make ${portText} reachable from other machines.`,
-        detail: STAY_LOCAL,
-        confirmLabel: 'Listen Anyway',
+        sentence: t("Listening on {0} binds whatever address '{1}' resolves to, which can make {2} reachable from other machines.", at, host.trim(), portText),
+        detail: stayLocal(),
+        confirmLabel: t('Listen Anyway'),
       };
   }
 }
@@ -150,9 +152,9 @@ export function assessConnectExposure(host: string, port: number): BindExposure 
     exposed: true,
     scope,
     sentence: scope === 'name'
-      ? `Connecting to ${at} opens a socket to whatever address '${host.trim()}' resolves to, which can be another machine.`
-      : `Connecting to ${at} opens a socket to another machine.`,
-    detail: 'Use 127.0.0.1, ::1 or localhost to stay on this machine.',
-    confirmLabel: 'Connect',
+      ? t("Connecting to {0} opens a socket to whatever address '{1}' resolves to, which can be another machine.", at, host.trim())
+      : t('Connecting to {0} opens a socket to another machine.', at),
+    detail: t('Use 127.0.0.1, ::1 or localhost to stay on this machine.'),
+    confirmLabel: t('Connect'),
   };
 }

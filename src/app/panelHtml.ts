@@ -11,6 +11,10 @@ export interface PanelHtmlOptions {
   /** The codicon stylesheet (its font is loaded from beside it, under `font-src`). */
   codiconsUri: string;
   title: string;
+  /** The page's language (`vscode.env.language`), for the browser's fonts, hyphenation and screen readers. */
+  language?: string;
+  /** The translations the panel's script reads (`vscode.l10n.bundle`); none means English. */
+  l10n?: Record<string, string>;
 }
 
 function escapeAttribute(value: string): string {
@@ -26,7 +30,7 @@ export function renderPanelHtml(options: PanelHtmlOptions): string {
     `script-src 'nonce-${options.nonce}'`,
   ].join('; ');
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${escapeAttribute(options.language ?? 'en')}">
 <head>
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${escapeAttribute(csp)}">
@@ -35,7 +39,7 @@ export function renderPanelHtml(options: PanelHtmlOptions): string {
 <link rel="stylesheet" href="${escapeAttribute(options.styleUri)}">
 <title>${escapeAttribute(options.title)}</title>
 </head>
-<body>
+<body data-l10n="${escapeAttribute(JSON.stringify(options.l10n ?? {}))}">
 <script nonce="${escapeAttribute(options.nonce)}" src="${escapeAttribute(options.scriptUri)}"></script>
 </body>
 </html>

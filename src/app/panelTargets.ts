@@ -6,6 +6,7 @@ import type { Endpoint, TrafficTotals } from '../core/types';
 import { describeCloseReason } from '../shared/closeReasons';
 import { formatBytes } from '../shared/formatBytes';
 import { formatEndpoint } from '../shared/hostPort';
+import { t } from '../shared/l10n';
 
 export interface PanelTargetPick {
   /** Undefined: the Listen/Connect forms. */
@@ -21,19 +22,25 @@ function endpointText(endpoint: Endpoint | undefined): string {
   return endpoint ? formatEndpoint(endpoint) : '?';
 }
 
+function connectionStateText(state: ConnectionInfo['state']): string {
+  if (state === 'connecting') return t('connecting');
+  if (state === 'halfClosed') return t('half-closed');
+  return state === 'open' ? t('open') : t('closed');
+}
+
 function traffic(totals: TrafficTotals): string {
   return `↓${formatBytes(totals.bytesIn)} ↑${formatBytes(totals.bytesOut)}`;
 }
 
 function listenerPick(info: ListenerInfo, byId: ReadonlyMap<string, ConnectionInfo>): PanelTargetPick & { at: number } {
   const peers = info.connectionIds.map((id) => endpointText(byId.get(id)?.remote));
-  const state = info.listening ? 'listening' : 'stopped';
-  const clients = `${info.connectionIds.length} open, ${info.acceptedCount} accepted`;
+  const state = info.listening ? t('listening') : t('stopped');
+  const clients = t('{0} open, {1} accepted', info.connectionIds.length, info.acceptedCount);
   return {
     targetId: info.id,
-    label: `${info.id} listener ${endpointText(info.address)}`,
+    label: `${info.id} ${t('listener {0}', endpointText(info.address))}`,
     description: `${state} · ${clients} · ${traffic(info.totals)}`,
-    ...(peers.length ? { detail: `peers: ${peers.slice(0, 5).join(', ')}${peers.length > 5 ? ` and ${peers.length - 5} more` : ''}` } : {}),
+    ...(peers.length ? { detail: peers.length > 5 ? t('peers: {0} and {1} more', peers.slice(0, 5).join(', '), peers.length - 5) : t('peers: {0}', peers.join(', ')) } : {}),
     icon: info.listening ? 'radio-tower' : 'circle-slash',
     live: info.listening,
     at: info.stoppedAt ?? Math.max(info.startedAt, ...info.connectionIds.map((id) => byId.get(id)?.openedAt ?? 0)),
@@ -42,8 +49,8 @@ function listenerPick(info: ListenerInfo, byId: ReadonlyMap<string, ConnectionIn
 
 function connectionPick(info: ConnectionInfo): PanelTargetPick & { at: number } {
   const live = info.state !== 'closed';
-  const role = info.role === 'client' ? 'outgoing' : `client of ${info.listenerId ?? 'a listener'}`;
-  const state = live ? info.state : `${describeCloseReason(info.closeReason)}`;
+  const role = info.role === 'client' ? t('outgoing') : info.listenerId ? t('client of {0}', info.listenerId) : t('client of a listener');
+  const state = live ? connectionStateText(info.state) : describeCloseReason(info.closeReason);
   return {
     targetId: info.id,
     label: `${info.id} ${endpointText(info.remote)}`,
@@ -59,6 +66,6 @@ export function panelTargetPicks(snapshot: RegistrySnapshot): PanelTargetPick[] 
   const byId = new Map(snapshot.connections.map((c) => [c.id, c]));
   const picks = [...snapshot.listeners.map((l) => listenerPick(l, byId)), ...snapshot.connections.map(connectionPick)];
   picks.sort((a, b) => Number(b.live) - Number(a.live) || b.at - a.at);
-  const forms: PanelTargetPick = { label: 'New listener or connection…', description: 'the Listen and Connect forms', icon: 'add', live: false };
+  const forms: PanelTargetPick = { label: t('New listener or connection…'), description: t('the Listen and Connect forms'), icon: 'add', live: false };
   return [...picks.map(({ at: _at, ...pick }) => pick), forms];
 }

@@ -8,6 +8,7 @@ import { describeCloseReason } from '../shared/closeReasons';
 import { describeReadHolds } from '../shared/readHolds';
 import { formatBytes } from '../shared/formatBytes';
 import { formatEndpoint, formatHostPort } from '../shared/hostPort';
+import { t } from '../shared/l10n';
 
 export type TreeNodeKind = 'group' | 'listener' | 'connection' | 'client' | 'proxy' | 'proxyPair' | 'preset' | 'presetPayload' | 'placeholder';
 
@@ -92,19 +93,20 @@ export function projectTree(snapshot: RegistrySnapshot, presets: readonly Preset
   const proxies = snapshot.listeners.filter((l) => l.proxy !== undefined);
   const listenerNodes = plainListeners.map((info) => named(listenerNode(info, connectionsById, now)));
   const listening = plainListeners.filter((l) => l.listening).length;
-  roots.push(groupNode(GROUP_IDS.listeners, 'listenersGroup', 'Listeners', listenerNodes, withRecent(countLabel(listening, 'listener'), listenerNodes.length - listening)));
+  roots.push(groupNode(GROUP_IDS.listeners, 'listenersGroup', t('Listeners'), listenerNodes, withRecent(countLabel(listening, t('1 listener'), t('{0} listeners', listening)), listenerNodes.length - listening)));
   const clientNodes = clients.map((info) => named(connectionNode(info, 'client', now)));
   const openClients = clients.filter((c) => c.state !== 'closed').length;
-  roots.push(groupNode(GROUP_IDS.clients, 'clientsGroup', 'Clients', clientNodes, withRecent(countLabel(openClients, 'connection'), clientNodes.length - openClients)));
+  roots.push(groupNode(GROUP_IDS.clients, 'clientsGroup', t('Clients'), clientNodes, withRecent(countLabel(openClients, t('1 connection'), t('{0} connections', openClients)), clientNodes.length - openClients)));
   if (proxies.length > 0) {
     const proxyNodes = proxies.map((info) => named(proxyNode(info, connectionsById, now)));
     const running = proxies.filter((p) => p.listening).length;
-    roots.push(groupNode(GROUP_IDS.proxies, 'proxiesGroup', 'Proxies', proxyNodes, withRecent(countLabel(running, 'proxy', 'proxies'), proxies.length - running)));
+    roots.push(groupNode(GROUP_IDS.proxies, 'proxiesGroup', t('Proxies'), proxyNodes, withRecent(countLabel(running, t('1 proxy'), t('{0} proxies', running)), proxies.length - running)));
   }
   if (presets.length > 0 || broken.length > 0) {
     const presetNodes = [...presets.map(presetNode), ...broken.map(brokenPresetNode)];
-    const description = countLabel(presets.length, 'preset') + (broken.length ? ` · ${broken.length} with problems` : '');
-    roots.push(groupNode(GROUP_IDS.presets, 'presetsGroup', 'Presets', presetNodes, description));
+    const count = countLabel(presets.length, t('1 preset'), t('{0} presets', presets.length));
+    const description = broken.length ? `${count} · ${t('{0} with problems', broken.length)}` : count;
+    roots.push(groupNode(GROUP_IDS.presets, 'presetsGroup', t('Presets'), presetNodes, description));
   }
 
   const byId = new Map<string, TreeNode>();
@@ -118,7 +120,7 @@ export function projectTree(snapshot: RegistrySnapshot, presets: readonly Preset
 }
 
 function groupNode(id: string, contextValue: TreeContextValue, label: string, children: TreeNode[], description: string): TreeNode {
-  return { id, kind: 'group', contextValue, label, description, tooltip: `${label}: ${description}`, collapsible: 'expanded', children };
+  return { id, kind: 'group', contextValue, label, description, tooltip: t('{0}: {1}', label, description), collapsible: 'expanded', children };
 }
 
 function listenerNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, ConnectionInfo>, now: number): TreeNode {
@@ -127,11 +129,11 @@ function listenerNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, C
   // Newest closed first: the client that just left is the one a person looks for.
   const closed = known(info.closedConnectionIds).reverse();
   const label = info.address ? formatEndpoint(info.address) : formatHostPort(info.host, info.requestedPort);
-  const state = info.listening ? 'listening' : `stopped ${formatAge(now - (info.stoppedAt ?? now))} ago`;
-  const clients = open.length === 0 ? 'no clients' : countLabel(open.length, 'client');
-  const description = `${state} · ${clients}${closed.length ? ` · ${closed.length} closed` : ''}`;
+  const state = info.listening ? t('listening') : t('stopped {0} ago', formatAge(now - (info.stoppedAt ?? now)));
+  const clients = open.length === 0 ? t('no clients') : countLabel(open.length, t('1 client'), t('{0} clients', open.length));
+  const description = `${state} · ${clients}${closed.length ? ` · ${t('{0} closed', closed.length)}` : ''}`;
   const children = [...open, ...closed].map((c) => connectionNode(c, 'connection', now));
-  if (children.length === 0 && info.listening) children.push(placeholderNode(`placeholder:${info.id}`, 'waiting for clients…', `Connect a client to ${label}; it shows up here.`));
+  if (children.length === 0 && info.listening) children.push(placeholderNode(`placeholder:${info.id}`, t('waiting for clients…'), t('Connect a client to {0}; it shows up here.', label)));
   return {
     // One id for the listener's whole life, so an inline action clicked while traffic refreshes the
     // row still reaches it; it always has a child (a placeholder while empty), so it starts expanded.
@@ -141,10 +143,10 @@ function listenerNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, C
     label,
     description,
     tooltip: [
-      `Listener ${info.id} on ${label}`,
-      info.listening ? `Listening for ${formatAge(now - info.startedAt)}` : `Stopped after ${formatAge((info.stoppedAt ?? now) - info.startedAt)}`,
-      `${capitalize(clients)}; ${countLabel(info.acceptedCount, 'client')} accepted in all`,
-      `Received ${info.totals.bytesIn} bytes in ${info.totals.messagesIn} chunks; sent ${info.totals.bytesOut} bytes in ${info.totals.messagesOut} writes (all clients, over the listener's life)`,
+      t('Listener {0} on {1}', info.id, label),
+      info.listening ? t('Listening for {0}', formatAge(now - info.startedAt)) : t('Stopped after {0}', formatAge((info.stoppedAt ?? now) - info.startedAt)),
+      t('{0}; {1} accepted in all', capitalize(clients), countLabel(info.acceptedCount, t('1 client'), t('{0} clients', info.acceptedCount))),
+      t("Received {0} bytes in {1} chunks; sent {2} bytes in {3} writes (all clients, over the listener's life)", info.totals.bytesIn, info.totals.messagesIn, info.totals.bytesOut, info.totals.messagesOut),
     ].join('\n'),
     icon: info.listening ? 'radio-tower' : 'circle-slash',
     color: info.listening ? 'charts.green' : 'disabledForeground',
@@ -161,18 +163,18 @@ function proxyNode(info: ListenerInfo, connectionsById: ReadonlyMap<string, Conn
   const open = known(info.connectionIds);
   const closed = known(info.closedConnectionIds).reverse();
   const bound = info.address ? formatEndpoint(info.address) : formatHostPort(info.host, info.requestedPort);
-  const state = info.listening ? '' : proxy.enabled ? `stopped ${formatAge(now - (info.stoppedAt ?? now))} ago · ` : 'disabled · ';
-  const pairs = open.length === 0 ? 'no pairs' : countLabel(open.length, 'pair');
-  const faults = proxy.toxics.length ? ` · ⚡ ${countLabel(proxy.toxics.length, 'fault')}` : '';
-  const description = `${state}${bound} → ${proxy.upstream} · ${pairs}${closed.length ? ` · ${closed.length} closed` : ''}${faults}`;
+  const state = info.listening ? '' : proxy.enabled ? `${t('stopped {0} ago', formatAge(now - (info.stoppedAt ?? now)))} · ` : `${t('disabled')} · `;
+  const pairs = open.length === 0 ? t('no pairs') : countLabel(open.length, t('1 pair'), t('{0} pairs', open.length));
+  const faults = proxy.toxics.length ? ` · ⚡ ${countLabel(proxy.toxics.length, t('1 fault'), t('{0} faults', proxy.toxics.length))}` : '';
+  const description = `${state}${bound} → ${proxy.upstream} · ${pairs}${closed.length ? ` · ${t('{0} closed', closed.length)}` : ''}${faults}`;
   const children = [...open, ...closed].map((c) => proxyPairNode(c, proxy.upstream, now));
-  if (children.length === 0 && info.listening) children.push(placeholderNode(`placeholder:${info.id}`, 'waiting for clients…', `Point your client at ${bound}; TCP Lab relays it to ${proxy.upstream} and shows both directions.`));
+  if (children.length === 0 && info.listening) children.push(placeholderNode(`placeholder:${info.id}`, t('waiting for clients…'), t('Point your client at {0}; TCP Lab relays it to {1} and shows both directions.', bound, proxy.upstream)));
   const tooltip = [
-    `Proxy "${proxy.name}" (${info.id}): listens on ${bound}, relays each client to ${proxy.upstream}`,
-    info.listening ? `Running for ${formatAge(now - info.startedAt)}` : `Stopped after ${formatAge((info.stoppedAt ?? now) - info.startedAt)}`,
-    `${capitalize(pairs)}; ${countLabel(info.acceptedCount, 'client')} relayed in all`,
-    `Client → upstream ${info.totals.bytesIn} bytes; upstream → client ${info.totals.bytesOut} bytes (all pairs)`,
-    ...(proxy.toxics.length ? ['Faults:', ...proxy.toxics.map((t) => `  ${t.name}: ${t.type} on ${t.stream}${t.toxicity < 1 ? `, toxicity ${t.toxicity}` : ''}${t.when ? `, frames that ${t.when.match} ${JSON.stringify(t.when.pattern)}` : ''}`)] : ['No faults: bytes are relayed as they come']),
+    t('Proxy "{0}" ({1}): listens on {2}, relays each client to {3}', proxy.name, info.id, bound, proxy.upstream),
+    info.listening ? t('Running for {0}', formatAge(now - info.startedAt)) : t('Stopped after {0}', formatAge((info.stoppedAt ?? now) - info.startedAt)),
+    t('{0}; {1} relayed in all', capitalize(pairs), countLabel(info.acceptedCount, t('1 client'), t('{0} clients', info.acceptedCount))),
+    t('Client → upstream {0} bytes; upstream → client {1} bytes (all pairs)', info.totals.bytesIn, info.totals.bytesOut),
+    ...(proxy.toxics.length ? [t('Faults:'), ...proxy.toxics.map((t) => `  ${t.name}: ${t.type} on ${t.stream}${t.toxicity < 1 ? `, toxicity ${t.toxicity}` : ''}${t.when ? `, frames that ${t.when.match} ${JSON.stringify(t.when.pattern)}` : ''}`)] : [t('No faults: bytes are relayed as they come')]),
   ];
   return {
     id: `proxy:${info.id}`,
@@ -197,18 +199,20 @@ function proxyPairNode(info: ConnectionInfo, upstream: string, now: number): Tre
   const traffic = `→ ${formatBytes(info.totals.bytesIn)} ← ${formatBytes(info.totals.bytesOut)}`;
   const upstreamState = pair?.upstreamState ?? 'connecting';
   const state = closed
-    ? `${describeCloseReason(info.closeReason)} · ${formatAge(now - (info.closedAt ?? now))} ago`
+    ? `${describeCloseReason(info.closeReason)} · ${t('{0} ago', formatAge(now - (info.closedAt ?? now)))}`
     : upstreamState === 'open'
       ? formatAge(now - info.openedAt)
-      : `upstream ${upstreamState}`;
+      : t('upstream {0}', upstreamState);
   const applied = pair?.faultsApplied ?? [];
   const tooltip = [
     `Pair ${info.id}: client ${client} ⇄ upstream ${upstream}${pair?.upstreamLocal ? ` (from ${formatEndpoint(pair.upstreamLocal)})` : ''}`,
-    closed ? `Closed ${formatAge(now - (info.closedAt ?? now))} ago (${describeCloseReason(info.closeReason)}); its log is kept in the history` : `Open for ${formatAge(now - info.openedAt)}; upstream side ${upstreamState}`,
+    closed
+      ? t('Closed {0} ago ({1}); its log is kept in the history', formatAge(now - (info.closedAt ?? now)), describeCloseReason(info.closeReason))
+      : t('Open for {0}; upstream side {1}', formatAge(now - info.openedAt), upstreamState),
     `Client → upstream: ${info.totals.bytesIn} bytes in ${info.totals.messagesIn} chunks${pair ? `, ${pair.bytesToUpstream} written to the upstream` : ''}`,
     `Upstream → client: ${info.totals.bytesOut} bytes in ${info.totals.messagesOut} writes${pair ? `, ${pair.bytesFromUpstream} read from the upstream` : ''}`,
     ...(pair?.upstreamError ? [pair.upstreamError] : []),
-    ...(applied.length ? [`Faults on this pair: ${applied.join(', ')}`] : []),
+    ...(applied.length ? [t('Faults on this pair: {0}', applied.join(', '))] : []),
   ];
   return {
     id: `proxyPair:${info.id}`,
@@ -229,12 +233,12 @@ function proxyPairNode(info: ConnectionInfo, upstream: string, now: number): Tre
 function withPresetName(node: TreeNode, presetName: string | undefined): TreeNode {
   if (presetName === undefined) return node;
   // A proxy preset's proxy already bears the preset's name; its description stays as it is.
-  if (node.kind === 'proxy' && node.label === presetName) return { ...node, tooltip: `Started from preset "${presetName}"\n${node.tooltip}` };
-  return { ...node, label: presetName, description: `${node.label} · ${node.description ?? ''}`, tooltip: `Started from preset "${presetName}"\n${node.tooltip}` };
+  if (node.kind === 'proxy' && node.label === presetName) return { ...node, tooltip: `${t('Started from preset "{0}"', presetName)}\n${node.tooltip}` };
+  return { ...node, label: presetName, description: `${node.label} · ${node.description ?? ''}`, tooltip: `${t('Started from preset "{0}"', presetName)}\n${node.tooltip}` };
 }
 
 function brokenPresetNode(entry: BrokenPresetEntry): TreeNode {
-  const origin = { user: 'user settings', workspace: 'workspace settings', workspaceFolder: 'folder settings' }[entry.origin];
+  const origin = { user: t('user settings'), workspace: t('workspace settings'), workspaceFolder: t('folder settings') }[entry.origin];
   return {
     // By place, not name: two broken entries may share a name, or lack one.
     id: `brokenPreset:${entry.origin}:${entry.index}`,
@@ -242,7 +246,7 @@ function brokenPresetNode(entry: BrokenPresetEntry): TreeNode {
     contextValue: 'brokenPreset',
     label: entry.name,
     description: entry.reason,
-    tooltip: `${entry.reason}\nEntry ${entry.index + 1} of tcpLab.presets in the ${origin}; it starts nothing until it is fixed.`,
+    tooltip: `${entry.reason}\n${t('Entry {0} of tcpLab.presets in the {1}; it starts nothing until it is fixed.', entry.index + 1, origin)}`,
     icon: 'warning',
     color: 'list.warningForeground',
     collapsible: 'none',
@@ -255,27 +259,27 @@ function placeholderNode(id: string, label: string, tooltip: string): TreeNode {
 }
 
 function connectionNode(info: ConnectionInfo, kind: 'connection' | 'client', now: number): TreeNode {
-  const label = info.remote ? formatEndpoint(info.remote) : '(not connected)';
+  const label = info.remote ? formatEndpoint(info.remote) : t('(not connected)');
   const traffic = `↓${formatBytes(info.totals.bytesIn)} ↑${formatBytes(info.totals.bytesOut)}`;
   const age = formatAge((info.closedAt ?? now) - info.openedAt);
   const closed = info.state === 'closed';
   // Accepted connections are usually open, so their state is only spelled out when it is not; their age says more.
   const description = closed
-    ? `${describeCloseReason(info.closeReason)} · ${formatAge(now - (info.closedAt ?? now))} ago · ${traffic}`
+    ? `${describeCloseReason(info.closeReason)} · ${t('{0} ago', formatAge(now - (info.closedAt ?? now)))} · ${traffic}`
     : kind === 'connection'
-      ? `${info.state === 'open' ? '' : `${STATE_LABELS[info.state]} · `}${traffic} · ${age}`
-      : `${STATE_LABELS[info.state]} · ${traffic}`;
+      ? `${info.state === 'open' ? '' : `${stateLabel(info.state)} · `}${traffic} · ${age}`
+      : `${stateLabel(info.state)} · ${traffic}`;
   const { icon, color } = STATE_ICONS[info.state];
   const tooltip = [
-    `${kind === 'client' ? 'Client connection' : 'Accepted connection'} ${info.id}: ${info.local ? formatEndpoint(info.local) : '?'} → ${label}`,
+    `${kind === 'client' ? t('Client connection {0}', info.id) : t('Accepted connection {0}', info.id)}: ${info.local ? formatEndpoint(info.local) : '?'} → ${label}`,
     closed
-      ? `Closed ${formatAge(now - (info.closedAt ?? now))} ago (${describeCloseReason(info.closeReason)}) after ${age}; its log is kept in the history`
-      : `State: ${STATE_LABELS[info.state]}, open for ${age}`,
-    `Received ${info.totals.bytesIn} bytes in ${info.totals.messagesIn} chunks; sent ${info.totals.bytesOut} bytes in ${info.totals.messagesOut} writes`,
+      ? t('Closed {0} ago ({1}) after {2}; its log is kept in the history', formatAge(now - (info.closedAt ?? now)), describeCloseReason(info.closeReason), age)
+      : t('State: {0}, open for {1}', stateLabel(info.state), age),
+    t('Received {0} bytes in {1} chunks; sent {2} bytes in {3} writes', info.totals.bytesIn, info.totals.messagesIn, info.totals.bytesOut, info.totals.messagesOut),
   ];
-  if (info.queuedBytes > 0 && !closed) tooltip.push(`${info.queuedBytes} bytes waiting to be written`);
+  if (info.queuedBytes > 0 && !closed) tooltip.push(t('{0} bytes waiting to be written', info.queuedBytes));
   const slowed = closed ? undefined : describeReadHolds(info.readHolds);
-  if (slowed) tooltip.push(`Reading paused: ${slowed}; TCP flow control slows the peer, nothing is dropped`);
+  if (slowed) tooltip.push(t('Reading paused: {0}; TCP flow control slows the peer, nothing is dropped', slowed));
   if (info.tls) tooltip.push(...describeTlsLines(info.tls));
   const contextValue: TreeContextValue = closed ? (info.reconnectable ? 'closedClient' : 'closedConnection') : kind;
   return {
@@ -301,11 +305,17 @@ function presetNode(entry: PresetEntry): TreeNode {
   const { preset } = entry;
   const payloads = preset.payloads ?? [];
   const where = formatHostPort(preset.host, preset.port);
-  const origin = entry.origin === 'user' ? 'user settings' : 'workspace settings';
-  const description = `${preset.kind} ${where}${entry.restricted ? ' · Restricted Mode' : ''}`;
-  const action = preset.kind === 'listener' ? `listen on ${where}` : preset.kind === 'proxy' ? `relay clients of ${where} to ${preset.upstream ?? '?'}` : `connect to ${where}`;
-  const tooltip = [`Preset "${preset.name}" from ${origin}: ${action}`];
-  if (entry.restricted) tooltip.push('This workspace is not trusted: starting it asks for confirmation first.');
+  const origin = entry.origin === 'user' ? t('user settings') : t('workspace settings');
+  const kindWhere = preset.kind === 'listener' ? t('listener {0}', where) : preset.kind === 'proxy' ? t('proxy {0}', where) : t('client {0}', where);
+  const description = entry.restricted ? `${kindWhere} · ${t('Restricted Mode')}` : kindWhere;
+  const tooltip = [
+    preset.kind === 'listener'
+      ? t('Preset "{0}" from {1}: listen on {2}', preset.name, origin, where)
+      : preset.kind === 'proxy'
+        ? t('Preset "{0}" from {1}: relay clients of {2} to {3}', preset.name, origin, where, preset.upstream ?? '?')
+        : t('Preset "{0}" from {1}: connect to {2}', preset.name, origin, where),
+  ];
+  if (entry.restricted) tooltip.push(t('This workspace is not trusted: starting it asks for confirmation first.'));
   const node: TreeNode = {
     id: `preset:${preset.name}`,
     kind: 'preset',
@@ -331,7 +341,7 @@ function payloadNode(preset: Preset, payload: PresetPayload, index: number): Tre
     contextValue: 'presetPayload',
     label: payload.name,
     description: payload.format,
-    tooltip: `${payload.format} payload of preset "${preset.name}":\n${preview}`,
+    tooltip: `${t('{0} payload of preset "{1}":', payload.format, preset.name)}\n${preview}`,
     icon: PAYLOAD_ICONS[payload.format],
     collapsible: 'none',
     children: [],
@@ -340,12 +350,19 @@ function payloadNode(preset: Preset, payload: PresetPayload, index: number): Tre
   };
 }
 
-const STATE_LABELS: Record<ConnectionState, string> = {
-  connecting: 'connecting',
-  open: 'open',
-  halfClosed: 'half-closed',
-  closed: 'closed',
-};
+// A function, not a table: translated when the tree is drawn, after the host installed the bundle.
+function stateLabel(state: ConnectionState): string {
+  switch (state) {
+    case 'connecting':
+      return t('connecting');
+    case 'open':
+      return t('open');
+    case 'halfClosed':
+      return t('half-closed');
+    case 'closed':
+      return t('closed');
+  }
+}
 
 const STATE_ICONS: Record<ConnectionState, { icon: string; color: string }> = {
   connecting: { icon: 'loading~spin', color: 'charts.yellow' },
@@ -371,12 +388,13 @@ export function formatAge(ms: number): string {
 }
 
 function withRecent(live: string, recent: number): string {
-  return recent > 0 ? `${live} · ${recent} closed` : live;
+  return recent > 0 ? `${live} · ${t('{0} closed', recent)}` : live;
 }
 
-function countLabel(count: number, noun: string, nouns = `${noun}s`): string {
-  if (count === 0) return 'none';
-  return `${count} ${count === 1 ? noun : nouns}`;
+/** "none", or the singular or plural sentence the caller wrote out (literal, so the bundles have both). */
+function countLabel(count: number, one: string, many: string): string {
+  if (count === 0) return t('none');
+  return count === 1 ? one : many;
 }
 
 function capitalize(text: string): string {

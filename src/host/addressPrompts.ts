@@ -31,24 +31,24 @@ export function promptConnectTarget(initial: string, recentTargets: readonly str
   type Item = vscode.QuickPickItem & { target?: ConnectTarget; preset?: PresetEntry };
   const recent: Item[] = recentTargets.flatMap((text) => {
     const parsed = parseTarget(text);
-    return parsed.ok ? [{ label: text, description: 'recent', iconPath: new vscode.ThemeIcon('history'), target: { host: parsed.host, port: parsed.port, tls: parsed.tls } }] : [];
+    return parsed.ok ? [{ label: text, description: vscode.l10n.t('recent'), iconPath: new vscode.ThemeIcon('history'), target: { host: parsed.host, port: parsed.port, tls: parsed.tls } }] : [];
   });
   const presets: Item[] = presetEntries
     .filter((entry) => entry.preset.kind === 'client')
     .map((entry) => ({
       label: entry.preset.name,
-      description: `preset · ${formatHostPort(entry.preset.host, entry.preset.port)}${entry.restricted ? ' · Restricted Mode' : ''}`,
+      description: `${vscode.l10n.t('preset')} · ${formatHostPort(entry.preset.host, entry.preset.port)}${entry.restricted ? ` · ${vscode.l10n.t('Restricted Mode')}` : ''}`,
       iconPath: new vscode.ThemeIcon(entry.restricted ? 'shield' : 'bookmark'),
       preset: entry,
     }));
   const fixed: Item[] = [
-    ...(recent.length ? [{ label: 'Recent', kind: vscode.QuickPickItemKind.Separator }, ...recent] : []),
-    ...(presets.length ? [{ label: 'Presets', kind: vscode.QuickPickItemKind.Separator }, ...presets] : []),
+    ...(recent.length ? [{ label: vscode.l10n.t('Recent'), kind: vscode.QuickPickItemKind.Separator }, ...recent] : []),
+    ...(presets.length ? [{ label: vscode.l10n.t('Presets'), kind: vscode.QuickPickItemKind.Separator }, ...presets] : []),
   ];
 
   const pick = vscode.window.createQuickPick<Item>();
-  pick.title = 'Connect…';
-  pick.placeholder = 'host:port or tls://host:port, e.g. 127.0.0.1:9000, [::1]:9000 or tls://localhost:8443';
+  pick.title = vscode.l10n.t('Connect…');
+  pick.placeholder = vscode.l10n.t('host:port or tls://host:port, e.g. 127.0.0.1:9000, [::1]:9000 or tls://localhost:8443');
   pick.ignoreFocusOut = true;
   pick.matchOnDescription = true;
   const refresh = (text: string): void => {
@@ -60,7 +60,7 @@ export function promptConnectTarget(initial: string, recentTargets: readonly str
     if (parsed.ok) {
       // A complete target stands alone: a recent entry that merely starts with the same text
       // (127.0.0.1:9000 for 127.0.0.1:900) must not be what Enter picks.
-      const typed: Item = { label: `$(${parsed.tls ? 'lock' : 'plug'}) Connect to ${formatTarget(parsed.host, parsed.port, parsed.tls)}`, alwaysShow: true, target: { host: parsed.host, port: parsed.port, tls: parsed.tls } };
+      const typed: Item = { label: `$(${parsed.tls ? 'lock' : 'plug'}) ${vscode.l10n.t('Connect to {0}', formatTarget(parsed.host, parsed.port, parsed.tls))}`, alwaysShow: true, target: { host: parsed.host, port: parsed.port, tls: parsed.tls } };
       pick.items = [typed];
       pick.activeItems = [typed];
       return;
@@ -84,12 +84,12 @@ export function promptConnectTarget(initial: string, recentTargets: readonly str
 
 function showPortInput(host: string, value: string): Promise<{ address: HostPort } | { value: string } | undefined> {
   const input = vscode.window.createInputBox();
-  input.title = `Start Listener on ${host}`;
-  input.prompt = `Port to listen on (0 picks any free port), or host:port. Listens on ${host}: use the button to change the host.`;
-  input.placeholder = 'e.g. 9000 or 0';
+  input.title = vscode.l10n.t('Start Listener on {0}', host);
+  input.prompt = vscode.l10n.t('Port to listen on (0 picks any free port), or host:port. Listens on {0}: use the button to change the host.', host);
+  input.placeholder = vscode.l10n.t('e.g. 9000 or 0');
   input.value = value;
   input.ignoreFocusOut = true;
-  const changeHost: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('server-environment'), tooltip: 'Choose Host…' };
+  const changeHost: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('server-environment'), tooltip: vscode.l10n.t('Choose Host…') };
   input.buttons = [changeHost];
   const parse = (text: string) => parseHostPort(text, { defaultHost: host, allowZeroPort: true });
   return runQuickInput<{ address: HostPort } | { value: string }>(input, (finish) => [
@@ -109,15 +109,15 @@ function showPortInput(host: string, value: string): Promise<{ address: HostPort
 function pickListenHost(current: string): Promise<string | undefined> {
   type Item = vscode.QuickPickItem & { host?: string };
   const known: Item[] = [
-    { label: '127.0.0.1', description: 'IPv4 loopback: this machine only', host: '127.0.0.1' },
-    { label: '::1', description: 'IPv6 loopback: this machine only', host: '::1' },
-    { label: '0.0.0.0', description: 'every IPv4 interface: reachable from the network', host: '0.0.0.0' },
-    { label: '::', description: 'every interface: reachable from the network', host: '::' },
+    { label: '127.0.0.1', description: vscode.l10n.t('IPv4 loopback: this machine only'), host: '127.0.0.1' },
+    { label: '::1', description: vscode.l10n.t('IPv6 loopback: this machine only'), host: '::1' },
+    { label: '0.0.0.0', description: vscode.l10n.t('every IPv4 interface: reachable from the network'), host: '0.0.0.0' },
+    { label: '::', description: vscode.l10n.t('every interface: reachable from the network'), host: '::' },
   ];
-  if (!known.some((k) => k.host === current)) known.unshift({ label: current, description: 'current', host: current });
+  if (!known.some((k) => k.host === current)) known.unshift({ label: current, description: vscode.l10n.t('current'), host: current });
   const pick = vscode.window.createQuickPick<Item>();
-  pick.title = 'Listen on which host?';
-  pick.placeholder = 'Choose an address, or type a host name or IP address';
+  pick.title = vscode.l10n.t('Listen on which host?');
+  pick.placeholder = vscode.l10n.t('Choose an address, or type a host name or IP address');
   pick.items = known;
   pick.activeItems = known.filter((k) => k.host === current);
   return runQuickInput<string>(pick, (finish) => [
@@ -130,7 +130,7 @@ function pickListenHost(current: string): Promise<string | undefined> {
       const problem = validateHostText(host);
       const typed: Item = problem
         ? { label: `$(warning) ${problem}`, alwaysShow: true }
-        : { label: host, description: 'typed', alwaysShow: true, host };
+        : { label: host, description: vscode.l10n.t('typed'), alwaysShow: true, host };
       pick.items = [typed, ...known];
       pick.activeItems = [typed];
     }),

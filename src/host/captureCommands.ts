@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { captureFileName } from '../app/captureFiles';
 import type { CommandArg } from '../app/commandArgs';
-import { describeItem, isListener, listenerAddress } from '../app/targets';
+import { describeItemForUser, isListener, listenerAddress } from '../app/targets';
 import type { CaptureManager } from './captureManager';
 import type { CommandHandlers, CommandSource } from './commandRegistration';
 import type { TargetPicker } from './targetPicker';
@@ -27,44 +27,46 @@ export class CaptureCommands implements CommandSource {
   }
 
   async startCapture(arg: CommandArg): Promise<void> {
-    const target = await this.picker.resolve(arg, 'any', 'Capture the traffic of…');
+    const target = await this.picker.resolve(arg, 'any', vscode.l10n.t('Capture the traffic of…'));
     if (!target) return;
     const base = vscode.workspace.workspaceFolders?.[0]?.uri;
     if (isListener(target)) {
       const folders = await vscode.window.showOpenDialog({
-        title: `Capture every client of ${listenerAddress(target)} into a folder`,
+        title: vscode.l10n.t('Capture every client of {0} into a folder', listenerAddress(target)),
         canSelectFolders: true,
         canSelectFiles: false,
         canSelectMany: false,
         defaultUri: base,
-        openLabel: 'Capture Here',
+        openLabel: vscode.l10n.t('Capture Here'),
       });
       if (!folders?.[0]) return;
       await this.captures.startListener(target, folders[0].fsPath);
       return;
     }
     const file = await vscode.window.showSaveDialog({
-      title: `Capture ${describeItem(target)} to a JSON Lines file`,
+      title: vscode.l10n.t('Capture {0} to a JSON Lines file', describeItemForUser(target)),
       defaultUri: base ? vscode.Uri.joinPath(base, captureFileName(target, new Date())) : undefined,
       filters: { 'JSON Lines': ['jsonl'] },
-      saveLabel: 'Capture',
+      saveLabel: vscode.l10n.t('Capture'),
     });
     if (!file) return;
     await this.captures.startConnection(target, file.fsPath);
   }
 
   async stopCapture(arg: CommandArg): Promise<void> {
-    const target = await this.picker.resolve(arg, 'any', 'Stop capturing…');
+    const target = await this.picker.resolve(arg, 'any', vscode.l10n.t('Stop capturing…'));
     if (!target) return;
     const captures = this.captures;
     const capturing = isListener(target) ? captures.isCapturingListener(target) || target.connections.some((c) => c.log.capturing) : target.log.capturing;
     if (!capturing) {
-      void vscode.window.showInformationMessage(`The ${describeItem(target)} is not capturing; use TCP: Start Capture to File… to begin.`);
+      void vscode.window.showInformationMessage(vscode.l10n.t('The {0} is not capturing; use TCP: Start Capture to File… to begin.', describeItemForUser(target)));
       return;
     }
     await captures.stop(target);
     // A listener stops one file per client, so the sentence says which files are complete.
-    const kept = isListener(target) ? "each client's file holds every byte up to now" : 'the file holds every byte up to now';
-    void vscode.window.showInformationMessage(`Stopped capturing the ${describeItem(target)}; ${kept}.`);
+    const what = describeItemForUser(target);
+    void vscode.window.showInformationMessage(isListener(target)
+      ? vscode.l10n.t("Stopped capturing the {0}; each client's file holds every byte up to now.", what)
+      : vscode.l10n.t('Stopped capturing the {0}; the file holds every byte up to now.', what));
   }
 }

@@ -54,7 +54,7 @@ export class CaptureManager implements vscode.Disposable {
 
   async startConnection(connection: Connection, filePath: string): Promise<void> {
     await this.start(connection, filePath);
-    void vscode.window.showInformationMessage(`Capturing ${connection.label} to ${filePath}; every byte from now on is written there.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Capturing {0} to {1}; every byte from now on is written there.', connection.label, filePath));
   }
 
   async startListener(listener: Listener, folder: string): Promise<void> {
@@ -62,7 +62,7 @@ export class CaptureManager implements vscode.Disposable {
     this.listenerFolders.set(listener.id, folder);
     await Promise.all(listener.connections.map((connection) => this.startInFolder(connection, folder)));
     this.log.info(`capturing every client of ${listener.id} into ${folder}`);
-    void vscode.window.showInformationMessage(`Capturing every client of the listener into ${folder}, one file per connection.`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Capturing every client of the listener into {0}, one file per connection.', folder));
   }
 
   async stop(item: Listener | Connection): Promise<void> {

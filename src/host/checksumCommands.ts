@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { checksumLines, checksumSubjectOfText, type ChecksumSubject } from '../app/checksumInput';
 import type { CommandHandlers, CommandSource } from './commandRegistration';
+import { bytesText } from './countText';
 
 export const CHECKSUM_COMMANDS = {
   computeChecksum: 'tcpLab.computeChecksum',
@@ -27,26 +28,26 @@ export class ChecksumCommands implements CommandSource {
     if (!subject) return;
     const items = checksumLines(subject.bytes).map((line) => ({ label: line.label, description: line.value, value: line.value }));
     const picked = await vscode.window.showQuickPick(items, {
-      title: `Checksums of ${subject.described}${args?.source ? ` (${args.source})` : ''}`,
-      placeHolder: 'Pick one to copy its bytes',
+      title: args?.source ? vscode.l10n.t('Checksums of {0} ({1})', subject.described, args.source) : vscode.l10n.t('Checksums of {0}', subject.described),
+      placeHolder: vscode.l10n.t('Pick one to copy its bytes'),
       matchOnDescription: true,
     });
     if (!picked) return;
     await vscode.env.clipboard.writeText(picked.value);
-    void vscode.window.showInformationMessage(`Copied ${picked.value} (${picked.label}).`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Copied {0} ({1}).', picked.value, picked.label));
   }
 }
 
 async function subjectOf(args: ComputeChecksumArgs | undefined): Promise<ChecksumSubject | undefined> {
-  if (args?.bytes) return { bytes: args.bytes, described: `${args.bytes.length} byte${args.bytes.length === 1 ? '' : 's'}` };
+  if (args?.bytes) return { bytes: args.bytes, described: bytesText(args.bytes.length) };
   if (typeof args?.text === 'string' && args.text !== '') return checksumSubjectOfText(args.text);
   const editor = vscode.window.activeTextEditor;
   const selected = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : undefined;
   if (selected) return checksumSubjectOfText(selected);
   const typed = await vscode.window.showInputBox({
-    title: 'Compute Checksum',
-    prompt: 'Bytes in hex (01 03 00 0A) or text; or select them in an editor or a traffic panel row first',
-    validateInput: (value) => (value === '' ? 'Type some bytes or text.' : undefined),
+    title: vscode.l10n.t('Compute Checksum'),
+    prompt: vscode.l10n.t('Bytes in hex (01 03 00 0A) or text; or select them in an editor or a traffic panel row first'),
+    validateInput: (value) => (value === '' ? vscode.l10n.t('Type some bytes or text.') : undefined),
   });
   return typed ? checksumSubjectOfText(typed) : undefined;
 }

@@ -285,7 +285,7 @@ export class TcpLabConfig implements vscode.Disposable {
     }
     this.reportProblems(problems);
     this.brokenCache = problems.map((p) => ({
-      name: p.presetName ?? (p.index >= 0 ? `Entry ${p.index + 1}` : `${SECTION}.presets`),
+      name: p.presetName ?? (p.index >= 0 ? vscode.l10n.t('Entry {0}', p.index + 1) : `${SECTION}.presets`),
       origin: p.origin,
       index: p.index,
       reason: p.message,
@@ -307,7 +307,9 @@ export class TcpLabConfig implements vscode.Disposable {
   async revealPresetEntry(origin: PresetOrigin, index: number): Promise<void> {
     const document = await this.settingsDocument(origin);
     if (!document) {
-      void vscode.window.showWarningMessage(`Could not find the ${origin === 'user' ? 'user' : 'workspace'} settings file that holds ${SECTION}.presets; open it with "Preferences: Open Settings (JSON)".`);
+      void vscode.window.showWarningMessage(origin === 'user'
+        ? vscode.l10n.t('Could not find the user settings file that holds {0}; open it with "Preferences: Open Settings (JSON)".', `${SECTION}.presets`)
+        : vscode.l10n.t('Could not find the workspace settings file that holds {0}; open it with "Preferences: Open Settings (JSON)".', `${SECTION}.presets`));
       return;
     }
     const editor = await vscode.window.showTextDocument(document);
@@ -402,7 +404,7 @@ export class TcpLabConfig implements vscode.Disposable {
       this.shownProblems.add(message);
       this.log.warn(message);
       // To the file and line of the bad entry, not the Settings UI: its "Edit in settings.json" writes a default.
-      void vscode.window.showWarningMessage(message, 'Open Settings').then((choice) => {
+      void vscode.window.showWarningMessage(message, vscode.l10n.t('Open Settings')).then((choice) => {
         if (choice) void this.revealPresetEntry(origin, index);
       });
     }

@@ -15,6 +15,7 @@ import { formatTarget, type HostPort } from '../shared/hostPort';
 import { plural } from '../shared/plural';
 import { promptConnectTarget, promptListenAddress, type ConnectTarget } from './addressPrompts';
 import type { CommandHandlers, CommandSource } from './commandRegistration';
+import { connectionsText, listenersText } from './countText';
 import type { TcpLabConfig } from './config';
 import { confirmExposure } from './exposurePrompt';
 import type { PresetCommands } from './presetCommands';
@@ -89,8 +90,9 @@ export class ConnectCommands implements CommandSource {
           void vscode.window.showErrorMessage(errorMessage(err));
           return undefined;
         }
-        const choice = await vscode.window.showErrorMessage(errorMessage(err), 'Try Another Port');
-        if (choice !== 'Try Another Port') return undefined;
+        const another = vscode.l10n.t('Try Another Port');
+        const choice = await vscode.window.showErrorMessage(errorMessage(err), another);
+        if (choice !== another) return undefined;
         port = undefined;
       }
     }
@@ -125,14 +127,14 @@ export class ConnectCommands implements CommandSource {
     try {
       // A typed tls:// target verifies against the system's CAs; presets and the panel choose more.
       const connection = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: `Connecting to ${label}…` },
+        { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Connecting to {0}…', label) },
         () => registry.connect({ host: target.host, port: target.port, ...(target.tls ? { tls: {} } : {}) }),
       );
       memory.rememberTyped(connection.id, target);
       memory.lastTargetId = connection.id;
       await this.rememberRecent(label);
       void picker.reveal(connection.id);
-      void vscode.window.showInformationMessage(`Connected to ${label}`, 'Open Traffic').then((choice) => {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Connected to {0}', label), vscode.l10n.t('Open Traffic')).then((choice) => {
         if (choice) panels.open(connection.id);
       });
       return connection;
@@ -142,8 +144,9 @@ export class ConnectCommands implements CommandSource {
         void vscode.window.showErrorMessage(errorMessage(err));
         return undefined;
       }
-      const choice = await vscode.window.showErrorMessage(errorMessage(err), 'Try Again');
-      return choice === 'Try Again' ? null : undefined;
+      const again = vscode.l10n.t('Try Again');
+      const choice = await vscode.window.showErrorMessage(errorMessage(err), again);
+      return choice === again ? null : undefined;
     }
   }
 
@@ -156,13 +159,13 @@ export class ConnectCommands implements CommandSource {
   }
 
   async stopListener(arg: CommandArg): Promise<void> {
-    const listener = await this.services.picker.resolve(arg, 'listener', 'Stop which listener?');
+    const listener = await this.services.picker.resolve(arg, 'listener', vscode.l10n.t('Stop which listener?'));
     if (!listener || !isListener(listener)) return;
     await listener.stop({ closeConnections: true });
   }
 
   async disconnect(arg: CommandArg): Promise<void> {
-    const connection = await this.services.picker.resolve(arg, 'connection', 'Disconnect which connection?');
+    const connection = await this.services.picker.resolve(arg, 'connection', vscode.l10n.t('Disconnect which connection?'));
     if (!connection || !isConnection(connection)) return;
     connection.destroy();
   }
@@ -172,20 +175,20 @@ export class ConnectCommands implements CommandSource {
     const listeners = registry.listeners().length;
     const connections = registry.connections().length;
     if (listeners + connections === 0) {
-      void vscode.window.showInformationMessage('Nothing is open: there is no listener or connection to stop.');
+      void vscode.window.showInformationMessage(vscode.l10n.t('Nothing is open: there is no listener or connection to stop.'));
       return;
     }
     await registry.stopAll();
     const summary = `stopped ${plural(listeners, 'listener')} and closed ${plural(connections, 'connection')}`;
     log.info(`Stop All: ${summary}`);
-    vscode.window.setStatusBarMessage(`TCP Lab: ${summary}`, 4000);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('TCP Lab: stopped {0} and closed {1}', listenersText(listeners), connectionsText(connections)), 4000);
   }
 
   async copyAddress(arg: CommandArg): Promise<void> {
-    const item = await this.services.picker.resolve(arg, 'any', 'Copy the address of…');
+    const item = await this.services.picker.resolve(arg, 'any', vscode.l10n.t('Copy the address of…'));
     if (!item) return;
     const address = isListener(item) ? listenerAddress(item) : connectionPeer(item);
     await vscode.env.clipboard.writeText(address);
-    vscode.window.setStatusBarMessage(`TCP Lab: copied ${address}`, 3000);
+    vscode.window.setStatusBarMessage(vscode.l10n.t('TCP Lab: copied {0}', address), 3000);
   }
 }

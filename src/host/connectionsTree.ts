@@ -82,7 +82,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     item.tooltip = node.tooltip;
     item.contextValue = node.contextValue;
     // A click on a listener or connection row opens (or reveals) its traffic panel, as VS Code's own trees open what a row names.
-    if (node.targetId) item.command = { command: 'tcpLab.openTrafficPanel', title: 'Open Traffic Panel', arguments: [node.targetId] };
+    if (node.targetId) item.command = { command: 'tcpLab.openTrafficPanel', title: vscode.l10n.t('Open Traffic Panel'), arguments: [node.targetId] };
     if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
     return item;
   }

@@ -19,12 +19,12 @@ export const HISTORY_COMMANDS = {
 export async function pickTarget(registry: Registry, title: string, filter: (id: string) => boolean = () => true, withForms = true): Promise<string | undefined | false> {
   const picks = panelTargetPicks(registry.snapshot()).filter((p) => (p.targetId === undefined ? withForms : filter(p.targetId)));
   if (picks.length === 0) {
-    void vscode.window.showInformationMessage('TCP Lab has nothing of that kind open or in its history yet.');
+    void vscode.window.showInformationMessage(vscode.l10n.t('TCP Lab has nothing of that kind open or in its history yet.'));
     return false;
   }
   const picked = await vscode.window.showQuickPick(
     picks.map((p) => ({ label: `$(${p.icon}) ${p.label}`, description: p.description, detail: p.detail, pick: p })),
-    { title, placeHolder: 'Live ones first, then recent ones, newest first', matchOnDescription: true, matchOnDetail: true },
+    { title, placeHolder: vscode.l10n.t('Live ones first, then recent ones, newest first'), matchOnDescription: true, matchOnDetail: true },
   );
   return picked ? picked.pick.targetId : false;
 }
@@ -41,22 +41,22 @@ export class HistoryCommands implements CommandSource {
     return {
       // With exactly one live target it still asks: the user may want the forms instead.
       [HISTORY_COMMANDS.openTrafficPanel]: async (arg) => {
-        const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Open a traffic panel on…'));
+        const id = targetIdOf(arg) ?? (await pickTarget(registry, vscode.l10n.t('Open a traffic panel on…')));
         if (id === false) return;
         panels.open(id);
       },
       [HISTORY_COMMANDS.reconnect]: async (arg) => {
-        const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Reconnect which closed connection?', (candidate) => {
+        const id = targetIdOf(arg) ?? (await pickTarget(registry, vscode.l10n.t('Reconnect which closed connection?'), (candidate) => {
           const info = registry.snapshot().connections.find((c) => c.id === candidate);
           return info?.state === 'closed' && info.reconnectable;
         }, false));
         if (id === false || id === undefined) return;
         const connection = await registry.reconnect(id);
-        vscode.window.setStatusBarMessage(`TCP Lab: ${connection.id} reconnected to ${connection.label}`, 4000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('TCP Lab: {0} reconnected to {1}', connection.id, connection.label), 4000);
         panels.open(connection.id);
       },
       [HISTORY_COMMANDS.saveLog]: async (arg) => {
-        const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Save the log of…', () => true, false));
+        const id = targetIdOf(arg) ?? (await pickTarget(registry, vscode.l10n.t('Save the log of…'), () => true, false));
         if (id === false || id === undefined) return;
         await panels.saveLogOf(id);
       },

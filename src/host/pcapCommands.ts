@@ -22,7 +22,7 @@ const PCAPNG_FILTER = { 'pcapng (Wireshark)': ['pcapng'] };
 /** The save dialog's answer as a local path: pcapng files are streamed with node:fs as they are written. */
 function localPath(uri: vscode.Uri): string {
   if (uri.scheme !== 'file') {
-    throw new Error(`TCP Lab writes pcapng files on the machine it runs on, and ${uri.toString()} is not there; pick a folder on that machine.`);
+    throw new Error(vscode.l10n.t('TCP Lab writes pcapng files on the machine it runs on, and {0} is not there; pick a folder on that machine.', uri.toString()));
   }
   return uri.fsPath;
 }
@@ -35,8 +35,9 @@ function announce(summary: ExportSummary, uri: vscode.Uri, log: vscode.LogOutput
   const where = whereSaved(uri);
   const sentence = describeExport(summary, where);
   log.info(sentence);
-  void vscode.window.showInformationMessage(sentence, 'Reveal').then((choice) => {
-    if (choice === 'Reveal') void vscode.commands.executeCommand('revealFileInOS', uri);
+  const reveal = vscode.l10n.t('Reveal');
+  void vscode.window.showInformationMessage(sentence, reveal).then((choice) => {
+    if (choice === reveal) void vscode.commands.executeCommand('revealFileInOS', uri);
   });
   return where;
 }
@@ -46,10 +47,10 @@ function announce(summary: ExportSummary, uri: vscode.Uri, log: vscode.LogOutput
  * undefined when the dialog was cancelled. Failures reject with one sentence (the panel shows it).
  */
 export async function exportPcapngWithDialog(registry: Registry, targetId: string, log: vscode.LogOutputChannel): Promise<string | undefined> {
-  const uri = await askSaveLocation(`Export ${targetId} as pcapng`, logFileName(targetId, 'pcapng'), PCAPNG_FILTER);
+  const uri = await askSaveLocation(vscode.l10n.t('Export {0} as pcapng', targetId), logFileName(targetId, 'pcapng'), PCAPNG_FILTER);
   if (!uri) return undefined;
   const file = localPath(uri);
-  const summary = await withProgress(`Exporting ${targetId} as pcapng…`, () => exportTargetToPcapng(registry, targetId, file));
+  const summary = await withProgress(vscode.l10n.t('Exporting {0} as pcapng…', targetId), () => exportTargetToPcapng(registry, targetId, file));
   return announce(summary, uri, log);
 }
 
@@ -59,17 +60,17 @@ async function exportCaptureWithDialog(registry: Registry, capture: vscode.Uri, 
   if (!options.remote) {
     // A renamed capture file no longer says who the peer was; the packets need its address and port.
     const answer = await vscode.window.showInputBox({
-      title: `Export ${basename(source)} as pcapng`,
-      prompt: 'This capture file does not say which peer it talked to: enter its numeric address and port',
-      placeHolder: '127.0.0.1:502 or [::1]:502',
-      validateInput: (text) => (parseEndpoint(text) ? undefined : 'Enter a numeric address and port, such as 127.0.0.1:502 or [::1]:502.'),
+      title: vscode.l10n.t('Export {0} as pcapng', basename(source)),
+      prompt: vscode.l10n.t('This capture file does not say which peer it talked to: enter its numeric address and port'),
+      placeHolder: vscode.l10n.t('127.0.0.1:502 or [::1]:502'),
+      validateInput: (text) => (parseEndpoint(text) ? undefined : vscode.l10n.t('Enter a numeric address and port, such as 127.0.0.1:502 or [::1]:502.')),
     });
     if (answer === undefined) return;
     options.remote = parseEndpoint(answer);
   }
-  const uri = await askSaveLocation(`Export ${basename(source)} as pcapng`, basename(source).replace(/\.jsonl$/i, '') + '.pcapng', PCAPNG_FILTER, capture);
+  const uri = await askSaveLocation(vscode.l10n.t('Export {0} as pcapng', basename(source)), basename(source).replace(/\.jsonl$/i, '') + '.pcapng', PCAPNG_FILTER, capture);
   if (!uri) return;
-  const summary = await withProgress(`Converting ${basename(source)} to pcapng…`, () => convertCaptureToPcapng(source, localPath(uri), options));
+  const summary = await withProgress(vscode.l10n.t('Converting {0} to pcapng…', basename(source)), () => convertCaptureToPcapng(source, localPath(uri), options));
   announce(summary, uri, log);
 }
 
@@ -84,14 +85,14 @@ export class PcapCommands implements CommandSource {
     const { registry, log } = this;
     return {
       [PCAP_COMMANDS.exportPcapng]: async (arg) => {
-        const id = targetIdOf(arg) ?? (await pickTarget(registry, 'Export which connection or listener as pcapng?', () => true, false));
+        const id = targetIdOf(arg) ?? (await pickTarget(registry, vscode.l10n.t('Export which connection or listener as pcapng?'), () => true, false));
         if (id === false || id === undefined) return undefined;
         return exportPcapngWithDialog(registry, id, log);
       },
       [PCAP_COMMANDS.exportCaptureAsPcapng]: async (arg) => {
         let capture = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
         if (!capture || !/\.jsonl$/i.test(capture.path)) {
-          const picked = await vscode.window.showOpenDialog({ title: 'Export which capture file as pcapng?', filters: { 'JSON Lines': ['jsonl'] }, canSelectMany: false, openLabel: 'Export' });
+          const picked = await vscode.window.showOpenDialog({ title: vscode.l10n.t('Export which capture file as pcapng?'), filters: { [vscode.l10n.t('JSON Lines')]: ['jsonl'] }, canSelectMany: false, openLabel: vscode.l10n.t('Export') });
           if (!picked?.[0]) return undefined;
           capture = picked[0];
         }

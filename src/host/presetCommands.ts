@@ -7,7 +7,7 @@ import { presetPayloadBytes } from '../app/presetPayloads';
 import { localCaListenerTls } from '../app/localCa';
 import { PresetStarts, hasMockBehaviour, openAtPresetAddress, presetBaseOf, presetTlsSetup, suggestPresetName } from '../app/presetStarts';
 import type { TargetMemory } from '../app/targetMemory';
-import { describeItem, isConnection, isListener } from '../app/targets';
+import { describeItemForUser, isConnection, isListener } from '../app/targets';
 import { PRESET_ICONS, type PresetEntry, type TreeNode } from '../app/treeModel';
 import type { Listener } from '../core/listener';
 import { MockServer } from '../core/mockServer';
@@ -68,23 +68,23 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
 
   async saveAsPreset(arg: CommandArg): Promise<void> {
     const { config, log, memory, picker } = this.services;
-    const item = await picker.resolve(arg, 'saveable', 'Save which listener or connection as a preset?');
+    const item = await picker.resolve(arg, 'saveable', vscode.l10n.t('Save which listener or connection as a preset?'));
     if (!item) return;
     if (isConnection(item) && item.role !== 'client') {
-      void vscode.window.showWarningMessage('Only listeners and outgoing connections can be saved as presets; save the listener that accepted this client instead.');
+      void vscode.window.showWarningMessage(vscode.l10n.t('Only listeners and outgoing connections can be saved as presets; save the listener that accepted this client instead.'));
       return;
     }
     const base = presetBaseOf(item, memory.typedTarget(item.id));
     const existing = new Set(config.presets().map((e) => e.preset.name));
     const name = await vscode.window.showInputBox({
-      title: `Save ${describeItem(item)} as a Preset`,
-      prompt: 'Preset name, shown in the Connections view and in Start Preset…',
+      title: vscode.l10n.t('Save {0} as a Preset', describeItemForUser(item)),
+      prompt: vscode.l10n.t('Preset name, shown in the Connections view and in Start Preset…'),
       value: suggestPresetName(base, existing),
       ignoreFocusOut: true,
       validateInput: (text) => {
-        if (text.trim() === '') return 'Enter a name for the preset.';
+        if (text.trim() === '') return vscode.l10n.t('Enter a name for the preset.');
         if (existing.has(text.trim())) {
-          return { message: `A preset named "${text.trim()}" exists; saving replaces it.`, severity: vscode.InputBoxValidationSeverity.Warning };
+          return { message: vscode.l10n.t('A preset named "{0}" exists; saving replaces it.', text.trim()), severity: vscode.InputBoxValidationSeverity.Warning };
         }
         return undefined;
       },
@@ -92,9 +92,12 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     if (name === undefined || name.trim() === '') return;
     const preset: Preset = { name: name.trim(), ...base };
     const { target, replaced } = await config.savePreset(preset);
-    const scope = target === vscode.ConfigurationTarget.Global ? 'user settings' : 'workspace settings';
-    log.info(`${replaced ? 'Replaced' : 'Saved'} preset "${preset.name}" in ${scope}`);
-    void vscode.window.showInformationMessage(`${replaced ? 'Replaced' : 'Saved'} preset "${preset.name}" in ${scope}.`, 'Open Settings').then((choice) => {
+    const inUser = target === vscode.ConfigurationTarget.Global;
+    log.info(`${replaced ? 'Replaced' : 'Saved'} preset "${preset.name}" in ${inUser ? 'user settings' : 'workspace settings'}`);
+    const sentence = replaced
+      ? inUser ? vscode.l10n.t('Replaced preset "{0}" in user settings.', preset.name) : vscode.l10n.t('Replaced preset "{0}" in workspace settings.', preset.name)
+      : inUser ? vscode.l10n.t('Saved preset "{0}" in user settings.', preset.name) : vscode.l10n.t('Saved preset "{0}" in workspace settings.', preset.name);
+    void vscode.window.showInformationMessage(sentence, vscode.l10n.t('Open Settings')).then((choice) => {
       if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'tcpLab.presets');
     });
   }
@@ -103,7 +106,7 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     const name = typeof arg === 'string' ? arg : arg?.presetName;
     let entry = name !== undefined ? this.services.config.findPreset(name) : undefined;
     if (name !== undefined && !entry) {
-      void vscode.window.showErrorMessage(`There is no valid preset named "${name}" in tcpLab.presets; check the name or fix the entry.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('There is no valid preset named "{0}" in tcpLab.presets; check the name or fix the entry.', name));
       return undefined;
     }
     entry ??= await this.pickPreset();
@@ -113,19 +116,23 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
   private async pickPreset(): Promise<PresetEntry | undefined> {
     const presets = this.services.config.presets();
     if (presets.length === 0) {
-      const choice = await vscode.window.showInformationMessage('There are no presets yet: add them to tcpLab.presets, or use Save as Preset on a listener or connection.', 'Open Settings');
+      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('There are no presets yet: add them to tcpLab.presets, or use Save as Preset on a listener or connection.'), vscode.l10n.t('Open Settings'));
       if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', 'tcpLab.presets');
       return undefined;
     }
     const picked = await vscode.window.showQuickPick(
       presets.map((entry) => ({
         label: entry.preset.name,
-        description: `${entry.preset.kind} ${formatHostPort(entry.preset.host, entry.preset.port)}`,
-        detail: entry.restricted ? 'From the settings of an untrusted workspace: starting it asks for confirmation.' : undefined,
+        description: entry.preset.kind === 'listener'
+          ? vscode.l10n.t('listener {0}', formatHostPort(entry.preset.host, entry.preset.port))
+          : entry.preset.kind === 'proxy'
+            ? vscode.l10n.t('proxy {0}', formatHostPort(entry.preset.host, entry.preset.port))
+            : vscode.l10n.t('client {0}', formatHostPort(entry.preset.host, entry.preset.port)),
+        detail: entry.restricted ? vscode.l10n.t('From the settings of an untrusted workspace: starting it asks for confirmation.') : undefined,
         iconPath: new vscode.ThemeIcon(entry.restricted ? 'shield' : PRESET_ICONS[entry.preset.kind]),
         entry,
       })),
-      { title: 'Start Preset…', placeHolder: 'Choose a preset to start', matchOnDescription: true },
+      { title: vscode.l10n.t('Start Preset…'), placeHolder: vscode.l10n.t('Choose a preset to start'), matchOnDescription: true },
     );
     return picked?.entry;
   }
@@ -135,16 +142,20 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     const { registry, log, tree, memory, picker } = this.services;
     const { preset } = entry;
     const where = formatHostPort(preset.host, preset.port);
-    const action = preset.kind === 'listener' ? `listen on ${where}` : preset.kind === 'proxy' ? `relay clients of ${where} to ${preset.upstream ?? '?'}` : `connect to ${where}`;
     const exposure = preset.kind === 'client' ? undefined : assessBindExposure(preset.host, preset.port);
     if (entry.restricted) {
-      const exposed = exposure?.exposed ? ` ${exposure.sentence}` : '';
+      const never = vscode.l10n.t('Restricted Mode never starts workspace presets on its own.');
+      const start = vscode.l10n.t('Start');
       const choice = await vscode.window.showWarningMessage(
-        `Preset "${preset.name}" comes from the settings of a workspace you have not trusted. Start it and ${action}?`,
-        { modal: true, detail: `Restricted Mode never starts workspace presets on its own.${exposed}` },
-        'Start',
+        preset.kind === 'listener'
+          ? vscode.l10n.t('Preset "{0}" comes from the settings of a workspace you have not trusted. Start it and listen on {1}?', preset.name, where)
+          : preset.kind === 'proxy'
+            ? vscode.l10n.t('Preset "{0}" comes from the settings of a workspace you have not trusted. Start it and relay clients of {1} to {2}?', preset.name, where, preset.upstream ?? '?')
+            : vscode.l10n.t('Preset "{0}" comes from the settings of a workspace you have not trusted. Start it and connect to {1}?', preset.name, where),
+        { modal: true, detail: exposure?.exposed ? `${never} ${exposure.sentence ?? ''}` : never },
+        start,
       );
-      if (choice !== 'Start') return undefined;
+      if (choice !== start) return undefined;
     } else if (exposure?.exposed && !(await confirmExposure(exposure))) {
       return undefined;
     }
@@ -165,12 +176,12 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
         memory.rememberTyped(item.id, { host: preset.host, port: preset.port });
         memory.lastTargetId = item.id;
         void picker.reveal(item.id);
-        vscode.window.setStatusBarMessage(`TCP Lab: preset "${preset.name}" connected to ${where}`, 4000);
+        vscode.window.setStatusBarMessage(vscode.l10n.t('TCP Lab: preset "{0}" connected to {1}', preset.name, where), 4000);
       }
       return item;
     } catch (err) {
       log.error(`Preset "${preset.name}": ${errorMessage(err)}`);
-      void vscode.window.showErrorMessage(`Preset "${preset.name}": ${errorMessage(err)}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Preset "{0}": {1}', preset.name, errorMessage(err)));
       return undefined;
     }
   }
@@ -249,13 +260,13 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     const entry = config.findPreset(node.presetName);
     const payload: PresetPayload | undefined = entry?.preset.payloads?.[node.payloadIndex];
     if (!entry || !payload) {
-      void vscode.window.showErrorMessage(`The payload "${node.label}" is no longer in preset "${node.presetName}"; the settings changed.`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('The payload "{0}" is no longer in preset "{1}"; the settings changed.', node.label, node.presetName));
       return;
     }
     // The same bytes the panel's quick-send button makes: checksum appended, {{$…}} variables resolved.
     const parsed = presetPayloadBytes(payload, entry.preset, { encoding: config.defaultEncoding, lineEnding: config.defaultLineEnding }, this.variables);
     if (!parsed.ok) {
-      void vscode.window.showErrorMessage(`Payload "${payload.name}" of preset "${entry.preset.name}": ${parsed.error}`);
+      void vscode.window.showErrorMessage(vscode.l10n.t('Payload "{0}" of preset "{1}": {2}', payload.name, entry.preset.name, parsed.error));
       return;
     }
 
@@ -264,19 +275,19 @@ export class PresetCommands implements CommandSource, vscode.Disposable {
     // address (e.g. reconnected from the history) is the next most obvious. Ask only beyond that.
     const own = started.length > 0 ? started : openAtPresetAddress(registry, entry.preset);
     let target: RegistryItem | undefined = own.length === 1 ? own[0] : undefined;
-    const why = target ? (started.length > 0 ? `started by preset "${entry.preset.name}"` : `open at preset "${entry.preset.name}"'s address`) : undefined;
+    const why = target ? (started.length > 0 ? vscode.l10n.t('started by preset "{0}"', entry.preset.name) : vscode.l10n.t('open at preset "{0}"\'s address', entry.preset.name)) : undefined;
     if (!target && own.length > 1) {
-      const picked = await vscode.window.showQuickPick(own.map((item) => ({ ...pickItemFor(item), item })), { title: `Send "${payload.name}" to…`, placeHolder: `Preset "${entry.preset.name}" has several open` });
+      const picked = await vscode.window.showQuickPick(own.map((item) => ({ ...pickItemFor(item), item })), { title: vscode.l10n.t('Send "{0}" to…', payload.name), placeHolder: vscode.l10n.t('Preset "{0}" has several open', entry.preset.name) });
       if (!picked) return;
       target = picked.item;
     }
     if (!target && registry.listeners().length + registry.connections().length > 0) {
-      target = await picker.resolve(undefined, 'any', `Send "${payload.name}" to…`);
+      target = await picker.resolve(undefined, 'any', vscode.l10n.t('Send "{0}" to…', payload.name));
       if (!target) return;
     }
     if (!target) {
-      const start = `Start "${entry.preset.name}"`;
-      const choice = await vscode.window.showInformationMessage(`Nothing is open to send "${payload.name}" to; start preset "${entry.preset.name}" first.`, start);
+      const start = vscode.l10n.t('Start "{0}"', entry.preset.name);
+      const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Nothing is open to send "{0}" to; start preset "{1}" first.', payload.name, entry.preset.name), start);
       if (choice !== start) return;
       target = await this.startEntry(entry);
       if (!target) return;

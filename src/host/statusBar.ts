@@ -2,8 +2,8 @@
 // so an idle extension takes no room, and a click brings the Connections view forward.
 import * as vscode from 'vscode';
 import type { Registry } from '../core/registry';
-import { plural } from '../shared/plural';
 import type { TcpLabConfig } from './config';
+import { listenersText, openConnectionsText } from './countText';
 import { CONNECTIONS_VIEW_ID, TREE_REFRESH_INTERVAL_MS } from './connectionsTree';
 import { Throttle } from '../app/throttle';
 
@@ -38,8 +38,9 @@ export class ConnectionsStatusBar implements vscode.Disposable {
       return;
     }
     this.item.text = `$(radio-tower) ${listeners} $(plug) ${connections}`;
-    this.item.tooltip = `TCP Lab: ${plural(listeners, 'listener')}, ${plural(connections, 'open connection')}. Click to show the Connections view.`;
-    this.item.accessibilityInformation = { label: `TCP Lab: ${plural(listeners, 'listener')}, ${plural(connections, 'open connection')}` };
+    const counts = vscode.l10n.t('TCP Lab: {0}, {1}', listenersText(listeners), openConnectionsText(connections));
+    this.item.tooltip = vscode.l10n.t('{0}. Click to show the Connections view.', counts);
+    this.item.accessibilityInformation = { label: counts };
     this.item.show();
   }
 

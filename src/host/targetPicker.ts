@@ -7,19 +7,25 @@ import { connectionPeer, isListener, listenerAddress } from '../app/targets';
 import type { TreeNode } from '../app/treeModel';
 import type { Listener } from '../core/listener';
 import type { Registry, RegistryItem } from '../core/registry';
-import { plural } from '../shared/plural';
 import type { ConnectionsTreeProvider } from './connectionsTree';
 import { CONNECT_COMMANDS } from './connectCommands';
 import type { TrafficPanelManager } from './trafficPanel';
 
 export type TargetKind = 'listener' | 'connection' | 'saveable' | 'any';
 
-const NOTHING_OPEN: Record<TargetKind, string> = {
-  listener: 'no listener is running',
-  connection: 'no connection is open',
-  saveable: 'no listener or outgoing connection is open',
-  any: 'no listener or connection is open',
-};
+// A function, not a table: each sentence is translated when it is shown, in the editor's language.
+function nothingOpen(kind: TargetKind): string {
+  switch (kind) {
+    case 'listener':
+      return vscode.l10n.t('Nothing to do: no listener is running.');
+    case 'connection':
+      return vscode.l10n.t('Nothing to do: no connection is open.');
+    case 'saveable':
+      return vscode.l10n.t('Nothing to do: no listener or outgoing connection is open.');
+    case 'any':
+      return vscode.l10n.t('Nothing to do: no listener or connection is open.');
+  }
+}
 
 export class TargetPicker {
   constructor(
@@ -38,16 +44,18 @@ export class TargetPicker {
     const id = targetIdOf(arg);
     if (id !== undefined) {
       const item = this.registry.getLive(id);
-      if (!item) void vscode.window.showWarningMessage(`${id} is no longer open; pick another listener or connection.`);
+      if (!item) void vscode.window.showWarningMessage(vscode.l10n.t('{0} is no longer open; pick another listener or connection.', id));
       return item;
     }
     const listeners = kind === 'connection' ? [] : this.registry.listeners();
     const connections = kind === 'listener' ? [] : this.registry.connections().filter((c) => kind !== 'saveable' || c.role === 'client');
     const candidates: RegistryItem[] = [...connections, ...listeners];
     if (candidates.length === 0) {
-      const choice = await vscode.window.showInformationMessage(`Nothing to do: ${NOTHING_OPEN[kind]}.`, 'Start Listener', 'Connect…');
-      if (choice === 'Start Listener') void vscode.commands.executeCommand(CONNECT_COMMANDS.startListener);
-      if (choice === 'Connect…') void vscode.commands.executeCommand(CONNECT_COMMANDS.connect);
+      const startListener = vscode.l10n.t('Start Listener');
+      const connect = vscode.l10n.t('Connect…');
+      const choice = await vscode.window.showInformationMessage(nothingOpen(kind), startListener, connect);
+      if (choice === startListener) void vscode.commands.executeCommand(CONNECT_COMMANDS.startListener);
+      if (choice === connect) void vscode.commands.executeCommand(CONNECT_COMMANDS.connect);
       return undefined;
     }
     // The last-used target first, so repeating an action is one Enter away.
@@ -55,7 +63,7 @@ export class TargetPicker {
     candidates.sort((a, b) => Number(b.id === last) - Number(a.id === last));
     const picked = await vscode.window.showQuickPick(
       candidates.map((item) => ({ ...pickItemFor(item), item })),
-      { title, placeHolder: 'Choose a listener or connection', matchOnDescription: true },
+      { title, placeHolder: vscode.l10n.t('Choose a listener or connection'), matchOnDescription: true },
     );
     return picked?.item;
   }
@@ -74,9 +82,11 @@ export class TargetPicker {
   announceListening(listener: Listener): void {
     const address = listenerAddress(listener);
     void this.reveal(listener.id);
-    void vscode.window.showInformationMessage(`Listening on ${address}`, 'Copy Address', 'Open Traffic').then((choice) => {
-      if (choice === 'Copy Address') void vscode.env.clipboard.writeText(address);
-      if (choice === 'Open Traffic') this.panels.open(listener.id);
+    const copy = vscode.l10n.t('Copy Address');
+    const open = vscode.l10n.t('Open Traffic');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Listening on {0}', address), copy, open).then((choice) => {
+      if (choice === copy) void vscode.env.clipboard.writeText(address);
+      if (choice === open) this.panels.open(listener.id);
     });
   }
 }
@@ -87,13 +97,13 @@ export function pickItemFor(item: RegistryItem): vscode.QuickPickItem {
     const clients = item.connections.length;
     return {
       label: listenerAddress(item),
-      description: `${item.id} · listener · ${clients === 0 ? 'no clients' : `all ${plural(clients, 'client')}`}`,
+      description: `${item.id} · ${vscode.l10n.t('listener')} · ${clients === 0 ? vscode.l10n.t('no clients') : clients === 1 ? vscode.l10n.t('all 1 client') : vscode.l10n.t('all {0} clients', clients)}`,
       iconPath: new vscode.ThemeIcon('radio-tower'),
     };
   }
   return {
     label: connectionPeer(item),
-    description: `${item.id} · ${item.role === 'client' ? 'outgoing connection' : `accepted by ${item.listenerId ?? 'a listener'}`}`,
+    description: `${item.id} · ${item.role === 'client' ? vscode.l10n.t('outgoing connection') : item.listenerId ? vscode.l10n.t('accepted by {0}', item.listenerId) : vscode.l10n.t('accepted by a listener')}`,
     iconPath: new vscode.ThemeIcon('plug'),
   };
 }

@@ -33,9 +33,9 @@ function fileProblems(document: vscode.TextDocument, file: TcpFile, workspace: T
       const full = path.resolve(dir, step.path);
       let message: string | undefined;
       if (root && !root.allowOutside && !isInside(path.resolve(root.dir), full)) {
-        message = `File '${step.path}' is outside ${root.dir}, so SEND file refuses it: move it inside, or ${root.howToAllow}.`;
+        message = vscode.l10n.t("File '{0}' is outside {1}, so SEND file refuses it: move it inside, or {2}.", step.path, root.dir, root.howToAllow);
       } else if (!existsSync(full)) {
-        message = `File '${step.path}' does not exist: the path is relative to this .tcp file.`;
+        message = vscode.l10n.t("File '{0}' does not exist: the path is relative to this .tcp file.", step.path);
       }
       if (!message) continue;
       const range = new vscode.Range(step.range.line, step.range.endCol - step.path.length, step.range.line, step.range.endCol);

@@ -46,7 +46,7 @@ class ResultStore {
 /** Peer bytes go into code blocks: VS Code escapes them there, so nothing received is rendered as markup. */
 function appendBytes(md: vscode.MarkdownString, title: string, view: BytesView | undefined): void {
   if (!view) return;
-  md.appendMarkdown(`**${title}** (${view.length} bytes)\n\n`);
+  md.appendMarkdown(`${vscode.l10n.t('**{0}** ({1} bytes)', title, view.length)}\n\n`);
   md.appendCodeblock(view.text, 'text');
   if (view.hex) md.appendCodeblock(view.hex, 'text');
 }
@@ -104,22 +104,22 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
     for (const block of file.blocks) {
       if (!block.target) continue;
       const range = new vscode.Range(block.headerLine, 0, block.headerLine, 0);
-      lenses.push(new vscode.CodeLens(range, { title: '$(play) Send', command: SEND_COMMAND, arguments: [document.uri, block.index], tooltip: 'Open or reuse the connection, send this block’s payloads and show the traffic panel' }));
+      lenses.push(new vscode.CodeLens(range, { title: `$(play) ${vscode.l10n.t('Send')}`, command: SEND_COMMAND, arguments: [document.uri, block.index], tooltip: vscode.l10n.t('Open or reuse the connection, send this block’s payloads and show the traffic panel') }));
       if (!blockHasExpectations(block)) continue;
       if (this.running.has(runKey(document.uri, block.index))) {
         // A run in progress (a LISTEN block waiting for its client, a slow peer) can be stopped from here.
-        lenses.push(new vscode.CodeLens(range, { title: '$(debug-stop) Cancel', command: CANCEL_RUN_COMMAND, arguments: [document.uri, block.index], tooltip: 'Stop this block’s run; its sockets are closed' }));
+        lenses.push(new vscode.CodeLens(range, { title: `$(debug-stop) ${vscode.l10n.t('Cancel')}`, command: CANCEL_RUN_COMMAND, arguments: [document.uri, block.index], tooltip: vscode.l10n.t('Stop this block’s run; its sockets are closed') }));
         continue;
       }
-      lenses.push(new vscode.CodeLens(range, { title: '$(beaker) Send & Check', command: SEND_AND_CHECK_COMMAND, arguments: [document.uri, block.index], tooltip: 'Run this block and check its EXPECT lines' }));
+      lenses.push(new vscode.CodeLens(range, { title: `$(beaker) ${vscode.l10n.t('Send & Check')}`, command: SEND_AND_CHECK_COMMAND, arguments: [document.uri, block.index], tooltip: vscode.l10n.t('Run this block and check its EXPECT lines') }));
       const result = results?.get(block.index);
       if (result) {
         const title =
           result.status === 'passed'
-            ? `$(pass) Passed in ${result.durationMs} ms`
-            : `$(error) ${result.status === 'error' ? result.error : `Failed: ${result.expectations.find((e) => e.status === 'failed')?.message ?? ''}`}`;
+            ? `$(pass) ${vscode.l10n.t('Passed in {0} ms', result.durationMs)}`
+            : `$(error) ${result.status === 'error' ? result.error : vscode.l10n.t('Failed: {0}', result.expectations.find((e) => e.status === 'failed')?.message ?? '')}`;
         // An empty command id renders the lens as a plain label.
-        lenses.push(new vscode.CodeLens(range, { title, command: '', tooltip: 'Hover the block’s header or its EXPECT lines for the received bytes' }));
+        lenses.push(new vscode.CodeLens(range, { title, command: '', tooltip: vscode.l10n.t('Hover the block’s header or its EXPECT lines for the received bytes') }));
       }
     }
     return lenses;
@@ -132,17 +132,17 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       const block = this.workspace.parse(document).blocks[result.blockIndex];
       if (block?.headerLine === position.line) {
         const md = new vscode.MarkdownString();
-        md.appendText(`${result.name}: ${result.status} in ${result.durationMs} ms, ${result.bytesSent} bytes sent\n\n`);
+        md.appendText(`${vscode.l10n.t('{0}: {1} in {2} ms, {3} bytes sent', result.name, result.status, result.durationMs, result.bytesSent)}\n\n`);
         if (result.error) md.appendText(result.error + '\n\n');
-        appendBytes(md, 'Received', result.received);
+        appendBytes(md, vscode.l10n.t('Received'), result.received);
         return new vscode.Hover(md);
       }
       const expectation = result.expectations.find((e) => e.range.line === position.line);
       if (expectation) {
-        const md = new vscode.MarkdownString(`**${expectation.status}** in ${expectation.durationMs} ms\n\n`);
+        const md = new vscode.MarkdownString(`${vscode.l10n.t('**{0}** in {1} ms', expectation.status, expectation.durationMs)}\n\n`);
         if (expectation.message) md.appendText(expectation.message + '\n\n');
-        appendBytes(md, 'Expected', expectation.expected);
-        appendBytes(md, 'Received', expectation.received);
+        appendBytes(md, vscode.l10n.t('Expected'), expectation.expected);
+        appendBytes(md, vscode.l10n.t('Received'), expectation.received);
         return new vscode.Hover(md);
       }
     }
@@ -216,7 +216,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
       if (payloads.length === 0) return;
       if (listener.connections.length === 0) {
         const where = listener.address ? formatEndpoint(listener.address) : formatHostPort(host, port);
-        void vscode.window.showInformationMessage(`Listening on ${where}: no client is connected yet, so nothing was sent. Click Send again once a client connects.`);
+        void vscode.window.showInformationMessage(vscode.l10n.t('Listening on {0}: no client is connected yet, so nothing was sent. Click Send again once a client connects.', where));
         return;
       }
       for (const bytes of payloads) await listener.broadcast(bytes);
@@ -231,7 +231,7 @@ export class TcpFileLens implements vscode.CodeLensProvider, vscode.HoverProvide
     const file = this.workspace.parse(document);
     const items = this.tests.itemsFor(uri, file, [index]);
     if (items.length === 0) {
-      void vscode.window.showErrorMessage('This block has no EXPECT lines to check: use Send, or add EXPECT text … below its SEND lines.');
+      void vscode.window.showErrorMessage(vscode.l10n.t('This block has no EXPECT lines to check: use Send, or add EXPECT text … below its SEND lines.'));
       return undefined;
     }
     const key = runKey(uri, index);

@@ -47,7 +47,7 @@ interface QueuedBlock {
 }
 
 export class TcpFileTestController implements vscode.Disposable {
-  readonly controller = vscode.tests.createTestController('tcpLab.tcpFiles', 'TCP Lab files');
+  readonly controller = vscode.tests.createTestController('tcpLab.tcpFiles', vscode.l10n.t('TCP Lab files'));
   private readonly results = new vscode.EventEmitter<{ uri: vscode.Uri; results: BlockResult[] }>();
   /** Every finished block, wherever the run came from (Testing view or CodeLens). */
   readonly onDidFinishBlocks = this.results.event;
@@ -73,7 +73,7 @@ export class TcpFileTestController implements vscode.Disposable {
       await this.discover();
       await this.refreshAllParsed();
     };
-    this.controller.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token).then(() => undefined), true);
+    this.controller.createRunProfile(vscode.l10n.t('Run'), vscode.TestRunProfileKind.Run, (request, token) => this.run(request, token).then(() => undefined), true);
 
     const watcher = vscode.workspace.createFileSystemWatcher(FILE_GLOB);
     this.subscriptions.push(
@@ -149,7 +149,7 @@ export class TcpFileTestController implements vscode.Disposable {
     const item = this.controller.createTestItem(blockId(uri, block.index), block.name, uri);
     item.range = lineRange(block.headerLine);
     item.sortText = String(block.index).padStart(5, '0');
-    if (block.hasErrors) item.error = 'This block has errors: see the Problems view.';
+    if (block.hasErrors) item.error = vscode.l10n.t('This block has errors: see the Problems view.');
     return item;
   }
 
@@ -205,7 +205,7 @@ export class TcpFileTestController implements vscode.Disposable {
         const file = await this.workspace.read(q.uri);
         const block = file.blocks[q.index];
         if (!block || block.name !== q.name) {
-          run.errored(q.item, new vscode.TestMessage(`Block '${q.name}' moved or was renamed: run it again from its new place.`));
+          run.errored(q.item, new vscode.TestMessage(vscode.l10n.t("Block '{0}' moved or was renamed: run it again from its new place.", q.name)));
           continue;
         }
         const result = await runBlock(file, block, {
@@ -216,7 +216,7 @@ export class TcpFileTestController implements vscode.Disposable {
           // A LISTEN block waits for a client: say where, since the port may have been 0.
           onListening: (address) => {
             const waiting = vscode.window.setStatusBarMessage(`$(radio-tower) ${block.name}: waiting for a client on ${formatEndpoint(address)}`);
-            run.appendOutput(`Listening on ${formatEndpoint(address)} for '${block.name}'\r\n`, undefined, q.item);
+            run.appendOutput(`${vscode.l10n.t("Listening on {0} for '{1}'", formatEndpoint(address), block.name)}\r\n`, undefined, q.item);
             listening.push(waiting);
           },
         });
@@ -238,7 +238,7 @@ export class TcpFileTestController implements vscode.Disposable {
     // No location: VS Code would print the whole report inline over the block header.
     run.appendOutput(`${formatBlockResult(result, '').join('\r\n')}\r\n`, undefined, q.item);
     if (result.status === 'error') {
-      const message = new vscode.TestMessage(result.error ?? 'The block could not run.');
+      const message = new vscode.TestMessage(result.error ?? vscode.l10n.t('The block could not run.'));
       message.location = location;
       run.errored(q.item, message, result.durationMs);
       return;

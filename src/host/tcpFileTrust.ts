@@ -8,17 +8,18 @@ import type { PreparedBlock } from '../core/tcpFile/runner';
 import { confirmExposure } from './exposurePrompt';
 import { formatHostPort } from '../shared/hostPort';
 
-export const TRUST_REFUSAL = 'Not run: this workspace is not trusted; confirm the run, or trust the workspace (Workspaces: Manage Workspace Trust) to run .tcp files without asking.';
-export const EXPOSURE_REFUSAL = 'Not run: listening there would make the port reachable from other machines; use 127.0.0.1 or ::1 to keep it on this machine.';
+const trustRefusal = (): string => vscode.l10n.t('Not run: this workspace is not trusted; confirm the run, or trust the workspace (Workspaces: Manage Workspace Trust) to run .tcp files without asking.');
+const exposureRefusal = (): string => vscode.l10n.t('Not run: listening there would make the port reachable from other machines; use 127.0.0.1 or ::1 to keep it on this machine.');
 
 function describeTarget(block: PreparedBlock): string {
   const where = formatHostPort(block.host, block.port);
-  return block.kind === 'listen' ? `listen on ${where}` : `connect to ${where}`;
+  return block.kind === 'listen' ? vscode.l10n.t('listen on {0}', where) : vscode.l10n.t('connect to {0}', where);
 }
 
 function describeFiles(files: readonly string[]): string {
-  if (files.length === 0) return 'send only what the .tcp file itself contains';
-  return `read and send ${files.length === 1 ? 'the file' : `${files.length} files:`} ${files.map((f) => vscode.workspace.asRelativePath(f)).join(', ')}`;
+  if (files.length === 0) return vscode.l10n.t('send only what the .tcp file itself contains');
+  const names = files.map((f) => vscode.workspace.asRelativePath(f)).join(', ');
+  return files.length === 1 ? vscode.l10n.t('read and send the file {0}', names) : vscode.l10n.t('read and send {0} files: {1}', files.length, names);
 }
 
 /**
@@ -31,17 +32,22 @@ export async function confirmTcpRun(block: PreparedBlock, name: string, approved
   const key = `${block.kind} ${block.host} ${block.port} ${block.files.join('\n')}`;
   if (approved?.has(key)) return undefined;
   if (!vscode.workspace.isTrusted) {
+    const runOnce = vscode.l10n.t('Run Once');
     const choice = await vscode.window.showWarningMessage(
-      `Run "${name}" from a .tcp file of a workspace you have not trusted? It would ${describeTarget(block)} and ${describeFiles(block.files)}.`,
+      vscode.l10n.t('Run "{0}" from a .tcp file of a workspace you have not trusted? It would {1} and {2}.', name, describeTarget(block), describeFiles(block.files)),
       {
         modal: true,
-        detail: `Restricted Mode runs nothing from a .tcp file on its own.${exposure?.exposed ? ` ${exposure.sentence}` : ''} Trust the workspace (Workspaces: Manage Workspace Trust) to run without asking.`,
+        detail: [
+          vscode.l10n.t('Restricted Mode runs nothing from a .tcp file on its own.'),
+          ...(exposure?.exposed && exposure.sentence ? [exposure.sentence] : []),
+          vscode.l10n.t('Trust the workspace (Workspaces: Manage Workspace Trust) to run without asking.'),
+        ].join(' '),
       },
-      'Run Once',
+      runOnce,
     );
-    if (choice !== 'Run Once') return TRUST_REFUSAL;
+    if (choice !== runOnce) return trustRefusal();
   } else if (exposure?.exposed && !(await confirmExposure(exposure))) {
-    return EXPOSURE_REFUSAL;
+    return exposureRefusal();
   }
   approved?.add(key);
   return undefined;

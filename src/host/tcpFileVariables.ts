@@ -45,7 +45,7 @@ export function registerTcpFileVariables(workspace: TcpFileWorkspace): vscode.Di
       } else {
         const file = workspace.parse(document);
         const resolved = resolveVariables(line.slice(placeholder.start, placeholder.end), { file: file.variables, environment: workspace.environment() });
-        const source = file.variables.has(placeholder.name) ? 'file variable' : `environment ${workspace.selectedEnvironment ?? '$shared'}`;
+        const source = file.variables.has(placeholder.name) ? vscode.l10n.t('file variable') : vscode.l10n.t('environment {0}', workspace.selectedEnvironment ?? '$shared');
         if (resolved.ok) {
           md.appendText(`${placeholder.name} (${source})`);
           md.appendCodeblock(resolved.value, 'text');

@@ -102,7 +102,7 @@ export class TcpFileWorkspace implements vscode.Disposable {
       environment: this.environment(),
       presets: this.presets(),
       baseDir,
-      fileRoot: rootDir ? { dir: rootDir, allowOutside, howToAllow: `set ${ALLOW_OUTSIDE_SETTING} to true in your user settings` } : undefined,
+      fileRoot: rootDir ? { dir: rootDir, allowOutside, howToAllow: vscode.l10n.t('set {0} to true in your user settings', ALLOW_OUTSIDE_SETTING) } : undefined,
     };
   }
 

@@ -33,28 +33,29 @@ export class TlsCommands implements CommandSource {
     const pem = await readLocalCaCertificate(this.directory);
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
-      title: 'Export the TCP Lab CA certificate',
+      title: vscode.l10n.t('Export the TCP Lab CA certificate'),
       defaultUri: folder ? vscode.Uri.joinPath(folder, 'tcp-lab-ca.pem') : undefined,
-      filters: { 'PEM certificate': ['pem', 'crt'] },
+      filters: { [vscode.l10n.t('PEM certificate')]: ['pem', 'crt'] },
     });
     if (!target) return;
     await vscode.workspace.fs.writeFile(target, Buffer.from(pem));
-    void vscode.window.showInformationMessage(`CA certificate written to ${target.fsPath}; trust it on the client (for example openssl s_client -CAfile ${target.fsPath}).`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('CA certificate written to {0}; trust it on the client (for example openssl s_client -CAfile {0}).', target.fsPath));
   }
 
   private async createLocalCa(): Promise<void> {
     if (await findLocalCa(this.directory)) {
+      const replaceLabel = vscode.l10n.t('Replace');
       const replace = await vscode.window.showWarningMessage(
-        'A local certificate authority already exists. Replace it? Devices that trust the old CA will stop trusting TCP Lab listeners.',
+        vscode.l10n.t('A local certificate authority already exists. Replace it? Devices that trust the old CA will stop trusting TCP Lab listeners.'),
         { modal: true },
-        'Replace',
+        replaceLabel,
       );
-      if (replace !== 'Replace') return;
+      if (replace !== replaceLabel) return;
     }
     const paths = await createLocalCa(this.directory);
     const choice = await vscode.window.showInformationMessage(
-      `Local certificate authority created: a CA, a certificate for localhost, 127.0.0.1 and ::1 (${paths.serverCert}) and a client certificate for mTLS (${paths.clientCert}).`,
-      'Export CA Certificate…',
+      vscode.l10n.t('Local certificate authority created: a CA, a certificate for localhost, 127.0.0.1 and ::1 ({0}) and a client certificate for mTLS ({1}).', paths.serverCert, paths.clientCert),
+      vscode.l10n.t('Export CA Certificate…'),
     );
     if (choice) await this.exportCa();
   }

@@ -19,7 +19,7 @@ import { ListenerBehaviours } from '../app/listenerBehaviours';
 import type { PanelProxies } from '../app/panel/panelProxies';
 import { PanelSession, type PanelSessionHost, type PresetBehaviourRequest, type PresetPayloadRequest } from '../app/panel/panelSession';
 import { formatEndpoint } from '../shared/hostPort';
-import { plural } from '../shared/plural';
+import { recordsText } from './countText';
 import { askSaveLocation, whereSaved } from './saveDialog';
 import { exportPcapngWithDialog } from './pcapCommands';
 
@@ -73,7 +73,7 @@ export class TrafficPanelManager implements vscode.Disposable {
   /** Reveals the panel of `targetId` (a listener or connection id), or opens one; no id = the forms. */
   open(targetId?: string): void {
     if (targetId !== undefined && !this.registry.get(targetId)) {
-      void vscode.window.showWarningMessage(`TCP Lab no longer keeps "${targetId}" (it left the history); pick another one from the Connections view.`);
+      void vscode.window.showWarningMessage(vscode.l10n.t('TCP Lab no longer keeps "{0}" (it left the history); pick another one from the Connections view.', targetId));
       return;
     }
     for (const open of this.panels) {
@@ -182,18 +182,22 @@ export class TrafficPanelManager implements vscode.Disposable {
       // Copied from @vscode/codicons by the build; dist/ is already a local resource root.
       codiconsUri: webview.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'codicons', 'codicon.css')).toString(),
       title,
+      // The panel's strings come from the same bundle as the host's, handed over in the page itself.
+      language: vscode.env.language,
+      l10n: vscode.l10n.bundle,
     });
   }
 
   private async saveLog(format: 'jsonl' | 'csv', records: ExportRecord[], suggestedName: string, encoding?: TextEncodingName): Promise<string | undefined> {
-    const uri = await askSaveLocation('Save traffic log', suggestedName, format === 'csv' ? { CSV: ['csv'] } : { 'JSON Lines': ['jsonl'] });
+    const uri = await askSaveLocation(vscode.l10n.t('Save traffic log'), suggestedName, format === 'csv' ? { CSV: ['csv'] } : { [vscode.l10n.t('JSON Lines')]: ['jsonl'] });
     if (!uri) return undefined;
     const text = format === 'csv' ? toCsv(records, encoding ?? this.config.panelSettings.encoding) : toJsonLines(records);
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     const where = whereSaved(uri);
     this.output.info(`Saved ${records.length} records to ${where}.`);
-    void vscode.window.showInformationMessage(`Saved ${plural(records.length, 'record')} to ${where}.`, 'Open').then((choice) => {
-      if (choice === 'Open') void vscode.window.showTextDocument(uri);
+    const openLabel = vscode.l10n.t('Open');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Saved {0} to {1}.', recordsText(records.length), where), openLabel).then((choice) => {
+      if (choice === openLabel) void vscode.window.showTextDocument(uri);
     });
     return where;
   }
@@ -211,10 +215,10 @@ export class TrafficPanelManager implements vscode.Disposable {
   private async savePreset(request: PresetPayloadRequest): Promise<boolean> {
     const { preset, existing } = presetForTarget(this.config.presets(), request.target);
     const name = await vscode.window.showInputBox({
-      title: 'Save payload into a preset',
-      prompt: existing ? `Payload name in preset "${preset.name}"` : `Payload name (a new preset "${preset.name}" is created)`,
-      value: `payload ${(preset.payloads?.length ?? 0) + 1}`,
-      validateInput: (value) => (value.trim() ? undefined : 'Enter a name for the payload.'),
+      title: vscode.l10n.t('Save payload into a preset'),
+      prompt: existing ? vscode.l10n.t('Payload name in preset "{0}"', preset.name) : vscode.l10n.t('Payload name (a new preset "{0}" is created)', preset.name),
+      value: vscode.l10n.t('payload {0}', (preset.payloads?.length ?? 0) + 1),
+      validateInput: (value) => (value.trim() ? undefined : vscode.l10n.t('Enter a name for the payload.')),
     });
     if (!name) return false;
     const base = existing ? preset : { ...preset, encoding: request.encoding, lineEnding: request.lineEnding };

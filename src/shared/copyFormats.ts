@@ -1,17 +1,19 @@
 // Bytes → text to paste elsewhere: source-code literals, hex, or text.
 import type { TextEncodingName } from './payloadTypes';
 import { toHex } from './hexFormat';
+import { t } from './l10n';
 import { decodeText, renderVisible } from './textStreamDecoder';
 
 export type CopyFormat = 'hex' | 'c' | 'python' | 'node' | 'text' | 'escaped';
 
-export const COPY_FORMATS: readonly { id: CopyFormat; label: string }[] = [
-  { id: 'hex', label: 'Hex' },
-  { id: 'c', label: 'C array' },
-  { id: 'python', label: 'Python bytes' },
-  { id: 'node', label: 'Node Buffer' },
-  { id: 'text', label: 'Text' },
-  { id: 'escaped', label: 'Text with escapes' },
+// Each label is a getter, so it is read in the panel's language when the dropdown is built.
+export const COPY_FORMATS: readonly { id: CopyFormat; readonly label: string }[] = [
+  { id: 'hex', get label() { return t('Hex'); } },
+  { id: 'c', get label() { return t('C array'); } },
+  { id: 'python', get label() { return t('Python bytes'); } },
+  { id: 'node', get label() { return t('Node Buffer'); } },
+  { id: 'text', get label() { return t('Text'); } },
+  { id: 'escaped', get label() { return t('Text with escapes'); } },
 ];
 
 const C_BYTES_PER_LINE = 12;

@@ -3,6 +3,7 @@
 // paced: the first record is said at once, and what arrives within the next interval is summed up
 // in one sentence when it ends. No DOM here: the panel hands it a function that fills its polite
 // live region, and the unit tier drives it with a fake clock.
+import { t } from '../shared/l10n';
 
 /** At most one announcement per this many milliseconds. */
 export const ANNOUNCE_INTERVAL_MS = 2000;
@@ -30,8 +31,12 @@ function clip(text: string): string {
 /** One sentence for what arrived: the payload itself when it was one record, a sum otherwise. */
 export function announcement(pending: Pending): string {
   const latest = clip(pending.latest);
-  if (pending.count === 1) return `Received ${pending.bytes} ${pending.bytes === 1 ? 'byte' : 'bytes'}${latest ? `: ${latest}` : ''}`;
-  return `Received ${pending.count} messages, ${pending.bytes} bytes${latest ? `; the latest: ${latest}` : ''}`;
+  if (pending.count === 1) {
+    const received = pending.bytes === 1 ? t('Received 1 byte') : t('Received {0} bytes', pending.bytes);
+    return latest ? `${received}: ${latest}` : received;
+  }
+  const sum = t('Received {0} messages, {1} bytes', pending.count, pending.bytes);
+  return latest ? t('{0}; the latest: {1}', sum, latest) : sum;
 }
 
 export class ReceivedAnnouncer {

@@ -8,7 +8,7 @@ import type { BehaviourInfo, ReplyMessage, RequestBody, TargetInfo } from '../sh
 import { RULE_MATCH_KINDS, validateRule, validateRules } from '../shared/ruleDefinition';
 import { el, iconButton, select } from './dom';
 import type { IconName } from './icons';
-import { plural } from '../shared/plural';
+import { t } from '../shared/l10n';
 
 export interface BehaviourEditorHost {
   request(body: RequestBody): Promise<ReplyMessage>;
@@ -17,15 +17,16 @@ export interface BehaviourEditorHost {
 
 type Fields = Record<string, unknown>;
 
-const MODE_LABELS: Record<FramingMode, string> = {
-  none: 'Raw chunks',
-  delimiter: 'Delimiter',
-  lengthPrefix: 'Length prefix',
-  fixed: 'Fixed size',
-  markers: 'Start/end markers',
+// Functions, not strings: the labels are translated when drawn (the bundle is installed by then anyway).
+const MODE_LABELS: Record<FramingMode, () => string> = {
+  none: () => t('Raw chunks'),
+  delimiter: () => t('Delimiter'),
+  lengthPrefix: () => t('Length prefix'),
+  fixed: () => t('Fixed size'),
+  markers: () => t('Start/end markers'),
 };
 
-const MATCH_LABELS: Record<string, string> = { exact: 'exact', hexPrefix: 'hex prefix', contains: 'contains', regex: 'regex' };
+const MATCH_LABELS: Record<string, () => string> = { exact: () => t('exact'), hexPrefix: () => t('hex prefix'), contains: () => t('contains'), regex: () => t('regex') };
 
 let uid = 0;
 
@@ -67,14 +68,14 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
   const framingError = el('div', { className: 'field-error', attrs: { id: 'framing-error', 'aria-live': 'polite' } });
   const framingFields = el('span', { className: 'fields' });
   let readFraming: () => Fields = () => ({ mode: 'none' });
-  const modeSelect = select('Framing', FRAMING_MODES.map((m) => ({ value: m, label: MODE_LABELS[m] })), 'none', () => buildFramingFields({ mode: modeSelect.value }));
-  const applyFraming = el('button', { text: 'Apply framing', attrs: { type: 'button' } });
+  const modeSelect = select(t('Framing'), FRAMING_MODES.map((m) => ({ value: m, label: MODE_LABELS[m]() })), 'none', () => buildFramingFields({ mode: modeSelect.value }));
+  const applyFraming = el('button', { text: t('Apply framing'), attrs: { type: 'button' } });
   applyFraming.addEventListener('click', () => void commit());
 
   function buildFramingFields(def: Fields): void {
     const mode = (FRAMING_MODES as readonly string[]).includes(String(def.mode)) ? (def.mode as FramingMode) : 'none';
     modeSelect.value = mode;
-    const max = numberInput('Max frame bytes', def.maxFrameBytes === undefined ? '' : String(def.maxFrameBytes), checkFraming);
+    const max = numberInput(t('Max frame bytes'), def.maxFrameBytes === undefined ? '' : String(def.maxFrameBytes), checkFraming);
     max.placeholder = '1048576';
     const parts: HTMLElement[] = [];
     let read: () => Fields;
@@ -84,34 +85,34 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
         read = () => ({ mode: 'none' });
         break;
       case 'delimiter': {
-        const delimiter = textInput('Delimiter', String(def.delimiter ?? 'lf'), checkFraming, 'lf, crlf, cr, nul or hex');
-        const keep = checkbox('Keep delimiter', def.keepDelimiter === true, checkFraming);
-        parts.push(labelled('Delimiter', delimiter), keep.root);
+        const delimiter = textInput(t('Delimiter'), String(def.delimiter ?? 'lf'), checkFraming, t('lf, crlf, cr, nul or hex'));
+        const keep = checkbox(t('Keep delimiter'), def.keepDelimiter === true, checkFraming);
+        parts.push(labelled(t('Delimiter'), delimiter), keep.root);
         read = () => withMax({ mode, delimiter: delimiter.value, keepDelimiter: keep.input.checked });
         break;
       }
       case 'lengthPrefix': {
-        const bytes = select('Length bytes', ['1', '2', '4', '8'].map((v) => ({ value: v, label: `${v}-byte length` })), String(def.lengthBytes ?? 2), checkFraming);
-        const endian = select('Endian', [{ value: 'big', label: 'big endian' }, { value: 'little', label: 'little endian' }], String(def.endian ?? 'big'), checkFraming);
-        const adjustment = numberInput('Length adjustment', String(def.adjustment ?? 0), checkFraming);
-        const includes = checkbox('Length counts the header', def.lengthIncludesHeader === true, checkFraming);
-        const keep = checkbox('Keep header', def.keepHeader === true, checkFraming);
-        parts.push(bytes, endian, labelled('Adjustment', adjustment), includes.root, keep.root);
+        const bytes = select(t('Length bytes'), ['1', '2', '4', '8'].map((v) => ({ value: v, label: t('{0}-byte length', v) })), String(def.lengthBytes ?? 2), checkFraming);
+        const endian = select(t('Endian'), [{ value: 'big', label: t('big endian') }, { value: 'little', label: t('little endian') }], String(def.endian ?? 'big'), checkFraming);
+        const adjustment = numberInput(t('Length adjustment'), String(def.adjustment ?? 0), checkFraming);
+        const includes = checkbox(t('Length counts the header'), def.lengthIncludesHeader === true, checkFraming);
+        const keep = checkbox(t('Keep header'), def.keepHeader === true, checkFraming);
+        parts.push(bytes, endian, labelled(t('Adjustment'), adjustment), includes.root, keep.root);
         read = () =>
           withMax({ mode, lengthBytes: Number(bytes.value), endian: endian.value, adjustment: Number(adjustment.value), lengthIncludesHeader: includes.input.checked, keepHeader: keep.input.checked });
         break;
       }
       case 'fixed': {
-        const size = numberInput('Frame size in bytes', String(def.size ?? 16), checkFraming);
-        parts.push(labelled('Size', size));
+        const size = numberInput(t('Frame size in bytes'), String(def.size ?? 16), checkFraming);
+        parts.push(labelled(t('Size'), size));
         read = () => withMax({ mode, size: Number(size.value) });
         break;
       }
       case 'markers': {
-        const start = textInput('Start marker (hex)', String(def.start ?? '02'), checkFraming);
-        const end = textInput('End marker (hex)', String(def.end ?? '03'), checkFraming);
-        const keep = checkbox('Keep markers', def.keepMarkers === true, checkFraming);
-        parts.push(labelled('Start', start), labelled('End', end), keep.root);
+        const start = textInput(t('Start marker (hex)'), String(def.start ?? '02'), checkFraming);
+        const end = textInput(t('End marker (hex)'), String(def.end ?? '03'), checkFraming);
+        const keep = checkbox(t('Keep markers'), def.keepMarkers === true, checkFraming);
+        parts.push(labelled(t('Start'), start), labelled(t('End'), end), keep.root);
         read = () => withMax({ mode, start: start.value, end: end.value, keepMarkers: keep.input.checked });
         break;
       }
@@ -120,8 +121,8 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
       // A checksum set in settings keeps its range, order and width while its algorithm stays chosen.
       const saved = def.checksum === undefined ? undefined : validateChecksum(def.checksum);
       const savedChecksum = saved?.ok ? saved.checksum : undefined;
-      const checksum = select('Verify checksum', [{ value: '', label: 'no checksum' }, ...CHECKSUM_ALGORITHMS.map((a) => ({ value: a, label: `check ${CHECKSUM_INFO[a].label}` }))], savedChecksum?.algorithm ?? '', checkFraming);
-      parts.push(labelled('Max frame bytes', max), checksum);
+      const checksum = select(t('Verify checksum'), [{ value: '', label: t('no checksum') }, ...CHECKSUM_ALGORITHMS.map((a) => ({ value: a, label: t('check {0}', CHECKSUM_INFO[a].label) }))], savedChecksum?.algorithm ?? '', checkFraming);
+      parts.push(labelled(t('Max frame bytes'), max), checksum);
       const cut = read;
       read = () => {
         if (!checksum.value) return cut();
@@ -143,22 +144,22 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
   }
 
   // ---- echo and rules ----
-  const echo = checkbox('Echo frames no rule answered', false, () => void commit());
+  const echo = checkbox(t('Echo frames no rule answered'), false, () => void commit());
   const rulesBody = el('tbody');
-  const rulesTable = el('table', { className: 'rules-table', attrs: { 'aria-label': 'Auto-reply rules' } }, [
-    el('thead', {}, [el('tr', {}, ['#', 'Name', 'Match', 'Pattern', 'Reply', 'Delay', 'Hits', 'State', ''].map((h) => el('th', { text: h })))]),
+  const rulesTable = el('table', { className: 'rules-table', attrs: { 'aria-label': t('Auto-reply rules') } }, [
+    el('thead', {}, [el('tr', {}, ['#', t('Name'), t('Match'), t('Pattern'), t('Reply'), t('Delay'), t('Hits'), t('State'), ''].map((h) => el('th', { text: h })))]),
     rulesBody,
   ]);
-  const ruleName = textInput('Rule name', '', checkRule);
-  const ruleMatch = select('Match kind', RULE_MATCH_KINDS.map((k) => ({ value: k, label: MATCH_LABELS[k] })), 'exact', checkRule);
-  const rulePattern = textInput('Pattern', '', checkRule, 'PING, 05 01, ^ORDER (\\d+)$');
-  const replyFormat = select('Reply format', [{ value: 'text', label: 'text reply' }, { value: 'hex', label: 'hex reply' }], 'text', checkRule);
-  const ruleReply = textInput('Reply', '', checkRule, 'PONG $1\\n or ${name}');
-  const ruleDelay = numberInput('Reply delay in ms', '0', checkRule);
-  const ruleClose = checkbox('Close after reply', false, checkRule);
+  const ruleName = textInput(t('Rule name'), '', checkRule);
+  const ruleMatch = select(t('Match kind'), RULE_MATCH_KINDS.map((k) => ({ value: k, label: MATCH_LABELS[k]?.() ?? k })), 'exact', checkRule);
+  const rulePattern = textInput(t('Pattern'), '', checkRule, 'PING, 05 01, ^ORDER (\\d+)$');
+  const replyFormat = select(t('Reply format'), [{ value: 'text', label: t('text reply') }, { value: 'hex', label: t('hex reply') }], 'text', checkRule);
+  const ruleReply = textInput(t('Reply'), '', checkRule, 'PONG $1\\n or ${name}');
+  const ruleDelay = numberInput(t('Reply delay in ms'), '0', checkRule);
+  const ruleClose = checkbox(t('Close after reply'), false, checkRule);
   const ruleError = el('div', { className: 'field-error', attrs: { id: 'rule-error', 'aria-live': 'polite' } });
-  const saveRule = el('button', { text: 'Add rule', attrs: { type: 'button' } });
-  const cancelEdit = el('button', { text: 'Cancel', attrs: { type: 'button' } });
+  const saveRule = el('button', { text: t('Add rule'), attrs: { type: 'button' } });
+  const cancelEdit = el('button', { text: t('Cancel'), attrs: { type: 'button' } });
   cancelEdit.hidden = true;
 
   function readRule(): Fields {
@@ -189,7 +190,7 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
     ruleReply.value = replyFormat.value === 'text' ? reply.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t') : reply;
     ruleDelay.value = String(typeof rule?.delayMs === 'number' ? rule.delayMs : 0);
     ruleClose.input.checked = rule?.closeAfterReply === true;
-    saveRule.textContent = editing === undefined ? 'Add rule' : `Save rule ${editing + 1}`;
+    saveRule.textContent = editing === undefined ? t('Add rule') : t('Save rule {0}', editing + 1);
     cancelEdit.hidden = editing === undefined;
     checkRule();
   }
@@ -221,30 +222,30 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
       ...rules.map((rule, index) => {
         const status = hits[index];
         const off = rule.enabled === false || (status !== undefined && !status.enabled);
-        const state = status?.disabledReason ? `switched off: ${status.disabledReason}` : rule.enabled === false ? 'disabled' : 'on';
+        const state = status?.disabledReason ? t('switched off: {0}', status.disabledReason) : rule.enabled === false ? t('disabled') : t('on');
         const move = (delta: number) => () => {
           const next = [...rules];
           [next[index], next[index + delta]] = [next[index + delta], next[index]];
           void commit(next);
         };
-        const name = typeof rule.name === 'string' && rule.name ? rule.name : `rule ${index + 1}`;
+        const name = typeof rule.name === 'string' && rule.name ? rule.name : t('rule {0}', index + 1);
         return el('tr', { className: off ? 'disabled' : '', attrs: { 'data-rule': String(index) } }, [
           el('td', { text: String(index + 1) }),
           el('td', { text: name }),
-          el('td', { text: MATCH_LABELS[String(rule.match)] ?? String(rule.match) }),
+          el('td', { text: MATCH_LABELS[String(rule.match)]?.() ?? String(rule.match) }),
           el('td', { text: String(rule.pattern ?? '') }),
-          el('td', { text: rule.reply === undefined ? '(none)' : `${rule.replyFormat === 'hex' ? 'hex ' : ''}${JSON.stringify(rule.reply)}` }),
+          el('td', { text: rule.reply === undefined ? t('(none)') : `${rule.replyFormat === 'hex' ? 'hex ' : ''}${JSON.stringify(rule.reply)}` }),
           el('td', { text: rule.delayMs ? `${String(rule.delayMs)} ms` : '' }),
           el('td', { className: 'rule-hits', text: String(status?.hits ?? 0) }),
-          el('td', { className: 'rule-state', text: state + (rule.closeAfterReply ? ', closes' : ''), attrs: { 'data-state': status?.disabledReason ? 'switchedOff' : rule.enabled === false ? 'disabled' : 'on' } }),
+          el('td', { className: 'rule-state', text: state + (rule.closeAfterReply ? t(', closes') : ''), attrs: { 'data-state': status?.disabledReason ? 'switchedOff' : rule.enabled === false ? 'disabled' : 'on' } }),
           el('td', {}, [
-            ruleButton('edit', `Edit rule ${index + 1}`, () => {
+            ruleButton('edit', t('Edit rule {0}', index + 1), () => {
               editing = index;
               loadRule(rule);
             }),
-            ruleButton('arrow-up', `Move rule ${index + 1} up`, move(-1), index === 0),
-            ruleButton('arrow-down', `Move rule ${index + 1} down`, move(1), index === rules.length - 1),
-            ruleButton('trash', `Remove rule ${index + 1}`, () => {
+            ruleButton('arrow-up', t('Move rule {0} up', index + 1), move(-1), index === 0),
+            ruleButton('arrow-down', t('Move rule {0} down', index + 1), move(1), index === rules.length - 1),
+            ruleButton('trash', t('Remove rule {0}', index + 1), () => {
               if (editing === index) editing = undefined;
               void commit(rules.filter((_, i) => i !== index));
             }),
@@ -255,10 +256,10 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
   }
 
   // ---- applying and saving ----
-  const saveButton = el('button', { text: 'Save into preset', attrs: { type: 'button' } });
+  const saveButton = el('button', { text: t('Save into preset'), attrs: { type: 'button' } });
   saveButton.addEventListener('click', async () => {
     const reply = await host.request({ type: 'saveBehaviour' });
-    host.notice(reply.ok ? 'Framing, echo and rules saved into the preset.' : (reply.error ?? 'Could not save into the preset.'));
+    host.notice(reply.ok ? t('Framing, echo and rules saved into the preset.') : (reply.error ?? t('Could not save into the preset.')));
   });
 
   /** Sends the framing fields, echo and `nextRules` to the host; the host's answer decides. */
@@ -272,7 +273,7 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
     const behaviour: BehaviourInfo = { framing: readFraming(), echo: kind === 'listener' && echo.input.checked, rules: kind === 'listener' ? nextRules : [] };
     const reply = await host.request({ type: 'behaviour', behaviour });
     if (!reply.ok) {
-      ruleError.textContent = reply.error ?? 'The host refused the change.';
+      ruleError.textContent = reply.error ?? t('The host refused the change.');
       // The toggle shows what the listener does, not what was asked for.
       echo.input.checked = applied.echo;
       return false;
@@ -280,31 +281,33 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
     applied = behaviour;
     rules = nextRules;
     renderRules();
-    host.notice(kind === 'listener' ? `Applied: ${describeApplied()}.` : 'Framing applied.');
+    host.notice(kind === 'listener' ? t('Applied: {0}.', describeApplied()) : t('Framing applied.'));
     return true;
   }
 
   function describeApplied(): string {
-    return `${MODE_LABELS[applied.framing.mode as FramingMode] ?? 'framing'}, echo ${applied.echo ? 'on' : 'off'}, ${plural(applied.rules.length, 'rule')}`;
+    const mode = MODE_LABELS[applied.framing.mode as FramingMode]?.() ?? t('framing');
+    const rules = applied.rules.length === 1 ? t('1 rule') : t('{0} rules', applied.rules.length);
+    return applied.echo ? t('{0}, echo on, {1}', mode, rules) : t('{0}, echo off, {1}', mode, rules);
   }
 
   const mockSection = el('div', { className: 'mock' }, [
     echo.root,
     rulesTable,
-    el('div', { className: 'fields', attrs: { role: 'group', 'aria-label': 'Rule editor' } }, [
-      labelled('Name', ruleName),
+    el('div', { className: 'fields', attrs: { role: 'group', 'aria-label': t('Rule editor') } }, [
+      labelled(t('Name'), ruleName),
       ruleMatch,
-      labelled('Pattern', rulePattern),
+      labelled(t('Pattern'), rulePattern),
       replyFormat,
-      labelled('Reply', ruleReply),
-      labelled('Delay ms', ruleDelay),
+      labelled(t('Reply'), ruleReply),
+      labelled(t('Delay ms'), ruleDelay),
       ruleClose.root,
       saveRule,
       cancelEdit,
     ]),
     ruleError,
   ]);
-  const summary = el('summary', { text: 'Framing' });
+  const summary = el('summary', { text: t('Framing') });
   const root = el('details', { className: 'behaviour' }, [
     summary,
     el('div', { className: 'fields' }, [modeSelect, framingFields, applyFraming]),
@@ -323,7 +326,7 @@ export function createBehaviourEditor(host: BehaviourEditorHost) {
       editing = undefined;
       echo.input.checked = behaviour.echo;
       mockSection.hidden = kind !== 'listener';
-      summary.textContent = kind === 'listener' ? 'Framing, echo and auto-reply rules' : 'Framing';
+      summary.textContent = kind === 'listener' ? t('Framing, echo and auto-reply rules') : t('Framing');
       buildFramingFields(behaviour.framing);
       loadRule(undefined);
       renderRules();

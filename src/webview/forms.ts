@@ -3,6 +3,7 @@
 import { formatHostPort, parseHostPort, unbracketHost, validateHostText, validatePortText } from '../shared/hostPort';
 import { el } from './dom';
 import type { PanelContext, RestartTarget } from './panelState';
+import { t } from '../shared/l10n';
 
 type FieldCheck = (value: string) => string | undefined;
 
@@ -35,29 +36,29 @@ function field(id: string, label: string, value: string, check: FieldCheck, onIn
 function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: RestartTarget): HTMLElement {
   const listen = kind === 'listen';
   const formError = el('div', { className: 'form-error', attrs: { role: 'alert' } });
-  const button = el('button', { text: listen ? 'Start' : 'Connect', attrs: { type: 'submit' } });
+  const button = el('button', { text: listen ? t('Start') : t('Connect'), attrs: { type: 'submit' } });
   let busy = false;
   const refresh = (): void => {
     button.disabled = busy || !host.valid() || !port.valid();
   };
   const again = previous?.kind === kind ? previous : undefined;
-  const host = field(`${kind}-host`, 'Host', again?.host ?? (listen ? ctx.settings().defaultHost : '127.0.0.1'), checkHost, refresh);
-  const port = field(`${kind}-port`, 'Port', again ? String(again.port) : listen ? '0' : '', checkPort(listen), refresh);
+  const host = field(`${kind}-host`, t('Host'), again?.host ?? (listen ? ctx.settings().defaultHost : '127.0.0.1'), checkHost, refresh);
+  const port = field(`${kind}-port`, t('Port'), again ? String(again.port) : listen ? '0' : '', checkPort(listen), refresh);
   // Connect only: TLS with Node's root store, or accepting any certificate (the problems still show).
   const tlsBox = el('input', { attrs: { id: `${kind}-tls`, type: 'checkbox' } });
   const insecureBox = el('input', { attrs: { id: `${kind}-tls-insecure`, type: 'checkbox' } });
   const tlsOptions = listen
-    ? [el('div', { className: 'field checkbox' }, [tlsBox, el('label', { text: 'TLS with the local certificate authority', attrs: { for: `${kind}-tls` } })])]
+    ? [el('div', { className: 'field checkbox' }, [tlsBox, el('label', { text: t('TLS with the local certificate authority'), attrs: { for: `${kind}-tls` } })])]
     : [
         el('div', { className: 'field checkbox' }, [tlsBox, el('label', { text: 'TLS (tls://)', attrs: { for: `${kind}-tls` } })]),
-        el('div', { className: 'field checkbox' }, [insecureBox, el('label', { text: 'Accept any certificate (problems are still shown)', attrs: { for: `${kind}-tls-insecure` } })]),
+        el('div', { className: 'field checkbox' }, [insecureBox, el('label', { text: t('Accept any certificate (problems are still shown)'), attrs: { for: `${kind}-tls-insecure` } })]),
       ];
   insecureBox.addEventListener('change', () => {
     if (insecureBox.checked) tlsBox.checked = true;
   });
-  const form = el('form', { className: 'endpoint-form', attrs: { 'aria-label': listen ? 'Listen' : 'Connect' } }, [
-    el('h2', { text: listen ? 'Listen' : 'Connect' }),
-    el('p', { className: 'hint', text: listen ? 'Accept TCP clients on a local address.' : 'Open a TCP connection to a server.' }),
+  const form = el('form', { className: 'endpoint-form', attrs: { 'aria-label': listen ? t('Listen') : t('Connect') } }, [
+    el('h2', { text: listen ? t('Listen') : t('Connect') }),
+    el('p', { className: 'hint', text: listen ? t('Accept TCP clients on a local address.') : t('Open a TCP connection to a server.') }),
     host.root,
     port.root,
     ...tlsOptions,
@@ -67,7 +68,7 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
   if (again) {
     // One click brings back what the reload closed; the fields stay editable for another choice.
     const where = formatHostPort(again.host, again.port);
-    button.textContent = listen ? `Restart on ${where}` : `Reconnect to ${where}`;
+    button.textContent = listen ? t('Restart on {0}', where) : t('Reconnect to {0}', where);
     button.classList.add('primary');
   }
   form.addEventListener('submit', async (event) => {
@@ -89,7 +90,7 @@ function endpointForm(ctx: PanelContext, kind: 'listen' | 'connect', previous?: 
     if (!reply.ok) {
       busy = false;
       refresh();
-      formError.textContent = reply.error ?? 'That did not work.';
+      formError.textContent = reply.error ?? t('That did not work.');
     }
   });
   refresh();

@@ -2,6 +2,8 @@
 // then shows the header, the toolbar, the log window (logWindow.ts), the behaviour editor and the
 // send box (sendBox.ts), or the forms (forms.ts) while there is no target. Everything
 // peer-controlled reaches the DOM as textContent only.
+import './l10nBoot';
+import { t } from '../shared/l10n';
 import { describeTlsLines } from '../shared/tls';
 import { PROTOCOL_LIMITS, RequestTracker, type PanelSettings, type TargetInfo, type ToWebviewMessage } from '../shared/protocol';
 import { ReceivedAnnouncer } from './announcer';
@@ -14,7 +16,6 @@ import { el, icon, iconButton, segmented, select, setIcon } from './dom';
 import { renderForms } from './forms';
 import { LogWindow } from './logWindow';
 import { endpointText, formatBytes, formatDuration, hasBehaviour, isTargetOpen, restartTargetOf, sameRestartTarget, type PanelContext, type RestartTarget, type ViewState } from './panelState';
-import { plural } from '../shared/plural';
 import { formatHostPort } from '../shared/hostPort';
 import type { BehaviourInfo } from '../shared/protocol';
 import { createFaultsEditor } from './faultsEditor';
@@ -128,15 +129,15 @@ log.root.addEventListener('keydown', (event) => {
 // without end. The filter names it as its description; received data is announced only on request.
 const statusLine = el('div', { className: 'status', attrs: { id: 'log-status' } });
 const noticeLine = el('div', { className: 'notice', attrs: { role: 'status' } });
-const followButton = iconButton('debug-pause', 'Pause autoscroll');
+const followButton = iconButton('debug-pause', t('Pause autoscroll'));
 followButton.setAttribute('aria-pressed', 'false');
 followButton.addEventListener('click', () => logWindow.setFollowing(!logWindow.isFollowing));
-const startButton = iconButton('arrow-up', 'First record', 'First record: show the oldest records TCP Lab still keeps');
+const startButton = iconButton('arrow-up', t('First record'), t('First record: show the oldest records TCP Lab still keeps'));
 startButton.addEventListener('click', () => void logWindow.jumpToStart());
-const copyButton = iconButton('copy', 'Copy', 'Copy the selected record (Ctrl+C in the log)');
+const copyButton = iconButton('copy', t('Copy'), t('Copy the selected record (Ctrl+C in the log)'));
 copyButton.disabled = true;
 copyButton.addEventListener('click', () => void copySelected());
-const checksumButton = iconButton('symbol-numeric', 'Checksum', 'Checksums of the text selected in the log, or of the selected record (TCP: Compute Checksum)');
+const checksumButton = iconButton('symbol-numeric', t('Checksum'), t('Checksums of the text selected in the log, or of the selected record (TCP: Compute Checksum)'));
 checksumButton.disabled = true;
 checksumButton.addEventListener('click', () => void checksumOfSelection());
 
@@ -145,21 +146,21 @@ async function checksumOfSelection(): Promise<void> {
   const selection = window.getSelection();
   const text = selection && !selection.isCollapsed && log.root.contains(selection.anchorNode) ? selection.toString() : '';
   if (text.trim() !== '') {
-    vscode.postMessage({ type: 'computeChecksum', text, source: 'text selected in the log' });
+    vscode.postMessage({ type: 'computeChecksum', text, source: t('text selected in the log') });
     return;
   }
   const record = selectedRecord;
   if (!record) return;
   const bytes = await logWindow.wholeBytes(record);
   if (!bytes) {
-    showNotice('That record is too large or no longer kept; select part of its text instead.');
+    showNotice(t('That record is too large or no longer kept; select part of its text instead.'));
     return;
   }
-  vscode.postMessage({ type: 'computeChecksum', data: bytesToBase64(bytes), source: record.rec ? `record #${record.rec}` : 'the selected row' });
+  vscode.postMessage({ type: 'computeChecksum', data: bytesToBase64(bytes), source: record.rec ? t('record #{0}', record.rec) : t('the selected row') });
 }
 
 function showFollowing(following: boolean): void {
-  const label = following ? 'Pause autoscroll' : 'Resume autoscroll';
+  const label = following ? t('Pause autoscroll') : t('Resume autoscroll');
   followButton.setAttribute('aria-label', label);
   followButton.title = label;
   setIcon(followButton, following ? 'debug-pause' : 'play');
@@ -171,22 +172,22 @@ async function copySelected(): Promise<void> {
   if (!record) return;
   // The clipboard is the user's: only a real click or key press in the panel may write to it.
   if (navigator.userActivation && !navigator.userActivation.isActive) {
-    showNotice('Copying needs a click or a key press in the panel; press Copy as or Ctrl+C.');
+    showNotice(t('Copying needs a click or a key press in the panel; press Copy as or Ctrl+C.'));
     return;
   }
   const bytes = await logWindow.wholeBytes(record);
   if (!bytes) {
-    showNotice('That record is too large to copy or no longer kept; use Save log instead.');
+    showNotice(t('That record is too large to copy or no longer kept; use Save log instead.'));
     return;
   }
   const text = formatForCopy(bytes, view.copyFormat, displayEncoding());
   if (text.length > PROTOCOL_LIMITS.maxCopyChars) {
-    showNotice('That record is too large to copy; use Save log instead.');
+    showNotice(t('That record is too large to copy; use Save log instead.'));
     return;
   }
   vscode.postMessage({ type: 'copy', text });
-  const number = record.rec > 0 ? `record #${record.rec}${target?.kind === 'listener' ? ` of ${record.conn}` : ''}` : 'the row';
-  showNotice(`Copied ${number} as ${COPY_FORMATS.find((f) => f.id === view.copyFormat)?.label}.`);
+  const number = record.rec > 0 ? (target?.kind === 'listener' ? t('record #{0} of {1}', record.rec, record.conn) : t('record #{0}', record.rec)) : t('the row');
+  showNotice(t('Copied {0} as {1}.', number, COPY_FORMATS.find((f) => f.id === view.copyFormat)?.label ?? view.copyFormat));
 }
 
 function showNotice(text: string): void {
@@ -198,16 +199,16 @@ function updateStatus(): void {
   const { held, shown } = logWindow.counts;
   const feed = logWindow.feed;
   const more = logWindow.more;
-  const parts = [`${plural(feed.size, 'row')} kept`];
-  if (held < feed.size) parts.push(`${held} loaded${more.before ? ' (scroll up for older)' : ''}`);
+  const parts = [feed.size === 1 ? t('1 row kept') : t('{0} rows kept', feed.size)];
+  if (held < feed.size) parts.push(more.before ? t('{0} loaded (scroll up for older)', held) : t('{0} loaded', held));
   const problem = logWindow.filterProblem;
   filterInput?.setAttribute('aria-invalid', String(problem !== undefined));
-  if (problem) parts.push(`none shown: ${problem}`);
-  else if (shown !== held) parts.push(`${shown} ${shown === 1 ? 'matches' : 'match'} the filter`);
-  if (feed.dropped) parts.push(`${plural(feed.dropped, 'older record')} dropped by the log limits (a capture file keeps every byte)`);
-  if (feed.badChecksums) parts.push(`${plural(feed.badChecksums, 'frame')} failed the checksum`);
-  if (feed.pendingFrameBytes) parts.push(`${plural(feed.pendingFrameBytes, 'byte')} waiting for the rest of a frame`);
-  statusLine.textContent = parts.join(', ');
+  if (problem) parts.push(t('none shown: {0}', problem));
+  else if (shown !== held) parts.push(shown === 1 ? t('1 matches the filter') : t('{0} match the filter', shown));
+  if (feed.dropped) parts.push(feed.dropped === 1 ? t('1 older record dropped by the log limits (a capture file keeps every byte)') : t('{0} older records dropped by the log limits (a capture file keeps every byte)', feed.dropped));
+  if (feed.badChecksums) parts.push(feed.badChecksums === 1 ? t('1 frame failed the checksum') : t('{0} frames failed the checksum', feed.badChecksums));
+  if (feed.pendingFrameBytes) parts.push(feed.pendingFrameBytes === 1 ? t('1 byte waiting for the rest of a frame') : t('{0} bytes waiting for the rest of a frame', feed.pendingFrameBytes));
+  statusLine.textContent = parts.join(t(', '));
   startButton.disabled = !more.before;
 }
 
@@ -219,11 +220,11 @@ const header = {
   state: el('span', { className: 'state', attrs: { role: 'status' } }),
   addresses: el('span', { className: 'addresses' }),
   totals: el('span', { className: 'totals' }),
-  rate: el('span', { className: 'rate', attrs: { 'aria-label': 'Current rate' } }),
-  latency: el('span', { className: 'latency', attrs: { 'aria-label': 'Request to response latency' } }),
+  rate: el('span', { className: 'rate', attrs: { 'aria-label': t('Current rate') } }),
+  latency: el('span', { className: 'latency', attrs: { 'aria-label': t('Request to response latency') } }),
   slowed: el('span', { className: 'slowed', attrs: { role: 'status' } }),
-  tls: el('span', { className: 'tls', attrs: { 'aria-label': 'TLS session' } }),
-  startTls: el('button', { className: 'with-icon', attrs: { type: 'button', title: 'STARTTLS: upgrade this plain connection to TLS now, after your protocol\'s own "start TLS" exchange. As the client it accepts any certificate and shows what is wrong with it; as the server it presents the local CA\'s certificate.' } }),
+  tls: el('span', { className: 'tls', attrs: { 'aria-label': t('TLS session') } }),
+  startTls: el('button', { className: 'with-icon', attrs: { type: 'button', title: t("STARTTLS: upgrade this plain connection to TLS now, after your protocol's own \"start TLS\" exchange. As the client it accepts any certificate and shows what is wrong with it; as the server it presents the local CA's certificate.") } }),
   close: el('button', { className: 'with-icon', attrs: { type: 'button' } }),
 };
 header.startTls.append(icon('lock'), 'Start TLS');
@@ -245,89 +246,101 @@ function setParts(node: HTMLElement, key: string, parts: () => (Node | string)[]
 header.startTls.addEventListener('click', async () => {
   header.startTls.disabled = true;
   const reply = await requests.request({ type: 'startTls' });
-  if (!reply.ok) showNotice(reply.error ?? 'Could not start TLS.');
+  if (!reply.ok) showNotice(reply.error ?? t('Could not start TLS.'));
   header.startTls.disabled = false;
 });
 header.close.addEventListener('click', async () => {
   header.close.disabled = true;
   const reply = await requests.request({ type: 'close' });
-  if (!reply.ok) showNotice(reply.error ?? 'Could not close it.');
+  if (!reply.ok) showNotice(reply.error ?? t('Could not close it.'));
 });
 
 function updateHeader(): void {
   if (!target) return;
-  const t = target;
+  const info = target;
   const now = performance.now();
-  const bytes = t.totals.bytesIn + t.totals.bytesOut;
+  const bytes = info.totals.bytesIn + info.totals.bytesOut;
   rateSamples.push({ at: now, bytes });
   while (rateSamples.length > 2 && now - rateSamples[0].at > 2000) rateSamples.shift();
   const first = rateSamples[0];
   const seconds = (now - first.at) / 1000;
   const rate = seconds > 0.2 ? (bytes - first.bytes) / seconds : 0;
-  if (t.kind === 'connection') {
-    header.title.textContent = t.proxy ? `Proxy ${t.proxy.name}: pair ${t.id}` : `Connection ${t.id}`;
-    header.state.textContent = t.state === 'closed' ? describeCloseReason(t.closeReason) : t.state === 'halfClosed' ? 'half-closed' : t.state;
-    header.state.dataset.state = t.state;
-    if (t.proxy) {
-      const pair = `client ${t.remote ? endpointText(t.remote) : '?'} ⇄ ${t.proxy.listen} ⇄ upstream ${t.proxy.upstream}${t.proxy.upstreamState && t.proxy.upstreamState !== t.state ? ` (${t.proxy.upstreamState})` : ''}`;
+  if (info.kind === 'connection') {
+    header.title.textContent = info.proxy ? t('Proxy {0}: pair {1}', info.proxy.name, info.id) : t('Connection {0}', info.id);
+    header.state.textContent = info.state === 'closed' ? describeCloseReason(info.closeReason) : info.state === 'halfClosed' ? t('half-closed') : info.state === 'open' ? t('open') : t('connecting');
+    header.state.dataset.state = info.state;
+    if (info.proxy) {
+      const upstreamState = info.proxy.upstreamState && info.proxy.upstreamState !== info.state ? ` (${info.proxy.upstreamState})` : '';
+      const pair = t('client {0} ⇄ {1} ⇄ upstream {2}', info.remote ? endpointText(info.remote) : '?', info.proxy.listen, info.proxy.upstream) + upstreamState;
       setParts(header.addresses, pair, () => [pair]);
-      setParts(header.close, 'Close pair', () => [icon('debug-disconnect'), 'Close pair']);
+      setParts(header.close, t('Close pair'), () => [icon('debug-disconnect'), t('Close pair')]);
     } else {
-      const local = t.local ? endpointText(t.local) : '?';
-      const remote = t.remote ? endpointText(t.remote) : '?';
-      setParts(header.addresses, `${local} to ${remote}`, () => [local, icon('arrow-swap'), spoken(' to '), remote]);
-      setParts(header.close, 'Disconnect', () => [icon('debug-disconnect'), 'Disconnect']);
+      const local = info.local ? endpointText(info.local) : '?';
+      const remote = info.remote ? endpointText(info.remote) : '?';
+      setParts(header.addresses, t('{0} to {1}', local, remote), () => [local, icon('arrow-swap'), spoken(` ${t('to')} `), remote]);
+      setParts(header.close, t('Disconnect'), () => [icon('debug-disconnect'), t('Disconnect')]);
     }
-    header.tls.hidden = !t.tls;
+    header.tls.hidden = !info.tls;
     // A proxy pair relays bytes as they are; upgrading its client side alone would break the conversation.
-    header.startTls.hidden = Boolean(t.tls) || t.state !== 'open' || t.proxy !== undefined;
-    if (t.tls) {
+    header.startTls.hidden = Boolean(info.tls) || info.state !== 'open' || info.proxy !== undefined;
+    if (info.tls) {
       // Peer text (names from its certificate) only ever goes in as text.
-      const session = `${t.tls.version} · ${t.tls.cipher}${t.tls.alpn ? ` · ALPN ${t.tls.alpn}` : ''}${t.tls.serverName ? ` · SNI ${t.tls.serverName}` : ''} — ${t.tls.verification}`;
+      const session = `${info.tls.version} · ${info.tls.cipher}${info.tls.alpn ? ` · ALPN ${info.tls.alpn}` : ''}${info.tls.serverName ? ` · SNI ${info.tls.serverName}` : ''} — ${info.tls.verification}`;
       setParts(header.tls, session, () => [icon('lock'), session]);
-      header.tls.title = describeTlsLines(t.tls).join('\n');
-      header.tls.dataset.verified = String(t.tls.verified);
+      header.tls.title = describeTlsLines(info.tls).join('\n');
+      header.tls.dataset.verified = String(info.tls.verified);
     }
-    const latency = t.latency;
+    const latency = info.latency;
     header.latency.hidden = !latency;
     if (latency) {
       header.latency.textContent =
-        latency.p50 === undefined ? 'latency: no answer yet' : `latency p50 ${formatDuration(latency.p50)} · p95 ${formatDuration(latency.p95 ?? latency.p50)} (${plural(latency.count, 'answer')})`;
+        latency.p50 === undefined
+          ? t('latency: no answer yet')
+          : latency.count === 1
+            ? t('latency p50 {0} · p95 {1} (1 answer)', formatDuration(latency.p50), formatDuration(latency.p95 ?? latency.p50))
+            : t('latency p50 {0} · p95 {1} ({2} answers)', formatDuration(latency.p50), formatDuration(latency.p95 ?? latency.p50), latency.count);
     }
   } else {
     header.latency.hidden = true;
     header.tls.hidden = true;
     header.startTls.hidden = true;
-    const open = t.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
-    header.title.textContent = t.proxy ? `Proxy ${t.proxy.name}` : `Listener ${t.id}`;
-    const seen = t.acceptedCount > open ? `, ${t.acceptedCount} accepted in all` : '';
-    header.state.textContent = `${t.listening ? 'listening' : 'stopped'}, ${plural(open, t.proxy ? 'pair' : 'client')} open${seen}`;
-    header.state.dataset.state = t.listening ? 'open' : 'closed';
-    const where = `${t.tls ? 'tls://' : ''}${t.local ? endpointText(t.local) : formatHostPort(t.host, t.requestedPort)}`;
-    const shown = t.proxy ? `${where} → upstream ${t.proxy.upstream}${t.proxy.enabled ? '' : ' (disabled)'}` : where;
+    const open = info.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed').length;
+    header.title.textContent = info.proxy ? t('Proxy {0}', info.proxy.name) : t('Listener {0}', info.id);
+    const state = info.listening ? t('listening') : t('stopped');
+    const opened = info.proxy
+      ? open === 1 ? t('{0}, 1 pair open', state) : t('{0}, {1} pairs open', state, open)
+      : open === 1 ? t('{0}, 1 client open', state) : t('{0}, {1} clients open', state, open);
+    header.state.textContent = info.acceptedCount > open ? t('{0}, {1} accepted in all', opened, info.acceptedCount) : opened;
+    header.state.dataset.state = info.listening ? 'open' : 'closed';
+    const where = `${info.tls ? 'tls://' : ''}${info.local ? endpointText(info.local) : formatHostPort(info.host, info.requestedPort)}`;
+    const shown = info.proxy ? `${t('{0} → upstream {1}', where, info.proxy.upstream)}${info.proxy.enabled ? '' : ` (${t('disabled')})`}` : where;
     setParts(header.addresses, shown, () => [shown]);
-    const stop = t.proxy ? 'Stop proxy' : 'Stop listener';
+    const stop = info.proxy ? t('Stop proxy') : t('Stop listener');
     setParts(header.close, stop, () => [icon('debug-stop'), stop]);
   }
   header.close.disabled = !isTargetOpen(target);
-  header.totals.textContent = t.proxy
-    ? `client → upstream ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · upstream → client ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`
-    : `in ${formatBytes(t.totals.bytesIn)} / ${t.totals.messagesIn} msg · out ${formatBytes(t.totals.bytesOut)} / ${t.totals.messagesOut} msg`;
+  header.totals.textContent = info.proxy
+    ? t('client → upstream {0} / {1} msg · upstream → client {2} / {3} msg', formatBytes(info.totals.bytesIn), info.totals.messagesIn, formatBytes(info.totals.bytesOut), info.totals.messagesOut)
+    : t('in {0} / {1} msg · out {2} / {3} msg', formatBytes(info.totals.bytesIn), info.totals.messagesIn, formatBytes(info.totals.bytesOut), info.totals.messagesOut);
   // The exact counts, for a tooltip and assistive tools: the text rounds above 1 KiB.
-  const exact = t.proxy
-    ? `Client to upstream ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} chunks; upstream to client ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} chunks${t.kind === 'listener' ? ', over all pairs the proxy has had' : ''}`
-    : `Received ${t.totals.bytesIn} bytes in ${t.totals.messagesIn} messages; sent ${t.totals.bytesOut} bytes in ${t.totals.messagesOut} messages${t.kind === 'listener' ? ', over all clients the listener has had' : ''}`;
+  const exact = info.proxy
+    ? info.kind === 'listener'
+      ? t('Client to upstream {0} bytes in {1} chunks; upstream to client {2} bytes in {3} chunks, over all pairs the proxy has had', info.totals.bytesIn, info.totals.messagesIn, info.totals.bytesOut, info.totals.messagesOut)
+      : t('Client to upstream {0} bytes in {1} chunks; upstream to client {2} bytes in {3} chunks', info.totals.bytesIn, info.totals.messagesIn, info.totals.bytesOut, info.totals.messagesOut)
+    : info.kind === 'listener'
+      ? t('Received {0} bytes in {1} messages; sent {2} bytes in {3} messages, over all clients the listener has had', info.totals.bytesIn, info.totals.messagesIn, info.totals.bytesOut, info.totals.messagesOut)
+      : t('Received {0} bytes in {1} messages; sent {2} bytes in {3} messages', info.totals.bytesIn, info.totals.messagesIn, info.totals.bytesOut, info.totals.messagesOut);
   header.totals.title = exact;
   header.totals.setAttribute('aria-label', exact);
   header.rate.textContent = `${formatBytes(Math.round(rate))}/s`;
-  header.slowed.hidden = !t.slowedBy;
-  setParts(header.slowed, t.slowedBy ?? '', () => (t.slowedBy ? [icon('debug-pause'), t.slowedBy] : []));
+  header.slowed.hidden = !info.slowedBy;
+  setParts(header.slowed, info.slowedBy ?? '', () => (info.slowedBy ? [icon('debug-pause'), info.slowedBy] : []));
   sendBox.refreshTargets();
   sendBox.refreshRepeat();
-  behaviourEditor.refreshTarget(t);
-  faultsEditor.set(t.proxy);
+  behaviourEditor.refreshTarget(info);
+  faultsEditor.set(info.proxy);
   // Send faults cut TCP Lab's own writes; a proxy's faults are in Proxy faults instead.
-  sendBox.faults.hidden = t.proxy !== undefined;
+  sendBox.faults.hidden = info.proxy !== undefined;
 }
 
 function scheduleHeader(): void {
@@ -343,7 +356,7 @@ let filterInput: HTMLInputElement | undefined;
 
 /** The view controls above the log (one row), and the actions on its records under it. */
 function toolbars(): { view: HTMLElement; actions: HTMLElement } {
-  const input = el('input', { attrs: { type: 'search', placeholder: 'Filter', 'aria-label': 'Filter the log by text or hex bytes', spellcheck: 'false', 'aria-describedby': 'log-status' } });
+  const input = el('input', { attrs: { type: 'search', placeholder: t('Filter'), 'aria-label': t('Filter the log by text or hex bytes'), spellcheck: 'false', 'aria-describedby': 'log-status' } });
   filterInput = input;
   input.value = view.filterText;
   let filterTimer: ReturnType<typeof setTimeout> | undefined;
@@ -355,15 +368,15 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
       logWindow.refilter();
     }, 150);
   });
-  const clearButton = iconButton('clear-all', 'Clear', 'Clear the log (counters stay)');
+  const clearButton = iconButton('clear-all', t('Clear'), t('Clear the log (counters stay)'));
   clearButton.addEventListener('click', () => vscode.postMessage({ type: 'clear' }));
   // The toolbar is rebuilt with every snapshot (Apply framing sends one): choices live in the view state.
   // pcapng is one more format here rather than another button: the toolbar stays one row on a narrow panel.
-  const saveFormat = select('Log file format', [{ value: 'jsonl', label: 'JSON Lines' }, { value: 'csv', label: 'CSV' }, { value: 'pcapng', label: 'pcapng' }], view.saveFormat ?? 'jsonl', (value) => {
+  const saveFormat = select(t('Log file format'), [{ value: 'jsonl', label: t('JSON Lines') }, { value: 'csv', label: 'CSV' }, { value: 'pcapng', label: 'pcapng' }], view.saveFormat ?? 'jsonl', (value) => {
     view.saveFormat = value as 'jsonl' | 'csv' | 'pcapng';
     persist();
   });
-  const saveButton = iconButton('save', 'Save log…', 'Save log: every record TCP Lab keeps for this panel (pcapng: as TCP packets Wireshark opens)');
+  const saveButton = iconButton('save', t('Save log…'), t('Save log: every record TCP Lab keeps for this panel (pcapng: as TCP packets Wireshark opens)'));
   saveButton.addEventListener('click', async () => {
     const reply =
       saveFormat.value === 'pcapng'
@@ -373,7 +386,7 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     if (reply.ok && reply.detail) showNotice(reply.detail);
     else if (!reply.ok && reply.error) showNotice(reply.error);
   });
-  const wrapButton = iconButton('word-wrap', 'Wrap', 'Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)');
+  const wrapButton = iconButton('word-wrap', t('Wrap'), t('Wrap long lines to the log width (off: lines stay whole and the log scrolls sideways)'));
   wrapButton.setAttribute('aria-pressed', String(view.wrap === true));
   wrapButton.addEventListener('click', () => {
     view.wrap = !view.wrap;
@@ -381,39 +394,39 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     persist();
     log.setContext(rowContext());
   });
-  const copyFormat = select('Copy format', COPY_FORMATS.map((f) => ({ value: f.id, label: f.label })), view.copyFormat, (value) => {
+  const copyFormat = select(t('Copy format'), COPY_FORMATS.map((f) => ({ value: f.id, label: f.label })), view.copyFormat, (value) => {
     view.copyFormat = value as CopyFormat;
     persist();
   });
-  const viewBar = el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': 'Log view' } }, [
+  const viewBar = el('div', { className: 'toolbar', attrs: { role: 'toolbar', 'aria-label': t('Log view') } }, [
     group(
-      segmented<ViewMode>('View mode', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'dump', label: 'Dump' }], view.mode, (mode) => {
+      segmented<ViewMode>(t('View mode'), [{ value: 'text', label: t('Text') }, { value: 'hex', label: t('Hex') }, { value: 'dump', label: t('Dump') }], view.mode, (mode) => {
         view.mode = mode;
         persist();
         log.setContext(rowContext());
       }).root,
       wrapButton,
     ),
-    select('Display encoding', TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), displayEncoding(), (value) => {
+    select(t('Display encoding'), TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), displayEncoding(), (value) => {
       view.encoding = value as TextEncodingName;
       persist();
       logWindow.retrack();
       log.setContext(rowContext());
       if (view.filterText.trim() && view.filterKind === 'text') logWindow.refilter();
     }),
-    select('Timestamps', [{ value: 'absolute', label: 'Clock time' }, { value: 'relative', label: 'Relative' }], view.timestamps ?? settings.timestamps, (value) => {
+    select(t('Timestamps'), [{ value: 'absolute', label: t('Clock time') }, { value: 'relative', label: t('Relative') }], view.timestamps ?? settings.timestamps, (value) => {
       view.timestamps = value as 'absolute' | 'relative';
       persist();
       log.setContext(rowContext());
     }),
     group(
       input,
-      select('Filter kind', [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], view.filterKind, (value) => {
+      select(t('Filter kind'), [{ value: 'text', label: t('text') }, { value: 'hex', label: t('hex') }], view.filterKind, (value) => {
         view.filterKind = value as 'text' | 'hex';
         persist();
         logWindow.refilter();
       }),
-      select('Direction', target?.proxy ? [{ value: 'all', label: 'both ways' }, { value: 'in', label: PROXY_DIRECTIONS.in }, { value: 'out', label: PROXY_DIRECTIONS.out }] : [{ value: 'all', label: 'both ways' }, { value: 'in', label: 'received' }, { value: 'out', label: 'sent' }], view.direction, (value) => {
+      select(t('Direction'), target?.proxy ? [{ value: 'all', label: t('both ways') }, { value: 'in', label: PROXY_DIRECTIONS.in }, { value: 'out', label: PROXY_DIRECTIONS.out }] : [{ value: 'all', label: t('both ways') }, { value: 'in', label: t('received') }, { value: 'out', label: t('sent') }], view.direction, (value) => {
         view.direction = value as 'all' | 'in' | 'out';
         persist();
         logWindow.refilter();
@@ -421,9 +434,9 @@ function toolbars(): { view: HTMLElement; actions: HTMLElement } {
     ),
     group(followButton, startButton),
   ]);
-  const actions = el('div', { className: 'toolbar log-actions', attrs: { role: 'toolbar', 'aria-label': 'Log actions' } }, [
-    group(labelFor('Copy as', copyFormat), copyFormat, copyButton, checksumButton),
-    group(labelFor('Save as', saveFormat), saveFormat, saveButton),
+  const actions = el('div', { className: 'toolbar log-actions', attrs: { role: 'toolbar', 'aria-label': t('Log actions') } }, [
+    group(labelFor(t('Copy as'), copyFormat), copyFormat, copyButton, checksumButton),
+    group(labelFor(t('Save as'), saveFormat), saveFormat, saveButton),
     clearButton,
   ]);
   return { view: viewBar, actions };
@@ -472,22 +485,23 @@ function offerBehaviourAgain(current: BehaviourInfo | undefined): void {
   if (!previous || !target || !sameRestartTarget(previous.target, restartTargetOf(target))) return;
   if (!hasBehaviour(previous.behaviour) || hasBehaviour(current)) return;
   const behaviour = previous.behaviour;
-  const what = [behaviour.framing.mode !== 'none' ? 'framing' : '', behaviour.echo ? 'echo' : '', behaviour.rules.length ? plural(behaviour.rules.length, 'rule') : ''].filter(Boolean).join(', ');
-  const apply = el('button', { text: 'Apply them again', attrs: { type: 'button', class: 'primary' } });
-  const dismiss = el('button', { text: 'Dismiss', attrs: { type: 'button' } });
+  const rules = behaviour.rules.length === 1 ? t('1 rule') : t('{0} rules', behaviour.rules.length);
+  const what = [behaviour.framing.mode !== 'none' ? t('framing') : '', behaviour.echo ? t('echo') : '', behaviour.rules.length ? rules : ''].filter(Boolean).join(t(', '));
+  const apply = el('button', { text: t('Apply them again'), attrs: { type: 'button', class: 'primary' } });
+  const dismiss = el('button', { text: t('Dismiss'), attrs: { type: 'button' } });
   apply.addEventListener('click', async () => {
     apply.disabled = true;
     const reply = await requests.request({ type: 'behaviour', behaviour });
     if (reply.ok) {
       restoreBar.replaceChildren();
-      showNotice(`Applied again: ${what}. Save into preset keeps them for good.`);
+      showNotice(t('Applied again: {0}. Save into preset keeps them for good.', what));
     } else {
       apply.disabled = false;
-      showNotice(reply.error ?? 'Could not apply them again.');
+      showNotice(reply.error ?? t('Could not apply them again.'));
     }
   });
   dismiss.addEventListener('click', () => restoreBar.replaceChildren());
-  restoreBar.replaceChildren(el('span', { text: `Before the reload this panel had ${what}. ` }), apply, dismiss);
+  restoreBar.replaceChildren(el('span', { text: `${t('Before the reload this panel had {0}.', what)} ` }), apply, dismiss);
 }
 
 function showTarget(): void {

@@ -13,6 +13,7 @@ import type { VariableScope } from '../shared/variables';
 import { bytesToBase64 } from './codec';
 import { el } from './dom';
 import { previewScope, sendScope, type PanelContext } from './panelState';
+import { t } from '../shared/l10n';
 
 /** Bytes a tooltip shows before it says how many more there are. */
 const TOOLTIP_BYTES = 48;
@@ -33,7 +34,7 @@ function checksumOf(payload: PresetPayload): ResolvedChecksum | undefined {
 }
 
 export function createQuickSendBar(ctx: PanelContext, host: QuickSendHost) {
-  const root = el('div', { className: 'quick-send', attrs: { role: 'toolbar', 'aria-label': 'Quick send' } });
+  const root = el('div', { className: 'quick-send', attrs: { role: 'toolbar', 'aria-label': t('Quick send') } });
   root.hidden = true;
   // Tooltips show the bytes the next click sends, counter included: brought up to date on the way in.
   root.addEventListener('pointerenter', () => refresh());
@@ -54,9 +55,9 @@ export function createQuickSendBar(ctx: PanelContext, host: QuickSendHost) {
         lines.push(`${shown}${built.bytes.length > TOOLTIP_BYTES ? ` … (${built.bytes.length} bytes)` : ''}`);
       }
     }
-    if (payload.repeat) lines.push(`Repeats every ${payload.repeat.intervalMs} ms${payload.repeat.count ? `, ${payload.repeat.count} times` : ' until stopped'}.`);
-    if (payload.sequence) lines.push(`Then a sequence of ${payload.sequence.length} step${payload.sequence.length === 1 ? '' : 's'}.`);
-    lines.push('Click sends; Shift+click edits first.');
+    if (payload.repeat) lines.push(payload.repeat.count ? t('Repeats every {0} ms, {1} times.', payload.repeat.intervalMs, payload.repeat.count) : t('Repeats every {0} ms until stopped.', payload.repeat.intervalMs));
+    if (payload.sequence) lines.push(payload.sequence.length === 1 ? t('Then a sequence of 1 step.') : t('Then a sequence of {0} steps.', payload.sequence.length));
+    lines.push(t('Click sends; Shift+click edits first.'));
     return lines.join('\n');
   }
 
@@ -104,17 +105,19 @@ export function createQuickSendBar(ctx: PanelContext, host: QuickSendHost) {
     try {
       if (payload.sequence) {
         const steps = sequenceSteps(payload, scope);
-        if (!steps.ok) return ctx.showNotice(`Quick send "${payload.name}": ${steps.error}`);
+        if (!steps.ok) return ctx.showNotice(t('Quick send "{0}": {1}', payload.name, steps.error));
         ctx.showNotice(`"${payload.name}": running ${steps.steps.length} steps…`);
         const reply = await ctx.request({ type: 'sendSequence', steps: steps.steps, encoding: info?.encoding ?? 'utf-8', ...(to ? { to } : {}) });
-        ctx.showNotice(`"${payload.name}": ${reply.ok ? reply.detail ?? 'done.' : reply.error ?? 'the sequence failed.'}`);
+        ctx.showNotice(`"${payload.name}": ${reply.ok ? reply.detail ?? t('done.') : reply.error ?? t('the sequence failed.')}`);
         return;
       }
       const built = bytesOf(payload, scope);
-      if (!built.ok) return ctx.showNotice(`Quick send "${payload.name}": ${built.error}`);
+      if (!built.ok) return ctx.showNotice(t('Quick send "{0}": {1}', payload.name, built.error));
       const repeat = payload.repeat && validatePayloadRepeat(payload.repeat, 'repeat');
       const reply = await ctx.request({ type: 'send', data: bytesToBase64(built.bytes), ...(to ? { to } : {}), ...(repeat?.ok ? { repeat: repeat.repeat } : {}) });
-      ctx.showNotice(reply.ok ? `Sent "${payload.name}"${repeat?.ok ? ' (repeating)' : ''}: ${built.bytes.length} bytes.` : `Quick send "${payload.name}": ${reply.error ?? 'sending failed.'}`);
+      ctx.showNotice(reply.ok
+        ? repeat?.ok ? t('Sent "{0}" (repeating): {1} bytes.', payload.name, built.bytes.length) : t('Sent "{0}": {1} bytes.', payload.name, built.bytes.length)
+        : t('Quick send "{0}": {1}', payload.name, reply.error ?? t('sending failed.')));
     } finally {
       button.disabled = false;
     }
@@ -124,7 +127,7 @@ export function createQuickSendBar(ctx: PanelContext, host: QuickSendHost) {
     const payloads = info?.payloads ?? [];
     root.hidden = payloads.length === 0;
     buttons = payloads.map((payload) => {
-      const button = el('button', { className: 'quick', text: payload.name, attrs: { type: 'button', title: tooltip(payload), 'aria-label': `Quick send ${payload.name}` } });
+      const button = el('button', { className: 'quick', text: payload.name, attrs: { type: 'button', title: tooltip(payload), 'aria-label': t('Quick send {0}', payload.name) } });
       button.addEventListener('click', (event) => {
         if (event.shiftKey) host.load(payload, checksumOf(payload));
         else void fire(payload, button);

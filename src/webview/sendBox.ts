@@ -10,7 +10,7 @@ import { PROTOCOL_LIMITS } from '../shared/protocol';
 import { bytesToBase64 } from './codec';
 import { el, segmented, select } from './dom';
 import { endpointText, isTargetOpen, previewScope, sendScope, type PanelContext } from './panelState';
-import { plural } from '../shared/plural';
+import { t } from '../shared/l10n';
 
 const HISTORY_LIMIT = 50;
 
@@ -19,17 +19,17 @@ const MIN_REPEAT_MS = 10;
 
 /** The checksum picker: an algorithm, the covered range and the byte order, checked as typed. */
 export function createChecksumControls(initial: ChecksumDefinition | undefined, onChange: () => void) {
-  const algorithm = el('select', { attrs: { 'aria-label': 'Append checksum', title: 'Append a checksum to every send' } });
+  const algorithm = el('select', { attrs: { 'aria-label': t('Append checksum'), title: t('Append a checksum to every send') } });
   algorithm.replaceChildren(
-    el('option', { text: 'No checksum', attrs: { value: '' } }),
+    el('option', { text: t('No checksum'), attrs: { value: '' } }),
     ...CHECKSUM_ALGORITHMS.map((a) => el('option', { text: `+ ${CHECKSUM_INFO[a].label}`, attrs: { value: a } })),
   );
   const number = (label: string, value: number | undefined) => el('input', { attrs: { type: 'number', min: '0', value: String(value ?? 0), 'aria-label': label, class: 'small' } });
-  const from = number('Checksum from byte', initial?.from);
-  const minus = number('Checksum to the end minus N bytes', initial?.toEndMinus);
-  const order = el('select', { attrs: { 'aria-label': 'Checksum byte order' } });
-  order.replaceChildren(el('option', { text: 'big endian', attrs: { value: 'big' } }), el('option', { text: 'little endian', attrs: { value: 'little' } }));
-  const range = el('span', { className: 'checksum-range' }, [el('span', { text: 'from byte' }), from, el('span', { text: 'to end −' }), minus, order]);
+  const from = number(t('Checksum from byte'), initial?.from);
+  const minus = number(t('Checksum to the end minus N bytes'), initial?.toEndMinus);
+  const order = el('select', { attrs: { 'aria-label': t('Checksum byte order') } });
+  order.replaceChildren(el('option', { text: t('big endian'), attrs: { value: 'big' } }), el('option', { text: t('little endian'), attrs: { value: 'little' } }));
+  const range = el('span', { className: 'checksum-range' }, [el('span', { text: t('from byte') }), from, el('span', { text: t('to end −') }), minus, order]);
   const known = initial && validateChecksum(initial);
   algorithm.value = known?.ok ? known.checksum.algorithm : '';
   order.value = known?.ok ? known.checksum.order : 'big';
@@ -79,16 +79,16 @@ export function createFaultControls(onChange: () => void) {
     input.addEventListener('change', onChange);
     return input;
   };
-  const enabled = checkbox('Inject faults');
-  const splitInto = number('Split into N writes', '1', '1');
-  const splitDelay = number('Pause between split writes in ms', '50', '0');
-  const drip = checkbox('Slow drip, one byte per write');
-  const dripInterval = number('Drip interval in ms', '20', '0');
-  const copies = number('Copies of the payload', '1', '1');
-  const coalesce = checkbox('Coalesce the copies into one write');
-  const after = select('After the last write', [{ value: 'none', label: 'then nothing' }, { value: 'halfClose', label: 'then half-close (FIN)' }, { value: 'reset', label: 'then reset (RST)' }], 'none', onChange);
-  const plan = el('div', { className: 'hint', attrs: { role: 'status', 'aria-label': 'Planned writes' } });
-  const summary = el('summary', { text: 'Faults' });
+  const enabled = checkbox(t('Inject faults'));
+  const splitInto = number(t('Split into N writes'), '1', '1');
+  const splitDelay = number(t('Pause between split writes in ms'), '50', '0');
+  const drip = checkbox(t('Slow drip, one byte per write'));
+  const dripInterval = number(t('Drip interval in ms'), '20', '0');
+  const copies = number(t('Copies of the payload'), '1', '1');
+  const coalesce = checkbox(t('Coalesce the copies into one write'));
+  const after = select(t('After the last write'), [{ value: 'none', label: t('then nothing') }, { value: 'halfClose', label: t('then half-close (FIN)') }, { value: 'reset', label: t('then reset (RST)') }], 'none', onChange);
+  const plan = el('div', { className: 'hint', attrs: { role: 'status', 'aria-label': t('Planned writes') } });
+  const summary = el('summary', { text: t('Faults') });
   let problemText: string | undefined;
   let armedText: string | undefined;
 
@@ -113,7 +113,7 @@ export function createFaultControls(onChange: () => void) {
     problemText = undefined;
     plan.textContent = '';
     armedText = enabled.checked ? describe(bytes) : undefined;
-    summary.textContent = armedText ? `Faults: armed, ${armedText}` : 'Faults';
+    summary.textContent = armedText ? t('Faults: armed, {0}', armedText) : t('Faults');
     root.classList.toggle('armed', armedText !== undefined);
   }
 
@@ -121,32 +121,32 @@ export function createFaultControls(onChange: () => void) {
   function describe(bytes: Uint8Array | undefined): string {
     const n = copyCount();
     if (!Number.isInteger(n) || n < 1 || n > PROTOCOL_LIMITS.maxCopies) {
-      problemText = `Copies must be a whole number from 1 to ${PROTOCOL_LIMITS.maxCopies}.`;
-      return 'options to fix';
+      problemText = t('Copies must be a whole number from 1 to {0}.', PROTOCOL_LIMITS.maxCopies);
+      return t('options to fix');
     }
     const checked = validateFaultOptions(raw(), 'Faults');
     if (!checked.ok) {
       problemText = checked.error;
-      return 'options to fix';
+      return t('options to fix');
     }
-    const tail = checked.options.after === 'halfClose' ? ', then FIN' : checked.options.after === 'reset' ? ', then RST' : '';
-    if (!bytes || bytes.length === 0) return `split and timed${tail}`;
+    const tail = checked.options.after === 'halfClose' ? t(', then FIN') : checked.options.after === 'reset' ? t(', then RST') : '';
+    if (!bytes || bytes.length === 0) return `${t('split and timed')}${tail}`;
     const planned = planWrites(Array.from({ length: n }, () => bytes), checked.options);
     if (!planned.ok) {
       problemText = planned.error;
-      return 'options to fix';
+      return t('options to fix');
     }
     let at = 0;
-    plan.textContent = `Plan: ${summariseWrites(planned.writes.map((w) => ({ bytes: w.bytes, at: (at += w.delayBeforeMs) })))}${tail}.`;
+    plan.textContent = `${t('Plan:')} ${summariseWrites(planned.writes.map((w) => ({ bytes: w.bytes, at: (at += w.delayBeforeMs) })))}${tail}.`;
     const count = planned.writes.length;
-    return `${plural(count, 'write')}${tail}`;
+    return `${count === 1 ? t('1 write') : t('{0} writes', count)}${tail}`;
   }
 
   const root = el('details', { className: 'faults' }, [
     summary,
     el('div', { className: 'fields' }, [
       el('label', {}, [enabled, ' Inject faults:']),
-      el('span', { text: 'split into' }), splitInto, el('span', { text: 'writes,' }), splitDelay, el('span', { text: 'ms apart;' }),
+      el('span', { text: t('split into') }), splitInto, el('span', { text: t('writes,') }), splitDelay, el('span', { text: t('ms apart;') }),
       el('label', {}, [drip, ' slow drip every']), dripInterval, el('span', { text: 'ms;' }),
       copies, el('span', { text: 'copies,' }), el('label', {}, [coalesce, ' coalesced into one write;']),
       after,
@@ -157,20 +157,20 @@ export function createFaultControls(onChange: () => void) {
 }
 
 export function createSendBox(ctx: PanelContext) {
-  const input = el('textarea', { attrs: { rows: '3', spellcheck: 'false', 'aria-label': 'Payload to send', 'aria-describedby': 'send-error', placeholder: 'Payload (Ctrl+Enter sends, ↑/↓ history)' } });
+  const input = el('textarea', { attrs: { rows: '3', spellcheck: 'false', 'aria-label': t('Payload to send'), 'aria-describedby': 'send-error', placeholder: t('Payload (Ctrl+Enter sends, ↑/↓ history)') } });
   input.value = ctx.view.draft;
   const error = el('div', { className: 'field-error', attrs: { id: 'send-error', 'aria-live': 'polite' } });
-  const sendButton = el('button', { text: 'Send', attrs: { type: 'button', class: 'primary' } });
-  const presetButton = el('button', { text: 'Save as preset', attrs: { type: 'button' } });
-  const targetSelect = el('select', { attrs: { 'aria-label': 'Send to', title: 'Send to' } });
+  const sendButton = el('button', { text: t('Send'), attrs: { type: 'button', class: 'primary' } });
+  const presetButton = el('button', { text: t('Save as preset'), attrs: { type: 'button' } });
+  const targetSelect = el('select', { attrs: { 'aria-label': t('Send to'), title: t('Send to') } });
   // A proxy's bytes can go either way: to the upstream as if the client sent them, or to the client as if the upstream did.
-  const streamSelect = select('Inject into', [{ value: 'upstream', label: 'inject → upstream (as the client)' }, { value: 'downstream', label: 'inject → client (as the upstream)' }], 'upstream', () => undefined);
+  const streamSelect = select(t('Inject into'), [{ value: 'upstream', label: t('inject → upstream (as the client)') }, { value: 'downstream', label: t('inject → client (as the upstream)') }], 'upstream', () => undefined);
   streamSelect.hidden = true;
-  const repeatToggle = el('input', { attrs: { type: 'checkbox', id: 'repeat', 'aria-label': 'Repeat sending' } });
-  const everyInput = el('input', { attrs: { type: 'number', min: String(MIN_REPEAT_MS), value: '1000', 'aria-label': 'Repeat every N milliseconds', class: 'small' } });
-  const timesInput = el('input', { attrs: { type: 'number', min: '0', value: '0', 'aria-label': 'Repeat count, 0 = until stopped', class: 'small' } });
+  const repeatToggle = el('input', { attrs: { type: 'checkbox', id: 'repeat', 'aria-label': t('Repeat sending') } });
+  const everyInput = el('input', { attrs: { type: 'number', min: String(MIN_REPEAT_MS), value: '1000', 'aria-label': t('Repeat every N milliseconds'), class: 'small' } });
+  const timesInput = el('input', { attrs: { type: 'number', min: '0', value: '0', 'aria-label': t('Repeat count, 0 = until stopped'), class: 'small' } });
   const counter = el('span', { className: 'counter', attrs: { role: 'status', 'aria-live': 'polite' } });
-  const stopButton = el('button', { text: 'Stop', attrs: { type: 'button', 'aria-label': 'Stop repeating' } });
+  const stopButton = el('button', { text: t('Stop'), attrs: { type: 'button', 'aria-label': t('Stop repeating') } });
   stopButton.disabled = true;
   let historyIndex = -1;
   const faults = createFaultControls(() => validate());
@@ -179,19 +179,19 @@ export function createSendBox(ctx: PanelContext) {
     ctx.persist();
     validate();
   });
-  const preview = el('div', { className: 'hint checksum-preview', attrs: { role: 'status', 'aria-label': 'Checksum appended' } });
+  const preview = el('div', { className: 'hint checksum-preview', attrs: { role: 'status', 'aria-label': t('Checksum appended') } });
 
-  const format = segmented<PayloadFormat>('Payload format', [{ value: 'text', label: 'Text' }, { value: 'hex', label: 'Hex' }, { value: 'base64', label: 'Base64' }], ctx.view.sendFormat, (value) => {
+  const format = segmented<PayloadFormat>(t('Payload format'), [{ value: 'text', label: t('Text') }, { value: 'hex', label: t('Hex') }, { value: 'base64', label: 'Base64' }], ctx.view.sendFormat, (value) => {
     ctx.view.sendFormat = value;
     ctx.persist();
     validate();
   });
-  const lineEnding = select('Line ending', LINE_ENDINGS.map((e) => ({ value: e, label: { none: 'No line ending', lf: 'LF \\n', cr: 'CR \\r', crlf: 'CRLF \\r\\n' }[e] })), ctx.view.lineEnding ?? ctx.settings().lineEnding, (value) => {
+  const lineEnding = select(t('Line ending'), LINE_ENDINGS.map((e) => ({ value: e, label: { none: t('No line ending'), lf: 'LF \\n', cr: 'CR \\r', crlf: 'CRLF \\r\\n' }[e] })), ctx.view.lineEnding ?? ctx.settings().lineEnding, (value) => {
     ctx.view.lineEnding = value as LineEnding;
     ctx.persist();
     validate();
   });
-  const encoding = select('Send encoding', TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), ctx.view.sendEncoding ?? ctx.settings().encoding, (value) => {
+  const encoding = select(t('Send encoding'), TEXT_ENCODINGS.map((e) => ({ value: e, label: e })), ctx.view.sendEncoding ?? ctx.settings().encoding, (value) => {
     ctx.view.sendEncoding = value as TextEncodingName;
     ctx.persist();
     validate();
@@ -211,16 +211,16 @@ export function createSendBox(ctx: PanelContext) {
       return;
     }
     const variable = findPlaceholders(input.value).some((p) => p.name.startsWith('$'));
-    preview.textContent = `${describeAppended(result.checksum, chosen.checksum)}${variable ? ', over the variables as they would be now' : ''}`;
+    preview.textContent = `${describeAppended(result.checksum, chosen.checksum)}${variable ? t(', over the variables as they would be now') : ''}`;
   }
 
   function canSendTo(): string | undefined {
     const target = ctx.target();
-    if (!target) return 'Nothing is open in this panel yet.';
-    if (target.kind === 'connection') return isTargetOpen(target) ? undefined : 'The connection is closed.';
+    if (!target) return t('Nothing is open in this panel yet.');
+    if (target.kind === 'connection') return isTargetOpen(target) ? undefined : t('The connection is closed.');
     // A stopped listener no longer accepts, but the clients it already has can still be talked to.
     if (target.peers.some((p) => p.state === 'open' || p.state === 'halfClosed')) return undefined;
-    return target.listening ? 'No client is connected yet.' : 'The listener is stopped and has no clients left.';
+    return target.listening ? t('No client is connected yet.') : t('The listener is stopped and has no clients left.');
   }
 
   function repeatRunning(): boolean {
@@ -242,8 +242,8 @@ export function createSendBox(ctx: PanelContext) {
     sendButton.disabled = blocked;
     // Armed faults change what Send does: the button says so, also while the Faults section is closed.
     const armed = faults.armed();
-    sendButton.textContent = armed ? `Send (${armed})` : 'Send';
-    sendButton.title = canSendTo() ?? (problem || 'Send (Ctrl+Enter)');
+    sendButton.textContent = armed ? t('Send ({0})', armed) : t('Send');
+    sendButton.title = canSendTo() ?? (problem || t('Send (Ctrl+Enter)'));
     presetButton.disabled = !result.ok || !input.value;
     return !blocked;
   }
@@ -260,7 +260,7 @@ export function createSendBox(ctx: PanelContext) {
       ...(fault ? { faults: fault.faults as Record<string, unknown>, copies: fault.copies } : {}),
       ...(repeat ? { repeat } : {}),
     });
-    if (!reply.ok) error.textContent = reply.error ?? 'Sending failed.';
+    if (!reply.ok) error.textContent = reply.error ?? t('Sending failed.');
     if (reply.detail) ctx.showNotice(`Written: ${reply.detail}`);
     return reply.ok;
   }
@@ -340,12 +340,12 @@ export function createSendBox(ctx: PanelContext) {
   stopButton.addEventListener('click', async () => {
     stopButton.disabled = true;
     const reply = await ctx.request({ type: 'stopRepeat' });
-    if (!reply.ok) ctx.showNotice(reply.error ?? 'Could not stop the repeat.');
+    if (!reply.ok) ctx.showNotice(reply.error ?? t('Could not stop the repeat.'));
   });
   presetButton.addEventListener('click', async () => {
     const chosen = checksum.definition();
     const reply = await ctx.request({ type: 'savePreset', format: ctx.view.sendFormat, data: input.value, encoding: encoding.value as TextEncodingName, lineEnding: lineEnding.value as LineEnding, ...(chosen ? { checksum: chosen } : {}) });
-    ctx.showNotice(reply.ok ? 'Payload saved into the preset.' : (reply.error ?? 'Could not save the preset.'));
+    ctx.showNotice(reply.ok ? t('Payload saved into the preset.') : (reply.error ?? t('Could not save the preset.')));
   });
 
   function refreshTargets(): void {
@@ -359,7 +359,7 @@ export function createSendBox(ctx: PanelContext) {
     targetSelect.hidden = false;
     const previous = targetSelect.value || 'all';
     const open = target.peers.filter((p) => p.state === 'open' || p.state === 'halfClosed');
-    const options = [{ value: 'all', label: `All clients (${open.length})` }, ...open.map((p) => ({ value: p.id, label: `${p.id} ${p.remote ? endpointText(p.remote) : ''}` }))];
+    const options = [{ value: 'all', label: t('All clients ({0})', open.length) }, ...open.map((p) => ({ value: p.id, label: `${p.id} ${p.remote ? endpointText(p.remote) : ''}` }))];
     const signature = options.map((o) => o.value + o.label).join('|');
     if (targetSelect.dataset.signature !== signature) {
       targetSelect.dataset.signature = signature;
@@ -369,18 +369,18 @@ export function createSendBox(ctx: PanelContext) {
     validate();
   }
 
-  const root = el('section', { className: 'send', attrs: { 'aria-label': 'Send' } }, [
+  const root = el('section', { className: 'send', attrs: { 'aria-label': t('Send') } }, [
     el('div', { className: 'send-options' }, [format.root, lineEnding, encoding, checksum.algorithm, checksum.range, targetSelect, streamSelect]),
     input,
     preview,
     error,
     el('div', { className: 'send-actions' }, [
       sendButton,
-      el('label', { className: 'repeat', attrs: { for: 'repeat' } }, [repeatToggle, ' Repeat every']),
+      el('label', { className: 'repeat', attrs: { for: 'repeat' } }, [repeatToggle, ` ${t('Repeat every')}`]),
       everyInput,
-      el('span', { text: 'ms,' }),
+      el('span', { text: t('ms,') }),
       timesInput,
-      el('span', { text: 'times (0 = until stopped)' }),
+      el('span', { text: t('times (0 = until stopped)') }),
       counter,
       stopButton,
       presetButton,

@@ -10,6 +10,7 @@ import { iconClass } from './icons';
 import { displayWidth, wrapDumpLine, wrapLine, wrappedDumpLineCount } from './lineWrap';
 import { bytesOf, isComplete, leadingBytesOf, type LogRecord } from './recordStore';
 import { carryOf, streamBytes, type TextCarry } from './streamText';
+import { t } from '../shared/l10n';
 
 export type ViewMode = 'text' | 'hex' | 'dump';
 
@@ -50,7 +51,7 @@ export interface DirectionLabels {
 }
 
 /** A proxy pair's log: `in` is what the client sent (relayed upstream), `out` what the upstream sent back. */
-export const PROXY_DIRECTIONS: DirectionLabels = { in: 'client → upstream', out: 'upstream → client' };
+export const PROXY_DIRECTIONS: DirectionLabels = { in: t('client → upstream'), out: t('upstream → client') };
 
 function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
@@ -92,7 +93,7 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
   if (record.kind === 'error') {
     // A frame the stream ended inside keeps its bytes: they are shown, never hidden.
     const rest = record.length > 0 ? ` ${toVisiblePrefix(leadingBytesOf(record, PREVIEW_CHARS * 4), ctx.encoding)}` : '';
-    const line = `⚠ ${record.note ?? 'framing error'}${rest}`;
+    const line = `⚠ ${record.note ?? t('framing error')}${rest}`;
     // These rows cannot be expanded, so with wrapping on they wrap rather than end in an ellipsis.
     return { lines: columns ? wrapLine(line, columns) : [line], truncated: false };
   }
@@ -146,8 +147,8 @@ export function rowContent(record: LogRecord, ctx: RowContext, expanded: boolean
       break;
   }
   if (!lines.length) lines = [''];
-  if (!isComplete(record)) lines.push(`… loading all ${record.length} bytes`);
-  else if (bytes.length > EXPANDED_LIMIT) lines.push(`… ${bytes.length - EXPANDED_LIMIT} more bytes: use Copy or Save log for all of them`);
+  if (!isComplete(record)) lines.push(`… ${t('loading all {0} bytes', record.length)}`);
+  else if (bytes.length > EXPANDED_LIMIT) lines.push(`… ${t('{0} more bytes: use Copy or Save log for all of them', bytes.length - EXPANDED_LIMIT)}`);
   return { lines, truncated: true };
 }
 
@@ -237,7 +238,7 @@ export class VirtualLog {
     this.probe.hidden = true;
     this.root = el('div', {
       className: 'log',
-      attrs: { role: 'listbox', tabindex: '0', 'aria-label': 'Traffic log: arrow keys move, Enter expands, Ctrl+C copies' },
+      attrs: { role: 'listbox', tabindex: '0', 'aria-label': t('Traffic log: arrow keys move, Enter expands, Ctrl+C copies') },
     }, [this.spacer, this.probe]);
     this.root.classList.toggle('wrap', ctx.wrap);
     this.root.addEventListener('scroll', () => {
@@ -631,22 +632,24 @@ export class VirtualLog {
     const peer = this.ctx.peerLabel?.(record.conn);
     const number = record.rec > 0 ? ` #${record.rec}` : '';
     const labels = this.ctx.directions;
-    const what =
-      record.kind === 'error'
-        ? 'Framing error'
-        : record.kind === 'event'
-          ? 'Connection event'
-          : labels
-            ? `${record.kind === 'frame' ? 'Frame' : 'Chunk'}${number} of ${record.length} bytes, ${incoming ? labels.in : labels.out}`
-            : record.kind === 'frame'
-              ? `Received ${record.invalid ? 'invalid ' : ''}frame${number} of ${record.length} bytes`
-              : `${incoming ? 'Received' : 'Sent'}${number} ${record.length} bytes`;
-    const fault = `${record.fault ? `, fault: ${record.fault}` : ''}${record.injected ? ', injected from the panel' : ''}`;
+    const what = record.kind === 'error'
+      ? t('Framing error')
+      : record.kind === 'event'
+        ? t('Connection event')
+        : labels
+          ? record.kind === 'frame'
+            ? t('Frame{0} of {1} bytes, {2}', number, record.length, incoming ? labels.in : labels.out)
+            : t('Chunk{0} of {1} bytes, {2}', number, record.length, incoming ? labels.in : labels.out)
+          : record.kind === 'frame'
+            ? record.invalid ? t('Received invalid frame{0} of {1} bytes', number, record.length) : t('Received frame{0} of {1} bytes', number, record.length)
+            : incoming ? t('Received{0} {1} bytes', number, record.length) : t('Sent{0} {1} bytes', number, record.length);
+    const fault = `${record.fault ? `, ${t('fault: {0}', record.fault)}` : ''}${record.injected ? `, ${t('injected from the panel')}` : ''}`;
     // The label replaces the row's content for a screen reader, so it says what arrived, not only that something did.
-    const summary = `${what}${peer ? ` ${incoming ? 'from' : 'to'} ${peer}` : ''} at ${formatTime(record.time, this.ctx)}${fault}`;
+    const withPeer = peer ? (incoming ? t('{0} from {1}', what, peer) : t('{0} to {1}', what, peer)) : what;
+    const summary = t('{0} at {1}', withPeer, formatTime(record.time, this.ctx)) + fault;
     const noted = record.note && record.kind !== 'error' && record.kind !== 'event' ? `${summary} [${record.note}]` : summary;
     row.setAttribute('aria-label', spokenName(noted, content.lines));
-    row.title = record.rec > 0 ? `Record #${record.rec} of ${record.conn}` : '';
+    row.title = record.rec > 0 ? t('Record #{0} of {1}', record.rec, record.conn) : '';
     row.replaceChildren(
       el('span', { className: 'time', text: formatTime(record.time, this.ctx) }),
       record.kind === 'event'
@@ -657,7 +660,7 @@ export class VirtualLog {
       ...(peer !== undefined ? [el('span', { className: 'peer', text: peer, attrs: { title: peer } })] : []),
       el('span', { className: 'len', text: record.kind === 'event' ? '' : String(record.length) }),
       content.truncated
-        ? el('span', { className: `expand ${iconClass(expanded ? 'chevron-down' : 'chevron-right')}`, attrs: { 'aria-hidden': 'true', title: expanded ? 'Collapse' : 'Expand' } })
+        ? el('span', { className: `expand ${iconClass(expanded ? 'chevron-down' : 'chevron-right')}`, attrs: { 'aria-hidden': 'true', title: expanded ? t('Collapse') : t('Expand') } })
         : el('span', { className: 'expand placeholder' }),
       el('span', { className: 'content' }, [
         // Error and event rows say their note in the content itself.

@@ -29,6 +29,9 @@ const manifest = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'packa
   devDependencies: Record<string, string>;
   contributes: { languageModelTools: ToolContribution[] };
 };
+/** package.json names the tools' display names and user descriptions as %keys% of package.nls.json (localisation). */
+const nls = JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.nls.json'), 'utf8')) as Record<string, string>;
+const english = (value: string): string => value.replace(/^%([^%]+)%$/, (whole, key: string) => nls[key] ?? whole);
 const schemas = Object.fromEntries(manifest.contributes.languageModelTools.map((t) => [t.name, t.inputSchema]));
 
 const encoder = new TextEncoder();
@@ -118,7 +121,7 @@ describe('language-model tools (app/agentTools)', function () {
       assert.deepEqual(manifest.contributes.languageModelTools.map((t) => t.name), [...TOOL_NAMES]);
       for (const tool of manifest.contributes.languageModelTools) {
         assert.ok(tool.modelDescription.length > 80, `${tool.name} tells the model when to use it`);
-        assert.ok(tool.userDescription.length > 10 && tool.displayName.startsWith('TCP Lab: '), tool.name);
+        assert.ok(english(tool.userDescription).length > 10 && english(tool.displayName).startsWith('TCP Lab: '), tool.name);
         assert.equal(tool.canBeReferencedInPrompt, true);
         assert.match(tool.toolReferenceName, /^tcp[A-Z]\w+$/);
         assert.equal(tool.inputSchema.type, 'object');

@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const manifest = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
+/** The English text of a `%key%` value (package.nls.json), as VS Code shows it in English. */
+const nls = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'package.nls.json'), 'utf8')) as Record<string, string>;
+const english = (value: string): string => value.replace(/^%([^%]+)%$/, (_whole, key: string) => nls[key] ?? value);
 const settings: Record<string, { scope?: string }> = Object.assign(
   {},
   ...(manifest.contributes.configuration as { properties: Record<string, { scope?: string }> }[]).map((c) => c.properties),
@@ -13,7 +16,7 @@ describe('the extension manifest', () => {
   it('claims only limited support in virtual workspaces, and says why', () => {
     const virtual = manifest.capabilities.virtualWorkspaces;
     assert.equal(virtual.supported, 'limited', 'capture and .tcp files use the local file system');
-    assert.match(virtual.description, /local file system/);
+    assert.match(english(virtual.description), /local file system/);
   });
 
   it('leaves Ctrl/Cmd+Alt+Enter to Replace All and notebook cells when those have focus', () => {

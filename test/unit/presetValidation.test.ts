@@ -132,9 +132,17 @@ describe('tcpLab.presets schema in package.json', () => {
       contributes: { configuration: { properties: Record<string, { items?: { properties: Record<string, unknown> } }> }[] };
     };
     const fragment = JSON.parse(readFileSync(join(root, 'src', 'shared', 'presetSchemaFragment.json'), 'utf8')) as Record<string, unknown>;
+    // package.json names its descriptions as %keys% of package.nls.json (localisation); compare the English.
+    const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
+    const english = (value: unknown): unknown => {
+      if (typeof value === 'string') return value.replace(/^%([^%]+)%$/, (whole, key: string) => nls[key] ?? whole);
+      if (Array.isArray(value)) return value.map(english);
+      if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, english(v)]));
+      return value;
+    };
     const presets = manifest.contributes.configuration.map((c) => c.properties['tcpLab.presets']).find((p) => p !== undefined);
     assert.ok(presets?.items, 'tcpLab.presets is declared with an item schema');
-    for (const [field, schema] of Object.entries(fragment)) assert.deepEqual(presets.items.properties[field], schema, field);
+    for (const [field, schema] of Object.entries(fragment)) assert.deepEqual(english(presets.items.properties[field]), schema, field);
     for (const field of ['name', 'kind', 'host', 'port', 'encoding', 'lineEnding', 'payloads']) assert.ok(field in presets.items.properties, field);
   });
 });

@@ -12,6 +12,8 @@ export interface ScenarioOptions {
   userSettings?: Record<string, unknown>;
   /** Further .vsix files to install beside TCP Lab. */
   extraExtensions?: () => string[];
+  /** VS Code's display language, e.g. `zh-cn`; default English. */
+  locale?: string;
 }
 
 /**
@@ -25,11 +27,11 @@ export function useScenarioSession(artifacts: ScenarioArtifacts, options: () => 
     // Installing code-server on a machine that lacks it takes a few minutes; later runs reuse it.
     this.timeout(15 * 60_000);
     artifacts.reset();
-    const { fixture, stage, userSettings, extraExtensions } = options();
+    const { fixture, stage, userSettings, extraExtensions, locale } = options();
     const staged = StagedWorkspace.copy(fixture);
     try {
       await stage?.(staged);
-      started = await E2ESession.start({ workspaceFixture: staged.dir, userSettings: userSettings ?? {}, extraExtensions: extraExtensions?.() });
+      started = await E2ESession.start({ workspaceFixture: staged.dir, userSettings: userSettings ?? {}, extraExtensions: extraExtensions?.(), locale });
     } finally {
       staged.dispose();
     }

@@ -12,6 +12,7 @@ import {
   incompatiblePattern,
   installExtension,
   packagedVsixPath,
+  registerEmptyLanguagePack,
   repoRoot,
   startCodeServer,
   writeUserSettings,
@@ -43,6 +44,8 @@ export interface SessionOptions {
   workspaceTrust?: boolean;
   /** Further .vsix files installed beside TCP Lab (test-only extensions such as the tool invoker). */
   extraExtensions?: string[];
+  /** VS Code's display language (`--locale`), e.g. `zh-cn`; default English. */
+  locale?: string;
 }
 
 export class E2ESession {
@@ -72,10 +75,11 @@ export class E2ESession {
       writeUserSettings(dirs, options.workspaceTrust ? { 'security.workspace.trust.enabled': true, ...options.userSettings } : options.userSettings);
       installExtension(entry, dirs, packagedVsixPath());
       for (const vsix of options.extraExtensions ?? []) installExtension(entry, dirs, vsix);
+      if (options.locale) registerEmptyLanguagePack(dirs, options.locale);
       const workspace = join(tempRoot, 'workspace');
       cpSync(options.workspaceFixture, workspace, { recursive: true });
 
-      server = await startCodeServer({ entry, dirs, workspace, port: await freePort(), logPath: join(tempRoot, 'code-server.log'), workspaceTrust: options.workspaceTrust });
+      server = await startCodeServer({ entry, dirs, workspace, port: await freePort(), logPath: join(tempRoot, 'code-server.log'), workspaceTrust: options.workspaceTrust, locale: options.locale });
       const browserHome = join(tempRoot, 'browser');
       context = await chromium.launchPersistentContext(join(browserHome, 'profile'), {
         executablePath: chromiumPath,
