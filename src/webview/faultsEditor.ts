@@ -7,14 +7,14 @@ import { RULE_MATCH_KINDS } from '../shared/ruleDefinition';
 import { TOXIC_STREAMS, TOXIC_TYPES, validateToxic, type ToxicDefinition, type ToxicStream, type ToxicType } from '../shared/toxics';
 import { TOXIC_ATTRIBUTE_FIELDS as ATTRIBUTES, TOXIC_STREAM_LABELS as STREAM_LABELS, TOXIC_TYPE_HINTS, describeToxicAttributes, type ToxicAttributeField as AttributeField } from '../shared/toxicFields';
 import { el, select } from './dom';
-import { plural } from '../shared/plural';
+import { t } from '../shared/l10n';
 
 export interface FaultsEditorHost {
   request(body: RequestBody): Promise<ReplyMessage>;
   notice(text: string): void;
 }
 
-const TYPE_LABELS: Record<ToxicType, string> = Object.fromEntries(TOXIC_TYPES.map((t) => [t, `${t}: ${TOXIC_TYPE_HINTS[t]}`])) as Record<ToxicType, string>;
+const TYPE_LABELS: Record<ToxicType, string> = Object.fromEntries(TOXIC_TYPES.map((type) => [type, `${type}: ${TOXIC_TYPE_HINTS[type]}`])) as Record<ToxicType, string>;
 
 const MATCH_LABELS: Record<string, string> = { exact: 'exact', hexPrefix: 'hex prefix', contains: 'contains', regex: 'regex' };
 
@@ -45,27 +45,27 @@ export function describeTrigger(toxic: ToxicDefinition): string {
 export function createFaultsEditor(host: FaultsEditorHost) {
   let toxics: ToxicDefinition[] = [];
   let editing: string | undefined;
-  const summary = el('summary', { text: 'Proxy faults' });
-  const list = el('table', { className: 'rules-table faults-table', attrs: { 'aria-label': 'Faults in force' } });
-  const empty = el('p', { className: 'hint', text: 'No faults: bytes are relayed as they come. Add one below; it applies at once, to open pairs too.' });
+  const summary = el('summary', { text: t('Proxy faults') });
+  const list = el('table', { className: 'rules-table faults-table', attrs: { 'aria-label': t('Faults in force') } });
+  const empty = el('p', { className: 'hint', text: t('No faults: bytes are relayed as they come. Add one below; it applies at once, to open pairs too.') });
   const error = el('div', { className: 'field-error', attrs: { id: 'fault-error', 'aria-live': 'polite' } });
 
-  const typeSelect = select('Fault type', TOXIC_TYPES.map((t) => ({ value: t, label: TYPE_LABELS[t] })), 'latency', () => buildAttributes({}));
-  const streamSelect = select('Stream', TOXIC_STREAMS.map((s) => ({ value: s, label: STREAM_LABELS[s] })), 'downstream', () => undefined);
-  const nameInput = input('Fault name', '');
+  const typeSelect = select(t('Fault type'), TOXIC_TYPES.map((type) => ({ value: type, label: TYPE_LABELS[type] })), 'latency', () => buildAttributes({}));
+  const streamSelect = select(t('Stream'), TOXIC_STREAMS.map((s) => ({ value: s, label: STREAM_LABELS[s] })), 'downstream', () => undefined);
+  const nameInput = input(t('Fault name'), '');
   nameInput.placeholder = 'type_stream';
-  const toxicityInput = input('Toxicity (0 to 1)', '1', 'number');
+  const toxicityInput = input(t('Toxicity (0 to 1)'), '1', 'number');
   toxicityInput.step = '0.1';
-  const seedInput = input('Seed (optional)', '', 'number');
+  const seedInput = input(t('Seed (optional)'), '', 'number');
   const attributeFields = el('span', { className: 'fields' });
   let attributeInputs: { field: AttributeField; input: HTMLInputElement }[] = [];
-  const whenToggle = el('input', { attrs: { type: 'checkbox', 'aria-label': 'Only frames whose content matches' } });
-  const matchSelect = select('Match', RULE_MATCH_KINDS.map((m) => ({ value: m, label: MATCH_LABELS[m] ?? m })), 'contains', () => undefined);
-  const patternInput = input('Pattern', '');
-  const patternFormat = select('Pattern format', [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], 'text', () => undefined);
+  const whenToggle = el('input', { attrs: { type: 'checkbox', 'aria-label': t('Only frames whose content matches') } });
+  const matchSelect = select(t('Match'), RULE_MATCH_KINDS.map((m) => ({ value: m, label: MATCH_LABELS[m] ?? m })), 'contains', () => undefined);
+  const patternInput = input(t('Pattern'), '');
+  const patternFormat = select(t('Pattern format'), [{ value: 'text', label: 'text' }, { value: 'hex', label: 'hex' }], 'text', () => undefined);
   const whenFields = el('span', { className: 'fields' }, [matchSelect, patternInput, patternFormat]);
-  const submit = el('button', { text: 'Add fault', attrs: { type: 'button', class: 'primary' } });
-  const cancel = el('button', { text: 'Cancel', attrs: { type: 'button' } });
+  const submit = el('button', { text: t('Add fault'), attrs: { type: 'button', class: 'primary' } });
+  const cancel = el('button', { text: t('Cancel'), attrs: { type: 'button' } });
   whenToggle.addEventListener('change', () => (whenFields.hidden = !whenToggle.checked));
   whenFields.hidden = true;
   cancel.hidden = true;
@@ -74,7 +74,7 @@ export function createFaultsEditor(host: FaultsEditorHost) {
     const type = typeSelect.value as ToxicType;
     attributeInputs = ATTRIBUTES[type].map((field) => ({ field, input: input(field.label, values[field.key] === undefined ? '' : String(values[field.key]), field.text ? 'text' : 'number') }));
     attributeFields.replaceChildren(...attributeInputs.map(({ field, input }) => labelled(field.label, input)));
-    if (attributeInputs.length === 0) attributeFields.append(el('span', { className: 'hint', text: 'no attributes' }));
+    if (attributeInputs.length === 0) attributeFields.append(el('span', { className: 'hint', text: t('no attributes') }));
   }
 
   /** The fault as the form says, in Toxiproxy's JSON; numbers stay numbers, blanks are left out. */
@@ -112,7 +112,7 @@ export function createFaultsEditor(host: FaultsEditorHost) {
     patternInput.value = toxic?.when?.pattern ?? '';
     patternFormat.value = toxic?.when?.patternFormat ?? 'text';
     buildAttributes((toxic?.attributes as Record<string, unknown> | undefined) ?? {});
-    submit.textContent = editing === undefined ? 'Add fault' : `Save ${editing}`;
+    submit.textContent = editing === undefined ? t('Add fault') : t('Save {0}', editing);
     cancel.hidden = editing === undefined;
     error.textContent = '';
   }
@@ -133,32 +133,32 @@ export function createFaultsEditor(host: FaultsEditorHost) {
     const reply = await host.request({ type: 'toxic', toxic, ...(editing !== undefined ? { replaces: editing } : {}) });
     submit.disabled = false;
     if (!reply.ok) {
-      error.textContent = reply.error ?? 'The fault was not accepted.';
+      error.textContent = reply.error ?? t('The fault was not accepted.');
       return;
     }
-    host.notice(editing === undefined ? `Added fault ${String(toxic.name)}; it applies now.` : `Changed fault ${String(toxic.name)}.`);
+    host.notice(editing === undefined ? t('Added fault {0}; it applies now.', String(toxic.name)) : t('Changed fault {0}.', String(toxic.name)));
     load(undefined);
   });
   cancel.addEventListener('click', () => load(undefined));
 
   function render(): void {
-    summary.textContent = toxics.length ? `Proxy faults: ${plural(toxics.length, 'fault')} in force` : 'Proxy faults';
+    summary.textContent = toxics.length ? (toxics.length === 1 ? t('Proxy faults: 1 fault in force') : t('Proxy faults: {0} faults in force', toxics.length)) : t('Proxy faults');
     root.classList.toggle('armed', toxics.length > 0);
     empty.hidden = toxics.length > 0;
     list.hidden = toxics.length === 0;
     list.replaceChildren(
       el('tr', {}, ['name', 'type', 'stream', 'toxicity', 'attributes', 'applies to', ''].map((h) => el('th', { text: h }))),
       ...toxics.map((toxic) => {
-        const edit = el('button', { text: 'Edit', attrs: { type: 'button', 'aria-label': `Edit fault ${toxic.name}` } });
-        const remove = el('button', { text: 'Remove', attrs: { type: 'button', 'aria-label': `Remove fault ${toxic.name}` } });
+        const edit = el('button', { text: t('Edit'), attrs: { type: 'button', 'aria-label': t('Edit fault {0}', toxic.name) } });
+        const remove = el('button', { text: t('Remove'), attrs: { type: 'button', 'aria-label': t('Remove fault {0}', toxic.name) } });
         edit.addEventListener('click', () => load(toxic));
         remove.addEventListener('click', async () => {
           remove.disabled = true;
           const reply = await host.request({ type: 'removeToxic', name: toxic.name });
           if (!reply.ok) {
             remove.disabled = false;
-            host.notice(reply.error ?? `Could not remove ${toxic.name}.`);
-          } else host.notice(`Removed fault ${toxic.name}.`);
+            host.notice(reply.error ?? t('Could not remove {0}.', toxic.name));
+          } else host.notice(t('Removed fault {0}.', toxic.name));
         });
         return el('tr', { attrs: { 'data-fault': toxic.name } }, [
           el('td', { text: toxic.name }),

@@ -105,18 +105,18 @@ function checkUpstream(value: string): string | undefined {
 /** Start Proxy: a local address (port 0 = any free one) and the upstream every client is relayed to. */
 function proxyForm(ctx: PanelContext): HTMLElement {
   const formError = el('div', { className: 'form-error', attrs: { role: 'alert' } });
-  const button = el('button', { text: 'Start proxy', attrs: { type: 'submit' } });
+  const button = el('button', { text: t('Start proxy'), attrs: { type: 'submit' } });
   let busy = false;
   const refresh = (): void => {
     button.disabled = busy || !host.valid() || !port.valid() || !upstream.valid();
   };
-  const host = field('proxy-host', 'Listen host', ctx.settings().defaultHost, checkHost, refresh);
-  const port = field('proxy-port', 'Listen port', '0', checkPort(true), refresh);
-  const upstream = field('proxy-upstream', 'Upstream host:port', '', checkUpstream, refresh);
+  const host = field('proxy-host', t('Listen host'), ctx.settings().defaultHost, checkHost, refresh);
+  const port = field('proxy-port', t('Listen port'), '0', checkPort(true), refresh);
+  const upstream = field('proxy-upstream', t('Upstream host:port'), '', checkUpstream, refresh);
   upstream.input.placeholder = '127.0.0.1:8080';
-  const form = el('form', { className: 'endpoint-form', attrs: { 'aria-label': 'Proxy' } }, [
-    el('h2', { text: 'Proxy' }),
-    el('p', { className: 'hint', text: 'Sit between a client and its server: relay each client to the upstream, watch both directions, add faults.' }),
+  const form = el('form', { className: 'endpoint-form', attrs: { 'aria-label': t('Proxy') } }, [
+    el('h2', { text: t('Proxy') }),
+    el('p', { className: 'hint', text: t('Sit between a client and its server: relay each client to the upstream, watch both directions, add faults.') }),
     host.root,
     port.root,
     upstream.root,
@@ -133,7 +133,7 @@ function proxyForm(ctx: PanelContext): HTMLElement {
     if (!reply.ok) {
       busy = false;
       refresh();
-      formError.textContent = reply.error ?? 'The proxy did not start.';
+      formError.textContent = reply.error ?? t('The proxy did not start.');
     }
   });
   refresh();
