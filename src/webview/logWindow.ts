@@ -40,6 +40,8 @@ export class LogWindow {
   private readonly streamText: StreamTextTracker;
   private feedInfo: FeedInfo = EMPTY_FEED;
   private following = true;
+  /** The row count the host was last told the view shows (it sends at most that many while following). */
+  private reportedRows = 0;
   private loading = false;
   private renderQueued = false;
   private filterBytes: Uint8Array | undefined;
@@ -119,6 +121,7 @@ export class LogWindow {
         this.store.clear();
         this.streamText.reset(this.encoding);
         this.log.reset([]);
+        this.reportViewRows();
       }
       const firstKept = this.store.firstSeq;
       for (const record of message.records) {
@@ -140,7 +143,8 @@ export class LogWindow {
       this.store.clear();
       this.log.reset([]);
     }
-    this.deps.post({ type: 'follow', following: next, lastId: this.store.lastSeq, rows: this.viewRows() });
+    this.reportedRows = this.viewRows();
+    this.deps.post({ type: 'follow', following: next, lastId: this.store.lastSeq, rows: this.reportedRows });
     if (changed) this.deps.onFollowChange(next);
     if (next) this.scheduleRender();
   }
@@ -214,6 +218,17 @@ export class LogWindow {
     return { size, first: Math.max(1, Math.min(estimated, size - count + 1)) };
   }
 
+  /**
+   * A view grown taller since the host was told (the editor group maximized, a section collapsed)
+   * shows more rows than a flood's updates carry: the list would not reach the top of the view. Said
+   * when an update starts the window over, where it matters, not on every resize.
+   */
+  private reportViewRows(): void {
+    if (!this.following || this.viewRows() <= this.reportedRows) return;
+    this.reportedRows = this.viewRows();
+    this.deps.post({ type: 'follow', following: true, lastId: this.store.lastSeq, rows: this.reportedRows });
+  }
+
   /** How many rows fit the view: what a following update needs to carry at most. */
   private viewRows(): number {
     return Math.max(20, Math.ceil((this.log.root.clientHeight || 400) / LINE_HEIGHT) + 10);
@@ -230,13 +245,15 @@ export class LogWindow {
   }
 
   private async loadOlder(): Promise<void> {
-    if (this.loading || !this.more.before || this.store.size === 0) return;
+    // Following, the top is in view only because an update held fewer rows than the view shows (the
+    // window starts over after every gap in a flood). Pulling then would stop following and fetch a
+    // page of older rows per update for the whole flood; a user's scroll up stops following first.
+    if (this.following || this.loading || !this.more.before || this.store.size === 0) return;
     this.loading = true;
     try {
       const reply = await this.deps.request({ type: 'rows', before: this.store.firstSeq, max: LOAD_ROWS });
       if (!reply.ok || !reply.records?.length) return;
       if (reply.feed) this.feedInfo = reply.feed;
-      if (this.following) this.setFollowing(false);
       this.store.prepend(reply.records);
       this.retrack();
       const kept: LogRecord[] = [];

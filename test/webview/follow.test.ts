@@ -1,0 +1,98 @@
+// A panel following the tail through floods: the host sends only the newest rows that fit the view
+// (a gap before them each time), so the window starts over on every update. Starting over must not
+// look like the user scrolling to the top: that would stop following and pull older pages from the
+// host for the rest of the flood, CPU the sockets need.
+import * as assert from 'node:assert/strict';
+import type { FromWebviewMessage, WireRecord } from '../../src/shared/protocol';
+import { connectionTarget, PanelHarness, SETTINGS } from './harness';
+
+describe('traffic panel following the tail through floods', function () {
+  const harness = new PanelHarness();
+  harness.useInSuite();
+
+  const at = (n: number) => Date.UTC(2026, 0, 1) + n;
+  const chunk = Buffer.alloc(1024, 0x41).toString('base64');
+  const row = (n: number): WireRecord => ({ seq: n, rec: n, length: 65536, time: at(n), dir: 'in', conn: 'C1', data: chunk });
+  const feed = (last: number) => ({ firstId: 1, lastId: last, size: last, dropped: 0, pendingFrameBytes: 0 });
+
+  it('stays on the tail and asks the host for nothing while flood updates start the window over', async () => {
+    const first = Array.from({ length: 30 }, (_, i) => row(i + 1));
+    await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: first, feed: feed(30) });
+    const page = harness.page;
+    await page.waitForSelector('.row');
+    await harness.settle();
+    const follow = (await harness.posted()).filter((m) => m.type === 'follow').at(-1) as Extract<FromWebviewMessage, { type: 'follow' }>;
+    const viewRows = follow.rows;
+    await harness.clearPosted();
+
+    let last = 30;
+    for (let flush = 0; flush < 40; flush++) {
+      // 2,000 rows arrived since the last update; only the newest that fit the view cross.
+      const previous = last + 2000 - viewRows;
+      const records = Array.from({ length: viewRows }, (_, i) => row(previous + 1 + i));
+      last = previous + viewRows;
+      await harness.post({ type: 'traffic', records, previous, feed: feed(last) });
+      if (flush % 3 === 0) await harness.settle();
+      else await page.waitForTimeout(5);
+    }
+    await harness.settle();
+    await harness.settle();
+    const posted = await harness.posted();
+    assert.deepEqual(posted.filter((m) => m.type === 'rows'), [], 'no older (or newer) rows pulled while following');
+    assert.deepEqual(posted.filter((m) => m.type === 'follow' && !m.following), [], 'following never stopped');
+    assert.ok(await page.getByRole('button', { name: 'Pause autoscroll' }).isVisible(), 'the panel still follows');
+    const bottomSeq = await page.$eval('.log', (log) => {
+      const rows = [...log.querySelectorAll<HTMLElement>('.row:not([hidden])')];
+      rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+      return Number(rows.at(-1)?.dataset.seq);
+    });
+    assert.equal(bottomSeq, last, 'the newest row is the one at the bottom');
+  });
+
+  it('tells the host how many rows it shows when it grows taller', async () => {
+    const first = Array.from({ length: 200 }, (_, i) => row(i + 1));
+    const page = await harness.open();
+    await page.setViewportSize({ width: 1100, height: 360 });
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: first, feed: feed(200) });
+    await page.waitForSelector('.row');
+    await harness.settle();
+    const follows = async () => (await harness.posted()).filter((m): m is Extract<FromWebviewMessage, { type: 'follow' }> => m.type === 'follow');
+    const small = (await follows()).at(-1)!.rows;
+    await harness.clearPosted();
+    // The editor group is maximized, say: the view now shows more rows than it told the host, which
+    // hears it with the next update that starts the window over.
+    await page.setViewportSize({ width: 1100, height: 1400 });
+    await harness.settle();
+    const records = Array.from({ length: small }, (_, i) => row(2001 + i));
+    await harness.post({ type: 'traffic', records, previous: 2000, feed: feed(2000 + small) });
+    await harness.settle();
+    const grown = (await follows()).at(-1);
+    assert.ok(grown && grown.following && grown.rows > small, `a taller view says so: ${small} rows, then ${grown?.rows}`);
+    await page.setViewportSize({ width: 1100, height: 700 });
+  });
+
+  it('keeps following, and pulls nothing, when an update fills less than the view (its top is in view)', async () => {
+    const first = Array.from({ length: 200 }, (_, i) => row(i + 1));
+    const page = await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: first, feed: feed(200) });
+    await page.waitForSelector('.row');
+    await harness.settle();
+    // A host that has not heard of a taller view yet sends fewer rows than the view shows.
+    const small = 10;
+    await harness.clearPosted();
+    let last = 200;
+    for (let flush = 0; flush < 10; flush++) {
+      const previous = last + 2000 - small;
+      const records = Array.from({ length: small }, (_, i) => row(previous + 1 + i));
+      last = previous + small;
+      await harness.post({ type: 'traffic', records, previous, feed: feed(last) });
+      await harness.settle();
+    }
+    await page.waitForTimeout(100);
+    const posted = await harness.posted();
+    assert.deepEqual(posted.filter((m) => m.type === 'rows'), [], 'no older rows pulled while following');
+    assert.deepEqual(posted.filter((m) => m.type === 'follow' && !m.following), [], 'following never stopped');
+    assert.ok(await page.getByRole('button', { name: 'Pause autoscroll' }).isVisible(), 'the panel still follows');
+  });
+});
