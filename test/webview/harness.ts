@@ -111,7 +111,7 @@ export class PanelHarness {
           // The theme stands in for what VS Code injects; it goes through the same CSP.
           .replace('<link', `<link rel="stylesheet" href="${this.origin}/theme.css">\n<link`)
           // VS Code marks the theme kind on <body> (vscode-light, vscode-dark, vscode-high-contrast…).
-          .replace('<body>', `<body class="${this.bodyClass}">`);
+          .replace(/<body(?=[\s>])/, `<body class="${this.bodyClass}"`);
         res.writeHead(200, { 'content-type': 'text/html' }).end(html);
       } else if (req.url === '/theme.css') {
         res.writeHead(200, { 'content-type': 'text/css', 'cache-control': 'no-store' }).end(this.theme);
