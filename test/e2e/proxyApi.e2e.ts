@@ -84,7 +84,9 @@ describe('Toxiproxy-compatible API and proxy presets in code-server (end to end)
     const proxyPort = await freePort();
     const proxy = await toxiproxy.createProxy({ name: 'from-api', listen: `${host}:${proxyPort}`, upstream: `${host}:${echoPort}` });
     assert.equal(proxy.listen, `${host}:${proxyPort}`);
-    await s.workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${proxyPort}`)}.*listening`));
+    // A running proxy's row: its name, then "listen → upstream" (a stopped one starts "stopped … ago").
+    const running = (name: string, port: number): RegExp => new RegExp(`^${name}${escapeRegExp(`${host}:${port}`)} → `);
+    await s.workbench.waitForTreeRow(running('from-api', proxyPort));
     await artifacts.shot(s, 'api-proxy-in-tree');
     const plain = await echoTime(s, proxyPort, 'plain');
 
@@ -97,7 +99,7 @@ describe('Toxiproxy-compatible API and proxy presets in code-server (end to end)
     const presetRow = s.workbench.treeRow(/e2e-proxy/);
     await presetRow.hover();
     await presetRow.locator('.actions .action-label[aria-label^="Start Preset"]').click();
-    await s.workbench.waitForTreeRow(new RegExp(`${escapeRegExp(`${host}:${presetPort}`)}.*listening`));
+    await s.workbench.waitForTreeRow(running('e2e-proxy', presetPort));
     const viaPreset = await echoTime(s, presetPort, 'preset');
     assert.ok(viaPreset >= 300, `the preset's 300 ms latency: the echo took ${viaPreset} ms`);
     const all = await toxiproxy.getAll();
@@ -107,7 +109,7 @@ describe('Toxiproxy-compatible API and proxy presets in code-server (end to end)
     await artifacts.shot(s, 'preset-and-api-proxy');
 
     await proxy.remove();
-    await s.workbench.waitForNoTreeRow(new RegExp(`${escapeRegExp(`${host}:${proxyPort}`)}.*listening`));
+    await s.workbench.waitForNoTreeRow(running('from-api', proxyPort));
     assert.match(s.server.logText(), /API created proxy from-api/);
   });
 });
