@@ -1,5 +1,6 @@
 // One named proxy: a registered Listener (marked with `Listener.proxy`) whose accepted clients each
 // become a ProxyPair to the upstream, and the proxy's toxics, which every open pair follows live.
+import { TcpError } from '../errors';
 import { validateFraming, type ResolvedFraming } from '../../shared/framing';
 import { formatHostPort } from '../../shared/hostPort';
 import type { CheckedProxyDefinition, ProxyDefinition, ProxyListenerInfo, ToxicDefinition, ToxicStream } from '../../shared/toxics';
@@ -197,15 +198,18 @@ export class Proxy {
     this.listener?.setProxy(this.marker);
   }
 
+  /** Throws one sentence for a definition that is not valid, before changing anything. */
   setFraming(framing: ProxyDefinition['framing']): void {
-    this.framingDefinition = framing;
-    this.resolvedFraming = {};
+    const resolved: typeof this.resolvedFraming = {};
     for (const stream of ['upstream', 'downstream'] as const) {
       const definition = framing?.[stream];
       if (definition === undefined) continue;
       const checked = validateFraming(definition);
-      if (checked.ok) this.resolvedFraming[stream] = checked.framing;
+      if (!checked.ok) throw new TcpError('INVALID_PROXY', `proxy.framing.${stream}: ${checked.error}`);
+      resolved[stream] = checked.framing;
     }
+    this.framingDefinition = framing;
+    this.resolvedFraming = resolved;
   }
 
   /** Replaces the toxic list (already checked); open pairs follow at once. */

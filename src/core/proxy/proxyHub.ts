@@ -4,7 +4,6 @@
 // (ConnectionInfo.proxy), so tree, panel, history, capture and pcapng export work unchanged. Every
 // failure is a TcpError with one sentence; its code says which HTTP status Toxiproxy would answer
 // (see proxyErrorStatus).
-import { validateFraming } from '../../shared/framing';
 import { describeValue, isRecord } from '../../shared/describeValue';
 import { parseHostPort, parseTarget } from '../../shared/hostPort';
 import { mergeToxicUpdate, validateProxyDefinition, validateToxic, type ProxyDefinition, type ToxicDefinition } from '../../shared/toxics';
@@ -145,14 +144,7 @@ export class ProxyHub implements Disposable {
    * next bytes of open pairs too. Throws one sentence for a definition that is not valid.
    */
   setFraming(name: string, framing: ProxyDefinition['framing']): void {
-    const proxy = this.proxy(name);
-    for (const stream of ['upstream', 'downstream'] as const) {
-      const definition = framing?.[stream];
-      if (definition === undefined) continue;
-      const checked = validateFraming(definition);
-      if (!checked.ok) throw new TcpError('INVALID_PROXY', `proxy.framing.${stream}: ${checked.error}`);
-    }
-    proxy.setFraming(framing);
+    this.proxy(name).setFraming(framing);
     this.changeEmitter.fire({ kind: 'updated', name });
   }
 
