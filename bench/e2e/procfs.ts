@@ -116,3 +116,45 @@ export function isListening(port: number): boolean {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** CPU seconds used so far by every process on the machine, keyed by PID, with the role it plays in the run. */
+export type CpuSnapshot = Map<number, { role: string; seconds: number }>;
+
+/** What a process is to the benchmark, from its command line: which part of the product (or peer) spends the CPU. */
+function roleOf(pid: number, processGroup: number, groupOf: number): string {
+  const commandLine = (readOrUndefined(`/proc/${pid}/cmdline`) ?? '').split('\0').join(' ');
+  if (/extensionHost/.test(commandLine)) return 'extension host';
+  if (/chrom/i.test(commandLine)) {
+    const type = /--type=([\w-]+)/.exec(commandLine)?.[1];
+    return type ? `chromium ${type}` : 'chromium browser';
+  }
+  if (groupOf === processGroup) return 'code-server (other)';
+  if (/^socat /.test(commandLine)) return 'socat';
+  return 'other';
+}
+
+export function cpuSnapshot(processGroup: number): CpuSnapshot {
+  const snapshot: CpuSnapshot = new Map();
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const fields = statFields(pid);
+    if (!fields) continue;
+    snapshot.set(pid, { role: roleOf(pid, processGroup, Number(fields[2])), seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND });
+  }
+  return snapshot;
+}
+
+/**
+ * CPU seconds each role used between two snapshots (a process that started in between counts from zero;
+ * one that exited in between is missing, which is why socat senders are not in it).
+ */
+export function cpuByRole(before: CpuSnapshot, after: CpuSnapshot): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const [pid, now] of after) {
+    const used = now.seconds - (before.get(pid)?.seconds ?? 0);
+    if (used <= 0) continue;
+    totals[now.role] = (totals[now.role] ?? 0) + used;
+  }
+  return totals;
+}

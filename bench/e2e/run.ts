@@ -16,10 +16,11 @@
 // BENCH_E2E_SAMPLE_TIMEOUT_S (10, one latency sample), BENCH_E2E_SKIP_PACKAGE=1 (reuse the .vsix on
 // disk, or TCP_LAB_VSIX), BENCH_E2E_TIMEOUT_MIN (20, the whole run), BENCH_E2E_ONLY (a comma-separated
 // choice of the phases memory, panel-closed, panel-open, panel-open-capture, responsiveness-panel-open;
-// all when unset: for iterating on one figure). TCP_LAB_CODE_SERVER_DIR and TCP_LAB_CHROMIUM as for the e2e tests.
+// all when unset: for iterating on one figure), BENCH_E2E_RENDERER_PROFILE (a folder: a CPU profile of the
+// workbench renderer per throughput configuration). TCP_LAB_CODE_SERVER_DIR and TCP_LAB_CHROMIUM as for the e2e tests.
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../scripts/codeServer';
@@ -31,7 +32,7 @@ import { machineInfo } from '../machineInfo';
 import { emit, Report } from '../report';
 import { envCount, median, percentile, round } from '../stats';
 import * as steps from './benchUi';
-import { cpuSeconds, findExtensionHost, RssSampler, rssBytes, sleep, waitForIdle } from './procfs';
+import { cpuByRole, cpuSeconds, cpuSnapshot, findExtensionHost, RssSampler, rssBytes, sleep, waitForIdle } from './procfs';
 import { SocatFloods, type FloodRun } from './socatFlood';
 
 const MiB = 2 ** 20;
@@ -126,6 +127,14 @@ function capturedBytesIn(file: string): number {
   return total;
 }
 
+/** The median of each role's CPU seconds over the floods (a role missing from a flood counts as 0). */
+function medianByRole(floods: Record<string, number>[]): Record<string, number> {
+  const roles = new Set(floods.flatMap((flood) => Object.keys(flood)));
+  const result: Record<string, number> = {};
+  for (const role of [...roles].sort()) result[role] = round(median(floods.map((flood) => flood[role] ?? 0)), 2);
+  return result;
+}
+
 class Bench {
   readonly report = new Report();
   readonly counterChecks: CounterCheck[] = [];
@@ -186,8 +195,8 @@ class Bench {
    * `pairs` pairs of a flood into the TCP Lab listener and an anchor flood, alternating which goes first.
    * `afterOurs` runs after each TCP Lab flood (outside the timer) with the listener's running total.
    */
-  async floodPairs(port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<{ ours: FloodRun[]; anchor: FloodRun[]; hostCpu: number[] }> {
-    const result = { ours: [] as FloodRun[], anchor: [] as FloodRun[], hostCpu: [] as number[] };
+  async floodPairs(port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<{ ours: FloodRun[]; anchor: FloodRun[]; hostCpu: number[]; cpuByRole: Record<string, number>[] }> {
+    const result = { ours: [] as FloodRun[], anchor: [] as FloodRun[], hostCpu: [] as number[], cpuByRole: [] as Record<string, number>[] };
     let total = 0;
     for (let pair = 0; pair < pairs; pair++) {
       const order: Array<'ours' | 'anchor'> = pair % 2 === 0 ? ['ours', 'anchor'] : ['anchor', 'ours'];
@@ -198,7 +207,10 @@ class Bench {
           continue;
         }
         const cpuBefore = cpuSeconds(this.extensionHost) ?? Number.NaN;
+        const machineBefore = cpuSnapshot(this.processGroup);
         result.ours.push(await this.floods.flood(port, floodBytes));
+        // Only the flood itself: where the machine's two cores went while the wire was busy.
+        result.cpuByRole.push(cpuByRole(machineBefore, cpuSnapshot(this.processGroup)));
         // Until the host is idle again: what the flood cost it, the panel's catching up and the capture's last writes included.
         await this.quiet();
         result.hostCpu.push((cpuSeconds(this.extensionHost) ?? Number.NaN) - cpuBefore);
@@ -223,16 +235,38 @@ class Bench {
   async measureThroughput(configuration: string, goal: number, port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<void> {
     const rssBefore = this.hostRssMiB();
     const unresponsiveBefore = this.unresponsiveCount();
+    const stopProfile = await this.profileRenderer(configuration);
     const runs = await this.floodPairs(port, afterOurs);
+    await stopProfile();
     this.throughput(configuration, goal, runs, {
       extensionHostRssMiB: { before: rssBefore, after: this.hostRssMiB() },
       extensionHostUnresponsive: this.unresponsiveCount() - unresponsiveBefore,
       // Steadier than wall time on a shared machine: CPU seconds (user + system, every thread) per flood.
+      cpuSecondsByRoleDuringFlood: medianByRole(runs.cpuByRole),
       extensionHostCpuSeconds: { perFlood: runs.hostCpu.map((value) => round(value, 2)), median: round(median(runs.hostCpu), 2), measures: 'utime + stime of the extension host process (all its threads) from the flood start until it is idle again (waitForIdle: its two quiet 0.5 s windows are included, a few hundredths of a second when really idle), 10 ms ticks' },
     });
   }
 
-  throughput(configuration: string, goal: number, runs: { ours: FloodRun[]; anchor: FloodRun[]; hostCpu: number[] }, extra: Record<string, unknown>): void {
+  /**
+   * With BENCH_E2E_RENDERER_PROFILE set to a folder: a CPU profile of the workbench page's renderer
+   * (the panel's webview shares it) over one configuration's floods, for finding what an open panel
+   * costs; open the .cpuprofile in Chromium's DevTools. Returns what stops and saves it.
+   */
+  async profileRenderer(configuration: string): Promise<() => Promise<void>> {
+    const folder = process.env.BENCH_E2E_RENDERER_PROFILE;
+    if (!folder) return async () => undefined;
+    const cdp = await this.workbench.page.context().newCDPSession(this.workbench.page);
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+    return async () => {
+      const { profile } = await cdp.send('Profiler.stop');
+      writeFileSync(join(folder, `renderer-${configuration}.cpuprofile`), JSON.stringify(profile));
+      await cdp.detach();
+    };
+  }
+
+  throughput(configuration: string, goal: number, runs: { ours: FloodRun[]; anchor: FloodRun[] }, extra: Record<string, unknown>): void {
     this.report.paired(`e2e-flood-${floodBytes / MiB}MiB-${configuration}`, 'MiB/s', runs.ours.map((r) => r.mibPerSecond), runs.anchor.map((r) => r.mibPerSecond), {
       goal: `median pair ratio >= ${goal} x socat into socat`,
       isMet: (ratio) => ratio >= goal,

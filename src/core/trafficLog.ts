@@ -1,7 +1,7 @@
 // The per-connection record of every chunk in and out. Retention is bounded (by record count and by
 // bytes) so a long session cannot exhaust memory, while the totals keep counting every byte exactly.
 // Optionally every record is also streamed to a JSON Lines capture file.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { CaptureWriter } from './captureWriter';
 import { TcpError } from './errors';
 import { Emitter, type Event } from './events';
 import type { Direction, TrafficTotals } from './types';
@@ -61,11 +61,9 @@ const LINE_END = '"}\n';
 
 /**
  * How much capture text may wait for the disk before the log reports backpressure (the owning
- * connection then stops reading). Node's default of 16 KiB is below one base64 line of a 64 KiB
- * chunk, which would pause the socket after every chunk; 1 MiB keeps a fast disk at full speed and
- * still bounds the memory a slow one can cost.
+ * connection then stops reading until the queue is down to CAPTURE_LOW_WATER_BYTES): see captureWriter.ts.
  */
-export const CAPTURE_HIGH_WATER_BYTES = 1024 * 1024;
+export { CAPTURE_HIGH_WATER_BYTES, CAPTURE_LOW_WATER_BYTES } from './captureWriter';
 
 function isAscii(text: string): boolean {
   return /^[\x00-\x7f]*$/.test(text);
@@ -88,11 +86,9 @@ function captureError(filePath: string, err: unknown): TcpError {
 
 interface ActiveCapture {
   filePath: string;
-  stream: WriteStream;
-  /** Set by the stream's 'error' event; reported by stopCapture() if nobody saw it earlier. */
+  writer: CaptureWriter;
+  /** Set when writing fails; reported by stopCapture() if nobody saw it earlier. */
   failure?: TcpError;
-  /** write() returned false and 'drain' has not come yet: the disk is behind. */
-  awaitingDrain: boolean;
 }
 
 export class TrafficLog {
@@ -281,39 +277,34 @@ export class TrafficLog {
     // was already reported through onDidCaptureError. Reusing its path while it flushes is not supported.
     const previous = this.capture ? this.stopCapture().catch(() => undefined) : undefined;
     this.stopping = undefined;
-    const stream = createWriteStream(filePath, { flags: 'w', highWaterMark: CAPTURE_HIGH_WATER_BYTES });
-    const capture: ActiveCapture = { filePath, stream, awaitingDrain: false };
+    let opened = false;
+    const capture: ActiveCapture = {
+      filePath,
+      writer: new CaptureWriter(filePath, {
+        onBehind: () => this.updateBackpressure(),
+        onError: (err) => {
+          if (capture.failure) return;
+          capture.failure = captureError(filePath, err);
+          this.updateBackpressure();
+          // A file that cannot even be opened is reported by startCapture's rejection instead.
+          if (opened) this.captureErrorEmitter.fire(capture.failure);
+        },
+      }),
+    };
     // Installed before the file is open so records appended meanwhile are queued in order.
     this.capture = capture;
     this.updateBackpressure();
-    let opened = false;
-    stream.on('drain', () => {
-      capture.awaitingDrain = false;
-      this.updateBackpressure();
-    });
-    stream.on('error', (err) => {
-      if (capture.failure) return;
-      capture.failure = captureError(filePath, err);
-      this.updateBackpressure();
-      // A file that cannot even be opened is reported by startCapture's rejection instead.
-      if (opened) this.captureErrorEmitter.fire(capture.failure);
-    });
-    const ready = new Promise<void>((resolve, reject) => {
-      const onOpen = (): void => {
+    const ready = capture.writer.ready.then(
+      () => {
         opened = true;
-        stream.off('error', onError);
-        resolve();
-      };
-      const onError = (): void => {
-        stream.off('open', onOpen);
+      },
+      (err: unknown) => {
+        capture.failure ??= captureError(filePath, err);
         if (this.capture === capture) this.capture = undefined;
         this.updateBackpressure();
-        stream.destroy();
-        reject(capture.failure ?? captureError(filePath, new Error('open failed')));
-      };
-      stream.once('open', onOpen);
-      stream.once('error', onError);
-    });
+        throw capture.failure;
+      },
+    );
     await Promise.all([previous, ready]);
   }
 
@@ -332,19 +323,8 @@ export class TrafficLog {
   }
 
   private async finishCapture(capture: ActiveCapture): Promise<void> {
-    const { stream } = capture;
-    if (!capture.failure) {
-      await new Promise<void>((resolve) => {
-        // 'close' follows both a clean finish and a failure, and means the descriptor is released.
-        stream.once('close', () => resolve());
-        stream.end();
-      });
-    } else if (!stream.closed) {
-      await new Promise<void>((resolve) => {
-        stream.once('close', () => resolve());
-        stream.destroy();
-      });
-    }
+    // Resolves once the descriptor is released, after a clean finish and after a failure alike.
+    await capture.writer.end();
     if (capture.failure) throw capture.failure;
   }
 
@@ -352,7 +332,7 @@ export class TrafficLog {
   dispose(): void {
     const capture = this.capture;
     this.capture = undefined;
-    capture?.stream.end();
+    void capture?.writer.end();
     this.updateBackpressure();
     this.appendEmitter.dispose();
     this.captureErrorEmitter.dispose();
@@ -373,27 +353,20 @@ export class TrafficLog {
     // string of the base64 handed to the stream costs five times as much CPU per byte captured.
     // A fault phrase may name a toxic in any script, which latin1 copies would mangle.
     if (record.fault !== undefined && !isAscii(head)) {
-      this.noteCaptureWrite(capture, !capture.stream.write(head + base64 + LINE_END));
+      capture.writer.write(Buffer.from(head + base64 + LINE_END, 'utf8'));
       return;
     }
     const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
     line.write(head, 0, 'latin1');
     line.write(base64, head.length, 'latin1');
     line.write(LINE_END, head.length + base64.length, 'latin1');
-    this.noteCaptureWrite(capture, !capture.stream.write(line));
-  }
-
-  private noteCaptureWrite(capture: ActiveCapture, full: boolean): void {
-    if (full && !capture.awaitingDrain) {
-      capture.awaitingDrain = true;
-      this.updateBackpressure();
-    }
+    capture.writer.write(line);
   }
 
   /** Derives the backpressure flag from the active capture and fires when it changes. */
   private updateBackpressure(): void {
     const capture = this.capture;
-    const behind = capture !== undefined && capture.failure === undefined && capture.awaitingDrain;
+    const behind = capture !== undefined && capture.failure === undefined && capture.writer.isBehind;
     if (behind === this.backpressure) return;
     this.backpressure = behind;
     this.backpressureEmitter.fire(behind);
