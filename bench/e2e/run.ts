@@ -3,7 +3,8 @@
 //   (g) the extension host's RSS growth over one large flood with the panel open;
 //   throughput of a flood into a TCP Lab listener against socat into socat (the anchor), in pairs that
 //   alternate which goes first, with (a) no traffic panel open, (b) the listener's panel open and
-//   following the tail, (c) the panel open and the listener capturing to files;
+//   following the tail, (c) the panel open and the listener capturing to files (beside socat writing the
+//   flood into a file: the disk's own ceiling here);
 //   (d) whether the panel's counter shows exactly the bytes sent after every flood (b, c, g);
 //   (e) command palette open latency and (f) TCP: Start Listener's prompt latency, idle and during
 //       back-to-back floods, with the panel closed and open.
@@ -127,6 +128,15 @@ function capturedBytesIn(file: string): number {
   return total;
 }
 
+interface FloodRuns {
+  ours: FloodRun[];
+  anchor: FloodRun[];
+  /** socat into a file, one after each anchor (capture configurations only). */
+  intoFile: FloodRun[];
+  hostCpu: number[];
+  cpuByRole: Record<string, number>[];
+}
+
 /** The median of each role's CPU seconds over the floods (a role missing from a flood counts as 0). */
 function medianByRole(floods: Record<string, number>[]): Record<string, number> {
   const roles = new Set(floods.flatMap((flood) => Object.keys(flood)));
@@ -195,8 +205,8 @@ class Bench {
    * `pairs` pairs of a flood into the TCP Lab listener and an anchor flood, alternating which goes first.
    * `afterOurs` runs after each TCP Lab flood (outside the timer) with the listener's running total.
    */
-  async floodPairs(port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<{ ours: FloodRun[]; anchor: FloodRun[]; hostCpu: number[]; cpuByRole: Record<string, number>[] }> {
-    const result = { ours: [] as FloodRun[], anchor: [] as FloodRun[], hostCpu: [] as number[], cpuByRole: [] as Record<string, number>[] };
+  async floodPairs(port: number, afterOurs: (totalBytes: number) => Promise<void>, fileAnchor?: string): Promise<FloodRuns> {
+    const result: FloodRuns = { ours: [], anchor: [], intoFile: [], hostCpu: [], cpuByRole: [] };
     let total = 0;
     for (let pair = 0; pair < pairs; pair++) {
       const order: Array<'ours' | 'anchor'> = pair % 2 === 0 ? ['ours', 'anchor'] : ['anchor', 'ours'];
@@ -204,6 +214,11 @@ class Bench {
         await this.quiet();
         if (side === 'anchor') {
           result.anchor.push(await this.floods.anchor(floodBytes));
+          if (fileAnchor !== undefined) {
+            await this.quiet();
+            result.intoFile.push(await this.floods.anchor(floodBytes, fileAnchor));
+            rmSync(fileAnchor, { force: true });
+          }
           continue;
         }
         const cpuBefore = cpuSeconds(this.extensionHost) ?? Number.NaN;
@@ -232,19 +247,36 @@ class Bench {
     return this.consoleLines.filter((line) => /Extension host .*is unresponsive/.test(line)).length;
   }
 
-  async measureThroughput(configuration: string, goal: number, port: number, afterOurs: (totalBytes: number) => Promise<void>): Promise<void> {
+  async measureThroughput(configuration: string, goal: number, port: number, afterOurs: (totalBytes: number) => Promise<void>, fileAnchor?: string): Promise<void> {
     const rssBefore = this.hostRssMiB();
     const unresponsiveBefore = this.unresponsiveCount();
     const stopProfile = await this.profileRenderer(configuration);
-    const runs = await this.floodPairs(port, afterOurs);
+    const runs = await this.floodPairs(port, afterOurs, fileAnchor);
     await stopProfile();
     this.throughput(configuration, goal, runs, {
+      ...(runs.intoFile.length > 0 ? { socatIntoFile: this.intoFileFigures(runs) } : {}),
       extensionHostRssMiB: { before: rssBefore, after: this.hostRssMiB() },
       extensionHostUnresponsive: this.unresponsiveCount() - unresponsiveBefore,
       // Steadier than wall time on a shared machine: CPU seconds (user + system, every thread) per flood.
       cpuSecondsByRoleDuringFlood: medianByRole(runs.cpuByRole),
       extensionHostCpuSeconds: { perFlood: runs.hostCpu.map((value) => round(value, 2)), median: round(median(runs.hostCpu), 2), measures: 'utime + stime of the extension host process (all its threads) from the flood start until it is idle again (waitForIdle: its two quiet 0.5 s windows are included, a few hundredths of a second when really idle), 10 ms ticks' },
     });
+  }
+
+  /**
+   * socat writing the flood into a file, run after each anchor: the disk's own ceiling on this
+   * machine, as a ratio to socat into socat. A JSON Lines capture writes 4/3 of the bytes (base64).
+   */
+  intoFileFigures(runs: FloodRuns): Record<string, unknown> {
+    const ceiling = runs.intoFile.map((run, index) => run.mibPerSecond / runs.anchor[index].mibPerSecond);
+    const ours = runs.ours.map((run, index) => run.mibPerSecond / runs.intoFile[index].mibPerSecond);
+    return {
+      mibPerSecond: runs.intoFile.map((run) => round(run.mibPerSecond, 1)),
+      ratioToSocatIntoSocat: round(median(ceiling), 3),
+      pairRatios: ceiling.map((value) => round(value, 3)),
+      oursToSocatIntoFile: round(median(ours), 3),
+      measures: 'socat -u TCP-LISTEN OPEN:<file>,creat,trunc: the same flood kept in a file by a receiver nobody here wrote; the file is deleted after each run, as the captures are',
+    };
   }
 
   /**
@@ -500,7 +532,7 @@ async function main(): Promise<void> {
       await bench.measureThroughput('panel-open-capture', 0.5, portC, async (total) => {
         await bench.checkCounter('panel open, capture on', total);
         await bench.checkCapture(captures, floodBytes);
-      });
+      }, join(temp, 'socat-into-file.bin'));
       bench.captureFigure();
     }
 

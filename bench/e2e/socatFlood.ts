@@ -41,10 +41,15 @@ export class SocatFloods {
     return { bytes, seconds, mibPerSecond: bytes / 2 ** 20 / seconds };
   }
 
-  /** The anchor: the same flood into `socat -u TCP-LISTEN:Q,bind=127.0.0.1 OPEN:/dev/null`, started (not timed) first. */
-  async anchor(bytes: number): Promise<FloodRun> {
+  /**
+   * The anchor: the same flood into `socat -u TCP-LISTEN:Q,bind=127.0.0.1 OPEN:/dev/null`, started (not
+   * timed) first. With `intoFile`, socat writes what it receives into that file instead: what keeping
+   * every byte on this machine's disk costs a receiver nobody here wrote.
+   */
+  async anchor(bytes: number, intoFile?: string): Promise<FloodRun> {
+    if (intoFile !== undefined && /[,:!]/.test(intoFile)) throw new Error(`socat cannot write a file whose path contains , : or ! (${intoFile}).`);
     const port = await freePort();
-    const sink = this.spawn(['-u', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, 'OPEN:/dev/null,wronly']);
+    const sink = this.spawn(['-u', `TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr`, intoFile === undefined ? 'OPEN:/dev/null,wronly' : `OPEN:${intoFile},creat,trunc,wronly`]);
     const sinkExit = exitOf(sink);
     const deadline = Date.now() + 10_000;
     while (!isListening(port)) {
