@@ -12,7 +12,7 @@
 // Every process it starts (code-server's process group, chromium, socat) is stopped at the end, on
 // failure and on Ctrl+C, and its temp folders are removed. UI steps and selectors: ./benchUi.ts.
 //
-// Environment: BENCH_E2E_MIB (128, each throughput flood), BENCH_E2E_PAIRS (3 per configuration),
+// Environment: BENCH_E2E_MIB (128, each throughput flood), BENCH_E2E_PAIRS (7 per configuration, as npm run bench: a 128 MiB flood lasts 0.1–0.3 s here, so single pairs swing by ±0.3),
 // BENCH_E2E_RSS_MIB (1024, the memory flood), BENCH_E2E_SAMPLES (20 latency samples per figure: p95 is the 19th),
 // BENCH_E2E_SAMPLE_TIMEOUT_S (10, one latency sample), BENCH_E2E_SKIP_PACKAGE=1 (reuse the .vsix on
 // disk, or TCP_LAB_VSIX), BENCH_E2E_TIMEOUT_MIN (20, the whole run), BENCH_E2E_ONLY (a comma-separated
@@ -38,7 +38,7 @@ import { SocatFloods, type FloodRun } from './socatFlood';
 
 const MiB = 2 ** 20;
 const floodBytes = envCount('BENCH_E2E_MIB', 128) * MiB;
-const pairs = envCount('BENCH_E2E_PAIRS', 3);
+const pairs = envCount('BENCH_E2E_PAIRS', 7);
 const rssFloodBytes = envCount('BENCH_E2E_RSS_MIB', 1024) * MiB;
 const samples = envCount('BENCH_E2E_SAMPLES', 20);
 const runTimeoutMs = envCount('BENCH_E2E_TIMEOUT_MIN', 20) * 60_000;
