@@ -78,6 +78,13 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export const READ_HOLD_CAPTURE = 'capture';
 
 /**
+ * How long a released read hold still counts in `recentReadHolds`. A capture behind a busy disk
+ * pauses reading for a few milliseconds dozens of times a second; shown as it happens, the tree and
+ * the panel would flicker the notice (each change an event to every registry subscriber).
+ */
+export const READ_HOLD_LINGER_MS = 1000;
+
+/**
  * A send() larger than this is handed to the socket in slices of this size, waiting for 'drain'
  * whenever node's buffer is above its high-water mark. So the bytes queued inside node (and the
  * kernel) stay bounded whatever the payload size; the rest stays in the caller's own buffer.
@@ -264,6 +271,10 @@ export class Connection implements Disposable {
   /** How many holds each reason has; reading is paused while any exists. */
   private readonly holdCounts = new Map<string, number>();
   private holdReasons: readonly string[] = Object.freeze([]);
+  /** Released reasons that still count in recentReadHolds, each with the timer that drops it. */
+  private readonly lingeringHolds = new Map<string, ReturnType<typeof setTimeout>>();
+  private recentHolds: readonly string[] = Object.freeze([]);
+  private readonly recentReadHoldsEmitter = new Emitter<readonly string[]>();
   private captureHold: Disposable | undefined;
   private closeWaiters: ((e: CloseEvent) => void)[] = [];
   /** Proxy pairs: logs (and forwards) each received chunk instead of the plain log.append('in'). */
@@ -281,6 +292,8 @@ export class Connection implements Disposable {
   readonly onDidError: Event<TcpError> = this.errorEmitter.event;
   /** Fires with the new `readHolds` when reading pauses, resumes, or the set of reasons changes. */
   readonly onDidChangeReadHolds: Event<readonly string[]> = this.readHoldsEmitter.event;
+  /** Fires with the new `recentReadHolds`: only when a reason starts, or is gone for READ_HOLD_LINGER_MS. */
+  readonly onDidChangeRecentReadHolds: Event<readonly string[]> = this.recentReadHoldsEmitter.event;
   /** A TLS handshake finished (after connect() for tls://, or after startTls()). */
   readonly onDidHandshake: Event<TlsInfo> = this.handshakeEmitter.event;
   /** What the tree shows beyond state changed: a proxy pair's upstream side (see `proxy`). */
@@ -365,6 +378,14 @@ export class Connection implements Disposable {
    */
   get readHolds(): readonly string[] {
     return this.holdReasons;
+  }
+
+  /**
+   * What to show a person: the reasons reading is paused now, and those released within the last
+   * READ_HOLD_LINGER_MS (in the order they began). Empty once the connection closed.
+   */
+  get recentReadHolds(): readonly string[] {
+    return this.recentHolds;
   }
 
   /**
@@ -592,6 +613,32 @@ export class Connection implements Disposable {
     if (paused && !wasPaused) this.socket.pause();
     else if (!paused && wasPaused && !this.socket.destroyed) this.socket.resume();
     this.readHoldsEmitter.fire(this.holdReasons);
+    this.updateRecentHolds();
+  }
+
+  private updateRecentHolds(): void {
+    for (const reason of this.holdReasons) {
+      const timer = this.lingeringHolds.get(reason);
+      if (timer !== undefined) clearTimeout(timer);
+      this.lingeringHolds.delete(reason);
+    }
+    // A reason just released lingers; it leaves when its timer fires, unless it is held again first.
+    for (const reason of this.recentHolds) {
+      if (this.holdReasons.includes(reason) || this.lingeringHolds.has(reason) || this.currentState === 'closed') continue;
+      const timer = setTimeout(() => {
+        this.lingeringHolds.delete(reason);
+        this.recentHolds = Object.freeze(this.recentHolds.filter((shown) => shown !== reason));
+        this.recentReadHoldsEmitter.fire(this.recentHolds);
+      }, READ_HOLD_LINGER_MS);
+      // A notice about to fade must not keep the process alive.
+      timer.unref?.();
+      this.lingeringHolds.set(reason, timer);
+    }
+    const recent = this.currentState === 'closed' ? [] : this.recentHolds.filter((reason) => this.holdReasons.includes(reason) || this.lingeringHolds.has(reason));
+    for (const reason of this.holdReasons) if (!recent.includes(reason)) recent.push(reason);
+    if (recent.length === this.recentHolds.length && recent.every((reason, index) => reason === this.recentHolds[index])) return;
+    this.recentHolds = Object.freeze(recent);
+    this.recentReadHoldsEmitter.fire(this.recentHolds);
   }
 
   private handleCaptureBackpressure(behind: boolean): void {
@@ -790,6 +837,12 @@ export class Connection implements Disposable {
       this.holdCounts.clear();
       this.holdReasons = Object.freeze([]);
       this.readHoldsEmitter.fire(this.holdReasons);
+    }
+    for (const timer of this.lingeringHolds.values()) clearTimeout(timer);
+    this.lingeringHolds.clear();
+    if (this.recentHolds.length > 0) {
+      this.recentHolds = Object.freeze([]);
+      this.recentReadHoldsEmitter.fire(this.recentHolds);
     }
     this.receiveTap = undefined;
     this.setState('closed');

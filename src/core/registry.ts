@@ -46,7 +46,7 @@ export interface ConnectionInfo {
   closeReason?: CloseReason;
   /** An outgoing connection TCP Lab can open again with the same host, port and options. */
   reconnectable: boolean;
-  /** Why reading is paused right now (Connection.readHolds), empty when it is not. */
+  /** Why reading is paused, now or within the last READ_HOLD_LINGER_MS (Connection.recentReadHolds); empty when it is not. */
   readHolds: string[];
   /** The TLS session, for a TLS connection (tls://, a TLS listener's client, or after STARTTLS). */
   tls?: TlsInfo;
@@ -117,7 +117,7 @@ export function describeConnection(connection: Connection, reconnectable = false
     closedAt: connection.closedAt,
     closeReason: connection.closeReason,
     reconnectable,
-    readHolds: [...connection.readHolds],
+    readHolds: [...connection.recentReadHolds],
     ...(connection.tls ? { tls: connection.tls } : {}),
     ...(connection.proxy ? { proxy: { ...connection.proxy, faultsApplied: [...connection.proxy.faultsApplied] } } : {}),
   };
@@ -349,7 +349,7 @@ export class Registry implements Disposable {
     store.add(connection.onDidChangeState((state) => {
       if (state !== 'closed') this.fire('updated', 'connection', id);
     }));
-    store.add(connection.onDidChangeReadHolds(() => this.fire('updated', 'connection', id)));
+    store.add(connection.onDidChangeRecentReadHolds(() => this.fire('updated', 'connection', id)));
     // STARTTLS changes what the tree and the panel show about the connection.
     store.add(connection.onDidHandshake(() => this.fire('updated', 'connection', id)));
     store.add(connection.onDidChangeInfo(() => {

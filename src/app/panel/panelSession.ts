@@ -164,7 +164,7 @@ export class PanelSession implements Disposable {
         closeReason: target.closeReason,
         ...(target.closedAt !== undefined ? { closedAt: target.closedAt } : {}),
         role: target.role,
-        ...(describeReadHolds(target.readHolds) ? { slowedBy: describeReadHolds(target.readHolds) } : {}),
+        ...(describeReadHolds(target.recentReadHolds) ? { slowedBy: describeReadHolds(target.recentReadHolds) } : {}),
         ...(target.tls ? { tls: target.tls } : {}),
         ...(this.latency ? { latency: this.latencyInfo() } : {}),
         ...(repeat ? { repeat } : {}),
@@ -179,8 +179,8 @@ export class PanelSession implements Disposable {
       ...(connection.closeReason ? { closeReason: connection.closeReason } : {}),
     }));
     peers.sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed'));
-    const held = (this.channel?.feed.connections() ?? []).filter((c) => c.readHolds.length > 0);
-    const slowedBy = held.length ? `${plural(held.length, 'client')}: ${describeReadHolds(held[0].readHolds)}` : undefined;
+    const held = (this.channel?.feed.connections() ?? []).filter((c) => c.recentReadHolds.length > 0);
+    const slowedBy = held.length ? `${plural(held.length, 'client')}: ${describeReadHolds(held[0].recentReadHolds)}` : undefined;
     return {
       kind: 'listener',
       id: target.id,

@@ -334,7 +334,7 @@ export class TrafficFeed implements Disposable {
       this.peersEmitter.fire();
     }));
     // The header says when reading is held (a slow capture, replies the peer does not read).
-    subscriptions.add(connection.onDidChangeReadHolds(() => this.peersEmitter.fire()));
+    subscriptions.add(connection.onDidChangeRecentReadHolds(() => this.peersEmitter.fire()));
     subscriptions.add(connection.onDidHandshake((info) => {
       this.push(this.eventRow(connection, info.handshakeAt, describeHandshake(connection.id, info)));
       this.peersEmitter.fire();
