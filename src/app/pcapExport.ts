@@ -6,28 +6,10 @@ import { Connection } from '../core/connection';
 import { TcpError } from '../core/errors';
 import { Listener } from '../core/listener';
 import { writeCaptureFile, writeConnections, writePcapngFile, type ExportConnection, type ExportSummary, type FileConversionOptions } from '../core/pcapExport';
-import type { TcpCloseKind } from '../core/pcapng';
+import { closeKindOf } from '../core/pcapng';
 import type { Registry } from '../core/registry';
 import type { CloseReason } from '../core/types';
 import { parseCaptureFileName } from './captureFiles';
-
-/**
- * The close a reason stands for. A reset with an error is the peer's RST (ECONNRESET, EPIPE);
- * one without is TCP Lab's own reset(). An error or a timeout ends the socket on TCP Lab's side.
- */
-export function closeKindOf(reason: CloseReason, peerError: boolean): TcpCloseKind {
-  switch (reason) {
-    case 'local':
-      return 'finLocal';
-    case 'peerEnded':
-      return 'finRemote';
-    case 'reset':
-      return peerError ? 'rstRemote' : 'rstLocal';
-    case 'error':
-    case 'timeout':
-      return 'rstLocal';
-  }
-}
 
 /** A connection with its retained records; throws when it never had both endpoints (it never connected). */
 export function exportConnectionOf(connection: Connection): ExportConnection {

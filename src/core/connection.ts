@@ -22,6 +22,7 @@ import {
   type PreparedTls,
   type TlsSetup,
 } from './tls';
+import { pcapngEncoder, type CaptureFormat } from './captureFormats';
 import { TrafficLog, type TrafficLogLimits } from './trafficLog';
 import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
 
@@ -586,6 +587,25 @@ export class Connection implements Disposable {
     });
   }
 
+  /**
+   * Capture every record from now on to `filePath` in `format` (see captureFormats.ts); resolves once
+   * the file is open. pcapng needs both endpoints, so a connection still connecting captures JSON Lines only.
+   */
+  startCapture(filePath: string, format: CaptureFormat = 'jsonl'): Promise<void> {
+    if (format === 'jsonl') return this.log.startCapture(filePath);
+    const { local, remote } = this;
+    if (!local || !remote) {
+      return Promise.reject(new TcpError('CAPTURE_NO_ENDPOINTS', `${this.id} is not connected yet, so a pcapng capture has no addresses to write; capture it once it is open, or as JSON Lines.`));
+    }
+    return this.log.startCapture(filePath, pcapngEncoder({
+      endpoints: { local, remote, localOpened: this.role === 'client' },
+      connectionId: this.id,
+      // Nothing crossed yet: the file starts with the handshake, as a capture on the wire would.
+      fromStart: this.log.lastSeq === 0,
+      openedAt: this.openedAt,
+    }));
+  }
+
   /** Resolves with the close event once the connection is closed (at once if it already is). */
   waitForClose(): Promise<CloseEvent> {
     if (this.currentState === 'closed') {
@@ -847,7 +867,7 @@ export class Connection implements Disposable {
     this.receiveTap = undefined;
     this.setState('closed');
     // The file must not outlive the socket; a write failure has already been reported by onDidError.
-    this.log.stopCapture().catch(() => undefined);
+    this.log.stopCapture({ reason: this.reasonForClose, peerError: this.errorForClose !== undefined, time: this.closedTime }).catch(() => undefined);
     const event: CloseEvent = { reason: this.reasonForClose, error: this.errorForClose };
     this.closeEmitter.fire(event);
     const waiters = this.closeWaiters;

@@ -8,7 +8,7 @@
 // interface, and Wireshark decodes it natively.
 import { isIPv4, isIPv6 } from '../shared/hostPort';
 import { TcpError } from './errors';
-import type { Direction, Endpoint } from './types';
+import type { CloseReason, Direction, Endpoint } from './types';
 
 export const LINKTYPE_RAW = 101;
 
@@ -148,6 +148,14 @@ export class PcapngWriter {
     this.packetCount++;
   }
 
+  /** Takes the blocks buffered so far, for a caller that writes them itself (a live capture). */
+  takeBuffered(): Buffer[] {
+    const chunks = this.chunks;
+    this.chunks = [];
+    this.pendingBytes = 0;
+    return chunks;
+  }
+
   /** Hands buffered blocks to the sink once enough have gathered. */
   async maybeFlush(): Promise<void> {
     if (this.pendingBytes >= FLUSH_BYTES) await this.flush();
@@ -247,6 +255,24 @@ function sameFamily(a: Uint8Array, b: Uint8Array): [Uint8Array, Uint8Array] {
 
 /** How a synthesized stream ends: FIN first from one side (the other answers with its own), or a RST. */
 export type TcpCloseKind = 'finLocal' | 'finRemote' | 'rstLocal' | 'rstRemote';
+
+/**
+ * The close a reason stands for. A reset with an error is the peer's RST (ECONNRESET, EPIPE);
+ * one without is TCP Lab's own reset(). An error or a timeout ends the socket on TCP Lab's side.
+ */
+export function closeKindOf(reason: CloseReason, peerError: boolean): TcpCloseKind {
+  switch (reason) {
+    case 'local':
+      return 'finLocal';
+    case 'peerEnded':
+      return 'finRemote';
+    case 'reset':
+      return peerError ? 'rstRemote' : 'rstLocal';
+    case 'error':
+    case 'timeout':
+      return 'rstLocal';
+  }
+}
 
 export interface TcpStreamEndpoints {
   /** TCP Lab's end. */

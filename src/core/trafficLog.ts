@@ -1,6 +1,7 @@
 // The per-connection record of every chunk in and out. Retention is bounded (by record count and by
 // bytes) so a long session cannot exhaust memory, while the totals keep counting every byte exactly.
 // Optionally every record is also streamed to a JSON Lines capture file.
+import { jsonLinesEncoder, type CaptureEncoder, type CaptureEnding } from './captureFormats';
 import { CaptureWriter } from './captureWriter';
 import { TcpError } from './errors';
 import { Emitter, type Event } from './events';
@@ -56,18 +57,12 @@ export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_0
 
 const INITIAL_CAPACITY = 16;
 const NO_BYTES = new Uint8Array(0);
-/** What closes every capture line after its base64. */
-const LINE_END = '"}\n';
 
 /**
  * How much capture text may wait for the disk before the log reports backpressure (the owning
  * connection then stops reading until the queue is down to CAPTURE_LOW_WATER_BYTES): see captureWriter.ts.
  */
 export { CAPTURE_HIGH_WATER_BYTES, CAPTURE_LOW_WATER_BYTES } from './captureWriter';
-
-function isAscii(text: string): boolean {
-  return /^[\x00-\x7f]*$/.test(text);
-}
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
@@ -87,6 +82,7 @@ function captureError(filePath: string, err: unknown): TcpError {
 interface ActiveCapture {
   filePath: string;
   writer: CaptureWriter;
+  encoder: CaptureEncoder;
   /** Set when writing fails; reported by stopCapture() if nobody saw it earlier. */
   failure?: TcpError;
 }
@@ -267,11 +263,11 @@ export class TrafficLog {
   }
 
   /**
-   * Stream every record appended from now on to `filePath` as JSON Lines
-   * (`{"seq":1,"time":…,"dir":"in","base64":"…"}`, with `"continued":true` on later slices of a large send). Resolves once the file is open (and a capture
-   * that was running before has been flushed and closed).
+   * Stream every record appended from now on to `filePath`, as JSON Lines unless another encoder is
+   * given (see captureFormats.ts). Resolves once the file is open (and a capture that was running
+   * before has been flushed and closed).
    */
-  async startCapture(filePath: string): Promise<void> {
+  async startCapture(filePath: string, encoder: CaptureEncoder = jsonLinesEncoder()): Promise<void> {
     // Everything up to the first await runs synchronously, so no record can slip between the
     // call and the new capture. The previous capture (if any) is flushed alongside; its failure
     // was already reported through onDidCaptureError. Reusing its path while it flushes is not supported.
@@ -280,6 +276,7 @@ export class TrafficLog {
     let opened = false;
     const capture: ActiveCapture = {
       filePath,
+      encoder,
       writer: new CaptureWriter(filePath, {
         onBehind: () => this.updateBackpressure(),
         onError: (err) => {
@@ -293,6 +290,7 @@ export class TrafficLog {
     };
     // Installed before the file is open so records appended meanwhile are queued in order.
     this.capture = capture;
+    for (const part of encoder.start()) capture.writer.write(part);
     this.updateBackpressure();
     const ready = capture.writer.ready.then(
       () => {
@@ -311,11 +309,13 @@ export class TrafficLog {
   /**
    * Flush and close the capture file; rejects with the write failure if one happened. Calling it
    * again (or after the owning connection closed) waits for the same flush and reports the same result.
+   * `ending` says how the connection closed, for a format that records it (pcapng).
    */
-  stopCapture(): Promise<void> {
+  stopCapture(ending?: CaptureEnding): Promise<void> {
     const capture = this.capture;
     if (!capture) return this.stopping ?? Promise.resolve();
     this.capture = undefined;
+    if (capture.failure === undefined) for (const part of capture.encoder.end(ending, this.clock())) capture.writer.write(part);
     // What is already queued still reaches the file; nothing new is added, so the owner may go on.
     this.updateBackpressure();
     this.stopping = this.finishCapture(capture);
@@ -340,27 +340,7 @@ export class TrafficLog {
   }
 
   private writeCaptureLine(capture: ActiveCapture, record: TrafficRecord): void {
-    const { bytes } = record;
-    const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-    // Every field but a fault's phrase is a number, a fixed word or base64, so needs no JSON escaping.
-    let marks = record.continued ? ',"continued":true' : '';
-    // A proxy pair's fault marks: only on bytes a fault touched, so the plain path pays nothing.
-    if (record.fault !== undefined) marks += `,"fault":${JSON.stringify(record.fault)}`;
-    if (record.dropped) marks += ',"dropped":true';
-    if (record.injected) marks += ',"injected":true';
-    const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${marks},"base64":"`;
-    // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
-    // string of the base64 handed to the stream costs five times as much CPU per byte captured.
-    // A fault phrase may name a toxic in any script, which latin1 copies would mangle.
-    if (record.fault !== undefined && !isAscii(head)) {
-      capture.writer.write(Buffer.from(head + base64 + LINE_END, 'utf8'));
-      return;
-    }
-    const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
-    line.write(head, 0, 'latin1');
-    line.write(base64, head.length, 'latin1');
-    line.write(LINE_END, head.length + base64.length, 'latin1');
-    capture.writer.write(line);
+    for (const part of capture.encoder.record(record)) capture.writer.write(part);
   }
 
   /** Derives the backpressure flag from the active capture and fires when it changes. */

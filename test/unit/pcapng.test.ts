@@ -12,12 +12,13 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { captureFileName, parseCaptureFileName } from '../../src/app/captureFiles';
 import { toJsonLines } from '../../src/app/logExport';
-import { captureFileOptions, closeKindOf, convertCaptureToPcapng, describeExport, exportTargetToPcapng } from '../../src/app/pcapExport';
+import { captureFileOptions, convertCaptureToPcapng, describeExport, exportTargetToPcapng } from '../../src/app/pcapExport';
 import type { Connection } from '../../src/core/connection';
 import { writeConnections, type ExportConnection } from '../../src/core/pcapExport';
-import { internetChecksum, ipBytes, PcapngWriter } from '../../src/core/pcapng';
+import { closeKindOf, internetChecksum, ipBytes, PcapngWriter } from '../../src/core/pcapng';
 import { Registry } from '../../src/core/registry';
 import { bundleCli } from './support/cliBundle';
+import { waitUntil } from './support/sockets';
 
 const PEERS = path.resolve(__dirname, '..', 'peers');
 const BIG_LOG = { maxBytes: 64 * 1024 * 1024, maxRecords: 1_000_000 };
@@ -186,6 +187,61 @@ describe('pcapng export (read back by tshark)', function () {
     const packets = await assertChecksumsGood(file);
     assert.equal(packets, summary.packets);
     assert.equal(await expertWarnings(file), '', 'Wireshark finds nothing wrong with the TCP stream');
+  });
+
+  it('captures a connection live as pcapng: readable while it runs, then every byte both ways, good checksums, the FIN close', async () => {
+    const size = 4 * 1024 * 1024;
+    const peer = await startPeer('exchange.py', ['127.0.0.1', String(size), '16']);
+    const connection = await registry.connect({ host: '127.0.0.1', port: peer.port });
+    const file = path.join(dir, 'live.pcapng');
+    // Started before the first byte, as the capture folder setting does: the file opens with the handshake.
+    await connection.startCapture(file, 'pcapng');
+    const sent = randomBytes(size);
+    await connection.send(sent.subarray(0, size / 2));
+    await waitUntil(() => connection.totals.bytesIn > 0, 'the peer to answer');
+    // Wireshark may open the file while the capture runs: what is there so far is a valid capture.
+    for (let tries = 0; (await readFile(file)).length < 64; tries++) {
+      assert.ok(tries < 500, 'the first packets reach the disk');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.match(await tshark(['-r', file, '-T', 'fields', '-e', 'tcp.flags.str']), /S/);
+    await connection.send(sent.subarray(size / 2));
+    connection.end();
+    await connection.waitForClose();
+    const [report] = await peer.rest;
+    const [, peerSent] = report.split(' ');
+    await connection.log.stopCapture();
+
+    const followed = await follow(file, 0);
+    assert.equal(followed.node0, `${connection.local!.address}:${connection.local!.port}`, 'TCP Lab opened the connection, so its SYN comes first');
+    assert.ok(followed.fromNode0.equals(sent), 'TCP Lab → peer bytes are exactly what was sent');
+    assert.equal(sha256(followed.fromNode1), peerSent, 'peer → TCP Lab bytes are exactly what the peer sent');
+    await assertChecksumsGood(file);
+    assert.equal(await expertWarnings(file), '', 'Wireshark finds nothing wrong with the TCP stream');
+    const flags = (await tshark(['-r', file, '-T', 'fields', '-e', 'tcp.flags.str'])).trim().split('\n').map((f) => f.replace(/·/g, '').trim());
+    assert.deepEqual(flags.slice(-3), ['AF', 'AF', 'A'], 'TCP Lab ended first: its FIN, the peer\'s FIN, the last ACK');
+  });
+
+  it('a pcapng capture started midway has no handshake, and a peer\'s reset ends it with a RST', async () => {
+    const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
+    const client = connect(listener.address!.port, '127.0.0.1');
+    sockets.add(client);
+    await waitUntil(() => listener.connections.length === 1, 'the client to be accepted');
+    const connection = listener.connections[0];
+    client.write('before the capture');
+    await waitUntil(() => connection.totals.bytesIn === 18, 'the first bytes');
+    const file = path.join(dir, 'midway.pcapng');
+    await connection.startCapture(file, 'pcapng');
+    client.write('after');
+    await waitUntil(() => connection.totals.bytesIn === 23, 'the captured bytes');
+    client.resetAndDestroy();
+    await connection.waitForClose();
+    await connection.log.stopCapture();
+    const rows = (await tshark(['-r', file, '-T', 'fields', '-E', 'separator=|', '-e', 'tcp.flags.str', '-e', 'tcp.payload'])).trim().split('\n').map((line) => line.split('|'));
+    const flags = rows.map((r) => r[0].replace(/·/g, '').trim());
+    assert.ok(!flags.some((f) => f.includes('S')), `no SYN in a capture begun midway: ${flags.join(' ')}`);
+    assert.equal(Buffer.from(rows.map((r) => r[1]).join(''), 'hex').toString(), 'after', 'only what came after the start');
+    assert.match(flags.at(-1) ?? '', /R/, 'the peer\'s reset');
   });
 
   it('keeps each record\'s timestamp, direction and record number, and shows the handshake and the FIN close', async () => {
