@@ -1,18 +1,19 @@
 // Names and folders for capture files. Kept free of the VS Code API so the naming rules are unit-tested.
 import { isAbsolute, join, normalize } from 'node:path';
+import { CAPTURE_EXTENSIONS, type CaptureFormat } from '../core/captureFormats';
 import type { Connection } from '../core/connection';
 import type { Endpoint } from '../core/types';
 import { isIPv4, isIPv6 } from '../shared/hostPort';
 
 /**
- * `2026-11-27_07-05-09_C3_127.0.0.1-54321.jsonl`: sortable by time, unique per connection id within
- * one session, and free of characters a file system might refuse (`:` of IPv6 and ports, `%` of scopes).
+ * `2026-11-27_07-05-09_C3_127.0.0.1-54321.jsonl` (or `.pcapng`): sortable by time, unique per connection
+ * id within one session, and free of characters a file system might refuse (`:` of IPv6 and ports, `%` of scopes).
  */
-export function captureFileName(connection: Connection, now: Date): string {
+export function captureFileName(connection: Connection, now: Date, format: CaptureFormat = 'jsonl'): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}_${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`;
   const peer = connection.remote ? `${connection.remote.address}-${connection.remote.port}` : 'peer';
-  return `${stamp}_${connection.id}_${peer.replace(/[^A-Za-z0-9.-]/g, '-')}.jsonl`;
+  return `${stamp}_${connection.id}_${peer.replace(/[^A-Za-z0-9.-]/g, '-')}.${CAPTURE_EXTENSIONS[format]}`;
 }
 
 /** A workspace folder on the local file system, as the capture folder setting may name it. */

@@ -43,10 +43,14 @@ export class CaptureCommands implements CommandSource {
       await this.captures.startListener(target, folders[0].fsPath);
       return;
     }
+    // The setting picks the suggested name; the name the user keeps picks the format (.pcapng or not).
+    const format = this.captures.defaultFormat;
+    const jsonLines = { 'JSON Lines': ['jsonl'] };
+    const pcapng = { pcapng: ['pcapng'] };
     const file = await vscode.window.showSaveDialog({
-      title: vscode.l10n.t('Capture {0} to a JSON Lines file', describeItemForUser(target)),
-      defaultUri: base ? vscode.Uri.joinPath(base, captureFileName(target, new Date())) : undefined,
-      filters: { 'JSON Lines': ['jsonl'] },
+      title: vscode.l10n.t('Capture {0} to a file (JSON Lines, or pcapng for Wireshark)', describeItemForUser(target)),
+      defaultUri: base ? vscode.Uri.joinPath(base, captureFileName(target, new Date(), format)) : undefined,
+      filters: format === 'pcapng' ? { ...pcapng, ...jsonLines } : { ...jsonLines, ...pcapng },
       saveLabel: vscode.l10n.t('Capture'),
     });
     if (!file) return;

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
+import { captureFormatOfPath, type CaptureFormat } from '../core/captureFormats';
 import type { Connection } from '../core/connection';
 import type { Listener } from '../core/listener';
 import type { Registry } from '../core/registry';
@@ -43,6 +44,11 @@ export class CaptureManager implements vscode.Disposable {
     this.subscription = { dispose: () => registration.dispose() };
   }
 
+  /** The format of captures the user does not name a file for (`tcpLab.capture.format`). */
+  get defaultFormat(): CaptureFormat {
+    return this.config.captureFormat;
+  }
+
   /** The file a connection is capturing into, if it is. */
   fileOf(connection: Connection): string | undefined {
     return connection.log.capturing ? this.files.get(connection.id) : undefined;
@@ -52,8 +58,9 @@ export class CaptureManager implements vscode.Disposable {
     return this.listenerFolders.has(listener.id);
   }
 
+  /** The file's name says the format: pcapng when it ends in .pcapng, JSON Lines otherwise. */
   async startConnection(connection: Connection, filePath: string): Promise<void> {
-    await this.start(connection, filePath);
+    await this.start(connection, filePath, captureFormatOfPath(filePath));
     void vscode.window.showInformationMessage(vscode.l10n.t('Capturing {0} to {1}; every byte from now on is written there.', connection.label, filePath));
   }
 
@@ -93,7 +100,8 @@ export class CaptureManager implements vscode.Disposable {
     try {
       // Synchronous up to startCapture, so the capture is in place before the first chunk arrives.
       mkdirSync(folder, { recursive: true });
-      await this.start(connection, join(folder, captureFileName(connection, new Date())));
+      const format = this.config.captureFormat;
+      await this.start(connection, join(folder, captureFileName(connection, new Date(), format)), format);
     } catch (err) {
       // An automatic capture that cannot start must not pass unnoticed: the user relies on it.
       const message = errorMessage(err);
@@ -102,8 +110,8 @@ export class CaptureManager implements vscode.Disposable {
     }
   }
 
-  private async start(connection: Connection, filePath: string): Promise<void> {
-    await connection.log.startCapture(filePath);
+  private async start(connection: Connection, filePath: string, format: CaptureFormat): Promise<void> {
+    await connection.startCapture(filePath, format);
     this.files.set(connection.id, filePath);
     this.log.info(`${connection.id} capturing to ${filePath}`);
   }

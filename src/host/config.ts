@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { PanelSettings } from '../shared/protocol';
 import { readEnvironments, type Environments } from '../app/settingsFile';
+import { CAPTURE_FORMATS, type CaptureFormat } from '../core/captureFormats';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../core/connection';
 import { DEFAULT_HISTORY_LIMITS, type HistoryLimits } from '../core/history';
 import { DEFAULT_LOG_LIMITS, type TrafficLogLimits } from '../core/trafficLog';
@@ -223,6 +224,12 @@ export class TcpLabConfig implements vscode.Disposable {
     return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0
       ? Math.round(Math.min(seconds, MAX_CONNECT_TIMEOUT_S) * 1000)
       : DEFAULT_CONNECT_TIMEOUT_MS;
+  }
+
+  /** What capture files hold (`tcpLab.capture.format`); anything else reads as JSON Lines. */
+  get captureFormat(): CaptureFormat {
+    const value = this.section().get<string>('capture.format', 'jsonl');
+    return (CAPTURE_FORMATS as readonly string[]).includes(value) ? (value as CaptureFormat) : 'jsonl';
   }
 
   /** Where every new connection captures its traffic; empty (the default) captures only on request. */

@@ -264,6 +264,36 @@ describe('Capture to file in code-server (end to end)', function () {
     assert.equal(await waitForSingleCapture(captures, clientPort), automatic, 'the switch must not start another automatic file');
   });
 
+  it('Start Capture to File… with a .pcapng name writes the stream for Wireshark as it happens: tshark follows every byte and the close', async function () {
+    this.timeout(180_000);
+    const s = current();
+    const { workbench } = s;
+    const port = await current().workbench.startListenerOnAnyPort();
+    const { client, clientPort } = await connectClient(port);
+    const clientRow = new RegExp(`${escapeRegExp(`${host}:${clientPort}`)}(?!\\d)`);
+    await startCaptureFromContextMenu(clientRow, /pcapng for Wireshark/);
+    const picked = join(s.workspace, 'picked-capture.pcapng');
+    await workbench.answer(picked);
+    await workbench.waitForNotification(new RegExp(`Capturing .*${escapeRegExp('picked-capture.pcapng')}`));
+    const sent = [Buffer.from('pcapng hello\r\n'), noise(100_000, 0xcafe), Buffer.from([0x00, 0xff])];
+    await sendInWrites(client, sent);
+    await current().workbench.runOnTarget('TCP: Send Text…', clientRow);
+    await workbench.waitForPrompt(/Text to send/);
+    await workbench.answer('pcapng reply');
+    await client.waitForBytes('pcapng reply'.length);
+    // The peer ends: TCP Lab closes too (keepHalfOpen off), which finishes the file with the FINs.
+    client.end();
+    await client.waitFor((e) => e.event === 'closed');
+    await waitFor(() => existsSync(picked) && tshark(['-r', picked, '-T', 'fields', '-e', 'tcp.flags.fin']).stdout.trim().split('\n').filter((f) => f === '1' || f === 'True').length === 2, 'the pcapng capture never showed both FINs');
+    const followed = tshark(['-r', picked, '-q', '-z', 'follow,tcp,raw,0']).stdout;
+    const body = followed.split(/^=+$/m)[1] ?? '';
+    const fromPeer = Buffer.from(body.split('\n').filter((line) => /^[0-9a-f]+$/.test(line)).join(''), 'hex');
+    const fromLab = Buffer.from(body.split('\n').filter((line) => /^\t[0-9a-f]+$/.test(line)).map((line) => line.slice(1)).join(''), 'hex');
+    // The peer connected, so its SYN is first and it is node 0.
+    assert.equal(fromPeer.toString('hex'), Buffer.concat(sent).toString('hex'), 'every byte the client sent, in order');
+    assert.equal(fromLab.toString(), 'pcapng reply');
+  });
+
   it('Start Capture to File… on a listener captures every current and future client into the chosen folder; Stop Capture ends them all', async function () {
     this.timeout(180_000);
     const s = current();
