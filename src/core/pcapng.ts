@@ -126,25 +126,26 @@ export class PcapngWriter {
     const flags = Buffer.alloc(4);
     flags.writeUInt32LE(inbound ? 1 : 2, 0);
     const options = encodeOptions(comment ? [textOption(1, comment), { code: 2, value: flags }] : [{ code: 2, value: flags }]);
-    const total = 12 + 20 + pad4(length) + options.length;
-    const out = Buffer.alloc(total);
-    out.writeUInt32LE(0x00000006, 0);
-    out.writeUInt32LE(total, 4);
-    out.writeUInt32LE(0, 8); // interface 0
+    const padding = pad4(length) - length;
+    const total = 12 + 20 + length + padding + options.length;
+    const head = Buffer.allocUnsafe(28);
+    head.writeUInt32LE(0x00000006, 0);
+    head.writeUInt32LE(total, 4);
+    head.writeUInt32LE(0, 8); // interface 0
     // Microseconds since the epoch, as two 32-bit halves (exact: below 2^53 for millennia).
     const micros = Math.max(0, Math.round(timeMs * 1000));
-    out.writeUInt32LE(Math.floor(micros / 0x1_0000_0000), 12);
-    out.writeUInt32LE(micros % 0x1_0000_0000, 16);
-    out.writeUInt32LE(length, 20);
-    out.writeUInt32LE(length, 24);
-    let at = 28;
-    for (const part of parts) {
-      out.set(part, at);
-      at += part.byteLength;
-    }
-    options.copy(out, 28 + pad4(length));
-    out.writeUInt32LE(total, total - 4);
-    this.push(out);
+    head.writeUInt32LE(Math.floor(micros / 0x1_0000_0000), 12);
+    head.writeUInt32LE(micros % 0x1_0000_0000, 16);
+    head.writeUInt32LE(length, 20);
+    head.writeUInt32LE(length, 24);
+    const tail = Buffer.alloc(padding + options.length + 4);
+    options.copy(tail, padding);
+    tail.writeUInt32LE(total, tail.length - 4);
+    // The block goes out in pieces, the payload as the caller's own bytes: a live capture writes
+    // them with one gathered write and never copies a payload (an export's sink gets them joined).
+    this.push(head);
+    for (const part of parts) this.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+    this.push(tail);
     this.packetCount++;
   }
 
@@ -209,11 +210,19 @@ export function ipBytes(address: string): Uint8Array | undefined {
   return out;
 }
 
-/** The 16-bit ones' complement sum of `bytes`, added to `sum` (not yet folded or inverted). */
+/** The 16-bit ones' complement sum of `bytes`, added to `sum` (folded, not inverted). */
 function onesSum(bytes: Uint8Array, sum = 0): number {
-  const even = bytes.byteLength & ~1;
-  for (let i = 0; i < even; i += 2) sum += (bytes[i] << 8) | bytes[i + 1];
-  if (even < bytes.byteLength) sum += bytes[even] << 8;
+  const length = bytes.byteLength;
+  const whole = length & ~3;
+  // Four bytes a read, as two big-endian words: twice as fast as byte pairs, and a live pcapng
+  // capture sums every payload byte it writes.
+  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+  for (let i = 0; i < whole; i += 4) {
+    const word = view.getUint32(i);
+    sum += (word >>> 16) + (word & 0xffff);
+  }
+  if (whole + 2 <= length) sum += view.getUint16(whole);
+  if ((length & 1) === 1) sum += bytes[length - 1] << 8;
   // Folded every call: a 64 KiB payload sums below 2^32, far inside a double's exact range.
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
   return sum;
