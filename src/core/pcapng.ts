@@ -123,11 +123,13 @@ export class PcapngWriter {
    */
   packet(timeMs: number, parts: readonly Uint8Array[], inbound: boolean, comment?: string): void {
     const length = parts.reduce((sum, p) => sum + p.byteLength, 0);
-    const flags = Buffer.alloc(4);
-    flags.writeUInt32LE(inbound ? 1 : 2, 0);
-    const options = encodeOptions(comment ? [textOption(1, comment), { code: 2, value: flags }] : [{ code: 2, value: flags }]);
+    // Options: opt_comment (code 1) if any, epb_flags (code 2: inbound 1, outbound 2), opt_endofopt.
+    const commentBytes = comment ? Buffer.byteLength(comment, 'utf8') : 0;
+    const optionsLength = (comment ? 4 + pad4(commentBytes) : 0) + 8 + 4;
     const padding = pad4(length) - length;
-    const total = 12 + 20 + length + padding + options.length;
+    const total = 12 + 20 + length + padding + optionsLength;
+    // Small buffers come from node's shared pool: a block is several, and a live capture writes
+    // thousands a second (a separate allocation each would be memory only a full GC gives back).
     const head = Buffer.allocUnsafe(28);
     head.writeUInt32LE(0x00000006, 0);
     head.writeUInt32LE(total, 4);
@@ -138,8 +140,18 @@ export class PcapngWriter {
     head.writeUInt32LE(micros % 0x1_0000_0000, 16);
     head.writeUInt32LE(length, 20);
     head.writeUInt32LE(length, 24);
-    const tail = Buffer.alloc(padding + options.length + 4);
-    options.copy(tail, padding);
+    const tail = Buffer.allocUnsafe(padding + optionsLength + 4).fill(0);
+    let at = padding;
+    if (comment) {
+      tail.writeUInt16LE(1, at);
+      tail.writeUInt16LE(commentBytes, at + 2);
+      tail.write(comment, at + 4, 'utf8');
+      at += 4 + pad4(commentBytes);
+    }
+    tail.writeUInt16LE(2, at);
+    tail.writeUInt16LE(4, at + 2);
+    tail.writeUInt32LE(inbound ? 1 : 2, at + 4);
+    // The last four bytes before the block length stay zero: opt_endofopt.
     tail.writeUInt32LE(total, tail.length - 4);
     // The block goes out in pieces, the payload as the caller's own bytes: a live capture writes
     // them with one gathered write and never copies a payload (an export's sink gets them joined).
@@ -419,7 +431,7 @@ export class TcpStreamSynth {
     const ack = withAck && (flags & TCP_ACK) !== 0;
     if (ack) to.unacked = false;
     const length = end - start;
-    const tcp = Buffer.alloc(20);
+    const tcp = Buffer.allocUnsafe(20).fill(0);
     tcp.writeUInt16BE(from.port, 0);
     tcp.writeUInt16BE(to.port, 2);
     tcp.writeUInt32BE(from.next, 4);
@@ -432,20 +444,20 @@ export class TcpStreamSynth {
     let ip: Buffer;
     let pseudo: Buffer;
     if (this.ipv6) {
-      ip = Buffer.alloc(40);
+      ip = Buffer.allocUnsafe(40).fill(0);
       ip.writeUInt32BE(0x6000_0000, 0); // version 6, no traffic class or flow label
       ip.writeUInt16BE(tcpLength, 4);
       ip[6] = 6; // next header: TCP
       ip[7] = 64; // hop limit
       ip.set(from.address, 8);
       ip.set(to.address, 24);
-      pseudo = Buffer.alloc(40);
+      pseudo = Buffer.allocUnsafe(40).fill(0);
       pseudo.set(from.address, 0);
       pseudo.set(to.address, 16);
       pseudo.writeUInt32BE(tcpLength, 32);
       pseudo[39] = 6;
     } else {
-      ip = Buffer.alloc(20);
+      ip = Buffer.allocUnsafe(20).fill(0);
       ip[0] = 0x45; // version 4, 5-word header
       ip.writeUInt16BE(20 + tcpLength, 2);
       ip.writeUInt16BE(this.identification, 4);
@@ -456,7 +468,7 @@ export class TcpStreamSynth {
       ip.set(from.address, 12);
       ip.set(to.address, 16);
       ip.writeUInt16BE(internetChecksum(ip), 10);
-      pseudo = Buffer.alloc(12);
+      pseudo = Buffer.allocUnsafe(12).fill(0);
       pseudo.set(from.address, 0);
       pseudo.set(to.address, 4);
       pseudo[9] = 6;
