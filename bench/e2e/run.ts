@@ -16,15 +16,15 @@
 // BENCH_E2E_RSS_MIB (1024, the memory flood), BENCH_E2E_SAMPLES (20 latency samples per figure: p95 is the 19th),
 // BENCH_E2E_SAMPLE_TIMEOUT_S (10, one latency sample), BENCH_E2E_SKIP_PACKAGE=1 (reuse the .vsix on
 // disk, or TCP_LAB_VSIX), BENCH_E2E_TIMEOUT_MIN (20, the whole run), BENCH_E2E_ONLY (a comma-separated
-// choice of the phases memory, panel-closed, panel-open, panel-open-capture, responsiveness-panel-open;
+// choice of the phases memory, panel-closed, panel-open, panel-open-capture, panel-open-capture-pcapng, responsiveness-panel-open;
 // all when unset: for iterating on one figure), BENCH_E2E_RENDERER_PROFILE (a folder: a CPU profile of the
 // workbench renderer per throughput configuration). TCP_LAB_CODE_SERVER_DIR and TCP_LAB_CHROMIUM as for the e2e tests.
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../scripts/codeServer';
+import { repoRoot, writeUserSettings } from '../../scripts/codeServer';
 import { CODE_SERVER_VERSION } from '../../scripts/installCodeServer';
 import { E2ESession } from '../../test/e2e/harness/session';
 import { ScenarioArtifacts } from '../../test/e2e/harness/scenarioArtifacts';
@@ -47,7 +47,7 @@ const sampleTimeoutMs = envCount('BENCH_E2E_SAMPLE_TIMEOUT_S', 10) * 1000;
 /** How long the panel may take to show the final count after the flood ended before it counts as wrong. */
 const counterTimeoutMs = 60_000;
 
-const PHASES = ['memory', 'panel-closed', 'panel-open', 'panel-open-capture', 'responsiveness-panel-open'];
+const PHASES = ['memory', 'panel-closed', 'panel-open', 'panel-open-capture', 'panel-open-capture-pcapng', 'responsiveness-panel-open'];
 const only = (process.env.BENCH_E2E_ONLY ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
 
 /** Whether BENCH_E2E_ONLY leaves this phase in (all of them when it is unset). */
@@ -143,6 +143,41 @@ function medianByRole(floods: Record<string, number>[]): Record<string, number> 
   const result: Record<string, number> = {};
   for (const role of [...roles].sort()) result[role] = round(median(floods.map((flood) => flood[role] ?? 0)), 2);
   return result;
+}
+
+/**
+ * Incoming TCP payload bytes in a pcapng capture: the packets marked inbound (epb_flags), each
+ * LINKTYPE_RAW packet's IP and TCP headers skipped. Read whole: a throughput flood's capture is 128 MiB.
+ */
+function capturedBytesInPcapng(file: string): number {
+  const data = readFileSync(file);
+  let total = 0;
+  for (let at = 0; at + 12 <= data.length; ) {
+    const type = data.readUInt32LE(at);
+    const length = data.readUInt32LE(at + 4);
+    if (length < 12 || at + length > data.length) break; // A last block still being written.
+    if (type === 6) {
+      const captured = data.readUInt32LE(at + 20);
+      const packet = at + 28;
+      // Options follow the padded packet: find epb_flags (code 2) and its direction bits.
+      let inbound = false;
+      for (let option = packet + ((captured + 3) & ~3); option + 4 <= at + length - 4; ) {
+        const code = data.readUInt16LE(option);
+        const size = data.readUInt16LE(option + 2);
+        if (code === 0) break;
+        if (code === 2) inbound = (data.readUInt32LE(option + 4) & 3) === 1;
+        option += 4 + ((size + 3) & ~3);
+      }
+      if (inbound) {
+        const ipv6 = data[packet] >> 4 === 6;
+        const ipHeader = ipv6 ? 40 : (data[packet] & 0x0f) * 4;
+        const tcpHeader = (data[packet + ipHeader + 12] >> 4) * 4;
+        total += captured - ipHeader - tcpHeader;
+      }
+    }
+    at += length;
+  }
+  return total;
 }
 
 class Bench {
@@ -321,7 +356,7 @@ class Bench {
     for (;;) {
       await this.quiet();
       files = existsSync(folder) ? readdirSync(folder).map((name) => join(folder, name)) : [];
-      captured = files.reduce((sum, file) => sum + capturedBytesIn(file), 0);
+      captured = files.reduce((sum, file) => sum + (file.endsWith('.pcapng') ? capturedBytesInPcapng(file) : capturedBytesIn(file)), 0);
       if (captured >= expected || Date.now() > deadline) break;
       await sleep(1000);
     }
@@ -429,9 +464,11 @@ class Bench {
     });
   }
 
-  captureFigure(): void {
-    const exact = this.captureChecks.filter((check) => check.captured === check.expected).length;
-    this.report.single('e2e-capture-file-exact', 'floods captured exactly', exact, 'every flood: the capture files hold exactly the bytes sent', exact === this.captureChecks.length, { floods: this.captureChecks.length, checks: this.captureChecks });
+  /** The capture checks since the last figure, as one figure for that format. */
+  captureFigure(format: 'jsonl' | 'pcapng'): void {
+    const checks = this.captureChecks.splice(0);
+    const exact = checks.filter((check) => check.captured === check.expected).length;
+    this.report.single(`e2e-capture-file-exact-${format}`, 'floods captured exactly', exact, 'every flood: the capture files hold exactly the bytes sent', exact === checks.length, { floods: checks.length, checks });
   }
 }
 
@@ -491,10 +528,11 @@ async function main(): Promise<void> {
     const captures = join(temp, 'captures');
     mkdirSync(captures);
     progress('starting code-server and chromium');
+    // Half-open off (the default, stated here because the timer depends on it): TCP Lab closes after the peer's FIN.
+    const userSettings = { 'tcpLab.connection.keepHalfOpen': false };
     session = await E2ESession.start({
       workspaceFixture: join(repoRoot, 'test', 'e2e', 'workspace'),
-      // Half-open off (the default, stated here because the timer depends on it): TCP Lab closes after the peer's FIN.
-      userSettings: { 'tcpLab.connection.keepHalfOpen': false },
+      userSettings,
     });
     const { workbench } = session;
     const current = session;
@@ -533,7 +571,23 @@ async function main(): Promise<void> {
         await bench.checkCounter('panel open, capture on', total);
         await bench.checkCapture(captures, floodBytes);
       }, join(temp, 'socat-into-file.bin'));
-      bench.captureFigure();
+      bench.captureFigure('jsonl');
+    }
+
+    if (selected('panel-open-capture-pcapng')) {
+      progress('(c2) the same with tcpLab.capture.format pcapng');
+      // The reload in freshHost() starts a window that reads the changed user settings.
+      writeUserSettings(session.dirs, { ...userSettings, 'tcpLab.capture.format': 'pcapng' });
+      await bench.freshHost();
+      const portC2 = await steps.startListener(workbench);
+      await steps.startListenerCapture(workbench, portC2, captures);
+      await steps.openListenerPanel(workbench, portC2);
+      await bench.measureThroughput('panel-open-capture-pcapng', 0.5, portC2, async (total) => {
+        await bench.checkCounter('panel open, pcapng capture on', total);
+        await bench.checkCapture(captures, floodBytes);
+      }, join(temp, 'socat-into-file.bin'));
+      bench.captureFigure('pcapng');
+      writeUserSettings(session.dirs, userSettings);
     }
 
     if (selected('responsiveness-panel-open')) {
