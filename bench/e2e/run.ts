@@ -561,32 +561,29 @@ async function main(): Promise<void> {
       await bench.measureThroughput('panel-open', 0.7, portB, (total) => bench.checkCounter('panel open', total));
     }
 
-    if (selected('panel-open-capture')) {
-      progress('(c) the panel open and the listener capturing to files');
+    /** (c) and (c2): a listener capturing every client into files of `format`, its panel open. */
+    const captureConfiguration = async (configuration: string, format: 'jsonl' | 'pcapng'): Promise<void> => {
       await bench.freshHost();
-      const portC = await steps.startListener(workbench);
-      await steps.startListenerCapture(workbench, portC, captures);
-      await steps.openListenerPanel(workbench, portC);
-      await bench.measureThroughput('panel-open-capture', 0.5, portC, async (total) => {
-        await bench.checkCounter('panel open, capture on', total);
+      const port = await steps.startListener(workbench);
+      await steps.startListenerCapture(workbench, port, captures);
+      await steps.openListenerPanel(workbench, port);
+      await bench.measureThroughput(configuration, 0.5, port, async (total) => {
+        await bench.checkCounter(`panel open, ${format} capture on`, total);
         await bench.checkCapture(captures, floodBytes);
       }, join(temp, 'socat-into-file.bin'));
-      bench.captureFigure('jsonl');
+      bench.captureFigure(format);
+    };
+
+    if (selected('panel-open-capture')) {
+      progress('(c) the panel open and the listener capturing to files');
+      await captureConfiguration('panel-open-capture', 'jsonl');
     }
 
     if (selected('panel-open-capture-pcapng')) {
       progress('(c2) the same with tcpLab.capture.format pcapng');
       // The reload in freshHost() starts a window that reads the changed user settings.
       writeUserSettings(session.dirs, { ...userSettings, 'tcpLab.capture.format': 'pcapng' });
-      await bench.freshHost();
-      const portC2 = await steps.startListener(workbench);
-      await steps.startListenerCapture(workbench, portC2, captures);
-      await steps.openListenerPanel(workbench, portC2);
-      await bench.measureThroughput('panel-open-capture-pcapng', 0.5, portC2, async (total) => {
-        await bench.checkCounter('panel open, pcapng capture on', total);
-        await bench.checkCapture(captures, floodBytes);
-      }, join(temp, 'socat-into-file.bin'));
-      bench.captureFigure('pcapng');
+      await captureConfiguration('panel-open-capture-pcapng', 'pcapng');
       writeUserSettings(session.dirs, userSettings);
     }
 
