@@ -27,7 +27,8 @@ export interface CaptureWriterEvents {
 }
 
 export class CaptureWriter {
-  private readonly queue: Buffer[] = [];
+  /** Lines not yet taken for a write; a taken slot is emptied at once, so written lines are not kept alive. */
+  private readonly queue: (Buffer | undefined)[] = [];
   private queueHead = 0;
   private queued = 0;
   private writing = false;
@@ -128,7 +129,8 @@ export class CaptureWriter {
     const batch: Buffer[] = [];
     let bytes = 0;
     while (this.queueHead < this.queue.length && batch.length < MAX_BUFFERS_PER_WRITE && bytes < MAX_BYTES_PER_WRITE) {
-      const buffer = this.queue[this.queueHead++];
+      const buffer = this.queue[this.queueHead] as Buffer;
+      this.queue[this.queueHead++] = undefined;
       batch.push(buffer);
       bytes += buffer.byteLength;
     }
