@@ -1,6 +1,6 @@
 // Names and folders for capture files. Kept free of the VS Code API so the naming rules are unit-tested.
 import { isAbsolute, join, normalize } from 'node:path';
-import { CAPTURE_EXTENSIONS, type CaptureFormat } from '../core/captureFormats';
+import type { CaptureFormat } from '../core/captureFormats';
 import type { Connection } from '../core/connection';
 import type { Endpoint } from '../core/types';
 import { isIPv4, isIPv6 } from '../shared/hostPort';
@@ -13,7 +13,7 @@ export function captureFileName(connection: Connection, now: Date, format: Captu
   const pad = (n: number) => String(n).padStart(2, '0');
   const stamp = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}_${pad(now.getHours())}-${pad(now.getMinutes())}-${pad(now.getSeconds())}`;
   const peer = connection.remote ? `${connection.remote.address}-${connection.remote.port}` : 'peer';
-  return `${stamp}_${connection.id}_${peer.replace(/[^A-Za-z0-9.-]/g, '-')}.${CAPTURE_EXTENSIONS[format]}`;
+  return `${stamp}_${connection.id}_${peer.replace(/[^A-Za-z0-9.-]/g, '-')}.${format}`;
 }
 
 /** A workspace folder on the local file system, as the capture folder setting may name it. */

@@ -2,7 +2,7 @@
 // number, time and marks, for scripts and `tcp-lab-test`) or pcapng (the TCP stream as packets, for
 // Wireshark and tshark while the capture runs). Each format is an encoder: bytes to open the file
 // with, bytes for each record, and bytes for the end; the capture writer only queues them.
-import { closeKindOf, PcapngWriter, TcpStreamSynth, type TcpCloseKind, type TcpStreamEndpoints } from './pcapng';
+import { closeKindOf, PcapngWriter, TcpStreamSynth, type TcpStreamEndpoints } from './pcapng';
 import type { TrafficRecord } from './trafficLog';
 import type { CloseReason } from './types';
 
@@ -26,9 +26,7 @@ export interface CaptureEncoder {
   end(ending: CaptureEnding | undefined, now: number): Buffer[];
 }
 
-/** The file extension of each format, and the format a file name asks for (JSON Lines unless it ends in .pcapng). */
-export const CAPTURE_EXTENSIONS: Readonly<Record<CaptureFormat, string>> = { jsonl: 'jsonl', pcapng: 'pcapng' };
-
+/** The format a file name asks for: pcapng when it ends in .pcapng, JSON Lines otherwise (each format's name is its extension). */
 export function captureFormatOfPath(filePath: string): CaptureFormat {
   return /\.pcapng$/i.test(filePath) ? 'pcapng' : 'jsonl';
 }
@@ -94,7 +92,7 @@ export function pcapngEncoder(options: PcapngCaptureOptions): CaptureEncoder {
       return writer.takeBuffered();
     },
     end(ending, now) {
-      if (ending) synth.close(ending.time, closeKindOf(ending.reason, ending.peerError) satisfies TcpCloseKind);
+      if (ending) synth.close(ending.time, closeKindOf(ending.reason, ending.peerError));
       else synth.finish(now);
       return writer.takeBuffered();
     },

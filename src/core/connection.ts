@@ -636,28 +636,30 @@ export class Connection implements Disposable {
     this.updateRecentHolds();
   }
 
+  /** Called on every change of the held reasons while open (the close clears recentReadHolds itself). */
   private updateRecentHolds(): void {
+    // A reason held again stops fading; one just released starts to (it stays shown until its timer).
     for (const reason of this.holdReasons) {
-      const timer = this.lingeringHolds.get(reason);
-      if (timer !== undefined) clearTimeout(timer);
+      clearTimeout(this.lingeringHolds.get(reason));
       this.lingeringHolds.delete(reason);
     }
-    // A reason just released lingers; it leaves when its timer fires, unless it is held again first.
     for (const reason of this.recentHolds) {
-      if (this.holdReasons.includes(reason) || this.lingeringHolds.has(reason) || this.currentState === 'closed') continue;
+      if (this.holdReasons.includes(reason) || this.lingeringHolds.has(reason)) continue;
       const timer = setTimeout(() => {
         this.lingeringHolds.delete(reason);
-        this.recentHolds = Object.freeze(this.recentHolds.filter((shown) => shown !== reason));
-        this.recentReadHoldsEmitter.fire(this.recentHolds);
+        this.setRecentHolds(this.recentHolds.filter((shown) => shown !== reason));
       }, READ_HOLD_LINGER_MS);
       // A notice about to fade must not keep the process alive.
       timer.unref?.();
       this.lingeringHolds.set(reason, timer);
     }
-    const recent = this.currentState === 'closed' ? [] : this.recentHolds.filter((reason) => this.holdReasons.includes(reason) || this.lingeringHolds.has(reason));
-    for (const reason of this.holdReasons) if (!recent.includes(reason)) recent.push(reason);
-    if (recent.length === this.recentHolds.length && recent.every((reason, index) => reason === this.recentHolds[index])) return;
-    this.recentHolds = Object.freeze(recent);
+    // Every shown reason is now held or fading, so only a reason that just began changes what is shown.
+    const started = this.holdReasons.filter((reason) => !this.recentHolds.includes(reason));
+    if (started.length > 0) this.setRecentHolds([...this.recentHolds, ...started]);
+  }
+
+  private setRecentHolds(reasons: readonly string[]): void {
+    this.recentHolds = Object.freeze([...reasons]);
     this.recentReadHoldsEmitter.fire(this.recentHolds);
   }
 
@@ -860,10 +862,7 @@ export class Connection implements Disposable {
     }
     for (const timer of this.lingeringHolds.values()) clearTimeout(timer);
     this.lingeringHolds.clear();
-    if (this.recentHolds.length > 0) {
-      this.recentHolds = Object.freeze([]);
-      this.recentReadHoldsEmitter.fire(this.recentHolds);
-    }
+    if (this.recentHolds.length > 0) this.setRecentHolds([]);
     this.receiveTap = undefined;
     this.setState('closed');
     // The file must not outlive the socket; a write failure has already been reported by onDidError.

@@ -1,6 +1,6 @@
 // The per-connection record of every chunk in and out. Retention is bounded (by record count and by
 // bytes) so a long session cannot exhaust memory, while the totals keep counting every byte exactly.
-// Optionally every record is also streamed to a JSON Lines capture file.
+// Optionally every record is also streamed to a capture file (captureFormats.ts, captureWriter.ts).
 import { jsonLinesEncoder, type CaptureEncoder, type CaptureEnding } from './captureFormats';
 import { CaptureWriter } from './captureWriter';
 import { TcpError } from './errors';
@@ -58,12 +58,6 @@ export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_0
 const INITIAL_CAPACITY = 16;
 const NO_BYTES = new Uint8Array(0);
 
-/**
- * How much capture text may wait for the disk before the log reports backpressure (the owning
- * connection then stops reading until the queue is down to CAPTURE_LOW_WATER_BYTES): see captureWriter.ts.
- */
-export { CAPTURE_HIGH_WATER_BYTES, CAPTURE_LOW_WATER_BYTES } from './captureWriter';
-
 function sanitizeLimit(value: number | undefined, fallback: number): number {
   if (value === undefined || Number.isNaN(value)) return fallback;
   return Math.max(0, Math.floor(value));
@@ -80,7 +74,6 @@ function captureError(filePath: string, err: unknown): TcpError {
 }
 
 interface ActiveCapture {
-  filePath: string;
   writer: CaptureWriter;
   encoder: CaptureEncoder;
   /** Set when writing fails; reported by stopCapture() if nobody saw it earlier. */
@@ -116,7 +109,7 @@ export class TrafficLog {
   readonly onDidCaptureError: Event<TcpError> = this.captureErrorEmitter.event;
   private readonly backpressureEmitter = new Emitter<boolean>();
   /**
-   * Fires with true when the capture file falls behind (more than CAPTURE_HIGH_WATER_BYTES waiting
+   * Fires with true when the capture file falls behind (more than captureWriter's CAPTURE_HIGH_WATER_BYTES waiting
    * for the disk) and with false once it has caught up, stopped or failed. The owner should stop
    * adding records meanwhile (a Connection stops reading its socket), so nothing is dropped and
    * memory stays bounded.
@@ -275,7 +268,6 @@ export class TrafficLog {
     this.stopping = undefined;
     let opened = false;
     const capture: ActiveCapture = {
-      filePath,
       encoder,
       writer: new CaptureWriter(filePath, {
         onBehind: () => this.updateBackpressure(),
