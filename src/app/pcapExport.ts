@@ -18,7 +18,8 @@ export function exportConnectionOf(connection: Connection): ExportConnection {
     throw new TcpError('PCAP_NO_ENDPOINTS', `${connection.id} never connected, so it has no traffic to export; pick a connection that opened.`);
   }
   // A proxy pair's notes (and the bytes a fault kept off the socket) were never on this wire.
-  const records = connection.log.records().filter((record) => record.note === undefined);
+  // Written across awaits while the connection may still be receiving: bytes the log reuses are copied.
+  const records = connection.log.records().filter((record) => record.note === undefined).map((record) => connection.log.stableRecord(record));
   // What the log dropped (its limits, or Clear) all came before the oldest record it keeps.
   let retainedIn = 0;
   let retainedOut = 0;

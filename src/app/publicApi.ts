@@ -34,8 +34,9 @@ function toBytes(data: Uint8Array | string): Uint8Array {
   throw new TcpError('INVALID_INPUT', `send() takes a Uint8Array or a string, not ${data === null ? 'null' : typeof data}: encode the payload first.`);
 }
 
-function toRecord(connectionId: string, record: TrafficRecord): TcpLabTrafficRecord {
-  return { connectionId, seq: record.seq, time: record.time, direction: record.dir, bytes: record.bytes };
+/** Another extension may keep the bytes as long as it likes, so bytes the log reuses are copied. */
+function toRecord(connection: Connection, record: TrafficRecord): TcpLabTrafficRecord {
+  return { connectionId: connection.id, seq: record.seq, time: record.time, direction: record.dir, bytes: connection.log.stableRecord(record).bytes };
 }
 
 function infoOf(connection: Connection): TcpLabConnectionInfo {
@@ -156,7 +157,7 @@ export class PublicApi implements TcpLabApi, Disposable {
   private tap(connection: Connection): void {
     if (this.trafficTaps.has(connection.id)) return;
     const id = connection.id;
-    this.trafficTaps.set(id, connection.log.onDidAppend((record) => this.traffic.fire(toRecord(id, record))));
+    this.trafficTaps.set(id, connection.log.onDidAppend((record) => this.traffic.fire(toRecord(connection, record))));
   }
 
   private untapAll(): void {
@@ -176,7 +177,7 @@ export class PublicApi implements TcpLabApi, Disposable {
       send: async (data) => connection.send(toBytes(data)),
       end: () => connection.end(),
       close: () => connection.destroy(),
-      onDidTraffic: event((listener) => connection.log.onDidAppend((record) => listener(toRecord(connection.id, record)))),
+      onDidTraffic: event((listener) => connection.log.onDidAppend((record) => listener(toRecord(connection, record)))),
       onDidClose: event((listener) => connection.onDidClose(() => listener(closeEventOf(connection)))),
       closed: async () => {
         if (connection.state !== 'closed') await connection.waitForClose();

@@ -20,8 +20,13 @@ export interface CaptureEnding {
 export interface CaptureEncoder {
   /** Bytes that open the file, written when the capture starts. */
   start(): Buffer[];
-  /** Bytes for one counted record (what crossed this socket). */
+  /**
+   * Bytes for one counted record (what crossed this socket). With `keepsRecordBytes` the returned
+   * pieces may be the record's own bytes, queued until the disk takes them.
+   */
   record(record: TrafficRecord): Buffer[];
+  /** True when `record` hands out the record's bytes instead of a copy (so they must stay unchanged until written). */
+  readonly keepsRecordBytes: boolean;
   /** Bytes that finish the file: the connection closed (`ending`), or the capture stopped while it was open. */
   end(ending: CaptureEnding | undefined, now: number): Buffer[];
 }
@@ -41,6 +46,7 @@ function isAscii(text: string): boolean {
 /** `{"seq":1,"time":…,"dir":"in","base64":"…"}` per record, with `"continued":true` on later slices of a large send and a proxy's fault marks. */
 export function jsonLinesEncoder(): CaptureEncoder {
   return {
+    keepsRecordBytes: false,
     record(record) {
       const { bytes } = record;
       const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -87,6 +93,7 @@ export function pcapngEncoder(options: PcapngCaptureOptions): CaptureEncoder {
   else synth.openMidway();
   return {
     start: () => writer.takeBuffered(),
+    keepsRecordBytes: true,
     record(record) {
       if (!record.dropped && record.bytes.byteLength > 0) synth.data(record.time, record.dir, record.bytes, `${options.connectionId} #${record.seq}`);
       return writer.takeBuffered();

@@ -23,6 +23,7 @@ import {
   type TlsSetup,
 } from './tls';
 import { pcapngEncoder, type CaptureFormat } from './captureFormats';
+import { adoptForSharedReads, socketWithSharedReads, type ReadSink } from './socketReads';
 import { TrafficLog, type TrafficLogLimits } from './trafficLog';
 import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
 
@@ -91,6 +92,8 @@ export const READ_HOLD_LINGER_MS = 1000;
  * kernel) stay bounded whatever the payload size; the rest stays in the caller's own buffer.
  */
 const SEND_SLICE_BYTES = 64 * 1024;
+/** What a held socket on the shared read buffer still reads before it stops: one read, as a paused node stream would. */
+const HELD_READ_BYTES = 64 * 1024;
 const NO_BYTES = new Uint8Array(0);
 /**
  * How long reset() waits for an already started FIN before it closes the socket without RST. The
@@ -137,6 +140,8 @@ interface ConnectionInit {
   host: string;
   port: number;
   options: SocketOptions;
+  /** Set when `socket` reads into the shared read buffer (socketReads.ts): its reads come here, not as 'data'. */
+  reads?: ReadSink;
 }
 
 /**
@@ -171,8 +176,10 @@ export class Connection implements Disposable {
 
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(cancelledError(host, port));
-    const socket = new Socket({ allowHalfOpen: true });
-    const connection = new Connection({ socket, role: 'client', host, port, options });
+    // A tls:// target reads through its TLSSocket, so only plain TCP reads into the shared buffer.
+    const reads: ReadSink | undefined = prepared ? undefined : {};
+    const socket = reads ? socketWithSharedReads(reads) : new Socket({ allowHalfOpen: true });
+    const connection = new Connection({ socket, role: 'client', host, port, options, reads });
     connection.pendingTls = prepared;
     return new Promise<Connection>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -203,16 +210,25 @@ export class Connection implements Disposable {
     });
   }
 
-  /** Wrap a socket a Listener accepted (a TLSSocket with its TCP socket and handshake for a TLS listener). */
+  /**
+   * Wrap a socket a Listener accepted (a TLSSocket with its TCP socket and handshake for a TLS
+   * listener). A plain one comes paused (the listener's server has pauseOnConnect) and moves onto a
+   * socket that reads into the shared buffer; reading starts once the connection listens to it.
+   */
   static accept(socket: Socket, listenerId: string, options: SocketOptions = {}, tls?: { tcpSocket: Socket | undefined; info: TlsInfo }): Connection {
+    const reads: ReadSink | undefined = tls ? undefined : {};
+    const adopted = reads ? adoptForSharedReads(socket, reads) : undefined;
+    if (reads && !adopted) socket.resume();
+    const reading = adopted ?? socket;
     return new Connection({
-      socket,
+      socket: reading,
+      reads: adopted ? reads : undefined,
       tcpSocket: tls?.tcpSocket,
       tls: tls?.info,
       role: 'accepted',
       listenerId,
-      host: socket.remoteAddress ?? 'the peer',
-      port: socket.remotePort ?? 0,
+      host: reading.remoteAddress ?? 'the peer',
+      port: reading.remotePort ?? 0,
       options,
     });
   }
@@ -263,6 +279,18 @@ export class Connection implements Disposable {
   private noDelayPending: boolean;
 
   private readonly receiveEmitter = new Emitter<Uint8Array>();
+  /** The socket reads into the shared buffer (socketReads.ts) rather than emitting 'data'. */
+  private readonly sharesReadBuffer: boolean;
+  /**
+   * Reads that arrived while reading was held, copied, oldest first. Like node's paused streams
+   * (which read on up to their high-water mark), the socket reads on until they hold HELD_READ_BYTES,
+   * so a peer's reset or FIN behind them is still seen; they are delivered on release, error or close.
+   */
+  private heldReads: Buffer[] = [];
+  private heldReadBytes = 0;
+  /** The peer's FIN came behind held reads: it is handled once they are delivered. */
+  private endBehindHeldReads = false;
+  private readonly arrivalEmitter = new Emitter<number>();
   private readonly sendEmitter = new Emitter<Uint8Array>();
   private readonly stateEmitter = new Emitter<ConnectionState>();
   private readonly closeEmitter = new Emitter<CloseEvent>();
@@ -285,6 +313,12 @@ export class Connection implements Disposable {
 
   /** Every chunk as node delivered it, after it was appended to the log. */
   readonly onDidReceive: Event<Uint8Array> = this.receiveEmitter.event;
+  /**
+   * How many bytes each chunk had, after it was logged: for a listener that needs to know when bytes
+   * arrive but not what they are. Unlike onDidReceive it leaves plain sockets on the cheap read path
+   * (a receive listener is handed a copy of every chunk).
+   */
+  readonly onDidArrive: Event<number> = this.arrivalEmitter.event;
   /** Every send() once its last byte was handed to the socket (and logged); partial sends never fire. */
   readonly onDidSend: Event<Uint8Array> = this.sendEmitter.event;
   readonly onDidChangeState: Event<ConnectionState> = this.stateEmitter.event;
@@ -301,6 +335,7 @@ export class Connection implements Disposable {
   readonly onDidChangeInfo: Event<void> = this.infoEmitter.event;
 
   private readonly onSocketData = (chunk: Buffer): void => this.handleData(chunk);
+  private readonly onSocketRead = (bytes: Buffer): void => this.handleRead(bytes);
   private readonly onSocketEnd = (): void => this.handlePeerEnd();
   private readonly onSocketError = (err: Error): void => this.handleError(err);
   private readonly onSocketClose = (): void => this.handleClose();
@@ -326,6 +361,8 @@ export class Connection implements Disposable {
     this.noDelayPending = init.options.noDelay ?? true;
 
     const socket = this.socket;
+    this.sharesReadBuffer = init.reads !== undefined;
+    if (init.reads) init.reads.deliver = this.onSocketRead;
     this.attach(socket);
     this.log.onDidCaptureError((err) => this.errorEmitter.fire(err));
     this.log.onDidChangeCaptureBackpressure((behind) => this.handleCaptureBackpressure(behind));
@@ -630,8 +667,12 @@ export class Connection implements Disposable {
     const wasPaused = this.holdReasons.length > 0;
     this.holdReasons = Object.freeze([...this.holdCounts.keys()]);
     const paused = this.holdReasons.length > 0;
-    if (paused && !wasPaused) this.socket.pause();
-    else if (!paused && wasPaused && !this.socket.destroyed) this.socket.resume();
+    // A socket on the shared buffer goes on reading into heldReads until they fill (see handleRead).
+    if (paused && !wasPaused && !this.readsShared) this.socket.pause();
+    else if (!paused && wasPaused && !this.socket.destroyed) {
+      this.deliverHeldReads();
+      this.socket.resume();
+    }
     this.readHoldsEmitter.fire(this.holdReasons);
     this.updateRecentHolds();
   }
@@ -769,9 +810,51 @@ export class Connection implements Disposable {
     if (this.receiveTap === undefined) this.log.append('in', chunk);
     else this.receiveTap(chunk);
     this.receiveEmitter.fire(chunk);
+    this.arrivalEmitter.fire(chunk.byteLength);
+  }
+
+  /**
+   * A read into the shared buffer (valid only during this call). The log copies it into its store;
+   * a proxy tap or a receive listener may keep what it is given, so they get a copy of their own.
+   */
+  private handleRead(bytes: Buffer): void {
+    if (this.holdReasons.length > 0) {
+      this.heldReads.push(Buffer.from(bytes));
+      this.heldReadBytes += bytes.byteLength;
+      if (this.heldReadBytes >= HELD_READ_BYTES) this.socket.pause();
+      return;
+    }
+    if (this.receiveTap !== undefined || this.receiveEmitter.hasListeners) {
+      this.handleData(Buffer.from(bytes));
+      return;
+    }
+    this.log.appendReceived(bytes);
+    this.arrivalEmitter.fire(bytes.byteLength);
+  }
+
+  /** True while reads come through the shared buffer (not after a STARTTLS upgrade: the TLSSocket reads then). */
+  private get readsShared(): boolean {
+    return this.sharesReadBuffer && this.socket === this.tcpSocket;
+  }
+
+  /** Logs and delivers the reads held back (the hold ended, or an error or close came behind them). */
+  private deliverHeldReads(atClose = false): void {
+    if (this.heldReads.length === 0) return;
+    const reads = this.heldReads;
+    this.heldReads = [];
+    this.heldReadBytes = 0;
+    for (const chunk of reads) this.handleData(chunk);
+    if (this.endBehindHeldReads) {
+      this.endBehindHeldReads = false;
+      if (!atClose) this.handlePeerEnd();
+    }
   }
 
   private handlePeerEnd(): void {
+    if (this.heldReads.length > 0) {
+      this.endBehindHeldReads = true;
+      return;
+    }
     if (this.resetBehindData()) return;
     this.peerEnded = true;
     if (this.currentState === 'open') this.setState('halfClosed');
@@ -813,7 +896,7 @@ export class Connection implements Disposable {
     }
     // The RST we sent on the TCP socket makes the TLSSocket above it report EINVAL: not news.
     if (this.pendingReason === 'reset' && this.tcpSocket !== this.socket) return;
-    if (this.socket.readableLength > 0) this.deliverBuffered();
+    if (this.socket.readableLength > 0 || this.heldReads.length > 0) this.deliverBuffered();
     const described = describeSocketError(err, { op: this.lastOperation(err), host: this.host, port: this.port });
     if (this.pendingReason === undefined) {
       this.pendingReason =
@@ -829,6 +912,7 @@ export class Connection implements Disposable {
    * and delivered before the error is reported.
    */
   private deliverBuffered(): void {
+    this.deliverHeldReads(true);
     const socket = this.socket;
     while (socket.readableLength > 0) {
       const before = this.log.totals.messagesIn;
@@ -851,6 +935,8 @@ export class Connection implements Disposable {
     handshake?.reject(
       describeTlsError(Object.assign(new Error('socket disconnected'), { code: 'ECONNRESET' }), handshake.role, this.host, this.port),
     );
+    // Bytes that arrived while reading was held did arrive: logged before the close.
+    this.deliverHeldReads(true);
     this.closedTime = Date.now();
     this.reasonForClose = this.pendingReason ?? (this.peerEnded && !this.localEndedFirst ? 'peerEnded' : 'local');
     this.rejectUnsent();
@@ -864,6 +950,8 @@ export class Connection implements Disposable {
     this.lingeringHolds.clear();
     if (this.recentHolds.length > 0) this.setRecentHolds([]);
     this.receiveTap = undefined;
+    // Nothing more arrives: the history keeps what the log retains, not the store it grew.
+    this.log.compact();
     this.setState('closed');
     // The file must not outlive the socket; a write failure has already been reported by onDidError.
     this.log.stopCapture({ reason: this.reasonForClose, peerError: this.errorForClose !== undefined, time: this.closedTime }).catch(() => undefined);
@@ -923,6 +1011,8 @@ export class Connection implements Disposable {
 
   /** Move our handlers from the TCP socket to the TLSSocket that now owns it. */
   private switchToTls(secure: TLSSocket, tcp: Socket = this.socket): void {
+    // Plain bytes read before the upgrade come before everything the TLSSocket reads.
+    this.deliverHeldReads(true);
     tcp.off('data', this.onSocketData);
     tcp.off('end', this.onSocketEnd);
     tcp.off('error', this.onSocketError);

@@ -5,7 +5,8 @@ import { Emitter, DisposableStore, type Disposable, type Event } from './events'
 /** The part of a Connection the tracker listens to. */
 export interface LatencySource {
   readonly onDidSend: Event<Uint8Array>;
-  readonly onDidReceive: Event<Uint8Array>;
+  /** Fires per received chunk (its bytes are not needed, so plain sockets keep their cheap reads). */
+  readonly onDidArrive: Event<number>;
 }
 
 export interface LatencyStats {
@@ -48,7 +49,7 @@ export class LatencyTracker implements Disposable {
   ) {
     this.store.add(this.updateEmitter);
     this.store.add(source.onDidSend(() => this.handleSend()));
-    this.store.add(source.onDidReceive(() => this.handleReceive()));
+    this.store.add(source.onDidArrive(() => this.handleReceive()));
   }
 
   stats(): LatencyStats {

@@ -5,6 +5,7 @@ import { jsonLinesEncoder, type CaptureEncoder, type CaptureEnding } from './cap
 import { CaptureWriter } from './captureWriter';
 import { TcpError } from './errors';
 import { Emitter, type Event } from './events';
+import { ReceiveStore } from './receiveStore';
 import type { Direction, TrafficTotals } from './types';
 
 export interface TrafficRecord {
@@ -16,7 +17,9 @@ export interface TrafficRecord {
   /**
    * The chunk as node delivered it (or as the caller passed it to send; a send larger than one
    * slice as each slice was handed to the socket); never copied, so the caller must not mutate a
-   * buffer after sending it.
+   * buffer after sending it. Bytes read through the reused read buffer (appendReceived) are a view
+   * into the log's own store instead: unchanged while the log retains the record (recordAt finds
+   * it), reused some time after it is evicted. Copy them to keep them longer.
    */
   bytes: Uint8Array;
   /** Set on the second and later slices of one send: the record continues the previous 'out' record. */
@@ -96,6 +99,7 @@ export class TrafficLog {
   /** The flush of the last stopped capture, so every stopCapture() caller sees its outcome. */
   private stopping: Promise<void> | undefined;
   private backpressure = false;
+  private readonly received = new ReceiveStore();
 
   /** Exact counts since the log was created; eviction and clear() never reduce them. */
   readonly totals: TrafficTotals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
@@ -162,6 +166,10 @@ export class TrafficLog {
    * not another message, so messagesOut stays one per send however the send was sliced.
    */
   append(dir: Direction, bytes: Uint8Array, continued = false): TrafficRecord {
+    return this.appendChunk(dir, bytes, continued);
+  }
+
+  private appendChunk(dir: Direction, bytes: Uint8Array, continued: boolean): TrafficRecord {
     const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
     const size = bytes.byteLength;
     if (dir === 'in') {
@@ -179,9 +187,27 @@ export class TrafficLog {
     this.retainedBytes += size;
     this.evictOverLimit();
 
-    if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
+    if (this.capture !== undefined && this.capture.failure === undefined) {
+      // The store reuses its bytes once the record is evicted, which a queued capture can outlast.
+      const capture = this.capture;
+      this.writeCaptureLine(capture, capture.encoder.keepsRecordBytes ? this.stableRecord(record) : record);
+    }
     this.appendEmitter.fire(record);
     return record;
+  }
+
+  /**
+   * Records received bytes the caller is about to reuse (the shared read buffer): they are copied
+   * into the log's store, which allocates nothing per chunk once it has grown (see receiveStore.ts).
+   */
+  appendReceived(transient: Uint8Array): TrafficRecord {
+    const size = transient.byteLength;
+    const seq = this.nextSeq;
+    const room = this.received.place(seq, size, this.maxBytes, () => this.oldestSeq, (through) => this.evictThrough(through));
+    // Too large for the store (the byte limit evicts it at once): a copy of its own, for the capture and listeners.
+    const bytes = room ?? Buffer.from(transient);
+    if (room !== undefined) room.set(transient);
+    return this.appendChunk('in', bytes, false);
   }
 
   /**
@@ -230,6 +256,14 @@ export class TrafficLog {
     return record;
   }
 
+  /**
+   * The record, or a copy whose bytes stay unchanged after the log lets it go (received bytes still
+   * in the store are copied): for whoever keeps bytes beyond the moment, across an await or a queue.
+   */
+  stableRecord(record: TrafficRecord): TrafficRecord {
+    return this.received.holds(record.bytes) ? { ...record, bytes: Buffer.from(record.bytes) } : record;
+  }
+
   /** The retained records, oldest first. */
   records(): readonly TrafficRecord[] {
     const out = new Array<TrafficRecord>(this.count);
@@ -253,6 +287,33 @@ export class TrafficLog {
     this.head = 0;
     this.count = 0;
     this.retainedBytes = 0;
+    this.received.reset();
+  }
+
+  /**
+   * The connection closed: no more bytes will arrive, so the received records move out of the store
+   * into one buffer of their exact size, and a closed connection kept in the history holds what it
+   * retains, not the store it grew (up to the byte limit). Views handed out before stay valid: the
+   * store is never written again.
+   */
+  compact(): void {
+    if (this.received.capacity === 0) return;
+    const mask = this.ring.length - 1;
+    let inBytes = 0;
+    for (let i = 0; i < this.count; i++) {
+      const record = this.ring[(this.head + i) & mask] as TrafficRecord;
+      if (record.dir === 'in' && record.note === undefined) inBytes += record.bytes.byteLength;
+    }
+    const packed = Buffer.allocUnsafeSlow(inBytes);
+    let at = 0;
+    for (let i = 0; i < this.count; i++) {
+      const record = this.ring[(this.head + i) & mask] as TrafficRecord;
+      if (record.dir !== 'in' || record.note !== undefined) continue;
+      packed.set(record.bytes, at);
+      record.bytes = packed.subarray(at, at + record.bytes.byteLength);
+      at += record.bytes.byteLength;
+    }
+    this.received.reset();
   }
 
   /**
@@ -358,6 +419,11 @@ export class TrafficLog {
     while (this.count > 0 && (this.count > this.maxRecords || this.retainedBytes > this.maxBytes)) {
       this.evictOldest();
     }
+  }
+
+  /** Evicts the oldest records up to and including record `seq` (the store needs their room). */
+  private evictThrough(seq: number): void {
+    while (this.count > 0 && (this.ring[this.head] as TrafficRecord).seq <= seq) this.evictOldest();
   }
 
   private evictOldest(): void {

@@ -12,33 +12,33 @@ describe('LatencyTracker', () => {
 
   it('takes one sample per answered request, from the first unanswered send to the next received byte', () => {
     const sends = new Emitter<Uint8Array>();
-    const receives = new Emitter<Uint8Array>();
+    const receives = new Emitter<number>();
     let now = 0;
-    const tracker = new LatencyTracker({ onDidSend: sends.event, onDidReceive: receives.event }, () => now);
+    const tracker = new LatencyTracker({ onDidSend: sends.event, onDidArrive: receives.event }, () => now);
     const chunk = new Uint8Array([1]);
-    receives.fire(chunk); // unsolicited data: no sample
+    receives.fire(chunk.byteLength); // unsolicited data: no sample
     sends.fire(chunk);
     now = 10;
     sends.fire(chunk); // pipelined: the clock keeps running from the first send
     now = 25;
-    receives.fire(chunk);
+    receives.fire(chunk.byteLength);
     now = 30;
-    receives.fire(chunk); // the rest of the same response
+    receives.fire(chunk.byteLength); // the rest of the same response
     assert.deepEqual(tracker.stats(), { count: 1, last: 25, min: 25, max: 25, p50: 25, p95: 25 });
     tracker.dispose();
   });
 
   it('counts an exchange from before it existed (a panel opened after a .tcp Send got its answer), and keeps waiting for an open request', () => {
     const sends = new Emitter<Uint8Array>();
-    const receives = new Emitter<Uint8Array>();
+    const receives = new Emitter<number>();
     let now = 1000;
-    const tracker = new LatencyTracker({ onDidSend: sends.event, onDidReceive: receives.event }, () => now);
+    const tracker = new LatencyTracker({ onDidSend: sends.event, onDidArrive: receives.event }, () => now);
     tracker.seed([{ dir: 'out', time: 5_000 }, { dir: 'in', time: 5_005 }, { dir: 'in', time: 5_006 }, { dir: 'out', time: 5_100 }], 5_130);
     assert.equal(tracker.stats().count, 1, 'the answered request counts: no "no answer yet"');
     assert.equal(tracker.stats().last, 5);
     // The last send, 30 ms before the seed, is still waiting; its answer arrives 10 ms later.
     now = 1010;
-    receives.fire(new Uint8Array([1]));
+    receives.fire(1);
     assert.equal(tracker.stats().count, 2);
     assert.equal(tracker.stats().last, 40);
     tracker.dispose();
@@ -46,15 +46,15 @@ describe('LatencyTracker', () => {
 
   it('reports nearest-rank p50 and p95', () => {
     const sends = new Emitter<Uint8Array>();
-    const receives = new Emitter<Uint8Array>();
+    const receives = new Emitter<number>();
     let now = 0;
-    const tracker = new LatencyTracker({ onDidSend: sends.event, onDidReceive: receives.event }, () => now);
+    const tracker = new LatencyTracker({ onDidSend: sends.event, onDidArrive: receives.event }, () => now);
     // Samples 1..100 ms in shuffled order.
     const samples = Array.from({ length: 100 }, (_, i) => ((i * 37) % 100) + 1);
     for (const sample of samples) {
       sends.fire(new Uint8Array());
       now += sample;
-      receives.fire(new Uint8Array());
+      receives.fire(0);
     }
     const stats = tracker.stats();
     assert.deepEqual([stats.count, stats.min, stats.p50, stats.p95, stats.max], [100, 1, 50, 95, 100]);
