@@ -21,12 +21,11 @@ export interface CaptureEncoder {
   /** Bytes that open the file, written when the capture starts. */
   start(): Buffer[];
   /**
-   * Bytes for one counted record (what crossed this socket). With `keepsRecordBytes` the returned
-   * pieces may be the record's own bytes, queued until the disk takes them.
+   * Bytes for one counted record (what crossed this socket), valid until the next call: the pieces
+   * may be the record's own bytes or the encoder's reused buffers, and the capture writer copies
+   * them before the log or the encoder reuses anything.
    */
   record(record: TrafficRecord): Buffer[];
-  /** True when `record` hands out the record's bytes instead of a copy (so they must stay unchanged until written). */
-  readonly keepsRecordBytes: boolean;
   /** Bytes that finish the file: the connection closed (`ending`), or the capture stopped while it was open. */
   end(ending: CaptureEnding | undefined, now: number): Buffer[];
 }
@@ -45,8 +44,11 @@ function isAscii(text: string): boolean {
 
 /** `{"seq":1,"time":…,"dir":"in","base64":"…"}` per record, with `"continued":true` on later slices of a large send and a proxy's fault marks. */
 export function jsonLinesEncoder(): CaptureEncoder {
+  // Lines are assembled in one buffer reused for every record (the writer copies each line before
+  // the next is made): a buffer per line is a new allocation per chunk, which in the extension
+  // host starts full collections of its heap (see socketReads.ts).
+  let scratch = Buffer.allocUnsafeSlow(0);
   return {
-    keepsRecordBytes: false,
     record(record) {
       const { bytes } = record;
       const base64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -61,11 +63,12 @@ export function jsonLinesEncoder(): CaptureEncoder {
       if (record.fault !== undefined && !isAscii(head)) return [Buffer.from(head + base64 + LINE_END, 'utf8')];
       // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
       // string of the base64 handed to the stream costs five times as much CPU per byte captured.
-      const line = Buffer.allocUnsafe(head.length + base64.length + LINE_END.length);
-      line.write(head, 0, 'latin1');
-      line.write(base64, head.length, 'latin1');
-      line.write(LINE_END, head.length + base64.length, 'latin1');
-      return [line];
+      const length = head.length + base64.length + LINE_END.length;
+      if (scratch.byteLength < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, scratch.byteLength * 2));
+      scratch.write(head, 0, 'latin1');
+      scratch.write(base64, head.length, 'latin1');
+      scratch.write(LINE_END, head.length + base64.length, 'latin1');
+      return [scratch.subarray(0, length)];
     },
     start: () => [],
     end: () => [],
@@ -93,7 +96,6 @@ export function pcapngEncoder(options: PcapngCaptureOptions): CaptureEncoder {
   else synth.openMidway();
   return {
     start: () => writer.takeBuffered(),
-    keepsRecordBytes: true,
     record(record) {
       if (!record.dropped && record.bytes.byteLength > 0) synth.data(record.time, record.dir, record.bytes, `${options.connectionId} #${record.seq}`);
       return writer.takeBuffered();

@@ -10,14 +10,16 @@ import { open, type FileHandle } from 'node:fs/promises';
 export const CAPTURE_HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** Queued bytes at or below which a writer that was behind reports it has caught up. */
 export const CAPTURE_LOW_WATER_BYTES = 2 * 1024 * 1024;
-/** At most this many buffers go into one gathered write (below every platform's IOV_MAX). */
-const MAX_BUFFERS_PER_WRITE = 512;
 /**
- * About this many bytes go into one gathered write: under the gap between the marks, so the queue
- * passes the low-water mark with bytes still waiting and the disk stays busy while reading resumes,
- * and large enough that the syscalls cost little (measured: 256 KiB writes were 10-15% slower).
+ * Queued bytes are copied into blocks of this size, each written with one call: under the gap between
+ * the marks, so the queue passes the low-water mark with bytes still waiting and the disk stays busy
+ * while reading resumes, and large enough that the syscalls cost little (measured: 256 KiB writes
+ * were 10-15% slower). Blocks are reused once written, so a capture allocates nothing per record:
+ * in the extension host, 32 MiB of new buffers start a full mark of its heap (see socketReads.ts).
  */
-const MAX_BYTES_PER_WRITE = 1024 * 1024;
+const BLOCK_BYTES = 1024 * 1024;
+/** Written blocks kept for reuse: enough for the high-water mark, the block in flight and the one filling. */
+const SPARE_BLOCKS = CAPTURE_HIGH_WATER_BYTES / BLOCK_BYTES + 2;
 
 export interface CaptureWriterEvents {
   /** Whether the queue is over the high-water mark (true) or back at the low-water mark (false). */
@@ -27,16 +29,19 @@ export interface CaptureWriterEvents {
 }
 
 export class CaptureWriter {
-  /** Lines not yet taken for a write; a taken slot is emptied at once, so written lines are not kept alive. */
-  private readonly queue: (Buffer | undefined)[] = [];
-  private queueHead = 0;
+  /** Filled blocks waiting for the disk, oldest first (each a view of the bytes it holds). */
+  private readonly sealed: Buffer[] = [];
+  /** The block being filled, and how much of it is. */
+  private filling: Buffer | undefined;
+  private filled = 0;
+  private readonly spare: Buffer[] = [];
   private queued = 0;
   private writing = false;
   private behind = false;
   private ending = false;
   private failed = false;
   private closing = false;
-  /** Settles once the file is open; lines written before that wait in the queue, in order. */
+  /** Settles once the file is open; bytes written before that wait in the blocks, in order. */
   readonly ready: Promise<void>;
   private readonly handle: Promise<FileHandle>;
   private readonly closed: Promise<void>;
@@ -69,11 +74,22 @@ export class CaptureWriter {
     return this.queued;
   }
 
-  /** Queues bytes for the file, in order. Ignored after end() or a failure. */
-  write(line: Buffer): void {
+  /**
+   * Queues bytes for the file, in order. They are copied before this returns, so the caller may
+   * reuse them (a record's bytes in the log's store, a pooled header). Ignored after end() or a failure.
+   */
+  write(bytes: Uint8Array): void {
     if (this.ending || this.failed) return;
-    this.queue.push(line);
-    this.queued += line.byteLength;
+    let at = 0;
+    while (at < bytes.byteLength) {
+      this.filling ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
+      const count = Math.min(bytes.byteLength - at, BLOCK_BYTES - this.filled);
+      this.filling.set(at === 0 && count === bytes.byteLength ? bytes : bytes.subarray(at, at + count), this.filled);
+      this.filled += count;
+      at += count;
+      if (this.filled === BLOCK_BYTES) this.seal();
+    }
+    this.queued += bytes.byteLength;
     if (!this.behind && this.queued > CAPTURE_HIGH_WATER_BYTES) this.setBehind(true);
     if (!this.writing) void this.pump();
   }
@@ -87,6 +103,13 @@ export class CaptureWriter {
     return this.closed;
   }
 
+  private seal(): void {
+    if (this.filling === undefined || this.filled === 0) return;
+    this.sealed.push(this.filling.subarray(0, this.filled));
+    this.filling = undefined;
+    this.filled = 0;
+  }
+
   private async pump(): Promise<void> {
     this.writing = true;
     let handle: FileHandle;
@@ -97,17 +120,20 @@ export class CaptureWriter {
       return;
     }
     try {
-      while (!this.failed && this.queueHead < this.queue.length) {
-        const batch = this.takeBatch();
-        let bytes = batch.reduce((sum, buffer) => sum + buffer.byteLength, 0);
-        let pending = batch;
+      for (;;) {
+        // An idle disk takes the block being filled as it is: a quiet connection's bytes reach the
+        // file at once, and a busy one's pile up in full blocks while a write is in flight.
+        if (this.sealed.length === 0) this.seal();
+        const block = this.sealed.shift();
+        if (this.failed || block === undefined) break;
+        let pending = block;
         // A pipe or a full disk may take part of a write; the rest goes again, in order.
-        while (pending.length > 0) {
-          const { bytesWritten } = await handle.writev(pending);
-          bytes -= bytesWritten;
+        while (pending.byteLength > 0) {
+          const { bytesWritten } = await handle.write(pending);
           this.queued -= bytesWritten;
-          pending = bytes > 0 ? remainderAfter(pending, bytesWritten) : [];
+          pending = pending.subarray(bytesWritten);
         }
+        if (this.spare.length < SPARE_BLOCKS && !this.failed) this.spare.push(Buffer.from(block.buffer, block.byteOffset, BLOCK_BYTES));
         if (this.behind && this.queued <= CAPTURE_LOW_WATER_BYTES) this.setBehind(false);
       }
     } catch (err) {
@@ -125,29 +151,11 @@ export class CaptureWriter {
     }
   }
 
-  private takeBatch(): Buffer[] {
-    const batch: Buffer[] = [];
-    let bytes = 0;
-    while (this.queueHead < this.queue.length && batch.length < MAX_BUFFERS_PER_WRITE && bytes < MAX_BYTES_PER_WRITE) {
-      const buffer = this.queue[this.queueHead] as Buffer;
-      this.queue[this.queueHead++] = undefined;
-      batch.push(buffer);
-      bytes += buffer.byteLength;
-    }
-    // Drop what was taken once the array is consumed (or mostly), so the queue does not grow forever.
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
-    } else if (this.queueHead > 1024) {
-      this.queue.splice(0, this.queueHead);
-      this.queueHead = 0;
-    }
-    return batch;
-  }
-
   private dropQueue(): void {
-    this.queue.length = 0;
-    this.queueHead = 0;
+    this.sealed.length = 0;
+    this.filling = undefined;
+    this.filled = 0;
+    this.spare.length = 0;
     this.queued = 0;
   }
 
@@ -163,17 +171,4 @@ export class CaptureWriter {
     this.behind = behind;
     this.events.onBehind(behind);
   }
-}
-
-/** The buffers that remain once `written` bytes of `buffers` are on the disk. */
-function remainderAfter(buffers: Buffer[], written: number): Buffer[] {
-  let index = 0;
-  let left = written;
-  while (index < buffers.length && left >= buffers[index].byteLength) {
-    left -= buffers[index].byteLength;
-    index++;
-  }
-  const rest = buffers.slice(index);
-  if (rest.length > 0 && left > 0) rest[0] = rest[0].subarray(left);
-  return rest;
 }

@@ -187,11 +187,7 @@ export class TrafficLog {
     this.retainedBytes += size;
     this.evictOverLimit();
 
-    if (this.capture !== undefined && this.capture.failure === undefined) {
-      // The store reuses its bytes once the record is evicted, which a queued capture can outlast.
-      const capture = this.capture;
-      this.writeCaptureLine(capture, capture.encoder.keepsRecordBytes ? this.stableRecord(record) : record);
-    }
+    if (this.capture !== undefined && this.capture.failure === undefined) this.writeCaptureLine(this.capture, record);
     this.appendEmitter.fire(record);
     return record;
   }
