@@ -23,7 +23,7 @@ import {
   type TlsSetup,
 } from './tls';
 import { pcapngEncoder, type CaptureFormat } from './captureFormats';
-import { adoptForSharedReads, socketWithSharedReads, type ReadSink } from './socketReads';
+import { adoptForOwnReads, socketWithOwnReads, type ReadSink } from './socketReads';
 import { TrafficLog, type TrafficLogLimits } from './trafficLog';
 import type { CloseReason, ConnectionRole, ConnectionState, Endpoint, TrafficTotals } from './types';
 
@@ -92,7 +92,7 @@ export const READ_HOLD_LINGER_MS = 1000;
  * kernel) stay bounded whatever the payload size; the rest stays in the caller's own buffer.
  */
 const SEND_SLICE_BYTES = 64 * 1024;
-/** What a held socket on the shared read buffer still reads before it stops: one read, as a paused node stream would. */
+/** What a held socket reading into the log's store still reads before it stops: one read, as a paused node stream would. */
 const HELD_READ_BYTES = 64 * 1024;
 const NO_BYTES = new Uint8Array(0);
 /**
@@ -176,9 +176,9 @@ export class Connection implements Disposable {
 
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(cancelledError(host, port));
-    // A tls:// target reads through its TLSSocket, so only plain TCP reads into the shared buffer.
+    // A tls:// target reads through its TLSSocket, so only plain TCP reads into the log's store.
     const reads: ReadSink | undefined = prepared ? undefined : {};
-    const socket = reads ? socketWithSharedReads(reads) : new Socket({ allowHalfOpen: true });
+    const socket = reads ? socketWithOwnReads(reads) : new Socket({ allowHalfOpen: true });
     const connection = new Connection({ socket, role: 'client', host, port, options, reads });
     connection.pendingTls = prepared;
     return new Promise<Connection>((resolve, reject) => {
@@ -213,11 +213,11 @@ export class Connection implements Disposable {
   /**
    * Wrap a socket a Listener accepted (a TLSSocket with its TCP socket and handshake for a TLS
    * listener). A plain one comes paused (the listener's server has pauseOnConnect) and moves onto a
-   * socket that reads into the shared buffer; reading starts once the connection listens to it.
+   * socket that reads into the log's store (socketReads.ts); reading starts once the connection listens to it.
    */
   static accept(socket: Socket, listenerId: string, options: SocketOptions = {}, tls?: { tcpSocket: Socket | undefined; info: TlsInfo }): Connection {
     const reads: ReadSink | undefined = tls ? undefined : {};
-    const adopted = reads ? adoptForSharedReads(socket, reads) : undefined;
+    const adopted = reads ? adoptForOwnReads(socket, reads) : undefined;
     if (reads && !adopted) socket.resume();
     const reading = adopted ?? socket;
     return new Connection({
@@ -279,7 +279,7 @@ export class Connection implements Disposable {
   private noDelayPending: boolean;
 
   private readonly receiveEmitter = new Emitter<Uint8Array>();
-  /** The socket reads into the shared buffer (socketReads.ts) rather than emitting 'data'. */
+  /** The socket reads into the log's store (socketReads.ts) rather than emitting 'data'. */
   private readonly sharesReadBuffer: boolean;
   /**
    * Reads that arrived while reading was held, copied, oldest first. Like node's paused streams
@@ -362,7 +362,11 @@ export class Connection implements Disposable {
 
     const socket = this.socket;
     this.sharesReadBuffer = init.reads !== undefined;
-    if (init.reads) init.reads.deliver = this.onSocketRead;
+    if (init.reads) {
+      init.reads.region = () => this.log.receiveRegion();
+      init.reads.deliver = this.onSocketRead;
+      init.reads.filled = () => this.log.receiveRegionFilled();
+    }
     this.attach(socket);
     this.log.onDidCaptureError((err) => this.errorEmitter.fire(err));
     this.log.onDidChangeCaptureBackpressure((behind) => this.handleCaptureBackpressure(behind));
@@ -667,7 +671,7 @@ export class Connection implements Disposable {
     const wasPaused = this.holdReasons.length > 0;
     this.holdReasons = Object.freeze([...this.holdCounts.keys()]);
     const paused = this.holdReasons.length > 0;
-    // A socket on the shared buffer goes on reading into heldReads until they fill (see handleRead).
+    // A socket reading into the store goes on reading into heldReads until they fill (see handleRead).
     if (paused && !wasPaused && !this.readsShared) this.socket.pause();
     else if (!paused && wasPaused && !this.socket.destroyed) {
       this.deliverHeldReads();
@@ -814,8 +818,10 @@ export class Connection implements Disposable {
   }
 
   /**
-   * A read into the shared buffer (valid only during this call). The log copies it into its store;
-   * a proxy tap or a receive listener may keep what it is given, so they get a copy of their own.
+   * One of the socket's own reads, in the log's store region or the scratch buffer (reused after
+   * this call). The log keeps a store read in place and copies a scratch one; a proxy tap or a
+   * receive listener may keep what it is given, so they get a copy of their own, as held reads do
+   * (the region is read into again).
    */
   private handleRead(bytes: Buffer): void {
     if (this.holdReasons.length > 0) {
@@ -832,7 +838,7 @@ export class Connection implements Disposable {
     this.arrivalEmitter.fire(bytes.byteLength);
   }
 
-  /** True while reads come through the shared buffer (not after a STARTTLS upgrade: the TLSSocket reads then). */
+  /** True while the socket's own reads come here (not after a STARTTLS upgrade: the TLSSocket reads then). */
   private get readsShared(): boolean {
     return this.sharesReadBuffer && this.socket === this.tcpSocket;
   }

@@ -99,7 +99,7 @@ export class TrafficLog {
   /** The flush of the last stopped capture, so every stopCapture() caller sees its outcome. */
   private stopping: Promise<void> | undefined;
   private backpressure = false;
-  private readonly received = new ReceiveStore();
+  private readonly received = new ReceiveStore({ oldestRetainedSeq: () => this.oldestSeq, evictThrough: (seq) => this.evictThrough(seq) });
 
   /** Exact counts since the log was created; eviction and clear() never reduce them. */
   readonly totals: TrafficTotals = { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 };
@@ -193,17 +193,25 @@ export class TrafficLog {
   }
 
   /**
-   * Records received bytes the caller is about to reuse (the shared read buffer): they are copied
-   * into the log's store, which allocates nothing per chunk once it has grown (see receiveStore.ts).
+   * Where the connection's next read should go: a region of the log's store (see receiveStore.ts),
+   * the records it would overwrite already evicted; undefined when the byte limit is too small for one.
    */
-  appendReceived(transient: Uint8Array): TrafficRecord {
-    const size = transient.byteLength;
-    const seq = this.nextSeq;
-    const room = this.received.place(seq, size, this.maxBytes, () => this.oldestSeq, (through) => this.evictThrough(through));
-    // Too large for the store (the byte limit evicts it at once): a copy of its own, for the capture and listeners.
-    const bytes = room ?? Buffer.from(transient);
-    if (room !== undefined) room.set(transient);
-    return this.appendChunk('in', bytes, false);
+  receiveRegion(): Buffer | undefined {
+    return this.received.region(this.maxBytes);
+  }
+
+  /** A read filled the buffer it was given (a busy stream): the next regions are larger. */
+  receiveRegionFilled(): void {
+    this.received.widen();
+  }
+
+  /**
+   * Records received bytes: kept in place when they are the start of the region receiveRegion()
+   * handed out last (node read them there), otherwise as a copy of their own (the caller may reuse them).
+   */
+  appendReceived(bytes: Uint8Array): TrafficRecord {
+    const inPlace = this.received.commit(this.nextSeq, bytes);
+    return this.appendChunk('in', inPlace ? bytes : Buffer.from(bytes), false);
   }
 
   /**

@@ -28,32 +28,47 @@ function assertSameBytes(actual: Uint8Array, expected: Uint8Array, what = 'bytes
   assert.ok(view(actual).equals(view(expected)), `${what} differ`);
 }
 
-describe('reads into the shared buffer and the log store', () => {
+/**
+ * What a socket does: asks the log where to read, reads `bytes` there (as much as the region takes)
+ * and logs it. Returns how many bytes were read, or 0 when the log had no region (then it reads
+ * into `scratch`, as the socket does, and the log keeps a copy).
+ */
+function readInto(log: TrafficLog, bytes: Uint8Array, scratch: Buffer): number {
+  const region = log.receiveRegion();
+  const target = region ?? scratch;
+  const length = Math.min(bytes.byteLength, target.byteLength);
+  target.set(bytes.subarray(0, length));
+  log.appendReceived(Buffer.from(target.buffer, target.byteOffset, length));
+  if (region === undefined) scratch.fill(0xee);
+  return length;
+}
+
+describe('reads into the log store', () => {
   const cleanup = new Cleanup();
   afterEach(() => cleanup.run());
 
   it('keeps every retained received record byte-exact while the store goes round, whatever the sizes and limits', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 8192 }),
+        fc.integer({ min: 1, max: 300_000 }),
         fc.integer({ min: 1, max: 64 }),
-        fc.array(fc.record({ dir: fc.constantFrom('in', 'in', 'in', 'out'), length: fc.integer({ min: 1, max: 3000 }) }), { minLength: 1, maxLength: 300 }),
+        fc.array(fc.record({ dir: fc.constantFrom('in', 'in', 'in', 'copy', 'out'), length: fc.integer({ min: 1, max: 70_000 }) }), { minLength: 1, maxLength: 200 }),
         (maxBytes, maxRecords, steps) => {
           const log = new TrafficLog({ maxBytes, maxRecords });
           // The caller reuses one buffer for every read, as the socket does.
-          const reused = Buffer.alloc(3000);
+          const scratch = Buffer.alloc(64 * 1024);
           let bytesIn = 0;
           for (const step of steps) {
             const seq = log.lastSeq + 1;
             const bytes = patternOf(seq, step.length);
-            if (step.dir === 'in') {
-              reused.set(bytes);
-              log.appendReceived(reused.subarray(0, step.length));
-              reused.fill(0xee);
+            if (step.dir === 'in') bytesIn += readInto(log, bytes, scratch);
+            else if (step.dir === 'copy') {
+              // A read handed to a receive listener: the region was read into, then a copy is logged.
+              const region = log.receiveRegion();
+              region?.fill(0xdd);
+              log.appendReceived(Buffer.from(bytes));
               bytesIn += step.length;
-            } else {
-              log.append('out', bytes);
-            }
+            } else log.append('out', bytes);
             const records = log.records();
             // What is retained is the newest records, in order, within both limits.
             assert.ok(records.length <= maxRecords && log.retained.bytes <= maxBytes);
@@ -71,22 +86,25 @@ describe('reads into the shared buffer and the log store', () => {
 
   it('lets go only what the limits need, not the sends between the reads', () => {
     const log = new TrafficLog({ maxBytes: 64 * 1024, maxRecords: 100_000 });
-    const read = Buffer.alloc(1000, 1);
+    const scratch = Buffer.alloc(64 * 1024);
     // A request/response conversation of 40 KiB in all: everything fits, so nothing may go.
     for (let i = 0; i < 20; i++) {
       log.append('out', new Uint8Array(1000));
-      log.appendReceived(read);
+      readInto(log, new Uint8Array(1000).fill(1), scratch);
     }
     assert.equal(log.retained.records, 40);
     // Far past the limit the store holds at least half of it: its room is reused, not lost.
-    for (let i = 0; i < 1000; i++) log.appendReceived(read.subarray(0, 700 + (i % 300)));
+    for (let i = 0; i < 1000; i++) readInto(log, new Uint8Array(700 + (i % 300)), scratch);
     assert.ok(log.retained.bytes >= 32 * 1024, `retained only ${log.retained.bytes} bytes`);
     assert.ok(log.retained.bytes <= 64 * 1024);
   });
 
   it('hands a copy to whoever keeps bytes the store will reuse, and the record itself once it is compacted', () => {
-    const log = new TrafficLog({ maxBytes: 4096 });
-    const record = log.appendReceived(Buffer.from('held in the store'));
+    const log = new TrafficLog({ maxBytes: 64 * 1024 });
+    const region = log.receiveRegion() as Buffer;
+    const length = region.write('held in the store');
+    const record = log.appendReceived(region.subarray(0, length));
+    assert.equal(record.bytes.buffer, region.buffer, 'kept in place');
     const stable = log.stableRecord(record);
     assert.notEqual(stable, record);
     assertSameBytes(stable.bytes, record.bytes);
@@ -94,8 +112,13 @@ describe('reads into the shared buffer and the log store', () => {
     // A send never enters the store; neither does a read larger than the limit (evicted at once).
     const sent = log.append('out', new Uint8Array([1, 2]));
     assert.equal(log.stableRecord(sent), sent);
-    const big = new TrafficLog({ maxBytes: 10 }).appendReceived(Buffer.alloc(11, 2));
-    assert.notEqual(big.bytes.byteLength, 0);
+    // A limit too small for a read region: reads go to scratch and the log keeps copies.
+    const small = new TrafficLog({ maxBytes: 100 });
+    assert.equal(small.receiveRegion(), undefined);
+    const scratchRead = Buffer.from('scratch');
+    const copied = small.appendReceived(scratchRead);
+    scratchRead.fill(0);
+    assert.equal(Buffer.from(copied.bytes).toString(), 'scratch');
     log.compact();
     const [kept] = log.records();
     assert.equal(log.stableRecord(kept), kept);
@@ -111,15 +134,15 @@ describe('reads into the shared buffer and the log store', () => {
       record: (record) => [Buffer.from(record.bytes.buffer, record.bytes.byteOffset, record.bytes.byteLength)],
       end: () => [],
     };
-    const log = new TrafficLog({ maxBytes: 2048 });
+    const log = new TrafficLog({ maxBytes: 16 * 1024 });
     const file = path.join(dir, 'raw.bin');
     await log.startCapture(file, raw);
-    const read = Buffer.alloc(500);
     const expected: Buffer[] = [];
+    const scratch = Buffer.alloc(64 * 1024);
     for (let i = 0; i < 1000; i++) {
-      read.fill(i & 0xff);
-      expected.push(Buffer.from(read));
-      log.appendReceived(read);
+      const bytes = Buffer.alloc(500, i & 0xff);
+      const length = readInto(log, bytes, scratch);
+      expected.push(bytes.subarray(0, length));
     }
     await log.stopCapture();
     assert.ok(readFileSync(file).equals(Buffer.concat(expected)));
