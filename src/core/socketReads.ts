@@ -2,7 +2,7 @@
 // buffer node allocates for each 'data' event. In the extension host, whose heap is large, every
 // 32 MiB of those young buffers forces a scavenge, and each such scavenge starts a full mark of the
 // whole heap on V8's worker threads: a 128 MiB flood into a listener cost the extension host 0.28 s
-// of CPU that way, against 0.12 s reading into a reused buffer (measured in code-server;
+// of CPU that way, against 0.11-0.12 s reading into buffers it reuses (measured in code-server;
 // docs/benchmarks.md). Node's `onread` option does this for a socket it creates; a socket a server
 // accepted is moved onto a new Socket that has it (see adoptForOwnReads).
 import { Socket } from 'node:net';

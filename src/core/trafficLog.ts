@@ -17,9 +17,9 @@ export interface TrafficRecord {
   /**
    * The chunk as node delivered it (or as the caller passed it to send; a send larger than one
    * slice as each slice was handed to the socket); never copied, so the caller must not mutate a
-   * buffer after sending it. Bytes read through the reused read buffer (appendReceived) are a view
-   * into the log's own store instead: unchanged while the log retains the record (recordAt finds
-   * it), reused some time after it is evicted. Copy them to keep them longer.
+   * buffer after sending it. Bytes a plain socket read into the log's store (appendReceived) are a
+   * view into it instead: unchanged while the log retains the record (recordAt finds it), reused
+   * some time after it is evicted; stableRecord() gives a copy to keep.
    */
   bytes: Uint8Array;
   /** Set on the second and later slices of one send: the record continues the previous 'out' record. */
