@@ -59,6 +59,8 @@ export interface TrafficLogLimits {
 export const DEFAULT_LOG_LIMITS: Readonly<TrafficLogLimits> = { maxRecords: 10_000, maxBytes: 4 * 1024 * 1024 };
 
 const INITIAL_CAPACITY = 16;
+/** Received bytes after which a connection's reads go into its log's store (see receiveRegion). */
+const STORE_AFTER_BYTES = 16 * 1024;
 const NO_BYTES = new Uint8Array(0);
 
 function sanitizeLimit(value: number | undefined, fallback: number): number {
@@ -197,6 +199,9 @@ export class TrafficLog {
    * the records it would overwrite already evicted; undefined when the byte limit is too small for one.
    */
   receiveRegion(): Buffer | undefined {
+    // A connection that has said little (a request, a one-shot client) reads into the shared scratch
+    // buffer and keeps copies, most from node's pool: a store of its own pays once it streams.
+    if (this.totals.bytesIn < STORE_AFTER_BYTES) return undefined;
     return this.received.region(this.maxBytes);
   }
 
