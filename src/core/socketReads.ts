@@ -17,7 +17,7 @@ const SCRATCH_BYTES = 64 * 1024;
  */
 let scratch: Buffer | undefined;
 
-/** Where a socket's reads go; both are set by the connection that owns the socket. */
+/** Where a socket's reads go; set by the connection that owns the socket. */
 export interface ReadSink {
   /** The buffer for the next read (the log's store region), or undefined for the scratch buffer. */
   region?: () => Uint8Array | undefined;
