@@ -1,5 +1,5 @@
-// The file end of a capture: lines queued in memory and written to the disk in large gathered
-// writes, one at a time, with hysteresis on the queue. A write stream reports room again only once
+// The file end of a capture: bytes copied into blocks in memory and written to the disk a block a
+// call, one write at a time, with hysteresis on the queue. A write stream reports room again only once
 // its buffer is empty, so a connection paused at its high-water mark stayed paused until the disk
 // had taken everything: reading and writing took turns instead of overlapping, and each turn
 // toggled the connection's read hold (hundreds a flood, each an event for the tree and the panel).

@@ -140,7 +140,7 @@ interface ConnectionInit {
   host: string;
   port: number;
   options: SocketOptions;
-  /** Set when `socket` reads into the shared read buffer (socketReads.ts): its reads come here, not as 'data'. */
+  /** Set when `socket` reads into buffers TCP Lab gives it (socketReads.ts): its reads come here, not as 'data'. */
   reads?: ReadSink;
 }
 
@@ -280,7 +280,7 @@ export class Connection implements Disposable {
 
   private readonly receiveEmitter = new Emitter<Uint8Array>();
   /** The socket reads into the log's store (socketReads.ts) rather than emitting 'data'. */
-  private readonly sharesReadBuffer: boolean;
+  private readonly hasOwnReads: boolean;
   /**
    * Reads that arrived while reading was held, copied, oldest first. Like node's paused streams
    * (which read on up to their high-water mark), the socket reads on until they hold HELD_READ_BYTES,
@@ -361,7 +361,7 @@ export class Connection implements Disposable {
     this.noDelayPending = init.options.noDelay ?? true;
 
     const socket = this.socket;
-    this.sharesReadBuffer = init.reads !== undefined;
+    this.hasOwnReads = init.reads !== undefined;
     if (init.reads) {
       init.reads.region = () => this.log.receiveRegion();
       init.reads.deliver = this.onSocketRead;
@@ -672,7 +672,7 @@ export class Connection implements Disposable {
     this.holdReasons = Object.freeze([...this.holdCounts.keys()]);
     const paused = this.holdReasons.length > 0;
     // A socket reading into the store goes on reading into heldReads until they fill (see handleRead).
-    if (paused && !wasPaused && !this.readsShared) this.socket.pause();
+    if (paused && !wasPaused && !this.ownReadsActive) this.socket.pause();
     else if (!paused && wasPaused && !this.socket.destroyed) {
       this.deliverHeldReads();
       this.socket.resume();
@@ -839,8 +839,8 @@ export class Connection implements Disposable {
   }
 
   /** True while the socket's own reads come here (not after a STARTTLS upgrade: the TLSSocket reads then). */
-  private get readsShared(): boolean {
-    return this.sharesReadBuffer && this.socket === this.tcpSocket;
+  private get ownReadsActive(): boolean {
+    return this.hasOwnReads && this.socket === this.tcpSocket;
   }
 
   /** Logs and delivers the reads held back (the hold ended, or an error or close came behind them). */

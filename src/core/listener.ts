@@ -64,8 +64,8 @@ export class Listener implements Disposable {
     const port = validatePort(options.port, 'listen');
     const maxConnections = validateMaxConnections(options.maxConnections);
     const prepared = options.tls ? prepareTls(options.tls, 'listener') : undefined;
-    // Plain clients arrive paused: Connection.accept moves each onto a socket that reads into the
-    // shared buffer (socketReads.ts) before anything is read. A TLS acceptor reads them itself.
+    // Plain clients arrive paused: Connection.accept moves each onto a socket that reads into its
+    // log's store (socketReads.ts) before anything is read. A TLS acceptor reads them itself.
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: prepared === undefined });
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => {

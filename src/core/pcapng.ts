@@ -153,8 +153,8 @@ export class PcapngWriter {
     tail.writeUInt32LE(inbound ? 1 : 2, at + 4);
     // The last four bytes before the block length stay zero: opt_endofopt.
     tail.writeUInt32LE(total, tail.length - 4);
-    // The block goes out in pieces, the payload as the caller's own bytes: a live capture writes
-    // them with one gathered write and never copies a payload (an export's sink gets them joined).
+    // The block goes out in pieces, the payload as the caller's own bytes, never joined here: a live
+    // capture copies each piece once, into its writer's blocks, and an export's sink joins them.
     this.push(head);
     for (const part of parts) this.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
     this.push(tail);

@@ -168,10 +168,6 @@ export class TrafficLog {
    * not another message, so messagesOut stays one per send however the send was sliced.
    */
   append(dir: Direction, bytes: Uint8Array, continued = false): TrafficRecord {
-    return this.appendChunk(dir, bytes, continued);
-  }
-
-  private appendChunk(dir: Direction, bytes: Uint8Array, continued: boolean): TrafficRecord {
     const record: TrafficRecord = { seq: this.nextSeq++, time: this.clock(), dir, bytes };
     const size = bytes.byteLength;
     if (dir === 'in') {
@@ -216,7 +212,7 @@ export class TrafficLog {
    */
   appendReceived(bytes: Uint8Array): TrafficRecord {
     const inPlace = this.received.commit(this.nextSeq, bytes);
-    return this.appendChunk('in', inPlace ? bytes : Buffer.from(bytes), false);
+    return this.append('in', inPlace ? bytes : Buffer.from(bytes));
   }
 
   /**
