@@ -23,6 +23,13 @@ interface Pending {
   latest: string;
 }
 
+interface Waiting {
+  count: number;
+  bytes: number;
+  /** Makes the newest payload's text: only the one read out is ever rendered. */
+  latest: () => string;
+}
+
 function clip(text: string): string {
   const trimmed = text.trim();
   return trimmed.length > ANNOUNCE_CHARS ? `${trimmed.slice(0, ANNOUNCE_CHARS)} …` : trimmed;
@@ -41,7 +48,7 @@ export function announcement(pending: Pending): string {
 
 export class ReceivedAnnouncer {
   private enabled = false;
-  private pending: Pending | undefined;
+  private pending: Waiting | undefined;
   /** When the last announcement was made (-Infinity: never). */
   private lastAt = Number.NEGATIVE_INFINITY;
   private cancel: (() => void) | undefined;
@@ -57,10 +64,13 @@ export class ReceivedAnnouncer {
     if (!enabled) this.reset();
   }
 
-  /** A received record reached the panel; `text` is what its log row shows. */
-  received(text: string, bytes: number): void {
+  /**
+   * A received record reached the panel; `text` makes what its log row shows. It is called only for
+   * the record that is read out, so a flood costs nothing here, and nothing at all while switched off.
+   */
+  received(text: () => string, bytes: number): void {
     if (!this.enabled) return;
-    const pending = this.pending ?? { count: 0, bytes: 0, latest: '' };
+    const pending = this.pending ?? { count: 0, bytes: 0, latest: text };
     pending.count++;
     pending.bytes += bytes;
     pending.latest = text;
@@ -84,6 +94,6 @@ export class ReceivedAnnouncer {
     this.pending = undefined;
     if (!pending) return;
     this.lastAt = this.clock.now();
-    this.say(announcement(pending));
+    this.say(announcement({ count: pending.count, bytes: pending.bytes, latest: pending.latest() }));
   }
 }

@@ -231,7 +231,7 @@ export class LogWindow {
 
   /** How many rows fit the view: what a following update needs to carry at most. */
   private viewRows(): number {
-    return Math.max(20, Math.ceil((this.log.root.clientHeight || 400) / LINE_HEIGHT) + 10);
+    return Math.max(20, Math.ceil((this.log.heightHint || 400) / LINE_HEIGHT) + 10);
   }
 
   private matches(record: LogRecord): boolean {

@@ -110,7 +110,7 @@ const logWindow = new LogWindow(
       // Read out as the log shows it, except that a hex dump is read as plain hex.
       const ctx = rowContext();
       const spoken = { ...ctx, mode: ctx.mode === 'dump' ? 'hex' : ctx.mode } satisfies RowContext;
-      for (const record of records) announcer.received(rowContent(record, spoken, false).lines.join(' '), record.length);
+      for (const record of records) announcer.received(() => rowContent(record, spoken, false).lines.join(' '), record.length);
     },
   },
   settings,

@@ -211,8 +211,10 @@ export class VirtualLog {
   private end = 0;
   private readonly expanded = new Set<number>();
   private readonly expandedLines = new Map<number, number>();
-  private readonly pool: HTMLElement[] = [];
-  private readonly poolKeys: string[] = [];
+  /** Row elements: those in view first, in view order, then the spare ones (hidden). */
+  private pool: HTMLElement[] = [];
+  /** What each pooled element shows (keyOf), '' for a spare one. */
+  private poolKeys: string[] = [];
   private selectedSeq: number | undefined;
   private lastAutoScrollTop = -1;
   private layoutVersion = 0;
@@ -227,6 +229,12 @@ export class VirtualLog {
   private widest = 0;
   private lastWidth = -1;
   private extent: ((count: number) => RowExtent) | undefined;
+  /** Where scrollToEnd put the view, for the render that follows it. */
+  private scrollTopToDraw: number | undefined;
+  /** The scroll position the rows were last drawn for. */
+  private renderedScrollTop = -1;
+  /** The log's height when it last changed size (-1 until first observed). */
+  private observedHeight = -1;
 
   constructor(
     private ctx: RowContext,
@@ -249,13 +257,17 @@ export class VirtualLog {
         this.lastAutoScrollTop = -1;
         events.onUserScrollUp();
       } else if (atEnd && this.lastAutoScrollTop >= 0) this.lastAutoScrollTop = this.root.scrollTop;
-      this.render();
+      // The scroll a render made itself (following the tail) needs no second render: rows pushed
+      // since then have one queued already, and drawing them here would draw them twice.
+      if (this.root.scrollTop !== this.renderedScrollTop) this.render();
       if (this.count === 0) return;
       if (this.root.scrollTop <= EDGE_PX) events.onReachStart();
       if (this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - EDGE_PX) events.onReachEnd();
     });
     this.root.addEventListener('keydown', (event) => this.onKey(event));
     new ResizeObserver(() => {
+      // Layout is fresh inside the observer, so reading it here costs nothing.
+      this.observedHeight = this.root.clientHeight;
       const width = this.root.clientWidth;
       if (width !== this.lastWidth) {
         this.lastWidth = width;
@@ -276,6 +288,15 @@ export class VirtualLog {
   /** How to place the rows held within the whole log (set by the window that loads them). */
   setExtent(extent: (count: number) => RowExtent): void {
     this.extent = extent;
+  }
+
+  /**
+   * The log's height as of its last resize, without forcing a layout: for estimates made while
+   * updates arrive (how many rows to ask the host for), where reading clientHeight would lay out
+   * the page in the middle of a message.
+   */
+  get heightHint(): number {
+    return this.observedHeight >= 0 ? this.observedHeight : this.root.clientHeight;
   }
 
   get count(): number {
@@ -355,43 +376,64 @@ export class VirtualLog {
     }
   }
 
+  /** Moves the view to the end; the next render draws the rows there. */
   scrollToEnd(): void {
     this.updateSpacer();
-    this.root.scrollTop = this.root.scrollHeight;
-    this.lastAutoScrollTop = this.root.scrollTop;
+    // Chromium clamps a scroll position to the shrunk log only later in the frame, so reading
+    // scrollTop back here can give the old end: the render after this uses the end worked out here.
+    const end = Math.max(0, this.root.scrollHeight - this.root.clientHeight);
+    this.root.scrollTop = end;
+    this.lastAutoScrollTop = end;
+    this.scrollTopToDraw = end;
   }
 
-  /** Draws the rows in view. Cheap when nothing moved: rows whose key is unchanged are left alone. */
+  /**
+   * Draws the rows in view. A row already drawn for a record still in view keeps its element, so a
+   * window that moved by a few rows (a scroll, the tail growing) fills only the rows that came in.
+   */
   render(): void {
     const { spacerHeight, total } = this.updateSpacer();
     const viewport = this.root.clientHeight || 400;
-    const scrollTop = this.root.scrollTop;
+    const scrollTop = this.scrollTopToDraw ?? this.root.scrollTop;
+    this.scrollTopToDraw = undefined;
+    this.renderedScrollTop = scrollTop;
     const offset = this.offsetFor(scrollTop, viewport, spacerHeight, total);
     const base = this.base;
-    let index = this.indexAt(offset + base);
-    let used = 0;
+    const inView: number[] = [];
+    for (let index = this.indexAt(offset + base); index < this.entries.length && inView.length < MAX_ROW_ELEMENTS && index >= this.head; index++) {
+      if (this.tops[index] - base >= offset + viewport) break;
+      inView.push(index);
+    }
+    const keys = inView.map((index) => this.keyOf(this.entries[index]));
+    const drawn = new Map<string, HTMLElement>();
+    this.pool.forEach((row, i) => {
+      if (this.poolKeys[i]) drawn.set(this.poolKeys[i], row);
+    });
+    const wanted = new Set(keys);
+    const spare = this.pool.filter((_, i) => !wanted.has(this.poolKeys[i]));
+    const rows: HTMLElement[] = [];
+    const filled: boolean[] = [];
+    keys.forEach((key, i) => {
+      let row = drawn.get(key);
+      filled.push(!row);
+      if (!row) {
+        row = spare.shift() ?? this.newRowElement();
+        this.fillRow(row, this.entries[inView[i]]);
+      }
+      rows.push(row);
+    });
+    this.placeInOrder(rows, filled);
     // The window moves with every update: positions are set on each render, not keyed with the row.
     const extent = this.extent?.(this.count) ?? { size: this.count, first: 1 };
     const setSize = String(extent.size);
-    while (index < this.entries.length && used < MAX_ROW_ELEMENTS && index >= this.head) {
-      const top = this.tops[index] - base;
-      if (top >= offset + viewport) break;
-      const record = this.entries[index];
-      const row = this.rowElement(used);
-      const key = `${record.seq}|${this.layoutVersion}|${this.expanded.has(record.seq)}|${this.selectedSeq === record.seq}`;
-      if (this.poolKeys[used] !== key) {
-        this.poolKeys[used] = key;
-        this.fillRow(row, record);
-      }
-      row.style.transform = `translateY(${Math.round(scrollTop + top - offset)}px)`;
+    rows.forEach((row, i) => {
+      const index = inView[i];
+      row.style.transform = `translateY(${Math.round(scrollTop + this.tops[index] - base - offset)}px)`;
       setAttributeIfChanged(row, 'aria-setsize', setSize);
       setAttributeIfChanged(row, 'aria-posinset', String(extent.first + index - this.head));
       row.hidden = false;
-      used++;
-      index++;
-    }
-    for (let i = used; i < this.pool.length; i++) {
-      const row = this.pool[i];
+    });
+    for (const row of spare) {
       if (row.hidden) continue;
       // Emptied as well as hidden, so nothing stale lingers for find-in-page or assistive tools.
       row.hidden = true;
@@ -401,8 +443,34 @@ export class VirtualLog {
       row.removeAttribute('aria-label');
       row.removeAttribute('aria-setsize');
       row.removeAttribute('aria-posinset');
-      this.poolKeys[i] = '';
     }
+    this.pool = [...rows, ...spare];
+    this.poolKeys = [...keys, ...spare.map(() => '')];
+  }
+
+  /** What a drawn row shows: it is drawn again when any of this changes. */
+  private keyOf(record: LogRecord): string {
+    return `${record.seq}|${this.layoutVersion}|${this.expanded.has(record.seq)}|${this.selectedSeq === record.seq}`;
+  }
+
+  /**
+   * Keeps the rows' document order the view's order (assistive tools and find-in-page read it).
+   * Rows kept from the last render are already in order; only the refilled ones move, next to them.
+   */
+  private placeInOrder(rows: HTMLElement[], filled: boolean[]): void {
+    let nextKept: HTMLElement | undefined;
+    const nextKeptAt: (HTMLElement | undefined)[] = new Array(rows.length);
+    for (let i = rows.length - 1; i >= 0; i--) {
+      nextKeptAt[i] = nextKept;
+      if (!filled[i]) nextKept = rows[i];
+    }
+    rows.forEach((row, i) => {
+      if (!filled[i]) return;
+      const before = nextKeptAt[i];
+      if (before) {
+        if (row.nextElementSibling !== before) before.before(row);
+      } else if (i > 0 && rows[i - 1].nextElementSibling !== row) rows[i - 1].after(row);
+    });
   }
 
   private get base(): number {
@@ -609,14 +677,9 @@ export class VirtualLog {
     else if (bottom > offset + viewport) this.root.scrollTop = this.scrollTopFor(Math.max(0, bottom - viewport));
   }
 
-  private rowElement(index: number): HTMLElement {
-    let row = this.pool[index];
-    if (!row) {
-      row = el('div', { className: 'row', attrs: { role: 'option' } });
-      this.pool[index] = row;
-      this.poolKeys[index] = '';
-      this.spacer.append(row);
-    }
+  private newRowElement(): HTMLElement {
+    const row = el('div', { className: 'row', attrs: { role: 'option' } });
+    this.spacer.append(row);
     return row;
   }
 

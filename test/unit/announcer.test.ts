@@ -39,19 +39,32 @@ describe('ReceivedAnnouncer', () => {
     announcer = new ReceivedAnnouncer((text) => said.push(text), clock);
   });
 
-  it('says nothing until it is switched on', () => {
-    announcer.received('hello', 5);
+  it('says nothing until it is switched on, and renders no text meanwhile', () => {
+    let rendered = 0;
+    announcer.received(() => `hello ${++rendered}`, 5);
     clock.advance(10 * ANNOUNCE_INTERVAL_MS);
     assert.deepEqual(said, []);
     assert.equal(clock.pending, 0);
+    assert.equal(rendered, 0, 'a switched-off announcer never asks for the text');
+  });
+
+  it('renders the text of only the record it reads out', () => {
+    announcer.setEnabled(true);
+    const rendered: string[] = [];
+    const text = (value: string) => () => (rendered.push(value), value);
+    announcer.received(text('first'), 5);
+    for (const value of ['b', 'c', 'newest']) announcer.received(text(value), 1);
+    clock.advance(ANNOUNCE_INTERVAL_MS);
+    assert.deepEqual(said, ['Received 5 bytes: first', 'Received 3 messages, 3 bytes; the latest: newest']);
+    assert.deepEqual(rendered, ['first', 'newest'], 'a flood of records between two announcements renders one text');
   });
 
   it('says the first record at once, then at most one sentence per interval summing up the rest', () => {
     announcer.setEnabled(true);
-    announcer.received('PING 1', 6);
+    announcer.received(() => 'PING 1', 6);
     assert.deepEqual(said, ['Received 6 bytes: PING 1']);
     clock.advance(100);
-    for (const text of ['a', 'bb', 'LAST']) announcer.received(text, text.length);
+    for (const text of ['a', 'bb', 'LAST']) announcer.received(() => text, text.length);
     assert.equal(said.length, 1, 'nothing inside the interval');
     clock.advance(ANNOUNCE_INTERVAL_MS - 101);
     assert.equal(said.length, 1);
@@ -59,14 +72,14 @@ describe('ReceivedAnnouncer', () => {
     assert.deepEqual(said.slice(1), ['Received 3 messages, 7 bytes; the latest: LAST']);
     // A quiet spell longer than the interval: the next record is said at once again.
     clock.advance(5 * ANNOUNCE_INTERVAL_MS);
-    announcer.received('x', 1);
+    announcer.received(() => 'x', 1);
     assert.deepEqual(said.slice(2), ['Received 1 byte: x']);
   });
 
   it('keeps a flood to one sentence per interval', () => {
     announcer.setEnabled(true);
     for (let ms = 0; ms < 10 * ANNOUNCE_INTERVAL_MS; ms += 10) {
-      announcer.received('data', 4);
+      announcer.received(() => 'data', 4);
       clock.advance(10);
     }
     assert.ok(said.length <= 11, `${said.length} announcements in ten intervals`);
@@ -75,8 +88,8 @@ describe('ReceivedAnnouncer', () => {
 
   it('forgets what was waiting when switched off, and clips long payloads', () => {
     announcer.setEnabled(true);
-    announcer.received('one', 3);
-    announcer.received('two', 3);
+    announcer.received(() => 'one', 3);
+    announcer.received(() => 'two', 3);
     announcer.setEnabled(false);
     clock.advance(ANNOUNCE_INTERVAL_MS);
     assert.deepEqual(said, ['Received 3 bytes: one']);

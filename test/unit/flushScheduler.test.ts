@@ -90,6 +90,33 @@ describe('FlushScheduler', () => {
     assert.deepEqual(timers.waits, [0, 250]);
   });
 
+  it('lets a flush take itself back and name when the next one runs', () => {
+    const timers = manualTimers();
+    const at: number[] = [];
+    scheduler = new FlushScheduler(() => {
+      at.push(timers.time);
+      // The second flush decides to wait: the next runs 250 ms after the first, not 34 after it.
+      if (at.length === 2) scheduler!.retryAt(at[0] + 250);
+    }, 34, timers);
+    scheduler.touch();
+    timers.run();
+    timers.time += 40;
+    scheduler.touch();
+    timers.run();
+    assert.deepEqual(at, [1000, 1040]);
+    timers.time += 100;
+    scheduler.touch();
+    timers.run();
+    assert.equal(at.length, 2, 'touches while it waits change nothing');
+    timers.time = 1250;
+    timers.run();
+    assert.deepEqual(at, [1000, 1040, 1250]);
+    // The taken-back flush does not count: the interval runs from the one at 1250.
+    timers.time = 1260;
+    scheduler.touch();
+    assert.equal(timers.waits.at(-1), 24);
+  });
+
   it('never flushes after dispose', () => {
     const timers = manualTimers();
     let flushes = 0;

@@ -171,6 +171,33 @@ describe('PanelSession on real sockets', () => {
     assert.equal(pulled, sent, 'every byte is reachable by range');
   });
 
+  it('keeps a flood to the flood pace from its first sign: no second full update a moment after the first rows', async () => {
+    const listener = await registry.listen({ host: '127.0.0.1', port: 0 });
+    const host = new RecordingHost();
+    const rowsAt: number[] = [];
+    const post = host.post.bind(host);
+    host.post = (message) => {
+      if (message.type === 'traffic' && message.records.length > 0) rowsAt.push(Date.now());
+      post(message);
+    };
+    session = new PanelSession(registry, host, listener.id);
+    session.handle({ type: 'ready' });
+    session.handle({ type: 'follow', following: true, lastId: 0, rows: 40 });
+    const client = await rawClient(cleanup, listener.address!.port);
+    const chunk = Buffer.alloc(16 * 1024, 0x62);
+    const started = Date.now();
+    while (Date.now() - started < 900) {
+      if (!client.write(chunk)) await once(client, 'drain');
+    }
+    await waitUntil(() => host.of('traffic').length > 0 && Date.now() - started > 1300, 'the flood to settle');
+    assert.ok(rowsAt.length >= 3, `${rowsAt.length} updates with rows`);
+    const firstRows = host.of('traffic').find((update) => update.records.length > 0)!;
+    assert.ok(firstRows.records.length <= 40, 'the first update shows the start of the flood at once');
+    // Every later update while the flood runs comes at the flood pace (250 ms), the first one included.
+    const gaps = rowsAt.slice(1).map((time, i) => time - rowsAt[i]);
+    for (const gap of gaps.slice(0, -1)) assert.ok(gap >= 200, `updates ${gaps.join(', ')} ms apart`);
+  });
+
   it('shows a client that came and went, from its first byte, in a listener panel opened afterwards', async () => {
     registry.setDefaults({ allowHalfOpen: false });
     const listener = await registry.listen({ host: '127.0.0.1', port: 0 });

@@ -18,7 +18,8 @@ const UPDATE_INTERVAL_MS = 34;
 /**
  * Updates while more rows arrive than the view can show: the screen is then a blur anyway, and
  * every update costs the host its rows' base64 and the webview a repaint of every row in view, CPU
- * the sockets need (on two cores the wire slows down). Four a second still reads as live.
+ * the sockets need (on two cores the wire slows down). Four a second still reads as live. The pace
+ * holds from the moment a flood shows: the rows after a quiet-pace update wait a flood interval too.
  */
 const FLOOD_UPDATE_INTERVAL_MS = 250;
 
@@ -57,6 +58,8 @@ export class FeedChannel implements Disposable {
   private viewRows = DEFAULT_VIEW_ROWS;
   /** The last row id the webview was sent while following. */
   private sentUpTo = 0;
+  /** When rows last crossed to the webview (Date.now()). */
+  private rowsSentAt = -Infinity;
   private active = true;
   private readonly updateEmitter = new Emitter<FeedUpdate>();
   /** A batched update for the webview (rows when following, counts always). */
@@ -89,6 +92,7 @@ export class FeedChannel implements Disposable {
     this.feed.prune();
     const rows = this.feed.tail(this.viewRows, PROTOCOL_LIMITS.maxBatchBytes, PROTOCOL_LIMITS.previewBytes);
     this.sentUpTo = this.feed.lastId;
+    this.rowsSentAt = Date.now();
     this.following = true;
     return rows.map((row) => this.wire(row, PROTOCOL_LIMITS.previewBytes));
   }
@@ -133,11 +137,19 @@ export class FeedChannel implements Disposable {
       const { maxBatchBytes, previewBytes } = PROTOCOL_LIMITS;
       const fresh = this.feed.after(this.sentUpTo, this.viewRows + 1, maxBatchBytes, previewBytes);
       const complete = fresh.length > 0 && fresh.length <= this.viewRows && fresh[fresh.length - 1].id === this.feed.lastId;
+      if (!complete && Date.now() - this.rowsSentAt < FLOOD_UPDATE_INTERVAL_MS - UPDATE_INTERVAL_MS) {
+        // A flood began just after rows crossed at the quiet pace: its next rows wait for the flood's
+        // pace too, instead of one more full repaint a moment later while the sockets need the CPU.
+        this.flushes.setInterval(FLOOD_UPDATE_INTERVAL_MS);
+        this.flushes.retryAt(this.rowsSentAt + FLOOD_UPDATE_INTERVAL_MS);
+        return;
+      }
       // More arrived than the view shows: only the newest rows that fit cross; the rest stays pullable.
       const rows = complete ? fresh : this.feed.tail(this.viewRows, maxBatchBytes, previewBytes);
       previous = complete ? this.sentUpTo : (this.feed.before(rows[0]?.id ?? 0, 1, Infinity, 0)[0]?.id ?? 0);
       records = rows.map((row) => this.wire(row, previewBytes));
       this.sentUpTo = this.feed.lastId;
+      this.rowsSentAt = Date.now();
       this.flushes.setInterval(complete ? UPDATE_INTERVAL_MS : FLOOD_UPDATE_INTERVAL_MS);
     }
     this.updateEmitter.fire({ records, previous, feed: this.info });

@@ -18,6 +18,8 @@ const realTimers: FlushTimers = {
 export class FlushScheduler {
   private timer: unknown;
   private lastFlush = -Infinity;
+  /** The flush before the last one, for a flush that takes itself back (retryAt). */
+  private flushBefore = -Infinity;
   private disposed = false;
 
   constructor(
@@ -29,18 +31,34 @@ export class FlushScheduler {
   /** Asks for a flush: now if the last one is an interval ago, otherwise at the end of the interval. */
   touch(): void {
     if (this.disposed || this.timer !== undefined) return;
-    const wait = Math.max(0, this.lastFlush + this.intervalMs - this.timers.now());
-    this.timer = this.timers.setTimeout(() => {
-      this.timer = undefined;
-      if (this.disposed) return;
-      this.lastFlush = this.timers.now();
-      this.flush();
-    }, wait);
+    this.schedule(this.lastFlush + this.intervalMs - this.timers.now());
+  }
+
+  /**
+   * From inside a flush that chose to send nothing yet: it does not count as one, and the next runs
+   * at `time` (on the timers' clock) however many changes come first.
+   */
+  retryAt(time: number): void {
+    if (this.disposed) return;
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.lastFlush = this.flushBefore;
+    this.schedule(time - this.timers.now());
   }
 
   /** Changes the minimum time between two flushes from the next one on. */
   setInterval(ms: number): void {
     this.intervalMs = ms;
+  }
+
+  private schedule(wait: number): void {
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = undefined;
+      if (this.disposed) return;
+      this.flushBefore = this.lastFlush;
+      this.lastFlush = this.timers.now();
+      this.flush();
+    }, Math.max(0, wait));
   }
 
   dispose(): void {
