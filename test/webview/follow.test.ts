@@ -95,4 +95,61 @@ describe('traffic panel following the tail through floods', function () {
     assert.deepEqual(posted.filter((m) => m.type === 'follow' && !m.following), [], 'following never stopped');
     assert.ok(await page.getByRole('button', { name: 'Pause autoscroll' }).isVisible(), 'the panel still follows');
   });
+
+  /** Counts rows given new content from now on (a row is filled with replaceChildren). */
+  async function countFills(): Promise<() => Promise<number>> {
+    await harness.page.evaluate(() => {
+      const w = window as unknown as { __fills: number };
+      w.__fills = 0;
+      new MutationObserver((records) => {
+        for (const r of records) if ((r.target as HTMLElement).classList?.contains('row') && r.addedNodes.length > 0) w.__fills++;
+      }).observe(document.querySelector('.log')!, { childList: true, subtree: true });
+    });
+    return async () => {
+      await harness.settle();
+      return harness.page.evaluate(() => (window as unknown as { __fills: number }).__fills);
+    };
+  }
+
+  const rowsInView = () => harness.page.$$eval('.log .row:not([hidden]):not(.probe)', (rows) => rows.length);
+
+  it('draws each row of a flood update once, also when the update is shorter than the one before', async () => {
+    const page = await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: Array.from({ length: 60 }, (_, i) => row(i + 1)), feed: feed(60) });
+    await page.waitForSelector('.row');
+    await harness.settle();
+    const fills = await countFills();
+    // The window starts over with fewer rows than it held: the log shrinks under the view, whose
+    // old scroll position the browser clamps only later in the frame.
+    const records = Array.from({ length: 30 }, (_, i) => row(3001 + i));
+    await harness.post({ type: 'traffic', records, previous: 3000, feed: feed(3030) });
+    await harness.settle();
+    const drawn = await fills();
+    const shown = await rowsInView();
+    assert.ok(drawn <= shown, `${drawn} rows filled for ${shown} in view: each is drawn once`);
+    const bottomSeq = await page.$eval('.log', (log) => {
+      const rows = [...log.querySelectorAll<HTMLElement>('.row:not([hidden])')];
+      rows.sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top);
+      return Number(rows.at(-1)?.dataset.seq);
+    });
+    assert.equal(bottomSeq, 3030, 'the newest row is at the bottom');
+  });
+
+  it('refills only the rows that come into view when scrolled, and keeps them in document order', async () => {
+    const page = await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: Array.from({ length: 200 }, (_, i) => row(i + 1)), feed: feed(200) });
+    await page.waitForSelector('.row');
+    await harness.settle();
+    const fills = await countFills();
+    const shown = await rowsInView();
+    // Ten rows up (22 px each): far enough from the end that the view stops following.
+    await page.$eval('.log', (log) => log.scrollBy(0, -10 * 22));
+    await harness.settle();
+    const drawn = await fills();
+    assert.ok(drawn >= 10 && drawn <= 11, `scrolling up ten rows refilled ${drawn} of ${shown} rows`);
+    const order = await page.$$eval('.log .row:not([hidden]):not(.probe)', (rows) => rows.map((r) => ({ seq: Number((r as HTMLElement).dataset.seq), top: r.getBoundingClientRect().top })));
+    const seqs = order.map((r) => r.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'rows in the document are in log order');
+    assert.deepEqual(order.map((r) => r.top), [...order.map((r) => r.top)].sort((a, b) => a - b), 'and in screen order');
+  });
 });
