@@ -222,22 +222,55 @@ export function ipBytes(address: string): Uint8Array | undefined {
   return out;
 }
 
-/** The 16-bit ones' complement sum of `bytes`, added to `sum` (folded, not inverted). */
+/** Adds the carries of a non-negative sum back in until it fits 16 bits (ones' complement). */
+function fold(sum: number): number {
+  while (sum > 0xffff) sum = (sum % 0x10000) + Math.floor(sum / 0x10000);
+  return sum;
+}
+
+function swapBytes16(value: number): number {
+  return ((value & 0xff) << 8) | (value >>> 8);
+}
+
+const isLittleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** 32-bit words summed before a fold: each half's total stays below 2^31, a small integer. */
+const WORDS_PER_FOLD = 1 << 15;
+
+/**
+ * The 16-bit ones' complement sum of `bytes`, added to `sum` (folded, not inverted). A live pcapng
+ * capture sums every payload byte it writes, so the middle is read as native 32-bit words: the sum
+ * does not depend on word size or byte order (RFC 1071, 2(A) and 2(B)), as 2^16 is 1 modulo 0xffff,
+ * so a word adds as its two halves, and little-endian halves give the byte-swapped sum.
+ */
 function onesSum(bytes: Uint8Array, sum = 0): number {
   const length = bytes.byteLength;
-  const whole = length & ~3;
-  // Four bytes a read, as two big-endian words: twice as fast as byte pairs, and a live pcapng
-  // capture sums every payload byte it writes.
-  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
-  for (let i = 0; i < whole; i += 4) {
-    const word = view.getUint32(i);
-    sum += (word >>> 16) + (word & 0xffff);
+  // A Uint32Array starts on a 4-byte boundary of the buffer: the bytes before it go one by one.
+  const lead = Math.min(length, (4 - (bytes.byteOffset & 3)) & 3);
+  const words = (length - lead) >>> 2;
+  let edges = 0;
+  // Big-endian words: a byte at an even offset is the high half.
+  for (let i = 0; i < lead; i++) edges += (i & 1) === 0 ? bytes[i] << 8 : bytes[i];
+  for (let i = lead + words * 4; i < length; i++) edges += (i & 1) === 0 ? bytes[i] << 8 : bytes[i];
+  let middle = 0;
+  if (words > 0) {
+    const view = new Uint32Array(bytes.buffer, bytes.byteOffset + lead, words);
+    for (let from = 0; from < words; from += WORDS_PER_FOLD) {
+      // Two small integer sums, not one of doubles: V8 keeps them in registers as int32.
+      let low = 0;
+      let high = 0;
+      const to = Math.min(words, from + WORDS_PER_FOLD);
+      for (let w = from; w < to; w++) {
+        const word = view[w];
+        low += word & 0xffff;
+        high += word >>> 16;
+      }
+      middle = fold(middle + low + high);
+    }
+    // Little-endian halves sum to the swapped value; from an odd offset each byte's half flips once more.
+    if (isLittleEndian !== ((lead & 1) === 1)) middle = swapBytes16(middle);
   }
-  if (whole + 2 <= length) sum += view.getUint16(whole);
-  if ((length & 1) === 1) sum += bytes[length - 1] << 8;
-  // Folded every call: a 64 KiB payload sums below 2^32, far inside a double's exact range.
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return sum;
+  return fold(sum + edges + middle);
 }
 
 /** The Internet checksum (RFC 1071) over the concatenation of `parts`; every part but the last must have even length. */

@@ -10,6 +10,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
+import * as fc from 'fast-check';
 import { captureFileName, parseCaptureFileName } from '../../src/app/captureFiles';
 import { toJsonLines } from '../../src/app/logExport';
 import { captureFileOptions, convertCaptureToPcapng, describeExport, exportTargetToPcapng } from '../../src/app/pcapExport';
@@ -437,7 +438,34 @@ describe('pcapng export (read back by tshark)', function () {
   });
 });
 
+/** RFC 1071 as written: big-endian 16-bit words, an odd last byte padded with zero, carries folded in. */
+function referenceChecksum(...parts: Uint8Array[]): number {
+  let sum = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i += 2) sum += (part[i] << 8) + (i + 1 < part.length ? part[i + 1] : 0);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  }
+  return ~sum & 0xffff;
+}
+
 describe('pcapng building blocks', () => {
+  it('sums like RFC 1071 whatever the bytes\' alignment and length (32-bit words, byte order undone)', () => {
+    const backing = randomBytes(70_000);
+    fc.assert(fc.property(
+      fc.array(fc.record({ offset: fc.integer({ min: 0, max: 7 }), length: fc.integer({ min: 0, max: 66_000 }), fill: fc.constantFrom('random', 'ones', 'zeros') }), { minLength: 1, maxLength: 3 }),
+      (specs) => {
+        const parts = specs.map(({ offset, length, fill }, i) => {
+          // Every part but the last has even length, as for the headers before a payload.
+          const even = i < specs.length - 1 ? length & ~1 : length;
+          const part = backing.subarray(offset, offset + even);
+          if (fill === 'random') return part;
+          return new Uint8Array(part.length + 8).subarray(offset, offset + part.length).fill(fill === 'ones' ? 0xff : 0);
+        });
+        assert.equal(internetChecksum(...parts), referenceChecksum(...parts));
+      },
+    ), { numRuns: 300 });
+  });
+
   it('computes the Internet checksum of RFC 1071\'s example and parses IP literals', () => {
     assert.equal(internetChecksum(Uint8Array.from([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7])), 0x220d);
     assert.equal(internetChecksum(Uint8Array.from([0x00, 0x01]), Uint8Array.from([0xf2, 0x03, 0xf4])), 0x19fa, 'an odd-length last part is padded with a zero byte');
