@@ -313,6 +313,16 @@ export class VirtualLog {
   }
 
   setContext(ctx: RowContext): void {
+    const previous = this.ctx;
+    const sameLook = ctx.mode === previous.mode && ctx.encoding === previous.encoding && ctx.wrap === previous.wrap && ctx.timestamps === previous.timestamps
+      && ctx.origin === previous.origin && !ctx.peerLabel === !previous.peerLabel && ctx.directions?.in === previous.directions?.in && ctx.directions?.out === previous.directions?.out;
+    if (sameLook) {
+      // Only who the peers are changed (a client joined or left): a row's key holds its peer's
+      // label, so just the rows whose label differs are drawn again.
+      this.ctx = ctx;
+      this.render();
+      return;
+    }
     const peersChanged = !ctx.peerLabel !== !this.ctx.peerLabel || !ctx.directions !== !this.ctx.directions;
     let layoutChanged = ctx.mode !== this.ctx.mode || ctx.encoding !== this.ctx.encoding || ctx.wrap !== this.ctx.wrap || peersChanged;
     this.ctx = ctx;
@@ -450,7 +460,7 @@ export class VirtualLog {
 
   /** What a drawn row shows: it is drawn again when any of this changes. */
   private keyOf(record: LogRecord): string {
-    return `${record.seq}|${this.layoutVersion}|${this.expanded.has(record.seq)}|${this.selectedSeq === record.seq}`;
+    return `${record.seq}|${this.layoutVersion}|${this.expanded.has(record.seq)}|${this.selectedSeq === record.seq}|${this.ctx.peerLabel?.(record.conn) ?? ''}`;
   }
 
   /**

@@ -3,7 +3,7 @@
 // look like the user scrolling to the top: that would stop following and pull older pages from the
 // host for the rest of the flood, CPU the sockets need.
 import * as assert from 'node:assert/strict';
-import type { FromWebviewMessage, WireRecord } from '../../src/shared/protocol';
+import type { FromWebviewMessage, TargetInfo, WireRecord } from '../../src/shared/protocol';
 import { connectionTarget, PanelHarness, SETTINGS } from './harness';
 
 describe('traffic panel following the tail through floods', function () {
@@ -151,5 +151,26 @@ describe('traffic panel following the tail through floods', function () {
     const seqs = order.map((r) => r.seq);
     assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'rows in the document are in log order');
     assert.deepEqual(order.map((r) => r.top), [...order.map((r) => r.top)].sort((a, b) => a - b), 'and in screen order');
+  });
+
+  it('redraws only the rows whose peer label changed when a client joins a listener panel', async () => {
+    const peer = (id: string, port: number) => ({ id, state: 'open' as const, remote: { address: '127.0.0.1', family: 'IPv4', port } });
+    const listener = (peers: ReturnType<typeof peer>[]): TargetInfo => ({
+      kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0, local: { address: '127.0.0.1', family: 'IPv4', port: 7000 },
+      totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: at(0), acceptedCount: peers.length, peers,
+    });
+    const page = await harness.open();
+    // Rows of C1 and of C2, which the panel does not know yet: C2's rows show its id until it does.
+    const records = Array.from({ length: 40 }, (_, i) => ({ ...row(i + 1), conn: i % 2 === 0 ? 'C1' : 'C2' }));
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: listener([peer('C1', 5001)]), records, feed: feed(40) });
+    await page.waitForSelector('.row');
+    await harness.settle();
+    const fills = await countFills();
+    const shown = await rowsInView();
+    await harness.post({ type: 'target', target: listener([peer('C1', 5001), peer('C2', 5002)]) });
+    await harness.settle();
+    const drawn = await fills();
+    const c2Rows = await page.$$eval('.log .row:not([hidden]) .peer', (peers) => peers.filter((p) => p.textContent === '127.0.0.1:5002').length);
+    assert.ok(c2Rows > 0 && drawn === c2Rows, `${drawn} of ${shown} rows redrawn; ${c2Rows} are C2's, now labelled with its address`);
   });
 });
