@@ -64,6 +64,7 @@ export class LogWindow {
       onReachEnd: () => void this.loadNewer(),
       // Following means the end stays in view whatever changed the log's size.
       onResize: () => this.scheduleRender(),
+      onRedraw: () => this.scheduleRender(),
     });
     this.log.setExtent((count) => this.extent(count));
   }

@@ -179,6 +179,8 @@ export interface VirtualLogEvents {
   onReachEnd(): void;
   /** The log's box changed size (the panel, or a section beside or below it): time to re-place the view. */
   onResize(): void;
+  /** Rows in view may show something else now: draw them with the next frame. */
+  onRedraw(): void;
 }
 
 /**
@@ -318,9 +320,10 @@ export class VirtualLog {
       && ctx.origin === previous.origin && !ctx.peerLabel === !previous.peerLabel && ctx.directions?.in === previous.directions?.in && ctx.directions?.out === previous.directions?.out;
     if (sameLook) {
       // Only who the peers are changed (a client joined or left): a row's key holds its peer's
-      // label, so just the rows whose label differs are drawn again.
+      // label, so just the rows whose label differs are drawn again, with the next frame. Drawing
+      // here, in the middle of a message, would lay out the whole workbench page on the spot.
       this.ctx = ctx;
-      this.render();
+      this.events.onRedraw();
       return;
     }
     const peersChanged = !ctx.peerLabel !== !this.ctx.peerLabel || !ctx.directions !== !this.ctx.directions;

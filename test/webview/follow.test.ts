@@ -154,7 +154,7 @@ describe('traffic panel following the tail through floods', function () {
   });
 
   it('redraws only the rows whose peer label changed when a client joins a listener panel', async () => {
-    const peer = (id: string, port: number) => ({ id, state: 'open' as const, remote: { address: '127.0.0.1', family: 'IPv4', port } });
+    const peer = (id: string, port: number) => ({ id, state: 'open' as const, remote: { address: '127.0.0.1', family: 'IPv4' as const, port } });
     const listener = (peers: ReturnType<typeof peer>[]): TargetInfo => ({
       kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0, local: { address: '127.0.0.1', family: 'IPv4', port: 7000 },
       totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: at(0), acceptedCount: peers.length, peers,
