@@ -46,7 +46,8 @@ export interface TreeNode {
 
 export interface TreeModel {
   roots: TreeNode[];
-  byId: ReadonlyMap<string, TreeNode>;
+  /** Every node by id; updateInPlace keeps it current as rows come and go. */
+  byId: Map<string, TreeNode>;
 }
 
 /** Where a preset came from, and whether Restricted Mode demands a confirmation before it starts anything. */
@@ -381,7 +382,9 @@ export function formatAge(ms: number): string {
   const seconds = Math.max(0, Math.floor(ms / 1000));
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
+  // Whole minutes past the first: a row's text (and so the row) then changes once a minute, not
+  // every second, for each of up to a hundred closed connections the tree keeps.
+  if (minutes < 60) return `${minutes}m`;
   const hours = Math.floor(minutes / 60);
   if (hours < 24) return `${hours}h ${minutes % 60}m`;
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
@@ -401,33 +404,38 @@ function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Same rows in the same places: then only labels, descriptions and tooltips can differ. */
-function sameShape(a: TreeModel, b: TreeModel): boolean {
-  if (a.byId.size !== b.byId.size || a.roots.length !== b.roots.length) return false;
-  for (const [id, node] of b.byId) {
-    const old = a.byId.get(id);
-    if (!old || old.parentId !== node.parentId || old.contextValue !== node.contextValue || old.collapsible !== node.collapsible) return false;
-    if (old.children.length !== node.children.length || old.children.some((child, i) => child.id !== node.children[i].id)) return false;
-  }
-  return a.roots.every((root, i) => root.id === b.roots[i].id);
-}
-
 /**
- * Copies what changed from `next` into the nodes VS Code already holds and returns them; undefined
- * when the shape changed and the whole tree must be rendered again.
+ * Copies what changed from `next` into the nodes VS Code already holds and returns the nodes to
+ * refresh: a node whose text or context changed, and a node whose children came or went (VS Code
+ * then asks for its children again). Undefined when the top level changed or a node moved or
+ * changed how it folds: the whole tree must be rendered again.
  */
 export function updateInPlace(current: TreeModel, next: TreeModel): TreeNode[] | undefined {
-  if (!sameShape(current, next)) return undefined;
+  if (current.roots.length !== next.roots.length || current.roots.some((root, i) => root.id !== next.roots[i].id)) return undefined;
+  for (const [id, node] of next.byId) {
+    const old = current.byId.get(id);
+    if (old && (old.parentId !== node.parentId || old.collapsible !== node.collapsible)) return undefined;
+  }
   const changed: TreeNode[] = [];
   for (const [id, node] of next.byId) {
-    const old = current.byId.get(id) as TreeNode;
-    if (old.label === node.label && old.description === node.description && old.tooltip === node.tooltip && old.icon === node.icon && old.color === node.color) continue;
+    const old = current.byId.get(id);
+    // A new node arrives with its parent's refresh.
+    if (!old) continue;
+    const childrenChanged = old.children.length !== node.children.length || old.children.some((child, i) => child.id !== node.children[i].id);
+    // A row's context menu follows its contextValue (a connection that closed): refreshing the row brings it.
+    const textChanged = old.label !== node.label || old.description !== node.description || old.tooltip !== node.tooltip || old.icon !== node.icon || old.color !== node.color || old.contextValue !== node.contextValue;
+    if (!childrenChanged && !textChanged) continue;
     old.label = node.label;
     old.description = node.description;
     old.tooltip = node.tooltip;
     old.icon = node.icon;
     old.color = node.color;
+    old.contextValue = node.contextValue;
+    // Children that stay keep the objects VS Code holds; new ones are next's.
+    if (childrenChanged) old.children = node.children.map((child) => current.byId.get(child.id) ?? child);
     changed.push(old);
   }
+  for (const id of [...current.byId.keys()]) if (!next.byId.has(id)) current.byId.delete(id);
+  for (const [id, node] of next.byId) if (!current.byId.has(id)) current.byId.set(id, node);
   return changed;
 }

@@ -44,7 +44,7 @@ describe('Open Traffic Panel choices and tree refreshes', () => {
     assert.equal(picks.at(-1)?.label, 'New listener or connection…');
   });
 
-  it('refreshes rows in place while only their text changes, and rebuilds when rows come or go', async () => {
+  it('refreshes rows in place while their text changes, and refreshes only the parent when rows come or go', async () => {
     const listener = await registry.listen({ port: 0 });
     const client = await rawClient(cleanup, listener.address!.port);
     await waitUntil(() => listener.connections.length === 1, 'the client');
@@ -56,8 +56,22 @@ describe('Open Traffic Panel choices and tree refreshes', () => {
     assert.ok(changed?.includes(row), 'the same node object is updated, so VS Code keeps its element');
     assert.match(row.description ?? '', /^↓5 B/);
 
-    await rawClient(cleanup, listener.address!.port);
+    const second = await rawClient(cleanup, listener.address!.port);
     await waitUntil(() => listener.connections.length === 2, 'a second client');
-    assert.equal(updateInPlace(before, projectTree(registry.snapshot(), [], Date.now())), undefined, 'a new row needs a full refresh');
+    const listenerRow = before.byId.get(`listener:${listener.id}`)!;
+    const joined = updateInPlace(before, projectTree(registry.snapshot(), [], Date.now()));
+    assert.ok(joined?.includes(listenerRow), 'the listener row is refreshed, so VS Code asks for its children again');
+    const secondId = `connection:${listener.connections[1].id}`;
+    assert.deepEqual(new Set(listenerRow.children.map((child) => child.id)), new Set([row.id, secondId]));
+    assert.ok(listenerRow.children.includes(row), 'a row that stays keeps its object');
+    assert.ok(before.byId.has(secondId), 'the new row is found by id');
+
+    // The second client leaves: its row stays (history) with a closed connection's menu.
+    second.end();
+    await waitUntil(() => registry.closedConnections(listener.id).length === 1, 'the client to close');
+    const closedRow = before.byId.get(secondId)!;
+    const closed = updateInPlace(before, projectTree(registry.snapshot(), [], Date.now()));
+    assert.ok(closed !== undefined, 'a connection closing is no full refresh');
+    assert.ok(closed.includes(closedRow) && /^closed/.test(closedRow.contextValue), `the closed row is refreshed with its new menu (${closedRow.contextValue})`);
   });
 });
