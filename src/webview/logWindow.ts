@@ -269,8 +269,9 @@ export class LogWindow {
   private async loadNewer(): Promise<void> {
     if (this.loading || this.following) return;
     if (!this.more.after) {
-      // Scrolled to the very end of what the host has: follow again.
-      this.setFollowing(true);
+      // Scrolled to the very end of what the host has: follow again. Near the end is not enough: a
+      // user who scrolled up a line or two to read would be pulled back to the tail.
+      if (this.log.atEnd) this.setFollowing(true);
       return;
     }
     this.loading = true;

@@ -254,7 +254,7 @@ export class VirtualLog {
     this.root.addEventListener('scroll', () => {
       // Only the user moves the view up. A log that grew (a section above or below it collapsed)
       // clamps scrollTop too, but leaves the view at the end: that is no reason to stop following.
-      const atEnd = this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - LINE_HEIGHT;
+      const atEnd = this.atEnd;
       if (this.lastAutoScrollTop >= 0 && this.root.scrollTop < this.lastAutoScrollTop - LINE_HEIGHT && !atEnd) {
         this.lastAutoScrollTop = -1;
         events.onUserScrollUp();
@@ -299,6 +299,11 @@ export class VirtualLog {
    */
   get heightHint(): number {
     return this.observedHeight >= 0 ? this.observedHeight : this.root.clientHeight;
+  }
+
+  /** The view shows the last row (within a line): where scrolling down resumes following. */
+  get atEnd(): boolean {
+    return this.root.scrollTop + this.root.clientHeight >= this.root.scrollHeight - LINE_HEIGHT;
   }
 
   get count(): number {

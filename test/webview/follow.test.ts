@@ -173,4 +173,23 @@ describe('traffic panel following the tail through floods', function () {
     const c2Rows = await page.$$eval('.log .row:not([hidden]) .peer', (peers) => peers.filter((p) => p.textContent === '127.0.0.1:5002').length);
     assert.ok(c2Rows > 0 && drawn === c2Rows, `${drawn} of ${shown} rows redrawn; ${c2Rows} are C2's, now labelled with its address`);
   });
+
+  it('stays paused after a scroll up of a line or two, and follows again at the very end', async () => {
+    const page = await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: Array.from({ length: 200 }, (_, i) => row(i + 1)), feed: feed(200) });
+    await page.waitForSelector('.row');
+    await harness.settle();
+    await harness.clearPosted();
+    // Two rows up (22 px each): near the end, but the user moved to read.
+    await page.$eval('.log', (log) => log.scrollBy(0, -2 * 22));
+    await harness.settle();
+    await harness.settle();
+    const follows = async () => (await harness.posted()).filter((m): m is Extract<FromWebviewMessage, { type: 'follow' }> => m.type === 'follow').map((m) => m.following);
+    assert.deepEqual(await follows(), [false], 'following stops and is not taken back');
+    assert.ok(await page.getByRole('button', { name: 'Resume autoscroll' }).isVisible(), 'the panel says it is paused');
+    await page.$eval('.log', (log) => log.scrollTo(0, log.scrollHeight));
+    await harness.settle();
+    await harness.settle();
+    assert.deepEqual(await follows(), [false, true], 'scrolled to the very end, it follows again');
+  });
 });
