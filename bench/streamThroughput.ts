@@ -92,8 +92,10 @@ async function listenUntil(registry: InstanceType<ReturnType<typeof shippedCore>
   const listener = await registry.listen({ host: LOOPBACK, port: 0 });
   listener.onDidAccept((connection) => {
     acceptedConnection = connection;
-    connection.onDidReceive((data) => {
-      received += data.length;
+    // A count, not the bytes: a receive listener gets a copy of every read (it may keep them), which
+    // would measure that copy instead of the listener as the extension runs it (bytes into the log).
+    connection.onDidArrive((bytes) => {
+      received += bytes;
       if (received >= totalBytes) finished();
     });
   });
