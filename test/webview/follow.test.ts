@@ -111,13 +111,19 @@ describe('traffic panel following the tail through floods', function () {
     };
   }
 
+  /** A fresh panel showing `count` rows (the host holds as many), drawn and settled. */
+  async function openWithRows(count: number, target: TargetInfo = connectionTarget(), records = Array.from({ length: count }, (_, i) => row(i + 1))) {
+    const page = await harness.open();
+    await harness.post({ type: 'snapshot', settings: SETTINGS, target, records, feed: feed(count) });
+    await page.waitForSelector('.row');
+    await harness.settle();
+    return page;
+  }
+
   const rowsInView = () => harness.page.$$eval('.log .row:not([hidden]):not(.probe)', (rows) => rows.length);
 
   it('draws each row of a flood update once, also when the update is shorter than the one before', async () => {
-    const page = await harness.open();
-    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: Array.from({ length: 60 }, (_, i) => row(i + 1)), feed: feed(60) });
-    await page.waitForSelector('.row');
-    await harness.settle();
+    const page = await openWithRows(60);
     const fills = await countFills();
     // The window starts over with fewer rows than it held: the log shrinks under the view, whose
     // old scroll position the browser clamps only later in the frame.
@@ -136,10 +142,7 @@ describe('traffic panel following the tail through floods', function () {
   });
 
   it('refills only the rows that come into view when scrolled, and keeps them in document order', async () => {
-    const page = await harness.open();
-    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: Array.from({ length: 200 }, (_, i) => row(i + 1)), feed: feed(200) });
-    await page.waitForSelector('.row');
-    await harness.settle();
+    const page = await openWithRows(200);
     const fills = await countFills();
     const shown = await rowsInView();
     // Ten rows up (22 px each): far enough from the end that the view stops following.
@@ -159,12 +162,8 @@ describe('traffic panel following the tail through floods', function () {
       kind: 'listener', id: 'L1', listening: true, host: '127.0.0.1', requestedPort: 0, local: { address: '127.0.0.1', family: 'IPv4', port: 7000 },
       totals: { bytesIn: 0, bytesOut: 0, messagesIn: 0, messagesOut: 0 }, startedAt: at(0), acceptedCount: peers.length, peers,
     });
-    const page = await harness.open();
     // Rows of C1 and of C2, which the panel does not know yet: C2's rows show its id until it does.
-    const records = Array.from({ length: 40 }, (_, i) => ({ ...row(i + 1), conn: i % 2 === 0 ? 'C1' : 'C2' }));
-    await harness.post({ type: 'snapshot', settings: SETTINGS, target: listener([peer('C1', 5001)]), records, feed: feed(40) });
-    await page.waitForSelector('.row');
-    await harness.settle();
+    const page = await openWithRows(40, listener([peer('C1', 5001)]), Array.from({ length: 40 }, (_, i) => ({ ...row(i + 1), conn: i % 2 === 0 ? 'C1' : 'C2' })));
     const fills = await countFills();
     const shown = await rowsInView();
     await harness.post({ type: 'target', target: listener([peer('C1', 5001), peer('C2', 5002)]) });
@@ -175,10 +174,7 @@ describe('traffic panel following the tail through floods', function () {
   });
 
   it('stays paused after a scroll up of a line or two, and follows again at the very end', async () => {
-    const page = await harness.open();
-    await harness.post({ type: 'snapshot', settings: SETTINGS, target: connectionTarget(), records: Array.from({ length: 200 }, (_, i) => row(i + 1)), feed: feed(200) });
-    await page.waitForSelector('.row');
-    await harness.settle();
+    const page = await openWithRows(200);
     await harness.clearPosted();
     // Two rows up (22 px each): near the end, but the user moved to read.
     await page.$eval('.log', (log) => log.scrollBy(0, -2 * 22));
