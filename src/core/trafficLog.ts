@@ -296,7 +296,7 @@ export class TrafficLog {
   }
 
   /**
-   * The connection closed: no more bytes will arrive, so the received records move out of the store
+   * The connection closed: no more bytes will arrive, so the records the store holds move out of it
    * into one buffer of their exact size, and a closed connection kept in the history holds what it
    * retains, not the store it grew (up to the byte limit). Views handed out before stay valid: the
    * store is never written again.
@@ -307,13 +307,13 @@ export class TrafficLog {
     let inBytes = 0;
     for (let i = 0; i < this.count; i++) {
       const record = this.ring[(this.head + i) & mask] as TrafficRecord;
-      if (record.dir === 'in' && record.note === undefined) inBytes += record.bytes.byteLength;
+      if (this.received.holds(record.bytes)) inBytes += record.bytes.byteLength;
     }
     const packed = Buffer.allocUnsafeSlow(inBytes);
     let at = 0;
     for (let i = 0; i < this.count; i++) {
       const record = this.ring[(this.head + i) & mask] as TrafficRecord;
-      if (record.dir !== 'in' || record.note !== undefined) continue;
+      if (!this.received.holds(record.bytes)) continue;
       packed.set(record.bytes, at);
       record.bytes = packed.subarray(at, at + record.bytes.byteLength);
       at += record.bytes.byteLength;

@@ -321,8 +321,10 @@ export class VirtualLog {
 
   setContext(ctx: RowContext): void {
     const previous = this.ctx;
-    const sameLook = ctx.mode === previous.mode && ctx.encoding === previous.encoding && ctx.wrap === previous.wrap && ctx.timestamps === previous.timestamps
-      && ctx.origin === previous.origin && !ctx.peerLabel === !previous.peerLabel && ctx.directions?.in === previous.directions?.in && ctx.directions?.out === previous.directions?.out;
+    const peersChanged = !ctx.peerLabel !== !previous.peerLabel || !ctx.directions !== !previous.directions;
+    let layoutChanged = ctx.mode !== previous.mode || ctx.encoding !== previous.encoding || ctx.wrap !== previous.wrap || peersChanged;
+    const sameLook = !layoutChanged && ctx.timestamps === previous.timestamps && ctx.origin === previous.origin
+      && ctx.directions?.in === previous.directions?.in && ctx.directions?.out === previous.directions?.out;
     if (sameLook) {
       // Only who the peers are changed (a client joined or left): a row's key holds its peer's
       // label, so just the rows whose label differs are drawn again, with the next frame. Drawing
@@ -331,8 +333,6 @@ export class VirtualLog {
       this.events.onRedraw();
       return;
     }
-    const peersChanged = !ctx.peerLabel !== !this.ctx.peerLabel || !ctx.directions !== !this.ctx.directions;
-    let layoutChanged = ctx.mode !== this.ctx.mode || ctx.encoding !== this.ctx.encoding || ctx.wrap !== this.ctx.wrap || peersChanged;
     this.ctx = ctx;
     this.root.classList.toggle('wrap', ctx.wrap);
     // A proxy's direction column holds "upstream → client": the grid widens that column.
