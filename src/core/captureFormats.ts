@@ -17,15 +17,18 @@ export interface CaptureEnding {
   time: number;
 }
 
+/** What an encoder hands the capture writer: bytes, or text of one-byte characters (ASCII). */
+export type CapturePiece = Uint8Array | string;
+
 export interface CaptureEncoder {
   /** Bytes that open the file, written when the capture starts. */
   start(): Buffer[];
   /**
-   * Bytes for one counted record (what crossed this socket), valid until the next call: the pieces
-   * may be the record's own bytes or the encoder's reused buffers, and the capture writer copies
-   * them before the log or the encoder reuses anything.
+   * The pieces for one counted record (what crossed this socket), valid until the next call: bytes
+   * may be the record's own or the encoder's reused buffers, and the capture writer copies every
+   * piece into its blocks before the log or the encoder reuses anything.
    */
-  record(record: TrafficRecord): Buffer[];
+  record(record: TrafficRecord): CapturePiece[];
   /** Bytes that finish the file: the connection closed (`ending`), or the capture stopped while it was open. */
   end(ending: CaptureEnding | undefined, now: number): Buffer[];
 }
@@ -44,10 +47,6 @@ function isAscii(text: string): boolean {
 
 /** `{"seq":1,"time":…,"dir":"in","base64":"…"}` per record, with `"continued":true` on later slices of a large send and a proxy's fault marks. */
 export function jsonLinesEncoder(): CaptureEncoder {
-  // Lines are assembled in one buffer reused for every record (the writer copies each line before
-  // the next is made): a buffer per line is a new allocation per chunk, which in the extension
-  // host starts full collections of its heap (see socketReads.ts).
-  let scratch = Buffer.allocUnsafeSlow(0);
   return {
     record(record) {
       const { bytes } = record;
@@ -59,16 +58,11 @@ export function jsonLinesEncoder(): CaptureEncoder {
       if (record.dropped) marks += ',"dropped":true';
       if (record.injected) marks += ',"injected":true';
       const head = `{"seq":${record.seq},"time":${record.time},"dir":"${record.dir}"${marks},"base64":"`;
-      // A fault phrase may name a toxic in any script, which latin1 copies would mangle.
+      // A fault phrase may name a toxic in any script, which one-byte copies would mangle.
       if (record.fault !== undefined && !isAscii(head)) return [Buffer.from(head + base64 + LINE_END, 'utf8')];
-      // The line is assembled in one buffer with latin1 copies (every character is ASCII): a template
-      // string of the base64 handed to the stream costs five times as much CPU per byte captured.
-      const length = head.length + base64.length + LINE_END.length;
-      if (scratch.byteLength < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, scratch.byteLength * 2));
-      scratch.write(head, 0, 'latin1');
-      scratch.write(base64, head.length, 'latin1');
-      scratch.write(LINE_END, head.length + base64.length, 'latin1');
-      return [scratch.subarray(0, length)];
+      // The line goes to the writer as its three ASCII parts, copied once, straight into the file's
+      // blocks: joined first (a template string, or a scratch buffer) it was copied twice.
+      return [head, base64, LINE_END];
     },
     start: () => [],
     end: () => [],

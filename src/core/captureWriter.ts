@@ -75,21 +75,25 @@ export class CaptureWriter {
   }
 
   /**
-   * Queues bytes for the file, in order. They are copied before this returns, so the caller may
+   * Queues bytes for the file, in order: bytes, or text whose every character is one byte (ASCII or
+   * latin1), copied straight into the blocks. They are copied before this returns, so the caller may
    * reuse them (a record's bytes in the log's store, a pooled header). Ignored after end() or a failure.
    */
-  write(bytes: Uint8Array): void {
+  write(piece: Uint8Array | string): void {
     if (this.ending || this.failed) return;
+    const length = typeof piece === 'string' ? piece.length : piece.byteLength;
     let at = 0;
-    while (at < bytes.byteLength) {
+    while (at < length) {
       this.filling ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
-      const count = Math.min(bytes.byteLength - at, BLOCK_BYTES - this.filled);
-      this.filling.set(at === 0 && count === bytes.byteLength ? bytes : bytes.subarray(at, at + count), this.filled);
+      const count = Math.min(length - at, BLOCK_BYTES - this.filled);
+      const whole = at === 0 && count === length;
+      if (typeof piece === 'string') this.filling.write(whole ? piece : piece.slice(at, at + count), this.filled, count, 'latin1');
+      else this.filling.set(whole ? piece : piece.subarray(at, at + count), this.filled);
       this.filled += count;
       at += count;
       if (this.filled === BLOCK_BYTES) this.seal();
     }
-    this.queued += bytes.byteLength;
+    this.queued += length;
     if (!this.behind && this.queued > CAPTURE_HIGH_WATER_BYTES) this.setBehind(true);
     if (!this.writing) void this.pump();
   }

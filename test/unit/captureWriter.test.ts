@@ -36,6 +36,25 @@ describe('CaptureWriter', () => {
     assert.ok(readFileSync(file).equals(Buffer.concat(expected)));
   });
 
+  it('writes text pieces byte for byte between bytes, also text longer than a block', async () => {
+    const file = path.join(dir, 'out.jsonl');
+    const writer = new CaptureWriter(file, { onBehind: () => undefined, onError: (err) => assert.fail(String(err)) });
+    const expected: Buffer[] = [];
+    const add = (piece: Buffer | string): void => {
+      expected.push(typeof piece === 'string' ? Buffer.from(piece, 'latin1') : piece);
+      writer.write(piece);
+    };
+    for (let i = 0; i < 50; i++) {
+      add(`{"seq":${i},"base64":"`);
+      // Past 1 MiB now and then, so a string is split over two or three blocks.
+      add(chunk(i, 4 + ((i * 7919) % (200 * KiB))).toString('base64').repeat(i % 10 === 0 ? 9 : 1));
+      add('"}\n');
+      add(chunk(i + 1, 5));
+    }
+    await writer.end();
+    assert.ok(readFileSync(file).equals(Buffer.concat(expected)));
+  });
+
   it('reports behind above the high-water mark and caught up only at the low-water mark, while writing goes on', async function () {
     if (spawnSync('mkfifo', ['--version']).error) this.skip();
     const fifo = path.join(dir, 'slow.fifo');
