@@ -406,11 +406,16 @@ function capitalize(text: string): string {
 
 /**
  * Copies what changed from `next` into the nodes VS Code already holds and returns the nodes to
- * refresh: a node whose text or context changed, and a node whose children came or went (VS Code
- * then asks for its children again). Undefined when the top level changed or a node moved or
- * changed how it folds: the whole tree must be rendered again.
+ * refresh: a node whose row or context changed, and a node whose children came or went (VS Code
+ * then asks for its children again). A node whose tooltip alone changed is not returned but added to
+ * `staleTooltips`, for the caller to refresh at a slower pace: the view asks for a tooltip only when
+ * the pointer rests on the row (resolveTreeItem) and keeps it until the row is refreshed, and
+ * refreshing a row makes VS Code fetch and draw its whole subtree again, so a listener's totals in
+ * its tooltip redrew every client row (and the hover over it) once a second during a flood.
+ * Undefined when the top level changed or a node moved or changed how it folds: the whole tree
+ * must be rendered again.
  */
-export function updateInPlace(current: TreeModel, next: TreeModel): TreeNode[] | undefined {
+export function updateInPlace(current: TreeModel, next: TreeModel, staleTooltips: Set<string> = new Set()): TreeNode[] | undefined {
   if (current.roots.length !== next.roots.length || current.roots.some((root, i) => root.id !== next.roots[i].id)) return undefined;
   for (const [id, node] of next.byId) {
     const old = current.byId.get(id);
@@ -423,19 +428,31 @@ export function updateInPlace(current: TreeModel, next: TreeModel): TreeNode[] |
     if (!old) continue;
     const childrenChanged = old.children.length !== node.children.length || old.children.some((child, i) => child.id !== node.children[i].id);
     // A row's context menu follows its contextValue (a connection that closed): refreshing the row brings it.
-    const textChanged = old.label !== node.label || old.description !== node.description || old.tooltip !== node.tooltip || old.icon !== node.icon || old.color !== node.color || old.contextValue !== node.contextValue;
-    if (!childrenChanged && !textChanged) continue;
+    const rowChanged = old.label !== node.label || old.description !== node.description || old.icon !== node.icon || old.color !== node.color || old.contextValue !== node.contextValue;
+    if (old.tooltip !== node.tooltip) {
+      old.tooltip = node.tooltip;
+      staleTooltips.add(id);
+    }
+    if (!childrenChanged && !rowChanged) continue;
     old.label = node.label;
     old.description = node.description;
-    old.tooltip = node.tooltip;
     old.icon = node.icon;
     old.color = node.color;
     old.contextValue = node.contextValue;
     // Children that stay keep the objects VS Code holds; new ones are next's.
     if (childrenChanged) old.children = node.children.map((child) => current.byId.get(child.id) ?? child);
+    // The refresh brings its tooltip too.
+    staleTooltips.delete(id);
     changed.push(old);
   }
   for (const id of [...current.byId.keys()]) if (!next.byId.has(id)) current.byId.delete(id);
   for (const [id, node] of next.byId) if (!current.byId.has(id)) current.byId.set(id, node);
+  // A refreshed row's subtree is fetched again, tooltips and all; a row that is gone has none to show.
+  const forget = (node: TreeNode): void => {
+    staleTooltips.delete(node.id);
+    node.children.forEach(forget);
+  };
+  changed.forEach(forget);
+  for (const id of staleTooltips) if (!current.byId.has(id)) staleTooltips.delete(id);
   return changed;
 }

@@ -19,6 +19,12 @@ export const TREE_REFRESH_INTERVAL_MS = 250;
 const TOTALS_REFRESH_INTERVAL_MS = 1000;
 /** Ages ("12s") drift while nothing else changes; re-render now and then while connections exist. */
 const AGE_REFRESH_INTERVAL_MS = 5000;
+/**
+ * Rows whose tooltip alone changed (a listener's totals) are refreshed at most this often: only a
+ * tooltip already shown is kept by VS Code until then (see updateInPlace), and a listener's refresh
+ * redraws all its clients.
+ */
+const TOOLTIP_REFRESH_INTERVAL_MS = 5000;
 
 export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<TreeNode[] | undefined>();
@@ -28,6 +34,9 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private readonly disposables: vscode.Disposable[] = [this.changeEmitter, this.throttle, this.totalsThrottle];
   private model: TreeModel;
   private ageTimer: ReturnType<typeof setInterval> | undefined;
+  /** Ids of rows whose tooltip changed since VS Code last had them (see updateInPlace). */
+  private readonly staleTooltips = new Set<string>();
+  private tooltipsRefreshedAt = 0;
 
   constructor(
     private readonly registry: Registry,
@@ -57,11 +66,23 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private rebuild(): void {
     const next = this.project();
     this.updateAgeTimer();
-    const changed = updateInPlace(this.model, next);
+    const changed = updateInPlace(this.model, next, this.staleTooltips);
     if (changed === undefined) {
       this.model = next;
+      this.staleTooltips.clear();
       this.changeEmitter.fire(undefined);
-    } else if (changed.length > 0) {
+      return;
+    }
+    const now = Date.now();
+    if (this.staleTooltips.size > 0 && now - this.tooltipsRefreshedAt >= TOOLTIP_REFRESH_INTERVAL_MS) {
+      for (const id of this.staleTooltips) {
+        const node = this.model.byId.get(id);
+        if (node && !changed.includes(node)) changed.push(node);
+      }
+      this.staleTooltips.clear();
+      this.tooltipsRefreshedAt = now;
+    }
+    if (changed.length > 0) {
       // Only the rows whose text changed are re-rendered: a row under the pointer keeps its element,
       // so an inline action clicked during a flood still gets its argument.
       this.changeEmitter.fire(changed);
@@ -87,11 +108,17 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     const item = new vscode.TreeItem(node.label, collapsible);
     item.id = node.id;
     item.description = node.description;
-    item.tooltip = node.tooltip;
+    // The tooltip comes from resolveTreeItem, current when the pointer rests on the row (see updateInPlace).
     item.contextValue = node.contextValue;
     // A click on a listener or connection row opens (or reveals) its traffic panel, as VS Code's own trees open what a row names.
     if (node.targetId) item.command = { command: 'tcpLab.openTrafficPanel', title: vscode.l10n.t('Open Traffic Panel'), arguments: [node.targetId] };
     if (node.icon) item.iconPath = new vscode.ThemeIcon(node.icon, node.color ? new vscode.ThemeColor(node.color) : undefined);
+    return item;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    // From the current projection: a row's totals and ages in its tooltip change without refreshing it.
+    item.tooltip = this.model.byId.get(node.id)?.tooltip ?? node.tooltip;
     return item;
   }
 

@@ -52,15 +52,22 @@ describe('Open Traffic Panel choices and tree refreshes', () => {
     const row = before.byId.get(`connection:${listener.connections[0].id}`)!;
     client.write('12345');
     await waitUntil(() => listener.connections[0].totals.bytesIn === 5, 'the bytes');
-    const changed = updateInPlace(before, projectTree(registry.snapshot(), [], Date.now()));
+    const staleTooltips = new Set<string>();
+    const changed = updateInPlace(before, projectTree(registry.snapshot(), [], Date.now()), staleTooltips);
     assert.ok(changed?.includes(row), 'the same node object is updated, so VS Code keeps its element');
     assert.match(row.description ?? '', /^↓5 B/);
+    // The listener's totals are in its tooltip alone: it is not refreshed (that redraws its clients), only marked.
+    const listenerId = `listener:${listener.id}`;
+    assert.ok(!changed?.some((node) => node.id === listenerId), 'a tooltip change alone refreshes no row');
+    assert.deepEqual([...staleTooltips], [listenerId]);
+    assert.match(before.byId.get(listenerId)?.tooltip ?? '', /Received 5 bytes in 1 chunks/, 'the tooltip the view asks for is current');
 
     const second = await rawClient(cleanup, listener.address!.port);
     await waitUntil(() => listener.connections.length === 2, 'a second client');
     const listenerRow = before.byId.get(`listener:${listener.id}`)!;
-    const joined = updateInPlace(before, projectTree(registry.snapshot(), [], Date.now()));
+    const joined = updateInPlace(before, projectTree(registry.snapshot(), [], Date.now()), staleTooltips);
     assert.ok(joined?.includes(listenerRow), 'the listener row is refreshed, so VS Code asks for its children again');
+    assert.equal(staleTooltips.size, 0, 'the refresh brought the listener its tooltip');
     const secondId = `connection:${listener.connections[1].id}`;
     assert.deepEqual(new Set(listenerRow.children.map((child) => child.id)), new Set([row.id, secondId]));
     assert.ok(listenerRow.children.includes(row), 'a row that stays keeps its object');
