@@ -186,16 +186,16 @@ describe('PanelSession on real sockets', () => {
     const client = await rawClient(cleanup, listener.address!.port);
     const chunk = Buffer.alloc(16 * 1024, 0x62);
     const started = Date.now();
-    while (Date.now() - started < 900) {
+    while (Date.now() - started < 1400) {
       if (!client.write(chunk)) await once(client, 'drain');
     }
-    await waitUntil(() => host.of('traffic').length > 0 && Date.now() - started > 1300, 'the flood to settle');
+    await waitUntil(() => host.of('traffic').length > 0 && Date.now() - started > 2000, 'the flood to settle');
     assert.ok(rowsAt.length >= 3, `${rowsAt.length} updates with rows`);
     const firstRows = host.of('traffic').find((update) => update.records.length > 0)!;
     assert.ok(firstRows.records.length <= 40, 'the first update shows the start of the flood at once');
-    // Every later update while the flood runs comes at the flood pace (250 ms), the first one included.
+    // Every later update while the flood runs comes at the flood pace (500 ms), the first one included.
     const gaps = rowsAt.slice(1).map((time, i) => time - rowsAt[i]);
-    for (const gap of gaps.slice(0, -1)) assert.ok(gap >= 200, `updates ${gaps.join(', ')} ms apart`);
+    for (const gap of gaps.slice(0, -1)) assert.ok(gap >= 450, `updates ${gaps.join(', ')} ms apart`);
   });
 
   it('shows a client that came and went, from its first byte, in a listener panel opened afterwards', async () => {

@@ -18,10 +18,13 @@ const UPDATE_INTERVAL_MS = 34;
 /**
  * Updates while more rows arrive than the view can show: the screen is then a blur anyway, and
  * every update costs the host its rows' base64 and the webview a repaint of every row in view, CPU
- * the sockets need (on two cores the wire slows down). Four a second still reads as live. The pace
+ * the sockets need (on two cores the wire slows down). The renderer's share of a flood grows with
+ * this pace (0.35-0.4 s of its CPU per second of flood at four a second); two a second still reads
+ * as live, and socat into a capturing listener with its panel open ran 0.47x socat into socat at
+ * four a second against 0.54x at two (one session, minutes apart; docs/benchmarks.md). The pace
  * holds from the moment a flood shows: the rows after a quiet-pace update wait a flood interval too.
  */
-const FLOOD_UPDATE_INTERVAL_MS = 250;
+const FLOOD_UPDATE_INTERVAL_MS = 500;
 
 export interface FeedUpdate {
   records: WireRecord[];
