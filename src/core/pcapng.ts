@@ -22,6 +22,14 @@ export const MAX_SEGMENT_BYTES = 65_535 - 20 - 20;
 const WINDOW = 65_535;
 /** Buffered pcapng bytes before the writer hands them to its sink. */
 const FLUSH_BYTES = 256 * 1024;
+/**
+ * Packet headers are laid out one after another in a buffer of this size, reused once the blocks
+ * that point into it are taken or flushed: a live capture writes four packets per 64 KiB read (two
+ * segments, each after an ACK), and a buffer of its own for each of their five headers was most of
+ * what a pcapng capture cost beyond its checksum.
+ */
+const HEADER_ARENA_BYTES = 64 * 1024;
+const NO_PAYLOAD = new Uint8Array(0);
 
 const TCP_FIN = 0x01;
 const TCP_SYN = 0x02;
@@ -87,6 +95,10 @@ export class PcapngWriter {
   private pendingBytes = 0;
   private packetCount = 0;
   private totalBytes = 0;
+  private arena = Buffer.allocUnsafeSlow(0);
+  private arenaAt = 0;
+  /** The blocks pointing into the arena were copied (taken by a caller that copies, or joined by flush). */
+  private arenaFree = false;
 
   constructor(
     private readonly sink: PcapngSink,
@@ -130,7 +142,7 @@ export class PcapngWriter {
     const total = 12 + 20 + length + padding + optionsLength;
     // Small buffers come from node's shared pool: a block is several, and a live capture writes
     // thousands a second (a separate allocation each would be memory only a full GC gives back).
-    const head = Buffer.allocUnsafe(28);
+    const head = this.headerRoom(28);
     head.writeUInt32LE(0x00000006, 0);
     head.writeUInt32LE(total, 4);
     head.writeUInt32LE(0, 8); // interface 0
@@ -140,7 +152,7 @@ export class PcapngWriter {
     head.writeUInt32LE(micros % 0x1_0000_0000, 16);
     head.writeUInt32LE(length, 20);
     head.writeUInt32LE(length, 24);
-    const tail = Buffer.allocUnsafe(padding + optionsLength + 4).fill(0);
+    const tail = this.headerRoom(padding + optionsLength + 4);
     let at = padding;
     if (comment) {
       tail.writeUInt16LE(1, at);
@@ -156,16 +168,39 @@ export class PcapngWriter {
     // The block goes out in pieces, the payload as the caller's own bytes, never joined here: a live
     // capture copies each piece once, into its writer's blocks, and an export's sink joins them.
     this.push(head);
-    for (const part of parts) this.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+    for (const part of parts) this.push(part instanceof Buffer ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength));
     this.push(tail);
     this.packetCount++;
   }
 
-  /** Takes the blocks buffered so far, for a caller that writes them itself (a live capture). */
+  /**
+   * Zeroed room for `size` bytes of packet header, valid until the blocks are taken (and copied by
+   * the taker before the next packet) or flushed (joined into one buffer).
+   */
+  headerRoom(size: number): Buffer {
+    if (this.arenaFree) {
+      this.arenaAt = 0;
+      this.arenaFree = false;
+    }
+    // A full arena stays with the blocks that still point into it; the next headers go to a new one.
+    if (this.arenaAt + size > this.arena.length) {
+      this.arena = Buffer.allocUnsafeSlow(Math.max(HEADER_ARENA_BYTES, size));
+      this.arenaAt = 0;
+    }
+    const room = this.arena.subarray(this.arenaAt, this.arenaAt + size).fill(0);
+    this.arenaAt += size;
+    return room;
+  }
+
+  /**
+   * Takes the blocks buffered so far, for a caller that writes them itself (a live capture): they
+   * must be copied before the next packet is made, as their headers' room is then reused.
+   */
   takeBuffered(): Buffer[] {
     const chunks = this.chunks;
     this.chunks = [];
     this.pendingBytes = 0;
+    this.arenaFree = true;
     return chunks;
   }
 
@@ -177,9 +212,12 @@ export class PcapngWriter {
   /** Hands every buffered block to the sink. */
   async flush(): Promise<void> {
     if (this.chunks.length === 0) return;
-    const chunk = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.pendingBytes);
+    const joined = this.chunks.length > 1;
+    const chunk = joined ? Buffer.concat(this.chunks, this.pendingBytes) : this.chunks[0];
     this.chunks = [];
     this.pendingBytes = 0;
+    // A lone block goes to the sink as it is, which may keep it: its arena is not reused then.
+    if (joined) this.arenaFree = true;
     await this.sink.write(chunk);
   }
 
@@ -376,6 +414,8 @@ export class TcpStreamSynth {
   private opened = false;
   private closed = false;
   private identification = 0;
+  /** The checksum's pseudo-header (IPv4's 12 bytes or IPv6's 40), rewritten for every segment. */
+  private readonly pseudo = Buffer.alloc(40);
 
   constructor(
     private readonly writer: PcapngWriter,
@@ -472,7 +512,7 @@ export class TcpStreamSynth {
     const ack = withAck && (flags & TCP_ACK) !== 0;
     if (ack) to.unacked = false;
     const length = end - start;
-    const tcp = Buffer.allocUnsafe(20).fill(0);
+    const tcp = this.writer.headerRoom(20);
     tcp.writeUInt16BE(from.port, 0);
     tcp.writeUInt16BE(to.port, 2);
     tcp.writeUInt32BE(from.next, 4);
@@ -480,25 +520,26 @@ export class TcpStreamSynth {
     tcp[12] = 5 << 4; // data offset: 5 words, no options
     tcp[13] = flags;
     tcp.writeUInt16BE(WINDOW, 14);
-    const body = payload ? payload.subarray(start, end) : new Uint8Array(0);
+    const body = payload ? payload.subarray(start, end) : NO_PAYLOAD;
     const tcpLength = 20 + length;
     let ip: Buffer;
     let pseudo: Buffer;
     if (this.ipv6) {
-      ip = Buffer.allocUnsafe(40).fill(0);
+      ip = this.writer.headerRoom(40);
       ip.writeUInt32BE(0x6000_0000, 0); // version 6, no traffic class or flow label
       ip.writeUInt16BE(tcpLength, 4);
       ip[6] = 6; // next header: TCP
       ip[7] = 64; // hop limit
       ip.set(from.address, 8);
       ip.set(to.address, 24);
-      pseudo = Buffer.allocUnsafe(40).fill(0);
+      // Summed at once and never written: one buffer serves every segment.
+      pseudo = this.pseudo.subarray(0, 40).fill(0);
       pseudo.set(from.address, 0);
       pseudo.set(to.address, 16);
       pseudo.writeUInt32BE(tcpLength, 32);
       pseudo[39] = 6;
     } else {
-      ip = Buffer.allocUnsafe(20).fill(0);
+      ip = this.writer.headerRoom(20);
       ip[0] = 0x45; // version 4, 5-word header
       ip.writeUInt16BE(20 + tcpLength, 2);
       ip.writeUInt16BE(this.identification, 4);
@@ -509,7 +550,7 @@ export class TcpStreamSynth {
       ip.set(from.address, 12);
       ip.set(to.address, 16);
       ip.writeUInt16BE(internetChecksum(ip), 10);
-      pseudo = Buffer.allocUnsafe(12).fill(0);
+      pseudo = this.pseudo.subarray(0, 12).fill(0);
       pseudo.set(from.address, 0);
       pseudo.set(to.address, 4);
       pseudo[9] = 6;
