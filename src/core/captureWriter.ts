@@ -20,6 +20,18 @@ export const CAPTURE_LOW_WATER_BYTES = 2 * 1024 * 1024;
 const BLOCK_BYTES = 1024 * 1024;
 /** Written blocks kept for reuse: enough for the high-water mark, the block in flight and the one filling. */
 const SPARE_BLOCKS = CAPTURE_HIGH_WATER_BYTES / BLOCK_BYTES + 2;
+/**
+ * Blocks a finished capture leaves for the next one, in the whole process. A listener capturing
+ * every client starts a writer per client: each one's blocks, new, were 6 MiB of fresh buffers per
+ * connection, and in the extension host new buffer memory is what starts full collections of its
+ * heap (about one per 128 MiB flood, with the panel open; see socketReads.ts).
+ */
+const POOLED_BLOCKS = SPARE_BLOCKS + 2;
+const blockPool: Buffer[] = [];
+
+function takeBlock(): Buffer {
+  return blockPool.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
+}
 
 export interface CaptureWriterEvents {
   /** Whether the queue is over the high-water mark (true) or back at the low-water mark (false). */
@@ -84,7 +96,7 @@ export class CaptureWriter {
     const length = typeof piece === 'string' ? piece.length : piece.byteLength;
     let at = 0;
     while (at < length) {
-      this.filling ??= this.spare.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
+      this.filling ??= this.spare.pop() ?? takeBlock();
       const count = Math.min(length - at, BLOCK_BYTES - this.filled);
       const whole = at === 0 && count === length;
       if (typeof piece === 'string') this.filling.write(whole ? piece : piece.slice(at, at + count), this.filled, count, 'latin1');
@@ -146,6 +158,8 @@ export class CaptureWriter {
     this.writing = false;
     if ((this.ending || this.failed) && !this.closing) {
       this.closing = true;
+      // Everything queued is written (or dropped): the blocks serve the next capture.
+      this.releaseBlocks();
       try {
         await handle.close();
       } catch (err) {
@@ -153,6 +167,14 @@ export class CaptureWriter {
       }
       this.resolveClosed();
     }
+  }
+
+  private releaseBlocks(): void {
+    const free = this.spare.splice(0);
+    if (this.filling !== undefined && this.sealed.length === 0) free.push(this.filling);
+    this.filling = undefined;
+    this.filled = 0;
+    for (const block of free) if (blockPool.length < POOLED_BLOCKS) blockPool.push(block);
   }
 
   private dropQueue(): void {

@@ -21,7 +21,8 @@ function isConnection(item: HistoryItem): item is Connection {
 }
 
 function retainedBytes(item: HistoryItem): number {
-  return isConnection(item) ? item.log.retained.bytes : 0;
+  // What the closed connection keeps in memory, a store kept at close included (TrafficLog.compact).
+  return isConnection(item) ? item.log.heldBytes : 0;
 }
 
 export class ConnectionHistory {

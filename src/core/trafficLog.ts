@@ -101,6 +101,8 @@ export class TrafficLog {
   /** The flush of the last stopped capture, so every stopCapture() caller sees its outcome. */
   private stopping: Promise<void> | undefined;
   private backpressure = false;
+  /** Bytes of a store kept at close beyond what its records use (see compact). */
+  private storeSlack = 0;
   private readonly received = new ReceiveStore({ oldestRetainedSeq: () => this.oldestSeq, evictThrough: (seq) => this.evictThrough(seq) });
 
   /** Exact counts since the log was created; eviction and clear() never reduce them. */
@@ -142,6 +144,11 @@ export class TrafficLog {
   /** What is still held in memory right now. */
   get retained(): { records: number; bytes: number } {
     return { records: this.count, bytes: this.retainedBytes };
+  }
+
+  /** The memory the retained records keep: their bytes, and the unused part of a store kept at close. */
+  get heldBytes(): number {
+    return this.retainedBytes + this.storeSlack;
   }
 
   /** Record number of the oldest retained record (the next one's when none is retained). */
@@ -292,22 +299,32 @@ export class TrafficLog {
     this.head = 0;
     this.count = 0;
     this.retainedBytes = 0;
+    this.storeSlack = 0;
     this.received.reset();
   }
 
   /**
-   * The connection closed: no more bytes will arrive, so the records the store holds move out of it
-   * into one buffer of their exact size, and a closed connection kept in the history holds what it
-   * retains, not the store it grew (up to the byte limit). Views handed out before stay valid: the
-   * store is never written again.
+   * The connection closed: no more bytes will arrive, so a closed connection kept in the history
+   * should hold what it retains, not the store it grew (up to the byte limit). A store mostly filled
+   * with retained records (a stream's) is kept as it is: its records already point into it, and a
+   * copy would be a new buffer of nearly its size (new buffer memory is what starts full collections
+   * of the extension host's heap; see socketReads.ts), so at most a quarter of it is unused
+   * (heldBytes counts that). Otherwise those records move into one buffer of their exact size.
+   * Either way views handed out before stay valid: the store is never written again.
    */
   compact(): void {
-    if (this.received.capacity === 0) return;
+    const capacity = this.received.capacity;
+    if (capacity === 0) return;
     const mask = this.ring.length - 1;
     let inBytes = 0;
     for (let i = 0; i < this.count; i++) {
       const record = this.ring[(this.head + i) & mask] as TrafficRecord;
       if (this.received.holds(record.bytes)) inBytes += record.bytes.byteLength;
+    }
+    if (inBytes * 4 >= capacity * 3) {
+      this.storeSlack = capacity - inBytes;
+      this.received.reset();
+      return;
     }
     const packed = Buffer.allocUnsafeSlow(inBytes);
     let at = 0;

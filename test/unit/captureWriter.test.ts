@@ -36,6 +36,25 @@ describe('CaptureWriter', () => {
     assert.ok(readFileSync(file).equals(Buffer.concat(expected)));
   });
 
+  it('keeps each file exact while writers come and go and reuse the blocks the finished ones left', async () => {
+    const write = async (name: string, seed: number): Promise<{ file: string; expected: Buffer }> => {
+      const file = path.join(dir, name);
+      const writer = new CaptureWriter(file, { onBehind: () => undefined, onError: (err) => assert.fail(String(err)) });
+      const parts: Buffer[] = [];
+      for (let i = 0; i < 300; i++) {
+        const part = chunk(seed * 1000 + i, 4 + ((i * 7919) % (64 * KiB)));
+        parts.push(part);
+        writer.write(part);
+        if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await writer.end();
+      return { file, expected: Buffer.concat(parts) };
+    };
+    // One after another (the second takes the first's blocks), then three at once.
+    const results = [await write('a.bin', 1), await write('b.bin', 2), ...(await Promise.all([write('c.bin', 3), write('d.bin', 4), write('e.bin', 5)]))];
+    for (const { file, expected } of results) assert.ok(readFileSync(file).equals(expected), path.basename(file));
+  });
+
   it('writes text pieces byte for byte between bytes, also text longer than a block', async () => {
     const file = path.join(dir, 'out.jsonl');
     const writer = new CaptureWriter(file, { onBehind: () => undefined, onError: (err) => assert.fail(String(err)) });

@@ -84,6 +84,30 @@ describe('reads into the log store', () => {
     );
   });
 
+  it('keeps a stream\'s well-filled store at close instead of copying it, and packs a sparse one; heldBytes counts what stays', () => {
+    const scratch = Buffer.alloc(64 * 1024);
+    const streamed = new TrafficLog({ maxBytes: 64 * 1024, maxRecords: 100_000 });
+    for (let i = 0; i < 200; i++) readInto(streamed, patternOf(i + 1, 4096), scratch);
+    const newest = streamed.records().at(-1) as TrafficRecord;
+    const storeBuffer = newest.bytes.buffer;
+    streamed.compact();
+    assert.equal(newest.bytes.buffer, storeBuffer, 'the records stay where they were read');
+    for (const record of streamed.records()) assertSameBytes(record.bytes, patternOf(record.seq, record.bytes.byteLength), `kept #${record.seq}`);
+    const slack = streamed.heldBytes - streamed.retained.bytes;
+    assert.ok(slack >= 0 && slack * 4 <= streamed.heldBytes, `${slack} of ${streamed.heldBytes} held bytes unused`);
+
+    const sparse = new TrafficLog({ maxBytes: 64 * 1024 });
+    // 16 KiB first (read elsewhere, as a new connection's are), then one small read into the store.
+    readInto(sparse, patternOf(1, 16 * 1024), scratch);
+    readInto(sparse, patternOf(2, 1000), scratch);
+    const small = sparse.records().at(-1) as TrafficRecord;
+    const sparseStore = small.bytes.buffer;
+    sparse.compact();
+    assert.notEqual(small.bytes.buffer, sparseStore, 'moved out of the mostly empty store');
+    assertSameBytes(small.bytes, patternOf(2, 1000));
+    assert.equal(sparse.heldBytes, sparse.retained.bytes);
+  });
+
   it('lets go only what the limits need, not the sends between the reads', () => {
     const log = new TrafficLog({ maxBytes: 64 * 1024, maxRecords: 100_000 });
     const scratch = Buffer.alloc(64 * 1024);
