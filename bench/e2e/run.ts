@@ -4,7 +4,7 @@
 //   throughput of a flood into a TCP Lab listener against socat into socat (the anchor), in pairs that
 //   alternate which goes first, with (a) no traffic panel open, (b) the listener's panel open and
 //   following the tail, (c) the panel open and the listener capturing to files (beside socat writing the
-//   flood into a file: the disk's own ceiling here);
+//   flood into a file: what keeping a file costs a receiver nobody here wrote, 8 KiB writes at a time);
 //   (d) whether the panel's counter shows exactly the bytes sent after every flood (b, c, g);
 //   (e) command palette open latency and (f) TCP: Start Listener's prompt latency, idle and during
 //       back-to-back floods, with the panel closed and open.
@@ -299,8 +299,10 @@ class Bench {
   }
 
   /**
-   * socat writing the flood into a file, run after each anchor: the disk's own ceiling on this
-   * machine, as a ratio to socat into socat. A JSON Lines capture writes 4/3 of the bytes (base64).
+   * socat writing the flood into a file, run after each anchor: what keeping every byte in a file
+   * costs a receiver nobody here wrote (socat writes 8 KiB at a time, so it is no ceiling: TCP Lab's
+   * engine alone captures faster), as a ratio to socat into socat. A JSON Lines capture writes 4/3 of
+   * the bytes (base64).
    */
   intoFileFigures(runs: FloodRuns): Record<string, unknown> {
     const ceiling = runs.intoFile.map((run, index) => run.mibPerSecond / runs.anchor[index].mibPerSecond);
