@@ -140,8 +140,8 @@ export class PcapngWriter {
     const optionsLength = (comment ? 4 + pad4(commentBytes) : 0) + 8 + 4;
     const padding = pad4(length) - length;
     const total = 12 + 20 + length + padding + optionsLength;
-    // Small buffers come from node's shared pool: a block is several, and a live capture writes
-    // thousands a second (a separate allocation each would be memory only a full GC gives back).
+    // Headers go to the reused room (headerRoom): a live capture writes thousands of packets a
+    // second, and a buffer each would be memory only a full GC gives back.
     const head = this.headerRoom(28);
     head.writeUInt32LE(0x00000006, 0);
     head.writeUInt32LE(total, 4);

@@ -37,6 +37,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   /** Ids of rows whose tooltip changed since VS Code last had them (see updateInPlace). */
   private readonly staleTooltips = new Set<string>();
   private tooltipsRefreshedAt = 0;
+  /** Brings stale tooltips in once they are due when nothing else rebuilds the tree (a flood ended). */
+  private tooltipTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -81,6 +83,11 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       }
       this.staleTooltips.clear();
       this.tooltipsRefreshedAt = now;
+    } else if (this.staleTooltips.size > 0 && !this.tooltipTimer) {
+      this.tooltipTimer = setTimeout(() => {
+        this.tooltipTimer = undefined;
+        this.throttle.trigger();
+      }, this.tooltipsRefreshedAt + TOOLTIP_REFRESH_INTERVAL_MS - now);
     }
     if (changed.length > 0) {
       // Only the rows whose text changed are re-rendered: a row under the pointer keeps its element,
@@ -144,6 +151,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   dispose(): void {
     if (this.ageTimer) clearInterval(this.ageTimer);
     this.ageTimer = undefined;
+    clearTimeout(this.tooltipTimer);
+    this.tooltipTimer = undefined;
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
