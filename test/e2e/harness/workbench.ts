@@ -125,11 +125,18 @@ export class Workbench {
 
   async clearNotifications(): Promise<void> {
     const toasts = this.page.locator('.notification-toast');
-    while ((await toasts.count()) > 0) {
-      await toasts.first().hover();
-      const close = toasts.first().locator('.codicon-notifications-clear');
-      if (!(await close.isVisible())) break;
-      await close.click();
+    for (let attempt = 0; attempt < 20 && (await toasts.count()) > 0; attempt++) {
+      const toast = toasts.first();
+      try {
+        await toast.hover({ timeout: 2000 });
+        const close = toast.locator('.codicon-notifications-clear');
+        if (!(await close.isVisible())) break;
+        await close.click({ timeout: 2000 });
+      } catch (err) {
+        // A toast that fades out by itself between the count and the hover is detached mid-action
+        // (seen in CI: the hover then waited its whole timeout); the loop looks again.
+        if (!(err instanceof Error && err.name === 'TimeoutError')) throw err;
+      }
     }
   }
 
