@@ -2,6 +2,7 @@
 // number, time and marks, for scripts and `tcp-lab-test`) or pcapng (the TCP stream as packets, for
 // Wireshark and tshark while the capture runs). Each format is an encoder: bytes to open the file
 // with, bytes for each record, and bytes for the end; the capture writer only queues them.
+import type { CapturePiece } from './captureWriter';
 import { closeKindOf, PcapngWriter, TcpStreamSynth, type TcpStreamEndpoints } from './pcapng';
 import type { TrafficRecord } from './trafficLog';
 import type { CloseReason } from './types';
@@ -16,9 +17,6 @@ export interface CaptureEnding {
   peerError: boolean;
   time: number;
 }
-
-/** What an encoder hands the capture writer: bytes, or text of one-byte characters (ASCII). */
-export type CapturePiece = Uint8Array | string;
 
 export interface CaptureEncoder {
   /** Bytes that open the file, written when the capture starts. */

@@ -33,6 +33,9 @@ function takeBlock(): Buffer {
   return blockPool.pop() ?? Buffer.allocUnsafeSlow(BLOCK_BYTES);
 }
 
+/** What the writer takes: bytes, or text of one-byte characters (ASCII), copied straight into its blocks. */
+export type CapturePiece = Uint8Array | string;
+
 export interface CaptureWriterEvents {
   /** Whether the queue is over the high-water mark (true) or back at the low-water mark (false). */
   onBehind(behind: boolean): void;
@@ -91,7 +94,7 @@ export class CaptureWriter {
    * latin1), copied straight into the blocks. They are copied before this returns, so the caller may
    * reuse them (a record's bytes in the log's store, a pooled header). Ignored after end() or a failure.
    */
-  write(piece: Uint8Array | string): void {
+  write(piece: CapturePiece): void {
     if (this.ending || this.failed) return;
     const length = typeof piece === 'string' ? piece.length : piece.byteLength;
     let at = 0;
@@ -171,7 +174,8 @@ export class CaptureWriter {
 
   private releaseBlocks(): void {
     const free = this.spare.splice(0);
-    if (this.filling !== undefined && this.sealed.length === 0) free.push(this.filling);
+    // A block being filled when the queue ran dry is empty (seal() leaves an empty one where it is).
+    if (this.filling !== undefined) free.push(this.filling);
     this.filling = undefined;
     this.filled = 0;
     for (const block of free) if (blockPool.length < POOLED_BLOCKS) blockPool.push(block);

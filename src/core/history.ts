@@ -20,7 +20,7 @@ function isConnection(item: HistoryItem): item is Connection {
   return 'log' in item;
 }
 
-function retainedBytes(item: HistoryItem): number {
+function heldBytes(item: HistoryItem): number {
   // What the closed connection keeps in memory, a store kept at close included (TrafficLog.compact).
   return isConnection(item) ? item.log.heldBytes : 0;
 }
@@ -52,7 +52,7 @@ export class ConnectionHistory {
 
   add(item: HistoryItem): void {
     this.items.push(item);
-    this.bytes += retainedBytes(item);
+    this.bytes += heldBytes(item);
     this.enforce();
   }
 
@@ -78,7 +78,7 @@ export class ConnectionHistory {
 
   /** A retained log was cleared or shrunk by new limits: recount. */
   recount(): void {
-    this.bytes = this.items.reduce((sum, item) => sum + retainedBytes(item), 0);
+    this.bytes = this.items.reduce((sum, item) => sum + heldBytes(item), 0);
   }
 
   private enforce(): void {
@@ -90,7 +90,7 @@ export class ConnectionHistory {
   }
 
   private forget(item: HistoryItem): void {
-    this.bytes -= retainedBytes(item);
+    this.bytes -= heldBytes(item);
     this.onForget(item);
   }
 }
